@@ -1,0 +1,3 @@
+//! # ua-data — preprocessing for user-analytics (work in progress)
+#![warn(missing_docs)]
+pub use ua_tensor::ndarray;

@@ -1,0 +1,280 @@
+//! Element-wise activations and their derivatives, with the bias add fused
+//! into the same pass.
+//!
+//! A dense layer's forward pass is one matrix product followed by
+//! [`bias_add_activate`] (one sweep over the output); its backward pass
+//! starts with [`activation_backward_into`], which needs only the layer's
+//! *output*, so no pre-activation copy is kept.
+
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, Zip};
+use serde::{Deserialize, Serialize};
+
+use crate::error::shape_mismatch;
+use crate::stable::sigmoid;
+use crate::{Result, Scalar};
+
+/// An element-wise activation function.
+///
+/// ```
+/// use ua_tensor::activation::Activation;
+/// assert_eq!(Activation::Relu.apply(-2.0f32), 0.0);
+/// assert_eq!(Activation::LeakyRelu { alpha: 0.1 }.apply(-2.0f64), -0.2);
+/// assert_eq!(Activation::Sigmoid.apply(0.0f32), 0.5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Activation {
+    /// `f(x) = x`.
+    #[default]
+    Identity,
+    /// `f(x) = max(x, 0)`.
+    Relu,
+    /// `f(x) = x` for `x > 0`, `alpha·x` otherwise.
+    LeakyRelu {
+        /// Slope for negative inputs.
+        alpha: f64,
+    },
+    /// The logistic function, computed stably.
+    Sigmoid,
+    /// The hyperbolic tangent.
+    Tanh,
+}
+
+impl Activation {
+    /// `f(x)`.
+    #[inline(always)]
+    pub fn apply<S: Scalar>(self, x: S) -> S {
+        match self {
+            Activation::Identity => x,
+            Activation::Relu => x.max(S::zero()),
+            Activation::LeakyRelu { alpha } => {
+                if x > S::zero() {
+                    x
+                } else {
+                    x * S::lit(alpha)
+                }
+            }
+            Activation::Sigmoid => sigmoid(x),
+            Activation::Tanh => x.tanh(),
+        }
+    }
+
+    /// `f'(x)` expressed through the output `y = f(x)` (every activation here
+    /// allows that), so the backward pass needs no pre-activation values.
+    ///
+    /// ```
+    /// use ua_tensor::activation::Activation;
+    /// let y = Activation::Sigmoid.apply(0.3f64);
+    /// assert!((Activation::Sigmoid.derivative_from_output(y) - y * (1.0 - y)).abs() < 1e-15);
+    /// ```
+    #[inline(always)]
+    pub fn derivative_from_output<S: Scalar>(self, y: S) -> S {
+        match self {
+            Activation::Identity => S::one(),
+            Activation::Relu => {
+                if y > S::zero() {
+                    S::one()
+                } else {
+                    S::zero()
+                }
+            }
+            Activation::LeakyRelu { alpha } => {
+                // For alpha > 0 the sign of y is the sign of x.
+                if y > S::zero() {
+                    S::one()
+                } else {
+                    S::lit(alpha)
+                }
+            }
+            Activation::Sigmoid => y * (S::one() - y),
+            Activation::Tanh => S::one() - y * y,
+        }
+    }
+
+    /// Checks the parameters (a leaky slope must be finite and in `[0, 1)`).
+    pub fn validate(self) -> Result<()> {
+        if let Activation::LeakyRelu { alpha } = self
+            && !(alpha.is_finite() && (0.0..1.0).contains(&alpha))
+        {
+            return Err(crate::Error::InvalidArgument {
+                op: "leaky ReLU",
+                message: format!("alpha must be in [0, 1), got {alpha}"),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// In place: `z[i, j] ← f(z[i, j] + bias[j])`, one pass over `z`.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_tensor::activation::{bias_add_activate, Activation};
+/// let mut z = array![[-1.0f32, 2.0], [0.5, -3.0]];
+/// bias_add_activate(z.view_mut(), array![1.0f32, 0.0].view(), Activation::Relu).unwrap();
+/// assert_eq!(z, array![[0.0, 2.0], [1.5, 0.0]]);
+/// ```
+pub fn bias_add_activate<S: Scalar>(
+    mut z: ArrayViewMut2<'_, S>,
+    bias: ArrayView1<'_, S>,
+    act: Activation,
+) -> Result<()> {
+    if bias.len() != z.ncols() {
+        return Err(shape_mismatch("bias add", z.ncols(), bias.len()));
+    }
+    let owned;
+    let bias: &[S] = match bias.as_slice() {
+        Some(b) => b,
+        None => {
+            owned = bias.to_vec();
+            &owned
+        }
+    };
+    // Monomorphise the inner loop per activation so each compiles to a
+    // straight contiguous loop.
+    macro_rules! sweep {
+        ($f:expr) => {{
+            let f = $f;
+            for mut row in z.rows_mut() {
+                if let Some(r) = row.as_slice_mut() {
+                    for (v, &bj) in r.iter_mut().zip(bias) {
+                        *v = f(*v + bj);
+                    }
+                } else {
+                    for (v, &bj) in row.iter_mut().zip(bias) {
+                        *v = f(*v + bj);
+                    }
+                }
+            }
+        }};
+    }
+    match act {
+        Activation::Identity => sweep!(|v: S| v),
+        Activation::Relu => sweep!(|v: S| v.max(S::zero())),
+        Activation::Sigmoid => sweep!(sigmoid::<S>),
+        Activation::Tanh => sweep!(|v: S| v.tanh()),
+        a @ Activation::LeakyRelu { .. } => sweep!(|v: S| a.apply(v)),
+    }
+    Ok(())
+}
+
+/// `dst ← grad_out ⊙ f'(·)`, with `f'` taken from the layer output `y`.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// use ua_tensor::activation::{activation_backward_into, Activation};
+/// let y = array![[0.0f32, 2.0]];
+/// let g = array![[5.0f32, 5.0]];
+/// let mut dst = Array2::zeros((1, 2));
+/// activation_backward_into(Activation::Relu, y.view(), g.view(), dst.view_mut()).unwrap();
+/// assert_eq!(dst, array![[0.0, 5.0]]);
+/// ```
+pub fn activation_backward_into<S: Scalar>(
+    act: Activation,
+    y: ArrayView2<'_, S>,
+    grad_out: ArrayView2<'_, S>,
+    dst: ArrayViewMut2<'_, S>,
+) -> Result<()> {
+    if y.dim() != grad_out.dim() {
+        return Err(shape_mismatch(
+            "activation backward",
+            y.dim(),
+            grad_out.dim(),
+        ));
+    }
+    if dst.dim() != y.dim() {
+        return Err(shape_mismatch(
+            "activation backward output",
+            y.dim(),
+            dst.dim(),
+        ));
+    }
+    macro_rules! zip {
+        ($f:expr) => {{
+            let f = $f;
+            Zip::from(dst)
+                .and(y)
+                .and(grad_out)
+                .for_each(|d, &yv, &g| *d = g * f(yv));
+        }};
+    }
+    match act {
+        Activation::Identity => Zip::from(dst).and(grad_out).for_each(|d, &g| *d = g),
+        Activation::Relu => Zip::from(dst)
+            .and(y)
+            .and(grad_out)
+            .for_each(|d, &yv, &g| *d = if yv > S::zero() { g } else { S::zero() }),
+        Activation::Sigmoid => zip!(|yv: S| yv * (S::one() - yv)),
+        Activation::Tanh => zip!(|yv: S| S::one() - yv * yv),
+        a @ Activation::LeakyRelu { .. } => zip!(|yv: S| a.derivative_from_output(yv)),
+    }
+    Ok(())
+}
+
+/// Applies `f` to every element of `z` in place.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_tensor::activation::{activate_inplace, Activation};
+/// let mut z = array![[-1.0f64, 0.0]];
+/// activate_inplace(z.view_mut(), Activation::Tanh);
+/// assert_eq!(z[[0, 1]], 0.0);
+/// ```
+pub fn activate_inplace<S: Scalar>(mut z: ArrayViewMut2<'_, S>, act: Activation) {
+    if act != Activation::Identity {
+        z.mapv_inplace(|v| act.apply(v));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    use ndarray::{Array2, array};
+
+    const ALL: [Activation; 5] = [
+        Activation::Identity,
+        Activation::Relu,
+        Activation::LeakyRelu { alpha: 0.01 },
+        Activation::Sigmoid,
+        Activation::Tanh,
+    ];
+
+    #[test]
+    fn derivative_from_output_matches_finite_differences() {
+        for act in ALL {
+            for &x in &[-2.3f64, -0.7, 0.4, 1.9] {
+                let h = 1e-6;
+                let fd = (act.apply(x + h) - act.apply(x - h)) / (2.0 * h);
+                let d = act.derivative_from_output(act.apply(x));
+                assert_abs_diff_eq!(d, fd, epsilon = 1e-8);
+            }
+        }
+    }
+
+    #[test]
+    fn fused_bias_add_matches_two_passes() {
+        let z0 = array![[0.3f64, -1.2, 2.0], [-0.1, 0.0, 5.0]];
+        let b = array![0.5f64, -0.5, 1.0];
+        for act in ALL {
+            let mut fused = z0.clone();
+            bias_add_activate(fused.view_mut(), b.view(), act).unwrap();
+            let mut two = &z0 + &b;
+            activate_inplace(two.view_mut(), act);
+            assert_eq!(fused, two, "{act:?}");
+        }
+        let mut z = Array2::<f32>::zeros((2, 3));
+        assert!(bias_add_activate(z.view_mut(), array![1.0f32].view(), Activation::Relu).is_err());
+    }
+
+    #[test]
+    fn leaky_alpha_is_validated() {
+        assert!(Activation::LeakyRelu { alpha: 1.5 }.validate().is_err());
+        assert!(
+            Activation::LeakyRelu { alpha: f64::NAN }
+                .validate()
+                .is_err()
+        );
+        assert!(Activation::LeakyRelu { alpha: 0.2 }.validate().is_ok());
+    }
+}

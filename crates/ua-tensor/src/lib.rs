@@ -1,0 +1,57 @@
+//! # ua-tensor — the numeric kernels of user-analytics
+//!
+//! Everything above this crate (layers, models, scalers, k-means, ...) spends
+//! its time in a handful of kernels, and they live here:
+//!
+//! | module | what |
+//! | --- | --- |
+//! | [`scalar`] | the [`Scalar`] trait, implemented for `f32` and `f64` |
+//! | [`gemm`] | matrix products with transposes, into preallocated outputs |
+//! | [`activation`] | element-wise activations, fused with the bias add, and their derivatives |
+//! | [`stable`] | overflow-free sigmoid, softplus, log-sigmoid, log-sum-exp, softmax |
+//! | [`init`] | seeded Glorot/He initialisers |
+//! | [`check`] | finiteness/emptiness checks that say where the bad value is |
+//!
+//! ## Design
+//!
+//! * **No allocation in hot loops.** Kernels write into buffers the caller
+//!   owns (`*_into`, `*_inplace`); convenience versions that allocate exist
+//!   beside them for one-off use.
+//! * **Products are `ndarray` products.** `gemm_into` goes through
+//!   `ndarray::linalg::general_mat_mul`, i.e. the `matrixmultiply` crate in
+//!   pure Rust; this workspace switches on its AVX-512 kernels. No system BLAS
+//!   is needed, and there is one level of parallelism (the callers' `rayon`
+//!   loops), never threads inside threads.
+//! * **Errors, not panics.** Every entry point that takes user-shaped input
+//!   returns [`Result`], whose [`Error`] names the operation and the expected
+//!   and found shapes.
+//! * **One `ndarray`.** The crate re-exports [`ndarray`] so that users of the
+//!   workspace never meet two versions of `ArrayBase`.
+//!
+//! ```
+//! use ua_tensor::ndarray::array;
+//! use ua_tensor::gemm::{matmul, Trans};
+//! use ua_tensor::activation::{bias_add_activate, Activation};
+//!
+//! let x = array![[1.0f32, 2.0]];
+//! let w = array![[0.5f32, -1.0], [0.25, 1.0]];
+//! let mut z = matmul(x.view(), Trans::No, w.view(), Trans::No).unwrap();
+//! bias_add_activate(z.view_mut(), array![0.0f32, -1.0].view(), Activation::Relu).unwrap();
+//! assert_eq!(z, array![[1.0, 0.0]]);
+//! ```
+#![warn(missing_docs)]
+
+pub mod activation;
+pub mod check;
+mod error;
+pub mod gemm;
+pub mod init;
+pub mod scalar;
+pub mod stable;
+
+pub use error::{Error, Result};
+pub use scalar::Scalar;
+
+pub use ndarray;
+pub use ndarray_rand;
+pub use rand;

@@ -1,0 +1,24 @@
+//! # user-analytics
+//!
+//! The facade of the user-analytics workspace: it re-exports the four crates
+//! under short names and a [`prelude`] with the types most programs use.
+//!
+//! | module | crate | what |
+//! | --- | --- | --- |
+//! | [`tensor`] | `ua-tensor` | numeric kernels |
+//! | [`nn`] | `ua-nn` | layers, losses, optimizers, training |
+//! | [`data`] | `ua-data` | tables, CSV, preprocessing, features, synthetic shop |
+//! | [`analytics`] | `ua-analytics` | prediction, segmentation, metrics |
+#![warn(missing_docs)]
+
+pub use ua_analytics as analytics;
+pub use ua_data as data;
+pub use ua_nn as nn;
+pub use ua_tensor as tensor;
+pub use ua_tensor::ndarray;
+
+/// The types most programs need, in one `use`.
+pub mod prelude {
+    pub use ua_tensor::Scalar;
+    pub use ua_tensor::ndarray::{Array1, Array2, ArrayView1, ArrayView2, array, s};
+}
