@@ -2,6 +2,8 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod traits;
 
 pub use error::{Error, Result};
+pub use traits::{Predictor, Recommender, RiskScorer, Segmenter};
 pub use ua_tensor::ndarray;
