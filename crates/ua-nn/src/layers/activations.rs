@@ -1,0 +1,280 @@
+//! Stand-alone activation layers: [`Sigmoid`], [`ReLU`], [`Tanh`],
+//! [`LeakyReLU`] and [`Softmax`].
+//!
+//! A [`Dense`](super::Dense) layer can fuse its activation (cheaper); these
+//! layers exist for architectures that need the activation on its own.
+
+use ndarray::{Array2, ArrayView2, Axis, Zip, s};
+use ua_tensor::activation::{Activation, activation_backward_into};
+use ua_tensor::stable::softmax_rows_inplace;
+
+use crate::layer::{Layer, Mode, check_grad, rows_of};
+use crate::persist::LayerSpec;
+use crate::{Result, Scalar};
+
+/// Output and input-gradient buffers shared by the activation layers.
+#[derive(Debug, Clone)]
+struct Buffers<S: Scalar> {
+    out: Array2<S>,
+    gin: Array2<S>,
+    rows: usize,
+    cols: usize,
+}
+
+impl<S: Scalar> Default for Buffers<S> {
+    fn default() -> Self {
+        Buffers {
+            out: Array2::zeros((0, 0)),
+            gin: Array2::zeros((0, 0)),
+            rows: 0,
+            cols: 0,
+        }
+    }
+}
+
+impl<S: Scalar> Buffers<S> {
+    fn output(&self) -> ArrayView2<'_, S> {
+        self.out.slice(s![..self.rows, ..])
+    }
+
+    fn forward(&mut self, input: ArrayView2<'_, S>, act: Activation) -> ArrayView2<'_, S> {
+        let (n, d) = input.dim();
+        self.rows = n;
+        self.cols = d;
+        let out = rows_of(&mut self.out, n, d);
+        Zip::from(out)
+            .and(input)
+            .for_each(|o, &x| *o = act.apply(x));
+        self.output()
+    }
+
+    fn backward(
+        &mut self,
+        name: &str,
+        grad_output: ArrayView2<'_, S>,
+        need_input_grad: bool,
+        act: Activation,
+    ) -> Result<Option<ArrayView2<'_, S>>> {
+        let (n, d) = (self.rows, self.cols);
+        check_grad(name, &grad_output, (n, d))?;
+        if !need_input_grad {
+            return Ok(None);
+        }
+        let gin = rows_of(&mut self.gin, n, d);
+        activation_backward_into(act, self.out.slice(s![..n, ..]), grad_output, gin)?;
+        Ok(Some(self.gin.slice(s![..n, ..])))
+    }
+}
+
+macro_rules! activation_layer {
+    ($(#[$doc:meta])* $name:ident, $label:literal, $act:expr, $spec:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default)]
+        pub struct $name<S: Scalar> {
+            buf: Buffers<S>,
+        }
+
+        impl<S: Scalar> $name<S> {
+            /// A new layer.
+            pub fn new() -> Self {
+                Self { buf: Buffers::default() }
+            }
+        }
+
+        impl<S: Scalar> Layer<S> for $name<S> {
+            fn name(&self) -> &'static str {
+                $label
+            }
+            fn output_dim(&self, input_dim: usize) -> Result<usize> {
+                Ok(input_dim)
+            }
+            fn forward(&mut self, input: ArrayView2<'_, S>, _mode: Mode) -> Result<ArrayView2<'_, S>> {
+                Ok(self.buf.forward(input, $act))
+            }
+            fn output(&self) -> ArrayView2<'_, S> {
+                self.buf.output()
+            }
+            fn backward(
+                &mut self,
+                _input: ArrayView2<'_, S>,
+                grad_output: ArrayView2<'_, S>,
+                need_input_grad: bool,
+            ) -> Result<Option<ArrayView2<'_, S>>> {
+                self.buf.backward($label, grad_output, need_input_grad, $act)
+            }
+            fn spec(&self) -> Result<LayerSpec> {
+                Ok($spec)
+            }
+        }
+    };
+}
+
+activation_layer!(
+    /// `1 / (1 + e^-x)`, element-wise (stable for any input).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Layer, Mode, layers::Sigmoid};
+    /// let mut l = Sigmoid::<f64>::new();
+    /// assert_eq!(l.forward(array![[0.0]].view(), Mode::Eval).unwrap()[[0, 0]], 0.5);
+    /// ```
+    Sigmoid, "sigmoid", Activation::Sigmoid, LayerSpec::Sigmoid
+);
+activation_layer!(
+    /// `max(x, 0)`, element-wise.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Layer, Mode, layers::ReLU};
+    /// let mut l = ReLU::<f32>::new();
+    /// assert_eq!(l.forward(array![[-1.0, 2.0]].view(), Mode::Eval).unwrap(), array![[0.0, 2.0]]);
+    /// ```
+    ReLU, "relu", Activation::Relu, LayerSpec::Relu
+);
+activation_layer!(
+    /// `tanh(x)`, element-wise.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Layer, Mode, layers::Tanh};
+    /// let mut l = Tanh::<f64>::new();
+    /// assert_eq!(l.forward(array![[0.0]].view(), Mode::Eval).unwrap()[[0, 0]], 0.0);
+    /// ```
+    Tanh, "tanh", Activation::Tanh, LayerSpec::Tanh
+);
+
+/// `x` for `x > 0`, `alpha·x` otherwise, element-wise.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_nn::{Layer, Mode, layers::LeakyReLU};
+/// let mut l = LeakyReLU::<f32>::new(0.1).unwrap();
+/// assert_eq!(l.forward(array![[-1.0, 2.0]].view(), Mode::Eval).unwrap(), array![[-0.1, 2.0]]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct LeakyReLU<S: Scalar> {
+    alpha: f64,
+    buf: Buffers<S>,
+}
+
+impl<S: Scalar> LeakyReLU<S> {
+    /// A leaky ReLU with negative slope `alpha` in `[0, 1)`.
+    pub fn new(alpha: f64) -> Result<Self> {
+        Activation::LeakyRelu { alpha }.validate()?;
+        Ok(LeakyReLU {
+            alpha,
+            buf: Buffers::default(),
+        })
+    }
+}
+
+impl<S: Scalar> Layer<S> for LeakyReLU<S> {
+    fn name(&self) -> &'static str {
+        "leaky_relu"
+    }
+    fn output_dim(&self, input_dim: usize) -> Result<usize> {
+        Ok(input_dim)
+    }
+    fn forward(&mut self, input: ArrayView2<'_, S>, _mode: Mode) -> Result<ArrayView2<'_, S>> {
+        Ok(self
+            .buf
+            .forward(input, Activation::LeakyRelu { alpha: self.alpha }))
+    }
+    fn output(&self) -> ArrayView2<'_, S> {
+        self.buf.output()
+    }
+    fn backward(
+        &mut self,
+        _input: ArrayView2<'_, S>,
+        grad_output: ArrayView2<'_, S>,
+        need_input_grad: bool,
+    ) -> Result<Option<ArrayView2<'_, S>>> {
+        let act = Activation::LeakyRelu { alpha: self.alpha };
+        self.buf
+            .backward("leaky_relu", grad_output, need_input_grad, act)
+    }
+    fn spec(&self) -> Result<LayerSpec> {
+        Ok(LayerSpec::LeakyRelu { alpha: self.alpha })
+    }
+}
+
+/// Row-wise softmax (shifted by the row maximum, so large inputs are safe).
+///
+/// For classification prefer a linear last layer with
+/// [`CategoricalCrossEntropy`](crate::losses::CategoricalCrossEntropy) on
+/// logits, which fuses the two; this layer is for models that need the
+/// probabilities inside the network.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_nn::{Layer, Mode, layers::Softmax};
+/// let mut l = Softmax::<f64>::new();
+/// let y = l.forward(array![[0.0, 0.0]].view(), Mode::Eval).unwrap();
+/// assert_eq!(y, array![[0.5, 0.5]]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Softmax<S: Scalar> {
+    buf: Buffers<S>,
+}
+
+impl<S: Scalar> Softmax<S> {
+    /// A new softmax layer.
+    pub fn new() -> Self {
+        Self {
+            buf: Buffers::default(),
+        }
+    }
+}
+
+impl<S: Scalar> Layer<S> for Softmax<S> {
+    fn name(&self) -> &'static str {
+        "softmax"
+    }
+    fn output_dim(&self, input_dim: usize) -> Result<usize> {
+        Ok(input_dim)
+    }
+    fn forward(&mut self, input: ArrayView2<'_, S>, _mode: Mode) -> Result<ArrayView2<'_, S>> {
+        let b = &mut self.buf;
+        let (n, d) = input.dim();
+        b.rows = n;
+        b.cols = d;
+        let mut out = rows_of(&mut b.out, n, d);
+        out.assign(&input);
+        softmax_rows_inplace(out);
+        Ok(b.output())
+    }
+    fn output(&self) -> ArrayView2<'_, S> {
+        self.buf.output()
+    }
+    fn backward(
+        &mut self,
+        _input: ArrayView2<'_, S>,
+        grad_output: ArrayView2<'_, S>,
+        need_input_grad: bool,
+    ) -> Result<Option<ArrayView2<'_, S>>> {
+        let b = &mut self.buf;
+        let (n, d) = (b.rows, b.cols);
+        check_grad("softmax", &grad_output, (n, d))?;
+        if !need_input_grad {
+            return Ok(None);
+        }
+        // ∂L/∂x_i = y_i ⊙ (g_i − ⟨g_i, y_i⟩)
+        let mut gin = rows_of(&mut b.gin, n, d);
+        let y = b.out.slice(s![..n, ..]);
+        for ((mut gi, yi), gr) in gin
+            .axis_iter_mut(Axis(0))
+            .zip(y.axis_iter(Axis(0)))
+            .zip(grad_output.axis_iter(Axis(0)))
+        {
+            let dot: S = yi.iter().zip(gr.iter()).map(|(&a, &g)| a * g).sum();
+            Zip::from(&mut gi)
+                .and(&yi)
+                .and(&gr)
+                .for_each(|o, &yv, &g| *o = yv * (g - dot));
+        }
+        Ok(Some(b.gin.slice(s![..n, ..])))
+    }
+    fn spec(&self) -> Result<LayerSpec> {
+        Ok(LayerSpec::Softmax)
+    }
+}

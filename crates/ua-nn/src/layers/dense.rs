@@ -1,0 +1,243 @@
+//! Fully connected layer with an optional fused activation.
+
+use ndarray::{Array1, Array2, ArrayView2, s};
+use rand::Rng;
+use ua_tensor::activation::{Activation, activation_backward_into, bias_add_activate};
+use ua_tensor::gemm::{Trans, gemm_into};
+use ua_tensor::init::Initializer;
+
+use crate::layer::{Layer, Mode, Param, ParamKind, check_grad, check_input, rows_of};
+use crate::persist::LayerSpec;
+use crate::{Result, Scalar};
+
+/// `y = f(x·W + b)`: a matrix product, then the bias add and the activation
+/// fused into one pass over the output.
+///
+/// `W` is `input_dim × output_dim` (row-major), `b` has `output_dim` entries
+/// and starts at zero. The backward pass derives `f'` from the stored output,
+/// so no pre-activation copy is kept.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_nn::{Activation, Layer, Mode, layers::Dense};
+/// let mut d = Dense::<f32>::from_weights(array![[1.0, -1.0], [2.0, 0.5]], array![0.0, 1.0], Activation::Relu).unwrap();
+/// let y = d.forward(array![[1.0, 1.0]].view(), Mode::Eval).unwrap();
+/// assert_eq!(y, array![[3.0, 0.5]]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Dense<S: Scalar> {
+    w: Array2<S>,
+    b: Array1<S>,
+    gw: Array2<S>,
+    gb: Array1<S>,
+    activation: Activation,
+    out: Array2<S>,
+    gz: Array2<S>,
+    gin: Array2<S>,
+    rows: usize,
+}
+
+impl<S: Scalar> Dense<S> {
+    /// A layer with weights drawn from `init` and zero biases.
+    pub fn new(
+        input_dim: usize,
+        output_dim: usize,
+        activation: Activation,
+        init: Initializer,
+        rng: &mut impl Rng,
+    ) -> Result<Self> {
+        let w = init.matrix::<S>(input_dim, output_dim, rng)?;
+        Self::from_weights(w, Array1::zeros(output_dim), activation)
+    }
+
+    /// A layer with the given weights (`input_dim × output_dim`) and biases.
+    pub fn from_weights(w: Array2<S>, b: Array1<S>, activation: Activation) -> Result<Self> {
+        activation.validate()?;
+        if w.ncols() != b.len() {
+            return Err(crate::error::shape(
+                "dense layer",
+                format!("{} biases (one per weight column)", w.ncols()),
+                b.len(),
+            ));
+        }
+        if w.is_empty() {
+            return Err(crate::Error::Empty {
+                op: "dense layer weights".into(),
+            });
+        }
+        ua_tensor::check::ensure_finite("dense layer weights", &w)?;
+        ua_tensor::check::ensure_finite("dense layer biases", &b)?;
+        let w = w.as_standard_layout().into_owned();
+        let (i, o) = w.dim();
+        Ok(Dense {
+            gw: Array2::zeros((i, o)),
+            gb: Array1::zeros(o),
+            w,
+            b,
+            activation,
+            out: Array2::zeros((0, o)),
+            gz: Array2::zeros((0, o)),
+            gin: Array2::zeros((0, i)),
+            rows: 0,
+        })
+    }
+
+    /// The weight matrix, `input_dim × output_dim`.
+    pub fn weights(&self) -> &Array2<S> {
+        &self.w
+    }
+
+    /// The bias vector.
+    pub fn bias(&self) -> &Array1<S> {
+        &self.b
+    }
+
+    /// The fused activation.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+
+    /// Number of input columns.
+    pub fn input_dim(&self) -> usize {
+        self.w.nrows()
+    }
+
+    /// Number of output columns (units).
+    pub fn units(&self) -> usize {
+        self.w.ncols()
+    }
+}
+
+impl<S: Scalar> Layer<S> for Dense<S> {
+    fn name(&self) -> &'static str {
+        "dense"
+    }
+
+    fn output_dim(&self, input_dim: usize) -> Result<usize> {
+        if input_dim != self.w.nrows() {
+            return Err(crate::error::shape(
+                "dense layer",
+                format!("{} input columns", self.w.nrows()),
+                input_dim,
+            ));
+        }
+        Ok(self.w.ncols())
+    }
+
+    fn forward(&mut self, input: ArrayView2<'_, S>, _mode: Mode) -> Result<ArrayView2<'_, S>> {
+        check_input("dense", &input, self.w.nrows())?;
+        let n = input.nrows();
+        let o = self.w.ncols();
+        let mut out = rows_of(&mut self.out, n, o);
+        gemm_into(
+            S::one(),
+            input,
+            Trans::No,
+            self.w.view(),
+            Trans::No,
+            S::zero(),
+            out.view_mut(),
+        )?;
+        bias_add_activate(out, self.b.view(), self.activation)?;
+        self.rows = n;
+        Ok(self.output())
+    }
+
+    fn output(&self) -> ArrayView2<'_, S> {
+        self.out.slice(s![..self.rows, ..])
+    }
+
+    fn backward(
+        &mut self,
+        input: ArrayView2<'_, S>,
+        grad_output: ArrayView2<'_, S>,
+        need_input_grad: bool,
+    ) -> Result<Option<ArrayView2<'_, S>>> {
+        let n = self.rows;
+        let (i, o) = self.w.dim();
+        check_grad("dense", &grad_output, (n, o))?;
+        if input.dim() != (n, i) {
+            return Err(crate::error::shape(
+                "dense backward input",
+                format!("{:?} (the last forward input)", (n, i)),
+                format!("{:?}", input.dim()),
+            ));
+        }
+        // ∂L/∂z = ∂L/∂y ⊙ f'(z), with f' taken from y.
+        let gz = if self.activation == Activation::Identity {
+            grad_output
+        } else {
+            let y = self.out.slice(s![..n, ..]);
+            let mut gz = rows_of(&mut self.gz, n, o);
+            activation_backward_into(self.activation, y, grad_output, gz.view_mut())?;
+            self.gz.slice(s![..n, ..])
+        };
+        // ∂L/∂W += xᵀ·gz ; ∂L/∂b += Σ_rows gz
+        gemm_into(
+            S::one(),
+            input,
+            Trans::Yes,
+            gz,
+            Trans::No,
+            S::one(),
+            self.gw.view_mut(),
+        )?;
+        if let Some(gb) = self.gb.as_slice_mut() {
+            for row in gz.rows() {
+                match row.as_slice() {
+                    Some(r) => gb.iter_mut().zip(r).for_each(|(a, &g)| *a = *a + g),
+                    None => gb
+                        .iter_mut()
+                        .zip(row.iter())
+                        .for_each(|(a, &g)| *a = *a + g),
+                }
+            }
+        }
+        if !need_input_grad {
+            return Ok(None);
+        }
+        // ∂L/∂x = gz·Wᵀ
+        let gin = rows_of(&mut self.gin, n, i);
+        gemm_into(
+            S::one(),
+            gz,
+            Trans::No,
+            self.w.view(),
+            Trans::Yes,
+            S::zero(),
+            gin,
+        )?;
+        Ok(Some(self.gin.slice(s![..n, ..])))
+    }
+
+    fn visit_params(&mut self, visit: &mut dyn FnMut(Param<'_, S>)) {
+        if let (Some(value), Some(grad)) = (self.w.as_slice_mut(), self.gw.as_slice_mut()) {
+            visit(Param {
+                kind: ParamKind::Weight,
+                value,
+                grad,
+            });
+        }
+        if let (Some(value), Some(grad)) = (self.b.as_slice_mut(), self.gb.as_slice_mut()) {
+            visit(Param {
+                kind: ParamKind::Bias,
+                value,
+                grad,
+            });
+        }
+    }
+
+    fn n_params(&self) -> usize {
+        self.w.len() + self.b.len()
+    }
+
+    fn spec(&self) -> Result<LayerSpec> {
+        Ok(LayerSpec::Dense {
+            input_dim: self.w.nrows(),
+            output_dim: self.w.ncols(),
+            activation: self.activation,
+            weights: self.w.iter().map(|v| v.as_f64()).collect(),
+            bias: self.b.iter().map(|v| v.as_f64()).collect(),
+        })
+    }
+}

@@ -1,0 +1,565 @@
+//! Loss functions: [`MeanSquaredError`], [`BinaryCrossEntropy`],
+//! [`CategoricalCrossEntropy`] and [`LogLoss`].
+//!
+//! Every loss is the *mean over rows* of a per-row loss, optionally weighted
+//! per row (`Σ wᵢ·lᵢ / n`, the Keras convention, so class weights scale the
+//! gradient without changing its normalisation). Gradients are written into
+//! a buffer the caller owns.
+
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
+use ua_tensor::stable::{log_softmax_rows_inplace, sigmoid, softplus};
+
+use crate::{Result, Scalar};
+
+/// A differentiable training objective.
+pub trait Loss<S: Scalar>: Send + Sync {
+    /// A short name for messages and history.
+    fn name(&self) -> &'static str;
+
+    /// The mean loss of `pred` against `target`, with optional per-row
+    /// weights; writes `∂loss/∂pred` into `grad` (same shape as `pred`).
+    fn loss_and_grad_into(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+        grad: ArrayViewMut2<'_, S>,
+    ) -> Result<S>;
+
+    /// The mean loss only.
+    fn loss(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+    ) -> Result<S>;
+
+    /// `(loss, gradient)` in a new array (convenience; training uses
+    /// [`loss_and_grad_into`](Loss::loss_and_grad_into)).
+    fn loss_and_grad(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+    ) -> Result<(S, Array2<S>)> {
+        let mut g = Array2::zeros(pred.dim());
+        let l = self.loss_and_grad_into(pred, target, None, g.view_mut())?;
+        Ok((l, g))
+    }
+
+    /// Fraction of rows classified correctly, for losses of classifiers
+    /// (`None` for regression losses).
+    fn accuracy(&self, _pred: ArrayView2<'_, S>, _target: ArrayView2<'_, S>) -> Option<f64> {
+        None
+    }
+}
+
+/// Checks shapes of prediction, target, weights and gradient buffer.
+fn check<S: Scalar>(
+    name: &str,
+    pred: &ArrayView2<'_, S>,
+    target: &ArrayView2<'_, S>,
+    weights: Option<&ArrayView1<'_, S>>,
+    grad: Option<&ArrayViewMut2<'_, S>>,
+) -> Result<()> {
+    if pred.dim() != target.dim() {
+        return Err(crate::error::shape(
+            format!("{name} loss"),
+            format!("targets of shape {:?} (as the predictions)", pred.dim()),
+            format!("{:?}", target.dim()),
+        ));
+    }
+    if pred.nrows() == 0 {
+        return Err(crate::Error::Empty {
+            op: format!("{name} loss"),
+        });
+    }
+    if let Some(w) = weights
+        && w.len() != pred.nrows()
+    {
+        return Err(crate::error::shape(
+            format!("{name} loss weights"),
+            format!("{} weights (one per row)", pred.nrows()),
+            w.len(),
+        ));
+    }
+    if let Some(g) = grad
+        && g.dim() != pred.dim()
+    {
+        return Err(crate::error::shape(
+            format!("{name} loss gradient"),
+            format!("{:?}", pred.dim()),
+            format!("{:?}", g.dim()),
+        ));
+    }
+    Ok(())
+}
+
+/// Per-row weight, 1 when no weights are given.
+#[inline(always)]
+fn w_at<S: Scalar>(weights: &Option<ArrayView1<'_, S>>, i: usize) -> S {
+    match weights {
+        Some(w) => w[i],
+        None => S::one(),
+    }
+}
+
+/// Runs `per_elem(pred, target) -> (loss, dloss/dpred)` over all elements,
+/// weighting row `i` by `wᵢ` and dividing by `n · cols_divisor`.
+fn elementwise<S: Scalar>(
+    pred: ArrayView2<'_, S>,
+    target: ArrayView2<'_, S>,
+    weights: Option<ArrayView1<'_, S>>,
+    mut grad: Option<ArrayViewMut2<'_, S>>,
+    divisor: S,
+    per_elem: impl Fn(S, S) -> (S, S),
+) -> S {
+    let scale = S::one() / divisor;
+    let mut total = S::zero();
+    for i in 0..pred.nrows() {
+        let wi = w_at(&weights, i) * scale;
+        let (p, t) = (pred.row(i), target.row(i));
+        let mut row_loss = S::zero();
+        match grad.as_mut() {
+            Some(g) => {
+                let mut gr = g.row_mut(i);
+                Zip::from(&mut gr).and(&p).and(&t).for_each(|gv, &pv, &tv| {
+                    let (l, d) = per_elem(pv, tv);
+                    row_loss = row_loss + l;
+                    *gv = d * wi;
+                });
+            }
+            None => {
+                Zip::from(&p)
+                    .and(&t)
+                    .for_each(|&pv, &tv| row_loss = row_loss + per_elem(pv, tv).0);
+            }
+        }
+        total = total + row_loss * wi;
+    }
+    total
+}
+
+/// Mean squared error `mean((pred − target)²)` over all elements.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_nn::{Loss, losses::MeanSquaredError};
+/// let (l, g) = MeanSquaredError.loss_and_grad(array![[1.0f64, 3.0]].view(), array![[0.0, 1.0]].view()).unwrap();
+/// assert_eq!(l, 2.5);                 // (1 + 4) / 2
+/// assert_eq!(g, array![[1.0, 2.0]]);  // 2·(p − t) / 2
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MeanSquaredError;
+
+impl<S: Scalar> Loss<S> for MeanSquaredError {
+    fn name(&self) -> &'static str {
+        "mse"
+    }
+    fn loss_and_grad_into(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+        grad: ArrayViewMut2<'_, S>,
+    ) -> Result<S> {
+        check("mse", &pred, &target, weights.as_ref(), Some(&grad))?;
+        let div = S::lit(pred.len() as f64);
+        let two = S::lit(2.0);
+        Ok(elementwise(
+            pred,
+            target,
+            weights,
+            Some(grad),
+            div,
+            |p, t| {
+                let d = p - t;
+                (d * d, two * d)
+            },
+        ))
+    }
+    fn loss(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+    ) -> Result<S> {
+        check("mse", &pred, &target, weights.as_ref(), None)?;
+        let div = S::lit(pred.len() as f64);
+        Ok(elementwise(pred, target, weights, None, div, |p, t| {
+            ((p - t) * (p - t), S::zero())
+        }))
+    }
+}
+
+/// Binary cross-entropy, on probabilities (the output of a sigmoid layer) or
+/// on logits (a linear last layer; then the sigmoid is fused into the loss,
+/// which is exact for any logit).
+///
+/// On probabilities, `p` is clipped to `[ε, 1 − ε]` (ε = 1e-7, as Keras) so
+/// that `ln 0` never occurs. Optional class weights multiply the loss of
+/// negatives and positives. Targets must be in `[0, 1]`.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_nn::{Loss, losses::BinaryCrossEntropy};
+/// let bce = BinaryCrossEntropy::from_logits();
+/// let (l, g) = bce.loss_and_grad(array![[0.0f64]].view(), array![[1.0]].view()).unwrap();
+/// assert!((l - 2f64.ln()).abs() < 1e-12);
+/// assert_eq!(g[[0, 0]], -0.5); // σ(0) − 1
+/// // stable for huge logits:
+/// let l = bce.loss(array![[1e4f32]].view(), array![[0.0]].view(), None).unwrap();
+/// assert_eq!(l, 1e4);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct BinaryCrossEntropy {
+    from_logits: bool,
+    epsilon: f64,
+    class_weights: Option<(f64, f64)>,
+}
+
+impl Default for BinaryCrossEntropy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BinaryCrossEntropy {
+    /// On probabilities in `(0, 1)` (after a sigmoid).
+    pub fn new() -> Self {
+        BinaryCrossEntropy {
+            from_logits: false,
+            epsilon: 1e-7,
+            class_weights: None,
+        }
+    }
+
+    /// On logits (no sigmoid in the model; the loss applies it stably).
+    pub fn from_logits() -> Self {
+        BinaryCrossEntropy {
+            from_logits: true,
+            ..Self::new()
+        }
+    }
+
+    /// Multiplies the loss of rows with target 0 by `negative` and of rows
+    /// with target 1 by `positive` (soft targets interpolate).
+    pub fn with_class_weights(mut self, negative: f64, positive: f64) -> Self {
+        self.class_weights = Some((negative, positive));
+        self
+    }
+
+    /// The probability clip `ε` (on-probability mode only).
+    pub fn with_epsilon(mut self, epsilon: f64) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+
+    /// Whether predictions are logits.
+    pub fn is_from_logits(&self) -> bool {
+        self.from_logits
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !(self.epsilon > 0.0 && self.epsilon < 0.5) {
+            return Err(crate::error::invalid(
+                "binary cross-entropy",
+                format!("epsilon must be in (0, 0.5), got {}", self.epsilon),
+            ));
+        }
+        if let Some((a, b)) = self.class_weights
+            && !(a.is_finite() && b.is_finite() && a >= 0.0 && b >= 0.0)
+        {
+            return Err(crate::error::invalid(
+                "binary cross-entropy",
+                format!("class weights must be finite and ≥ 0, got ({a}, {b})"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn run<S: Scalar>(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+        grad: Option<ArrayViewMut2<'_, S>>,
+    ) -> Result<S> {
+        self.validate()?;
+        check(
+            "binary cross-entropy",
+            &pred,
+            &target,
+            weights.as_ref(),
+            grad.as_ref(),
+        )?;
+        if let Some((i, t)) = target
+            .iter()
+            .enumerate()
+            .find(|(_, t)| !(**t >= S::zero() && **t <= S::one()))
+        {
+            return Err(crate::error::invalid(
+                "binary cross-entropy",
+                format!(
+                    "targets must be in [0, 1], found {t} at row {}",
+                    i / target.ncols().max(1)
+                ),
+            ));
+        }
+        let div = S::lit(pred.len() as f64);
+        let (cw0, cw1) = self
+            .class_weights
+            .map(|(a, b)| (S::lit(a), S::lit(b)))
+            .unwrap_or((S::one(), S::one()));
+        let cw = move |t: S| cw0 + (cw1 - cw0) * t;
+        if self.from_logits {
+            Ok(elementwise(pred, target, weights, grad, div, |z, t| {
+                // l = softplus(z) − t·z ; dl/dz = σ(z) − t
+                let c = cw(t);
+                ((softplus(z) - t * z) * c, (sigmoid(z) - t) * c)
+            }))
+        } else {
+            let eps = S::lit(self.epsilon);
+            let hi = S::one() - eps;
+            Ok(elementwise(pred, target, weights, grad, div, |p, t| {
+                let pc = p.max(eps).min(hi);
+                let c = cw(t);
+                let l = -(t * pc.ln() + (S::one() - t) * (S::one() - pc).ln());
+                // d/dp of the clipped expression, kept finite: (p − t) / (p(1 − p)).
+                (l * c, (pc - t) / (pc * (S::one() - pc)) * c)
+            }))
+        }
+    }
+}
+
+fn binary_accuracy<S: Scalar>(
+    pred: ArrayView2<'_, S>,
+    target: ArrayView2<'_, S>,
+    threshold: S,
+) -> Option<f64> {
+    if pred.dim() != target.dim() || pred.is_empty() {
+        return None;
+    }
+    let half = S::lit(0.5);
+    let correct = Zip::from(&pred).and(&target).fold(0usize, |acc, &p, &t| {
+        acc + usize::from((p >= threshold) == (t >= half))
+    });
+    Some(correct as f64 / pred.len() as f64)
+}
+
+impl<S: Scalar> Loss<S> for BinaryCrossEntropy {
+    fn name(&self) -> &'static str {
+        "binary_cross_entropy"
+    }
+    fn loss_and_grad_into(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+        grad: ArrayViewMut2<'_, S>,
+    ) -> Result<S> {
+        self.run(pred, target, weights, Some(grad))
+    }
+    fn loss(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+    ) -> Result<S> {
+        self.run(pred, target, weights, None)
+    }
+    fn accuracy(&self, pred: ArrayView2<'_, S>, target: ArrayView2<'_, S>) -> Option<f64> {
+        let threshold = if self.from_logits {
+            S::zero()
+        } else {
+            S::lit(0.5)
+        };
+        binary_accuracy(pred, target, threshold)
+    }
+}
+
+/// The design document's log-loss, `−(1/N) Σ [y ln p + (1 − y) ln(1 − p)]`
+/// on probabilities, with `p` clipped to `[1e-15, 1 − 1e-15]` as
+/// scikit-learn's `log_loss` does. It is binary cross-entropy on
+/// probabilities under the name the evaluation literature uses.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_nn::{Loss, losses::LogLoss};
+/// let l = LogLoss.loss(array![[0.5f64], [0.5]].view(), array![[1.0], [0.0]].view(), None).unwrap();
+/// assert!((l - 2f64.ln()).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogLoss;
+
+impl LogLoss {
+    fn inner(&self) -> BinaryCrossEntropy {
+        BinaryCrossEntropy::new().with_epsilon(1e-15)
+    }
+}
+
+impl<S: Scalar> Loss<S> for LogLoss {
+    fn name(&self) -> &'static str {
+        "log_loss"
+    }
+    fn loss_and_grad_into(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+        grad: ArrayViewMut2<'_, S>,
+    ) -> Result<S> {
+        self.inner().run(pred, target, weights, Some(grad))
+    }
+    fn loss(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+    ) -> Result<S> {
+        self.inner().run(pred, target, weights, None)
+    }
+    fn accuracy(&self, pred: ArrayView2<'_, S>, target: ArrayView2<'_, S>) -> Option<f64> {
+        binary_accuracy(pred, target, S::lit(0.5))
+    }
+}
+
+/// Categorical cross-entropy over one-hot (or soft) target rows.
+///
+/// By default on logits with the softmax fused in (`∂L/∂z = softmax(z) − y`,
+/// exact and stable); [`CategoricalCrossEntropy::on_probabilities`] takes the
+/// output of a softmax layer instead (clipped at 1e-7).
+///
+/// ```
+/// use ndarray::array;
+/// use ua_nn::{Loss, losses::CategoricalCrossEntropy};
+/// let cce = CategoricalCrossEntropy::new();
+/// let (l, g) = cce.loss_and_grad(array![[0.0f64, 0.0]].view(), array![[1.0, 0.0]].view()).unwrap();
+/// assert!((l - 2f64.ln()).abs() < 1e-12);
+/// assert_eq!(g, array![[-0.5, 0.5]]);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct CategoricalCrossEntropy {
+    from_logits: bool,
+}
+
+impl Default for CategoricalCrossEntropy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CategoricalCrossEntropy {
+    /// On logits, softmax fused.
+    pub fn new() -> Self {
+        CategoricalCrossEntropy { from_logits: true }
+    }
+
+    /// On probabilities (rows summing to one).
+    pub fn on_probabilities() -> Self {
+        CategoricalCrossEntropy { from_logits: false }
+    }
+
+    fn run<S: Scalar>(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+        grad: Option<ArrayViewMut2<'_, S>>,
+    ) -> Result<S> {
+        check(
+            "categorical cross-entropy",
+            &pred,
+            &target,
+            weights.as_ref(),
+            grad.as_ref(),
+        )?;
+        let n = pred.nrows();
+        let inv_n = S::one() / S::lit(n as f64);
+        let mut total = S::zero();
+        let mut grad = grad;
+        let eps = S::lit(1e-7);
+        // One row at a time through a small scratch row: no n×k temporary.
+        let mut scratch = vec![S::zero(); pred.ncols()];
+        for i in 0..n {
+            let wi = w_at(&weights, i);
+            let (p, t) = (pred.row(i), target.row(i));
+            let mut row_loss = S::zero();
+            if self.from_logits {
+                for (s, &v) in scratch.iter_mut().zip(p.iter()) {
+                    *s = v;
+                }
+                let mut sv =
+                    ndarray::ArrayViewMut2::from_shape((1, scratch.len()), &mut scratch[..])
+                        .map_err(|e| {
+                            crate::error::invalid("categorical cross-entropy", e.to_string())
+                        })?;
+                log_softmax_rows_inplace(sv.view_mut());
+                for (&ls, &tv) in scratch.iter().zip(t.iter()) {
+                    row_loss = row_loss - tv * ls;
+                }
+                if let Some(g) = grad.as_mut() {
+                    let tsum: S = t.iter().copied().sum();
+                    for ((gv, &ls), &tv) in
+                        g.row_mut(i).iter_mut().zip(scratch.iter()).zip(t.iter())
+                    {
+                        // ∂/∂z_j [−Σ t_k log softmax_k] = softmax_j·Σt − t_j
+                        *gv = (ls.exp() * tsum - tv) * wi * inv_n;
+                    }
+                }
+            } else {
+                for (&pv, &tv) in p.iter().zip(t.iter()) {
+                    row_loss = row_loss - tv * pv.max(eps).ln();
+                }
+                if let Some(g) = grad.as_mut() {
+                    for ((gv, &pv), &tv) in g.row_mut(i).iter_mut().zip(p.iter()).zip(t.iter()) {
+                        *gv = -tv / pv.max(eps) * wi * inv_n;
+                    }
+                }
+            }
+            total = total + row_loss * wi;
+        }
+        Ok(total * inv_n)
+    }
+}
+
+impl<S: Scalar> Loss<S> for CategoricalCrossEntropy {
+    fn name(&self) -> &'static str {
+        "categorical_cross_entropy"
+    }
+    fn loss_and_grad_into(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+        grad: ArrayViewMut2<'_, S>,
+    ) -> Result<S> {
+        self.run(pred, target, weights, Some(grad))
+    }
+    fn loss(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+    ) -> Result<S> {
+        self.run(pred, target, weights, None)
+    }
+    fn accuracy(&self, pred: ArrayView2<'_, S>, target: ArrayView2<'_, S>) -> Option<f64> {
+        if pred.dim() != target.dim() || pred.nrows() == 0 {
+            return None;
+        }
+        let argmax = |r: ArrayView1<'_, S>| {
+            r.iter()
+                .enumerate()
+                .fold((0, S::neg_infinity()), |(bi, bv), (i, &v)| {
+                    if v > bv { (i, v) } else { (bi, bv) }
+                })
+                .0
+        };
+        let correct = pred
+            .axis_iter(Axis(0))
+            .zip(target.axis_iter(Axis(0)))
+            .filter(|(p, t)| argmax(p.view()) == argmax(t.view()))
+            .count();
+        Some(correct as f64 / pred.nrows() as f64)
+    }
+}

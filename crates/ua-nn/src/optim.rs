@@ -1,0 +1,390 @@
+//! Optimizers ([`Sgd`], [`Adam`], [`AdamW`]), learning-rate schedules and
+//! gradient clipping.
+//!
+//! An optimizer updates one parameter at a time: the model visits its
+//! parameters in a fixed order and hands each to [`Optimizer::update`] with
+//! its position (`slot`), under which the optimizer keeps its state
+//! (momentum, moment estimates). State is allocated on the first step only.
+
+use serde::{Deserialize, Serialize};
+
+use crate::layer::{Param, ParamKind};
+use crate::{Result, Scalar};
+
+/// Updates parameters from their gradients.
+pub trait Optimizer<S: Scalar>: Send {
+    /// Checks the hyper-parameters (called once by `fit`).
+    fn validate(&self) -> Result<()>;
+    /// Marks the start of a step (advances the step counter).
+    fn begin_step(&mut self);
+    /// Applies one step to the parameter at position `slot`.
+    fn update(&mut self, slot: usize, param: Param<'_, S>);
+    /// The current learning rate.
+    fn learning_rate(&self) -> f64;
+    /// Sets the learning rate (schedules call this each epoch).
+    fn set_learning_rate(&mut self, lr: f64);
+}
+
+fn check_lr(op: &str, lr: f64) -> Result<()> {
+    if !(lr.is_finite() && lr > 0.0) {
+        return Err(crate::error::invalid(
+            op,
+            format!("learning rate must be > 0 and finite, got {lr}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_range(op: &str, what: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
+    if !(v.is_finite() && v >= lo && v < hi) {
+        return Err(crate::error::invalid(
+            op,
+            format!("{what} must be in [{lo}, {hi}), got {v}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Per-slot state vectors, created on first use.
+#[derive(Debug, Clone, Default)]
+struct SlotState<S> {
+    slots: Vec<Vec<S>>,
+}
+
+impl<S: Scalar> SlotState<S> {
+    fn get(&mut self, slot: usize, len: usize) -> &mut Vec<S> {
+        if self.slots.len() <= slot {
+            self.slots.resize_with(slot + 1, Vec::new);
+        }
+        let v = &mut self.slots[slot];
+        if v.len() != len {
+            *v = vec![S::zero(); len];
+        }
+        v
+    }
+}
+
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and
+/// L2 weight decay (PyTorch's formulation: `g ← g + λw; b ← μb + g;
+/// w ← w − lr·(Nesterov ? g + μb : b)`). Weight decay applies to weights, not biases.
+///
+/// ```
+/// use ua_nn::{Optimizer, Param, ParamKind, optim::Sgd};
+/// let mut opt = Sgd::new(0.1);
+/// let (mut w, mut g) = (vec![1.0f64], vec![2.0]);
+/// opt.begin_step();
+/// opt.update(0, Param { kind: ParamKind::Weight, value: &mut w, grad: &mut g });
+/// assert!((w[0] - 0.8).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sgd<S: Scalar = f32> {
+    /// Learning rate.
+    pub lr: f64,
+    /// Momentum factor μ (0 = plain SGD).
+    pub momentum: f64,
+    /// Use Nesterov momentum.
+    pub nesterov: bool,
+    /// L2 weight decay λ.
+    pub weight_decay: f64,
+    state: SlotState<S>,
+}
+
+impl<S: Scalar> Sgd<S> {
+    /// Plain SGD with learning rate `lr`.
+    pub fn new(lr: f64) -> Self {
+        Sgd {
+            lr,
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+            state: SlotState::default(),
+        }
+    }
+    /// Sets the momentum factor.
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.momentum = momentum;
+        self
+    }
+    /// Switches Nesterov momentum on or off.
+    pub fn nesterov(mut self, on: bool) -> Self {
+        self.nesterov = on;
+        self
+    }
+    /// Sets the L2 weight decay.
+    pub fn weight_decay(mut self, wd: f64) -> Self {
+        self.weight_decay = wd;
+        self
+    }
+}
+
+impl<S: Scalar> Optimizer<S> for Sgd<S> {
+    fn validate(&self) -> Result<()> {
+        check_lr("sgd", self.lr)?;
+        check_range("sgd", "momentum", self.momentum, 0.0, 1.0)?;
+        check_range("sgd", "weight decay", self.weight_decay, 0.0, f64::INFINITY)?;
+        if self.nesterov && self.momentum == 0.0 {
+            return Err(crate::error::invalid(
+                "sgd",
+                "Nesterov momentum needs momentum > 0",
+            ));
+        }
+        Ok(())
+    }
+    fn begin_step(&mut self) {}
+    fn update(&mut self, slot: usize, p: Param<'_, S>) {
+        let lr = S::lit(self.lr);
+        let wd = if p.kind == ParamKind::Weight {
+            S::lit(self.weight_decay)
+        } else {
+            S::zero()
+        };
+        if self.momentum == 0.0 {
+            for (w, &g) in p.value.iter_mut().zip(p.grad.iter()) {
+                *w = *w - lr * (g + wd * *w);
+            }
+            return;
+        }
+        let mu = S::lit(self.momentum);
+        let nesterov = self.nesterov;
+        let buf = self.state.get(slot, p.value.len());
+        for ((w, &g), b) in p.value.iter_mut().zip(p.grad.iter()).zip(buf.iter_mut()) {
+            let g = g + wd * *w;
+            *b = mu * *b + g;
+            let step = if nesterov { g + mu * *b } else { *b };
+            *w = *w - lr * step;
+        }
+    }
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+}
+
+/// Adam (Kingma & Ba, 2015) with bias correction:
+/// `m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+/// w ← w − lr · m̂ / (√v̂ + ε)` with `m̂ = m/(1−β₁ᵗ)`, `v̂ = v/(1−β₂ᵗ)`.
+/// `weight_decay` adds `λw` to the gradient of weights (classic L2, as
+/// PyTorch's `Adam`); for decoupled decay use [`AdamW`].
+///
+/// ```
+/// use ua_nn::{Optimizer, Param, ParamKind, optim::Adam};
+/// let mut opt = Adam::new(0.001);
+/// let (mut w, mut g) = (vec![1.0f64], vec![0.5]);
+/// opt.begin_step();
+/// opt.update(0, Param { kind: ParamKind::Weight, value: &mut w, grad: &mut g });
+/// // first step moves by lr·sign(g) (up to ε)
+/// assert!((w[0] - (1.0 - 0.001)).abs() < 1e-9);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Adam<S: Scalar = f32> {
+    /// Learning rate.
+    pub lr: f64,
+    /// Decay of the first-moment estimate.
+    pub beta1: f64,
+    /// Decay of the second-moment estimate.
+    pub beta2: f64,
+    /// Added to the denominator.
+    pub epsilon: f64,
+    /// L2 penalty added to weight gradients (coupled).
+    pub weight_decay: f64,
+    decoupled: bool,
+    t: u64,
+    m: SlotState<S>,
+    v: SlotState<S>,
+}
+
+impl<S: Scalar> Adam<S> {
+    /// Adam with the usual defaults β₁ = 0.9, β₂ = 0.999, ε = 1e-7 (Keras').
+    pub fn new(lr: f64) -> Self {
+        Adam {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-7,
+            weight_decay: 0.0,
+            decoupled: false,
+            t: 0,
+            m: SlotState::default(),
+            v: SlotState::default(),
+        }
+    }
+    /// Sets β₁ and β₂.
+    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+    /// Sets ε.
+    pub fn epsilon(mut self, epsilon: f64) -> Self {
+        self.epsilon = epsilon;
+        self
+    }
+    /// Sets the (coupled) L2 weight decay.
+    pub fn weight_decay(mut self, wd: f64) -> Self {
+        self.weight_decay = wd;
+        self
+    }
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.t
+    }
+}
+
+impl<S: Scalar> Optimizer<S> for Adam<S> {
+    fn validate(&self) -> Result<()> {
+        let name = if self.decoupled { "adamw" } else { "adam" };
+        check_lr(name, self.lr)?;
+        check_range(name, "beta1", self.beta1, 0.0, 1.0)?;
+        check_range(name, "beta2", self.beta2, 0.0, 1.0)?;
+        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
+            return Err(crate::error::invalid(
+                name,
+                format!("epsilon must be > 0, got {}", self.epsilon),
+            ));
+        }
+        check_range(name, "weight decay", self.weight_decay, 0.0, f64::INFINITY)
+    }
+    fn begin_step(&mut self) {
+        self.t += 1;
+    }
+    fn update(&mut self, slot: usize, p: Param<'_, S>) {
+        let t = self.t.max(1) as i32;
+        let (b1, b2) = (S::lit(self.beta1), S::lit(self.beta2));
+        let (c1, c2) = (S::one() - b1, S::one() - b2);
+        // Bias corrections folded into the step size and ε (PyTorch's form):
+        // w −= lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)
+        let bc1 = 1.0 - self.beta1.powi(t);
+        let bc2_sqrt = (1.0 - self.beta2.powi(t)).sqrt();
+        let step = S::lit(self.lr / bc1);
+        let inv_bc2 = S::lit(1.0 / bc2_sqrt);
+        let eps = S::lit(self.epsilon);
+        let is_weight = p.kind == ParamKind::Weight;
+        let wd = if is_weight {
+            S::lit(self.weight_decay)
+        } else {
+            S::zero()
+        };
+        let (coupled_wd, decoupled_wd) = if self.decoupled {
+            (S::zero(), S::lit(self.lr) * wd)
+        } else {
+            (wd, S::zero())
+        };
+        let len = p.value.len();
+        let m = self.m.get(slot, len);
+        let v = self.v.get(slot, len);
+        for (((w, &g), mi), vi) in p
+            .value
+            .iter_mut()
+            .zip(p.grad.iter())
+            .zip(m.iter_mut())
+            .zip(v.iter_mut())
+        {
+            let g = g + coupled_wd * *w;
+            *mi = b1 * *mi + c1 * g;
+            *vi = b2 * *vi + c2 * g * g;
+            *w = *w - decoupled_wd * *w - step * *mi / (vi.sqrt() * inv_bc2 + eps);
+        }
+    }
+    fn learning_rate(&self) -> f64 {
+        self.lr
+    }
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+}
+
+/// AdamW (Loshchilov & Hutter): Adam with decoupled weight decay
+/// `w ← w − lr·λ·w` applied to weights (not biases), default λ = 0.01.
+///
+/// ```
+/// use ua_nn::{Optimizer, Param, ParamKind, optim::AdamW};
+/// let mut opt = AdamW::new(0.1, 0.5);
+/// let (mut w, mut g) = (vec![1.0f64], vec![0.0]);
+/// opt.begin_step();
+/// opt.update(0, Param { kind: ParamKind::Weight, value: &mut w, grad: &mut g });
+/// assert!((w[0] - 0.95).abs() < 1e-12); // only the decay: 1 − 0.1·0.5·1
+/// ```
+pub struct AdamW;
+
+impl AdamW {
+    /// An [`Adam`] with decoupled weight decay `weight_decay`.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new<S: Scalar>(lr: f64, weight_decay: f64) -> Adam<S> {
+        let mut a = Adam::new(lr);
+        a.weight_decay = weight_decay;
+        a.decoupled = true;
+        a
+    }
+}
+
+/// How the learning rate changes from epoch to epoch.
+///
+/// ```
+/// use ua_nn::optim::LrSchedule;
+/// let s = LrSchedule::Step { every: 10, gamma: 0.5 };
+/// assert_eq!(s.rate(0.1, 0), 0.1);
+/// assert_eq!(s.rate(0.1, 10), 0.05);
+/// let c = LrSchedule::Cosine { epochs: 100, min_lr: 0.0 };
+/// assert!((c.rate(0.1, 50) - 0.05).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub enum LrSchedule {
+    /// The base rate throughout.
+    #[default]
+    Constant,
+    /// Multiply by `gamma` every `every` epochs.
+    Step {
+        /// Epochs between decays.
+        every: usize,
+        /// Decay factor.
+        gamma: f64,
+    },
+    /// Cosine annealing from the base rate to `min_lr` over `epochs` epochs.
+    Cosine {
+        /// Length of the annealing.
+        epochs: usize,
+        /// Final learning rate.
+        min_lr: f64,
+    },
+}
+
+impl LrSchedule {
+    /// The learning rate for 0-based `epoch` given the base rate.
+    pub fn rate(&self, base: f64, epoch: usize) -> f64 {
+        match *self {
+            LrSchedule::Constant => base,
+            LrSchedule::Step { every, gamma } => base * gamma.powi((epoch / every.max(1)) as i32),
+            LrSchedule::Cosine { epochs, min_lr } => {
+                let t = (epoch.min(epochs) as f64) / (epochs.max(1) as f64);
+                min_lr + 0.5 * (base - min_lr) * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+        }
+    }
+
+    /// Checks the parameters.
+    pub fn validate(&self) -> Result<()> {
+        match *self {
+            LrSchedule::Constant => Ok(()),
+            LrSchedule::Step { every, gamma } => {
+                if every == 0 || !(gamma.is_finite() && gamma > 0.0) {
+                    return Err(crate::error::invalid(
+                        "step schedule",
+                        format!("needs every ≥ 1 and gamma > 0, got every {every}, gamma {gamma}"),
+                    ));
+                }
+                Ok(())
+            }
+            LrSchedule::Cosine { epochs, min_lr } => {
+                if epochs == 0 || !(min_lr.is_finite() && min_lr >= 0.0) {
+                    return Err(crate::error::invalid(
+                        "cosine schedule",
+                        format!("needs epochs ≥ 1 and min_lr ≥ 0, got {epochs}, {min_lr}"),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+}
