@@ -28,7 +28,8 @@ pub enum Error {
         /// What was wrong and what is allowed.
         message: String,
     },
-    /// The loss became NaN or infinite during training.
+    /// The loss became NaN or infinite during training (epoch and batch
+    /// are 0 when it happened in [`Sequential::train_batch`](crate::Sequential::train_batch)).
     #[error(
         "training diverged: loss is {value} at epoch {epoch}, batch {batch}; \
          lower the learning rate, clip gradients or check the inputs"

@@ -36,6 +36,8 @@ pub struct Sequential<S: Scalar> {
     pub(crate) input_dim: usize,
     pub(crate) output_dim: usize,
     pub(crate) layers: Vec<Box<dyn Layer<S>>>,
+    /// Buffer for ∂loss/∂output, reused across steps.
+    pub(crate) loss_grad: Array2<S>,
 }
 
 impl<S: Scalar> std::fmt::Debug for Sequential<S> {
@@ -226,6 +228,7 @@ impl<S: Scalar> Sequential<S> {
             input_dim,
             output_dim: width,
             layers,
+            loss_grad: Array2::zeros((0, width)),
         })
     }
 

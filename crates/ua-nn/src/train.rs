@@ -273,6 +273,31 @@ impl History {
     }
 }
 
+/// Regularisation and clipping applied in every step.
+struct Penalties {
+    l1: f64,
+    l2: f64,
+    clip_norm: Option<f64>,
+}
+
+/// Copies rows `rows` of `src` into the first rows of `dst` (a plain
+/// `memcpy` per row when both are row-major).
+fn gather_rows<S: Scalar>(src: ArrayView2<'_, S>, rows: &[usize], dst: &mut Array2<S>) {
+    let d = src.ncols();
+    match (src.as_slice(), dst.as_slice_mut()) {
+        (Some(s), Some(t)) => {
+            for (r, &i) in rows.iter().enumerate() {
+                t[r * d..(r + 1) * d].copy_from_slice(&s[i * d..(i + 1) * d]);
+            }
+        }
+        _ => {
+            for (r, &i) in rows.iter().enumerate() {
+                dst.row_mut(r).assign(&src.row(i));
+            }
+        }
+    }
+}
+
 /// Row weights from class weights (targets: one column of 0/1, or one-hot rows).
 fn row_weights<S: Scalar>(y: ArrayView2<'_, S>, cw: &ClassWeight) -> Result<Array1<S>> {
     let n_classes = if y.ncols() == 1 { 2 } else { y.ncols() };
@@ -411,7 +436,11 @@ impl<S: Scalar> Sequential<S> {
         let mut xb = Array2::<S>::zeros((bs, d));
         let mut yb = Array2::<S>::zeros((bs, k));
         let mut wb = Array1::<S>::zeros(bs);
-        let mut gb = Array2::<S>::zeros((bs, k));
+        let penalties = Penalties {
+            l1: config.l1,
+            l2: config.l2,
+            clip_norm: config.clip_norm,
+        };
         let base_lr = optimizer.learning_rate();
         let n_params_tensors = {
             let mut c = 0;
@@ -435,48 +464,29 @@ impl<S: Scalar> Sequential<S> {
             for (bi, chunk) in train_rows.chunks(bs).enumerate() {
                 let m = chunk.len();
                 // Gather the batch into the preallocated buffers.
-                for (r, &i) in chunk.iter().enumerate() {
-                    xb.row_mut(r).assign(&x.row(i));
-                    yb.row_mut(r).assign(&y.row(i));
-                    if let Some(w) = &weights {
+                gather_rows(x, chunk, &mut xb);
+                gather_rows(y, chunk, &mut yb);
+                if let Some(w) = &weights {
+                    for (r, &i) in chunk.iter().enumerate() {
                         wb[r] = w[i];
                     }
                 }
                 let (xv, yv) = (xb.slice(s![..m, ..]), yb.slice(s![..m, ..]));
                 let wv = weights.as_ref().map(|_| wb.slice(s![..m]));
-                let pred = self.forward_batch(xv, Mode::Train)?;
-                let mut l = loss
-                    .loss_and_grad_into(pred, yv, wv, gb.slice_mut(s![..m, ..]))?
-                    .as_f64();
-                if let Some(a) = loss.accuracy(pred, yv) {
-                    acc_sum += a * m as f64;
-                } else {
-                    has_acc = false;
-                }
-                self.backward_batch(xv, gb.slice(s![..m, ..]))?;
-                l += self.apply_penalties(config.l1, config.l2);
-                if !l.is_finite() {
-                    return Err(crate::Error::Diverged {
-                        epoch,
-                        batch: bi + 1,
-                        value: format!("{l}"),
-                    });
-                }
-                if let Some(c) = config.clip_norm {
-                    self.clip_gradients(c);
-                }
-                optimizer.begin_step();
-                self.visit_params(&mut |slot, p| {
-                    optimizer.update(
-                        slot,
-                        Param {
-                            kind: p.kind,
-                            value: &mut *p.value,
-                            grad: &mut *p.grad,
+                let (l, acc) = self
+                    .step(xv, yv, wv, loss, optimizer, &penalties)
+                    .map_err(|e| match e {
+                        crate::Error::Diverged { value, .. } => crate::Error::Diverged {
+                            epoch,
+                            batch: bi + 1,
+                            value,
                         },
-                    );
-                    p.grad.fill(S::zero());
-                });
+                        other => other,
+                    })?;
+                match acc {
+                    Some(a) => acc_sum += a * m as f64,
+                    None => has_acc = false,
+                }
                 loss_sum += l * m as f64;
                 seen += m;
             }
@@ -539,6 +549,107 @@ impl<S: Scalar> Sequential<S> {
             history.restored_best = true;
         }
         Ok(history)
+    }
+
+    /// One optimisation step on one batch: forward, loss, backward,
+    /// penalties, clipping, update. Returns the batch loss (with penalties).
+    ///
+    /// For custom training loops; [`fit`](Self::fit) calls the same code.
+    /// After the first call with a given batch size nothing is allocated.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Activation, Sequential, losses::MeanSquaredError, optim::Sgd};
+    /// let mut m = Sequential::<f64>::builder(1).dense(1, Activation::Identity).build().unwrap();
+    /// let mut opt = Sgd::new(0.1);
+    /// let (x, y) = (array![[1.0], [2.0]], array![[2.0], [4.0]]);
+    /// let first = m.train_batch(x.view(), y.view(), &MeanSquaredError, &mut opt).unwrap();
+    /// for _ in 0..100 { m.train_batch(x.view(), y.view(), &MeanSquaredError, &mut opt).unwrap(); }
+    /// assert!(m.train_batch(x.view(), y.view(), &MeanSquaredError, &mut opt).unwrap() < first);
+    /// ```
+    pub fn train_batch(
+        &mut self,
+        x: ArrayView2<'_, S>,
+        y: ArrayView2<'_, S>,
+        loss: &dyn Loss<S>,
+        optimizer: &mut dyn Optimizer<S>,
+    ) -> Result<f64> {
+        self.check_x("train_batch", &x)?;
+        if y.dim() != (x.nrows(), self.output_dim) {
+            return Err(crate::error::shape(
+                "train_batch targets",
+                format!("{:?}", (x.nrows(), self.output_dim)),
+                format!("{:?}", y.dim()),
+            ));
+        }
+        ua_tensor::check::ensure_finite("train_batch targets", &y)?;
+        let none = Penalties {
+            l1: 0.0,
+            l2: 0.0,
+            clip_norm: None,
+        };
+        Ok(self.step(x, y, None, loss, optimizer, &none)?.0)
+    }
+
+    fn step(
+        &mut self,
+        x: ArrayView2<'_, S>,
+        y: ArrayView2<'_, S>,
+        w: Option<ndarray::ArrayView1<'_, S>>,
+        loss: &dyn Loss<S>,
+        optimizer: &mut dyn Optimizer<S>,
+        penalties: &Penalties,
+    ) -> Result<(f64, Option<f64>)> {
+        let mut grad_buf = std::mem::take(&mut self.loss_grad);
+        let result = self.step_with(x, y, w, loss, optimizer, penalties, &mut grad_buf);
+        self.loss_grad = grad_buf;
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn step_with(
+        &mut self,
+        x: ArrayView2<'_, S>,
+        y: ArrayView2<'_, S>,
+        w: Option<ndarray::ArrayView1<'_, S>>,
+        loss: &dyn Loss<S>,
+        optimizer: &mut dyn Optimizer<S>,
+        penalties: &Penalties,
+        grad_buf: &mut Array2<S>,
+    ) -> Result<(f64, Option<f64>)> {
+        let (m, k) = y.dim();
+        let mut grad = crate::layer::rows_of(grad_buf, m, k);
+        let pred = self.forward_batch(x, Mode::Train)?;
+        let mut l = loss
+            .loss_and_grad_into(pred, y, w, grad.view_mut())?
+            .as_f64();
+        let acc = loss.accuracy(pred, y);
+        self.backward_batch(x, grad.view())?;
+        l += self.apply_penalties(penalties.l1, penalties.l2);
+        if !l.is_finite() {
+            self.zero_grad();
+            return Err(crate::Error::Diverged {
+                epoch: 0,
+                batch: 0,
+                value: format!("{l}"),
+            });
+        }
+        if let Some(c) = penalties.clip_norm {
+            self.clip_gradients(c);
+        }
+        optimizer.begin_step();
+        self.visit_params(&mut |slot, p| {
+            optimizer.update(
+                slot,
+                Param {
+                    kind: p.kind,
+                    value: &mut *p.value,
+                    grad: &mut *p.grad,
+                },
+            );
+            p.grad.fill(S::zero());
+        });
+        Ok((l, acc))
     }
 
     /// Adds the L1/L2 penalty gradients to weight gradients; returns the

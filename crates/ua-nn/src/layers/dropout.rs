@@ -72,18 +72,17 @@ impl<S: Scalar> Dropout<S> {
         let keep = S::lit(1.0 / (1.0 - self.rate));
         // P(drop) = threshold / 2^32.
         let threshold = (self.rate * 4_294_967_296.0) as u64;
-        let mask = rows_of(&mut self.mask, n, d);
-        let mut bits = 0u64;
-        let mut have = 0;
-        for m in mask.into_iter() {
-            if have == 0 {
-                bits = self.rng.next_u64();
-                have = 2;
+        let mut mask = rows_of(&mut self.mask, n, d);
+        let draw = |pair: &mut [S], bits: u64| {
+            for (m, r) in pair.iter_mut().zip([bits & 0xFFFF_FFFF, bits >> 32]) {
+                *m = if r < threshold { S::zero() } else { keep };
             }
-            let r = bits & 0xFFFF_FFFF;
-            bits >>= 32;
-            have -= 1;
-            *m = if r < threshold { S::zero() } else { keep };
+        };
+        // The first `n` rows of a row-major buffer are contiguous.
+        if let Some(m) = mask.as_slice_mut() {
+            for pair in m.chunks_mut(2) {
+                draw(pair, self.rng.next_u64());
+            }
         }
     }
 }
