@@ -11,6 +11,10 @@
 //! | [`stable`] | overflow-free sigmoid, softplus, log-sigmoid, log-sum-exp, softmax |
 //! | [`init`] | seeded Glorot/He initialisers |
 //! | [`check`] | finiteness/emptiness checks that say where the bad value is |
+//! | [`reduce`] | column/row sums, column mean and variance, row norms, argmax, compensated sum |
+//! | [`distance`] | pairwise squared distances (chunked products), nearest rows, vector distances, cosine |
+//! | [`topk`] | top-k selection (partial, deterministic, NaN last) of slices and rows |
+//! | [`sparse`] | CSR sparse matrices (triplet construction, transpose, products) |
 //!
 //! ## Design
 //!
@@ -43,11 +47,15 @@
 
 pub mod activation;
 pub mod check;
+pub mod distance;
 mod error;
 pub mod gemm;
 pub mod init;
+pub mod reduce;
 pub mod scalar;
+pub mod sparse;
 pub mod stable;
+pub mod topk;
 
 pub use error::{Error, Result};
 pub use scalar::Scalar;
