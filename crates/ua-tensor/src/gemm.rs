@@ -160,6 +160,57 @@ mod tests {
     }
 
     #[test]
+    fn agrees_with_the_naive_product_for_every_layout_alpha_and_beta() {
+        let mut seed = 1u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as f64 / (1u64 << 31) as f64) - 0.5
+        };
+        for &(m, k, n) in &[
+            (32, 16, 64),
+            (32, 64, 1),
+            (1, 32, 1),
+            (5, 3, 7),
+            (17, 33, 2),
+            (256, 64, 16),
+        ] {
+            for ta in [Trans::No, Trans::Yes] {
+                for tb in [Trans::No, Trans::Yes] {
+                    let a_shape = if ta == Trans::No { (m, k) } else { (k, m) };
+                    let b_shape = if tb == Trans::No { (k, n) } else { (n, k) };
+                    let a = Array2::from_shape_fn(a_shape, |_| next());
+                    let b = Array2::from_shape_fn(b_shape, |_| next());
+                    let c0 = Array2::from_shape_fn((m, n), |_| next());
+                    let (ao, bo) = (oriented(a.view(), ta), oriented(b.view(), tb));
+                    let want = Array2::from_shape_fn((m, n), |(i, j)| {
+                        0.3 * c0[[i, j]]
+                            + 0.7 * (0..k).map(|p| ao[[i, p]] * bo[[p, j]]).sum::<f64>()
+                    });
+                    let mut c = c0.clone();
+                    gemm_into(0.7, a.view(), ta, b.view(), tb, 0.3, c.view_mut()).unwrap();
+                    for (x, y) in c.iter().zip(want.iter()) {
+                        assert!(
+                            (x - y).abs() < 1e-12,
+                            "{m}×{k}×{n} {ta:?} {tb:?}: {x} vs {y}"
+                        );
+                    }
+                    let mut c32 = c0.mapv(|v| v as f32);
+                    let (a32, b32) = (a.mapv(|v| v as f32), b.mapv(|v| v as f32));
+                    gemm_into(0.7, a32.view(), ta, b32.view(), tb, 0.3, c32.view_mut()).unwrap();
+                    for (x, y) in c32.iter().zip(want.iter()) {
+                        assert!(
+                            (*x as f64 - y).abs() < 1e-4,
+                            "f32 {m}×{k}×{n} {ta:?} {tb:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn shape_errors_name_the_sizes() {
         let a = Array2::<f32>::zeros((2, 3));
         let b = Array2::<f32>::zeros((2, 3));
