@@ -9,6 +9,9 @@
 //! | [`nn`] | `ua-nn` | layers, losses, optimizers, training |
 //! | [`data`] | `ua-data` | tables, CSV, preprocessing, features, synthetic shop |
 //! | [`analytics`] | `ua-analytics` | prediction, segmentation, metrics |
+//!
+//! The README follows; its example is compiled and run as a doc test.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 pub use ua_analytics as analytics;
@@ -19,6 +22,9 @@ pub use ua_tensor::ndarray;
 
 /// The types most programs need, in one `use`.
 pub mod prelude {
+    pub use ua_nn::losses::{BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError};
+    pub use ua_nn::optim::{Adam, AdamW, Sgd};
+    pub use ua_nn::{Activation, EarlyStopping, FitConfig, Layer, Loss, Optimizer, Sequential};
     pub use ua_tensor::Scalar;
     pub use ua_tensor::ndarray::{Array1, Array2, ArrayView1, ArrayView2, array, s};
 }

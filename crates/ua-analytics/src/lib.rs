@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod metrics;
 pub mod traits;
 
 pub use error::{Error, Result};

@@ -11,6 +11,118 @@ pub enum Error {
         /// What was wrong and what is allowed.
         message: String,
     },
+    /// A column name that the table does not have.
+    #[error("{op}: unknown column `{name}`; available columns: {available}")]
+    UnknownColumn {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The name that was asked for.
+        name: String,
+        /// The names the table has, comma-separated.
+        available: String,
+    },
+    /// Two columns with the same name.
+    #[error("{op}: duplicate column name `{name}`")]
+    DuplicateColumn {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The repeated name.
+        name: String,
+    },
+    /// A column of another type than the operation needs.
+    #[error("{op}: column `{column}` has type {found}, expected {expected}")]
+    TypeMismatch {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The column concerned.
+        column: String,
+        /// The type(s) the operation accepts.
+        expected: String,
+        /// The type the column has.
+        found: String,
+    },
+    /// A column (or mask, or index list) of the wrong length.
+    #[error("{op}: `{column}` has length {found}, expected {expected}")]
+    LengthMismatch {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The column or argument concerned.
+        column: String,
+        /// The length that would have fitted.
+        expected: usize,
+        /// The length that was given.
+        found: usize,
+    },
+    /// Missing values where the operation needs complete data.
+    #[error("{op}: column `{column}` has {count} missing value(s), first at row {first_row}; impute or drop them first")]
+    MissingValues {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The column concerned.
+        column: String,
+        /// How many values are missing.
+        count: usize,
+        /// 0-based row index of the first missing value.
+        first_row: usize,
+    },
+    /// A CSV field that cannot be read as the type its column needs.
+    #[error("{source_name}, line {line}, column `{column}`: cannot parse {value:?} as {expected}")]
+    Parse {
+        /// The file name (or the name given to a reader).
+        source_name: String,
+        /// 1-based line number as a text editor shows it.
+        line: u64,
+        /// The column concerned.
+        column: String,
+        /// The offending field.
+        value: String,
+        /// The type that was expected.
+        expected: String,
+    },
+    /// A malformed CSV file (ragged row, bad quoting, invalid UTF-8, ...).
+    #[error("{source_name}, line {line}: {message}")]
+    Csv {
+        /// The file name (or the name given to a reader).
+        source_name: String,
+        /// 1-based line number as a text editor shows it (0 if unknown).
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// An I/O error, with the path involved.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file concerned.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A category that was not seen when the step was fitted.
+    #[error("{op}: column `{column}`, row {row}: unknown category {value:?} (not seen at fit time); use handle_unknown = Ignore to encode it as all zeros")]
+    UnknownCategory {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The column concerned.
+        column: String,
+        /// 0-based row index.
+        row: usize,
+        /// The unseen category.
+        value: String,
+    },
+    /// A value outside the domain the operation accepts.
+    #[error("{op}: column `{column}`, row {row}: value {value} is invalid, expected {expected}")]
+    InvalidValue {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The column concerned.
+        column: String,
+        /// 0-based row index.
+        row: usize,
+        /// The offending value, printed.
+        value: String,
+        /// What the operation accepts.
+        expected: String,
+    },
     /// An error from a numeric kernel.
     #[error(transparent)]
     Tensor(#[from] ua_tensor::Error),

@@ -1,0 +1,323 @@
+//! Feature extraction from transaction and interaction logs.
+//!
+//! | module | what |
+//! | --- | --- |
+//! | [`rfm`] | per-customer recency, frequency, monetary value, tenure, inter-purchase time, and a holdout "bought again" label |
+//! | [`interactions`] | a user × item sparse matrix with dense id maps, for recommenders |
+//!
+//! Both read plain column slices (ids, days, amounts) or a [`Table`], and
+//! both report what they left out instead of dropping rows silently.
+//!
+//! ```
+//! use ua_data::features::rfm::{RfmConfig, RfmFeatures};
+//! let customers = [1u64, 1, 2];
+//! let days = [10, 20, 15];
+//! let amounts = [5.0, 7.0, 3.0];
+//! let f = RfmFeatures::compute(&customers, &days, &amounts, None,
+//!     &RfmConfig { as_of: 30, holdout_end: None }).unwrap();
+//! assert_eq!(f.customers, vec![1, 2]);
+//! assert_eq!(f.recency_days, vec![10, 15]);
+//! ```
+
+pub mod interactions;
+pub mod rfm;
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::{from_ymd, parse_date};
+use crate::table::{Column, Table};
+use crate::{Error, Result};
+
+/// An external id read from a table column: a whole number (from a numeric
+/// column) or a text (from a categorical column). Integers sort before texts;
+/// within a kind the natural order applies (so `2 < 10`).
+///
+/// ```
+/// use ua_data::features::Key;
+/// assert!(Key::Int(2) < Key::Int(10));
+/// assert_eq!(Key::from("u7").to_string(), "u7");
+/// assert_eq!(Key::from(5i64), Key::Int(5));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Key {
+    /// A whole-number id.
+    Int(i64),
+    /// A text id.
+    Text(String),
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::Int(i) => write!(f, "{i}"),
+            Key::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<i64> for Key {
+    fn from(v: i64) -> Key {
+        Key::Int(v)
+    }
+}
+
+impl From<&str> for Key {
+    fn from(v: &str) -> Key {
+        Key::Text(v.to_string())
+    }
+}
+
+impl From<String> for Key {
+    fn from(v: String) -> Key {
+        Key::Text(v)
+    }
+}
+
+/// Id types that can be written back into a [`Table`] column: integers as a
+/// numeric column, texts as a categorical column.
+///
+/// ```
+/// use ua_data::features::IdColumn;
+/// use ua_data::ColumnType;
+/// assert_eq!(u64::to_column(&[1, 2]).dtype(), ColumnType::Numeric);
+/// assert_eq!(String::to_column(&["a".to_string()]).dtype(), ColumnType::Categorical);
+/// ```
+pub trait IdColumn: Sized {
+    /// A column holding `ids` in order.
+    fn to_column(ids: &[Self]) -> Column;
+}
+
+macro_rules! int_id_column {
+    ($($t:ty),*) => {$(
+        impl IdColumn for $t {
+            fn to_column(ids: &[Self]) -> Column {
+                Column::numeric(ids.iter().map(|&v| v as f64).collect())
+            }
+        }
+    )*};
+}
+int_id_column!(u32, u64, usize, i32, i64);
+
+impl IdColumn for String {
+    fn to_column(ids: &[Self]) -> Column {
+        Column::categorical(ids)
+    }
+}
+
+impl IdColumn for &str {
+    fn to_column(ids: &[Self]) -> Column {
+        Column::categorical(ids)
+    }
+}
+
+impl IdColumn for Key {
+    /// Numeric if every id is an integer, else categorical (integers as text).
+    fn to_column(ids: &[Self]) -> Column {
+        if ids.iter().all(|k| matches!(k, Key::Int(_))) {
+            Column::numeric(
+                ids.iter()
+                    .map(|k| match k {
+                        Key::Int(i) => *i as f64,
+                        Key::Text(_) => f64::NAN,
+                    })
+                    .collect(),
+            )
+        } else {
+            let text: Vec<String> = ids.iter().map(Key::to_string).collect();
+            Column::categorical(&text)
+        }
+    }
+}
+
+/// A customer / user / item key read from a table column: integers from a
+/// numeric column, text from a categorical one.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum KeyColumn {
+    Int(Vec<i64>),
+    Text(Vec<String>),
+}
+
+impl KeyColumn {
+    /// The ids as [`Key`]s (one allocation per text id).
+    pub(crate) fn into_keys(self) -> Vec<Key> {
+        match self {
+            KeyColumn::Int(v) => v.into_iter().map(Key::Int).collect(),
+            KeyColumn::Text(v) => v.into_iter().map(Key::Text).collect(),
+        }
+    }
+}
+
+fn invalid(op: &'static str, message: String) -> Error {
+    Error::InvalidArgument { op, message }
+}
+
+/// Reads a key column: a numeric column of whole numbers or a categorical
+/// column. Missing or fractional values are errors naming the row.
+pub(crate) fn read_key_column(op: &'static str, table: &Table, name: &str) -> Result<KeyColumn> {
+    match table.column(name)? {
+        Column::Numeric(c) => {
+            let mut out = Vec::with_capacity(c.len());
+            for (row, v) in c.iter().enumerate() {
+                match v {
+                    Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => out.push(x as i64),
+                    Some(x) => {
+                        return Err(invalid(
+                            op,
+                            format!("column `{name}`, row {row}: id {x} is not a whole number"),
+                        ));
+                    }
+                    None => return Err(missing(op, name, c.missing_count(), row)),
+                }
+            }
+            Ok(KeyColumn::Int(out))
+        }
+        Column::Categorical(c) => {
+            let mut out = Vec::with_capacity(c.len());
+            for (row, v) in c.iter().enumerate() {
+                match v {
+                    Some(s) => out.push(s.to_string()),
+                    None => return Err(missing(op, name, c.missing_count(), row)),
+                }
+            }
+            Ok(KeyColumn::Text(out))
+        }
+        other => Err(Error::TypeMismatch {
+            op,
+            column: name.to_string(),
+            expected: "numeric (whole numbers) or categorical".into(),
+            found: other.dtype().to_string(),
+        }),
+    }
+}
+
+fn missing(op: &'static str, column: &str, count: usize, first_row: usize) -> Error {
+    Error::MissingValues {
+        op,
+        column: column.to_string(),
+        count,
+        first_row,
+    }
+}
+
+/// Reads a numeric column without missing values.
+pub(crate) fn read_numeric(op: &'static str, table: &Table, name: &str) -> Result<Vec<f64>> {
+    let c = table.numeric(name)?;
+    if let Some(row) = c.missing_mask().iter().position(|&m| m) {
+        return Err(missing(op, name, c.missing_count(), row));
+    }
+    Ok(c.values().to_vec())
+}
+
+/// Reads a day column: a date column, a numeric column of `YYYYMMDD`
+/// numbers, or a categorical column of `YYYY-MM-DD` / `YYYYMMDD` strings.
+/// Missing or unparseable values are errors naming the column and row.
+pub(crate) fn read_day_column(op: &'static str, table: &Table, name: &str) -> Result<Vec<i32>> {
+    let unparseable = |row: usize, value: String| {
+        invalid(
+            op,
+            format!(
+                "column `{name}`, row {row}: cannot read {value:?} as a date \
+                 (expected a date column, YYYYMMDD numbers or YYYY-MM-DD / YYYYMMDD text)"
+            ),
+        )
+    };
+    match table.column(name)? {
+        Column::Date(c) => {
+            if let Some(row) = c.missing_mask().iter().position(|&m| m) {
+                return Err(missing(op, name, c.missing_count(), row));
+            }
+            Ok(c.days().to_vec())
+        }
+        Column::Numeric(c) => {
+            let mut out = Vec::with_capacity(c.len());
+            for (row, v) in c.iter().enumerate() {
+                let x = v.ok_or_else(|| missing(op, name, c.missing_count(), row))?;
+                let day = (x.fract() == 0.0 && (0.0..1.0e8).contains(&x))
+                    .then(|| {
+                        let v = x as u32;
+                        from_ymd((v / 10_000) as i32, v / 100 % 100, v % 100)
+                    })
+                    .flatten()
+                    .ok_or_else(|| unparseable(row, x.to_string()))?;
+                out.push(day);
+            }
+            Ok(out)
+        }
+        Column::Categorical(c) => {
+            let mut out = Vec::with_capacity(c.len());
+            for (row, v) in c.iter().enumerate() {
+                let s = v.ok_or_else(|| missing(op, name, c.missing_count(), row))?;
+                out.push(parse_date(s.trim()).ok_or_else(|| unparseable(row, s.to_string()))?);
+            }
+            Ok(out)
+        }
+        other => Err(Error::TypeMismatch {
+            op,
+            column: name.to_string(),
+            expected: "date, numeric YYYYMMDD or text dates".into(),
+            found: other.dtype().to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_columns_of_three_kinds_and_errors_name_the_row() {
+        let t = Table::new(vec![
+            ("d".into(), Column::date(vec![19_723, 19_724])),
+            ("n".into(), Column::numeric(vec![20240101.0, 20240102.0])),
+            ("s".into(), Column::categorical(&["2024-01-01", "20240102"])),
+            (
+                "bad_n".into(),
+                Column::numeric(vec![20240101.0, 20241301.0]),
+            ),
+            ("bad_s".into(), Column::categorical(&["2024-01-01", "soon"])),
+            (
+                "gap".into(),
+                Column::numeric_opt(vec![Some(20240101.0), None]),
+            ),
+            ("flag".into(), Column::boolean(vec![true, false])),
+        ])
+        .unwrap();
+        for c in ["d", "n", "s"] {
+            assert_eq!(read_day_column("t", &t, c).unwrap(), vec![19_723, 19_724]);
+        }
+        let e = read_day_column("t", &t, "bad_n").unwrap_err().to_string();
+        assert!(
+            e.contains("`bad_n`") && e.contains("row 1") && e.contains("20241301"),
+            "{e}"
+        );
+        let e = read_day_column("t", &t, "bad_s").unwrap_err().to_string();
+        assert!(
+            e.contains("`bad_s`") && e.contains("row 1") && e.contains("soon"),
+            "{e}"
+        );
+        let e = read_day_column("t", &t, "gap").unwrap_err().to_string();
+        assert!(e.contains("gap") && e.contains("row 1"), "{e}");
+        assert!(read_day_column("t", &t, "flag").is_err());
+        assert!(read_day_column("t", &t, "nope").is_err());
+    }
+
+    #[test]
+    fn key_columns_integer_or_text() {
+        let t = Table::new(vec![
+            ("i".into(), Column::numeric(vec![3.0, 10.0])),
+            ("s".into(), Column::categorical(&["a", "b"])),
+            ("f".into(), Column::numeric(vec![1.5, 2.0])),
+        ])
+        .unwrap();
+        assert_eq!(
+            read_key_column("t", &t, "i").unwrap(),
+            KeyColumn::Int(vec![3, 10])
+        );
+        assert_eq!(
+            read_key_column("t", &t, "s").unwrap(),
+            KeyColumn::Text(vec!["a".into(), "b".into()])
+        );
+        let e = read_key_column("t", &t, "f").unwrap_err().to_string();
+        assert!(e.contains("row 0") && e.contains("1.5"), "{e}");
+    }
+}

@@ -1,0 +1,811 @@
+//! The [`Table`]: ordered, named, typed columns of equal length.
+//!
+//! A table is a list of `(name, Column)` pairs. Every operation returns a new
+//! table (columns are contiguous vectors, so copying the rows that survive a
+//! filter is one pass per column) and checks its arguments: an unknown column
+//! name is an error that lists the names the table has, a mask of the wrong
+//! length is an error that gives both lengths.
+//!
+//! ```
+//! use ua_data::{Column, Table};
+//! let t = Table::new(vec![
+//!     ("user".into(), Column::categorical(&["u1", "u2", "u3"])),
+//!     ("spend".into(), Column::numeric_opt(vec![Some(10.0), None, Some(5.0)])),
+//! ])
+//! .unwrap();
+//! assert_eq!((t.n_rows(), t.n_cols()), (3, 2));
+//! let sorted = t.sort_by("spend", false).unwrap();
+//! assert_eq!(sorted.categorical("user").unwrap().get(0), Some("u3"));
+//! assert_eq!(sorted.categorical("user").unwrap().get(2), Some("u2")); // missing last
+//! assert!(t.column("age").unwrap_err().to_string().contains("user, spend"));
+//! ```
+
+mod column;
+pub(crate) mod hash;
+pub(crate) mod keys;
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+pub(crate) use column::format_number;
+pub use column::{
+    BooleanColumn, CategoricalBuilder, CategoricalColumn, Column, ColumnType, DateColumn,
+    NumericColumn, Value,
+};
+
+use crate::{Error, Result};
+
+/// Ordered named columns of equal length.
+///
+/// ```
+/// use ua_data::{Column, Table};
+/// let t = Table::new(vec![("x".into(), Column::numeric(vec![1.0, 2.0]))]).unwrap();
+/// assert_eq!(t.column_names(), vec!["x"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    names: Vec<String>,
+    columns: Vec<Column>,
+    n_rows: usize,
+}
+
+#[derive(Serialize)]
+struct NamedColumnRef<'a> {
+    name: &'a str,
+    column: &'a Column,
+}
+
+#[derive(Serialize)]
+struct TableReprRef<'a> {
+    columns: Vec<NamedColumnRef<'a>>,
+}
+
+#[derive(Deserialize)]
+struct NamedColumn {
+    name: String,
+    column: Column,
+}
+
+#[derive(Deserialize)]
+struct TableRepr {
+    columns: Vec<NamedColumn>,
+}
+
+impl Serialize for Table {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        TableReprRef {
+            columns: self
+                .names
+                .iter()
+                .zip(&self.columns)
+                .map(|(name, column)| NamedColumnRef { name, column })
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Table {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let r = TableRepr::deserialize(d)?;
+        Table::new(r.columns.into_iter().map(|c| (c.name, c.column)).collect())
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl Table {
+    /// A table from `(name, column)` pairs. Errors: two columns with the same
+    /// name, or columns of different lengths.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// assert!(Table::new(vec![
+    ///     ("a".into(), Column::numeric(vec![1.0])),
+    ///     ("b".into(), Column::numeric(vec![1.0, 2.0])),
+    /// ]).is_err());
+    /// ```
+    pub fn new(columns: Vec<(String, Column)>) -> Result<Table> {
+        let mut t = Table::default();
+        for (name, col) in columns {
+            t.add_column(name, col)?;
+        }
+        Ok(t)
+    }
+
+    /// Number of rows (0 for a table without columns).
+    ///
+    /// ```
+    /// assert_eq!(ua_data::Table::default().n_rows(), 0);
+    /// ```
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Number of columns.
+    ///
+    /// ```
+    /// assert_eq!(ua_data::Table::default().n_cols(), 0);
+    /// ```
+    pub fn n_cols(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The column names, in order.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::boolean(vec![]))]).unwrap();
+    /// assert_eq!(t.column_names(), vec!["a"]);
+    /// ```
+    pub fn column_names(&self) -> Vec<&str> {
+        self.names.iter().map(String::as_str).collect()
+    }
+
+    /// Iterates over `(name, column)` in order.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::boolean(vec![true]))]).unwrap();
+    /// for (name, col) in t.columns() {
+    ///     assert_eq!((name, col.len()), ("a", 1));
+    /// }
+    /// ```
+    pub fn columns(&self) -> impl Iterator<Item = (&str, &Column)> + '_ {
+        self.names.iter().map(String::as_str).zip(&self.columns)
+    }
+
+    /// Whether the table has a column `name`.
+    ///
+    /// ```
+    /// assert!(!ua_data::Table::default().has_column("x"));
+    /// ```
+    pub fn has_column(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
+    /// Position of column `name`, or an [`Error::UnknownColumn`] listing the
+    /// available names.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::boolean(vec![]))]).unwrap();
+    /// assert_eq!(t.column_index("a").unwrap(), 0);
+    /// ```
+    pub fn column_index(&self, name: &str) -> Result<usize> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| self.unknown("column", name))
+    }
+
+    pub(crate) fn unknown(&self, op: &'static str, name: &str) -> Error {
+        Error::UnknownColumn {
+            op,
+            name: name.to_owned(),
+            available: if self.names.is_empty() {
+                "(none)".into()
+            } else {
+                self.names.join(", ")
+            },
+        }
+    }
+
+    /// The column `name`.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::boolean(vec![true]))]).unwrap();
+    /// assert_eq!(t.column("a").unwrap().len(), 1);
+    /// let err = t.column("b").unwrap_err().to_string();
+    /// assert!(err.contains("unknown column `b`") && err.contains("available columns: a"));
+    /// ```
+    pub fn column(&self, name: &str) -> Result<&Column> {
+        let i = self.column_index(name)?;
+        Ok(&self.columns[i])
+    }
+
+    fn typed<'a, T>(
+        &'a self,
+        op: &'static str,
+        name: &str,
+        f: impl FnOnce(&'a Column) -> Result<&'a T>,
+    ) -> Result<&'a T> {
+        let col = self.column(name)?;
+        f(col).map_err(|e| match e {
+            Error::TypeMismatch {
+                expected, found, ..
+            } => Error::TypeMismatch {
+                op,
+                column: name.to_owned(),
+                expected,
+                found,
+            },
+            other => other,
+        })
+    }
+
+    /// The numeric column `name`; errors name the column and its actual type.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::categorical(&["x"]))]).unwrap();
+    /// let err = t.numeric("a").unwrap_err().to_string();
+    /// assert!(err.contains("`a` has type categorical, expected numeric"), "{err}");
+    /// ```
+    pub fn numeric(&self, name: &str) -> Result<&NumericColumn> {
+        self.typed("numeric", name, Column::as_numeric)
+    }
+
+    /// The categorical column `name`.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::categorical(&["x"]))]).unwrap();
+    /// assert_eq!(t.categorical("a").unwrap().get(0), Some("x"));
+    /// ```
+    pub fn categorical(&self, name: &str) -> Result<&CategoricalColumn> {
+        self.typed("categorical", name, Column::as_categorical)
+    }
+
+    /// The boolean column `name`.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::boolean(vec![true]))]).unwrap();
+    /// assert_eq!(t.boolean("a").unwrap().get(0), Some(true));
+    /// ```
+    pub fn boolean(&self, name: &str) -> Result<&BooleanColumn> {
+        self.typed("boolean", name, Column::as_boolean)
+    }
+
+    /// The date column `name`.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("d".into(), Column::date(vec![7]))]).unwrap();
+    /// assert_eq!(t.date("d").unwrap().get(0), Some(7));
+    /// ```
+    pub fn date(&self, name: &str) -> Result<&DateColumn> {
+        self.typed("date", name, Column::as_date)
+    }
+
+    /// Appends a column. Errors: the name exists, or the length differs from
+    /// the table's row count.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let mut t = Table::default();
+    /// t.add_column("a", Column::numeric(vec![1.0])).unwrap();
+    /// assert!(t.add_column("a", Column::numeric(vec![2.0])).is_err());
+    /// assert!(t.add_column("b", Column::numeric(vec![])).is_err());
+    /// ```
+    pub fn add_column(&mut self, name: impl Into<String>, column: Column) -> Result<()> {
+        let name = name.into();
+        if self.has_column(&name) {
+            return Err(Error::DuplicateColumn {
+                op: "add_column",
+                name,
+            });
+        }
+        if self.columns.is_empty() {
+            self.n_rows = column.len();
+        } else if column.len() != self.n_rows {
+            return Err(Error::LengthMismatch {
+                op: "add_column",
+                column: name,
+                expected: self.n_rows,
+                found: column.len(),
+            });
+        }
+        self.names.push(name);
+        self.columns.push(column);
+        Ok(())
+    }
+
+    /// Replaces column `name` (same position) and returns the old column. The
+    /// new column may have another type but must have the same length.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let mut t = Table::new(vec![("a".into(), Column::numeric(vec![1.0]))]).unwrap();
+    /// let old = t.replace_column("a", Column::boolean(vec![true])).unwrap();
+    /// assert_eq!(old, Column::numeric(vec![1.0]));
+    /// ```
+    pub fn replace_column(&mut self, name: &str, column: Column) -> Result<Column> {
+        let i = self.column_index(name)?;
+        if column.len() != self.n_rows {
+            return Err(Error::LengthMismatch {
+                op: "replace_column",
+                column: name.to_owned(),
+                expected: self.n_rows,
+                found: column.len(),
+            });
+        }
+        Ok(std::mem::replace(&mut self.columns[i], column))
+    }
+
+    /// Renames column `from` to `to`.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let mut t = Table::new(vec![("a".into(), Column::numeric(vec![1.0]))]).unwrap();
+    /// t.rename_column("a", "b").unwrap();
+    /// assert_eq!(t.column_names(), vec!["b"]);
+    /// ```
+    pub fn rename_column(&mut self, from: &str, to: impl Into<String>) -> Result<()> {
+        let i = self.column_index(from)?;
+        let to = to.into();
+        if to != from && self.has_column(&to) {
+            return Err(Error::DuplicateColumn {
+                op: "rename_column",
+                name: to,
+            });
+        }
+        self.names[i] = to;
+        Ok(())
+    }
+
+    /// A table without the listed columns (each must exist).
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![
+    ///     ("a".into(), Column::numeric(vec![1.0])),
+    ///     ("b".into(), Column::numeric(vec![2.0])),
+    /// ]).unwrap();
+    /// assert_eq!(t.drop_columns(&["a"]).unwrap().column_names(), vec!["b"]);
+    /// assert!(t.drop_columns(&["z"]).is_err());
+    /// ```
+    pub fn drop_columns(&self, names: &[&str]) -> Result<Table> {
+        for n in names {
+            self.column_index(n)?;
+        }
+        let mut out = Table::default();
+        for (name, col) in self.columns() {
+            if !names.contains(&name) {
+                out.add_column(name, col.clone())?;
+            }
+        }
+        out.n_rows = self.n_rows;
+        Ok(out)
+    }
+
+    /// A table with the listed columns, in the listed order.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![
+    ///     ("a".into(), Column::numeric(vec![1.0])),
+    ///     ("b".into(), Column::numeric(vec![2.0])),
+    /// ]).unwrap();
+    /// assert_eq!(t.select(&["b", "a"]).unwrap().column_names(), vec!["b", "a"]);
+    /// ```
+    pub fn select(&self, names: &[&str]) -> Result<Table> {
+        let mut out = Table::default();
+        for n in names {
+            out.add_column(*n, self.column(n)?.clone())?;
+        }
+        if names.is_empty() {
+            out.n_rows = 0;
+        }
+        Ok(out)
+    }
+
+    /// The rows where `mask` is `true`.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::numeric(vec![1.0, 2.0]))]).unwrap();
+    /// assert_eq!(t.filter(&[false, true]).unwrap().numeric("a").unwrap().values(), &[2.0]);
+    /// assert!(t.filter(&[true]).is_err());
+    /// ```
+    pub fn filter(&self, mask: &[bool]) -> Result<Table> {
+        if mask.len() != self.n_rows {
+            return Err(Error::LengthMismatch {
+                op: "filter",
+                column: "mask".into(),
+                expected: self.n_rows,
+                found: mask.len(),
+            });
+        }
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| c.filter(mask))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Table {
+            names: self.names.clone(),
+            columns,
+            n_rows: mask.iter().filter(|&&m| m).count(),
+        })
+    }
+
+    /// Rows `indices` in that order (repeats allowed).
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::numeric(vec![1.0, 2.0]))]).unwrap();
+    /// assert_eq!(t.take(&[1, 1, 0]).unwrap().numeric("a").unwrap().values(), &[2.0, 2.0, 1.0]);
+    /// assert!(t.take(&[2]).is_err());
+    /// ```
+    pub fn take(&self, indices: &[usize]) -> Result<Table> {
+        if let Some(&bad) = indices.iter().find(|&&i| i >= self.n_rows) {
+            return Err(Error::InvalidArgument {
+                op: "take",
+                message: format!("row index {bad} out of range for {} rows", self.n_rows),
+            });
+        }
+        Ok(self.take_unchecked(indices))
+    }
+
+    pub(crate) fn take_unchecked(&self, indices: &[usize]) -> Table {
+        Table {
+            names: self.names.clone(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| c.take_unchecked(indices))
+                .collect(),
+            n_rows: indices.len(),
+        }
+    }
+
+    /// The first `n` rows (all if fewer).
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::numeric(vec![1.0, 2.0]))]).unwrap();
+    /// assert_eq!(t.head(1).n_rows(), 1);
+    /// assert_eq!(t.head(10).n_rows(), 2);
+    /// ```
+    pub fn head(&self, n: usize) -> Table {
+        let idx: Vec<usize> = (0..n.min(self.n_rows)).collect();
+        self.take_unchecked(&idx)
+    }
+
+    /// Row order that sorts by column `name` (stable; missing values last in
+    /// both directions; categoricals by string, booleans `false < true`,
+    /// numbers by `f64::total_cmp`).
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::numeric_opt(vec![Some(2.0), None, Some(1.0)]))]).unwrap();
+    /// assert_eq!(t.argsort("a", true).unwrap(), vec![0, 2, 1]);
+    /// ```
+    pub fn argsort(&self, name: &str, descending: bool) -> Result<Vec<usize>> {
+        let col = self.column(name)?;
+        let mut idx: Vec<usize> = (0..self.n_rows).collect();
+        fn sort_keys<K: Copy>(
+            idx: &mut [usize],
+            key: impl Fn(usize) -> Option<K>,
+            cmp: impl Fn(&K, &K) -> Ordering,
+            desc: bool,
+        ) {
+            idx.sort_by(|&a, &b| match (key(a), key(b)) {
+                (Some(x), Some(y)) => {
+                    if desc {
+                        cmp(&y, &x)
+                    } else {
+                        cmp(&x, &y)
+                    }
+                }
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            });
+        }
+        match col {
+            Column::Numeric(c) => sort_keys(&mut idx, |i| c.get(i), f64::total_cmp, descending),
+            Column::Date(c) => sort_keys(&mut idx, |i| c.get(i), i32::cmp, descending),
+            Column::Boolean(c) => sort_keys(&mut idx, |i| c.get(i), bool::cmp, descending),
+            Column::Categorical(c) => {
+                // Rank levels by string once, then sort by rank.
+                let mut order: Vec<usize> = (0..c.n_levels()).collect();
+                order.sort_by(|&a, &b| c.levels()[a].cmp(&c.levels()[b]));
+                let mut rank = vec![0u32; c.n_levels()];
+                for (r, &l) in order.iter().enumerate() {
+                    rank[l] = r as u32;
+                }
+                sort_keys(
+                    &mut idx,
+                    |i| c.code(i).map(|k| rank[k as usize]),
+                    u32::cmp,
+                    descending,
+                )
+            }
+        }
+        Ok(idx)
+    }
+
+    /// The table sorted by column `name`; see [`argsort`](Self::argsort).
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::categorical(&["b", "c", "a"]))]).unwrap();
+    /// let s = t.sort_by("a", false).unwrap();
+    /// assert_eq!(s.categorical("a").unwrap().iter().collect::<Vec<_>>(), vec![Some("a"), Some("b"), Some("c")]);
+    /// ```
+    pub fn sort_by(&self, name: &str, descending: bool) -> Result<Table> {
+        let idx = self.argsort(name, descending)?;
+        Ok(self.take_unchecked(&idx))
+    }
+
+    /// The listed numeric columns as a row-major `n_rows × names.len()`
+    /// matrix. Errors: unknown column, non-numeric column, or missing values
+    /// (the message gives the count and the first row).
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![
+    ///     ("a".into(), Column::numeric(vec![1.0, 2.0])),
+    ///     ("b".into(), Column::numeric(vec![3.0, 4.0])),
+    /// ]).unwrap();
+    /// let m = t.numeric_matrix(&["b", "a"]).unwrap();
+    /// assert_eq!(m, ua_data::ndarray::array![[3.0, 1.0], [4.0, 2.0]]);
+    /// ```
+    pub fn numeric_matrix(&self, names: &[&str]) -> Result<Array2<f64>> {
+        let mut cols = Vec::with_capacity(names.len());
+        for n in names {
+            let c = self.numeric(n).map_err(|e| match e {
+                Error::TypeMismatch {
+                    column,
+                    expected,
+                    found,
+                    ..
+                } => Error::TypeMismatch {
+                    op: "numeric_matrix",
+                    column,
+                    expected,
+                    found,
+                },
+                other => other,
+            })?;
+            let missing = c.missing_count();
+            if missing > 0 {
+                let first_row = c.missing_mask().iter().position(|&m| m).unwrap_or(0);
+                return Err(Error::MissingValues {
+                    op: "numeric_matrix",
+                    column: (*n).to_owned(),
+                    count: missing,
+                    first_row,
+                });
+            }
+            cols.push(c.values());
+        }
+        let k = cols.len();
+        let mut out = Array2::<f64>::zeros((self.n_rows, k));
+        if let Some(flat) = out.as_slice_mut() {
+            for (j, c) in cols.iter().enumerate() {
+                for (i, &v) in c.iter().enumerate() {
+                    flat[i * k + j] = v;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Consumes the table into its `(name, column)` pairs.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::numeric(vec![1.0]))]).unwrap();
+    /// assert_eq!(t.into_columns()[0].0, "a");
+    /// ```
+    pub fn into_columns(self) -> Vec<(String, Column)> {
+        self.names.into_iter().zip(self.columns).collect()
+    }
+
+    /// Pretty-prints up to `max_rows` rows (the `Display` impl shows 10).
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("a".into(), Column::numeric(vec![1.0, 2.5]))]).unwrap();
+    /// let s = t.to_pretty_string(1);
+    /// assert!(s.contains("numeric") && s.contains("1 more row"));
+    /// ```
+    pub fn to_pretty_string(&self, max_rows: usize) -> String {
+        let shown = max_rows.min(self.n_rows);
+        let mut cells: Vec<Vec<String>> = Vec::with_capacity(self.n_cols());
+        for (name, col) in self.columns() {
+            let mut c = Vec::with_capacity(shown + 2);
+            c.push(name.to_owned());
+            c.push(col.dtype().name().to_owned());
+            for i in 0..shown {
+                c.push(col.display_cell(i));
+            }
+            cells.push(c);
+        }
+        let widths: Vec<usize> = cells
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|s| s.chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    .min(24)
+            })
+            .collect();
+        let mut out = String::new();
+        for line in 0..shown + 2 {
+            let mut row = String::new();
+            for (c, &w) in cells.iter().zip(&widths) {
+                let s = &c[line];
+                let s: String = if s.chars().count() > w {
+                    s.chars().take(w.saturating_sub(1)).chain(['…']).collect()
+                } else {
+                    s.clone()
+                };
+                if !row.is_empty() {
+                    row.push_str("  ");
+                }
+                row.push_str(&format!("{s:>w$}"));
+            }
+            out.push_str(row.trim_end());
+            out.push('\n');
+            if line == 1 {
+                let total: usize =
+                    widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+                out.push_str(&"-".repeat(total));
+                out.push('\n');
+            }
+        }
+        let rest = self.n_rows - shown;
+        if rest > 0 {
+            out.push_str(&format!(
+                "... {rest} more row{}\n",
+                if rest == 1 { "" } else { "s" }
+            ));
+        }
+        out.push_str(&format!(
+            "[{} rows x {} columns]",
+            self.n_rows,
+            self.n_cols()
+        ));
+        out
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_pretty_string(10))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+
+    fn sample() -> Table {
+        Table::new(vec![
+            ("id".into(), Column::categorical(&["a", "b", "c", "d"])),
+            (
+                "x".into(),
+                Column::numeric_opt(vec![Some(3.0), None, Some(1.0), Some(3.0)]),
+            ),
+            (
+                "flag".into(),
+                Column::boolean_opt(vec![Some(true), Some(false), None, Some(true)]),
+            ),
+            ("d".into(), Column::date(vec![10, 5, 7, 1])),
+        ])
+        .unwrap()
+    }
+
+    fn ids(t: &Table) -> Vec<&str> {
+        t.categorical("id")
+            .unwrap()
+            .iter()
+            .map(|s| s.unwrap_or("NA"))
+            .collect()
+    }
+
+    #[test]
+    fn construction_errors() {
+        let e = Table::new(vec![
+            ("a".into(), Column::numeric(vec![1.0])),
+            ("a".into(), Column::numeric(vec![1.0])),
+        ])
+        .unwrap_err();
+        assert!(matches!(e, Error::DuplicateColumn { .. }));
+        let e = Table::new(vec![
+            ("a".into(), Column::numeric(vec![1.0])),
+            ("b".into(), Column::numeric(vec![1.0, 2.0])),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("`b` has length 2, expected 1"), "{e}");
+    }
+
+    #[test]
+    fn unknown_column_lists_available() {
+        let e = sample().column("y").unwrap_err().to_string();
+        assert!(e.contains("`y`") && e.contains("id, x, flag, d"), "{e}");
+        assert!(sample().select(&["id", "nope"]).is_err());
+        assert!(sample().sort_by("nope", false).is_err());
+    }
+
+    #[test]
+    fn sort_stable_missing_last() {
+        let t = sample();
+        assert_eq!(
+            ids(&t.sort_by("x", false).unwrap()),
+            vec!["c", "a", "d", "b"]
+        );
+        assert_eq!(
+            ids(&t.sort_by("x", true).unwrap()),
+            vec!["a", "d", "c", "b"]
+        );
+        assert_eq!(
+            ids(&t.sort_by("flag", false).unwrap()),
+            vec!["b", "a", "d", "c"]
+        );
+        assert_eq!(
+            ids(&t.sort_by("d", false).unwrap()),
+            vec!["d", "b", "c", "a"]
+        );
+        assert_eq!(
+            ids(&t.sort_by("id", true).unwrap()),
+            vec!["d", "c", "b", "a"]
+        );
+    }
+
+    #[test]
+    fn filter_take_head_select() {
+        let t = sample();
+        let f = t.filter(&[true, false, false, true]).unwrap();
+        assert_eq!(f.n_rows(), 2);
+        assert_eq!(ids(&f), vec!["a", "d"]);
+        assert_eq!(ids(&t.take(&[3, 3]).unwrap()), vec!["d", "d"]);
+        assert_eq!(t.head(2).n_rows(), 2);
+        let s = t.select(&["d", "id"]).unwrap();
+        assert_eq!(s.column_names(), vec!["d", "id"]);
+        assert_eq!(
+            t.drop_columns(&["x", "flag"]).unwrap().column_names(),
+            vec!["id", "d"]
+        );
+    }
+
+    #[test]
+    fn numeric_matrix_checks() {
+        let t = sample();
+        let e = t.numeric_matrix(&["x"]).unwrap_err().to_string();
+        assert!(
+            e.contains("`x` has 1 missing value(s), first at row 1"),
+            "{e}"
+        );
+        let e = t.numeric_matrix(&["id"]).unwrap_err().to_string();
+        assert!(e.contains("`id` has type categorical"), "{e}");
+        let t2 = t.filter(&[true, false, true, true]).unwrap();
+        let m = t2.numeric_matrix(&["x"]).unwrap();
+        assert_eq!(m.shape(), &[3, 1]);
+        assert_abs_diff_eq!(m[[1, 0]], 1.0);
+    }
+
+    #[test]
+    fn serde_roundtrip() {
+        let t = sample();
+        let s = serde_json::to_string(&t).unwrap();
+        let back: Table = serde_json::from_str(&s).unwrap();
+        assert_eq!(back.n_rows(), 4);
+        assert_eq!(back.column_names(), t.column_names());
+        assert_eq!(back.column("id").unwrap(), t.column("id").unwrap());
+        // Ragged JSON is refused.
+        let bad = r#"{"columns":[{"name":"a","column":{"type":"boolean","data":{"values":[true]}}},
+                     {"name":"b","column":{"type":"boolean","data":{"values":[]}}}]}"#;
+        assert!(serde_json::from_str::<Table>(bad).is_err());
+    }
+
+    #[test]
+    fn display_shows_types_and_na() {
+        let s = sample().to_string();
+        assert!(
+            s.contains("categorical") && s.contains("NA") && s.contains("[4 rows x 4 columns]"),
+            "{s}"
+        );
+        assert!(s.contains("1970-01-11"), "{s}");
+    }
+}

@@ -1,0 +1,56 @@
+//! The fit/transform split shared by every preprocessing step.
+//!
+//! A [`Transformer`] holds hyper-parameters only (which strategy, which
+//! columns). [`Transformer::fit`] learns from the *training* table and returns
+//! a separate fitted type implementing [`Transform`], which applies exactly
+//! what was learned to the validation split, the test split and every new
+//! user later. An unfitted step therefore cannot be applied by mistake, and
+//! nothing is ever re-fitted on the data it is about to transform.
+//!
+//! Implementing the pair for a small step (subtract the training mean of `x`):
+//!
+//! ```
+//! use ua_data::{Column, Result, Table, Transform, Transformer};
+//!
+//! struct Center;
+//! struct FittedCenter { mean: f64 }
+//!
+//! impl Transformer for Center {
+//!     type Fitted = FittedCenter;
+//!     fn fit(&self, t: &Table) -> Result<FittedCenter> {
+//!         let x = t.numeric("x")?;
+//!         let mean = x.values().iter().sum::<f64>() / x.len() as f64;
+//!         Ok(FittedCenter { mean })
+//!     }
+//! }
+//! impl Transform for FittedCenter {
+//!     fn transform(&self, t: &Table) -> Result<Table> {
+//!         let x = t.numeric("x")?;
+//!         let centred: Vec<f64> = x.values().iter().map(|v| v - self.mean).collect();
+//!         let mut out = t.clone();
+//!         out.replace_column("x", Column::numeric(centred))?;
+//!         Ok(out)
+//!     }
+//! }
+//!
+//! let train = Table::new(vec![("x".into(), Column::numeric(vec![1.0, 2.0, 3.0]))]).unwrap();
+//! let fitted = Center.fit(&train).unwrap();
+//! let test = Table::new(vec![("x".into(), Column::numeric(vec![4.0]))]).unwrap();
+//! assert_eq!(fitted.transform(&test).unwrap().numeric("x").unwrap().get(0), Some(2.0));
+//! ```
+
+use crate::{Result, Table};
+
+/// A preprocessing step with hyper-parameters; fitting it on training data gives a fitted step.
+pub trait Transformer {
+    /// The fitted step that [`fit`](Transformer::fit) returns.
+    type Fitted: Transform;
+    /// Learns from `table` (the training data) and returns the fitted step.
+    fn fit(&self, table: &Table) -> Result<Self::Fitted>;
+}
+
+/// A fitted step: applies what was learned at fit time to any table with the same columns.
+pub trait Transform {
+    /// Applies the fitted step to `table`, returning a new table.
+    fn transform(&self, table: &Table) -> Result<Table>;
+}
