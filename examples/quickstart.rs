@@ -1,20 +1,20 @@
-//! Quickstart: the design document's purchase-prediction model, end to end.
-//!
-//! ```text
-//! cargo run --release --example quickstart
-//! ```
-//!
-//! 1. Generates 5,000 synthetic users (seed 42): age ~ U(18, 70), income
-//!    log-normal around 50,000; the planted rule is that a user buys when
-//!    income > 35,000 + 900·|age − 40| (middle-aged, well-off users buy),
-//!    with 5 % of labels flipped at random.
-//! 2. Splits 80/20 with seed 42, fits a `StandardScaler` on the training
-//!    split only and reuses it for the test split and for the new user.
-//! 3. Trains Dense(64, relu) → Dropout(0.5) → Dense(32, relu) → Dropout(0.5)
-//!    → Dense(1, sigmoid) with Adam(1e-3) and binary cross-entropy for 100
-//!    epochs, batch 32, printing progress every 10 epochs.
-//! 4. Prints test accuracy, precision, recall, F1 and the confusion matrix,
-//!    and the purchase probability of a new user aged 30 earning 60,000.
+// Quickstart: the design document's purchase-prediction model, end to end.
+//
+// ```text
+// cargo run --release --example quickstart
+// ```
+//
+// 1. Generates 5,000 synthetic users (seed 42): age ~ U(18, 70), income
+//    log-normal around 50,000; the planted rule is that a user buys when
+//    income > 35,000 + 900·|age − 40| (middle-aged, well-off users buy),
+//    with 5 % of labels flipped at random.
+// 2. Splits 80/20 with seed 42, fits a `StandardScaler` on the training
+//    split only and reuses it for the test split and for the new user.
+// 3. Trains Dense(64, relu) → Dropout(0.5) → Dense(32, relu) → Dropout(0.5)
+//    → Dense(1, sigmoid) with Adam(1e-3) and binary cross-entropy for 100
+//    epochs, batch 32, printing progress every 10 epochs.
+// 4. Prints test accuracy, precision, recall, F1 and the confusion matrix,
+//    and the purchase probability of a new user aged 30 earning 60,000.
 
 use std::process::ExitCode;
 
@@ -47,7 +47,8 @@ fn synthetic_users(n: usize, seed: u64) -> Result<(Array2<f32>, Vec<u8>), String
     Ok((x, y))
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the whole pipeline, printing as it goes; returns the test accuracy.
+fn run() -> Result<f64, Box<dyn std::error::Error>> {
     let (x, y) = synthetic_users(5_000, 42)?;
     let (train, test) = train_test_split(x.nrows(), 0.2, 42, None)?;
     let (x_train, x_test) = (x.select(Axis(0), &train), x.select(Axis(0), &test));
@@ -100,7 +101,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let p_test = model.predict(x_test.view())?;
     let y_pred: Vec<u8> = p_test.iter().map(|&p| u8::from(p >= 0.5)).collect();
     println!();
-    println!("test accuracy   {:.4}", accuracy(&y_test[..], &y_pred[..])?);
+    let test_accuracy = accuracy(&y_test[..], &y_pred[..])?;
+    println!("test accuracy   {test_accuracy:.4}");
     println!(
         "test precision  {:.4}",
         precision(&y_test[..], &y_pred[..])?
@@ -113,12 +115,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let new_user = scaler.transform(array![[30.0f32, 60_000.0]].view())?;
     let p = model.predict(new_user.view())?[[0, 0]];
     println!("new user (age 30, income 60,000): purchase probability {p:.3}");
-    Ok(())
+    Ok(test_accuracy)
 }
 
 fn main() -> ExitCode {
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("quickstart: {e}");
             ExitCode::FAILURE

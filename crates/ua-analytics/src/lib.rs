@@ -3,6 +3,8 @@
 
 mod error;
 pub mod metrics;
+pub mod prediction;
+pub mod segmentation;
 pub mod traits;
 
 pub use error::{Error, Result};

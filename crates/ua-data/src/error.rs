@@ -54,7 +54,9 @@ pub enum Error {
         found: usize,
     },
     /// Missing values where the operation needs complete data.
-    #[error("{op}: column `{column}` has {count} missing value(s), first at row {first_row}; impute or drop them first")]
+    #[error(
+        "{op}: column `{column}` has {count} missing value(s), first at row {first_row}; impute or drop them first"
+    )]
     MissingValues {
         /// The operation that was asked for.
         op: &'static str,
@@ -98,7 +100,9 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A category that was not seen when the step was fitted.
-    #[error("{op}: column `{column}`, row {row}: unknown category {value:?} (not seen at fit time); use handle_unknown = Ignore to encode it as all zeros")]
+    #[error(
+        "{op}: column `{column}`, row {row}: unknown category {value:?} (not seen at fit time); use handle_unknown = Ignore to encode it as all zeros"
+    )]
     UnknownCategory {
         /// The operation that was asked for.
         op: &'static str,

@@ -71,18 +71,18 @@ pub mod clean;
 pub mod csv_io;
 pub mod date;
 pub mod describe;
-pub mod groupby;
-pub mod join;
+pub mod encode;
 mod error;
 pub mod features;
+pub mod groupby;
+pub mod join;
 pub mod pipeline;
-pub mod encode;
 pub mod scale;
 pub mod split;
 pub mod synth;
 pub mod table;
-pub mod transform;
 pub mod traits;
+pub mod transform;
 
 pub use error::{Error, Result};
 pub use table::{

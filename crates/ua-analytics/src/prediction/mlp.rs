@@ -1,0 +1,606 @@
+//! A multi-layer perceptron classifier on [`ua_nn`]: the design document's
+//! network (Dense/ReLU/Dropout, sigmoid output, binary cross-entropy, Adam)
+//! with early stopping, class weights and a seed.
+//!
+//! Inputs should be scaled (the propensity model's pipeline does that).
+
+use std::sync::Mutex;
+
+use ndarray::{Array1, Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+use ua_nn::losses::BinaryCrossEntropy;
+use ua_nn::optim::Adam;
+use ua_nn::persist::ModelFile;
+use ua_nn::{Activation, EarlyStopping, FitConfig, History, Sequential};
+
+use super::{ClassWeights, check_scoring_data, check_training_data, invalid, nn_error};
+use crate::{Predictor, Result};
+
+/// Early stopping on a held-out share of the training rows.
+///
+/// ```
+/// use ua_analytics::prediction::MlpEarlyStopping;
+/// let es = MlpEarlyStopping::default();
+/// assert_eq!((es.validation_fraction, es.patience, es.restore_best), (0.1, 10, true));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MlpEarlyStopping {
+    /// Share of the training rows held out (seeded random rows), in (0, 1).
+    pub validation_fraction: f64,
+    /// Epochs without a lower validation loss before training stops.
+    pub patience: usize,
+    /// Smallest decrease of the validation loss that counts as progress.
+    pub min_delta: f64,
+    /// Put back the weights of the epoch with the lowest validation loss.
+    pub restore_best: bool,
+}
+
+impl Default for MlpEarlyStopping {
+    fn default() -> Self {
+        MlpEarlyStopping {
+            validation_fraction: 0.1,
+            patience: 10,
+            min_delta: 0.0,
+            restore_best: true,
+        }
+    }
+}
+
+/// Hyper-parameters of the MLP classifier. The defaults are the design
+/// document's network: Dense(64, ReLU) → Dropout(0.5) → Dense(32, ReLU) →
+/// Dropout(0.5) → Dense(1, sigmoid), Adam(1e-3), batch 32, up to 100 epochs
+/// with early stopping, seed 42.
+///
+/// ```
+/// use ndarray::Array2;
+/// use ua_analytics::Predictor;
+/// use ua_analytics::prediction::MlpClassifier;
+/// let x = Array2::from_shape_fn((200, 2), |(i, j)| ((i * 7 + j * 3) % 11) as f32 / 5.0 - 1.0);
+/// let y: Vec<u8> = x.rows().into_iter().map(|r| u8::from(r[0] > r[1])).collect();
+/// let model = MlpClassifier::new().hidden(&[16]).dropout(0.0).learning_rate(0.01)
+///     .epochs(50).fit(x.view(), &y).unwrap();
+/// let p = model.predict(x.view(), 0.5).unwrap();
+/// let acc = p.iter().zip(&y).filter(|(a, b)| a == b).count() as f64 / 200.0;
+/// assert!(acc > 0.9, "{acc}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MlpClassifier {
+    /// Units of each hidden ReLU layer. Default `[64, 32]`.
+    pub hidden: Vec<usize>,
+    /// Dropout rate after each hidden layer, in [0, 1). Default 0.5.
+    pub dropout: f64,
+    /// Adam's learning rate. Default 1e-3.
+    pub learning_rate: f64,
+    /// Most passes over the training rows. Default 100.
+    pub epochs: usize,
+    /// Rows per mini-batch. Default 32.
+    pub batch_size: usize,
+    /// Early stopping; `None` trains all epochs on all rows.
+    pub early_stopping: Option<MlpEarlyStopping>,
+    /// Class weights in the loss; `None`: every row weighs 1.
+    pub class_weight: Option<ClassWeights>,
+    /// L2 penalty on the weights (`l2·Σw²` added to the loss). Default 0.
+    pub l2: f64,
+    /// Seed of the initial weights, dropout masks, shuffling and validation split.
+    pub seed: u64,
+}
+
+impl Default for MlpClassifier {
+    fn default() -> Self {
+        MlpClassifier {
+            hidden: vec![64, 32],
+            dropout: 0.5,
+            learning_rate: 1e-3,
+            epochs: 100,
+            batch_size: 32,
+            early_stopping: Some(MlpEarlyStopping::default()),
+            class_weight: None,
+            l2: 0.0,
+            seed: 42,
+        }
+    }
+}
+
+/// A trained MLP classifier and its training history.
+///
+/// The network is kept behind a mutex because inference reuses buffers;
+/// scoring from several threads is safe (calls take turns).
+/// Serialise it with serde: the saved form holds the hyper-parameters, the
+/// history and `ua-nn`'s versioned model file, and predicts identically
+/// after loading.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_analytics::Predictor;
+/// use ua_analytics::prediction::{FittedMlpClassifier, MlpClassifier};
+/// let x = array![[0.0f32], [1.0], [0.1], [0.9]];
+/// let m = MlpClassifier::new().hidden(&[4]).early_stopping(None).epochs(3)
+///     .fit(x.view(), &[0, 1, 0, 1]).unwrap();
+/// let json = serde_json::to_string(&m).unwrap();
+/// let back: FittedMlpClassifier = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back.predict_proba(x.view()).unwrap(), m.predict_proba(x.view()).unwrap());
+/// ```
+#[derive(Debug)]
+pub struct FittedMlpClassifier {
+    params: MlpClassifier,
+    n_features: usize,
+    history: History,
+    network: Mutex<Sequential<f32>>,
+}
+
+impl MlpClassifier {
+    /// The defaults (see the type's docs).
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::prediction::MlpClassifier::new().hidden, vec![64, 32]);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the hidden layer widths.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::prediction::MlpClassifier::new().hidden(&[8]).hidden, vec![8]);
+    /// ```
+    pub fn hidden(mut self, units: &[usize]) -> Self {
+        self.hidden = units.to_vec();
+        self
+    }
+
+    /// Sets the dropout rate.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::prediction::MlpClassifier::new().dropout(0.2).dropout, 0.2);
+    /// ```
+    pub fn dropout(mut self, rate: f64) -> Self {
+        self.dropout = rate;
+        self
+    }
+
+    /// Sets Adam's learning rate.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::prediction::MlpClassifier::new().learning_rate(0.01).learning_rate, 0.01);
+    /// ```
+    pub fn learning_rate(mut self, lr: f64) -> Self {
+        self.learning_rate = lr;
+        self
+    }
+
+    /// Sets the epoch limit.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::prediction::MlpClassifier::new().epochs(5).epochs, 5);
+    /// ```
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// Sets the mini-batch size.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::prediction::MlpClassifier::new().batch_size(64).batch_size, 64);
+    /// ```
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// Sets (or with `None` switches off) early stopping.
+    ///
+    /// ```
+    /// assert!(ua_analytics::prediction::MlpClassifier::new().early_stopping(None).early_stopping.is_none());
+    /// ```
+    pub fn early_stopping(mut self, es: Option<MlpEarlyStopping>) -> Self {
+        self.early_stopping = es;
+        self
+    }
+
+    /// Sets class weights.
+    ///
+    /// ```
+    /// use ua_analytics::prediction::{ClassWeights, MlpClassifier};
+    /// let m = MlpClassifier::new().class_weight(ClassWeights::Balanced);
+    /// assert_eq!(m.class_weight, Some(ClassWeights::Balanced));
+    /// ```
+    pub fn class_weight(mut self, cw: ClassWeights) -> Self {
+        self.class_weight = Some(cw);
+        self
+    }
+
+    /// Sets the L2 penalty on weights.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::prediction::MlpClassifier::new().l2(1e-4).l2, 1e-4);
+    /// ```
+    pub fn l2(mut self, l2: f64) -> Self {
+        self.l2 = l2;
+        self
+    }
+
+    /// Sets the seed.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::prediction::MlpClassifier::new().seed(7).seed, 7);
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        const OP: &str = "MlpClassifier::fit";
+        if self.hidden.contains(&0) {
+            return Err(invalid(
+                OP,
+                format!("hidden layer widths must be ≥ 1, got {:?}", self.hidden),
+            ));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(invalid(
+                OP,
+                format!("dropout must be in [0, 1), got {}", self.dropout),
+            ));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(invalid(
+                OP,
+                format!(
+                    "learning rate must be finite and > 0, got {}",
+                    self.learning_rate
+                ),
+            ));
+        }
+        if self.epochs == 0 || self.batch_size == 0 {
+            return Err(invalid(
+                OP,
+                format!(
+                    "epochs and batch size must be ≥ 1, got {} and {}",
+                    self.epochs, self.batch_size
+                ),
+            ));
+        }
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return Err(invalid(
+                OP,
+                format!("l2 must be finite and ≥ 0, got {}", self.l2),
+            ));
+        }
+        if let Some(es) = &self.early_stopping {
+            let f = es.validation_fraction;
+            if !(f > 0.0 && f < 1.0) {
+                return Err(invalid(
+                    OP,
+                    format!("validation fraction must be in (0, 1), got {f}"),
+                ));
+            }
+            if !(es.min_delta.is_finite() && es.min_delta >= 0.0) {
+                return Err(invalid(
+                    OP,
+                    format!("min_delta must be ≥ 0, got {}", es.min_delta),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The untrained network for `n_features` inputs.
+    fn network(&self, n_features: usize) -> Result<Sequential<f32>> {
+        let mut b = Sequential::<f32>::builder(n_features).seed(self.seed);
+        for &units in &self.hidden {
+            b = b.dense(units, Activation::Relu);
+            if self.dropout > 0.0 {
+                b = b.dropout(self.dropout);
+            }
+        }
+        b.dense(1, Activation::Sigmoid)
+            .build()
+            .map_err(|e| nn_error("MlpClassifier::fit", e))
+    }
+
+    /// Trains the network on features `x` (rows × features, scaled) and
+    /// labels `y` (0/1).
+    ///
+    /// Errors: bad hyper-parameters, lengths that differ, no rows, NaN or
+    /// infinite features, labels other than 0/1, one class only, too few
+    /// rows for the validation split, or a loss that diverges.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_analytics::prediction::MlpClassifier;
+    /// let x = array![[0.0f32], [1.0]];
+    /// let err = MlpClassifier::new().fit(x.view(), &[0, 1]).unwrap_err();
+    /// assert!(err.to_string().contains("validation"), "{err}"); // 10 % of 2 rows is no row
+    /// ```
+    pub fn fit(&self, x: ArrayView2<'_, f32>, y: &[u8]) -> Result<FittedMlpClassifier> {
+        const OP: &str = "MlpClassifier::fit";
+        self.validate()?;
+        check_training_data(OP, &x, y)?;
+        let mut net = self.network(x.ncols())?;
+        let targets = Array2::from_shape_fn((y.len(), 1), |(i, _)| f32::from(y[i]));
+        let mut config = FitConfig::new()
+            .epochs(self.epochs)
+            .batch_size(self.batch_size)
+            .seed(self.seed)
+            .regularization(0.0, self.l2);
+        if let Some(es) = &self.early_stopping {
+            config = config
+                .validation_fraction(es.validation_fraction)
+                .early_stopping(EarlyStopping {
+                    patience: es.patience,
+                    min_delta: es.min_delta,
+                    restore_best: es.restore_best,
+                });
+        }
+        if let Some(cw) = self.class_weight {
+            config = config.class_weight(cw.to_nn(y)?);
+        }
+        let mut adam = Adam::new(self.learning_rate);
+        let history = net
+            .fit(
+                x,
+                targets.view(),
+                &BinaryCrossEntropy::new(),
+                &mut adam,
+                config,
+            )
+            .map_err(|e| nn_error(OP, e))?;
+        Ok(FittedMlpClassifier {
+            params: self.clone(),
+            n_features: x.ncols(),
+            history,
+            network: Mutex::new(net),
+        })
+    }
+}
+
+impl FittedMlpClassifier {
+    /// The per-epoch losses and accuracies, the best epoch and whether
+    /// training stopped early.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_analytics::prediction::MlpClassifier;
+    /// let x = array![[0.0f32], [1.0]];
+    /// let m = MlpClassifier::new().early_stopping(None).epochs(4).fit(x.view(), &[0, 1]).unwrap();
+    /// assert_eq!(m.history().epochs.len(), 4);
+    /// ```
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// The hyper-parameters the network was trained with.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_analytics::prediction::MlpClassifier;
+    /// let m = MlpClassifier::new().early_stopping(None).epochs(1)
+    ///     .fit(array![[0.0f32], [1.0]].view(), &[0, 1]).unwrap();
+    /// assert_eq!(m.params().hidden, vec![64, 32]);
+    /// ```
+    pub fn params(&self) -> &MlpClassifier {
+        &self.params
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Sequential<f32>> {
+        // A panic in another thread cannot leave the weights half-written
+        // (inference only touches buffers), so a poisoned lock is usable.
+        self.network.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn to_file(&self) -> Result<MlpFile> {
+        Ok(MlpFile {
+            params: self.params.clone(),
+            n_features: self.n_features,
+            history: self.history.clone(),
+            network: self
+                .lock()
+                .to_model_file()
+                .map_err(|e| nn_error("FittedMlpClassifier::save", e))?,
+        })
+    }
+
+    fn from_file(file: MlpFile) -> Result<Self> {
+        const OP: &str = "FittedMlpClassifier::load";
+        let net = Sequential::<f32>::from_model_file(&file.network).map_err(|e| nn_error(OP, e))?;
+        if net.input_dim() != file.n_features || net.output_dim() != 1 {
+            return Err(invalid(
+                OP,
+                format!(
+                    "saved network has {} inputs and {} outputs, expected {} and 1",
+                    net.input_dim(),
+                    net.output_dim(),
+                    file.n_features
+                ),
+            ));
+        }
+        Ok(FittedMlpClassifier {
+            params: file.params,
+            n_features: file.n_features,
+            history: file.history,
+            network: Mutex::new(net),
+        })
+    }
+}
+
+impl Predictor for FittedMlpClassifier {
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    fn predict_proba(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
+        const OP: &str = "FittedMlpClassifier::predict_proba";
+        check_scoring_data(OP, &x, self.n_features)?;
+        let out = self.lock().predict(x).map_err(|e| nn_error(OP, e))?;
+        Ok(out.column(0).to_owned())
+    }
+}
+
+/// The saved form of a [`FittedMlpClassifier`].
+#[derive(Serialize, Deserialize)]
+struct MlpFile {
+    params: MlpClassifier,
+    n_features: usize,
+    history: History,
+    network: ModelFile,
+}
+
+impl Serialize for FittedMlpClassifier {
+    fn serialize<Ser: serde::Serializer>(
+        &self,
+        s: Ser,
+    ) -> std::result::Result<Ser::Ok, Ser::Error> {
+        self.to_file()
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for FittedMlpClassifier {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        FittedMlpClassifier::from_file(MlpFile::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+    use ua_tensor::init::seeded_rng;
+
+    /// Two noisy concentric rings (radius 1 → class 0, radius 2 → class 1).
+    fn circles(n: usize, seed: u64) -> (Array2<f32>, Vec<u8>) {
+        let mut rng = seeded_rng(seed);
+        let mut x = Array2::zeros((n, 2));
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            let class = u8::from(i % 2 == 1);
+            let r = if class == 1 { 2.0 } else { 1.0 } + rng.random_range(-0.25f32..0.25);
+            let a = rng.random_range(0.0f32..std::f32::consts::TAU);
+            x[[i, 0]] = r * a.cos();
+            x[[i, 1]] = r * a.sin();
+            y.push(class);
+        }
+        (x, y)
+    }
+
+    fn accuracy(p: &Array1<u8>, y: &[u8]) -> f64 {
+        p.iter().zip(y).filter(|(a, b)| a == b).count() as f64 / y.len() as f64
+    }
+
+    #[test]
+    fn learns_concentric_circles_with_defaults() {
+        let (x, y) = circles(1200, 1);
+        let (xt, yt) = circles(600, 2);
+        let model = MlpClassifier::new().fit(x.view(), &y).unwrap();
+        let acc = accuracy(&model.predict(xt.view(), 0.5).unwrap(), &yt);
+        assert!(acc >= 0.95, "held-out accuracy {acc}");
+        // Early stopping ran on 10 % of the rows and kept the best epoch.
+        let h = model.history();
+        assert_eq!(h.val_loss().len(), h.epochs.len());
+        assert!(h.best_epoch >= 1 && h.best_epoch <= h.epochs.len());
+        // A linear model cannot do this (ring classes share their mean).
+        let lin = super::super::LogisticRegression::new()
+            .fit(x.view(), &y)
+            .unwrap();
+        assert!(accuracy(&lin.predict(xt.view(), 0.5).unwrap(), &yt) < 0.7);
+    }
+
+    #[test]
+    fn same_seed_same_model_other_seed_other_model() {
+        let (x, y) = circles(200, 3);
+        let cfg = MlpClassifier::new().hidden(&[8]).epochs(5);
+        let a = cfg
+            .fit(x.view(), &y)
+            .unwrap()
+            .predict_proba(x.view())
+            .unwrap();
+        let b = cfg
+            .fit(x.view(), &y)
+            .unwrap()
+            .predict_proba(x.view())
+            .unwrap();
+        let c = cfg
+            .clone()
+            .seed(1)
+            .fit(x.view(), &y)
+            .unwrap()
+            .predict_proba(x.view())
+            .unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn save_load_round_trip_is_identical() {
+        let (x, y) = circles(200, 4);
+        let m = MlpClassifier::new()
+            .hidden(&[8, 4])
+            .epochs(5)
+            .fit(x.view(), &y)
+            .unwrap();
+        let json = serde_json::to_string(&m).unwrap();
+        let back: FittedMlpClassifier = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back.predict_proba(x.view()).unwrap(),
+            m.predict_proba(x.view()).unwrap()
+        );
+        assert_eq!(back.history(), m.history());
+        assert_eq!(back.params(), m.params());
+        // A corrupted network is an error, not a panic.
+        let bad = json.replace("\"n_features\":2", "\"n_features\":3");
+        assert!(serde_json::from_str::<FittedMlpClassifier>(&bad).is_err());
+    }
+
+    #[test]
+    fn balanced_weights_raise_minority_probabilities() {
+        // 10 % positives on a weak signal.
+        let mut rng = seeded_rng(9);
+        let n = 600;
+        let x = Array2::from_shape_fn((n, 1), |_| rng.random_range(-1.0f32..1.0));
+        let y: Vec<u8> = x
+            .column(0)
+            .iter()
+            .map(|&v| u8::from(rng.random::<f32>() < 0.05 + 0.1 * (v + 1.0)))
+            .collect();
+        let base = MlpClassifier::new()
+            .hidden(&[8])
+            .dropout(0.0)
+            .learning_rate(0.01)
+            .epochs(20);
+        let plain = base.clone().early_stopping(None).fit(x.view(), &y).unwrap();
+        let bal = base
+            .early_stopping(None)
+            .class_weight(ClassWeights::Balanced)
+            .fit(x.view(), &y)
+            .unwrap();
+        let mean = |m: &FittedMlpClassifier| m.predict_proba(x.view()).unwrap().mean().unwrap();
+        assert!(mean(&plain) < 0.3, "{}", mean(&plain));
+        assert!(mean(&bal) > 0.4, "{}", mean(&bal));
+    }
+
+    #[test]
+    fn bad_settings_are_errors() {
+        let (x, y) = circles(100, 5);
+        for m in [
+            MlpClassifier::new().hidden(&[0]),
+            MlpClassifier::new().dropout(1.0),
+            MlpClassifier::new().learning_rate(-1.0),
+            MlpClassifier::new().epochs(0),
+            MlpClassifier::new().early_stopping(Some(MlpEarlyStopping {
+                validation_fraction: 1.5,
+                ..Default::default()
+            })),
+        ] {
+            assert!(m.fit(x.view(), &y).is_err(), "{m:?}");
+        }
+        let m = MlpClassifier::new()
+            .hidden(&[4])
+            .epochs(1)
+            .fit(x.view(), &y)
+            .unwrap();
+        assert!(m.predict_proba(ndarray::array![[1.0f32]].view()).is_err());
+    }
+}

@@ -1,0 +1,391 @@
+//! Segmentation: planted clusters are recovered, Lloyd and Elkan agree,
+//! results are deterministic per seed and per thread count, quality scores
+//! match hand-computed values, and bad input is a clear error.
+
+use approx::assert_relative_eq;
+use ua_analytics::Error;
+use ua_analytics::Segmenter;
+use ua_analytics::ndarray::{Array1, Array2, array};
+use ua_analytics::segmentation::{
+    Algorithm, FittedKMeans, Init, KMeans, MiniBatchKMeans, SilhouetteMode, adjusted_rand_index,
+    calinski_harabasz_score, davies_bouldin_score, evaluate_k_range, gaussian_blobs,
+    silhouette_samples, silhouette_score, silhouette_score_sampled,
+};
+
+fn labels(v: &[usize]) -> Array1<usize> {
+    Array1::from(v.to_vec())
+}
+
+#[test]
+fn planted_blobs_are_recovered_by_every_variant() {
+    let (x, truth) = gaussian_blobs::<f64>(3000, 4, 5, 0.6, 10.0, 21).unwrap();
+    for alg in [Algorithm::Lloyd, Algorithm::Elkan] {
+        let fit = KMeans::new(5)
+            .n_init(3)
+            .algorithm(alg)
+            .seed(5)
+            .fit(x.view())
+            .unwrap();
+        let ari = adjusted_rand_index(fit.labels(), truth.view()).unwrap();
+        assert!(ari >= 0.95, "{alg:?}: ARI {ari}");
+        assert!(fit.converged());
+    }
+    let x32 = x.mapv(|v| v as f32);
+    let fit = KMeans::new(5).n_init(3).seed(5).fit(x32.view()).unwrap();
+    let ari = adjusted_rand_index(fit.labels(), truth.view()).unwrap();
+    assert!(ari >= 0.95, "f32: ARI {ari}");
+    let fit = MiniBatchKMeans::new(5)
+        .batch_size(256)
+        .seed(2)
+        .fit(x.view())
+        .unwrap();
+    let ari = adjusted_rand_index(fit.labels(), truth.view()).unwrap();
+    assert!(ari >= 0.95, "mini-batch: ARI {ari}");
+}
+
+#[test]
+fn hand_computed_two_clusters() {
+    let x = array![[0.0], [1.0], [10.0], [11.0]];
+    let fit = KMeans::new(2).seed(0).fit(x.view()).unwrap();
+    let mut c: Vec<f64> = fit.centers().iter().copied().collect();
+    c.sort_by(f64::total_cmp);
+    assert_eq!(c, vec![0.5, 10.5]);
+    assert_relative_eq!(fit.inertia(), 1.0, epsilon = 1e-12);
+    let l = fit.labels();
+    assert_eq!(l[0], l[1]);
+    assert_eq!(l[2], l[3]);
+    assert_ne!(l[0], l[2]);
+}
+
+#[test]
+fn lloyd_and_elkan_agree_from_the_same_start() {
+    // Overlapping blobs: many iterations, many boundary points.
+    let (x, _) = gaussian_blobs::<f64>(2000, 3, 6, 3.0, 5.0, 8).unwrap();
+    for init in [Init::KMeansPlusPlus, Init::Random] {
+        for seed in [1, 2, 3] {
+            let base = KMeans::new(6).init(init).seed(seed).tol(0.0);
+            let lloyd = base.clone().fit(x.view()).unwrap();
+            let elkan = base.algorithm(Algorithm::Elkan).fit(x.view()).unwrap();
+            assert!(lloyd.n_iter() > 3, "too easy a case: {}", lloyd.n_iter());
+            assert_eq!(lloyd.labels(), elkan.labels(), "{init:?} seed {seed}");
+            assert_eq!(lloyd.n_iter(), elkan.n_iter());
+            assert_relative_eq!(lloyd.inertia(), elkan.inertia(), max_relative = 1e-12);
+            assert_eq!(lloyd.centers(), elkan.centers());
+        }
+    }
+    // And from explicitly given centres, in f32.
+    let x32 = x.mapv(|v| v as f32);
+    let c0 = x32.slice(ua_analytics::ndarray::s![..6, ..]).to_owned();
+    let lloyd = KMeans::new(6).fit_from(x32.view(), c0.view()).unwrap();
+    let elkan = KMeans::new(6)
+        .algorithm(Algorithm::Elkan)
+        .fit_from(x32.view(), c0.view())
+        .unwrap();
+    assert_eq!(lloyd.labels(), elkan.labels());
+    assert_relative_eq!(lloyd.inertia(), elkan.inertia(), max_relative = 1e-9);
+}
+
+#[test]
+fn deterministic_per_seed_and_thread_count() {
+    let (x, _) = gaussian_blobs::<f64>(5000, 5, 7, 2.0, 6.0, 3).unwrap();
+    for alg in [Algorithm::Lloyd, Algorithm::Elkan] {
+        let km = KMeans::new(7).n_init(2).algorithm(alg).seed(11);
+        let a = km.fit(x.view()).unwrap();
+        let b = km.fit(x.view()).unwrap();
+        assert_eq!(a, b);
+        let seq = km.clone().parallel(false).fit(x.view()).unwrap();
+        assert_eq!(a, seq, "parallel and sequential paths differ");
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let p = pool.install(|| km.fit(x.view()).unwrap());
+            assert_eq!(a, p, "{threads} threads");
+        }
+        let other = km.clone().seed(12).fit(x.view()).unwrap();
+        assert!(other.inertia().is_finite());
+    }
+}
+
+#[test]
+fn more_inits_never_worse_than_the_first() {
+    let (x, _) = gaussian_blobs::<f64>(1500, 2, 9, 1.5, 10.0, 4).unwrap();
+    let one = KMeans::new(9)
+        .init(Init::Random)
+        .seed(3)
+        .fit(x.view())
+        .unwrap();
+    let five = KMeans::new(9)
+        .init(Init::Random)
+        .n_init(5)
+        .seed(3)
+        .fit(x.view())
+        .unwrap();
+    assert!(five.inertia() <= one.inertia());
+}
+
+#[test]
+fn empty_cluster_is_reseeded_at_the_farthest_point() {
+    let x = array![
+        [0.0, 0.0],
+        [0.0, 1.0],
+        [1.0, 0.0],
+        [10.0, 10.0],
+        [10.0, 11.0]
+    ];
+    // Centre 2 is far from everything: it would stay empty.
+    let c0 = array![[0.0, 0.0], [10.0, 10.0], [1000.0, 1000.0]];
+    for alg in [Algorithm::Lloyd, Algorithm::Elkan] {
+        let fit = KMeans::new(3)
+            .algorithm(alg)
+            .fit_from(x.view(), c0.view())
+            .unwrap();
+        let mut counts = [0usize; 3];
+        fit.labels().iter().for_each(|&l| counts[l] += 1);
+        assert!(counts.iter().all(|&c| c > 0), "{alg:?}: {counts:?}");
+        // The optimum with 3 clusters splits the pair {(10,10),(10,11)} or
+        // one of the near-origin points off: inertia well below 2-means'.
+        assert!(fit.inertia() < 1.5, "{alg:?}: {}", fit.inertia());
+        assert!(fit.centers().iter().all(|v: &f64| v.abs() < 20.0));
+    }
+}
+
+#[test]
+fn predict_transform_score_and_serde() {
+    let (x, _) = gaussian_blobs::<f64>(600, 3, 3, 0.5, 10.0, 9).unwrap();
+    let fit = KMeans::new(3).seed(1).fit(x.view()).unwrap();
+    assert_eq!(fit.predict(x.view()).unwrap(), fit.labels());
+    assert_eq!(fit.assign(x.view()).unwrap(), fit.labels());
+    assert_eq!(fit.n_segments(), 3);
+    let d = fit.transform(x.view()).unwrap();
+    assert_eq!(d.dim(), (600, 3));
+    for (i, row) in d.rows().into_iter().enumerate().take(20) {
+        for j in 0..3 {
+            let diff = &x.row(i) - &fit.centers().row(j);
+            assert_relative_eq!(row[j], diff.dot(&diff).sqrt(), max_relative = 1e-12);
+        }
+        let argmin = (0..3).min_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap();
+        assert_eq!(argmin, fit.labels()[i]);
+    }
+    assert_relative_eq!(
+        fit.score(x.view()).unwrap(),
+        fit.inertia(),
+        max_relative = 1e-12
+    );
+    let json = serde_json::to_string(&fit).unwrap();
+    assert!(json.contains("\"format_version\":1"));
+    let back: FittedKMeans<f64> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, fit);
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let x = array![[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]];
+    let e = KMeans::new(0).fit(x.view()).unwrap_err();
+    assert!(e.to_string().contains("k must be at least 1"), "{e}");
+    let e = KMeans::new(3).fit(x.view()).unwrap_err();
+    assert!(e.to_string().contains("distinct points (2)"), "{e}");
+    let e = KMeans::new(4).fit(x.view()).unwrap_err();
+    assert!(e.to_string().contains("number of points (3)"), "{e}");
+    let nan = array![[0.0, 1.0], [f64::NAN, 0.0]];
+    let e = KMeans::new(1).fit(nan.view()).unwrap_err();
+    assert!(e.to_string().contains("(1, 0)"), "{e}");
+    let inf = array![[0.0f32, f32::INFINITY], [1.0, 0.0]];
+    let e = KMeans::new(1).fit(inf.view()).unwrap_err();
+    assert!(e.to_string().contains("inf"), "{e}");
+    let empty = Array2::<f64>::zeros((0, 3));
+    assert!(matches!(
+        KMeans::new(1).fit(empty.view()),
+        Err(Error::Empty { .. })
+    ));
+    let no_cols = Array2::<f64>::zeros((3, 0));
+    assert!(matches!(
+        KMeans::new(1).fit(no_cols.view()),
+        Err(Error::Empty { .. })
+    ));
+    for bad in [
+        KMeans::new(2).tol(-1.0),
+        KMeans::new(2).tol(f64::NAN),
+        KMeans::new(2).n_init(0),
+        KMeans::new(2).max_iter(0),
+    ] {
+        assert!(matches!(
+            bad.fit(x.view()),
+            Err(Error::InvalidArgument { .. })
+        ));
+    }
+    assert!(MiniBatchKMeans::new(2).batch_size(0).fit(x.view()).is_err());
+    assert!(MiniBatchKMeans::new(3).fit(x.view()).is_err());
+    let fit = KMeans::new(2).fit(x.view()).unwrap();
+    let e = fit.predict(array![[1.0, 2.0, 3.0]].view()).unwrap_err();
+    assert!(e.to_string().contains("2 columns"), "{e}");
+    assert!(fit.predict(array![[f64::NAN, 0.0]].view()).is_err());
+    let e = silhouette_score(x.view(), labels(&[0, 1]).view()).unwrap_err();
+    assert!(e.to_string().contains("3 labels"), "{e}");
+    let e = silhouette_score(x.view(), labels(&[0, 0, 0]).view()).unwrap_err();
+    assert!(matches!(e, Error::Undefined { .. }), "{e}");
+    assert!(davies_bouldin_score(x.view(), labels(&[0, 1, 2]).view()).is_err());
+    assert!(adjusted_rand_index(labels(&[0]).view(), labels(&[0, 1]).view()).is_err());
+}
+
+/// Naive silhouette: double loop of scalar distances.
+fn naive_silhouette(x: &Array2<f64>, l: &[usize]) -> Vec<f64> {
+    let n = x.nrows();
+    let m = l.iter().max().unwrap() + 1;
+    (0..n)
+        .map(|i| {
+            let mut sums = vec![0.0; m];
+            let mut cnt = vec![0usize; m];
+            for j in 0..n {
+                let diff = &x.row(i) - &x.row(j);
+                sums[l[j]] += diff.dot(&diff).sqrt();
+                cnt[l[j]] += 1;
+            }
+            if cnt[l[i]] == 1 {
+                return 0.0;
+            }
+            let a = sums[l[i]] / (cnt[l[i]] - 1) as f64;
+            let b = (0..m)
+                .filter(|&c| c != l[i] && cnt[c] > 0)
+                .map(|c| sums[c] / cnt[c] as f64)
+                .fold(f64::INFINITY, f64::min);
+            (b - a) / a.max(b)
+        })
+        .collect()
+}
+
+#[test]
+fn silhouette_matches_hand_and_naive_values() {
+    // Hand case: 1-D points 0, 2 | 5 | 9, 11.
+    // point 0: a = 2, b = min(5, 10) = 5 → 0.6
+    // point 2: a = 2, b = min(3, 8) = 3 → 1/3
+    // point 5: alone → 0
+    // point 9: a = 2, b = min(4, 8) = 4 → 0.5
+    // point 11: a = 2, b = min(6, 10) = 6 → 2/3
+    let x = array![[0.0], [2.0], [5.0], [9.0], [11.0]];
+    let l = labels(&[0, 0, 1, 2, 2]);
+    let s = silhouette_samples(x.view(), l.view()).unwrap();
+    let want = [0.6, 1.0 / 3.0, 0.0, 0.5, 2.0 / 3.0];
+    for (a, b) in s.iter().zip(want) {
+        assert_relative_eq!(*a, b, epsilon = 1e-12);
+    }
+    assert_relative_eq!(
+        silhouette_score(x.view(), l.view()).unwrap(),
+        want.iter().sum::<f64>() / 5.0,
+        epsilon = 1e-12
+    );
+    // Sparse label values are fine.
+    let l2 = labels(&[7, 7, 100, 3, 3]);
+    assert_eq!(silhouette_samples(x.view(), l2.view()).unwrap(), s);
+
+    // Larger random case, several blocks (n > 512), unsorted labels.
+    let (x, _) = gaussian_blobs::<f64>(700, 3, 4, 2.0, 4.0, 6).unwrap();
+    let l: Vec<usize> = (0..700).map(|i| (i * 7 + i / 3) % 5).collect();
+    let got = silhouette_samples(x.view(), Array1::from(l.clone()).view()).unwrap();
+    let want = naive_silhouette(&x, &l);
+    // Distances are rounded to f32 before summation (documented): 1e-6.
+    for (a, b) in got.iter().zip(&want) {
+        assert_relative_eq!(*a, *b, epsilon = 1e-6);
+    }
+    // f32 input gives the same answer up to input rounding.
+    let x32 = x.mapv(|v| v as f32);
+    let s32 = silhouette_score(x32.view(), Array1::from(l).view()).unwrap();
+    assert_relative_eq!(s32, want.iter().sum::<f64>() / 700.0, epsilon = 1e-5);
+}
+
+#[test]
+fn sampled_silhouette_is_seeded_and_close() {
+    let (x, y) = gaussian_blobs::<f64>(3000, 2, 4, 1.0, 8.0, 12).unwrap();
+    let exact = silhouette_score(x.view(), y.view()).unwrap();
+    let a = silhouette_score_sampled(x.view(), y.view(), 1000, 1).unwrap();
+    let b = silhouette_score_sampled(x.view(), y.view(), 1000, 1).unwrap();
+    let c = silhouette_score_sampled(x.view(), y.view(), 1000, 2).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert!((a - exact).abs() < 0.03, "{a} vs {exact}");
+    assert_eq!(
+        silhouette_score_sampled(x.view(), y.view(), 5000, 1).unwrap(),
+        exact
+    );
+}
+
+#[test]
+fn davies_bouldin_and_calinski_harabasz_hand_cases() {
+    // Clusters {0, 2} (centroid 1, s = 1), {10, 14} (centroid 12, s = 2),
+    // {30} (centroid 30, s = 0).
+    // R01 = 3/11, R02 = 1/29, R12 = 2/18 → D0 = 3/11, D1 = 3/11, D2 = 1/9.
+    let x = array![[0.0], [2.0], [10.0], [14.0], [30.0]];
+    let l = labels(&[0, 0, 1, 1, 2]);
+    let db = davies_bouldin_score(x.view(), l.view()).unwrap();
+    assert_relative_eq!(
+        db,
+        (3.0 / 11.0 + 3.0 / 11.0 + 1.0 / 9.0) / 3.0,
+        epsilon = 1e-12
+    );
+    // Mean 11.2; B = 2·10.2² + 2·0.8² + 18.8² = 208.08 + 1.28 + 353.44 = 562.8
+    // W = 1 + 1 + 4 + 4 + 0 = 10; CH = (562.8 / 2) / (10 / 2) = 56.28
+    let ch = calinski_harabasz_score(x.view(), l.view()).unwrap();
+    assert_relative_eq!(ch, 56.28, epsilon = 1e-9);
+    // Zero within-cluster dispersion → 1 (as scikit-learn).
+    let x = array![[0.0], [0.0], [5.0]];
+    let l = labels(&[0, 0, 1]);
+    assert_eq!(calinski_harabasz_score(x.view(), l.view()).unwrap(), 1.0);
+}
+
+#[test]
+fn adjusted_rand_index_hand_cases() {
+    // sklearn's docstring examples.
+    let ari = |a: &[usize], b: &[usize]| adjusted_rand_index(labels(a).view(), labels(b).view());
+    assert_eq!(ari(&[0, 0, 1, 1], &[1, 1, 0, 0]).unwrap(), 1.0);
+    assert_relative_eq!(
+        ari(&[0, 0, 1, 2], &[0, 0, 1, 1]).unwrap(),
+        0.571_428_571_428_571_4,
+        epsilon = 1e-12
+    );
+    assert_eq!(ari(&[0, 0, 1, 1], &[0, 0, 0, 0]).unwrap(), 0.0);
+    assert_relative_eq!(
+        ari(&[0, 0, 1, 1], &[0, 1, 0, 1]).unwrap(),
+        -0.5,
+        epsilon = 1e-12
+    );
+    assert_eq!(ari(&[0, 1, 2], &[5, 6, 7]).unwrap(), 1.0);
+}
+
+#[test]
+fn k_range_finds_the_planted_number_of_segments() {
+    // Four tight blobs on the corners of a square (planted, not random
+    // centres, so that no two happen to lie close together).
+    let (noise, y) = gaussian_blobs::<f64>(800, 2, 4, 0.5, 1e-9, 31).unwrap();
+    let corners = [[0.0, 0.0], [20.0, 0.0], [0.0, 20.0], [20.0, 20.0]];
+    let mut x = noise.clone();
+    for (mut row, &l) in x.rows_mut().into_iter().zip(y.iter()) {
+        row[0] += corners[l][0];
+        row[1] += corners[l][1];
+    }
+    let r = evaluate_k_range(
+        x.view(),
+        [1, 2, 3, 4, 5, 6],
+        &KMeans::default().n_init(3).seed(2),
+        SilhouetteMode::Sampled { size: 400, seed: 1 },
+    )
+    .unwrap();
+    assert_eq!(
+        r.iter().map(|r| r.k).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
+    assert!(r[0].silhouette.is_none() && r[0].davies_bouldin.is_none());
+    for w in r.windows(2) {
+        assert!(w[1].inertia < w[0].inertia);
+    }
+    let best_by = |f: &dyn Fn(&ua_analytics::segmentation::KReport) -> Option<f64>, max: bool| {
+        r.iter()
+            .filter_map(|rep| f(rep).map(|v| (rep.k, if max { v } else { -v })))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap()
+            .0
+    };
+    assert_eq!(best_by(&|r| r.silhouette, true), 4);
+    assert_eq!(best_by(&|r| r.calinski_harabasz, true), 4);
+    assert_eq!(best_by(&|r| r.davies_bouldin, false), 4);
+}
