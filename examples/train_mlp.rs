@@ -21,7 +21,9 @@
 //! 0/1 label and whose other columns are numeric features.
 //!
 //! Training runs on one thread (at these batch sizes threads cost more than
-//! they give); `--threads` sizes the rayon pool used for inference.
+//! they give). Inference runs on one thread with `--threads 1` (`predict`),
+//! and with `--threads N > 1` on a rayon pool of N threads
+//! (`predict_parallel`, one model copy per thread).
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -186,7 +188,12 @@ fn run(a: &Args) -> Result<(), String> {
     let train_secs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let p = model.predict(x.view()).map_err(|e| e.to_string())?;
+    let p = if a.threads > 1 {
+        model.predict_parallel(x.view())
+    } else {
+        model.predict(x.view())
+    }
+    .map_err(|e| e.to_string())?;
     let infer_secs = t.elapsed().as_secs_f64();
     let correct = p
         .iter()
