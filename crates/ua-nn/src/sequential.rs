@@ -271,12 +271,12 @@ impl<S: Scalar> Sequential<S> {
     /// Runs the layers on one batch (no input checks) and returns a view of
     /// the last layer's output. Layers that are the identity in `mode` are skipped.
     pub(crate) fn forward_batch<'a>(
-        &'a mut self,
+        layers: &'a mut [Box<dyn Layer<S>>],
         x: ArrayView2<'a, S>,
         mode: Mode,
     ) -> Result<ArrayView2<'a, S>> {
         let mut cur = x;
-        let mut rest: &'a mut [Box<dyn Layer<S>>] = &mut self.layers;
+        let mut rest = layers;
         while let Some((first, tail)) = rest.split_first_mut() {
             if !first.is_identity(mode) || mode == Mode::Train {
                 cur = first.forward(cur, mode)?;
@@ -290,11 +290,11 @@ impl<S: Scalar> Sequential<S> {
     /// [`Mode::Train`] on input `x`) through all layers, accumulating
     /// parameter gradients.
     pub(crate) fn backward_batch(
-        &mut self,
+        layers: &mut [Box<dyn Layer<S>>],
         x: ArrayView2<'_, S>,
         grad: ArrayView2<'_, S>,
     ) -> Result<()> {
-        let mut rest: &mut [Box<dyn Layer<S>>] = &mut self.layers;
+        let mut rest = layers;
         let mut grad = grad;
         while let Some((last, init)) = rest.split_last_mut() {
             let input = match init.last() {
@@ -338,7 +338,7 @@ impl<S: Scalar> Sequential<S> {
         let mut start = 0;
         while start < n {
             let end = (start + INFERENCE_BATCH).min(n);
-            let y = self.forward_batch(x.slice(s![start..end, ..]), Mode::Eval)?;
+            let y = Self::forward_batch(&mut self.layers, x.slice(s![start..end, ..]), Mode::Eval)?;
             out.slice_mut(s![start..end, ..]).assign(&y);
             start = end;
         }
@@ -391,7 +391,7 @@ impl<S: Scalar> Sequential<S> {
                     let model = model
                         .as_mut()
                         .map_err(|e| crate::error::invalid("predict_parallel", e.to_string()))?;
-                    ob.assign(&model.forward_batch(xb, Mode::Eval)?);
+                    ob.assign(&Self::forward_batch(&mut model.layers, xb, Mode::Eval)?);
                     Ok(())
                 },
             )
@@ -441,7 +441,8 @@ impl<S: Scalar> Sequential<S> {
             let rows = (end - start) as f64;
             let yb = y.slice(s![start..end, ..]);
             let wb = w.as_ref().map(|w| w.slice(s![start..end]));
-            let pred = self.forward_batch(x.slice(s![start..end, ..]), Mode::Eval)?;
+            let pred =
+                Self::forward_batch(&mut self.layers, x.slice(s![start..end, ..]), Mode::Eval)?;
             total += loss.loss(pred.view(), yb, wb)?.as_f64() * rows;
             match loss.accuracy(pred, yb) {
                 Some(a) => correct += a * rows,

@@ -600,31 +600,14 @@ impl<S: Scalar> Sequential<S> {
         optimizer: &mut dyn Optimizer<S>,
         penalties: &Penalties,
     ) -> Result<(f64, Option<f64>)> {
-        let mut grad_buf = std::mem::take(&mut self.loss_grad);
-        let result = self.step_with(x, y, w, loss, optimizer, penalties, &mut grad_buf);
-        self.loss_grad = grad_buf;
-        result
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn step_with(
-        &mut self,
-        x: ArrayView2<'_, S>,
-        y: ArrayView2<'_, S>,
-        w: Option<ndarray::ArrayView1<'_, S>>,
-        loss: &dyn Loss<S>,
-        optimizer: &mut dyn Optimizer<S>,
-        penalties: &Penalties,
-        grad_buf: &mut Array2<S>,
-    ) -> Result<(f64, Option<f64>)> {
         let (m, k) = y.dim();
-        let mut grad = crate::layer::rows_of(grad_buf, m, k);
-        let pred = self.forward_batch(x, Mode::Train)?;
+        let mut grad = crate::layer::rows_of(&mut self.loss_grad, m, k);
+        let pred = Self::forward_batch(&mut self.layers, x, Mode::Train)?;
         let mut l = loss
             .loss_and_grad_into(pred, y, w, grad.view_mut())?
             .as_f64();
         let acc = loss.accuracy(pred, y);
-        self.backward_batch(x, grad.view())?;
+        Self::backward_batch(&mut self.layers, x, grad.view())?;
         l += self.apply_penalties(penalties.l1, penalties.l2);
         if !l.is_finite() {
             self.zero_grad();
