@@ -118,8 +118,15 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, String> {
     if a.csv.is_some() && a.target.is_none() {
         return Err(format!("--csv needs --target COL\n{USAGE}"));
     }
-    if a.csv.is_none() && (a.target.is_some() || a.test_rows.is_some()) {
-        return Err(format!("--target and --test-rows need --csv FILE\n{USAGE}"));
+    if a.csv.is_none()
+        && (a.target.is_some()
+            || a.positive.is_some()
+            || a.test_rows.is_some()
+            || !a.text.is_empty())
+    {
+        return Err(format!(
+            "--target, --positive, --text and --test-rows need --csv FILE\n{USAGE}"
+        ));
     }
     model_kind(&a.model, a.seed)?;
     Ok(a)
@@ -135,9 +142,9 @@ pub fn model_kind(name: &str, seed: u64) -> Result<ModelKind, String> {
 }
 
 /// Reads the CSV with type inference, then refuses a text column that is
-/// mostly numbers (unless listed in `text`): re-reading it as numeric gives
-/// the reader's error with the line and the offending value.
-pub fn read_table(path: &Path, text: &[String]) -> Result<Table, String> {
+/// mostly numbers (unless listed in `text` or `skip`): re-reading it as
+/// numeric gives the reader's error with the line and the offending value.
+pub fn read_table(path: &Path, text: &[String], skip: &[String]) -> Result<Table, String> {
     let opts = CsvOptions::default();
     let table = read_csv(path, &opts).map_err(|e| e.to_string())?;
     if table.n_cols() == 0 || table.n_rows() == 0 {
@@ -159,7 +166,7 @@ pub fn read_table(path: &Path, text: &[String]) -> Result<Table, String> {
         let Column::Categorical(c) = col else {
             continue;
         };
-        if text.iter().any(|t| t == name) {
+        if text.iter().chain(skip).any(|t| t == name) {
             continue;
         }
         let counts = c.level_counts();
@@ -295,7 +302,7 @@ pub fn run(a: &Args) -> Result<String, String> {
     let kind = model_kind(&a.model, a.seed)?;
     let (table, source, mut config) = match &a.csv {
         Some(path) => {
-            let table = read_table(path, &a.text)?;
+            let table = read_table(path, &a.text, &a.drop)?;
             let target = a.target.clone().unwrap_or_default();
             let mut cfg = PropensityConfig::new(target);
             if let Some(p) = &a.positive {

@@ -22,6 +22,13 @@ pub use ua_tensor::ndarray;
 
 /// The types most programs need, in one `use`.
 pub mod prelude {
+    pub use ua_analytics::prediction::{
+        LogisticRegression, MlpClassifier, ModelKind, PropensityConfig,
+    };
+    pub use ua_analytics::segmentation::{KMeans, MiniBatchKMeans};
+    pub use ua_analytics::{Predictor, Segmenter};
+    pub use ua_data::csv_io::{CsvOptions, read_csv};
+    pub use ua_data::{Column, Table, Transform, Transformer};
     pub use ua_nn::losses::{BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError};
     pub use ua_nn::optim::{Adam, AdamW, Sgd};
     pub use ua_nn::{Activation, EarlyStopping, FitConfig, Layer, Loss, Optimizer, Sequential};

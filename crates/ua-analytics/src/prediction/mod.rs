@@ -51,12 +51,12 @@
 //! assert!(p[19] > 0.5 && p[0] < 0.5);
 //! ```
 
+pub mod evaluate;
 mod importance;
 mod logistic;
 mod mlp;
 mod propensity;
 mod repeat;
-pub mod evaluate;
 
 pub use importance::ColumnImportance;
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Solver};

@@ -1,0 +1,292 @@
+//! Predicts which customers buy again, from a transaction log.
+//!
+//! ```text
+//! cargo run --release --example repeat_purchase -- --transactions FILE
+//!     --customer-col C --date-col D --amount-col A [--quantity-col Q]
+//!     --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD
+//!     [--model mlp|logistic] [--seed 42] [--json]
+//! ```
+//!
+//! Per customer with a transaction on or before the calibration end, RFM
+//! features of the calibration period (recency, purchase days,
+//! transactions, monetary total, mean order value, quantity, tenure, mean
+//! days between purchases); label: the customer bought again in
+//! `(calibration end, holdout end]`. Customers are split stratified 80/20
+//! with `--seed`; the preprocessing (median imputation, standard scaling)
+//! and the model are fitted on the training customers only and evaluated
+//! on the others. The model is `mlp` (default, the design document's
+//! network seeded with `--seed`) or `logistic`.
+//!
+//! The date column may hold `YYYY-MM-DD` or `YYYYMMDD`; customer ids are
+//! read as text. `--json` prints one JSON object with keys `model,
+//! train_rows, test_rows, n_features, accuracy, precision, recall, f1,
+//! roc_auc, pr_auc, log_loss, fit_seconds` (rows are customers).
+//!
+//! Without `--transactions`, the example runs on the orders of a small
+//! synthetic shop from `ua-data`'s simulator (calibration: its first 80
+//! days, holdout: the remaining 40).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use user_analytics::analytics::prediction::evaluate::{Holdout, HoldoutRun, evaluate_holdout};
+use user_analytics::analytics::prediction::{
+    LogisticRegression, MlpClassifier, ModelKind, RepeatPurchase, RepeatPurchaseFeatures,
+};
+use user_analytics::data::ColumnType;
+use user_analytics::data::csv_io::{CsvOptions, read_csv};
+use user_analytics::data::date::{format_date, parse_date};
+use user_analytics::data::synth::{ShopConfig, generate};
+
+const USAGE: &str = "\
+usage: repeat_purchase [--transactions FILE --customer-col C --date-col D --amount-col A
+                        [--quantity-col Q] --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD]
+                       [--model mlp|logistic] [--seed 42] [--json]
+Without --transactions: the orders of a synthetic shop.";
+
+/// The transaction file and how to read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogArgs {
+    /// The CSV file.
+    pub path: PathBuf,
+    /// The split and column names (dates as days since 1970-01-01).
+    pub spec: RepeatPurchase,
+}
+
+/// Parsed command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Args {
+    /// The log; `None`: synthetic orders.
+    pub log: Option<LogArgs>,
+    /// `mlp` or `logistic`.
+    pub model: String,
+    /// Seed of the split and the network.
+    pub seed: u64,
+    /// Print JSON.
+    pub json: bool,
+}
+
+fn date_arg(p: &mut pico_args::Arguments, key: &'static str) -> Result<Option<i32>, String> {
+    let v: Option<String> = p.opt_value_from_str(key).map_err(|e| e.to_string())?;
+    v.map(|s| {
+        parse_date(s.trim()).ok_or_else(|| format!("{key}: {s:?} is not a date (YYYY-MM-DD)"))
+    })
+    .transpose()
+}
+
+/// Parses the arguments (without the program name).
+pub fn parse_args(args: Vec<OsString>) -> Result<Args, String> {
+    let mut p = pico_args::Arguments::from_vec(args);
+    let e = |e: pico_args::Error| e.to_string();
+    let path: Option<PathBuf> = p.opt_value_from_str("--transactions").map_err(e)?;
+    let customer: Option<String> = p.opt_value_from_str("--customer-col").map_err(e)?;
+    let date: Option<String> = p.opt_value_from_str("--date-col").map_err(e)?;
+    let amount: Option<String> = p.opt_value_from_str("--amount-col").map_err(e)?;
+    let quantity: Option<String> = p.opt_value_from_str("--quantity-col").map_err(e)?;
+    let cal = date_arg(&mut p, "--calibration-end")?;
+    let hold = date_arg(&mut p, "--holdout-end")?;
+    let model = p
+        .opt_value_from_str("--model")
+        .map_err(e)?
+        .unwrap_or_else(|| "mlp".to_owned());
+    let seed = p.opt_value_from_str("--seed").map_err(e)?.unwrap_or(42);
+    let json = p.contains("--json");
+    let rest = p.finish();
+    if !rest.is_empty() {
+        return Err(format!("unknown arguments: {rest:?}\n{USAGE}"));
+    }
+    model_kind(&model, seed)?;
+    let log = match (path, customer, date, amount, cal, hold) {
+        (None, None, None, None, None, None) if quantity.is_none() => None,
+        (Some(path), Some(c), Some(d), Some(a), Some(cal), Some(hold)) => {
+            if hold <= cal {
+                return Err(format!(
+                    "--holdout-end ({}) must be after --calibration-end ({})",
+                    format_date(hold),
+                    format_date(cal)
+                ));
+            }
+            let mut spec = RepeatPurchase::new(&c, &d, &a, cal, hold);
+            if let Some(q) = quantity {
+                spec = spec.quantity_col(&q);
+            }
+            Some(LogArgs { path, spec })
+        }
+        _ => {
+            return Err(format!(
+                "--transactions, --customer-col, --date-col, --amount-col, --calibration-end and \
+                 --holdout-end go together (all or none)\n{USAGE}"
+            ));
+        }
+    };
+    Ok(Args {
+        log,
+        model,
+        seed,
+        json,
+    })
+}
+
+/// The classifier for `--model`.
+pub fn model_kind(name: &str, seed: u64) -> Result<ModelKind, String> {
+    match name {
+        "mlp" => Ok(ModelKind::Mlp(MlpClassifier::new().seed(seed))),
+        "logistic" => Ok(ModelKind::Logistic(LogisticRegression::new())),
+        other => Err(format!("--model must be mlp or logistic, got {other:?}")),
+    }
+}
+
+/// Builds the per-customer table from the file or the synthetic shop.
+pub fn features(a: &Args) -> Result<(RepeatPurchase, RepeatPurchaseFeatures, String), String> {
+    let (spec, log, source) = match &a.log {
+        Some(l) => {
+            let opts = CsvOptions::default()
+                .with_type(&l.spec.customer_col, ColumnType::Categorical)
+                .with_type(&l.spec.date_col, ColumnType::Date);
+            let log = read_csv(&l.path, &opts).map_err(|e| e.to_string())?;
+            if log.n_rows() == 0 {
+                return Err(format!("{}: the file has no data rows", l.path.display()));
+            }
+            (l.spec.clone(), log, l.path.display().to_string())
+        }
+        None => {
+            let config = ShopConfig {
+                seed: a.seed,
+                ..ShopConfig::small()
+            };
+            let shop = generate(&config).map_err(|e| e.to_string())?;
+            let log = shop.orders_table().map_err(|e| e.to_string())?;
+            let cal = config.start_day + 79;
+            let spec = RepeatPurchase::new("user_id", "date", "amount", cal, config.end_day())
+                .quantity_col("quantity");
+            (
+                spec,
+                log,
+                "synthetic shop orders (ShopConfig::small)".to_owned(),
+            )
+        }
+    };
+    let f = spec.training_table(&log).map_err(|e| e.to_string())?;
+    Ok((spec, f, source))
+}
+
+/// Runs the whole protocol and returns what `main` prints.
+pub fn run(a: &Args) -> Result<String, String> {
+    let kind = model_kind(&a.model, a.seed)?;
+    let (spec, f, source) = features(a)?;
+    let config = spec.propensity_config(kind);
+    let run = evaluate_holdout(&config, &f.table, &Holdout::stratified(0.2, a.seed))
+        .map_err(|e| e.to_string())?;
+    if a.json {
+        return serde_json::to_string(&run.evaluation).map_err(|e| e.to_string());
+    }
+    Ok(readable(&run, &spec, &f, &source, a.seed))
+}
+
+fn readable(
+    run: &HoldoutRun,
+    spec: &RepeatPurchase,
+    f: &RepeatPurchaseFeatures,
+    source: &str,
+    seed: u64,
+) -> String {
+    use std::fmt::Write;
+    let e = &run.evaluation;
+    let r = &run.report;
+    let rep = &f.report;
+    let mut o = String::new();
+    let _ = writeln!(o, "transactions: {source}");
+    let _ = writeln!(
+        o,
+        "calibration: up to {}, holdout: to {}",
+        format_date(spec.calibration_end),
+        format_date(spec.holdout_end)
+    );
+    let _ = writeln!(
+        o,
+        "rows: {} total, {} in calibration, {} in holdout, {} after the holdout (ignored)",
+        rep.rows_total, rep.rows_in_window, rep.rows_in_holdout, rep.rows_ignored
+    );
+    let _ = writeln!(
+        o,
+        "customers: {} total, {} with calibration history, {} excluded (first purchase after the calibration end)",
+        rep.customers_total, rep.customers, rep.customers_excluded
+    );
+    let bought = f
+        .table
+        .boolean(RepeatPurchase::TARGET)
+        .map(|c| c.values().iter().filter(|v| **v == Some(true)).count())
+        .unwrap_or(0);
+    let _ = writeln!(
+        o,
+        "bought again in the holdout: {bought} of {} customers",
+        f.table.n_rows()
+    );
+    let _ = writeln!(
+        o,
+        "split: stratified 80/20, seed {seed}: {} training, {} test customers; {} features",
+        e.train_rows, e.test_rows, e.n_features
+    );
+    let _ = writeln!(o, "model: {}, fitted in {:.3} s", e.model, e.fit_seconds);
+    let opt = |v: Option<f64>| {
+        v.map_or_else(|| "undefined (one class)".to_owned(), |v| format!("{v:.4}"))
+    };
+    let _ = writeln!(o, "\ntest metrics (threshold 0.5):");
+    let _ = writeln!(
+        o,
+        "  accuracy {:.4}  precision {:.4}  recall {:.4}  f1 {:.4}",
+        e.accuracy, e.precision, e.recall, e.f1
+    );
+    let _ = writeln!(
+        o,
+        "  roc_auc {}  pr_auc {}  log_loss {:.4}  brier {:.4}",
+        opt(e.roc_auc),
+        opt(e.pr_auc),
+        e.log_loss,
+        r.brier
+    );
+    let _ = writeln!(
+        o,
+        "\nconfusion matrix (rows: actual, columns: predicted):\n{}",
+        r.confusion
+    );
+    if r.roc_auc.is_some()
+        && let Ok(test) = f.table.take(&run.test_rows)
+        && let Ok(imp) = run.model.permutation_importance(&test, 5, seed)
+    {
+        let _ = writeln!(
+            o,
+            "\nfeatures (drop of test ROC-AUC when shuffled, mean ± sd of 5):"
+        );
+        for (k, c) in imp.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "  {:>2}. {:<24} {:+.4} ± {:.4}",
+                k + 1,
+                c.column,
+                c.mean_drop,
+                c.std_drop
+            );
+        }
+    }
+    o
+}
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    match parse_args(args).and_then(|a| run(&a)) {
+        Ok(out) => {
+            println!("{}", out.trim_end());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! Runs the logic of the `predict` and `repeat_purchase` examples (their
+//! source files are included as modules) on synthetic data and on small CSV
+//! files written to a temporary directory: the protocol, the JSON keys, the
+//! saved model, and a clear error for each kind of bad input.
+
+#[allow(dead_code)]
+#[path = "../examples/predict.rs"]
+mod predict;
+
+#[allow(dead_code)]
+#[path = "../examples/repeat_purchase.rs"]
+mod repeat_purchase;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use user_analytics::analytics::prediction::FittedPropensityModel;
+use user_analytics::data::csv_io::{CsvOptions, read_csv};
+
+const KEYS: [&str; 12] = [
+    "model",
+    "train_rows",
+    "test_rows",
+    "n_features",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "pr_auc",
+    "log_loss",
+    "fit_seconds",
+];
+
+fn args(s: &[&str]) -> Vec<OsString> {
+    s.iter().map(OsString::from).collect()
+}
+
+/// A fresh directory for one test's files.
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ua_examples_cli_{}_{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// `n` customers: `calls` decides churn (calls ≥ 4 → yes), `plan` and
+/// `minutes` are noise; an `id` column to drop.
+fn churn_csv(n: usize) -> String {
+    let mut s = String::from("id,calls,minutes,plan,churn\n");
+    for i in 0..n {
+        let calls = (i * 7) % 10;
+        let minutes = 100.0 + ((i * 13) % 50) as f64 / 2.0;
+        let plan = ["basic", "gold", "family"][i % 3];
+        let churn = if calls >= 4 { "yes" } else { "no" };
+        s.push_str(&format!("{i},{calls},{minutes},{plan},{churn}\n"));
+    }
+    s
+}
+
+fn predict_json(a: &[&str]) -> serde_json::Value {
+    let parsed = predict::parse_args(args(a)).unwrap();
+    let out = predict::run(&parsed).unwrap();
+    serde_json::from_str(&out).unwrap()
+}
+
+fn predict_err(a: &[&str]) -> String {
+    match predict::parse_args(args(a)).and_then(|p| predict::run(&p)) {
+        Ok(out) => panic!("expected an error for {a:?}, got {out}"),
+        Err(e) => e,
+    }
+}
+
+fn keys_of(v: &serde_json::Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+fn sorted_keys() -> Vec<String> {
+    let mut k: Vec<String> = KEYS.iter().map(|s| s.to_string()).collect();
+    k.sort();
+    k
+}
+
+#[test]
+fn predict_without_arguments_runs_on_the_synthetic_shop() {
+    let a = predict::parse_args(vec![]).unwrap();
+    assert_eq!((a.model.as_str(), a.seed), ("mlp", 42));
+    let text = predict::run(&a).unwrap();
+    for part in [
+        "synthetic shop",
+        "roc_auc",
+        "confusion matrix",
+        "top columns",
+    ] {
+        assert!(text.contains(part), "{part:?} missing in:\n{text}");
+    }
+    let v = predict_json(&["--model", "logistic", "--json"]);
+    assert_eq!(keys_of(&v), sorted_keys());
+    assert_eq!(v["model"], "logistic");
+    // 300 users, stratified 80/20
+    assert_eq!(
+        (v["train_rows"].as_u64(), v["test_rows"].as_u64()),
+        (Some(240), Some(60))
+    );
+    // views and cart events drive ordering in the simulator
+    assert!(v["roc_auc"].as_f64().unwrap() > 0.7, "{v}");
+}
+
+#[test]
+fn predict_csv_with_test_rows_and_saved_model() {
+    let dir = temp_dir("predict_csv");
+    let csv = write(&dir, "churn.csv", &churn_csv(200));
+    let mut rows = String::from("row\n");
+    for i in (0..200).step_by(5) {
+        rows.push_str(&format!("{i}\n"));
+    }
+    let test_rows = write(&dir, "test_rows.csv", &rows);
+    let model_path = dir.join("model.json").display().to_string();
+    let common = [
+        "--csv",
+        &csv,
+        "--target",
+        "churn",
+        "--positive",
+        "yes",
+        "--drop",
+        "id",
+        "--test-rows",
+        &test_rows,
+        "--json",
+    ];
+    for model in ["logistic", "mlp"] {
+        let mut a = common.to_vec();
+        a.extend(["--model", model, "--save", &model_path]);
+        let v = predict_json(&a);
+        assert_eq!(keys_of(&v), sorted_keys());
+        assert_eq!(v["model"], model);
+        assert_eq!(
+            (v["train_rows"].as_u64(), v["test_rows"].as_u64()),
+            (Some(160), Some(40))
+        );
+        // calls, minutes, plan=basic/gold/family
+        assert_eq!(v["n_features"].as_u64(), Some(5));
+        assert!(v["roc_auc"].as_f64().unwrap() > 0.95, "{model}: {v}");
+        // The saved model scores the test rows the way it was evaluated.
+        let model = FittedPropensityModel::load(&model_path).unwrap();
+        let table = read_csv(&csv, &CsvOptions::default()).unwrap();
+        let idx: Vec<usize> = (0..200).step_by(5).collect();
+        let test = table.take(&idx).unwrap();
+        let y = model.labels(&test).unwrap();
+        let p = model.score(&test).unwrap();
+        let auc = user_analytics::analytics::metrics::roc_auc(&y, &p).unwrap();
+        assert_eq!(Some(auc), v["roc_auc"].as_f64());
+        // Scoring a table without a trained column names the column.
+        let err = model
+            .score(&test.drop_columns(&["calls"]).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no column `calls`"), "{err}");
+    }
+    // The readable report for the same run.
+    let text =
+        predict::run(&predict::parse_args(args(&common[..common.len() - 1])).unwrap()).unwrap();
+    assert!(
+        text.contains("160 training rows") && text.contains("40 test rows"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn predict_bad_input_is_a_clear_error() {
+    let dir = temp_dir("predict_bad");
+    let csv = write(&dir, "churn.csv", &churn_csv(60));
+    let err = predict_err(&["--csv", &csv, "--target", "gone"]);
+    assert!(
+        err.contains("target column `gone` is not in the table"),
+        "{err}"
+    );
+    let err = predict_err(&["--csv", &csv, "--target", "churn", "--positive", "maybe"]);
+    assert!(
+        err.contains("\"maybe\" never occurs in target column `churn`"),
+        "{err}"
+    );
+    let one_class = write(&dir, "one.csv", "x,y\n1,no\n2,no\n3,no\n");
+    let err = predict_err(&["--csv", &one_class, "--target", "y"]);
+    assert!(
+        err.contains("target column `y` has one class only"),
+        "{err}"
+    );
+    let missing = write(
+        &dir,
+        "missing.csv",
+        &(0..20).fold(String::from("x,empty,y\n"), |s, i| {
+            s + &format!("{i},,{}\n", i % 2)
+        }),
+    );
+    let err = predict_err(&["--csv", &missing, "--target", "y", "--model", "logistic"]);
+    assert!(err.contains("`empty`"), "{err}");
+    // A typo in a numeric column: the line and the value are named.
+    let mut typo = churn_csv(30);
+    typo = typo.replacen("\n5,5,", "\n5,5x,", 1);
+    let typo = write(&dir, "typo.csv", &typo);
+    let err = predict_err(&["--csv", &typo, "--target", "churn", "--positive", "yes"]);
+    assert!(
+        err.contains("column `calls` is numeric in 29 of 30 rows"),
+        "{err}"
+    );
+    assert!(err.contains("line 7") && err.contains("5x"), "{err}");
+    // ... unless the column is declared text.
+    let v = predict_json(&[
+        "--csv",
+        &typo,
+        "--target",
+        "churn",
+        "--positive",
+        "yes",
+        "--text",
+        "calls",
+        "--model",
+        "logistic",
+        "--json",
+    ]);
+    assert_eq!(v["test_rows"].as_u64(), Some(6));
+    // ... or dropped.
+    let v = predict_json(&[
+        "--csv",
+        &typo,
+        "--target",
+        "churn",
+        "--positive",
+        "yes",
+        "--drop",
+        "calls",
+        "--model",
+        "logistic",
+        "--json",
+    ]);
+    assert_eq!(v["n_features"].as_u64(), Some(5)); // id, minutes, plan=3
+    let empty = write(&dir, "empty.csv", "");
+    let err = predict_err(&["--csv", &empty, "--target", "y"]);
+    assert!(err.contains("no data rows"), "{err}");
+    let header = write(&dir, "header.csv", "x,y\n");
+    let err = predict_err(&["--csv", &header, "--target", "y"]);
+    assert!(err.contains("no data rows"), "{err}");
+    let out_of_range = write(&dir, "rows1.csv", "row\n1\n60\n");
+    let err = predict_err(&[
+        "--csv",
+        &csv,
+        "--target",
+        "churn",
+        "--test-rows",
+        &out_of_range,
+    ]);
+    assert!(
+        err.contains("line 3: row index 60 is out of range: the data has 60 rows"),
+        "{err}"
+    );
+    let err = predict_err(&["--model", "forest"]);
+    assert!(err.contains("--model must be mlp or logistic"), "{err}");
+    let err = predict_err(&["--positive", "yes"]);
+    assert!(err.contains("need --csv FILE"), "{err}");
+    let err = predict_err(&["--csv", &csv]);
+    assert!(err.contains("--csv needs --target"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn test_rows_file_errors_name_the_line() {
+    let parse = |t: &str| predict::parse_test_rows(t, "rows.csv", 10);
+    assert_eq!(parse("row\n3\n0\n\n9\n").unwrap(), vec![3, 0, 9]);
+    let err = parse("row\n3\nabc\n").unwrap_err();
+    assert!(
+        err.contains("rows.csv, line 3: \"abc\" is not a row index"),
+        "{err}"
+    );
+    let err = parse("row\n-1\n").unwrap_err();
+    assert!(err.contains("line 2: \"-1\" is not a row index"), "{err}");
+    let err = parse("row\n4\n4\n").unwrap_err();
+    assert!(
+        err.contains("line 3: row index 4 is listed twice (also on line 2)"),
+        "{err}"
+    );
+    let err = parse("4\n5\n").unwrap_err();
+    assert!(err.contains("line 1: expected a header"), "{err}");
+    let err = parse("row,x\n4,1\n").unwrap_err();
+    assert!(err.contains("line 1: expected one column"), "{err}");
+    assert!(parse("").unwrap_err().contains("the file is empty"));
+    assert!(parse("row\n").unwrap_err().contains("no row index"));
+}
+
+/// 120 customers over 1997: even customers buy every 20 days all year,
+/// odd ones twice in January only. Dates as YYYYMMDD, ids zero-padded.
+fn transactions_csv() -> String {
+    use user_analytics::data::date::{format_date, parse_date};
+    let start = parse_date("1997-01-01").unwrap();
+    let mut s = String::from("customer_id,date,quantity,amount\n");
+    for c in 0..120 {
+        let days: Vec<i32> = if c % 2 == 0 {
+            (0..18).map(|k| k * 20 + c % 7).collect()
+        } else {
+            vec![c % 9, 10 + c % 11]
+        };
+        for d in days {
+            let date = format_date(start + d).replace('-', "");
+            s.push_str(&format!("{c:05},{date},{},{}.50\n", 1 + c % 3, 10 + c % 17));
+        }
+    }
+    s
+}
+
+fn repeat_args(file: &str, extra: &[&str]) -> Vec<OsString> {
+    let mut a = vec![
+        "--transactions",
+        file,
+        "--customer-col",
+        "customer_id",
+        "--date-col",
+        "date",
+        "--amount-col",
+        "amount",
+        "--quantity-col",
+        "quantity",
+        "--calibration-end",
+        "1997-06-30",
+        "--holdout-end",
+        "1997-12-31",
+    ];
+    a.extend_from_slice(extra);
+    args(&a)
+}
+
+#[test]
+fn repeat_purchase_synthetic_and_csv() {
+    let a = repeat_purchase::parse_args(vec![]).unwrap();
+    assert!(a.log.is_none());
+    let text = repeat_purchase::run(&a).unwrap();
+    for part in [
+        "synthetic shop orders",
+        "bought again in the holdout",
+        "roc_auc",
+    ] {
+        assert!(text.contains(part), "{part:?} missing in:\n{text}");
+    }
+    let dir = temp_dir("repeat_csv");
+    let file = write(&dir, "tx.csv", &transactions_csv());
+    for model in ["logistic", "mlp"] {
+        let a =
+            repeat_purchase::parse_args(repeat_args(&file, &["--model", model, "--json"])).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&repeat_purchase::run(&a).unwrap()).unwrap();
+        assert_eq!(keys_of(&v), sorted_keys());
+        // 120 customers, stratified 80/20 → 96 / 24
+        assert_eq!(
+            (v["train_rows"].as_u64(), v["test_rows"].as_u64()),
+            (Some(96), Some(24))
+        );
+        assert_eq!(v["n_features"].as_u64(), Some(8));
+        assert!(v["roc_auc"].as_f64().unwrap() > 0.95, "{model}: {v}");
+    }
+    let a = repeat_purchase::parse_args(repeat_args(&file, &[])).unwrap();
+    let text = repeat_purchase::run(&a).unwrap();
+    assert!(
+        text.contains("bought again in the holdout: 60 of 120 customers"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn repeat_purchase_bad_input_is_a_clear_error() {
+    let dir = temp_dir("repeat_bad");
+    let file = write(&dir, "tx.csv", &transactions_csv());
+    let err = repeat_purchase::parse_args(args(&[
+        "--transactions",
+        &file,
+        "--customer-col",
+        "customer_id",
+        "--date-col",
+        "date",
+        "--amount-col",
+        "amount",
+        "--calibration-end",
+        "1997-06-30",
+        "--holdout-end",
+        "1997-01-31",
+    ]))
+    .unwrap_err();
+    assert!(
+        err.contains("--holdout-end (1997-01-31) must be after --calibration-end"),
+        "{err}"
+    );
+    let err = repeat_purchase::parse_args(args(&["--transactions", &file])).unwrap_err();
+    assert!(err.contains("go together"), "{err}");
+    let err = repeat_purchase::parse_args(args(&["--calibration-end", "1997-13-01"])).unwrap_err();
+    assert!(err.contains("\"1997-13-01\" is not a date"), "{err}");
+    let bad_date = write(
+        &dir,
+        "bad_date.csv",
+        "customer_id,date,quantity,amount\n1,19970101,1,5\n1,1997xx02,1,5\n",
+    );
+    let a = repeat_purchase::parse_args(repeat_args(&bad_date, &[])).unwrap();
+    let err = repeat_purchase::run(&a).unwrap_err();
+    assert!(err.contains("line 3") && err.contains("1997xx02"), "{err}");
+    let no_amount = write(
+        &dir,
+        "no_amount.csv",
+        "customer_id,date,quantity\n1,19970101,1\n",
+    );
+    let a = repeat_purchase::parse_args(repeat_args(&no_amount, &[])).unwrap();
+    let err = repeat_purchase::run(&a).unwrap_err();
+    assert!(err.contains("amount"), "{err}");
+    let empty = write(&dir, "empty.csv", "customer_id,date,quantity,amount\n");
+    let a = repeat_purchase::parse_args(repeat_args(&empty, &[])).unwrap();
+    let err = repeat_purchase::run(&a).unwrap_err();
+    assert!(err.contains("no data rows"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
