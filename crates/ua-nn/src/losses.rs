@@ -139,6 +139,29 @@ fn elementwise<S: Scalar>(
     total
 }
 
+/// Implements the two `Loss` entry points through the type's `run` method.
+macro_rules! delegate_to_run {
+    () => {
+        fn loss_and_grad_into(
+            &self,
+            pred: ArrayView2<'_, S>,
+            target: ArrayView2<'_, S>,
+            weights: Option<ArrayView1<'_, S>>,
+            grad: ArrayViewMut2<'_, S>,
+        ) -> Result<S> {
+            self.run(pred, target, weights, Some(grad))
+        }
+        fn loss(
+            &self,
+            pred: ArrayView2<'_, S>,
+            target: ArrayView2<'_, S>,
+            weights: Option<ArrayView1<'_, S>>,
+        ) -> Result<S> {
+            self.run(pred, target, weights, None)
+        }
+    };
+}
+
 /// Mean squared error `mean((pred − target)²)` over all elements.
 ///
 /// ```
@@ -350,23 +373,7 @@ impl<S: Scalar> Loss<S> for BinaryCrossEntropy {
     fn name(&self) -> &'static str {
         "binary_cross_entropy"
     }
-    fn loss_and_grad_into(
-        &self,
-        pred: ArrayView2<'_, S>,
-        target: ArrayView2<'_, S>,
-        weights: Option<ArrayView1<'_, S>>,
-        grad: ArrayViewMut2<'_, S>,
-    ) -> Result<S> {
-        self.run(pred, target, weights, Some(grad))
-    }
-    fn loss(
-        &self,
-        pred: ArrayView2<'_, S>,
-        target: ArrayView2<'_, S>,
-        weights: Option<ArrayView1<'_, S>>,
-    ) -> Result<S> {
-        self.run(pred, target, weights, None)
-    }
+    delegate_to_run!();
     fn accuracy(&self, pred: ArrayView2<'_, S>, target: ArrayView2<'_, S>) -> Option<f64> {
         let threshold = if self.from_logits {
             S::zero()
@@ -392,8 +399,16 @@ impl<S: Scalar> Loss<S> for BinaryCrossEntropy {
 pub struct LogLoss;
 
 impl LogLoss {
-    fn inner(&self) -> BinaryCrossEntropy {
-        BinaryCrossEntropy::new().with_epsilon(1e-15)
+    fn run<S: Scalar>(
+        &self,
+        pred: ArrayView2<'_, S>,
+        target: ArrayView2<'_, S>,
+        weights: Option<ArrayView1<'_, S>>,
+        grad: Option<ArrayViewMut2<'_, S>>,
+    ) -> Result<S> {
+        BinaryCrossEntropy::new()
+            .with_epsilon(1e-15)
+            .run(pred, target, weights, grad)
     }
 }
 
@@ -401,23 +416,7 @@ impl<S: Scalar> Loss<S> for LogLoss {
     fn name(&self) -> &'static str {
         "log_loss"
     }
-    fn loss_and_grad_into(
-        &self,
-        pred: ArrayView2<'_, S>,
-        target: ArrayView2<'_, S>,
-        weights: Option<ArrayView1<'_, S>>,
-        grad: ArrayViewMut2<'_, S>,
-    ) -> Result<S> {
-        self.inner().run(pred, target, weights, Some(grad))
-    }
-    fn loss(
-        &self,
-        pred: ArrayView2<'_, S>,
-        target: ArrayView2<'_, S>,
-        weights: Option<ArrayView1<'_, S>>,
-    ) -> Result<S> {
-        self.inner().run(pred, target, weights, None)
-    }
+    delegate_to_run!();
     fn accuracy(&self, pred: ArrayView2<'_, S>, target: ArrayView2<'_, S>) -> Option<f64> {
         binary_accuracy(pred, target, S::lit(0.5))
     }
@@ -526,23 +525,7 @@ impl<S: Scalar> Loss<S> for CategoricalCrossEntropy {
     fn name(&self) -> &'static str {
         "categorical_cross_entropy"
     }
-    fn loss_and_grad_into(
-        &self,
-        pred: ArrayView2<'_, S>,
-        target: ArrayView2<'_, S>,
-        weights: Option<ArrayView1<'_, S>>,
-        grad: ArrayViewMut2<'_, S>,
-    ) -> Result<S> {
-        self.run(pred, target, weights, Some(grad))
-    }
-    fn loss(
-        &self,
-        pred: ArrayView2<'_, S>,
-        target: ArrayView2<'_, S>,
-        weights: Option<ArrayView1<'_, S>>,
-    ) -> Result<S> {
-        self.run(pred, target, weights, None)
-    }
+    delegate_to_run!();
     fn accuracy(&self, pred: ArrayView2<'_, S>, target: ArrayView2<'_, S>) -> Option<f64> {
         if pred.dim() != target.dim() || pred.nrows() == 0 {
             return None;
