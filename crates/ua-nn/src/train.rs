@@ -298,8 +298,14 @@ fn gather_rows<S: Scalar>(src: ArrayView2<'_, S>, rows: &[usize], dst: &mut Arra
     }
 }
 
-/// Row weights from class weights (targets: one column of 0/1, or one-hot rows).
-fn row_weights<S: Scalar>(y: ArrayView2<'_, S>, cw: &ClassWeight) -> Result<Array1<S>> {
+/// Row weights from class weights (targets: one column of 0/1, or one-hot
+/// rows). "Balanced" weights count classes over `counted_rows` only (the
+/// training rows, not the held-out validation rows).
+fn row_weights<S: Scalar>(
+    y: ArrayView2<'_, S>,
+    cw: &ClassWeight,
+    counted_rows: &[usize],
+) -> Result<Array1<S>> {
     let n_classes = if y.ncols() == 1 { 2 } else { y.ncols() };
     let class_of = |row: ndarray::ArrayView1<'_, S>| -> usize {
         if row.len() == 1 {
@@ -333,8 +339,8 @@ fn row_weights<S: Scalar>(y: ArrayView2<'_, S>, cw: &ClassWeight) -> Result<Arra
         }
         ClassWeight::Balanced => {
             let mut counts = vec![0usize; n_classes];
-            classes.iter().for_each(|&c| counts[c] += 1);
-            let n = classes.len() as f64;
+            counted_rows.iter().for_each(|&i| counts[classes[i]] += 1);
+            let n = counted_rows.len() as f64;
             counts
                 .iter()
                 .map(|&c| {
@@ -427,7 +433,7 @@ impl<S: Scalar> Sequential<S> {
         let held_out: Option<(Array2<S>, Array2<S>)> = (!val_rows.is_empty())
             .then(|| (x.select(Axis(0), &val_rows), y.select(Axis(0), &val_rows)));
         let weights: Option<Array1<S>> = match &config.class_weight {
-            Some(cw) => Some(row_weights(y, cw)?),
+            Some(cw) => Some(row_weights(y, cw, &train_rows)?),
             None => None,
         };
 
@@ -676,3 +682,22 @@ impl<S: Scalar> Sequential<S> {
 }
 
 use crate::layer::Param;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn balanced_weights_count_only_the_training_rows() {
+        // Rows 0..4 train (1 positive, 3 negatives); rows 4, 5 are held out.
+        let y = array![[1.0f64], [0.0], [0.0], [0.0], [1.0], [1.0]];
+        let w = row_weights(y.view(), &ClassWeight::Balanced, &[0, 1, 2, 3]).unwrap();
+        // n / (2 · count): positives 4 / 2 = 2, negatives 4 / 6.
+        assert_eq!(w[0], 2.0);
+        assert!((w[1] - 4.0 / 6.0).abs() < 1e-15);
+        assert_eq!(w[4], 2.0);
+        let e = row_weights(y.view(), &ClassWeight::Manual(vec![1.0]), &[0]).unwrap_err();
+        assert!(e.to_string().contains("2 weights"), "{e}");
+    }
+}
