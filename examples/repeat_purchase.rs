@@ -229,28 +229,7 @@ fn readable(
         e.train_rows, e.test_rows, e.n_features
     );
     let _ = writeln!(o, "model: {}, fitted in {:.3} s", e.model, e.fit_seconds);
-    let opt = |v: Option<f64>| {
-        v.map_or_else(|| "undefined (one class)".to_owned(), |v| format!("{v:.4}"))
-    };
-    let _ = writeln!(o, "\ntest metrics (threshold 0.5):");
-    let _ = writeln!(
-        o,
-        "  accuracy {:.4}  precision {:.4}  recall {:.4}  f1 {:.4}",
-        e.accuracy, e.precision, e.recall, e.f1
-    );
-    let _ = writeln!(
-        o,
-        "  roc_auc {}  pr_auc {}  log_loss {:.4}  brier {:.4}",
-        opt(e.roc_auc),
-        opt(e.pr_auc),
-        e.log_loss,
-        r.brier
-    );
-    let _ = writeln!(
-        o,
-        "\nconfusion matrix (rows: actual, columns: predicted):\n{}",
-        r.confusion
-    );
+    let _ = writeln!(o, "\n{}", e.metrics_text(r));
     if r.roc_auc.is_some()
         && let Ok(test) = f.table.take(&run.test_rows)
         && let Ok(imp) = run.model.permutation_importance(&test, 5, seed)

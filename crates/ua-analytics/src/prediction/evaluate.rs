@@ -45,6 +45,43 @@ pub enum Holdout {
     TestRows(Vec<usize>),
 }
 
+impl Evaluation {
+    /// The test metrics and the confusion matrix as readable text (the
+    /// `report` is the one computed with this evaluation).
+    ///
+    /// ```
+    /// use ua_analytics::metrics::ClassificationReport;
+    /// use ua_analytics::prediction::evaluate::Evaluation;
+    /// let report = ClassificationReport::compute(&[0u8, 1, 1, 0], &[0.2f32, 0.9, 0.6, 0.4], 0.5).unwrap();
+    /// let e = Evaluation {
+    ///     model: "logistic".into(), train_rows: 10, test_rows: 4, n_features: 2,
+    ///     accuracy: report.accuracy, precision: report.precision, recall: report.recall, f1: report.f1,
+    ///     roc_auc: report.roc_auc, pr_auc: report.pr_auc, log_loss: report.log_loss, fit_seconds: 0.01,
+    /// };
+    /// let text = e.metrics_text(&report);
+    /// assert!(text.contains("accuracy 1.0000") && text.contains("confusion matrix"));
+    /// ```
+    pub fn metrics_text(&self, report: &ClassificationReport) -> String {
+        let opt = |v: Option<f64>| {
+            v.map_or_else(|| "undefined (one class)".to_owned(), |v| format!("{v:.4}"))
+        };
+        format!(
+            "test metrics (threshold {THRESHOLD}):\n  accuracy {:.4}  precision {:.4}  recall {:.4}  f1 {:.4}\n  \
+             roc_auc {}  pr_auc {}  log_loss {:.4}  brier {:.4}\n\n\
+             confusion matrix (rows: actual, columns: predicted):\n{}",
+            self.accuracy,
+            self.precision,
+            self.recall,
+            self.f1,
+            opt(self.roc_auc),
+            opt(self.pr_auc),
+            self.log_loss,
+            report.brier,
+            report.confusion
+        )
+    }
+}
+
 impl Holdout {
     /// A stratified split holding out `test_fraction` of the rows.
     ///
