@@ -34,6 +34,7 @@ pub struct Dropout<S: Scalar> {
     seed: u64,
     rng: SmallRng,
     mask: Array2<S>,
+    draws: Vec<u32>,
     out: Array2<S>,
     gin: Array2<S>,
     rows: usize,
@@ -55,6 +56,7 @@ impl<S: Scalar> Dropout<S> {
             seed,
             rng: SmallRng::seed_from_u64(seed),
             mask: Array2::zeros((0, 0)),
+            draws: Vec::new(),
             out: Array2::zeros((0, 0)),
             gin: Array2::zeros((0, 0)),
             rows: 0,
@@ -73,15 +75,34 @@ impl<S: Scalar> Dropout<S> {
         // P(drop) = threshold / 2^32.
         let threshold = (self.rate * 4_294_967_296.0) as u64;
         let mut mask = rows_of(&mut self.mask, n, d);
-        let draw = |pair: &mut [S], bits: u64| {
-            for (m, r) in pair.iter_mut().zip([bits & 0xFFFF_FFFF, bits >> 32]) {
-                *m = if r < threshold { S::zero() } else { keep };
-            }
-        };
+        // Two passes so that both vectorise and neither branches: raw 32-bit
+        // draws (two per generator call) into a scratch buffer, then a
+        // compare-and-select into the mask. The generator lives in a local
+        // so that its state stays in registers.
+        let len = n * d;
+        if self.draws.len() < len {
+            self.draws.resize(len, 0);
+        }
+        let draws = &mut self.draws[..len];
+        let mut rng = self.rng.clone();
+        let mut pairs = draws.chunks_exact_mut(2);
+        for pair in &mut pairs {
+            let bits = rng.next_u64();
+            pair[0] = bits as u32;
+            pair[1] = (bits >> 32) as u32;
+        }
+        if let [last] = pairs.into_remainder() {
+            *last = rng.next_u64() as u32;
+        }
+        self.rng = rng;
         // The first `n` rows of a row-major buffer are contiguous.
         if let Some(m) = mask.as_slice_mut() {
-            for pair in m.chunks_mut(2) {
-                draw(pair, self.rng.next_u64());
+            for (mv, &r) in m.iter_mut().zip(draws.iter()) {
+                *mv = if u64::from(r) >= threshold {
+                    keep
+                } else {
+                    S::zero()
+                };
             }
         }
     }
