@@ -227,6 +227,56 @@ impl Imputer {
     }
 }
 
+/// The fill value of a numeric column for a statistic strategy (mean,
+/// median, most frequent; ties of the most frequent value go to the
+/// smallest). Shared by [`Imputer`] and the column-transformer pipeline.
+/// An entirely missing column is an error naming it.
+pub(crate) fn numeric_fill_value(
+    op: &'static str,
+    name: &str,
+    c: &NumericColumn,
+    strategy: &Strategy,
+) -> Result<f64> {
+    let what = match strategy {
+        Strategy::Mean => "mean",
+        Strategy::Median => "median",
+        Strategy::MostFrequent => "most frequent value",
+        Strategy::Constant(_) => {
+            return Err(Error::InvalidArgument {
+                op,
+                message: format!("column `{name}`: a constant fill is not a statistic"),
+            });
+        }
+    };
+    let mut v: Vec<f64> = c.non_missing().collect();
+    if v.is_empty() {
+        return Err(Error::InvalidArgument {
+            op,
+            message: format!(
+                "column `{name}` is entirely missing in the training data: cannot compute its {what}"
+            ),
+        });
+    }
+    Ok(match strategy {
+        Strategy::Mean => v.iter().sum::<f64>() / v.len() as f64,
+        Strategy::Median => {
+            v.sort_unstable_by(f64::total_cmp);
+            quantile_sorted(&v, 0.5).unwrap_or(f64::NAN)
+        }
+        _ => {
+            let mut counts: FastMap<u64, usize> = FastMap::default();
+            for x in &v {
+                *counts.entry((x + 0.0).to_bits()).or_default() += 1;
+            }
+            counts
+                .iter()
+                .map(|(&b, &n)| (f64::from_bits(b), n))
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.total_cmp(&a.0)))
+                .map_or(f64::NAN, |best| best.0)
+        }
+    })
+}
+
 fn most_frequent(name: &str, col: &Column) -> Result<Value<'static>> {
     let none = || Error::InvalidArgument {
         op: "Imputer::fit",
@@ -255,18 +305,12 @@ fn most_frequent(name: &str, col: &Column) -> Result<Value<'static>> {
             }
             Ok(Value::Bool(t > f))
         }
-        Column::Numeric(c) => {
-            let mut counts: FastMap<u64, usize> = FastMap::default();
-            for v in c.non_missing() {
-                *counts.entry((v + 0.0).to_bits()).or_default() += 1;
-            }
-            let best = counts
-                .iter()
-                .map(|(&b, &n)| (f64::from_bits(b), n))
-                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.total_cmp(&a.0)))
-                .ok_or_else(none)?;
-            Ok(Value::Number(best.0))
-        }
+        Column::Numeric(c) => Ok(Value::Number(numeric_fill_value(
+            "Imputer::fit",
+            name,
+            c,
+            &Strategy::MostFrequent,
+        )?)),
         Column::Date(c) => {
             let mut counts: FastMap<i32, usize> = FastMap::default();
             for d in c.iter().flatten() {
@@ -331,26 +375,7 @@ impl Transformer for Imputer {
                         expected: "numeric (mean/median imputation)".into(),
                         found: col.dtype().name().into(),
                     })?;
-                    let mut v: Vec<f64> = c.non_missing().collect();
-                    if v.is_empty() {
-                        return Err(Error::InvalidArgument {
-                            op: "Imputer::fit",
-                            message: format!(
-                                "column `{name}` is entirely missing in the training data: cannot compute its {}",
-                                if *strategy == Strategy::Mean {
-                                    "mean"
-                                } else {
-                                    "median"
-                                }
-                            ),
-                        });
-                    }
-                    if *strategy == Strategy::Mean {
-                        Value::Number(v.iter().sum::<f64>() / v.len() as f64)
-                    } else {
-                        v.sort_unstable_by(f64::total_cmp);
-                        Value::Number(quantile_sorted(&v, 0.5).unwrap_or(f64::NAN))
-                    }
+                    Value::Number(numeric_fill_value("Imputer::fit", name, c, strategy)?)
                 }
                 Strategy::MostFrequent => most_frequent(name, col)?,
                 Strategy::Constant(v) => {

@@ -50,10 +50,11 @@
 use ndarray::{Array2, ArrayViewMut2, s};
 use serde::{Deserialize, Serialize};
 
+use crate::clean::{Strategy, numeric_fill_value};
 use crate::encode::{
     Coded, DropCategory, HandleUnknown, OneHotColumn, OrdinalColumn, coded, column, most_frequent,
 };
-use crate::scale::{FittedScaler, Scaler, percentile_sorted};
+use crate::scale::{FittedScaler, Scaler};
 use crate::transform::{DatePart, date_parts, ensure_finite_column, log1p_inplace, numeric};
 use crate::{Column, ColumnType, Error, NumericColumn, Result, Table, Transform, Transformer};
 
@@ -571,24 +572,11 @@ fn numeric_fill(
     let Some(impute) = impute else {
         return Ok(None);
     };
-    let mut v: Vec<f64> = c.non_missing().collect();
-    v.sort_unstable_by(f64::total_cmp);
-    Ok(Some(match impute {
-        Impute::Constant(x) => *x,
-        Impute::Mean => v.iter().sum::<f64>() / v.len() as f64,
-        Impute::Median => percentile_sorted(&v, 50.0),
-        Impute::MostFrequent => {
-            let (mut best, mut best_n) = (f64::NAN, 0usize);
-            let mut i = 0;
-            while i < v.len() {
-                let run = v[i..].iter().take_while(|&&x| x == v[i]).count();
-                if run > best_n {
-                    (best, best_n) = (v[i], run);
-                }
-                i += run.max(1);
-            }
-            best
-        }
+    let strategy = match impute {
+        Impute::Constant(x) => return Ok(Some(*x)),
+        Impute::Mean => Strategy::Mean,
+        Impute::Median => Strategy::Median,
+        Impute::MostFrequent => Strategy::MostFrequent,
         Impute::ConstantLevel(level) => {
             return Err(Error::InvalidArgument {
                 op,
@@ -598,7 +586,8 @@ fn numeric_fill(
                 ),
             });
         }
-    }))
+    };
+    numeric_fill_value(op, name, c, &strategy).map(Some)
 }
 
 /// The first missing row of a mask, as an error when there is one.

@@ -592,14 +592,9 @@ pub struct FittedRobustScaler {
 }
 
 /// The `q`-th percentile (0–100) of sorted finite values, interpolated
-/// linearly. `sorted` must not be empty.
+/// linearly (NaN for an empty slice).
 pub(crate) fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
-    let pos = q / 100.0 * (n - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = (lo + 1).min(n - 1);
-    let frac = pos - lo as f64;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+    crate::describe::quantile_sorted(sorted, q / 100.0).unwrap_or(f64::NAN)
 }
 
 impl RobustScaler {
