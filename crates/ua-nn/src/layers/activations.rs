@@ -66,6 +66,46 @@ impl<S: Scalar> Buffers<S> {
     }
 }
 
+/// Implements [`Layer`] for an element-wise activation layer that has a
+/// `buf: Buffers<S>` field and an `activation(&self) -> (label, Activation,
+/// LayerSpec)` method.
+macro_rules! impl_activation_layer {
+    ($name:ident) => {
+        impl<S: Scalar> Layer<S> for $name<S> {
+            fn name(&self) -> &'static str {
+                self.activation().0
+            }
+            fn output_dim(&self, input_dim: usize) -> Result<usize> {
+                Ok(input_dim)
+            }
+            fn forward(
+                &mut self,
+                input: ArrayView2<'_, S>,
+                _mode: Mode,
+            ) -> Result<ArrayView2<'_, S>> {
+                let act = self.activation().1;
+                Ok(self.buf.forward(input, act))
+            }
+            fn output(&self) -> ArrayView2<'_, S> {
+                self.buf.output()
+            }
+            fn backward(
+                &mut self,
+                _input: ArrayView2<'_, S>,
+                grad_output: ArrayView2<'_, S>,
+                need_input_grad: bool,
+            ) -> Result<Option<ArrayView2<'_, S>>> {
+                let (label, act, _) = self.activation();
+                self.buf.backward(label, grad_output, need_input_grad, act)
+            }
+            fn spec(&self) -> Result<LayerSpec> {
+                Ok(self.activation().2)
+            }
+        }
+    };
+}
+
+/// Declares a parameter-free activation layer.
 macro_rules! activation_layer {
     ($(#[$doc:meta])* $name:ident, $label:literal, $act:expr, $spec:expr) => {
         $(#[$doc])*
@@ -79,33 +119,13 @@ macro_rules! activation_layer {
             pub fn new() -> Self {
                 Self { buf: Buffers::default() }
             }
+
+            fn activation(&self) -> (&'static str, Activation, LayerSpec) {
+                ($label, $act, $spec)
+            }
         }
 
-        impl<S: Scalar> Layer<S> for $name<S> {
-            fn name(&self) -> &'static str {
-                $label
-            }
-            fn output_dim(&self, input_dim: usize) -> Result<usize> {
-                Ok(input_dim)
-            }
-            fn forward(&mut self, input: ArrayView2<'_, S>, _mode: Mode) -> Result<ArrayView2<'_, S>> {
-                Ok(self.buf.forward(input, $act))
-            }
-            fn output(&self) -> ArrayView2<'_, S> {
-                self.buf.output()
-            }
-            fn backward(
-                &mut self,
-                _input: ArrayView2<'_, S>,
-                grad_output: ArrayView2<'_, S>,
-                need_input_grad: bool,
-            ) -> Result<Option<ArrayView2<'_, S>>> {
-                self.buf.backward($label, grad_output, need_input_grad, $act)
-            }
-            fn spec(&self) -> Result<LayerSpec> {
-                Ok($spec)
-            }
-        }
+        impl_activation_layer!($name);
     };
 }
 
@@ -166,37 +186,18 @@ impl<S: Scalar> LeakyReLU<S> {
             buf: Buffers::default(),
         })
     }
+
+    fn activation(&self) -> (&'static str, Activation, LayerSpec) {
+        let alpha = self.alpha;
+        (
+            "leaky_relu",
+            Activation::LeakyRelu { alpha },
+            LayerSpec::LeakyRelu { alpha },
+        )
+    }
 }
 
-impl<S: Scalar> Layer<S> for LeakyReLU<S> {
-    fn name(&self) -> &'static str {
-        "leaky_relu"
-    }
-    fn output_dim(&self, input_dim: usize) -> Result<usize> {
-        Ok(input_dim)
-    }
-    fn forward(&mut self, input: ArrayView2<'_, S>, _mode: Mode) -> Result<ArrayView2<'_, S>> {
-        Ok(self
-            .buf
-            .forward(input, Activation::LeakyRelu { alpha: self.alpha }))
-    }
-    fn output(&self) -> ArrayView2<'_, S> {
-        self.buf.output()
-    }
-    fn backward(
-        &mut self,
-        _input: ArrayView2<'_, S>,
-        grad_output: ArrayView2<'_, S>,
-        need_input_grad: bool,
-    ) -> Result<Option<ArrayView2<'_, S>>> {
-        let act = Activation::LeakyRelu { alpha: self.alpha };
-        self.buf
-            .backward("leaky_relu", grad_output, need_input_grad, act)
-    }
-    fn spec(&self) -> Result<LayerSpec> {
-        Ok(LayerSpec::LeakyRelu { alpha: self.alpha })
-    }
-}
+impl_activation_layer!(LeakyReLU);
 
 /// Row-wise softmax (shifted by the row maximum, so large inputs are safe).
 ///
