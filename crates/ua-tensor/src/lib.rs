@@ -15,6 +15,7 @@
 //! | [`distance`] | pairwise squared distances (chunked products), nearest rows, vector distances, cosine |
 //! | [`topk`] | top-k selection (partial, deterministic, NaN last) of slices and rows |
 //! | [`sparse`] | CSR sparse matrices (triplet construction, transpose, products) |
+//! | [`persist`] | the one saved-model envelope every fitted object of the workspace uses ([`persist::Persist`]) |
 //!
 //! ## Design
 //!
@@ -51,6 +52,7 @@ pub mod distance;
 mod error;
 pub mod gemm;
 pub mod init;
+pub mod persist;
 pub mod reduce;
 pub mod scalar;
 pub mod sparse;
