@@ -8,5 +8,5 @@ pub mod segmentation;
 pub mod traits;
 
 pub use error::{Error, Result};
-pub use traits::{Predictor, Recommender, RiskScorer, Segmenter};
+pub use traits::{Classifier, Dataset, Predictor, Recommender, RiskScorer, Segmenter};
 pub use ua_tensor::ndarray;

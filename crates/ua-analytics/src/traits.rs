@@ -1,38 +1,151 @@
-//! The traits that every fitted model of this crate implements, so that
-//! callers (pipelines, evaluation, examples) compose them without knowing
-//! the concrete model.
+//! The estimator traits: what every model of this crate implements, and what
+//! the generic tools (evaluation, cross-validation, permutation importance,
+//! grid search, the pipeline, the test kit, the examples) consume.
 //!
-//! A fitted model is a separate type from its hyper-parameters: an unfitted
-//! model cannot be asked to predict.
+//! | trait | implemented by | consumed by |
+//! | --- | --- | --- |
+//! | [`Dataset`] | `Array2<f32>`, [`ua_data::Table`] | cross-validation, grid search, permutation importance, test kit |
+//! | [`Classifier`] | `LogisticRegression`, `MlpClassifier`, `Pipeline` | `cross_validate`, `grid_search`, `Pipeline`, `testkit` |
+//! | [`Predictor`] | their fitted types | `evaluate`, `permutation_importance`, `FittedPipeline`, `testkit`, examples |
+//! | [`Segmenter`] | `FittedKMeans<f32/f64>`, `FittedMiniBatchKMeans`, `RfmKMeans` | segment profiles, `testkit` |
+//! | [`RiskScorer`], [`Recommender`] | the risk and recommendation models | the risk and recommendation tools |
+//!
+//! Parameters and fitted models are separate types: a [`Classifier`] holds
+//! hyper-parameters only and [`Classifier::fit`] returns its `Fitted` type,
+//! which serves through `&self` — it is `Send + Sync`, so one fitted model
+//! scores from many threads without a lock — and saves through the common
+//! envelope ([`Persist`]).
+//!
+//! The input type is a parameter: a model on a feature matrix is a
+//! `Predictor<ArrayView2<'_, f32>>`, a pipeline that starts from a table is a
+//! `Predictor<&Table>`, and the generic tools accept either through
+//! [`Dataset`].
+//!
+//! Binary labels are `u8` 0/1 everywhere in the workspace.
+//!
+//! ```
+//! use ndarray::Array2;
+//! use ua_analytics::prediction::LogisticRegression;
+//! use ua_analytics::{Classifier, Predictor};
+//!
+//! // Any classifier, fitted and scored through the traits.
+//! fn fit_and_score<C: Classifier>(c: &C, x: &Array2<f32>, y: &[u8]) -> ua_analytics::Result<Vec<f32>> {
+//!     let fitted = c.fit(x.view(), y)?;
+//!     Ok(fitted.predict_proba(x.view())?.to_vec())
+//! }
+//! let x = Array2::from_shape_fn((40, 1), |(i, _)| i as f32 / 10.0 - 2.0);
+//! let y: Vec<u8> = (0..40).map(|i| u8::from(i >= 20)).collect();
+//! let p = fit_and_score(&LogisticRegression::new(), &x, &y).unwrap();
+//! assert!(p[0] < 0.5 && p[39] > 0.5);
+//! ```
 
-use ndarray::{Array1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ua_data::Table;
+use ua_tensor::persist::Persist;
 
 use crate::Result;
 
-/// A fitted binary classifier: probabilities of the positive class.
-pub trait Predictor {
-    /// Number of feature columns the model was fitted on.
-    fn n_features(&self) -> usize;
+/// Rows of inputs a model reads — a feature matrix or a table — that the
+/// generic tools can split by row.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_analytics::Dataset;
+/// let x = array![[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]];
+/// assert_eq!(x.n_rows(), 3);
+/// assert_eq!(x.select_rows(&[2, 0]).unwrap(), array![[5.0f32, 6.0], [1.0, 2.0]]);
+/// assert!(x.select_rows(&[3]).is_err());
+/// ```
+pub trait Dataset: Sized + Send + Sync + 'static {
+    /// What a model reads: a borrowed view of the rows.
+    type View<'a>: Copy;
+    /// The borrowed view a model reads.
+    fn view(&self) -> Self::View<'_>;
+    /// Number of rows.
+    fn n_rows(&self) -> usize;
+    /// The rows at `rows`, in that order (out-of-range indices are an error).
+    fn select_rows(&self, rows: &[usize]) -> Result<Self>;
+}
+
+impl Dataset for Array2<f32> {
+    type View<'a> = ArrayView2<'a, f32>;
+    fn view(&self) -> ArrayView2<'_, f32> {
+        ArrayView2::from(self)
+    }
+    fn n_rows(&self) -> usize {
+        self.nrows()
+    }
+    fn select_rows(&self, rows: &[usize]) -> Result<Self> {
+        if let Some(&bad) = rows.iter().find(|&&r| r >= self.nrows()) {
+            return Err(crate::Error::InvalidArgument {
+                op: "select rows",
+                message: format!("row {bad} is out of range for {} rows", self.nrows()),
+            });
+        }
+        Ok(self.select(Axis(0), rows))
+    }
+}
+
+impl Dataset for Table {
+    type View<'a> = &'a Table;
+    fn view(&self) -> &Table {
+        self
+    }
+    fn n_rows(&self) -> usize {
+        Table::n_rows(self)
+    }
+    fn select_rows(&self, rows: &[usize]) -> Result<Self> {
+        Ok(self.take(rows)?)
+    }
+}
+
+/// A fitted binary classifier: the probability of the positive class for
+/// each row of an input `X` (`ArrayView2<'_, f32>` or `&Table`).
+pub trait Predictor<X>: Send + Sync {
     /// P(y = 1 | x) for each row of `x`.
-    fn predict_proba(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>>;
-    /// Hard 0/1 predictions at `threshold` on the probability.
-    fn predict(&self, x: ArrayView2<'_, f32>, threshold: f32) -> Result<Array1<u8>> {
+    fn predict_proba(&self, x: X) -> Result<Array1<f32>>;
+
+    /// Labels 0/1: 1 where the probability is ≥ `threshold`.
+    fn predict(&self, x: X, threshold: f32) -> Result<Array1<u8>> {
+        if !(0.0..=1.0).contains(&threshold) {
+            return Err(crate::error::parameter(
+                "predict",
+                "threshold",
+                format!("must be in [0, 1], got {threshold}"),
+            ));
+        }
         Ok(self.predict_proba(x)?.mapv(|p| u8::from(p >= threshold)))
     }
 }
 
-/// A fitted risk model: one score per row, higher = riskier.
-pub trait RiskScorer {
-    /// Risk score of each row of `x`.
-    fn score(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>>;
+/// The hyper-parameters of a binary classifier over inputs `D`; fitting
+/// them on labelled rows gives a [`Predictor`].
+///
+/// Parameters are checked when `fit` is called: a bad value is an
+/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming it.
+pub trait Classifier<D: Dataset = Array2<f32>>: Clone + std::fmt::Debug + Send + Sync {
+    /// The fitted model: serves through `&self`, saves through the envelope.
+    type Fitted: for<'a> Predictor<D::View<'a>> + Persist + std::fmt::Debug;
+
+    /// Fits on inputs `x` with labels `y` (0/1, one per row).
+    fn fit(&self, x: D::View<'_>, y: &[u8]) -> Result<Self::Fitted>;
+
+    /// The parameters a fitted model was fitted with.
+    fn params_of(fitted: &Self::Fitted) -> &Self;
 }
 
-/// A fitted segmentation: the segment of each row.
-pub trait Segmenter {
+/// A fitted risk model: one score per row, higher = riskier.
+pub trait RiskScorer<X>: Send + Sync {
+    /// Risk score of each row of `x` (higher = riskier).
+    fn risk_score(&self, x: X) -> Result<Array1<f32>>;
+}
+
+/// A fitted segmentation: the segment of each row of an input `X`.
+pub trait Segmenter<X>: Send + Sync {
     /// Number of segments.
     fn n_segments(&self) -> usize;
-    /// Segment index (0-based) of each row of `x`.
-    fn assign(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>>;
+    /// Segment index (0-based, < `n_segments()`) of each row of `x`.
+    fn assign(&self, x: X) -> Result<Array1<usize>>;
 }
 
 /// Dense user index, as produced by `ua_data`'s interaction builder.
@@ -41,7 +154,7 @@ pub type UserIndex = usize;
 pub type ItemIndex = usize;
 
 /// A fitted recommender.
-pub trait Recommender {
+pub trait Recommender: Send + Sync {
     /// The `k` best items for `user` with their scores, best first. Items the
     /// user interacted with in training are left out only when `exclude_seen`.
     fn recommend(

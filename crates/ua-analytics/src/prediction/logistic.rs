@@ -354,6 +354,18 @@ impl FittedLogisticRegression {
         self.solver
     }
 
+    /// Number of feature columns the model was fitted on.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// let m = ua_analytics::prediction::LogisticRegression::new()
+    ///     .fit(array![[1.0f32, 0.0], [-1.0, 0.5]].view(), &[1, 0]).unwrap();
+    /// assert_eq!(m.n_features(), 2);
+    /// ```
+    pub fn n_features(&self) -> usize {
+        self.coef.len()
+    }
+
     /// The linear score `x·w + b` of each row (the log-odds).
     ///
     /// ```
@@ -371,11 +383,7 @@ impl FittedLogisticRegression {
     }
 }
 
-impl Predictor for FittedLogisticRegression {
-    fn n_features(&self) -> usize {
-        self.coef.len()
-    }
-
+impl Predictor<ArrayView2<'_, f32>> for FittedLogisticRegression {
     fn predict_proba(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
         Ok(self.decision_function(x)?.mapv_into(sigmoid))
     }

@@ -357,6 +357,19 @@ impl MlpClassifier {
 }
 
 impl FittedMlpClassifier {
+    /// Number of feature columns the network was trained on.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_analytics::prediction::MlpClassifier;
+    /// let x = array![[0.0f32, 1.0], [1.0, 0.0]];
+    /// let m = MlpClassifier::new().early_stopping(None).epochs(1).fit(x.view(), &[0, 1]).unwrap();
+    /// assert_eq!(m.n_features(), 2);
+    /// ```
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
     /// The per-epoch losses and accuracies, the best epoch and whether
     /// training stopped early.
     ///
@@ -425,11 +438,7 @@ impl FittedMlpClassifier {
     }
 }
 
-impl Predictor for FittedMlpClassifier {
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
+impl Predictor<ArrayView2<'_, f32>> for FittedMlpClassifier {
     fn predict_proba(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
         const OP: &str = "FittedMlpClassifier::predict_proba";
         check_scoring_data(OP, &x, self.n_features)?;

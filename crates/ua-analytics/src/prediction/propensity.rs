@@ -59,14 +59,17 @@ pub enum FittedClassifier {
     Mlp(Box<FittedMlpClassifier>),
 }
 
-impl Predictor for FittedClassifier {
-    fn n_features(&self) -> usize {
+impl FittedClassifier {
+    /// Number of feature columns the model was fitted on.
+    pub fn n_features(&self) -> usize {
         match self {
             FittedClassifier::Logistic(m) => m.n_features(),
             FittedClassifier::Mlp(m) => m.n_features(),
         }
     }
+}
 
+impl Predictor<ArrayView2<'_, f32>> for FittedClassifier {
     fn predict_proba(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
         match self {
             FittedClassifier::Logistic(m) => m.predict_proba(x),

@@ -550,12 +550,12 @@ impl<S: Scalar> FittedKMeans<S> {
     }
 }
 
-impl Segmenter for FittedKMeans<f64> {
+impl<S: Scalar> Segmenter<ArrayView2<'_, S>> for FittedKMeans<S> {
     fn n_segments(&self) -> usize {
         self.k()
     }
 
-    fn assign(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
+    fn assign(&self, x: ArrayView2<'_, S>) -> Result<Array1<usize>> {
         self.predict(x)
     }
 }

@@ -794,7 +794,7 @@ impl RfmKMeans {
     }
 }
 
-impl Segmenter for RfmKMeans {
+impl Segmenter<ArrayView2<'_, f64>> for RfmKMeans {
     fn n_segments(&self) -> usize {
         self.k()
     }
