@@ -5,6 +5,7 @@ mod error;
 pub mod metrics;
 pub mod prediction;
 pub mod segmentation;
+pub mod selection;
 pub mod traits;
 
 pub use error::{Error, Result};

@@ -65,6 +65,26 @@ pub trait Dataset: Sized + Send + Sync + 'static {
     fn n_rows(&self) -> usize;
     /// The rows at `rows`, in that order (out-of-range indices are an error).
     fn select_rows(&self, rows: &[usize]) -> Result<Self>;
+    /// Number of input columns (features of a matrix, columns of a table).
+    fn n_columns(&self) -> usize;
+    /// The name of input column `j` (`x0`, `x1`, ... for a matrix).
+    fn column_name(&self, j: usize) -> String;
+    /// Reorders the values of column `j` alone: row `i` gets the value of
+    /// row `order[i]` (used by permutation importance).
+    fn permute_column(&mut self, j: usize, order: &[usize]) -> Result<()>;
+}
+
+fn check_order(op: &'static str, order: &[usize], n: usize) -> Result<()> {
+    if order.len() != n || order.iter().any(|&i| i >= n) {
+        return Err(crate::Error::InvalidArgument {
+            op,
+            message: format!(
+                "the order must hold {n} row indices below {n}, got {} indices",
+                order.len()
+            ),
+        });
+    }
+    Ok(())
 }
 
 impl Dataset for Array2<f32> {
@@ -84,6 +104,27 @@ impl Dataset for Array2<f32> {
         }
         Ok(self.select(Axis(0), rows))
     }
+    fn n_columns(&self) -> usize {
+        self.ncols()
+    }
+    fn column_name(&self, j: usize) -> String {
+        format!("x{j}")
+    }
+    fn permute_column(&mut self, j: usize, order: &[usize]) -> Result<()> {
+        check_order("permute column", order, self.nrows())?;
+        if j >= self.ncols() {
+            return Err(crate::Error::InvalidArgument {
+                op: "permute column",
+                message: format!("column {j} is out of range for {} columns", self.ncols()),
+            });
+        }
+        let permuted: Vec<f32> = order.iter().map(|&i| self[[i, j]]).collect();
+        self.column_mut(j)
+            .iter_mut()
+            .zip(permuted)
+            .for_each(|(v, p)| *v = p);
+        Ok(())
+    }
 }
 
 impl Dataset for Table {
@@ -96,6 +137,28 @@ impl Dataset for Table {
     }
     fn select_rows(&self, rows: &[usize]) -> Result<Self> {
         Ok(self.take(rows)?)
+    }
+    fn n_columns(&self) -> usize {
+        self.n_cols()
+    }
+    fn column_name(&self, j: usize) -> String {
+        self.column_names()
+            .get(j)
+            .map_or_else(|| format!("#{j}"), |n| (*n).to_owned())
+    }
+    fn permute_column(&mut self, j: usize, order: &[usize]) -> Result<()> {
+        check_order("permute column", order, Table::n_rows(self))?;
+        let name = self
+            .column_names()
+            .get(j)
+            .map(|n| (*n).to_owned())
+            .ok_or_else(|| crate::Error::InvalidArgument {
+                op: "permute column",
+                message: format!("column {j} is out of range for {} columns", self.n_cols()),
+            })?;
+        let permuted = self.column(&name)?.take(order)?;
+        self.replace_column(&name, permuted)?;
+        Ok(())
     }
 }
 

@@ -15,6 +15,7 @@
 //! | [`distance`] | pairwise squared distances (chunked products), nearest rows, vector distances, cosine |
 //! | [`topk`] | top-k selection (partial, deterministic, NaN last) of slices and rows |
 //! | [`sparse`] | CSR sparse matrices (triplet construction, transpose, products) |
+//! | [`linalg`] | Cholesky factorisation and symmetric positive-definite solves (with a growing ridge) |
 //! | [`persist`] | the one saved-model envelope every fitted object of the workspace uses ([`persist::Persist`]) |
 //!
 //! ## Design
@@ -52,6 +53,7 @@ pub mod distance;
 mod error;
 pub mod gemm;
 pub mod init;
+pub mod linalg;
 pub mod persist;
 pub mod reduce;
 pub mod scalar;

@@ -6,15 +6,21 @@
 
 use std::sync::Mutex;
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 use ua_nn::losses::BinaryCrossEntropy;
 use ua_nn::optim::Adam;
 use ua_nn::persist::ModelFile;
 use ua_nn::{Activation, EarlyStopping, FitConfig, History, Sequential};
 
-use super::{ClassWeights, check_scoring_data, check_training_data, invalid, nn_error};
-use crate::{Predictor, Result};
+use super::{ClassWeights, check_scoring_data, check_training_data, invalid};
+use crate::error::parameter;
+use crate::{Classifier, Predictor, Result};
+use ua_tensor::persist::Persist;
+
+/// The widest hidden layer [`MlpClassifier`] accepts (checked before any
+/// weight is allocated).
+pub const MAX_UNITS: usize = 1 << 16;
 
 /// Early stopping on a held-out share of the training rows.
 ///
@@ -232,54 +238,57 @@ impl MlpClassifier {
 
     fn validate(&self) -> Result<()> {
         const OP: &str = "MlpClassifier::fit";
-        if self.hidden.contains(&0) {
-            return Err(invalid(
+        if let Some(&w) = self.hidden.iter().find(|&&w| w == 0 || w > MAX_UNITS) {
+            return Err(parameter(
                 OP,
-                format!("hidden layer widths must be ≥ 1, got {:?}", self.hidden),
+                "hidden",
+                format!("layer widths must be in 1..={MAX_UNITS}, got {w}"),
             ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
-            return Err(invalid(
+            return Err(parameter(
                 OP,
-                format!("dropout must be in [0, 1), got {}", self.dropout),
+                "dropout",
+                format!("must be in [0, 1), got {}", self.dropout),
             ));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(invalid(
+            return Err(parameter(
                 OP,
-                format!(
-                    "learning rate must be finite and > 0, got {}",
-                    self.learning_rate
-                ),
+                "learning_rate",
+                format!("must be finite and > 0, got {}", self.learning_rate),
             ));
         }
-        if self.epochs == 0 || self.batch_size == 0 {
-            return Err(invalid(
-                OP,
-                format!(
-                    "epochs and batch size must be ≥ 1, got {} and {}",
-                    self.epochs, self.batch_size
-                ),
-            ));
+        if self.epochs == 0 {
+            return Err(parameter(OP, "epochs", "must be ≥ 1"));
+        }
+        if self.batch_size == 0 {
+            return Err(parameter(OP, "batch_size", "must be ≥ 1"));
         }
         if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return Err(invalid(
+            return Err(parameter(
                 OP,
-                format!("l2 must be finite and ≥ 0, got {}", self.l2),
+                "l2",
+                format!("must be finite and ≥ 0, got {}", self.l2),
             ));
+        }
+        if let Some(cw) = self.class_weight {
+            cw.check(OP)?;
         }
         if let Some(es) = &self.early_stopping {
             let f = es.validation_fraction;
             if !(f > 0.0 && f < 1.0) {
-                return Err(invalid(
+                return Err(parameter(
                     OP,
-                    format!("validation fraction must be in (0, 1), got {f}"),
+                    "early_stopping.validation_fraction",
+                    format!("must be in (0, 1), got {f}"),
                 ));
             }
             if !(es.min_delta.is_finite() && es.min_delta >= 0.0) {
-                return Err(invalid(
+                return Err(parameter(
                     OP,
-                    format!("min_delta must be ≥ 0, got {}", es.min_delta),
+                    "early_stopping.min_delta",
+                    format!("must be finite and ≥ 0, got {}", es.min_delta),
                 ));
             }
         }
@@ -297,7 +306,7 @@ impl MlpClassifier {
         }
         b.dense(1, Activation::Sigmoid)
             .build()
-            .map_err(|e| nn_error("MlpClassifier::fit", e))
+            .map_err(crate::Error::from)
     }
 
     /// Trains the network on features `x` (rows × features, scaled) and
@@ -319,7 +328,18 @@ impl MlpClassifier {
         self.validate()?;
         check_training_data(OP, &x, y)?;
         let mut net = self.network(x.ncols())?;
-        let targets = Array2::from_shape_fn((y.len(), 1), |(i, _)| f32::from(y[i]));
+        // The validation rows are a stratified, seeded share of the training
+        // rows; class weights are counted over the rows that train only.
+        let (train_rows, val_rows) = match &self.early_stopping {
+            Some(es) => stratified_holdout(OP, y, es.validation_fraction, self.seed)?,
+            None => ((0..y.len()).collect(), Vec::new()),
+        };
+        let targets =
+            |rows: &[usize]| Array2::from_shape_fn((rows.len(), 1), |(i, _)| f32::from(y[rows[i]]));
+        let x_train = x.select(Axis(0), &train_rows);
+        let y_train = targets(&train_rows);
+        let x_val = x.select(Axis(0), &val_rows);
+        let y_val = targets(&val_rows);
         let mut config = FitConfig::new()
             .epochs(self.epochs)
             .batch_size(self.batch_size)
@@ -327,7 +347,7 @@ impl MlpClassifier {
             .regularization(0.0, self.l2);
         if let Some(es) = &self.early_stopping {
             config = config
-                .validation_fraction(es.validation_fraction)
+                .validation_data(x_val.view(), y_val.view())
                 .early_stopping(EarlyStopping {
                     patience: es.patience,
                     min_delta: es.min_delta,
@@ -335,18 +355,17 @@ impl MlpClassifier {
                 });
         }
         if let Some(cw) = self.class_weight {
-            config = config.class_weight(cw.to_nn(y)?);
+            let train_labels: Vec<u8> = train_rows.iter().map(|&i| y[i]).collect();
+            config = config.class_weight(cw.to_nn(&train_labels)?);
         }
         let mut adam = Adam::new(self.learning_rate);
-        let history = net
-            .fit(
-                x,
-                targets.view(),
-                &BinaryCrossEntropy::new(),
-                &mut adam,
-                config,
-            )
-            .map_err(|e| nn_error(OP, e))?;
+        let history = net.fit(
+            x_train.view(),
+            y_train.view(),
+            &BinaryCrossEntropy::new(),
+            &mut adam,
+            config,
+        )?;
         Ok(FittedMlpClassifier {
             params: self.clone(),
             n_features: x.ncols(),
@@ -408,16 +427,13 @@ impl FittedMlpClassifier {
             params: self.params.clone(),
             n_features: self.n_features,
             history: self.history.clone(),
-            network: self
-                .lock()
-                .to_model_file()
-                .map_err(|e| nn_error("FittedMlpClassifier::save", e))?,
+            network: self.lock().to_model_file().map_err(crate::Error::from)?,
         })
     }
 
     fn from_file(file: MlpFile) -> Result<Self> {
         const OP: &str = "FittedMlpClassifier::load";
-        let net = Sequential::<f32>::from_model_file(&file.network).map_err(|e| nn_error(OP, e))?;
+        let net = Sequential::<f32>::from_model_file(&file.network).map_err(crate::Error::from)?;
         if net.input_dim() != file.n_features || net.output_dim() != 1 {
             return Err(invalid(
                 OP,
@@ -438,11 +454,31 @@ impl FittedMlpClassifier {
     }
 }
 
+impl Classifier for MlpClassifier {
+    type Fitted = FittedMlpClassifier;
+    fn fit(&self, x: ArrayView2<'_, f32>, y: &[u8]) -> Result<FittedMlpClassifier> {
+        MlpClassifier::fit(self, x, y)
+    }
+    fn params_of(fitted: &FittedMlpClassifier) -> &Self {
+        &fitted.params
+    }
+}
+
+impl Persist for FittedMlpClassifier {
+    const KIND: &'static str = "ua-analytics/mlp-classifier";
+
+    /// The network's shape is checked while it is read back (inputs =
+    /// `n_features`, one sigmoid output); the parameters are checked here.
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.params.validate().map_err(|e| e.to_string())
+    }
+}
+
 impl Predictor<ArrayView2<'_, f32>> for FittedMlpClassifier {
     fn predict_proba(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
         const OP: &str = "FittedMlpClassifier::predict_proba";
         check_scoring_data(OP, &x, self.n_features)?;
-        let out = self.lock().predict(x).map_err(|e| nn_error(OP, e))?;
+        let out = self.lock().predict(x).map_err(crate::Error::from)?;
         Ok(out.column(0).to_owned())
     }
 }
@@ -471,6 +507,38 @@ impl<'de> Deserialize<'de> for FittedMlpClassifier {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         FittedMlpClassifier::from_file(MlpFile::deserialize(d)?).map_err(serde::de::Error::custom)
     }
+}
+
+/// Splits rows into (train, validation) with `fraction` of each class held
+/// out (seeded); both sides must hold both classes.
+fn stratified_holdout(
+    op: &'static str,
+    y: &[u8],
+    fraction: f64,
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    let (train, val) = ua_data::split::TrainTestSplit {
+        test_fraction: fraction,
+        shuffle: true,
+        seed,
+    }
+    .split_stratified(y)?;
+    let positives = |rows: &[usize]| rows.iter().filter(|&&i| y[i] == 1).count();
+    for (name, rows) in [("training", &train), ("validation", &val)] {
+        let p = positives(rows);
+        if p == 0 || p == rows.len() {
+            return Err(invalid(
+                op,
+                format!(
+                    "the {name} part of the early-stopping split ({} of {} rows, validation fraction {fraction}) \
+                     holds one class only; use more rows, another validation fraction, or no early stopping",
+                    rows.len(),
+                    y.len()
+                ),
+            ));
+        }
+    }
+    Ok((train, val))
 }
 
 #[cfg(test)]

@@ -139,6 +139,29 @@ impl ClassWeights {
         }
     }
 
+    /// Checks manual weights (finite, ≥ 0, not both 0) without labels.
+    pub(crate) fn check(&self, op: &'static str) -> Result<()> {
+        if let ClassWeights::Manual { negative, positive } = *self {
+            for w in [negative, positive] {
+                if !(w.is_finite() && w >= 0.0) {
+                    return Err(crate::error::parameter(
+                        op,
+                        "class_weight",
+                        format!("weights must be finite and ≥ 0, got {negative} and {positive}"),
+                    ));
+                }
+            }
+            if negative + positive <= 0.0 {
+                return Err(crate::error::parameter(
+                    op,
+                    "class_weight",
+                    "both class weights are 0",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn to_nn(self, y: &[u8]) -> Result<ua_nn::ClassWeight> {
         let [neg, pos] = self.weights(y)?;
         Ok(ua_nn::ClassWeight::Manual(vec![neg, pos]))
@@ -147,18 +170,6 @@ impl ClassWeights {
 
 pub(crate) fn invalid(op: &'static str, message: String) -> Error {
     Error::InvalidArgument { op, message }
-}
-
-/// Maps an error of `ua-nn` into this crate's error, keeping its message.
-pub(crate) fn nn_error(op: &'static str, e: ua_nn::Error) -> Error {
-    match e {
-        ua_nn::Error::Tensor(t) => Error::Tensor(t),
-        ua_nn::Error::Empty { .. } => Error::Empty { op },
-        other => Error::InvalidArgument {
-            op,
-            message: other.to_string(),
-        },
-    }
 }
 
 /// Checks a training set: matching lengths, at least one row and column,

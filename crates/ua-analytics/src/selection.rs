@@ -1,0 +1,526 @@
+//! Model selection over any model: [`evaluate`] a fitted [`Predictor`],
+//! [`cross_validate`] any [`Classifier`] with stratified k-fold,
+//! [`grid_search`] a set of candidate parameters, and
+//! [`permutation_importance`] of any fitted model's input columns.
+//!
+//! Each tool takes any implementation of the traits, on a feature matrix
+//! (`Array2<f32>`) or on a table through a [`Pipeline`](crate::pipeline::Pipeline)
+//! — the preprocessing is then fitted inside each training fold, never on
+//! the rows it is evaluated on.
+//!
+//! Folds are fitted in parallel (rayon) and the results are identical for
+//! any number of threads: each fold's fit depends only on its rows and the
+//! classifier's own seed.
+//!
+//! ```
+//! use ndarray::Array2;
+//! use ua_analytics::prediction::LogisticRegression;
+//! use ua_analytics::selection::{Metric, cross_validate, grid_search};
+//!
+//! let x = Array2::from_shape_fn((200, 2), |(i, j)| ((i * 7 + j * 13) % 23) as f32 / 11.0 - 1.0);
+//! let y: Vec<u8> = x.rows().into_iter().map(|r| u8::from(r[0] + 0.5 * r[1] > 0.0)).collect();
+//!
+//! let cv = cross_validate(&LogisticRegression::new(), &x, &y, 5, 42).unwrap();
+//! assert_eq!(cv.folds.len(), 5);
+//! assert!(cv.roc_auc.mean > 0.95);
+//!
+//! let grid = [0.01, 1.0, 100.0].map(|c| LogisticRegression::new().c(c));
+//! let search = grid_search(&grid, &x, &y, 5, 42, Metric::RocAuc).unwrap();
+//! assert_eq!(search.results.len(), 3);
+//! assert!(search.best().cv.roc_auc.mean >= search.results[0].cv.roc_auc.mean);
+//! ```
+
+use std::time::Instant;
+
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use ua_data::split::StratifiedKFold;
+use ua_tensor::init::seeded_rng;
+
+use crate::error::parameter;
+use crate::metrics::ClassificationReport;
+use crate::{Classifier, Dataset, Error, Predictor, Result};
+
+/// The decision threshold of the hard predictions in reports made here.
+pub const THRESHOLD: f32 = 0.5;
+
+/// A metric to select or rank models by.
+///
+/// ```
+/// use ua_analytics::metrics::ClassificationReport;
+/// use ua_analytics::selection::Metric;
+/// let r = ClassificationReport::compute(&[0u8, 1, 1], &[0.2f32, 0.9, 0.4], 0.5).unwrap();
+/// assert_eq!(Metric::RocAuc.of(&r), Some(1.0));
+/// assert!(Metric::RocAuc.greater_is_better() && !Metric::LogLoss.greater_is_better());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Metric {
+    /// Area under the ROC curve.
+    RocAuc,
+    /// Average precision (area under the precision–recall curve).
+    PrAuc,
+    /// Mean log-loss (lower is better).
+    LogLoss,
+    /// Brier score (lower is better).
+    Brier,
+    /// F1 at [`THRESHOLD`].
+    F1,
+    /// Accuracy at [`THRESHOLD`].
+    Accuracy,
+}
+
+impl Metric {
+    /// The metric's value in a report (`None`: undefined, e.g. AUC with one class).
+    pub fn of(self, r: &ClassificationReport) -> Option<f64> {
+        match self {
+            Metric::RocAuc => r.roc_auc,
+            Metric::PrAuc => r.pr_auc,
+            Metric::LogLoss => Some(r.log_loss),
+            Metric::Brier => Some(r.brier),
+            Metric::F1 => Some(r.f1),
+            Metric::Accuracy => Some(r.accuracy),
+        }
+    }
+
+    /// True when a larger value is a better model.
+    pub fn greater_is_better(self) -> bool {
+        !matches!(self, Metric::LogLoss | Metric::Brier)
+    }
+
+    /// The metric oriented so that higher is better (negated for losses).
+    fn score(self, r: &ClassificationReport) -> Option<f64> {
+        self.of(r)
+            .map(|v| if self.greater_is_better() { v } else { -v })
+    }
+}
+
+/// Evaluates a fitted model on held-out inputs `x` with labels `y`.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_analytics::prediction::LogisticRegression;
+/// use ua_analytics::selection::evaluate;
+/// let x = array![[0.0f32], [1.0], [2.0], [3.0]];
+/// let model = LogisticRegression::new().fit(x.view(), &[0, 0, 1, 1]).unwrap();
+/// let report = evaluate(&model, x.view(), &[0, 0, 1, 1]).unwrap();
+/// assert_eq!((report.accuracy, report.roc_auc), (1.0, Some(1.0)));
+/// assert!(evaluate(&model, x.view(), &[0, 1]).is_err()); // one label per row
+/// ```
+pub fn evaluate<X, M: Predictor<X> + ?Sized>(
+    model: &M,
+    x: X,
+    y: &[u8],
+) -> Result<ClassificationReport> {
+    let p = model.predict_proba(x)?;
+    if p.len() != y.len() {
+        return Err(Error::ShapeMismatch {
+            op: "evaluate",
+            expected: format!("{} labels (one per row)", p.len()),
+            found: format!("{} labels", y.len()),
+        });
+    }
+    ClassificationReport::compute(y, &p, THRESHOLD)
+}
+
+/// Mean and (population) standard deviation of a metric over folds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeanStd {
+    /// Mean over the folds where the metric is defined.
+    pub mean: f64,
+    /// Standard deviation over those folds.
+    pub std: f64,
+    /// Folds where it is defined.
+    pub n: usize,
+}
+
+impl MeanStd {
+    fn of(values: impl Iterator<Item = Option<f64>>) -> MeanStd {
+        let v: Vec<f64> = values.flatten().collect();
+        if v.is_empty() {
+            return MeanStd {
+                mean: f64::NAN,
+                std: f64::NAN,
+                n: 0,
+            };
+        }
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+        MeanStd {
+            mean,
+            std: var.sqrt(),
+            n: v.len(),
+        }
+    }
+}
+
+impl std::fmt::Display for MeanStd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.4} ± {:.4}", self.mean, self.std)
+    }
+}
+
+/// One fold of a cross-validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldResult {
+    /// Training rows of the fold.
+    pub train_rows: usize,
+    /// Held-out rows of the fold.
+    pub test_rows: usize,
+    /// Metrics on the held-out rows.
+    pub report: ClassificationReport,
+    /// Wall-clock seconds of the fit.
+    pub fit_seconds: f64,
+}
+
+/// Per-fold metrics of a cross-validation and their mean ± std.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvReport {
+    /// Each fold, in fold order.
+    pub folds: Vec<FoldResult>,
+    /// ROC-AUC over the folds.
+    pub roc_auc: MeanStd,
+    /// Average precision over the folds.
+    pub pr_auc: MeanStd,
+    /// Log-loss over the folds.
+    pub log_loss: MeanStd,
+    /// Brier score over the folds.
+    pub brier: MeanStd,
+    /// F1 at [`THRESHOLD`] over the folds.
+    pub f1: MeanStd,
+    /// Accuracy at [`THRESHOLD`] over the folds.
+    pub accuracy: MeanStd,
+}
+
+impl CvReport {
+    fn new(folds: Vec<FoldResult>) -> CvReport {
+        let over = |m: Metric| MeanStd::of(folds.iter().map(|f| m.of(&f.report)));
+        CvReport {
+            roc_auc: over(Metric::RocAuc),
+            pr_auc: over(Metric::PrAuc),
+            log_loss: over(Metric::LogLoss),
+            brier: over(Metric::Brier),
+            f1: over(Metric::F1),
+            accuracy: over(Metric::Accuracy),
+            folds,
+        }
+    }
+
+    /// The summary of `metric` over the folds.
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use ua_analytics::prediction::LogisticRegression;
+    /// use ua_analytics::selection::{Metric, cross_validate};
+    /// let x = Array2::from_shape_fn((60, 1), |(i, _)| i as f32);
+    /// let y: Vec<u8> = (0..60).map(|i| u8::from(i % 3 == 0)).collect();
+    /// let cv = cross_validate(&LogisticRegression::new(), &x, &y, 3, 1).unwrap();
+    /// assert_eq!(cv.metric(Metric::F1), cv.f1);
+    /// ```
+    pub fn metric(&self, metric: Metric) -> MeanStd {
+        match metric {
+            Metric::RocAuc => self.roc_auc,
+            Metric::PrAuc => self.pr_auc,
+            Metric::LogLoss => self.log_loss,
+            Metric::Brier => self.brier,
+            Metric::F1 => self.f1,
+            Metric::Accuracy => self.accuracy,
+        }
+    }
+}
+
+impl std::fmt::Display for CvReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} folds: roc_auc {}  pr_auc {}  log_loss {}  f1 {}  accuracy {}",
+            self.folds.len(),
+            self.roc_auc,
+            self.pr_auc,
+            self.log_loss,
+            self.f1,
+            self.accuracy
+        )
+    }
+}
+
+fn check_labels(op: &'static str, n_rows: usize, y: &[u8]) -> Result<()> {
+    if y.len() != n_rows {
+        return Err(Error::ShapeMismatch {
+            op,
+            expected: format!("{n_rows} labels (one per row)"),
+            found: format!("{} labels", y.len()),
+        });
+    }
+    if let Some(i) = y.iter().position(|&v| v > 1) {
+        return Err(Error::InvalidArgument {
+            op,
+            message: format!("label at row {i} is {}; labels must be 0 or 1", y[i]),
+        });
+    }
+    Ok(())
+}
+
+/// Stratified k-fold cross-validation of any classifier: for each of the
+/// `folds` folds (rows shuffled with `seed`, each class dealt evenly), the
+/// classifier — preprocessing included when it is a pipeline — is fitted on
+/// the other folds and evaluated on this one.
+///
+/// Errors: `folds < 2`, more folds than rows of the rarer class (a fold
+/// would have no positive), labels not 0/1 or not one per row, and any
+/// error of fitting or scoring a fold.
+///
+/// ```
+/// use ndarray::Array2;
+/// use ua_analytics::prediction::LogisticRegression;
+/// use ua_analytics::selection::cross_validate;
+/// let x = Array2::from_shape_fn((10, 1), |(i, _)| i as f32);
+/// let y = [0u8, 0, 0, 0, 0, 0, 0, 0, 1, 1];
+/// let err = cross_validate(&LogisticRegression::new(), &x, &y, 3, 0).unwrap_err();
+/// assert!(err.to_string().contains("folds"), "{err}");
+/// ```
+pub fn cross_validate<D: Dataset, C: Classifier<D>>(
+    classifier: &C,
+    data: &D,
+    y: &[u8],
+    folds: usize,
+    seed: u64,
+) -> Result<CvReport> {
+    const OP: &str = "cross_validate";
+    check_labels(OP, data.n_rows(), y)?;
+    if folds < 2 {
+        return Err(parameter(OP, "folds", format!("must be ≥ 2, got {folds}")));
+    }
+    let positives = y.iter().filter(|&&v| v == 1).count();
+    let rarer = positives.min(y.len() - positives);
+    if folds > rarer {
+        return Err(parameter(
+            OP,
+            "folds",
+            format!(
+                "{folds} folds need at least {folds} rows of each class, the rarer class has {rarer}"
+            ),
+        ));
+    }
+    let splits = StratifiedKFold {
+        k: folds,
+        shuffle: true,
+        seed,
+    }
+    .split(y)?;
+    let results = splits
+        .par_iter()
+        .map(|(train, test)| {
+            let x_train = data.select_rows(train)?;
+            let x_test = data.select_rows(test)?;
+            let y_train: Vec<u8> = train.iter().map(|&i| y[i]).collect();
+            let y_test: Vec<u8> = test.iter().map(|&i| y[i]).collect();
+            let start = Instant::now();
+            let fitted = classifier.fit(x_train.view(), &y_train)?;
+            let fit_seconds = start.elapsed().as_secs_f64();
+            let report = evaluate(&fitted, x_test.view(), &y_test)?;
+            Ok(FoldResult {
+                train_rows: train.len(),
+                test_rows: test.len(),
+                report,
+                fit_seconds,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(CvReport::new(results))
+}
+
+/// One candidate of a [`grid_search`] and its cross-validation.
+#[derive(Debug, Clone)]
+pub struct Candidate<C> {
+    /// The parameters.
+    pub params: C,
+    /// Their cross-validated metrics.
+    pub cv: CvReport,
+}
+
+/// The result of a [`grid_search`]: every candidate in the order given,
+/// the index of the best, and the best refitted on all rows.
+#[derive(Debug)]
+pub struct GridSearch<C, F> {
+    /// Each candidate with its cross-validation, in the order given.
+    pub results: Vec<Candidate<C>>,
+    /// Index of the best candidate in `results`.
+    pub best_index: usize,
+    /// The metric the candidates were ranked by.
+    pub metric: Metric,
+    /// The best candidate fitted on every row.
+    pub best_model: F,
+}
+
+impl<C, F> GridSearch<C, F> {
+    /// The best candidate.
+    pub fn best(&self) -> &Candidate<C> {
+        &self.results[self.best_index]
+    }
+}
+
+/// Cross-validates every candidate (same folds for all), picks the one with
+/// the best mean `metric` (ties: the earlier candidate; a candidate whose
+/// metric is undefined in every fold ranks last) and refits it on all rows.
+///
+/// Errors: no candidate, and every error of [`cross_validate`].
+///
+/// ```
+/// use ndarray::Array2;
+/// use ua_analytics::prediction::LogisticRegression;
+/// use ua_analytics::selection::{Metric, grid_search};
+/// let x = Array2::from_shape_fn((100, 1), |(i, _)| (i % 10) as f32);
+/// let y: Vec<u8> = (0..100).map(|i| u8::from(i % 10 >= 5)).collect();
+/// let grid = [1e-4, 1.0].map(|c| LogisticRegression::new().c(c));
+/// let s = grid_search(&grid, &x, &y, 4, 7, Metric::LogLoss).unwrap();
+/// assert_eq!(s.best().params.c, 1.0); // barely regularised fits the clean rule best
+/// assert_eq!(s.best_model.params().c, 1.0);
+/// ```
+pub fn grid_search<D: Dataset, C: Classifier<D>>(
+    candidates: &[C],
+    data: &D,
+    y: &[u8],
+    folds: usize,
+    seed: u64,
+    metric: Metric,
+) -> Result<GridSearch<C, C::Fitted>> {
+    const OP: &str = "grid_search";
+    if candidates.is_empty() {
+        return Err(parameter(OP, "candidates", "the grid is empty"));
+    }
+    let mut results = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        results.push(Candidate {
+            params: c.clone(),
+            cv: cross_validate(c, data, y, folds, seed)?,
+        });
+    }
+    let value = |c: &Candidate<C>| {
+        let m = c.cv.metric(metric);
+        if m.n == 0 {
+            f64::NEG_INFINITY
+        } else if metric.greater_is_better() {
+            m.mean
+        } else {
+            -m.mean
+        }
+    };
+    let mut best_index = 0;
+    for (i, c) in results.iter().enumerate().skip(1) {
+        if value(c) > value(&results[best_index]) {
+            best_index = i;
+        }
+    }
+    let best_model = results[best_index].params.fit(data.view(), y)?;
+    Ok(GridSearch {
+        results,
+        best_index,
+        metric,
+        best_model,
+    })
+}
+
+/// The importance of one input column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnImportance {
+    /// The input column that was shuffled.
+    pub column: String,
+    /// Mean decrease of the metric over the repeats (oriented so that a
+    /// positive drop means the column helps, also for losses; can be
+    /// slightly negative for a column that does not matter).
+    pub mean_drop: f64,
+    /// Standard deviation of the decrease over the repeats.
+    pub std_drop: f64,
+    /// The metric on the unshuffled data.
+    pub baseline: f64,
+}
+
+/// Permutation importance of every input column of `data` (labels `y`) for
+/// a fitted `model` (the data come first so that the compiler knows the
+/// input type before it checks the model): for each column, `n_repeats` seeded shuffles of that column
+/// alone, each re-scored; the drop of `metric` from the unshuffled score is
+/// averaged. For a pipeline on a table the raw columns are shuffled, so a
+/// column counts through every feature derived from it. Sorted by mean
+/// drop, largest first (ties by column name).
+///
+/// Errors: `n_repeats == 0`, labels not 0/1 or not one per row, a metric
+/// undefined on `y` (e.g. AUC with one class), and scoring errors.
+///
+/// ```
+/// use ndarray::Array2;
+/// use ua_analytics::prediction::LogisticRegression;
+/// use ua_analytics::selection::{Metric, permutation_importance};
+/// let x = Array2::from_shape_fn((300, 2), |(i, j)| ((i * (37 + 16 * j)) % 101) as f32 / 50.0 - 1.0);
+/// let y: Vec<u8> = x.column(0).iter().map(|&v| u8::from(v > 0.0)).collect();
+/// let model = LogisticRegression::new().fit(x.view(), &y).unwrap();
+/// let imp = permutation_importance(&x, &y, &model, Metric::RocAuc, 3, 42).unwrap();
+/// assert_eq!(imp[0].column, "x0");
+/// assert!(imp[0].mean_drop > 0.3 && imp[1].mean_drop.abs() < 0.05);
+/// ```
+pub fn permutation_importance<D, M>(
+    data: &D,
+    y: &[u8],
+    model: &M,
+    metric: Metric,
+    n_repeats: usize,
+    seed: u64,
+) -> Result<Vec<ColumnImportance>>
+where
+    D: Dataset + Clone,
+    M: for<'a> Predictor<D::View<'a>> + ?Sized,
+{
+    const OP: &str = "permutation_importance";
+    if n_repeats == 0 {
+        return Err(parameter(OP, "n_repeats", "must be ≥ 1"));
+    }
+    check_labels(OP, data.n_rows(), y)?;
+    let value = |d: &D| -> Result<f64> {
+        let report = evaluate(model, d.view(), y)?;
+        metric.score(&report).ok_or_else(|| Error::Undefined {
+            op: OP,
+            message: format!("{metric:?} is undefined on these labels (one class only?)"),
+        })
+    };
+    let baseline = value(data)?;
+    let mut rng = seeded_rng(seed);
+    let n = data.n_rows();
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut inverse = vec![0; n];
+    // One working copy: each shuffle is undone by its inverse permutation.
+    let mut work = data.clone();
+    let mut out = Vec::with_capacity(data.n_columns());
+    for j in 0..data.n_columns() {
+        let mut drops = Vec::with_capacity(n_repeats);
+        for _ in 0..n_repeats {
+            order.shuffle(&mut rng);
+            for (i, &o) in order.iter().enumerate() {
+                inverse[o] = i;
+            }
+            work.permute_column(j, &order)?;
+            let shuffled = value(&work);
+            work.permute_column(j, &inverse)?;
+            drops.push(baseline - shuffled?);
+        }
+        let summary = MeanStd::of(drops.into_iter().map(Some));
+        out.push(ColumnImportance {
+            column: data.column_name(j),
+            mean_drop: summary.mean,
+            std_drop: summary.std,
+            baseline: if metric.greater_is_better() {
+                baseline
+            } else {
+                -baseline
+            },
+        });
+    }
+    out.sort_by(|a, b| {
+        b.mean_drop
+            .total_cmp(&a.mean_drop)
+            .then_with(|| a.column.cmp(&b.column))
+    });
+    Ok(out)
+}
