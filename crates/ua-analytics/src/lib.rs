@@ -3,9 +3,12 @@
 
 mod error;
 pub mod metrics;
+pub mod pipeline;
 pub mod prediction;
 pub mod segmentation;
 pub mod selection;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod traits;
 
 pub use error::{Error, Result};

@@ -40,6 +40,8 @@
 //! ```
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use ua_data::Table;
 use ua_tensor::persist::Persist;
 
@@ -186,7 +188,9 @@ pub trait Predictor<X>: Send + Sync {
 ///
 /// Parameters are checked when `fit` is called: a bad value is an
 /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming it.
-pub trait Classifier<D: Dataset = Array2<f32>>: Clone + std::fmt::Debug + Send + Sync {
+pub trait Classifier<D: Dataset = Array2<f32>>:
+    Clone + std::fmt::Debug + Serialize + DeserializeOwned + Send + Sync
+{
     /// The fitted model: serves through `&self`, saves through the envelope.
     type Fitted: for<'a> Predictor<D::View<'a>> + Persist + std::fmt::Debug;
 

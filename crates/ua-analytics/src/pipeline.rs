@@ -1,0 +1,623 @@
+//! [`Pipeline`]: any table preprocessor feeding any classifier, fitted,
+//! evaluated, saved and served as one object.
+//!
+//! ```text
+//! Table ─► (drop id/excluded columns) ─► preprocessor (fitted on training rows) ─► Table of numbers ─► Array2<f32> ─► classifier ─► P(y = 1)
+//! ```
+//!
+//! The preprocessor is any [`ua_data::Transformer`] — the
+//! [`ColumnTransformer`](ua_data::pipeline::ColumnTransformer) with its
+//! imputers, scalers and encoders, or a step of your own — and the
+//! classifier any [`Classifier`] on a feature matrix. A [`Pipeline`] is
+//! itself a `Classifier<Table>`, so [`cross_validate`](crate::selection::cross_validate)
+//! and [`grid_search`](crate::selection::grid_search) refit the
+//! preprocessing inside every training fold, and its fitted form is a
+//! `Predictor<&Table>`.
+//!
+//! What is learned on the training rows (fill values, category levels,
+//! scaler statistics) is what transforms every table scored later; the
+//! fitted preprocessor and model are saved together in one file through the
+//! common envelope, and the loaded pipeline scores identically.
+//!
+//! An optional id column is kept out of the features and returned with the
+//! scores, so they can be joined back to the users they belong to.
+//!
+//! ```
+//! use ua_analytics::pipeline::Pipeline;
+//! use ua_analytics::prediction::LogisticRegression;
+//! use ua_analytics::Predictor;
+//! use ua_data::pipeline::ColumnTransformer;
+//! use ua_data::{Column, Table};
+//! use ua_tensor::persist::Persist;
+//!
+//! let n = 200;
+//! let visits: Vec<f64> = (0..n).map(|i| (i % 20) as f64).collect();
+//! let ids: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
+//! let users = Table::new(vec![
+//!     ("user_id".into(), Column::categorical(&ids)),
+//!     ("visits".into(), Column::numeric(visits)),
+//! ]).unwrap();
+//! let bought: Vec<u8> = (0..n).map(|i| u8::from(i % 20 >= 10)).collect();
+//!
+//! let prep = ColumnTransformer::auto(&users, None, &["user_id"]).unwrap();
+//! let pipe = Pipeline::new(prep, LogisticRegression::new()).id_column("user_id");
+//! let model = pipe.fit(&users, &bought).unwrap();
+//! assert_eq!(model.feature_names(), &["visits"]);
+//!
+//! let scored = model.score_table(&users.head(3), "p_buy").unwrap();
+//! assert_eq!(scored.column_names(), ["user_id", "p_buy"]);
+//!
+//! let json = model.to_json().unwrap();
+//! let back = ua_analytics::pipeline::FittedPipeline::from_json(&json).unwrap();
+//! assert_eq!(back.predict_proba(&users).unwrap(), model.predict_proba(&users).unwrap());
+//! # let _: &ua_analytics::pipeline::FittedPipeline<ColumnTransformer, LogisticRegression> = &back;
+//! ```
+
+use ndarray::{Array1, Array2, ArrayView2};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use ua_data::{Column, Table, Transform, Transformer};
+use ua_tensor::persist::Persist;
+
+use crate::error::parameter;
+use crate::{Classifier, Error, Predictor, Result};
+
+/// The bounds a preprocessor of a [`Pipeline`] meets: a table transformer
+/// whose fitted step can be saved. Implemented for every such type.
+pub trait Preprocessor:
+    Transformer<Fitted = Self::Step>
+    + Clone
+    + std::fmt::Debug
+    + Serialize
+    + DeserializeOwned
+    + Send
+    + Sync
+{
+    /// The fitted step.
+    type Step: Transform + Persist + std::fmt::Debug + Send + Sync;
+}
+
+impl<P> Preprocessor for P
+where
+    P: Transformer + Clone + std::fmt::Debug + Serialize + DeserializeOwned + Send + Sync,
+    P::Fitted: Persist + std::fmt::Debug + Send + Sync,
+{
+    type Step = P::Fitted;
+}
+
+/// The parameters of a pipeline: a preprocessor, a classifier, and which
+/// columns stay out of the features.
+///
+/// ```
+/// use ua_analytics::pipeline::Pipeline;
+/// use ua_analytics::prediction::LogisticRegression;
+/// use ua_data::pipeline::ColumnTransformer;
+/// let p = Pipeline::new(ColumnTransformer::new(), LogisticRegression::new())
+///     .id_column("user_id")
+///     .exclude(&["signup_channel"]);
+/// assert_eq!(p.excluded(), ["user_id", "signup_channel"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pipeline<P, C> {
+    /// The table preprocessor.
+    pub preprocessor: P,
+    /// The classifier on the preprocessed features.
+    pub classifier: C,
+    id_column: Option<String>,
+    exclude: Vec<String>,
+}
+
+impl<P, C> Pipeline<P, C> {
+    /// `preprocessor` then `classifier`.
+    pub fn new(preprocessor: P, classifier: C) -> Self {
+        Pipeline {
+            preprocessor,
+            classifier,
+            id_column: None,
+            exclude: Vec::new(),
+        }
+    }
+
+    /// A column that identifies rows (a user id): kept out of the features
+    /// and returned with the scores by [`FittedPipeline::score_table`].
+    pub fn id_column(mut self, name: impl Into<String>) -> Self {
+        self.id_column = Some(name.into());
+        self
+    }
+
+    /// Columns removed before preprocessing (the target, columns that leak
+    /// it, free text). Columns not in a table are ignored.
+    pub fn exclude(mut self, columns: &[&str]) -> Self {
+        self.exclude.extend(columns.iter().map(|c| (*c).to_owned()));
+        self
+    }
+
+    /// Every column kept out of the features: the id column, then the
+    /// excluded ones.
+    pub fn excluded(&self) -> Vec<&str> {
+        self.id_column
+            .iter()
+            .chain(&self.exclude)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// `table` without the excluded columns that it has.
+    fn features_table(&self, table: &Table) -> Result<Table> {
+        let present: Vec<&str> = self
+            .excluded()
+            .into_iter()
+            .filter(|c| table.has_column(c))
+            .collect();
+        Ok(if present.is_empty() {
+            table.clone()
+        } else {
+            table.drop_columns(&present)?
+        })
+    }
+}
+
+/// What a pipeline was fitted on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    /// Training rows.
+    pub n_rows: usize,
+    /// Rows of the positive class.
+    pub n_positive: usize,
+    /// Input columns the preprocessor read.
+    pub input_columns: Vec<String>,
+}
+
+/// A fitted [`Pipeline`]: the fitted preprocessor, the fitted model, the
+/// feature names, and the parameters it was fitted with. Scores any table
+/// with the training columns through `&self`.
+#[derive(Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "P: Preprocessor, C: Classifier",
+    deserialize = "P: Preprocessor, C: Classifier"
+))]
+pub struct FittedPipeline<P: Preprocessor, C: Classifier> {
+    params: Pipeline<P, C>,
+    preprocessor: P::Step,
+    model: C::Fitted,
+    feature_names: Vec<String>,
+    summary: TrainingSummary,
+}
+
+impl<P: Preprocessor, C: Classifier> std::fmt::Debug for FittedPipeline<P, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FittedPipeline")
+            .field("params", &self.params)
+            .field("preprocessor", &self.preprocessor)
+            .field("model", &self.model)
+            .field("feature_names", &self.feature_names)
+            .field("summary", &self.summary)
+            .finish()
+    }
+}
+
+/// The features of a preprocessed table: every column numeric (or boolean,
+/// as 0/1) with no missing value, as an `f32` matrix.
+///
+/// ```
+/// use ua_analytics::pipeline::feature_matrix;
+/// use ua_data::{Column, Table};
+/// let t = Table::new(vec![
+///     ("a".into(), Column::numeric(vec![1.0, 2.0])),
+///     ("b".into(), Column::boolean(vec![true, false])),
+/// ]).unwrap();
+/// assert_eq!(feature_matrix(&t).unwrap(), ndarray::array![[1.0f32, 1.0], [2.0, 0.0]]);
+/// let text = Table::new(vec![("c".into(), Column::categorical(&["x"]))]).unwrap();
+/// assert!(feature_matrix(&text).unwrap_err().to_string().contains("encoder"));
+/// ```
+pub fn feature_matrix(table: &Table) -> Result<Array2<f32>> {
+    const OP: &str = "pipeline features";
+    let (n, p) = (table.n_rows(), table.n_cols());
+    let mut x = Array2::<f32>::zeros((n, p));
+    for (j, (name, column)) in table.columns().enumerate() {
+        let missing = |count: usize| Error::InvalidArgument {
+            op: OP,
+            message: format!(
+                "column `{name}` still has {count} missing value(s) after preprocessing; add an imputer for it"
+            ),
+        };
+        match column {
+            Column::Numeric(c) => {
+                if c.missing_count() > 0 {
+                    return Err(missing(c.missing_count()));
+                }
+                for (i, &v) in c.values().iter().enumerate() {
+                    let v32 = v as f32;
+                    if !v32.is_finite() {
+                        return Err(Error::InvalidArgument {
+                            op: OP,
+                            message: format!(
+                                "column `{name}`, row {i}: value {v:e} is not a finite f32 after preprocessing"
+                            ),
+                        });
+                    }
+                    x[[i, j]] = v32;
+                }
+            }
+            Column::Boolean(c) => {
+                if c.missing_count() > 0 {
+                    return Err(missing(c.missing_count()));
+                }
+                for (i, v) in c.values().iter().enumerate() {
+                    x[[i, j]] = f32::from(u8::from(v == &Some(true)));
+                }
+            }
+            other => {
+                return Err(Error::InvalidArgument {
+                    op: OP,
+                    message: format!(
+                        "column `{name}` is {} after preprocessing; add an encoder or date-part step for it",
+                        other.dtype().name()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(x)
+}
+
+impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
+    /// Fits the preprocessor on `table` (without the excluded columns) and
+    /// the classifier on its output with labels `y` (0/1, one per row).
+    ///
+    /// Errors: labels not one per row, and every error of the preprocessor
+    /// and the classifier (each names its column or parameter).
+    pub fn fit(&self, table: &Table, y: &[u8]) -> Result<FittedPipeline<P, C>> {
+        const OP: &str = "Pipeline::fit";
+        if y.len() != table.n_rows() {
+            return Err(Error::ShapeMismatch {
+                op: OP,
+                expected: format!("{} labels (one per row)", table.n_rows()),
+                found: format!("{} labels", y.len()),
+            });
+        }
+        if let Some(id) = &self.id_column
+            && !table.has_column(id)
+        {
+            return Err(parameter(
+                OP,
+                "id_column",
+                format!("column `{id}` is not in the table"),
+            ));
+        }
+        let input = self.features_table(table)?;
+        let preprocessor = self.preprocessor.fit(&input)?;
+        let features = preprocessor.transform(&input)?;
+        let feature_names: Vec<String> = features
+            .column_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if feature_names.is_empty() {
+            return Err(Error::InvalidArgument {
+                op: OP,
+                message: "the preprocessor produced no feature column".into(),
+            });
+        }
+        let x = feature_matrix(&features)?;
+        let model = self.classifier.fit(x.view(), y)?;
+        Ok(FittedPipeline {
+            params: self.clone(),
+            preprocessor,
+            model,
+            feature_names,
+            summary: TrainingSummary {
+                n_rows: y.len(),
+                n_positive: y.iter().filter(|&&v| v == 1).count(),
+                input_columns: input
+                    .column_names()
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            },
+        })
+    }
+}
+
+impl<P: Preprocessor, C: Classifier> Classifier<Table> for Pipeline<P, C> {
+    type Fitted = FittedPipeline<P, C>;
+    fn fit(&self, x: &Table, y: &[u8]) -> Result<FittedPipeline<P, C>> {
+        Pipeline::fit(self, x, y)
+    }
+    fn params_of(fitted: &FittedPipeline<P, C>) -> &Self {
+        &fitted.params
+    }
+}
+
+impl<P: Preprocessor, C: Classifier> FittedPipeline<P, C> {
+    /// The parameters the pipeline was fitted with.
+    pub fn params(&self) -> &Pipeline<P, C> {
+        &self.params
+    }
+    /// The fitted preprocessor.
+    pub fn preprocessor(&self) -> &P::Step {
+        &self.preprocessor
+    }
+    /// The fitted model.
+    pub fn model(&self) -> &C::Fitted {
+        &self.model
+    }
+    /// Names of the features the model reads, in column order.
+    pub fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+    /// What the pipeline was fitted on.
+    pub fn summary(&self) -> &TrainingSummary {
+        &self.summary
+    }
+
+    /// The feature matrix of `table`, exactly as the model sees it.
+    pub fn features(&self, table: &Table) -> Result<Array2<f32>> {
+        let input = self.params.features_table(table)?;
+        let features = self.preprocessor.transform(&input)?;
+        let names = features.column_names();
+        if names != self.feature_names {
+            return Err(Error::ShapeMismatch {
+                op: "FittedPipeline::features",
+                expected: format!("features {}", self.feature_names.join(", ")),
+                found: format!("features {}", names.join(", ")),
+            });
+        }
+        feature_matrix(&features)
+    }
+
+    /// The table's id column (if the pipeline has one) and P(y = 1) as a
+    /// column named `score_name`, one row per input row.
+    ///
+    /// Errors: the id column missing from `table`, and every scoring error.
+    pub fn score_table(&self, table: &Table, score_name: &str) -> Result<Table> {
+        let p = self.predict_proba(table)?;
+        let mut columns = Vec::with_capacity(2);
+        if let Some(id) = &self.params.id_column {
+            let col = table.column(id).map_err(|_| {
+                parameter(
+                    "FittedPipeline::score_table",
+                    "id_column",
+                    format!("column `{id}` is not in the table to score"),
+                )
+            })?;
+            columns.push((id.clone(), col.clone()));
+        }
+        columns.push((
+            score_name.to_owned(),
+            Column::numeric(p.iter().map(|&v| f64::from(v)).collect()),
+        ));
+        Ok(Table::new(columns)?)
+    }
+}
+
+impl<P: Preprocessor, C: Classifier> Predictor<&Table> for FittedPipeline<P, C> {
+    fn predict_proba(&self, table: &Table) -> Result<Array1<f32>> {
+        let x = self.features(table)?;
+        self.model.predict_proba(x.view())
+    }
+}
+
+impl<P: Preprocessor, C: Classifier> Persist for FittedPipeline<P, C> {
+    const KIND: &'static str = "ua-analytics/pipeline";
+
+    /// Validates the preprocessor and the model, and checks that the model
+    /// reads as many features as the preprocessor makes.
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.preprocessor
+            .validate()
+            .map_err(|e| format!("preprocessor: {e}"))?;
+        self.model.validate().map_err(|e| format!("model: {e}"))?;
+        let probe = Array2::<f32>::zeros((1, self.feature_names.len()));
+        let view: ArrayView2<'_, f32> = probe.view();
+        self.model.predict_proba(view).map(|_| ()).map_err(|e| {
+            format!(
+                "the model does not read the {} features of the preprocessor: {e}",
+                self.feature_names.len()
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prediction::LogisticRegression;
+    use crate::selection::cross_validate;
+    use crate::testkit::check_classifier;
+
+    /// A user-written step: centres and scales the numeric columns it names.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    struct Standardize {
+        columns: Vec<String>,
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct FittedStandardize {
+        columns: Vec<String>,
+        mean: Vec<f64>,
+        std: Vec<f64>,
+    }
+
+    impl Transformer for Standardize {
+        type Fitted = FittedStandardize;
+        fn fit(&self, t: &Table) -> ua_data::Result<FittedStandardize> {
+            let (mut mean, mut std) = (Vec::new(), Vec::new());
+            for c in &self.columns {
+                let v = t.numeric(c)?.values();
+                let m = v.iter().sum::<f64>() / v.len() as f64;
+                let s = (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+                mean.push(m);
+                std.push(if s > 0.0 { s } else { 1.0 });
+            }
+            Ok(FittedStandardize {
+                columns: self.columns.clone(),
+                mean,
+                std,
+            })
+        }
+    }
+
+    impl Transform for FittedStandardize {
+        fn transform(&self, t: &Table) -> ua_data::Result<Table> {
+            let mut cols = Vec::new();
+            for ((c, m), s) in self.columns.iter().zip(&self.mean).zip(&self.std) {
+                let v = t.numeric(c)?.values();
+                cols.push((
+                    c.clone(),
+                    Column::numeric(v.iter().map(|x| (x - m) / s).collect()),
+                ));
+            }
+            Table::new(cols)
+        }
+    }
+
+    impl Persist for FittedStandardize {
+        const KIND: &'static str = "test/standardize";
+        fn validate(&self) -> std::result::Result<(), String> {
+            if self.std.iter().all(|s| *s > 0.0) && self.mean.len() == self.columns.len() {
+                Ok(())
+            } else {
+                Err("bad scales".into())
+            }
+        }
+    }
+
+    /// 120 users: `spend` drives the label, `noise` does not; ids u0..u119.
+    fn users() -> (Table, Vec<u8>) {
+        let n = 120;
+        let spend: Vec<f64> = (0..n).map(|i| ((i * 37) % 101) as f64 * 3.0).collect();
+        let noise: Vec<f64> = (0..n).map(|i| ((i * 53) % 89) as f64).collect();
+        let ids: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
+        let y: Vec<u8> = spend.iter().map(|&s| u8::from(s > 150.0)).collect();
+        let t = Table::new(vec![
+            ("user_id".into(), Column::categorical(&ids)),
+            ("spend".into(), Column::numeric(spend)),
+            ("noise".into(), Column::numeric(noise)),
+            (
+                "churned".into(),
+                Column::numeric(y.iter().map(|&v| f64::from(v)).collect()),
+            ),
+        ])
+        .unwrap();
+        (t, y)
+    }
+
+    fn pipe() -> Pipeline<Standardize, LogisticRegression> {
+        Pipeline::new(
+            Standardize {
+                columns: vec!["spend".into(), "noise".into()],
+            },
+            LogisticRegression::new(),
+        )
+        .id_column("user_id")
+        .exclude(&["churned"])
+    }
+
+    #[test]
+    fn scores_come_back_with_their_ids_and_the_planted_rule_is_found() {
+        let (t, y) = users();
+        let model = pipe().fit(&t, &y).unwrap();
+        assert_eq!(model.feature_names(), ["spend", "noise"]);
+        assert_eq!(model.summary().input_columns, ["spend", "noise"]);
+        assert_eq!(
+            model.summary().n_positive,
+            y.iter().filter(|&&v| v == 1).count()
+        );
+        let scored = model.score_table(&t.take(&[5, 0]).unwrap(), "p").unwrap();
+        assert_eq!(scored.column_names(), ["user_id", "p"]);
+        assert_eq!(scored.column("user_id").unwrap().get(0).to_string(), "u5");
+        let report = crate::selection::evaluate(&model, &t, &y).unwrap();
+        assert!(report.roc_auc.unwrap() > 0.99, "{report}");
+        // The preprocessing was fitted on the rows given, not on others.
+        let half = t.take(&(0..60).collect::<Vec<_>>()).unwrap();
+        let m60 = pipe().fit(&half, &y[..60]).unwrap();
+        let spend = half.numeric("spend").unwrap().values();
+        let mean = spend.iter().sum::<f64>() / 60.0;
+        assert!((m60.preprocessor().mean[0] - mean).abs() < 1e-9);
+    }
+
+    #[test]
+    fn pipeline_passes_the_estimator_checks_on_tables() {
+        let (t, y) = users();
+        check_classifier(&pipe(), &t, &y).unwrap();
+    }
+
+    #[test]
+    fn cross_validation_refits_the_preprocessing_in_each_fold() {
+        let (t, y) = users();
+        let cv = cross_validate(&pipe(), &t, &y, 4, 3).unwrap();
+        assert_eq!(cv.folds.len(), 4);
+        assert!(
+            cv.folds
+                .iter()
+                .all(|f| f.train_rows == 90 && f.test_rows == 30)
+        );
+        assert!(cv.roc_auc.mean > 0.98, "{cv}");
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let (t, y) = users();
+        let e = pipe().fit(&t, &y[..3]).unwrap_err().to_string();
+        assert!(e.contains("120 labels"), "{e}");
+        let no_ids = t.drop_columns(&["user_id"]).unwrap();
+        let e = pipe().fit(&no_ids, &y).unwrap_err().to_string();
+        assert!(e.contains("id_column") && e.contains("user_id"), "{e}");
+        let model = pipe().fit(&t, &y).unwrap();
+        let e = model.score_table(&no_ids, "p").unwrap_err().to_string();
+        assert!(e.contains("user_id"), "{e}");
+        let no_spend = t.drop_columns(&["spend"]).unwrap();
+        assert!(model.predict_proba(&no_spend).is_err());
+        // A preprocessor that leaves text behind.
+        let keep_text = Pipeline::new(Standardize { columns: vec![] }, LogisticRegression::new());
+        let e = keep_text.fit(&t, &y).unwrap_err().to_string();
+        assert!(e.contains("no feature column"), "{e}");
+        let text = Table::new(vec![("c".into(), Column::categorical(&["a", "b"]))]).unwrap();
+        let e = feature_matrix(&text).unwrap_err().to_string();
+        assert!(
+            e.contains("`c` is categorical") && e.contains("encoder"),
+            "{e}"
+        );
+        let gaps = Table::new(vec![(
+            "g".into(),
+            Column::numeric_opt(vec![Some(1.0), None]),
+        )])
+        .unwrap();
+        let e = feature_matrix(&gaps).unwrap_err().to_string();
+        assert!(e.contains("1 missing") && e.contains("imputer"), "{e}");
+        let huge = Table::new(vec![("h".into(), Column::numeric(vec![1e300]))]).unwrap();
+        assert!(
+            feature_matrix(&huge)
+                .unwrap_err()
+                .to_string()
+                .contains("1e300")
+        );
+    }
+
+    #[test]
+    fn a_saved_pipeline_with_a_broken_part_does_not_load() {
+        let (t, y) = users();
+        let model = pipe().fit(&t, &y).unwrap();
+        let json = model.to_json().unwrap();
+        type Fitted = FittedPipeline<Standardize, LogisticRegression>;
+        assert_eq!(
+            Fitted::from_json(&json).unwrap().predict_proba(&t).unwrap(),
+            model.predict_proba(&t).unwrap()
+        );
+        // Scale 0 breaks the preprocessor's invariant.
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut bad = v.clone();
+        bad["model"]["preprocessor"]["std"][0] = 0.0.into();
+        let e = Fitted::from_json(&bad.to_string()).unwrap_err().to_string();
+        assert!(
+            e.contains("preprocessor") && e.contains("bad scales"),
+            "{e}"
+        );
+        // A model that reads three features behind a two-feature preprocessor.
+        let mut bad = v;
+        bad["model"]["model"]["coef"] = serde_json::json!([1.0, 2.0, 3.0]);
+        let e = Fitted::from_json(&bad.to_string()).unwrap_err().to_string();
+        assert!(e.contains("does not read the 2 features"), "{e}");
+    }
+}

@@ -1,0 +1,145 @@
+//! Every estimator of the crate through the shared checks of `testkit`, and
+//! the checks themselves against estimators broken on purpose.
+
+use ndarray::{Array1, Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+use ua_analytics::prediction::{LogisticRegression, MlpClassifier, Solver};
+use ua_analytics::testkit::check_classifier;
+use ua_analytics::{Classifier, Predictor, Result};
+use ua_tensor::persist::Persist;
+
+/// 80 rows, 3 features, a planted linear rule with some overlap.
+fn planted() -> (Array2<f32>, Vec<u8>) {
+    let x = Array2::from_shape_fn((80, 3), |(i, j)| {
+        ((i * (7 + 4 * j) + 3 * j) % 19) as f32 / 9.0 - 1.0
+    });
+    let y = x
+        .rows()
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| u8::from(r[0] - 0.5 * r[1] + 0.1 * (i % 3) as f32 > 0.0))
+        .collect();
+    (x, y)
+}
+
+#[test]
+fn logistic_regression_passes_the_checks() {
+    let (x, y) = planted();
+    check_classifier(&LogisticRegression::new(), &x, &y).unwrap();
+    check_classifier(
+        &LogisticRegression::new().solver(Solver::Lbfgs).c(0.1),
+        &x,
+        &y,
+    )
+    .unwrap();
+}
+
+#[test]
+fn mlp_classifier_passes_the_checks() {
+    let (x, y) = planted();
+    let mlp = MlpClassifier::new()
+        .hidden(&[8])
+        .epochs(5)
+        .batch_size(16)
+        .seed(7);
+    check_classifier(&mlp, &x, &y).unwrap();
+}
+
+// --- estimators broken on purpose: the checks must catch each one --------
+
+/// Wraps logistic regression and breaks one property.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Broken {
+    how: Breakage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+enum Breakage {
+    /// Predictions depend on a global counter (not deterministic).
+    Nondeterministic,
+    /// Predictions of a batch differ from one row alone.
+    BatchDependent,
+    /// NaN inputs give a number, not an error.
+    AcceptsNan,
+    /// Forgets its parameters.
+    ForgetsParams,
+    /// Accepts one-class labels.
+    AcceptsOneClass,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FittedBroken {
+    inner: ua_analytics::prediction::FittedLogisticRegression,
+    params: Broken,
+    #[serde(skip)]
+    nonce: f32,
+}
+
+static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+impl Classifier for Broken {
+    type Fitted = FittedBroken;
+    fn fit(&self, x: ArrayView2<'_, f32>, y: &[u8]) -> Result<FittedBroken> {
+        let ones = y.iter().filter(|&&v| v == 1).count();
+        let y_used: Vec<u8> =
+            if self.how == Breakage::AcceptsOneClass && (ones == 0 || ones == y.len()) {
+                // Fit on flipped first label so the inner model can be fitted.
+                let mut v = y.to_vec();
+                v[0] = 1 - v[0].min(1);
+                v
+            } else {
+                y.to_vec()
+            };
+        let nonce = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as f32;
+        Ok(FittedBroken {
+            inner: LogisticRegression::new().fit(x, &y_used)?,
+            params: if self.how == Breakage::ForgetsParams {
+                Broken {
+                    how: Breakage::AcceptsOneClass,
+                }
+            } else {
+                self.clone()
+            },
+            nonce,
+        })
+    }
+    fn params_of(fitted: &FittedBroken) -> &Self {
+        &fitted.params
+    }
+}
+
+impl Persist for FittedBroken {
+    const KIND: &'static str = "test/broken";
+}
+
+impl Predictor<ArrayView2<'_, f32>> for FittedBroken {
+    fn predict_proba(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
+        match self.params.how {
+            Breakage::AcceptsNan => Ok(x.column(0).mapv(|v| if v.is_nan() { 0.5 } else { 0.4 })),
+            Breakage::Nondeterministic => Ok(self
+                .inner
+                .predict_proba(x)?
+                .mapv(|p| p * (1.0 - 1e-3 * (self.nonce % 2.0)))),
+            Breakage::BatchDependent => {
+                let shift = if x.nrows() > 1 { 0.01 } else { 0.0 };
+                Ok(self.inner.predict_proba(x)?.mapv(|p| (p - shift).max(0.0)))
+            }
+            _ => self.inner.predict_proba(x),
+        }
+    }
+}
+
+#[test]
+fn the_checks_catch_each_broken_property() {
+    let (x, y) = planted();
+    for (how, check) in [
+        (Breakage::Nondeterministic, "determinism"),
+        (Breakage::BatchDependent, "batch_equals_rows"),
+        (Breakage::AcceptsNan, "bad_input"),
+        (Breakage::ForgetsParams, "params_retained"),
+        (Breakage::AcceptsOneClass, "bad_input"),
+    ] {
+        let err = check_classifier(&Broken { how }, &x, &y).unwrap_err();
+        assert_eq!(err.check, check, "{how:?}: {err}");
+    }
+}
