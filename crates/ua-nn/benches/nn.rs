@@ -108,7 +108,7 @@ fn adam_step(c: &mut Criterion) {
 
 fn inference(c: &mut Criterion) {
     let x = data(4096, 16, 6);
-    let mut model = design_network(16);
+    let model = design_network(16);
     let mut g = c.benchmark_group("design_network_predict");
     g.measurement_time(Duration::from_secs(3)).sample_size(30);
     g.bench_function("4096_rows", |b| {

@@ -64,8 +64,11 @@ fn check<S: Scalar>(
     if pred.dim() != target.dim() {
         return Err(crate::error::shape(
             format!("{name} loss"),
-            format!("targets of shape {:?} (as the predictions)", pred.dim()),
-            format!("{:?}", target.dim()),
+            format!(
+                "targets of shape {} (as the predictions)",
+                crate::error::dims(pred.dim())
+            ),
+            crate::error::dims(target.dim()),
         ));
     }
     if pred.nrows() == 0 {
@@ -87,8 +90,8 @@ fn check<S: Scalar>(
     {
         return Err(crate::error::shape(
             format!("{name} loss gradient"),
-            format!("{:?}", pred.dim()),
-            format!("{:?}", g.dim()),
+            crate::error::dims(pred.dim()),
+            crate::error::dims(g.dim()),
         ));
     }
     Ok(())
@@ -289,13 +292,8 @@ impl BinaryCrossEntropy {
                 format!("epsilon must be in (0, 0.5), got {}", self.epsilon),
             ));
         }
-        if let Some((a, b)) = self.class_weights
-            && !(a.is_finite() && b.is_finite() && a >= 0.0 && b >= 0.0)
-        {
-            return Err(crate::error::invalid(
-                "binary cross-entropy",
-                format!("class weights must be finite and ≥ 0, got ({a}, {b})"),
-            ));
+        if let Some((a, b)) = self.class_weights {
+            crate::class_weight::check_manual("binary cross-entropy class weights", &[a, b])?;
         }
         Ok(())
     }

@@ -2,9 +2,12 @@
 
 use ndarray::{Array1, Array2, Axis, array};
 use rand::Rng;
+use ua_nn::layers::Dense;
 use ua_nn::losses::{BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError};
 use ua_nn::optim::{Adam, LrSchedule, Sgd};
-use ua_nn::{Activation, ClassWeight, Control, EarlyStopping, Error, FitConfig, Sequential};
+use ua_nn::{
+    Activation, ClassWeight, Control, EarlyStopping, Error, FitConfig, Persist, Sequential,
+};
 use ua_tensor::init::seeded_rng;
 
 /// Two concentric rings: label 1 inside radius 1, 0 in the ring 1.4..2.2.
@@ -118,14 +121,12 @@ fn linear_regression_recovers_planted_weights() {
         FitConfig::new().epochs(300).batch_size(50),
     )
     .unwrap();
-    let file = m.to_model_file().unwrap();
-    let ua_nn::persist::LayerSpec::Dense { weights, bias, .. } = &file.layers[0] else {
-        panic!("dense expected")
-    };
+    let dense = m.layers()[0].downcast_ref::<Dense<f64>>().unwrap();
+    let (weights, bias) = (dense.weights(), dense.bias());
     for (got, want) in weights.iter().zip([1.5, -2.0, 0.5]) {
-        assert!((got - want).abs() < 1e-3, "weights {weights:?}");
+        assert!((got - want).abs() < 1e-3, "weights {weights}");
     }
-    assert!((bias[0] - 0.25).abs() < 1e-3, "bias {bias:?}");
+    assert!((bias[0] - 0.25).abs() < 1e-3, "bias {bias}");
 }
 
 #[test]
@@ -206,12 +207,7 @@ fn early_stopping_restores_the_best_epoch() {
             &mut Adam::new(0.05),
             FitConfig::new()
                 .epochs(200)
-                .validation_fraction(0.3)
-                .early_stopping(EarlyStopping {
-                    patience: 5,
-                    min_delta: 0.0,
-                    restore_best: true,
-                }),
+                .early_stopping(EarlyStopping::new().patience(5).validation_fraction(0.3)),
         )
         .unwrap();
     assert!(h.stopped_early, "ran {} epochs", h.epochs.len());
@@ -316,11 +312,8 @@ fn l2_penalty_shrinks_weights_and_clipping_keeps_training_finite() {
                 .clip_norm(1.0),
         )
         .unwrap();
-        let f = m.to_model_file().unwrap();
-        let ua_nn::persist::LayerSpec::Dense { weights, .. } = &f.layers[0] else {
-            unreachable!()
-        };
-        weights.iter().map(|w| w * w).sum::<f64>().sqrt()
+        let dense = m.layers()[0].downcast_ref::<Dense<f64>>().unwrap();
+        dense.weights().iter().map(|w| w * w).sum::<f64>().sqrt()
     };
     let (free, shrunk) = (norm(0.0), norm(1.0));
     assert!((free - 5f64.sqrt()).abs() < 0.05, "unpenalised norm {free}");
@@ -385,7 +378,7 @@ fn bad_inputs_are_errors_that_name_the_problem() {
     let e = fit(&mut m, &xn, &y, 0.01, FitConfig::new());
     assert!(e.contains("NaN") && e.contains("(3, 1)"), "{e}");
     let e = fit(&mut m, &x, &y, 0.01, FitConfig::new().batch_size(0));
-    assert!(e.contains("batch size"), "{e}");
+    assert!(e.contains("batch_size must be ≥ 1, got 0"), "{e}");
     let e = fit(&mut m, &x, &y, 0.0, FitConfig::new());
     assert!(e.contains("learning rate"), "{e}");
     let e = fit(&mut m, &x, &y, -1.0, FitConfig::new());
@@ -416,8 +409,45 @@ fn bad_inputs_are_errors_that_name_the_problem() {
         &x,
         &y,
         0.01,
-        FitConfig::new().early_stopping(EarlyStopping::default()),
+        FitConfig::new().early_stopping(EarlyStopping::new().patience(0)),
     );
-    assert!(e.contains("validation"), "{e}");
+    assert_eq!(
+        e,
+        "early stopping: invalid argument: patience must be ≥ 1, got 0"
+    );
+    let e = fit(
+        &mut m,
+        &x,
+        &y,
+        0.01,
+        FitConfig::new().early_stopping(EarlyStopping::new().validation_fraction(0.01)),
+    );
+    assert!(
+        e.contains("validation_fraction 0.01 of 10 rows leaves no training or no validation"),
+        "{e}"
+    );
+    let e = fit(
+        &mut m,
+        &x,
+        &y,
+        0.01,
+        FitConfig::new().class_weight(ClassWeight::binary(-1.0, 1.0)),
+    );
+    assert!(
+        e.contains("class 0 (negative) must be finite and ≥ 0"),
+        "{e}"
+    );
+    // all-negative targets cannot be balanced
+    let e = fit(
+        &mut m,
+        &x,
+        &y,
+        0.01,
+        FitConfig::new().class_weight(ClassWeight::Balanced),
+    );
+    assert!(
+        e.contains("class 1 (positive) has no rows among the 10"),
+        "{e}"
+    );
     let _ = Array1::<f32>::zeros(1);
 }
