@@ -64,25 +64,41 @@ impl EarlyStopping {
         Self::default()
     }
 
-    /// Sets the patience (see the type's example).
+    /// Sets the patience.
+    ///
+    /// ```
+    /// assert_eq!(ua_nn::EarlyStopping::new().patience(3).patience, 3);
+    /// ```
     pub fn patience(mut self, epochs: usize) -> Self {
         self.patience = epochs;
         self
     }
 
-    /// Sets the minimum improvement (see the type's example).
+    /// Sets the minimum improvement.
+    ///
+    /// ```
+    /// assert_eq!(ua_nn::EarlyStopping::new().min_delta(0.01).min_delta, 0.01);
+    /// ```
     pub fn min_delta(mut self, min_delta: f64) -> Self {
         self.min_delta = min_delta;
         self
     }
 
-    /// Sets whether the best epoch's weights are put back (see the type's example).
+    /// Sets whether the best epoch's weights are put back.
+    ///
+    /// ```
+    /// assert!(!ua_nn::EarlyStopping::new().restore_best(false).restore_best);
+    /// ```
     pub fn restore_best(mut self, restore: bool) -> Self {
         self.restore_best = restore;
         self
     }
 
-    /// Sets the share of rows held out (see the type's example).
+    /// Sets the share of rows held out.
+    ///
+    /// ```
+    /// assert_eq!(ua_nn::EarlyStopping::new().validation_fraction(0.25).validation_fraction, 0.25);
+    /// ```
     pub fn validation_fraction(mut self, fraction: f64) -> Self {
         self.validation_fraction = fraction;
         self
@@ -365,6 +381,18 @@ impl<'a, S: Scalar> FitConfig<'a, S> {
 
     /// Calls `f` after every epoch; returning [`Control::Stop`] ends
     /// training (see [`Control`]).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Activation, Control, FitConfig, Sequential, losses::MeanSquaredError, optim::Sgd};
+    /// let mut m = Sequential::<f64>::builder(1).dense(1, Activation::Identity).build().unwrap();
+    /// let mut rates = Vec::new();
+    /// let cfg = FitConfig::new()
+    ///     .epochs(3)
+    ///     .on_epoch(|log| { rates.push(log.learning_rate); Control::Continue });
+    /// m.fit(array![[1.0]].view(), array![[2.0]].view(), &MeanSquaredError, &mut Sgd::new(0.1), cfg).unwrap();
+    /// assert_eq!(rates, [0.1, 0.1, 0.1]);
+    /// ```
     pub fn on_epoch(mut self, f: impl FnMut(&EpochLog) -> Control + 'a) -> Self {
         self.callback = Some(Box::new(f));
         self
@@ -440,19 +468,59 @@ pub struct History {
 }
 
 impl History {
-    /// Training loss per epoch (see [`History`]).
+    /// Training loss per epoch.
+    ///
+    /// ```
+    /// use ua_nn::{EpochLog, History};
+    /// let log = |loss, val: Option<f64>| EpochLog {
+    ///     epoch: 1, loss, accuracy: val.map(|v| 1.0 - v), val_loss: val, val_accuracy: val.map(|v| 1.0 - v / 2.0),
+    ///     learning_rate: 0.1, seconds: 0.0,
+    /// };
+    /// let h = History { epochs: vec![log(0.9, Some(0.5)), log(0.4, None)], ..Default::default() };
+    /// assert_eq!(h.loss(), [0.9, 0.4]);
+    /// ```
     pub fn loss(&self) -> Vec<f64> {
         self.epochs.iter().map(|e| e.loss).collect()
     }
-    /// Validation loss per epoch (empty without validation; see [`History`]).
+    /// Validation loss per epoch (empty without validation).
+    ///
+    /// ```
+    /// use ua_nn::{EpochLog, History};
+    /// let log = |loss, val: Option<f64>| EpochLog {
+    ///     epoch: 1, loss, accuracy: val.map(|v| 1.0 - v), val_loss: val, val_accuracy: val.map(|v| 1.0 - v / 2.0),
+    ///     learning_rate: 0.1, seconds: 0.0,
+    /// };
+    /// let h = History { epochs: vec![log(0.9, Some(0.5)), log(0.4, None)], ..Default::default() };
+    /// assert_eq!(h.val_loss(), [0.5]); // the epoch without validation has none
+    /// ```
     pub fn val_loss(&self) -> Vec<f64> {
         self.epochs.iter().filter_map(|e| e.val_loss).collect()
     }
-    /// Training accuracy per epoch (empty for regression losses; see [`History`]).
+    /// Training accuracy per epoch (empty for regression losses).
+    ///
+    /// ```
+    /// use ua_nn::{EpochLog, History};
+    /// let log = |loss, val: Option<f64>| EpochLog {
+    ///     epoch: 1, loss, accuracy: val.map(|v| 1.0 - v), val_loss: val, val_accuracy: val.map(|v| 1.0 - v / 2.0),
+    ///     learning_rate: 0.1, seconds: 0.0,
+    /// };
+    /// let h = History { epochs: vec![log(0.9, Some(0.5)), log(0.4, None)], ..Default::default() };
+    /// assert_eq!(h.accuracy(), [0.5]);
+    /// ```
     pub fn accuracy(&self) -> Vec<f64> {
         self.epochs.iter().filter_map(|e| e.accuracy).collect()
     }
-    /// Validation accuracy per epoch (see [`History`]).
+    /// Validation accuracy per epoch.
+    ///
+    /// ```
+    /// use ua_nn::{EpochLog, History};
+    /// let log = |loss, val: Option<f64>| EpochLog {
+    ///     epoch: 1, loss, accuracy: val.map(|v| 1.0 - v), val_loss: val, val_accuracy: val.map(|v| 1.0 - v / 2.0),
+    ///     learning_rate: 0.1, seconds: 0.0,
+    /// };
+    /// let h = History { epochs: vec![log(0.9, Some(0.5)), log(0.4, None)], ..Default::default() };
+    /// assert_eq!(h.val_accuracy(), [0.75]);
+    /// ```
     pub fn val_accuracy(&self) -> Vec<f64> {
         self.epochs.iter().filter_map(|e| e.val_accuracy).collect()
     }

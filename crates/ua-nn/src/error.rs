@@ -76,6 +76,14 @@ pub enum Error {
 }
 
 /// `Result` with [`Error`].
+///
+/// ```
+/// use ua_nn::{Activation, Result, Sequential};
+/// fn model(inputs: usize) -> Result<Sequential<f32>> {
+///     Sequential::builder(inputs).dense(1, Activation::Sigmoid).build()
+/// }
+/// assert!(model(3).is_ok() && model(0).is_err());
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;
 
 pub(crate) fn shape(op: impl Into<String>, expected: impl ToString, found: impl ToString) -> Error {

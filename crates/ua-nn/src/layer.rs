@@ -119,23 +119,66 @@ pub struct Param<'a, S> {
 /// ```
 pub trait Layer<S: Scalar>: Any + Send + Sync {
     /// A short name for messages (`"dense"`, `"dropout"`, ...).
+    ///
+    /// ```
+    /// use ua_nn::{Layer, layers::{Dropout, Softmax}};
+    /// assert_eq!(Softmax::<f32>::new().name(), "softmax");
+    /// assert_eq!(Dropout::<f32>::new(0.1, 0).unwrap().name(), "dropout");
+    /// ```
     fn name(&self) -> &'static str;
 
     /// Output width for an input of `input_dim` columns, or an error if the
     /// layer cannot take that width.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Activation, Layer, layers::{Dense, ReLU}};
+    /// let d = Dense::<f32>::from_weights(array![[1.0, 2.0, 3.0]], array![0.0, 0.0, 0.0], Activation::Relu).unwrap();
+    /// assert_eq!(d.output_dim(1).unwrap(), 3);
+    /// assert!(d.output_dim(2).is_err());
+    /// assert_eq!(ReLU::<f32>::new().output_dim(7).unwrap(), 7);
+    /// ```
     fn output_dim(&self, input_dim: usize) -> Result<usize>;
 
     /// Computes the layer's output for `input` into the layer's own buffer
     /// and returns a view of it (training path).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Layer, Mode, layers::Tanh};
+    /// let mut t = Tanh::<f64>::new();
+    /// let y = t.forward(array![[0.0, 1.0]].view(), Mode::Train).unwrap();
+    /// assert_eq!(y[[0, 0]], 0.0);
+    /// assert!((y[[0, 1]] - 1f64.tanh()).abs() < 1e-15);
+    /// ```
     fn forward(&mut self, input: ArrayView2<'_, S>, mode: Mode) -> Result<ArrayView2<'_, S>>;
 
     /// The output of the last `forward` call.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Layer, Mode, layers::ReLU};
+    /// let mut r = ReLU::<f32>::new();
+    /// r.forward(array![[-3.0, 3.0]].view(), Mode::Train).unwrap();
+    /// assert_eq!(r.output(), array![[0.0, 3.0]]);
+    /// ```
     fn output(&self) -> ArrayView2<'_, S>;
 
     /// Given `∂L/∂output`, accumulates the parameter gradients and, when
     /// `need_input_grad`, returns `∂L/∂input` (`None` otherwise: the first
     /// layer of a model skips that product). `input` must be the input of the
     /// last `forward` call, which must have been in [`Mode::Train`].
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Layer, Mode, layers::ReLU};
+    /// let mut r = ReLU::<f64>::new();
+    /// let x = array![[-1.0, 2.0]];
+    /// r.forward(x.view(), Mode::Train).unwrap();
+    /// let g = r.backward(x.view(), array![[5.0, 5.0]].view(), true).unwrap().unwrap();
+    /// assert_eq!(g, array![[0.0, 5.0]]); // the gradient passes where x > 0
+    /// assert!(r.backward(x.view(), array![[5.0, 5.0]].view(), false).unwrap().is_none());
+    /// ```
     fn backward(
         &mut self,
         input: ArrayView2<'_, S>,
@@ -146,6 +189,16 @@ pub trait Layer<S: Scalar>: Any + Send + Sync {
     /// Inference: writes the eval-mode output for `input` into `out`
     /// (`input.nrows() × output_dim(input.ncols())`), reading only `&self`.
     /// Errors (never panics) when `input` or `out` has the wrong shape.
+    ///
+    /// ```
+    /// use ndarray::{array, Array2};
+    /// use ua_nn::{Activation, Layer, layers::Dense};
+    /// let d = Dense::<f32>::from_weights(array![[2.0], [1.0]], array![0.5], Activation::Identity).unwrap();
+    /// let mut out = Array2::zeros((2, 1));
+    /// d.infer_into(array![[1.0, 1.0], [0.0, -1.0]].view(), out.view_mut()).unwrap();
+    /// assert_eq!(out, array![[3.5], [-0.5]]);
+    /// assert!(d.infer_into(array![[1.0]].view(), out.view_mut()).is_err());
+    /// ```
     fn infer_into(&self, input: ArrayView2<'_, S>, out: ArrayViewMut2<'_, S>) -> Result<()>;
 
     /// Inference into a new array (convenience over
@@ -166,19 +219,50 @@ pub trait Layer<S: Scalar>: Any + Send + Sync {
     /// An independent copy of the layer (same weights and settings) behind a
     /// new box; `Sequential`'s `Clone` is built on it. Usually
     /// `Box::new(self.clone())`.
+    ///
+    /// ```
+    /// use ua_nn::{Layer, layers::Dropout};
+    /// let d = Dropout::<f32>::new(0.3, 1).unwrap();
+    /// let copy: Box<dyn Layer<f32>> = d.boxed_clone();
+    /// assert_eq!(copy.downcast_ref::<Dropout<f32>>().unwrap().rate(), 0.3);
+    /// ```
     fn boxed_clone(&self) -> Box<dyn Layer<S>>;
 
     /// Calls `visit` once for every trainable parameter, always in the same
     /// order (optimizers key their state on that order).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Activation, Layer, layers::Dense};
+    /// let mut d = Dense::<f64>::from_weights(array![[1.0, 2.0]], array![3.0, 4.0], Activation::Identity).unwrap();
+    /// let mut values = Vec::new();
+    /// d.visit_params(&mut |p| values.push(p.value.to_vec()));
+    /// assert_eq!(values, [vec![1.0, 2.0], vec![3.0, 4.0]]);
+    /// ```
     fn visit_params(&mut self, _visit: &mut dyn FnMut(Param<'_, S>)) {}
 
     /// Number of trainable scalars.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Layer, layers::{Dense, Sigmoid}};
+    /// use ua_nn::ua_tensor::init::{Initializer, seeded_rng};
+    /// let d = Dense::<f32>::new(4, 3, Activation::Relu, Initializer::HeUniform, &mut seeded_rng(0)).unwrap();
+    /// assert_eq!(d.n_params(), 4 * 3 + 3);
+    /// assert_eq!(Sigmoid::<f32>::new().n_params(), 0);
+    /// ```
     fn n_params(&self) -> usize {
         0
     }
 
     /// True when, in `mode`, the layer passes its input through unchanged
     /// (dropout at inference); models skip such layers at inference.
+    ///
+    /// ```
+    /// use ua_nn::{Layer, Mode, layers::{Dropout, ReLU}};
+    /// assert!(Dropout::<f32>::new(0.5, 0).unwrap().is_identity(Mode::Eval));
+    /// assert!(Dropout::<f32>::new(0.0, 0).unwrap().is_identity(Mode::Train));
+    /// assert!(!ReLU::<f32>::new().is_identity(Mode::Eval));
+    /// ```
     fn is_identity(&self, _mode: Mode) -> bool {
         false
     }
@@ -186,11 +270,30 @@ pub trait Layer<S: Scalar>: Any + Send + Sync {
     /// Makes the layer's randomness repeat: after `freeze_randomness(true)`
     /// a training-mode forward reuses the last random draw (dropout mask).
     /// Used by the gradient checker; a no-op for deterministic layers.
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use ua_nn::{Layer, Mode, layers::Dropout};
+    /// let mut d = Dropout::<f32>::new(0.5, 3).unwrap();
+    /// let x = Array2::<f32>::ones((8, 8));
+    /// let first = d.forward(x.view(), Mode::Train).unwrap().to_owned();
+    /// d.freeze_randomness(true);
+    /// assert_eq!(d.forward(x.view(), Mode::Train).unwrap(), first); // the same mask
+    /// d.freeze_randomness(false);
+    /// assert_ne!(d.forward(x.view(), Mode::Train).unwrap(), first); // a new mask
+    /// ```
     fn freeze_randomness(&mut self, _frozen: bool) {}
 
     /// The layer's saved form: the type name its loader is registered under
     /// and its settings and weights as JSON (see
     /// [`SavedLayer::new`]). The default says the layer cannot be saved.
+    ///
+    /// ```
+    /// use ua_nn::{Layer, layers::LeakyReLU};
+    /// let s = LeakyReLU::<f32>::new(0.2).unwrap().to_saved().unwrap();
+    /// assert_eq!(s.type_name, "leaky_relu");
+    /// assert_eq!(s.data["alpha"], 0.2);
+    /// ```
     fn to_saved(&self) -> Result<SavedLayer> {
         Err(crate::error::invalid(
             "save",

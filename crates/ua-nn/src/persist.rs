@@ -42,6 +42,12 @@ use crate::sequential::Sequential;
 use crate::{Result, Scalar};
 
 /// The `kind` of a saved [`Sequential`] in the envelope.
+///
+/// ```
+/// use ua_nn::{Persist, Sequential, persist::SEQUENTIAL_KIND};
+/// assert_eq!(SEQUENTIAL_KIND, "ua-nn/sequential");
+/// assert_eq!(<Sequential<f32> as Persist>::KIND, SEQUENTIAL_KIND);
+/// ```
 pub const SEQUENTIAL_KIND: &str = "ua-nn/sequential";
 
 /// One saved layer: the type name its loader is registered under, and its
@@ -92,6 +98,14 @@ impl SavedLayer {
 
     /// Reads the data back as a `T` (for loaders); the error names the layer type.
     /// See [`SavedLayer`] for an example.
+    ///
+    /// ```
+    /// use ua_nn::persist::SavedLayer;
+    /// let s = SavedLayer::new("pair", &(1.5, 2)).unwrap();
+    /// assert_eq!(s.decode::<(f64, u8)>().unwrap(), (1.5, 2));
+    /// let e = s.decode::<String>().unwrap_err();
+    /// assert!(e.to_string().starts_with("pair layer data"), "{e}");
+    /// ```
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T> {
         T::deserialize(&self.data).map_err(|e| {
             crate::error::invalid(format!("{} layer data", self.type_name), e.to_string())
@@ -180,6 +194,12 @@ impl<S: Scalar> LayerRegistry<S> {
     }
 
     /// [`register`](Self::register), builder style (see [`LayerRegistry`]).
+    ///
+    /// ```
+    /// use ua_nn::{Layer, layers::Sigmoid, persist::LayerRegistry};
+    /// let reg = LayerRegistry::<f64>::new().with("my/sigmoid", |_| Ok(Box::new(Sigmoid::new()) as Box<dyn Layer<f64>>));
+    /// assert_eq!(reg.type_names().len(), 8);
+    /// ```
     pub fn with(
         mut self,
         type_name: impl Into<String>,
@@ -190,17 +210,37 @@ impl<S: Scalar> LayerRegistry<S> {
     }
 
     /// Whether a loader is registered under `type_name` (see [`LayerRegistry`]).
+    ///
+    /// ```
+    /// use ua_nn::persist::LayerRegistry;
+    /// let reg = LayerRegistry::<f32>::new();
+    /// assert!(reg.contains("softmax") && !reg.contains("my/layer"));
+    /// ```
     pub fn contains(&self, type_name: &str) -> bool {
         self.loaders.contains_key(type_name)
     }
 
     /// The registered type names, sorted (see [`LayerRegistry::new`]).
+    ///
+    /// ```
+    /// use ua_nn::persist::LayerRegistry;
+    /// assert!(LayerRegistry::<f32>::new().type_names().contains(&"dense"));
+    /// ```
     pub fn type_names(&self) -> Vec<&str> {
         self.loaders.keys().map(String::as_str).collect()
     }
 
     /// Rebuilds one layer; [`Error::UnknownLayerType`](crate::Error::UnknownLayerType)
     /// when no loader is registered for its type (see [`LayerRegistry`]).
+    ///
+    /// ```
+    /// use ua_nn::{Layer, Persist, layers::Dropout, persist::{LayerRegistry, SavedLayer}};
+    /// let saved = Dropout::<f32>::new(0.25, 7).unwrap().to_saved().unwrap();
+    /// let layer = LayerRegistry::<f32>::new().load_layer(&saved).unwrap();
+    /// assert_eq!(layer.downcast_ref::<Dropout<f32>>().unwrap().rate(), 0.25);
+    /// let e = LayerRegistry::<f32>::new().load_layer(&SavedLayer::new("nope", &()).unwrap()).unwrap_err();
+    /// assert!(matches!(e, ua_nn::Error::UnknownLayerType { .. }));
+    /// ```
     pub fn load_layer(&self, saved: &SavedLayer) -> Result<Box<dyn Layer<S>>> {
         match self.loaders.get(&saved.type_name) {
             Some(load) => load(saved),

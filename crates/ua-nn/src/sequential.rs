@@ -342,6 +342,12 @@ impl<S: Scalar> SequentialBuilder<S> {
 impl<S: Scalar> Sequential<S> {
     /// Starts describing a model whose inputs have `input_dim` columns (see
     /// [`SequentialBuilder`]).
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential};
+    /// let m = Sequential::<f32>::builder(3).dense(1, Activation::Sigmoid).build().unwrap();
+    /// assert_eq!(m.input_dim(), 3);
+    /// ```
     pub fn builder(input_dim: usize) -> SequentialBuilder<S> {
         SequentialBuilder {
             input_dim,
@@ -410,6 +416,12 @@ impl<S: Scalar> Sequential<S> {
     }
 
     /// Number of output columns (see [`input_dim`](Self::input_dim)).
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential};
+    /// let m = Sequential::<f32>::builder(3).dense(4, Activation::Relu).dense(2, Activation::Identity).build().unwrap();
+    /// assert_eq!(m.output_dim(), 2);
+    /// ```
     pub fn output_dim(&self) -> usize {
         self.output_dim
     }

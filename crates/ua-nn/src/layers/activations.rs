@@ -155,7 +155,13 @@ macro_rules! activation_layer {
         }
 
         impl<S: Scalar> $name<S> {
-            /// A new layer (see the type's example).
+            /// A new layer.
+            ///
+            #[doc = concat!(
+                "```\nuse ua_nn::Layer;\nlet l = ua_nn::layers::", stringify!($name),
+                "::<f32>::new();\nassert_eq!(l.name(), \"", $label,
+                "\");\nassert_eq!((l.n_params(), l.output_dim(5).unwrap()), (0, 5));\n```"
+            )]
             pub fn new() -> Self {
                 Self { buf: Buffers::default() }
             }
@@ -238,6 +244,11 @@ impl<S: Scalar> LeakyReLU<S> {
     }
 
     /// The negative slope.
+    ///
+    /// ```
+    /// use ua_nn::layers::LeakyReLU;
+    /// assert_eq!(LeakyReLU::<f64>::new(0.01).unwrap().alpha(), 0.01);
+    /// ```
     pub fn alpha(&self) -> f64 {
         self.alpha
     }
@@ -273,7 +284,14 @@ pub struct Softmax<S: Scalar> {
 }
 
 impl<S: Scalar> Softmax<S> {
-    /// A new softmax layer (see the type's example).
+    /// A new softmax layer.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Layer, layers::Softmax};
+    /// let y = Softmax::<f64>::new().infer(array![[0.0, 2f64.ln()]].view()).unwrap();
+    /// assert!((y[[0, 1]] - 2.0 / 3.0).abs() < 1e-15);
+    /// ```
     pub fn new() -> Self {
         Self {
             buf: Buffers::default(),

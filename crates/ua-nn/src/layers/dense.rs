@@ -183,21 +183,49 @@ impl<S: Scalar> Dense<S> {
     }
 
     /// The bias vector.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Activation, layers::Dense};
+    /// let d = Dense::<f64>::from_weights(array![[1.0]], array![-0.5], Activation::Relu).unwrap();
+    /// assert_eq!(d.bias(), &array![-0.5]);
+    /// ```
     pub fn bias(&self) -> &Array1<S> {
         &self.b
     }
 
     /// The fused activation.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Activation, layers::Dense};
+    /// let d = Dense::<f64>::from_weights(array![[1.0]], array![0.0], Activation::Sigmoid).unwrap();
+    /// assert_eq!(d.activation(), Activation::Sigmoid);
+    /// ```
     pub fn activation(&self) -> Activation {
         self.activation
     }
 
     /// Number of input columns.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, layers::Dense};
+    /// use ua_nn::ua_tensor::init::{Initializer, seeded_rng};
+    /// let d = Dense::<f32>::new(7, 2, Activation::Relu, Initializer::HeUniform, &mut seeded_rng(0)).unwrap();
+    /// assert_eq!(d.input_dim(), 7);
+    /// ```
     pub fn input_dim(&self) -> usize {
         self.w.nrows()
     }
 
     /// Number of output columns (units).
+    ///
+    /// ```
+    /// use ua_nn::{Activation, layers::Dense};
+    /// use ua_nn::ua_tensor::init::{Initializer, seeded_rng};
+    /// let d = Dense::<f32>::new(7, 2, Activation::Relu, Initializer::HeUniform, &mut seeded_rng(0)).unwrap();
+    /// assert_eq!(d.units(), 2);
+    /// ```
     pub fn units(&self) -> usize {
         self.w.ncols()
     }
@@ -357,5 +385,29 @@ impl<S: Scalar> Layer<S> for Dense<S> {
                 bias: self.b.iter().map(|v| v.as_f64()).collect(),
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_size_limit_is_inclusive_and_overflow_is_caught() {
+        // (2¹⁴ − 1)·2¹⁴ + 2¹⁴ = 2²⁸ parameters: exactly the limit.
+        assert_eq!(
+            check_dense_size((1 << 14) - 1, 1 << 14).unwrap(),
+            MAX_PARAMS
+        );
+        assert!(check_dense_size(1 << 14, 1 << 14).is_err());
+        assert_eq!(check_dense_size(1, 1).unwrap(), 2);
+        assert_eq!(check_dense_size(3, 4).unwrap(), 16);
+        // input·units fits in usize but + units does not.
+        let e = check_dense_size(usize::MAX, 1).unwrap_err().to_string();
+        assert!(e.contains("overflows"), "{e}");
+        let e = check_dense_size(2, usize::MAX / 2).unwrap_err().to_string();
+        assert!(e.contains("overflows"), "{e}");
+        let e = check_dense_size(0, 3).unwrap_err().to_string();
+        assert!(e.contains("input_dim must be ≥ 1"), "{e}");
     }
 }

@@ -88,6 +88,11 @@ impl<S: Scalar> Dropout<S> {
     }
 
     /// The drop probability (see [`Dropout::new`]).
+    ///
+    /// ```
+    /// use ua_nn::layers::Dropout;
+    /// assert_eq!(Dropout::<f64>::new(0.5, 9).unwrap().rate(), 0.5);
+    /// ```
     pub fn rate(&self) -> f64 {
         self.rate
     }
