@@ -3,10 +3,14 @@
 //!
 //! Rows are processed in blocks; each block runs through the layers'
 //! [`infer_into`](crate::Layer::infer_into) between two scratch buffers
-//! owned by the caller of the block (one pair per thread), and the last
-//! layer writes straight into the output. The model itself is only read,
+//! owned by the calling thread (kept between calls, so that serving small
+//! batches allocates only the output), and the last layer writes straight
+//! into the output. The model itself is only read,
 //! so one `&Sequential` serves any number of threads, and the result of a
 //! block does not depend on which thread ran it.
+
+use std::any::Any;
+use std::cell::RefCell;
 
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 
@@ -31,6 +35,44 @@ const MAX_SCRATCH: usize = 1 << 22;
 struct Scratch<S> {
     a: Vec<S>,
     b: Vec<S>,
+}
+
+/// Scratch buffers larger than this (in values) are not kept between calls.
+const KEEP_SCRATCH: usize = 1 << 20;
+
+thread_local! {
+    /// Each thread keeps its scratch buffers (one per element type) between
+    /// calls, so that predicting small batches allocates only the output.
+    static SCRATCH: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// This thread's scratch buffers for `S`, returned to the thread when dropped.
+struct ScratchGuard<S: Scalar>(Option<Box<Scratch<S>>>);
+
+impl<S: Scalar> ScratchGuard<S> {
+    fn take() -> Self {
+        let kept = SCRATCH.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let pos = cache.iter().position(|b| b.is::<Scratch<S>>())?;
+            cache.swap_remove(pos).downcast::<Scratch<S>>().ok()
+        });
+        ScratchGuard(Some(kept.unwrap_or_default()))
+    }
+
+    fn get(&mut self) -> &mut Scratch<S> {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+impl<S: Scalar> Drop for ScratchGuard<S> {
+    fn drop(&mut self) {
+        if let Some(s) = self.0.take()
+            && s.a.len() + s.b.len() <= KEEP_SCRATCH
+        {
+            // `try_with`: the thread may be shutting down.
+            let _ = SCRATCH.try_with(|cache| cache.borrow_mut().push(s));
+        }
+    }
 }
 
 /// A `rows × cols` view of the front of `buf`.
@@ -127,12 +169,12 @@ impl<S: Scalar> Sequential<S> {
         self.check_x("predict", &x)?;
         let block = self.block_rows();
         let mut out = Array2::zeros((x.nrows(), self.output_dim));
-        let mut scratch = Scratch::default();
+        let mut scratch = ScratchGuard::take();
         for (xb, ob) in x
             .axis_chunks_iter(Axis(0), block)
             .zip(out.axis_chunks_iter_mut(Axis(0), block))
         {
-            self.infer_block(xb, ob, &mut scratch)?;
+            self.infer_block(xb, ob, scratch.get())?;
         }
         Ok(out)
     }
@@ -162,8 +204,8 @@ impl<S: Scalar> Sequential<S> {
         x.axis_chunks_iter(Axis(0), block)
             .into_par_iter()
             .zip(out.axis_chunks_iter_mut(Axis(0), block).into_par_iter())
-            .try_for_each_init(Scratch::default, |scratch, (xb, ob)| {
-                self.infer_block(xb, ob, scratch)
+            .try_for_each_init(ScratchGuard::take, |scratch, (xb, ob)| {
+                self.infer_block(xb, ob, scratch.get())
             })?;
         Ok(out)
     }
@@ -209,7 +251,7 @@ impl<S: Scalar> Sequential<S> {
         let n = x.nrows();
         let block = self.block_rows().min(n);
         let mut pred = Array2::zeros((block, self.output_dim));
-        let mut scratch = Scratch::default();
+        let mut scratch = ScratchGuard::take();
         let (mut total, mut correct, mut has_acc) = (0.0, 0.0, true);
         let mut start = 0;
         while start < n {
@@ -220,7 +262,7 @@ impl<S: Scalar> Sequential<S> {
             self.infer_block(
                 x.slice(s![start..end, ..]),
                 pred.slice_mut(s![..rows, ..]),
-                &mut scratch,
+                scratch.get(),
             )?;
             let pb = pred.slice(s![..rows, ..]);
             total += loss.loss(pb, yb, wb)?.as_f64() * rows as f64;

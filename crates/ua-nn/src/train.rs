@@ -432,5 +432,30 @@ mod tests {
         assert_eq!(w[4], 2.0);
         let e = row_weights(y.view(), &ClassWeight::Manual(vec![1.0]), &[0]).unwrap_err();
         assert!(e.to_string().contains("2 weights"), "{e}");
+        // Positives only among the held-out rows: balanced weights cannot be
+        // computed from the training rows, and that is an error, not a 0.
+        let e = row_weights(y.view(), &ClassWeight::Balanced, &[1, 2, 3]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("class 1 (positive) has no rows among the 3 counted rows"),
+            "{e}"
+        );
+        // Manual weights go to the rows of their class, validation rows included.
+        let w = row_weights(y.view(), &ClassWeight::binary(0.5, 3.0), &[0]).unwrap();
+        assert_eq!(w.to_vec(), [3.0, 0.5, 0.5, 0.5, 3.0, 3.0]);
+        // One-hot targets: the class is the column of the largest value.
+        let y3 = array![
+            [0.0f32, 1.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0],
+            [0.0, 1.0, 0.0]
+        ];
+        let w = row_weights(y3.view(), &ClassWeight::Balanced, &[0, 1, 2, 3]).unwrap();
+        // 4 rows, 3 classes, counts 1 / 2 / 1: 4/3, 4/6, 4/3
+        assert_eq!(w.to_vec(), [4.0 / 6.0, 4.0 / 3.0, 4.0 / 3.0, 4.0 / 6.0]);
+        // A soft target of 0.5 counts as positive (threshold 0.5).
+        let ys = array![[0.5f64], [0.49]];
+        let w = row_weights(ys.view(), &ClassWeight::binary(1.0, 2.0), &[0, 1]).unwrap();
+        assert_eq!(w.to_vec(), [2.0, 1.0]);
     }
 }

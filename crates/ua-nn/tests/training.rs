@@ -451,3 +451,53 @@ fn bad_inputs_are_errors_that_name_the_problem() {
     );
     let _ = Array1::<f32>::zeros(1);
 }
+
+#[test]
+fn early_stopping_holds_out_its_own_share_unless_the_config_says_otherwise() {
+    let mut rng = seeded_rng(31);
+    let x = Array2::from_shape_fn((200, 3), |_| rng.random_range(-1.0f32..1.0));
+    let y = Array2::from_shape_fn((200, 1), |(i, _)| f32::from(x[[i, 0]] > 0.1));
+    let (vx, vy) = (
+        x.slice(ndarray::s![..50, ..]),
+        y.slice(ndarray::s![..50, ..]),
+    );
+    let run = |cfg: FitConfig<'_, f32>| {
+        let mut m = Sequential::<f32>::builder(3)
+            .dense(4, Activation::Tanh)
+            .dense(1, Activation::Sigmoid)
+            .seed(2)
+            .build()
+            .unwrap();
+        m.fit(
+            x.view(),
+            y.view(),
+            &BinaryCrossEntropy::new(),
+            &mut Adam::new(0.05),
+            cfg.epochs(8).seed(4),
+        )
+        .unwrap()
+    };
+    let es = EarlyStopping::new().patience(100);
+    // The early stopping's own fraction splits like the config's.
+    let own = run(FitConfig::new().early_stopping(es.clone().validation_fraction(0.3)));
+    let cfg = run(FitConfig::new()
+        .validation_fraction(0.3)
+        .early_stopping(es.clone()));
+    assert_eq!(own.val_loss(), cfg.val_loss());
+    assert_eq!(own.val_loss().len(), 8);
+    // The config's fraction wins over the early stopping's.
+    let both = run(FitConfig::new()
+        .validation_fraction(0.3)
+        .early_stopping(es.clone().validation_fraction(0.5)));
+    assert_eq!(both.val_loss(), cfg.val_loss());
+    // Explicit validation data wins over both; training then uses all rows.
+    let data = run(FitConfig::new()
+        .validation_fraction(0.3)
+        .validation_data(vx, vy)
+        .early_stopping(es.clone()));
+    let plain = run(FitConfig::new().validation_data(vx, vy));
+    assert_eq!(data.val_loss(), plain.val_loss());
+    assert_ne!(data.val_loss(), cfg.val_loss());
+    // Without early stopping and without a fraction nothing is held out.
+    assert!(run(FitConfig::new()).val_loss().is_empty());
+}
