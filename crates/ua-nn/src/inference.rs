@@ -12,7 +12,7 @@
 use std::any::Any;
 use std::cell::RefCell;
 
-use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, s};
 
 use crate::layer::Mode;
 use crate::losses::Loss;
@@ -230,16 +230,6 @@ impl<S: Scalar> Sequential<S> {
         y: ArrayView2<'_, S>,
         loss: &dyn Loss<S>,
     ) -> Result<(f64, Option<f64>)> {
-        self.evaluate_weighted(x, y, None, loss)
-    }
-
-    pub(crate) fn evaluate_weighted(
-        &self,
-        x: ArrayView2<'_, S>,
-        y: ArrayView2<'_, S>,
-        w: Option<ArrayView1<'_, S>>,
-        loss: &dyn Loss<S>,
-    ) -> Result<(f64, Option<f64>)> {
         self.check_x("evaluate", &x)?;
         if y.dim() != (x.nrows(), self.output_dim) {
             return Err(crate::error::shape(
@@ -258,14 +248,13 @@ impl<S: Scalar> Sequential<S> {
             let end = (start + block).min(n);
             let rows = end - start;
             let yb = y.slice(s![start..end, ..]);
-            let wb = w.as_ref().map(|w| w.slice(s![start..end]));
             self.infer_block(
                 x.slice(s![start..end, ..]),
                 pred.slice_mut(s![..rows, ..]),
                 scratch.get(),
             )?;
             let pb = pred.slice(s![..rows, ..]);
-            total += loss.loss(pb, yb, wb)?.as_f64() * rows as f64;
+            total += loss.loss(pb, yb, None)?.as_f64() * rows as f64;
             match loss.accuracy(pb, yb) {
                 Some(a) => correct += a * rows as f64,
                 None => has_acc = false,
@@ -273,5 +262,88 @@ impl<S: Scalar> Sequential<S> {
             start = end;
         }
         Ok((total / n as f64, has_acc.then_some(correct / n as f64)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Activation;
+
+    fn model(width: usize) -> Sequential<f32> {
+        Sequential::builder(2)
+            .dense(width, Activation::Relu)
+            .dense(1, Activation::Identity)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn blocks_shrink_only_for_wide_models() {
+        assert_eq!(model(64).block_rows(), INFERENCE_BATCH);
+        // 2²² / 2¹⁰ = 4096 rows: still the full batch.
+        assert_eq!(model(1 << 10).block_rows(), INFERENCE_BATCH);
+        assert_eq!(model(1 << 11).block_rows(), 2048);
+        assert_eq!(model(3000).block_rows(), (1 << 22) / 3000);
+        // wider than a whole scratch buffer: one row at a time
+        let wide = Sequential::<f32> {
+            widths: vec![(1 << 22) + 1, 1],
+            ..model(4)
+        };
+        assert_eq!(wide.block_rows(), 1);
+    }
+
+    fn kept_f32() -> Vec<(usize, usize)> {
+        SCRATCH.with(|c| {
+            c.borrow()
+                .iter()
+                .filter_map(|b| b.downcast_ref::<Scratch<f32>>())
+                .map(|s| (s.a.len(), s.b.len()))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn each_thread_keeps_small_scratch_buffers_and_drops_large_ones() {
+        std::thread::spawn(|| {
+            let x = Array2::from_shape_fn((100, 2), |(i, j)| (i + j) as f32 / 50.0);
+            let small = model(8);
+            assert!(kept_f32().is_empty());
+            small.predict(x.view()).unwrap();
+            // 100 rows through 8 units; the 1-unit output goes straight to `out`.
+            assert_eq!(kept_f32(), [(800, 0)]);
+            small.predict(x.view()).unwrap();
+            assert_eq!(kept_f32(), [(800, 0)], "reused, not added");
+            // 100 × 2¹⁵ values > KEEP_SCRATCH: used, then dropped.
+            let big = model(1 << 15);
+            let taken = big.predict(x.view()).unwrap();
+            assert_eq!(taken.dim(), (100, 1));
+            assert!(kept_f32().is_empty());
+            // Reused and grown: 4096 rows × 64 units.
+            let x = Array2::<f32>::zeros((3 * INFERENCE_BATCH, 2));
+            model(64).predict(x.view()).unwrap();
+            assert_eq!(kept_f32(), [(INFERENCE_BATCH * 64, 0)]);
+            let two_hidden = |units| {
+                Sequential::<f32>::builder(2)
+                    .dense(units, Activation::Relu)
+                    .dense(units, Activation::Relu)
+                    .dense(1, Activation::Identity)
+                    .build()
+                    .unwrap()
+            };
+            // Both buffers at half the limit: exactly the limit, kept.
+            let half = KEEP_SCRATCH / 2;
+            two_hidden(half / INFERENCE_BATCH)
+                .predict(x.view())
+                .unwrap();
+            assert_eq!(kept_f32(), [(half, half)]);
+            // Both a little above half: together over the limit, dropped.
+            two_hidden(half / INFERENCE_BATCH + 32)
+                .predict(x.view())
+                .unwrap();
+            assert!(kept_f32().is_empty());
+        })
+        .join()
+        .unwrap();
     }
 }

@@ -232,10 +232,8 @@ impl<S: Scalar> Sequential<S> {
                 seen += m;
             }
             let val = match (&config.validation_data, &held_out) {
-                (Some((vx, vy)), _) => Some(self.evaluate_weighted(*vx, *vy, None, loss)?),
-                (None, Some((vx, vy))) => {
-                    Some(self.evaluate_weighted(vx.view(), vy.view(), None, loss)?)
-                }
+                (Some((vx, vy)), _) => Some(self.evaluate(*vx, *vy, loss)?),
+                (None, Some((vx, vy))) => Some(self.evaluate(vx.view(), vy.view(), loss)?),
                 _ => None,
             };
             let log = EpochLog {
