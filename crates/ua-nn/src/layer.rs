@@ -341,15 +341,11 @@ pub(crate) fn rows_of<S: Scalar>(
     buf.slice_mut(s![..rows, ..])
 }
 
-/// Checks that `input` has `expected` columns.
-pub(crate) fn check_input<S>(
-    layer: &str,
-    input: &ArrayView2<'_, S>,
-    expected: usize,
-) -> Result<()> {
+/// Checks that `input` has `expected` columns (`op`: e.g. `"dense forward"`).
+pub(crate) fn check_input<S>(op: &str, input: &ArrayView2<'_, S>, expected: usize) -> Result<()> {
     if input.ncols() != expected {
         return Err(crate::error::shape(
-            format!("{layer} forward"),
+            op,
             format!("{expected} input columns"),
             format!("{} columns", input.ncols()),
         ));

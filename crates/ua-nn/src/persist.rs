@@ -400,6 +400,13 @@ impl<S: Scalar> Persist for Sequential<S> {
     const KIND: &'static str = SEQUENTIAL_KIND;
 
     fn validate(&self) -> std::result::Result<(), String> {
+        if self.layers.is_empty() || self.layers.len() != self.widths.len() {
+            return Err(format!(
+                "the model has {} layers and records {} widths",
+                self.layers.len(),
+                self.widths.len()
+            ));
+        }
         let mut width = self.input_dim;
         for (i, (layer, &saved)) in self.layers.iter().zip(&self.widths).enumerate() {
             width = layer
@@ -413,9 +420,6 @@ impl<S: Scalar> Persist for Sequential<S> {
                 ));
             }
         }
-        if self.layers.is_empty() || self.layers.len() != self.widths.len() {
-            return Err("the model has no layers or an inconsistent layer count".into());
-        }
         if width != self.output_dim {
             return Err(format!(
                 "the last layer outputs {width} columns, the model records {}",
@@ -423,5 +427,85 @@ impl<S: Scalar> Persist for Sequential<S> {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Activation;
+
+    fn model() -> Sequential<f32> {
+        Sequential::builder(3)
+            .dense(4, Activation::Relu)
+            .dropout(0.5)
+            .dense(2, Activation::Identity)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn validate_rechecks_the_chain_of_widths() {
+        assert_eq!(model().validate(), Ok(()));
+        let mut m = model();
+        m.widths[1] = 5;
+        let e = m.validate().unwrap_err();
+        assert_eq!(
+            e,
+            "layer 2 (dropout) outputs 4 columns, the model records 5"
+        );
+        let mut m = model();
+        m.output_dim = 3;
+        let e = m.validate().unwrap_err();
+        assert_eq!(e, "the last layer outputs 2 columns, the model records 3");
+        let mut m = model();
+        m.input_dim = 5;
+        let e = m.validate().unwrap_err();
+        assert!(e.starts_with("layer 1 (dense): "), "{e}");
+        let mut m = model();
+        m.widths.pop();
+        assert_eq!(
+            m.validate().unwrap_err(),
+            "the model has 3 layers and records 2 widths"
+        );
+        let mut m = model();
+        m.layers.clear();
+        m.widths.clear();
+        assert!(m.validate().is_err());
+    }
+
+    #[test]
+    fn the_payload_checks_its_own_fields() {
+        let file = |dtype: &str, input_dim, layers| SequentialFile {
+            dtype: dtype.into(),
+            input_dim,
+            layers,
+        };
+        let relu = || vec![SavedLayer::new("relu", &()).unwrap()];
+        assert_eq!(file("f32", 2, relu()).validate(), Ok(()));
+        assert_eq!(file("f64", 1, relu()).validate(), Ok(()));
+        assert!(
+            file("i8", 2, relu())
+                .validate()
+                .unwrap_err()
+                .contains("found i8")
+        );
+        assert!(
+            file("f32", 0, relu())
+                .validate()
+                .unwrap_err()
+                .contains("input_dim")
+        );
+        assert!(
+            file("f32", 2, vec![])
+                .validate()
+                .unwrap_err()
+                .contains("no layers")
+        );
+        // a model rebuilt from a payload of another dtype is refused
+        let e = Sequential::<f64>::from_file(file("f32", 2, relu()), &LayerRegistry::new());
+        assert!(e.unwrap_err().contains("Sequential<f64>"));
+        let m = Sequential::<f64>::from_file(file("f64", 2, relu()), &LayerRegistry::new());
+        assert_eq!(m.unwrap().output_dim(), 2);
     }
 }

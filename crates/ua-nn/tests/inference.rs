@@ -172,7 +172,18 @@ fn inference_shape_errors_are_errors() {
         "{e}"
     );
     let e = d.infer(random(4, 2, 1).view()).unwrap_err().to_string();
-    assert!(e.contains("3"), "{e}");
+    assert!(
+        e.contains("dense layer") && e.contains("expected 3 input columns, found 2"),
+        "{e}"
+    );
+    let e = d
+        .infer_into(random(4, 2, 1).view(), Array2::zeros((4, 2)).view_mut())
+        .unwrap_err();
+    let e = e.to_string();
+    assert!(
+        e.starts_with("dense inference: shape mismatch, expected 3 input columns"),
+        "{e}"
+    );
     let drop = Dropout::<f32>::new(0.5, 1).unwrap();
     let mut out = Array2::zeros((2, 3));
     assert!(drop.infer_into(x.view(), out.view_mut()).is_err());

@@ -248,7 +248,7 @@ impl<S: Scalar> Layer<S> for Dense<S> {
     }
 
     fn forward(&mut self, input: ArrayView2<'_, S>, _mode: Mode) -> Result<ArrayView2<'_, S>> {
-        check_input("dense", &input, self.w.nrows())?;
+        check_input("dense forward", &input, self.w.nrows())?;
         let n = input.nrows();
         let o = self.w.ncols();
         let mut out = rows_of(&mut self.out, n, o);
@@ -271,7 +271,7 @@ impl<S: Scalar> Layer<S> for Dense<S> {
     }
 
     fn infer_into(&self, input: ArrayView2<'_, S>, mut out: ArrayViewMut2<'_, S>) -> Result<()> {
-        check_input("dense", &input, self.w.nrows())?;
+        check_input("dense inference", &input, self.w.nrows())?;
         check_out("dense", &out, (input.nrows(), self.w.ncols()))?;
         gemm_into(
             S::one(),
