@@ -23,7 +23,7 @@
 //! Training runs on one thread (at these batch sizes threads cost more than
 //! they give). Inference runs on one thread with `--threads 1` (`predict`),
 //! and with `--threads N > 1` on a rayon pool of N threads
-//! (`predict_parallel`, one model copy per thread).
+//! (`predict_parallel`: the threads share the one model through `&self`).
 
 use std::process::ExitCode;
 use std::time::Instant;

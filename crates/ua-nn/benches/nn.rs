@@ -107,13 +107,18 @@ fn adam_step(c: &mut Criterion) {
 }
 
 fn inference(c: &mut Criterion) {
-    let x = data(4096, 16, 6);
+    // `predict` takes `&self`; `mut` keeps this file usable against the
+    // older `&mut self` API for before/after comparisons.
+    #[allow(unused_mut)]
     let mut model = design_network(16);
     let mut g = c.benchmark_group("design_network_predict");
     g.measurement_time(Duration::from_secs(3)).sample_size(30);
-    g.bench_function("4096_rows", |b| {
-        b.iter(|| black_box(model.predict(x.view()).expect("predict")))
-    });
+    for rows in [1usize, 64, 4096] {
+        let x = data(rows, 16, 6);
+        g.bench_function(format!("{rows}_rows"), |b| {
+            b.iter(|| black_box(model.predict(x.view()).expect("predict")))
+        });
+    }
     g.finish();
 }
 

@@ -5,7 +5,9 @@
 //! random `r`: its analytic gradients (`backward` with `grad_output = r`) are
 //! compared with central differences `(L(θ+h) − L(θ−h)) / 2h` for every
 //! input element and every parameter. The reported error is the largest
-//! [`relative_error`] over all of them.
+//! [`relative_error`] over all of them. The check also compares the layer's
+//! inference path ([`Layer::infer_into`], `&self`) with its eval-mode
+//! `forward`, which must agree.
 
 use ndarray::{Array2, ArrayView2};
 use rand::Rng;
@@ -16,23 +18,43 @@ use crate::layer::{Layer, Mode};
 use crate::losses::Loss;
 
 /// Largest relative errors found by a gradient check.
+///
+/// ```
+/// use ua_nn::gradcheck::GradCheck;
+/// let r = GradCheck { input: 1e-9, params: 3e-8, inference: 0.0 };
+/// assert_eq!(r.max(), 3e-8);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GradCheck {
     /// Largest relative error over the input gradient.
     pub input: f64,
     /// Largest relative error over all parameters (0 without parameters).
     pub params: f64,
+    /// Largest relative difference between [`Layer::infer`] and
+    /// `forward(.., Mode::Eval)` (0 when the two paths agree).
+    pub inference: f64,
 }
 
 impl GradCheck {
-    /// The larger of the two errors.
+    /// The largest of the three errors (see [`GradCheck`]).
+    ///
+    /// ```
+    /// use ua_nn::gradcheck::GradCheck;
+    /// assert_eq!(GradCheck { input: 0.5, params: 0.1, inference: 0.2 }.max(), 0.5);
+    /// ```
     pub fn max(&self) -> f64 {
-        self.input.max(self.params)
+        self.input.max(self.params).max(self.inference)
     }
 }
 
 /// `|a − n| / max(|a|, |n|, floor)`: relative where the values are large,
 /// absolute (divided by `floor` = 1e-6) where both are near zero.
+///
+/// ```
+/// use ua_nn::gradcheck::relative_error;
+/// assert_eq!(relative_error(2.0, 1.0), 0.5);
+/// assert_eq!(relative_error(0.0, 1e-9), 1e-3); // absolute near zero
+/// ```
 pub fn relative_error(analytic: f64, numeric: f64) -> f64 {
     (analytic - numeric).abs() / analytic.abs().max(numeric.abs()).max(1e-6)
 }
@@ -61,6 +83,19 @@ pub fn check_layer(
 ) -> Result<GradCheck> {
     let h = 1e-6;
     let mut rng = seeded_rng(seed);
+    let eval = layer.forward(x, Mode::Eval)?.to_owned();
+    let inferred = layer.infer(x)?;
+    if inferred.dim() != eval.dim() {
+        return Err(crate::error::shape(
+            format!("{} inference", layer.name()),
+            crate::error::dims(eval.dim()),
+            crate::error::dims(inferred.dim()),
+        ));
+    }
+    let inference = eval
+        .iter()
+        .zip(inferred.iter())
+        .fold(0.0f64, |m, (&a, &b)| m.max(relative_error(a, b)));
     layer.freeze_randomness(false);
     let y0 = layer.forward(x, Mode::Train)?.to_owned();
     layer.freeze_randomness(true);
@@ -122,6 +157,7 @@ pub fn check_layer(
     Ok(GradCheck {
         input: worst_in,
         params: worst_p,
+        inference,
     })
 }
 

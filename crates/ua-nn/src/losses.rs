@@ -12,12 +12,36 @@ use ua_tensor::stable::{log_softmax_rows_inplace, sigmoid, softplus};
 use crate::{Result, Scalar};
 
 /// A differentiable training objective.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_nn::{Loss, losses::MeanSquaredError};
+/// fn mean_loss(l: &dyn Loss<f64>) -> f64 {
+///     l.loss(array![[1.0], [3.0]].view(), array![[1.0], [1.0]].view(), None).unwrap()
+/// }
+/// assert_eq!(mean_loss(&MeanSquaredError), 2.0); // (0 + 4) / 2
+/// ```
 pub trait Loss<S: Scalar>: Send + Sync {
     /// A short name for messages and history.
+    ///
+    /// ```
+    /// use ua_nn::{Loss, losses::BinaryCrossEntropy};
+    /// assert_eq!(Loss::<f32>::name(&BinaryCrossEntropy::new()), "binary_cross_entropy");
+    /// ```
     fn name(&self) -> &'static str;
 
     /// The mean loss of `pred` against `target`, with optional per-row
     /// weights; writes `∂loss/∂pred` into `grad` (same shape as `pred`).
+    ///
+    /// ```
+    /// use ndarray::{array, Array2};
+    /// use ua_nn::{Loss, losses::MeanSquaredError};
+    /// let mut g = Array2::zeros((2, 1));
+    /// let (p, t, w) = (array![[2.0f64], [0.0]], array![[0.0], [0.0]], array![1.0, 3.0]);
+    /// let l = MeanSquaredError.loss_and_grad_into(p.view(), t.view(), Some(w.view()), g.view_mut()).unwrap();
+    /// assert_eq!(l, 2.0);                  // (1·4 + 3·0) / 2
+    /// assert_eq!(g, array![[2.0], [0.0]]); // 1·2·(2 − 0) / 2
+    /// ```
     fn loss_and_grad_into(
         &self,
         pred: ArrayView2<'_, S>,
@@ -27,6 +51,13 @@ pub trait Loss<S: Scalar>: Send + Sync {
     ) -> Result<S>;
 
     /// The mean loss only.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Loss, losses::MeanSquaredError};
+    /// let l = MeanSquaredError.loss(array![[1.0f32, 2.0]].view(), array![[1.0, 0.0]].view(), None).unwrap();
+    /// assert_eq!(l, 2.0); // (0 + 4) / 2
+    /// ```
     fn loss(
         &self,
         pred: ArrayView2<'_, S>,
@@ -36,6 +67,13 @@ pub trait Loss<S: Scalar>: Send + Sync {
 
     /// `(loss, gradient)` in a new array (convenience; training uses
     /// [`loss_and_grad_into`](Loss::loss_and_grad_into)).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Loss, losses::MeanSquaredError};
+    /// let (l, g) = MeanSquaredError.loss_and_grad(array![[3.0f64]].view(), array![[1.0]].view()).unwrap();
+    /// assert_eq!((l, g[[0, 0]]), (4.0, 4.0));
+    /// ```
     fn loss_and_grad(
         &self,
         pred: ArrayView2<'_, S>,
@@ -48,6 +86,14 @@ pub trait Loss<S: Scalar>: Send + Sync {
 
     /// Fraction of rows classified correctly, for losses of classifiers
     /// (`None` for regression losses).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Loss, losses::{BinaryCrossEntropy, MeanSquaredError}};
+    /// let (p, t) = (array![[0.9f32], [0.2], [0.6]], array![[1.0], [0.0], [0.0]]);
+    /// assert_eq!(BinaryCrossEntropy::new().accuracy(p.view(), t.view()), Some(2.0 / 3.0));
+    /// assert_eq!(MeanSquaredError.accuracy(p.view(), t.view()), None);
+    /// ```
     fn accuracy(&self, _pred: ArrayView2<'_, S>, _target: ArrayView2<'_, S>) -> Option<f64> {
         None
     }
@@ -64,8 +110,11 @@ fn check<S: Scalar>(
     if pred.dim() != target.dim() {
         return Err(crate::error::shape(
             format!("{name} loss"),
-            format!("targets of shape {:?} (as the predictions)", pred.dim()),
-            format!("{:?}", target.dim()),
+            format!(
+                "targets of shape {} (as the predictions)",
+                crate::error::dims(pred.dim())
+            ),
+            crate::error::dims(target.dim()),
         ));
     }
     if pred.nrows() == 0 {
@@ -87,8 +136,8 @@ fn check<S: Scalar>(
     {
         return Err(crate::error::shape(
             format!("{name} loss gradient"),
-            format!("{:?}", pred.dim()),
-            format!("{:?}", g.dim()),
+            crate::error::dims(pred.dim()),
+            crate::error::dims(g.dim()),
         ));
     }
     Ok(())
@@ -248,6 +297,15 @@ impl Default for BinaryCrossEntropy {
 
 impl BinaryCrossEntropy {
     /// On probabilities in `(0, 1)` (after a sigmoid).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Loss, losses::BinaryCrossEntropy};
+    /// let bce = BinaryCrossEntropy::new();
+    /// let l = bce.loss(array![[0.5f64]].view(), array![[1.0]].view(), None).unwrap();
+    /// assert!((l - 2f64.ln()).abs() < 1e-12);
+    /// assert!(!bce.is_from_logits());
+    /// ```
     pub fn new() -> Self {
         BinaryCrossEntropy {
             from_logits: false,
@@ -257,6 +315,13 @@ impl BinaryCrossEntropy {
     }
 
     /// On logits (no sigmoid in the model; the loss applies it stably).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Loss, losses::BinaryCrossEntropy};
+    /// let l = BinaryCrossEntropy::from_logits().loss(array![[0.0f64]].view(), array![[1.0]].view(), None).unwrap();
+    /// assert!((l - 2f64.ln()).abs() < 1e-12); // σ(0) = 0.5
+    /// ```
     pub fn from_logits() -> Self {
         BinaryCrossEntropy {
             from_logits: true,
@@ -266,18 +331,46 @@ impl BinaryCrossEntropy {
 
     /// Multiplies the loss of rows with target 0 by `negative` and of rows
     /// with target 1 by `positive` (soft targets interpolate).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Loss, losses::BinaryCrossEntropy};
+    /// let (p, t) = (array![[0.5f64], [0.5]], array![[1.0], [0.0]]);
+    /// let plain = BinaryCrossEntropy::new().loss(p.view(), t.view(), None).unwrap();
+    /// let weighted = BinaryCrossEntropy::new().with_class_weights(1.0, 3.0).loss(p.view(), t.view(), None).unwrap();
+    /// assert!((weighted - 2.0 * plain).abs() < 1e-12); // (3 + 1) / 2 times the unweighted mean
+    /// // The rule of ClassWeight: finite, ≥ 0, positive sum.
+    /// let e = BinaryCrossEntropy::new().with_class_weights(-1.0, 1.0).loss(p.view(), t.view(), None).unwrap_err();
+    /// assert!(e.to_string().contains("class 0 (negative) must be finite and ≥ 0"), "{e}");
+    /// assert!(BinaryCrossEntropy::new().with_class_weights(0.0, 0.0).loss(p.view(), t.view(), None).is_err());
+    /// ```
     pub fn with_class_weights(mut self, negative: f64, positive: f64) -> Self {
         self.class_weights = Some((negative, positive));
         self
     }
 
     /// The probability clip `ε` (on-probability mode only).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Loss, losses::BinaryCrossEntropy};
+    /// // p = 0 would give ln 0; it is clipped to ε
+    /// let l = BinaryCrossEntropy::new().with_epsilon(1e-3).loss(array![[0.0f64]].view(), array![[1.0]].view(), None).unwrap();
+    /// assert!((l + 1e-3f64.ln()).abs() < 1e-12);
+    /// assert!(BinaryCrossEntropy::new().with_epsilon(0.7).loss(array![[0.5f64]].view(), array![[1.0]].view(), None).is_err());
+    /// ```
     pub fn with_epsilon(mut self, epsilon: f64) -> Self {
         self.epsilon = epsilon;
         self
     }
 
     /// Whether predictions are logits.
+    ///
+    /// ```
+    /// use ua_nn::losses::BinaryCrossEntropy;
+    /// assert!(BinaryCrossEntropy::from_logits().is_from_logits());
+    /// assert!(!BinaryCrossEntropy::new().is_from_logits());
+    /// ```
     pub fn is_from_logits(&self) -> bool {
         self.from_logits
     }
@@ -289,13 +382,8 @@ impl BinaryCrossEntropy {
                 format!("epsilon must be in (0, 0.5), got {}", self.epsilon),
             ));
         }
-        if let Some((a, b)) = self.class_weights
-            && !(a.is_finite() && b.is_finite() && a >= 0.0 && b >= 0.0)
-        {
-            return Err(crate::error::invalid(
-                "binary cross-entropy",
-                format!("class weights must be finite and ≥ 0, got ({a}, {b})"),
-            ));
+        if let Some((a, b)) = self.class_weights {
+            crate::class_weight::check_manual("binary cross-entropy class weights", &[a, b])?;
         }
         Ok(())
     }
@@ -449,11 +537,26 @@ impl Default for CategoricalCrossEntropy {
 
 impl CategoricalCrossEntropy {
     /// On logits, softmax fused.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Loss, losses::CategoricalCrossEntropy};
+    /// let l = CategoricalCrossEntropy::new().loss(array![[0.0f64, 0.0]].view(), array![[1.0, 0.0]].view(), None).unwrap();
+    /// assert!((l - 2f64.ln()).abs() < 1e-12);
+    /// ```
     pub fn new() -> Self {
         CategoricalCrossEntropy { from_logits: true }
     }
 
     /// On probabilities (rows summing to one).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Loss, losses::CategoricalCrossEntropy};
+    /// let cce = CategoricalCrossEntropy::on_probabilities();
+    /// let l = cce.loss(array![[0.25f64, 0.75]].view(), array![[0.0, 1.0]].view(), None).unwrap();
+    /// assert!((l + 0.75f64.ln()).abs() < 1e-12);
+    /// ```
     pub fn on_probabilities() -> Self {
         CategoricalCrossEntropy { from_logits: false }
     }

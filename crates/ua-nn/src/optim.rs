@@ -12,16 +12,65 @@ use crate::layer::{Param, ParamKind};
 use crate::{Result, Scalar};
 
 /// Updates parameters from their gradients.
+///
+/// ```
+/// use ua_nn::{Optimizer, Param, ParamKind, optim::{Adam, Sgd}};
+/// fn step(opt: &mut dyn Optimizer<f64>, w: &mut [f64], g: &mut [f64]) {
+///     opt.begin_step();
+///     opt.update(0, Param { kind: ParamKind::Weight, value: w, grad: g });
+/// }
+/// let (mut w, mut g) = (vec![1.0], vec![1.0]);
+/// step(&mut Sgd::new(0.5), &mut w, &mut g);
+/// assert_eq!(w, [0.5]);
+/// step(&mut Adam::new(0.1), &mut w, &mut g); // Adam's first step is ≈ lr·sign(g)
+/// assert!((w[0] - 0.4).abs() < 1e-6);
+/// ```
 pub trait Optimizer<S: Scalar>: Send {
     /// Checks the hyper-parameters (called once by `fit`).
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, optim::Sgd};
+    /// assert!(Sgd::<f32>::new(0.1).validate().is_ok());
+    /// let e = Sgd::<f32>::new(0.1).momentum(1.5).validate().unwrap_err();
+    /// assert!(e.to_string().contains("momentum must be in [0, 1), got 1.5"), "{e}");
+    /// ```
     fn validate(&self) -> Result<()>;
     /// Marks the start of a step (advances the step counter).
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, optim::Adam};
+    /// let mut a = Adam::<f32>::new(0.1);
+    /// a.begin_step();
+    /// a.begin_step();
+    /// assert_eq!(a.steps(), 2);
+    /// ```
     fn begin_step(&mut self);
     /// Applies one step to the parameter at position `slot`.
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, Param, ParamKind, optim::Sgd};
+    /// let mut sgd = Sgd::new(0.1).weight_decay(1.0);
+    /// let (mut w, mut b) = (vec![1.0f64], vec![1.0f64]);
+    /// sgd.update(0, Param { kind: ParamKind::Weight, value: &mut w, grad: &mut vec![0.0] });
+    /// sgd.update(1, Param { kind: ParamKind::Bias, value: &mut b, grad: &mut vec![0.0] });
+    /// assert_eq!((w[0], b[0]), (0.9, 1.0)); // decay applies to weights only
+    /// ```
     fn update(&mut self, slot: usize, param: Param<'_, S>);
     /// The current learning rate.
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, optim::Sgd};
+    /// assert_eq!(Sgd::<f32>::new(0.3).learning_rate(), 0.3);
+    /// ```
     fn learning_rate(&self) -> f64;
     /// Sets the learning rate (schedules call this each epoch).
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, optim::Adam};
+    /// let mut a = Adam::<f32>::new(0.1);
+    /// a.set_learning_rate(0.05);
+    /// assert_eq!(a.learning_rate(), 0.05);
+    /// ```
     fn set_learning_rate(&mut self, lr: f64);
 }
 
@@ -91,6 +140,13 @@ pub struct Sgd<S: Scalar = f32> {
 
 impl<S: Scalar> Sgd<S> {
     /// Plain SGD with learning rate `lr`.
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, optim::Sgd};
+    /// let s = Sgd::<f32>::new(0.01);
+    /// assert_eq!((s.lr, s.momentum, s.nesterov, s.weight_decay), (0.01, 0.0, false, 0.0));
+    /// assert!(Sgd::<f32>::new(0.0).validate().is_err());
+    /// ```
     pub fn new(lr: f64) -> Self {
         Sgd {
             lr,
@@ -101,16 +157,43 @@ impl<S: Scalar> Sgd<S> {
         }
     }
     /// Sets the momentum factor.
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, Param, ParamKind, optim::Sgd};
+    /// let mut opt = Sgd::new(0.1).momentum(0.9);
+    /// let mut w = vec![0.0f64];
+    /// for _ in 0..2 {
+    ///     opt.update(0, Param { kind: ParamKind::Weight, value: &mut w, grad: &mut vec![1.0] });
+    /// }
+    /// assert!((w[0] + 0.29).abs() < 1e-12); // −0.1·1 − 0.1·(0.9·1 + 1)
+    /// ```
     pub fn momentum(mut self, momentum: f64) -> Self {
         self.momentum = momentum;
         self
     }
     /// Switches Nesterov momentum on or off.
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, Param, ParamKind, optim::Sgd};
+    /// let mut opt = Sgd::new(0.1).momentum(0.9).nesterov(true);
+    /// let mut w = vec![0.0f64];
+    /// opt.update(0, Param { kind: ParamKind::Weight, value: &mut w, grad: &mut vec![1.0] });
+    /// assert!((w[0] + 0.19).abs() < 1e-12); // −0.1·(g + μ·b) = −0.1·(1 + 0.9)
+    /// assert!(Sgd::<f32>::new(0.1).nesterov(true).validate().is_err()); // needs momentum
+    /// ```
     pub fn nesterov(mut self, on: bool) -> Self {
         self.nesterov = on;
         self
     }
     /// Sets the L2 weight decay.
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, Param, ParamKind, optim::Sgd};
+    /// let mut opt = Sgd::new(0.1).weight_decay(0.5);
+    /// let mut w = vec![1.0f64];
+    /// opt.update(0, Param { kind: ParamKind::Weight, value: &mut w, grad: &mut vec![0.0] });
+    /// assert!((w[0] - 0.95).abs() < 1e-12); // 1 − 0.1·0.5·1
+    /// ```
     pub fn weight_decay(mut self, wd: f64) -> Self {
         self.weight_decay = wd;
         self
@@ -197,6 +280,12 @@ pub struct Adam<S: Scalar = f32> {
 
 impl<S: Scalar> Adam<S> {
     /// Adam with the usual defaults β₁ = 0.9, β₂ = 0.999, ε = 1e-7 (Keras').
+    ///
+    /// ```
+    /// use ua_nn::optim::Adam;
+    /// let a = Adam::<f32>::new(1e-3);
+    /// assert_eq!((a.lr, a.beta1, a.beta2, a.epsilon, a.steps()), (1e-3, 0.9, 0.999, 1e-7, 0));
+    /// ```
     pub fn new(lr: f64) -> Self {
         Adam {
             lr,
@@ -211,22 +300,53 @@ impl<S: Scalar> Adam<S> {
         }
     }
     /// Sets β₁ and β₂.
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, optim::Adam};
+    /// let a = Adam::<f32>::new(0.1).betas(0.8, 0.99);
+    /// assert_eq!((a.beta1, a.beta2), (0.8, 0.99));
+    /// assert!(Adam::<f32>::new(0.1).betas(1.0, 0.99).validate().is_err());
+    /// ```
     pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
         self.beta1 = beta1;
         self.beta2 = beta2;
         self
     }
     /// Sets ε.
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, optim::Adam};
+    /// assert_eq!(Adam::<f32>::new(0.1).epsilon(1e-8).epsilon, 1e-8);
+    /// assert!(Adam::<f32>::new(0.1).epsilon(0.0).validate().is_err());
+    /// ```
     pub fn epsilon(mut self, epsilon: f64) -> Self {
         self.epsilon = epsilon;
         self
     }
     /// Sets the (coupled) L2 weight decay.
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, Param, ParamKind, optim::Adam};
+    /// // With a zero gradient, coupled decay alone drives the step: g = λ·w = 0.5.
+    /// let mut opt = Adam::new(0.1).weight_decay(0.5);
+    /// let mut w = vec![1.0f64];
+    /// opt.begin_step();
+    /// opt.update(0, Param { kind: ParamKind::Weight, value: &mut w, grad: &mut vec![0.0] });
+    /// assert!((w[0] - 0.9).abs() < 1e-6); // Adam's first step ≈ lr
+    /// ```
     pub fn weight_decay(mut self, wd: f64) -> Self {
         self.weight_decay = wd;
         self
     }
     /// Steps taken so far.
+    ///
+    /// ```
+    /// use ua_nn::{Optimizer, optim::Adam};
+    /// let mut a = Adam::<f64>::new(0.1);
+    /// assert_eq!(a.steps(), 0);
+    /// a.begin_step();
+    /// assert_eq!(a.steps(), 1);
+    /// ```
     pub fn steps(&self) -> u64 {
         self.t
     }
@@ -310,6 +430,12 @@ pub struct AdamW;
 
 impl AdamW {
     /// An [`Adam`] with decoupled weight decay `weight_decay`.
+    ///
+    /// ```
+    /// use ua_nn::optim::AdamW;
+    /// let a = AdamW::new::<f32>(0.01, 0.1);
+    /// assert_eq!((a.lr, a.weight_decay), (0.01, 0.1));
+    /// ```
     #[allow(clippy::new_ret_no_self)]
     pub fn new<S: Scalar>(lr: f64, weight_decay: f64) -> Adam<S> {
         let mut a = Adam::new(lr);
@@ -352,6 +478,16 @@ pub enum LrSchedule {
 
 impl LrSchedule {
     /// The learning rate for 0-based `epoch` given the base rate.
+    ///
+    /// ```
+    /// use ua_nn::optim::LrSchedule;
+    /// assert_eq!(LrSchedule::Constant.rate(0.1, 99), 0.1);
+    /// assert_eq!(LrSchedule::Step { every: 2, gamma: 0.5 }.rate(1.0, 5), 0.25); // two decays by epoch 5
+    /// let c = LrSchedule::Cosine { epochs: 10, min_lr: 0.01 };
+    /// assert_eq!(c.rate(0.1, 0), 0.1);
+    /// assert!((c.rate(0.1, 10) - 0.01).abs() < 1e-15);
+    /// assert!((c.rate(0.1, 20) - 0.01).abs() < 1e-15); // stays at min_lr
+    /// ```
     pub fn rate(&self, base: f64, epoch: usize) -> f64 {
         match *self {
             LrSchedule::Constant => base,
@@ -364,6 +500,13 @@ impl LrSchedule {
     }
 
     /// Checks the parameters.
+    ///
+    /// ```
+    /// use ua_nn::optim::LrSchedule;
+    /// assert!(LrSchedule::Step { every: 10, gamma: 0.5 }.validate().is_ok());
+    /// assert!(LrSchedule::Step { every: 0, gamma: 0.5 }.validate().is_err());
+    /// assert!(LrSchedule::Cosine { epochs: 5, min_lr: -1.0 }.validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<()> {
         match *self {
             LrSchedule::Constant => Ok(()),

@@ -1,27 +1,29 @@
-//! [`Sequential`]: a stack of layers, its builder, inference and evaluation.
+//! [`Sequential`]: a stack of layers, and its builder.
+//!
+//! Inference and evaluation (`&self`) live in `inference.rs`, training
+//! (`&mut self`) in `train.rs`, saving in `persist.rs`.
 
-use ndarray::{Array2, ArrayView1, ArrayView2, s};
+use ndarray::{Array2, ArrayView2};
 use ua_tensor::activation::Activation;
 use ua_tensor::init::{Initializer, seeded_rng};
 
-use crate::layer::{Layer, Mode, Param};
-use crate::layers::{Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh};
-use crate::losses::Loss;
-use crate::{Result, Scalar};
-
-/// Rows per batch when predicting or evaluating.
-pub const INFERENCE_BATCH: usize = 4096;
+use crate::layer::{Layer, MAX_PARAMS, Mode, Param};
+use crate::layers::{Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, check_dense_size};
+use crate::{Error, Result, Scalar};
 
 /// A feed-forward network: layers applied one after the other.
 ///
-/// Build it with [`Sequential::builder`], train it with
-/// [`fit`](Sequential::fit), run it with [`predict`](Sequential::predict),
-/// save it with [`save`](Sequential::save).
+/// Build it with [`Sequential::builder`] (or [`Sequential::from_layers`] for
+/// layers of your own), train it with [`fit`](Sequential::fit) (`&mut self`),
+/// run it with [`predict`](Sequential::predict) (`&self`: a fitted model is
+/// `Send + Sync` and serves from many threads without a lock), save it with
+/// [`Persist`](crate::Persist). `Clone` copies every layer through
+/// [`Layer::boxed_clone`], custom layers included.
 ///
 /// ```
 /// use ndarray::array;
 /// use ua_nn::{Activation, Sequential};
-/// let mut model = Sequential::<f32>::builder(2)
+/// let model = Sequential::<f32>::builder(2)
 ///     .dense(8, Activation::Relu)
 ///     .dropout(0.5)
 ///     .dense(1, Activation::Sigmoid)
@@ -31,13 +33,29 @@ pub const INFERENCE_BATCH: usize = 4096;
 /// let p = model.predict(array![[0.3, -1.2]].view()).unwrap();
 /// assert_eq!(p.dim(), (1, 1));
 /// assert!(p[[0, 0]] > 0.0 && p[[0, 0]] < 1.0);
+/// let copy = model.clone();
+/// assert_eq!(copy.predict(array![[0.3, -1.2]].view()).unwrap(), p);
 /// ```
 pub struct Sequential<S: Scalar> {
     pub(crate) input_dim: usize,
     pub(crate) output_dim: usize,
+    /// Output width of every layer, first to last.
+    pub(crate) widths: Vec<usize>,
     pub(crate) layers: Vec<Box<dyn Layer<S>>>,
-    /// Buffer for ∂loss/∂output, reused across steps.
+    /// Buffer for ∂loss/∂output, reused across training steps.
     pub(crate) loss_grad: Array2<S>,
+}
+
+impl<S: Scalar> Clone for Sequential<S> {
+    fn clone(&self) -> Self {
+        Sequential {
+            input_dim: self.input_dim,
+            output_dim: self.output_dim,
+            widths: self.widths.clone(),
+            layers: self.layers.iter().map(|l| l.boxed_clone()).collect(),
+            loss_grad: Array2::zeros((0, self.output_dim)),
+        }
+    }
 }
 
 impl<S: Scalar> std::fmt::Debug for Sequential<S> {
@@ -54,7 +72,14 @@ impl<S: Scalar> std::fmt::Debug for Sequential<S> {
 }
 
 /// Describes the layers to stack; [`build`](SequentialBuilder::build)
-/// checks the widths and draws the initial weights from the seed.
+/// checks every setting and size (before allocating) and draws the initial
+/// weights from the seed.
+///
+/// ```
+/// use ua_nn::{Activation, Sequential};
+/// let m = Sequential::<f64>::builder(4).dense(3, Activation::Tanh).softmax().build().unwrap();
+/// assert_eq!((m.input_dim(), m.output_dim(), m.n_params()), (4, 3, 15));
+/// ```
 #[derive(Debug, Clone)]
 pub struct SequentialBuilder<S: Scalar> {
     input_dim: usize,
@@ -74,10 +99,27 @@ enum Step {
     Activation(&'static str, f64),
 }
 
+/// Re-labels an argument error with the layer it belongs to.
+fn at_layer(e: Error, op: String) -> Error {
+    match e {
+        Error::InvalidArgument { message, .. } => Error::InvalidArgument { op, message },
+        Error::Tensor(ua_tensor::Error::InvalidArgument { message, .. }) => {
+            Error::InvalidArgument { op, message }
+        }
+        other => other,
+    }
+}
+
 impl<S: Scalar> SequentialBuilder<S> {
     /// Appends a dense layer with `units` outputs and a fused activation.
     /// Weights use He-uniform for ReLU-family activations and Glorot-uniform
     /// otherwise (override with [`dense_with_init`](Self::dense_with_init)).
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential};
+    /// let m = Sequential::<f32>::builder(3).dense(5, Activation::Relu).build().unwrap();
+    /// assert_eq!(m.n_params(), 3 * 5 + 5);
+    /// ```
     pub fn dense(mut self, units: usize, activation: Activation) -> Self {
         self.steps.push(Step::Dense {
             units,
@@ -88,6 +130,16 @@ impl<S: Scalar> SequentialBuilder<S> {
     }
 
     /// Appends a dense layer with an explicit initialiser.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential, layers::Dense};
+    /// use ua_nn::ua_tensor::init::Initializer;
+    /// let m = Sequential::<f32>::builder(2)
+    ///     .dense_with_init(2, Activation::Identity, Initializer::Constant { value: 0.5 })
+    ///     .build().unwrap();
+    /// let d = m.layers()[0].downcast_ref::<Dense<f32>>().unwrap();
+    /// assert!(d.weights().iter().all(|&w| w == 0.5));
+    /// ```
     pub fn dense_with_init(
         mut self,
         units: usize,
@@ -102,51 +154,142 @@ impl<S: Scalar> SequentialBuilder<S> {
         self
     }
 
-    /// Appends an inverted-dropout layer with drop probability `rate`.
+    /// Appends an inverted-dropout layer with drop probability `rate` in `[0, 1)`.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential};
+    /// let e = Sequential::<f32>::builder(2).dense(4, Activation::Relu).dropout(1.5).build().unwrap_err();
+    /// assert_eq!(e.to_string(), "dropout layer 2: invalid argument: rate must be in [0, 1), got 1.5");
+    /// ```
     pub fn dropout(mut self, rate: f64) -> Self {
         self.steps.push(Step::Dropout(rate));
         self
     }
 
     /// Appends a stand-alone ReLU layer.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::Sequential;
+    /// let m = Sequential::<f32>::builder(2).relu().build().unwrap();
+    /// assert_eq!(m.predict(array![[-1.0, 1.0]].view()).unwrap(), array![[0.0, 1.0]]);
+    /// ```
     pub fn relu(mut self) -> Self {
         self.steps.push(Step::Activation("relu", 0.0));
         self
     }
+
     /// Appends a stand-alone sigmoid layer.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::Sequential;
+    /// let m = Sequential::<f64>::builder(1).sigmoid().build().unwrap();
+    /// assert_eq!(m.predict(array![[0.0]].view()).unwrap(), array![[0.5]]);
+    /// ```
     pub fn sigmoid(mut self) -> Self {
         self.steps.push(Step::Activation("sigmoid", 0.0));
         self
     }
+
     /// Appends a stand-alone tanh layer.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::Sequential;
+    /// let m = Sequential::<f64>::builder(1).tanh().build().unwrap();
+    /// assert_eq!(m.predict(array![[0.0]].view()).unwrap(), array![[0.0]]);
+    /// ```
     pub fn tanh(mut self) -> Self {
         self.steps.push(Step::Activation("tanh", 0.0));
         self
     }
-    /// Appends a stand-alone leaky-ReLU layer.
+
+    /// Appends a stand-alone leaky-ReLU layer with slope `alpha` in `[0, 1)`.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::Sequential;
+    /// let m = Sequential::<f64>::builder(1).leaky_relu(0.5).build().unwrap();
+    /// assert_eq!(m.predict(array![[-2.0]].view()).unwrap(), array![[-1.0]]);
+    /// assert!(Sequential::<f64>::builder(1).leaky_relu(2.0).build().is_err());
+    /// ```
     pub fn leaky_relu(mut self, alpha: f64) -> Self {
         self.steps.push(Step::Activation("leaky_relu", alpha));
         self
     }
+
     /// Appends a softmax layer.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::Sequential;
+    /// let m = Sequential::<f64>::builder(2).softmax().build().unwrap();
+    /// assert_eq!(m.predict(array![[1.0, 1.0]].view()).unwrap(), array![[0.5, 0.5]]);
+    /// ```
     pub fn softmax(mut self) -> Self {
         self.steps.push(Step::Activation("softmax", 0.0));
         self
     }
 
-    /// Seed for the initial weights and the dropout masks.
+    /// Seed for the initial weights and the dropout masks (default 0).
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Persist, Sequential};
+    /// let m = |seed| Sequential::<f32>::builder(2).dense(2, Activation::Relu).seed(seed).build().unwrap();
+    /// assert_eq!(m(1).to_json().unwrap(), m(1).to_json().unwrap());
+    /// assert_ne!(m(1).to_json().unwrap(), m(2).to_json().unwrap());
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
     }
 
-    /// Builds the model, checking every setting.
+    /// Builds the model, checking every setting. Sizes are checked (with
+    /// overflow-checked products, against [`MAX_PARAMS`]) before any weight
+    /// is allocated; errors name the layer and the parameter.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential};
+    /// let e = Sequential::<f32>::builder(1 << 40).dense(1 << 40, Activation::Relu).build().unwrap_err();
+    /// assert!(e.to_string().starts_with("dense layer 1: invalid argument: input_dim"), "{e}");
+    /// assert!(Sequential::<f32>::builder(0).relu().build().is_err());
+    /// ```
     pub fn build(self) -> Result<Sequential<S>> {
         if self.input_dim == 0 {
             return Err(crate::error::invalid(
                 "sequential model",
-                "input dimension must be ≥ 1",
+                "input_dim must be ≥ 1, got 0",
             ));
+        }
+        // Check every size first, so that nothing is allocated for a model
+        // that cannot be built.
+        let mut width = self.input_dim;
+        let mut total = 0usize;
+        for (i, step) in self.steps.iter().enumerate() {
+            if let Step::Dense {
+                units, activation, ..
+            } = *step
+            {
+                let op = || format!("dense layer {}", i + 1);
+                let n = check_dense_size(width, units).map_err(|e| at_layer(e, op()))?;
+                activation
+                    .validate()
+                    .map_err(|e| at_layer(e.into(), op()))?;
+                total = total
+                    .checked_add(n)
+                    .filter(|&t| t <= MAX_PARAMS)
+                    .ok_or_else(|| {
+                        crate::error::invalid(
+                            op(),
+                            format!(
+                                "the layers up to this one hold more than {MAX_PARAMS} parameters \
+                                 (MAX_PARAMS)"
+                            ),
+                        )
+                    })?;
+                width = units;
+            }
         }
         let mut rng = seeded_rng(self.seed);
         let mut layers: Vec<Box<dyn Layer<S>>> = Vec::with_capacity(self.steps.len());
@@ -158,17 +301,14 @@ impl<S: Scalar> SequentialBuilder<S> {
                     activation,
                     init,
                 } => {
-                    if units == 0 {
-                        return Err(crate::error::invalid(
-                            "sequential model",
-                            format!("layer {}: dense layer needs ≥ 1 unit", i + 1),
-                        ));
-                    }
                     let init = init.unwrap_or(match activation {
                         Activation::Relu | Activation::LeakyRelu { .. } => Initializer::HeUniform,
                         _ => Initializer::GlorotUniform,
                     });
-                    Box::new(Dense::new(width, units, activation, init, &mut rng)?)
+                    Box::new(
+                        Dense::new(width, units, activation, init, &mut rng)
+                            .map_err(|e| at_layer(e, format!("dense layer {}", i + 1)))?,
+                    )
                 }
                 Step::Dropout(rate) => {
                     // Each dropout layer gets its own stream derived from the seed.
@@ -176,15 +316,19 @@ impl<S: Scalar> SequentialBuilder<S> {
                         .seed
                         .wrapping_mul(0x9E37_79B9_7F4A_7C15)
                         .wrapping_add(i as u64 + 1);
-                    Box::new(Dropout::new(rate, seed).map_err(|e| {
-                        crate::error::invalid("sequential model", format!("layer {}: {e}", i + 1))
-                    })?)
+                    Box::new(
+                        Dropout::new(rate, seed)
+                            .map_err(|e| at_layer(e, format!("dropout layer {}", i + 1)))?,
+                    )
                 }
                 Step::Activation(name, alpha) => match name {
                     "relu" => Box::new(ReLU::new()),
                     "sigmoid" => Box::new(Sigmoid::new()),
                     "tanh" => Box::new(Tanh::new()),
-                    "leaky_relu" => Box::new(LeakyReLU::new(alpha)?),
+                    "leaky_relu" => Box::new(
+                        LeakyReLU::new(alpha)
+                            .map_err(|e| at_layer(e, format!("leaky_relu layer {}", i + 1)))?,
+                    ),
                     _ => Box::new(Softmax::new()),
                 },
             };
@@ -196,7 +340,14 @@ impl<S: Scalar> SequentialBuilder<S> {
 }
 
 impl<S: Scalar> Sequential<S> {
-    /// Starts describing a model whose inputs have `input_dim` columns.
+    /// Starts describing a model whose inputs have `input_dim` columns (see
+    /// [`SequentialBuilder`]).
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential};
+    /// let m = Sequential::<f32>::builder(3).dense(1, Activation::Sigmoid).build().unwrap();
+    /// assert_eq!(m.input_dim(), 3);
+    /// ```
     pub fn builder(input_dim: usize) -> SequentialBuilder<S> {
         SequentialBuilder {
             input_dim,
@@ -208,7 +359,25 @@ impl<S: Scalar> Sequential<S> {
 
     /// A model from layers built by hand (custom [`Layer`] implementations
     /// welcome). Checks that consecutive widths fit.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Layer, Sequential, layers::{Dense, ReLU}};
+    /// use ua_nn::ua_tensor::init::{Initializer, seeded_rng};
+    /// let d = Dense::<f32>::new(3, 2, Activation::Identity, Initializer::HeUniform, &mut seeded_rng(0)).unwrap();
+    /// let layers: Vec<Box<dyn Layer<f32>>> = vec![Box::new(d), Box::new(ReLU::new())];
+    /// let m = Sequential::from_layers(3, layers).unwrap();
+    /// assert_eq!(m.output_dim(), 2);
+    /// let d = Dense::<f32>::new(3, 2, Activation::Identity, Initializer::HeUniform, &mut seeded_rng(0)).unwrap();
+    /// let e = Sequential::from_layers(4, vec![Box::new(d) as Box<dyn Layer<f32>>]).unwrap_err();
+    /// assert!(e.to_string().contains("layer 1 (dense)"), "{e}");
+    /// ```
     pub fn from_layers(input_dim: usize, layers: Vec<Box<dyn Layer<S>>>) -> Result<Self> {
+        if input_dim == 0 {
+            return Err(crate::error::invalid(
+                "sequential model",
+                "input_dim must be ≥ 1, got 0",
+            ));
+        }
         if layers.is_empty() {
             return Err(crate::error::invalid(
                 "sequential model",
@@ -216,6 +385,7 @@ impl<S: Scalar> Sequential<S> {
             ));
         }
         let mut width = input_dim;
+        let mut widths = Vec::with_capacity(layers.len());
         for (i, l) in layers.iter().enumerate() {
             width = l.output_dim(width).map_err(|e| {
                 crate::error::invalid(
@@ -223,31 +393,58 @@ impl<S: Scalar> Sequential<S> {
                     format!("layer {} ({}): {e}", i + 1, l.name()),
                 )
             })?;
+            widths.push(width);
         }
         Ok(Sequential {
             input_dim,
             output_dim: width,
+            widths,
             layers,
             loss_grad: Array2::zeros((0, width)),
         })
     }
 
     /// Number of input columns.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential};
+    /// let m = Sequential::<f32>::builder(5).dense(2, Activation::Relu).build().unwrap();
+    /// assert_eq!((m.input_dim(), m.output_dim()), (5, 2));
+    /// ```
     pub fn input_dim(&self) -> usize {
         self.input_dim
     }
 
-    /// Number of output columns.
+    /// Number of output columns (see [`input_dim`](Self::input_dim)).
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential};
+    /// let m = Sequential::<f32>::builder(3).dense(4, Activation::Relu).dense(2, Activation::Identity).build().unwrap();
+    /// assert_eq!(m.output_dim(), 2);
+    /// ```
     pub fn output_dim(&self) -> usize {
         self.output_dim
     }
 
     /// Total number of trainable scalars.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential};
+    /// let m = Sequential::<f32>::builder(16).dense(64, Activation::Relu).dense(1, Activation::Sigmoid).build().unwrap();
+    /// assert_eq!(m.n_params(), 16 * 64 + 64 + 64 + 1);
+    /// ```
     pub fn n_params(&self) -> usize {
         self.layers.iter().map(|l| l.n_params()).sum()
     }
 
     /// The layers, first to last.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential};
+    /// let m = Sequential::<f32>::builder(2).dense(4, Activation::Relu).dropout(0.2).sigmoid().build().unwrap();
+    /// let names: Vec<_> = m.layers().iter().map(|l| l.name()).collect();
+    /// assert_eq!(names, ["dense", "dropout", "sigmoid"]);
+    /// ```
     pub fn layers(&self) -> &[Box<dyn Layer<S>>] {
         &self.layers
     }
@@ -268,27 +465,23 @@ impl<S: Scalar> Sequential<S> {
         Ok(())
     }
 
-    /// Runs the layers on one batch (no input checks) and returns a view of
-    /// the last layer's output. Layers that are the identity in `mode` are skipped.
-    pub(crate) fn forward_batch<'a>(
+    /// Runs the layers on one batch in training mode (no input checks) and
+    /// returns a view of the last layer's output.
+    pub(crate) fn forward_train<'a>(
         layers: &'a mut [Box<dyn Layer<S>>],
         x: ArrayView2<'a, S>,
-        mode: Mode,
     ) -> Result<ArrayView2<'a, S>> {
         let mut cur = x;
         let mut rest = layers;
         while let Some((first, tail)) = rest.split_first_mut() {
-            if !first.is_identity(mode) || mode == Mode::Train {
-                cur = first.forward(cur, mode)?;
-            }
+            cur = first.forward(cur, Mode::Train)?;
             rest = tail;
         }
         Ok(cur)
     }
 
-    /// Back-propagates `grad` (∂L/∂output of the last forward pass in
-    /// [`Mode::Train`] on input `x`) through all layers, accumulating
-    /// parameter gradients.
+    /// Back-propagates `grad` (∂L/∂output of the last training forward pass
+    /// on input `x`) through all layers, accumulating parameter gradients.
     pub(crate) fn backward_batch(
         layers: &mut [Box<dyn Layer<S>>],
         x: ArrayView2<'_, S>,
@@ -321,135 +514,17 @@ impl<S: Scalar> Sequential<S> {
         }
     }
 
-    /// Sets every accumulated gradient to zero.
-    pub fn zero_grad(&mut self) {
-        self.visit_params(&mut |_, p| p.grad.fill(S::zero()));
-    }
-
-    /// Outputs for every row of `x`, in inference mode (dropout off), in
-    /// batches of [`INFERENCE_BATCH`] rows.
-    ///
-    /// Errors if `x` has the wrong number of columns, no rows, or a
-    /// non-finite value.
-    pub fn predict(&mut self, x: ArrayView2<'_, S>) -> Result<Array2<S>> {
-        self.check_x("predict", &x)?;
-        let n = x.nrows();
-        let mut out = Array2::zeros((n, self.output_dim));
-        let mut start = 0;
-        while start < n {
-            let end = (start + INFERENCE_BATCH).min(n);
-            let y = Self::forward_batch(&mut self.layers, x.slice(s![start..end, ..]), Mode::Eval)?;
-            out.slice_mut(s![start..end, ..]).assign(&y);
-            start = end;
-        }
-        Ok(out)
-    }
-
-    /// An independent copy of the model (same architecture and weights, fresh
-    /// buffers), made through its saved form. Fails for models with layers
-    /// that cannot be saved.
-    ///
-    /// ```
-    /// use ua_nn::{Activation, Sequential};
-    /// let m = Sequential::<f32>::builder(3).dense(2, Activation::Tanh).build().unwrap();
-    /// assert_eq!(m.try_clone().unwrap().to_json().unwrap(), m.to_json().unwrap());
-    /// ```
-    pub fn try_clone(&self) -> Result<Self> {
-        Self::from_model_file(&self.to_model_file()?)
-    }
-
-    /// Like [`predict`](Self::predict), but splits the rows into blocks of
-    /// [`INFERENCE_BATCH`] rows and runs them on the current rayon thread
-    /// pool, each thread with its own copy of the model. Results are
-    /// identical to `predict`. Inputs of at most two blocks run on the
-    /// calling thread.
-    ///
-    /// ```
-    /// use ndarray::Array2;
-    /// use ua_nn::{Activation, Sequential};
-    /// let mut m = Sequential::<f32>::builder(4).dense(8, Activation::Relu).dense(1, Activation::Sigmoid).build().unwrap();
-    /// let x = Array2::from_shape_fn((10_000, 4), |(i, j)| ((i + j) % 7) as f32 / 7.0);
-    /// assert_eq!(m.predict_parallel(x.view()).unwrap(), m.predict(x.view()).unwrap());
-    /// ```
-    pub fn predict_parallel(&self, x: ArrayView2<'_, S>) -> Result<Array2<S>> {
-        use ndarray::Axis;
-        use ndarray::parallel::prelude::*;
-        if x.nrows() <= 2 * INFERENCE_BATCH {
-            return self.try_clone()?.predict(x);
-        }
-        self.check_x("predict", &x)?;
-        let mut out = Array2::zeros((x.nrows(), self.output_dim));
-        let blocks: Vec<(ArrayView2<'_, S>, ndarray::ArrayViewMut2<'_, S>)> = x
-            .axis_chunks_iter(Axis(0), INFERENCE_BATCH)
-            .zip(out.axis_chunks_iter_mut(Axis(0), INFERENCE_BATCH))
-            .collect();
-        blocks
-            .into_par_iter()
-            .map_init(
-                || self.try_clone(),
-                |model, (xb, mut ob)| -> Result<()> {
-                    let model = model
-                        .as_mut()
-                        .map_err(|e| crate::error::invalid("predict_parallel", e.to_string()))?;
-                    ob.assign(&Self::forward_batch(&mut model.layers, xb, Mode::Eval)?);
-                    Ok(())
-                },
-            )
-            .collect::<Result<Vec<()>>>()?;
-        Ok(out)
-    }
-
-    /// Mean loss (and accuracy, for classification losses) on `(x, y)` in
-    /// inference mode, batched.
+    /// Sets every accumulated gradient to zero (for custom training loops;
+    /// `fit` and `train_batch` keep them zeroed between steps).
     ///
     /// ```
     /// use ndarray::array;
-    /// use ua_nn::{Activation, Sequential, losses::MeanSquaredError};
+    /// use ua_nn::{Activation, Layer, Mode, Sequential};
     /// let mut m = Sequential::<f64>::builder(1).dense(1, Activation::Identity).build().unwrap();
-    /// let (loss, acc) = m.evaluate(array![[1.0]].view(), array![[0.0]].view(), &MeanSquaredError).unwrap();
-    /// assert!(loss >= 0.0 && acc.is_none());
+    /// m.zero_grad();
+    /// assert_eq!(m.predict(array![[0.0]].view()).unwrap(), array![[0.0]]); // zero bias
     /// ```
-    pub fn evaluate(
-        &mut self,
-        x: ArrayView2<'_, S>,
-        y: ArrayView2<'_, S>,
-        loss: &dyn Loss<S>,
-    ) -> Result<(f64, Option<f64>)> {
-        self.evaluate_weighted(x, y, None, loss)
-    }
-
-    pub(crate) fn evaluate_weighted(
-        &mut self,
-        x: ArrayView2<'_, S>,
-        y: ArrayView2<'_, S>,
-        w: Option<ArrayView1<'_, S>>,
-        loss: &dyn Loss<S>,
-    ) -> Result<(f64, Option<f64>)> {
-        self.check_x("evaluate", &x)?;
-        if y.dim() != (x.nrows(), self.output_dim) {
-            return Err(crate::error::shape(
-                "evaluate",
-                format!("targets of shape {:?}", (x.nrows(), self.output_dim)),
-                format!("{:?}", y.dim()),
-            ));
-        }
-        let n = x.nrows();
-        let (mut total, mut correct, mut has_acc) = (0.0, 0.0, true);
-        let mut start = 0;
-        while start < n {
-            let end = (start + INFERENCE_BATCH).min(n);
-            let rows = (end - start) as f64;
-            let yb = y.slice(s![start..end, ..]);
-            let wb = w.as_ref().map(|w| w.slice(s![start..end]));
-            let pred =
-                Self::forward_batch(&mut self.layers, x.slice(s![start..end, ..]), Mode::Eval)?;
-            total += loss.loss(pred.view(), yb, wb)?.as_f64() * rows;
-            match loss.accuracy(pred, yb) {
-                Some(a) => correct += a * rows,
-                None => has_acc = false,
-            }
-            start = end;
-        }
-        Ok((total / n as f64, has_acc.then_some(correct / n as f64)))
+    pub fn zero_grad(&mut self) {
+        self.visit_params(&mut |_, p| p.grad.fill(S::zero()));
     }
 }

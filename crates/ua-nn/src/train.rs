@@ -1,4 +1,4 @@
-//! The training loop: [`FitConfig`], [`Sequential::fit`] and [`History`].
+//! The training loop: [`Sequential::fit`] and [`Sequential::train_batch`].
 //!
 //! One step gathers a shuffled mini-batch into a buffer, runs the layers
 //! forward, writes the loss gradient into a buffer, back-propagates, then
@@ -9,269 +9,18 @@ use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use rand::seq::SliceRandom;
-use serde::{Deserialize, Serialize};
 use ua_tensor::init::seeded_rng;
 
-use crate::layer::{Mode, ParamKind};
+use crate::class_weight::ClassWeight;
+use crate::config::{Control, EpochLog, FitConfig, History};
+use crate::layer::{Param, ParamKind};
 use crate::losses::Loss;
-use crate::optim::{LrSchedule, Optimizer};
+use crate::optim::Optimizer;
 use crate::sequential::Sequential;
 use crate::{Result, Scalar};
 
-/// Per-class weights for the loss.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ClassWeight {
-    /// `n / (n_classes · count(class))`, as scikit-learn's `"balanced"`.
-    Balanced,
-    /// One weight per class (index = class; for one output column, `[w0, w1]`).
-    Manual(Vec<f64>),
-}
-
-/// When to stop training early.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EarlyStopping {
-    /// Epochs without improvement of the validation loss before stopping.
-    pub patience: usize,
-    /// Minimum decrease that counts as an improvement.
-    pub min_delta: f64,
-    /// Put back the weights of the best epoch when training ends.
-    pub restore_best: bool,
-}
-
-impl Default for EarlyStopping {
-    fn default() -> Self {
-        EarlyStopping {
-            patience: 10,
-            min_delta: 0.0,
-            restore_best: true,
-        }
-    }
-}
-
-/// What happened in one epoch, passed to the progress callback and kept in
-/// the [`History`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochLog {
-    /// 1-based epoch number.
-    pub epoch: usize,
-    /// Mean training loss over the epoch's batches (with regularisation).
-    pub loss: f64,
-    /// Training accuracy over the epoch's batches (classification losses).
-    pub accuracy: Option<f64>,
-    /// Validation loss, when validation data is used.
-    pub val_loss: Option<f64>,
-    /// Validation accuracy, when validation data is used.
-    pub val_accuracy: Option<f64>,
-    /// Learning rate used in the epoch.
-    pub learning_rate: f64,
-    /// Wall-clock seconds of the epoch (training and validation).
-    pub seconds: f64,
-}
-
-/// What the progress callback tells the loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
-    /// Go on.
-    Continue,
-    /// Stop after this epoch.
-    Stop,
-}
-
-type Callback<'a> = Box<dyn FnMut(&EpochLog) -> Control + 'a>;
-
-/// The settings of [`Sequential::fit`]. Every value is checked when `fit` starts.
-///
-/// ```
-/// use ua_nn::{FitConfig, EarlyStopping};
-/// let cfg = FitConfig::<f32>::new()
-///     .epochs(100)
-///     .batch_size(32)
-///     .seed(42)
-///     .validation_fraction(0.2)
-///     .early_stopping(EarlyStopping { patience: 5, ..Default::default() })
-///     .on_epoch(|log| { if log.epoch % 10 == 0 { println!("{log:?}"); } ua_nn::Control::Continue });
-/// assert_eq!(cfg.batch_size, 32);
-/// ```
-pub struct FitConfig<'a, S: Scalar> {
-    /// Passes over the training data.
-    pub epochs: usize,
-    /// Rows per mini-batch.
-    pub batch_size: usize,
-    /// Shuffle rows every epoch.
-    pub shuffle: bool,
-    /// Seed for shuffling and the validation split.
-    pub seed: u64,
-    /// Share of the training rows held out for validation (seeded random rows).
-    pub validation_fraction: Option<f64>,
-    /// Explicit validation data (takes precedence over the fraction).
-    pub validation_data: Option<(ArrayView2<'a, S>, ArrayView2<'a, S>)>,
-    /// Early stopping on the validation loss (needs validation data).
-    pub early_stopping: Option<EarlyStopping>,
-    /// Class weights, turned into per-row weights of the loss.
-    pub class_weight: Option<ClassWeight>,
-    /// L1 penalty on weights: adds `l1·Σ|w|` to the loss.
-    pub l1: f64,
-    /// L2 penalty on weights: adds `l2·Σw²` to the loss (Keras' convention).
-    pub l2: f64,
-    /// Rescale all gradients so their global L2 norm is at most this.
-    pub clip_norm: Option<f64>,
-    /// Learning-rate schedule over epochs (base = the optimizer's rate).
-    pub schedule: LrSchedule,
-    callback: Option<Callback<'a>>,
-}
-
-impl<S: Scalar> Default for FitConfig<'_, S> {
-    fn default() -> Self {
-        FitConfig {
-            epochs: 10,
-            batch_size: 32,
-            shuffle: true,
-            seed: 0,
-            validation_fraction: None,
-            validation_data: None,
-            early_stopping: None,
-            class_weight: None,
-            l1: 0.0,
-            l2: 0.0,
-            clip_norm: None,
-            schedule: LrSchedule::Constant,
-            callback: None,
-        }
-    }
-}
-
-impl<'a, S: Scalar> FitConfig<'a, S> {
-    /// The defaults: 10 epochs, batch 32, shuffled with seed 0.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Sets the number of epochs.
-    pub fn epochs(mut self, epochs: usize) -> Self {
-        self.epochs = epochs;
-        self
-    }
-    /// Sets the batch size.
-    pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.batch_size = batch_size;
-        self
-    }
-    /// Switches per-epoch shuffling.
-    pub fn shuffle(mut self, shuffle: bool) -> Self {
-        self.shuffle = shuffle;
-        self
-    }
-    /// Sets the seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-    /// Holds out a share of the rows for validation.
-    pub fn validation_fraction(mut self, fraction: f64) -> Self {
-        self.validation_fraction = Some(fraction);
-        self
-    }
-    /// Validates on the given data.
-    pub fn validation_data(mut self, x: ArrayView2<'a, S>, y: ArrayView2<'a, S>) -> Self {
-        self.validation_data = Some((x, y));
-        self
-    }
-    /// Stops early on the validation loss.
-    pub fn early_stopping(mut self, es: EarlyStopping) -> Self {
-        self.early_stopping = Some(es);
-        self
-    }
-    /// Weights the classes.
-    pub fn class_weight(mut self, cw: ClassWeight) -> Self {
-        self.class_weight = Some(cw);
-        self
-    }
-    /// L1 and L2 penalties on weights.
-    pub fn regularization(mut self, l1: f64, l2: f64) -> Self {
-        self.l1 = l1;
-        self.l2 = l2;
-        self
-    }
-    /// Clips the global gradient norm.
-    pub fn clip_norm(mut self, max_norm: f64) -> Self {
-        self.clip_norm = Some(max_norm);
-        self
-    }
-    /// Sets the learning-rate schedule.
-    pub fn schedule(mut self, schedule: LrSchedule) -> Self {
-        self.schedule = schedule;
-        self
-    }
-    /// Calls `f` after every epoch; returning [`Control::Stop`] ends training.
-    pub fn on_epoch(mut self, f: impl FnMut(&EpochLog) -> Control + 'a) -> Self {
-        self.callback = Some(Box::new(f));
-        self
-    }
-
-    fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(crate::error::invalid("fit", m));
-        if self.epochs == 0 {
-            return bad("epochs must be ≥ 1".into());
-        }
-        if self.batch_size == 0 {
-            return bad("batch size must be ≥ 1".into());
-        }
-        if let Some(f) = self.validation_fraction
-            && !(f > 0.0 && f < 1.0)
-        {
-            return bad(format!("validation fraction must be in (0, 1), got {f}"));
-        }
-        for (name, v) in [("l1", self.l1), ("l2", self.l2)] {
-            if !(v.is_finite() && v >= 0.0) {
-                return bad(format!("{name} penalty must be ≥ 0, got {v}"));
-            }
-        }
-        if let Some(c) = self.clip_norm
-            && !(c.is_finite() && c > 0.0)
-        {
-            return bad(format!("clip norm must be > 0, got {c}"));
-        }
-        if self.early_stopping.is_some()
-            && self.validation_fraction.is_none()
-            && self.validation_data.is_none()
-        {
-            return bad("early stopping needs validation data or a validation fraction".into());
-        }
-        self.schedule.validate()
-    }
-}
-
-/// The per-epoch record of a training run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct History {
-    /// One entry per epoch run.
-    pub epochs: Vec<EpochLog>,
-    /// 1-based epoch with the lowest validation loss (or training loss
-    /// without validation).
-    pub best_epoch: usize,
-    /// Whether early stopping (or the callback) ended training.
-    pub stopped_early: bool,
-    /// Whether the best epoch's weights were put back at the end.
-    pub restored_best: bool,
-}
-
-impl History {
-    /// Training loss per epoch.
-    pub fn loss(&self) -> Vec<f64> {
-        self.epochs.iter().map(|e| e.loss).collect()
-    }
-    /// Validation loss per epoch (empty without validation).
-    pub fn val_loss(&self) -> Vec<f64> {
-        self.epochs.iter().filter_map(|e| e.val_loss).collect()
-    }
-    /// Training accuracy per epoch (empty for regression losses).
-    pub fn accuracy(&self) -> Vec<f64> {
-        self.epochs.iter().filter_map(|e| e.accuracy).collect()
-    }
-    /// Validation accuracy per epoch.
-    pub fn val_accuracy(&self) -> Vec<f64> {
-        self.epochs.iter().filter_map(|e| e.val_accuracy).collect()
-    }
-}
+/// Most values one training buffer (a batch through the widest layer) may hold.
+const MAX_BATCH_VALUES: usize = 1 << 28;
 
 /// Regularisation and clipping applied in every step.
 struct Penalties {
@@ -320,39 +69,9 @@ fn row_weights<S: Scalar>(
         }
     };
     let classes: Vec<usize> = y.axis_iter(Axis(0)).map(class_of).collect();
-    let weights: Vec<f64> = match cw {
-        ClassWeight::Manual(w) => {
-            if w.len() != n_classes {
-                return Err(crate::error::shape(
-                    "class weights",
-                    format!("{n_classes} weights (one per class)"),
-                    w.len(),
-                ));
-            }
-            if let Some(bad) = w.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                return Err(crate::error::invalid(
-                    "class weights",
-                    format!("weights must be finite and ≥ 0, got {bad}"),
-                ));
-            }
-            w.clone()
-        }
-        ClassWeight::Balanced => {
-            let mut counts = vec![0usize; n_classes];
-            counted_rows.iter().for_each(|&i| counts[classes[i]] += 1);
-            let n = counted_rows.len() as f64;
-            counts
-                .iter()
-                .map(|&c| {
-                    if c == 0 {
-                        0.0
-                    } else {
-                        n / (n_classes as f64 * c as f64)
-                    }
-                })
-                .collect()
-        }
-    };
+    let mut counts = vec![0usize; n_classes];
+    counted_rows.iter().for_each(|&i| counts[classes[i]] += 1);
+    let weights = cw.for_counts(&counts)?;
     Ok(classes.iter().map(|&c| S::lit(weights[c])).collect())
 }
 
@@ -389,10 +108,10 @@ impl<S: Scalar> Sequential<S> {
             return Err(crate::error::shape(
                 "fit targets",
                 format!(
-                    "{:?} (rows of x × model outputs)",
-                    (x.nrows(), self.output_dim)
+                    "{} (rows of x × model outputs)",
+                    crate::error::dims((x.nrows(), self.output_dim))
                 ),
-                format!("{:?}", y.dim()),
+                crate::error::dims(y.dim()),
             ));
         }
         ua_tensor::check::ensure_finite("fit targets", &y)?;
@@ -401,19 +120,25 @@ impl<S: Scalar> Sequential<S> {
             if vy.dim() != (vx.nrows(), self.output_dim) {
                 return Err(crate::error::shape(
                     "validation targets",
-                    format!("{:?}", (vx.nrows(), self.output_dim)),
-                    format!("{:?}", vy.dim()),
+                    crate::error::dims((vx.nrows(), self.output_dim)),
+                    crate::error::dims(vy.dim()),
                 ));
             }
             ua_tensor::check::ensure_finite("validation targets", vy)?;
         }
 
-        // Rows used for training vs the held-out validation share.
+        // Rows used for training vs the held-out validation share: the
+        // config's fraction, else the early stopping's (explicit validation
+        // data takes precedence over both).
         let mut rng = seeded_rng(config.seed);
         let mut train_rows: Vec<usize> = (0..x.nrows()).collect();
         let mut val_rows: Vec<usize> = Vec::new();
+        let fraction = config.validation_fraction.or(config
+            .early_stopping
+            .as_ref()
+            .map(|e| e.validation_fraction));
         if config.validation_data.is_none()
-            && let Some(f) = config.validation_fraction
+            && let Some(f) = fraction
         {
             train_rows.shuffle(&mut rng);
             let n_val = ((x.nrows() as f64) * f).round() as usize;
@@ -421,7 +146,7 @@ impl<S: Scalar> Sequential<S> {
                 return Err(crate::error::invalid(
                     "fit",
                     format!(
-                        "validation fraction {f} of {} rows leaves no training or no validation rows",
+                        "validation_fraction {f} of {} rows leaves no training or no validation rows",
                         x.nrows()
                     ),
                 ));
@@ -438,6 +163,16 @@ impl<S: Scalar> Sequential<S> {
         };
 
         let bs = config.batch_size.min(train_rows.len());
+        let widest = self.widths.iter().copied().fold(x.ncols(), usize::max);
+        if bs.checked_mul(widest).is_none_or(|v| v > MAX_BATCH_VALUES) {
+            return Err(crate::error::invalid(
+                "fit",
+                format!(
+                    "batch_size {bs} × the widest layer ({widest} columns) exceeds \
+                     {MAX_BATCH_VALUES} values per buffer; lower batch_size"
+                ),
+            ));
+        }
         let (d, k) = (x.ncols(), y.ncols());
         let mut xb = Array2::<S>::zeros((bs, d));
         let mut yb = Array2::<S>::zeros((bs, k));
@@ -497,10 +232,8 @@ impl<S: Scalar> Sequential<S> {
                 seen += m;
             }
             let val = match (&config.validation_data, &held_out) {
-                (Some((vx, vy)), _) => Some(self.evaluate_weighted(*vx, *vy, None, loss)?),
-                (None, Some((vx, vy))) => {
-                    Some(self.evaluate_weighted(vx.view(), vy.view(), None, loss)?)
-                }
+                (Some((vx, vy)), _) => Some(self.evaluate(*vx, *vy, loss)?),
+                (None, Some((vx, vy))) => Some(self.evaluate(vx.view(), vy.view(), loss)?),
                 _ => None,
             };
             let log = EpochLog {
@@ -584,8 +317,8 @@ impl<S: Scalar> Sequential<S> {
         if y.dim() != (x.nrows(), self.output_dim) {
             return Err(crate::error::shape(
                 "train_batch targets",
-                format!("{:?}", (x.nrows(), self.output_dim)),
-                format!("{:?}", y.dim()),
+                crate::error::dims((x.nrows(), self.output_dim)),
+                crate::error::dims(y.dim()),
             ));
         }
         ua_tensor::check::ensure_finite("train_batch targets", &y)?;
@@ -608,7 +341,7 @@ impl<S: Scalar> Sequential<S> {
     ) -> Result<(f64, Option<f64>)> {
         let (m, k) = y.dim();
         let mut grad = crate::layer::rows_of(&mut self.loss_grad, m, k);
-        let pred = Self::forward_batch(&mut self.layers, x, Mode::Train)?;
+        let pred = Self::forward_train(&mut self.layers, x)?;
         let mut l = loss
             .loss_and_grad_into(pred, y, w, grad.view_mut())?
             .as_f64();
@@ -681,8 +414,6 @@ impl<S: Scalar> Sequential<S> {
     }
 }
 
-use crate::layer::Param;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -699,5 +430,30 @@ mod tests {
         assert_eq!(w[4], 2.0);
         let e = row_weights(y.view(), &ClassWeight::Manual(vec![1.0]), &[0]).unwrap_err();
         assert!(e.to_string().contains("2 weights"), "{e}");
+        // Positives only among the held-out rows: balanced weights cannot be
+        // computed from the training rows, and that is an error, not a 0.
+        let e = row_weights(y.view(), &ClassWeight::Balanced, &[1, 2, 3]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("class 1 (positive) has no rows among the 3 counted rows"),
+            "{e}"
+        );
+        // Manual weights go to the rows of their class, validation rows included.
+        let w = row_weights(y.view(), &ClassWeight::binary(0.5, 3.0), &[0]).unwrap();
+        assert_eq!(w.to_vec(), [3.0, 0.5, 0.5, 0.5, 3.0, 3.0]);
+        // One-hot targets: the class is the column of the largest value.
+        let y3 = array![
+            [0.0f32, 1.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0],
+            [0.0, 1.0, 0.0]
+        ];
+        let w = row_weights(y3.view(), &ClassWeight::Balanced, &[0, 1, 2, 3]).unwrap();
+        // 4 rows, 3 classes, counts 1 / 2 / 1: 4/3, 4/6, 4/3
+        assert_eq!(w.to_vec(), [4.0 / 6.0, 4.0 / 3.0, 4.0 / 3.0, 4.0 / 6.0]);
+        // A soft target of 0.5 counts as positive (threshold 0.5).
+        let ys = array![[0.5f64], [0.49]];
+        let w = row_weights(ys.view(), &ClassWeight::binary(1.0, 2.0), &[0, 1]).unwrap();
+        assert_eq!(w.to_vec(), [2.0, 1.0]);
     }
 }

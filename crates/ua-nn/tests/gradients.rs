@@ -71,6 +71,7 @@ fn dropout_with_a_frozen_mask() {
 #[test]
 fn the_checker_catches_a_wrong_gradient() {
     // A layer whose backward is off by a factor of 2 must fail the check.
+    #[derive(Clone)]
     struct Wrong(ReLU<f64>, Array2<f64>);
     impl Layer<f64> for Wrong {
         fn name(&self) -> &'static str {
@@ -88,6 +89,16 @@ fn the_checker_catches_a_wrong_gradient() {
         }
         fn output(&self) -> ndarray::ArrayView2<'_, f64> {
             self.0.output()
+        }
+        fn infer_into(
+            &self,
+            x: ndarray::ArrayView2<'_, f64>,
+            out: ndarray::ArrayViewMut2<'_, f64>,
+        ) -> ua_nn::Result<()> {
+            self.0.infer_into(x, out)
+        }
+        fn boxed_clone(&self) -> Box<dyn Layer<f64>> {
+            Box::new(self.clone())
         }
         fn backward(
             &mut self,

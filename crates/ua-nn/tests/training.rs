@@ -2,9 +2,12 @@
 
 use ndarray::{Array1, Array2, Axis, array};
 use rand::Rng;
+use ua_nn::layers::Dense;
 use ua_nn::losses::{BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError};
 use ua_nn::optim::{Adam, LrSchedule, Sgd};
-use ua_nn::{Activation, ClassWeight, Control, EarlyStopping, Error, FitConfig, Sequential};
+use ua_nn::{
+    Activation, ClassWeight, Control, EarlyStopping, Error, FitConfig, Persist, Sequential,
+};
 use ua_tensor::init::seeded_rng;
 
 /// Two concentric rings: label 1 inside radius 1, 0 in the ring 1.4..2.2.
@@ -118,14 +121,12 @@ fn linear_regression_recovers_planted_weights() {
         FitConfig::new().epochs(300).batch_size(50),
     )
     .unwrap();
-    let file = m.to_model_file().unwrap();
-    let ua_nn::persist::LayerSpec::Dense { weights, bias, .. } = &file.layers[0] else {
-        panic!("dense expected")
-    };
+    let dense = m.layers()[0].downcast_ref::<Dense<f64>>().unwrap();
+    let (weights, bias) = (dense.weights(), dense.bias());
     for (got, want) in weights.iter().zip([1.5, -2.0, 0.5]) {
-        assert!((got - want).abs() < 1e-3, "weights {weights:?}");
+        assert!((got - want).abs() < 1e-3, "weights {weights}");
     }
-    assert!((bias[0] - 0.25).abs() < 1e-3, "bias {bias:?}");
+    assert!((bias[0] - 0.25).abs() < 1e-3, "bias {bias}");
 }
 
 #[test]
@@ -206,12 +207,7 @@ fn early_stopping_restores_the_best_epoch() {
             &mut Adam::new(0.05),
             FitConfig::new()
                 .epochs(200)
-                .validation_fraction(0.3)
-                .early_stopping(EarlyStopping {
-                    patience: 5,
-                    min_delta: 0.0,
-                    restore_best: true,
-                }),
+                .early_stopping(EarlyStopping::new().patience(5).validation_fraction(0.3)),
         )
         .unwrap();
     assert!(h.stopped_early, "ran {} epochs", h.epochs.len());
@@ -316,11 +312,8 @@ fn l2_penalty_shrinks_weights_and_clipping_keeps_training_finite() {
                 .clip_norm(1.0),
         )
         .unwrap();
-        let f = m.to_model_file().unwrap();
-        let ua_nn::persist::LayerSpec::Dense { weights, .. } = &f.layers[0] else {
-            unreachable!()
-        };
-        weights.iter().map(|w| w * w).sum::<f64>().sqrt()
+        let dense = m.layers()[0].downcast_ref::<Dense<f64>>().unwrap();
+        dense.weights().iter().map(|w| w * w).sum::<f64>().sqrt()
     };
     let (free, shrunk) = (norm(0.0), norm(1.0));
     assert!((free - 5f64.sqrt()).abs() < 0.05, "unpenalised norm {free}");
@@ -385,7 +378,7 @@ fn bad_inputs_are_errors_that_name_the_problem() {
     let e = fit(&mut m, &xn, &y, 0.01, FitConfig::new());
     assert!(e.contains("NaN") && e.contains("(3, 1)"), "{e}");
     let e = fit(&mut m, &x, &y, 0.01, FitConfig::new().batch_size(0));
-    assert!(e.contains("batch size"), "{e}");
+    assert!(e.contains("batch_size must be ≥ 1, got 0"), "{e}");
     let e = fit(&mut m, &x, &y, 0.0, FitConfig::new());
     assert!(e.contains("learning rate"), "{e}");
     let e = fit(&mut m, &x, &y, -1.0, FitConfig::new());
@@ -416,8 +409,95 @@ fn bad_inputs_are_errors_that_name_the_problem() {
         &x,
         &y,
         0.01,
-        FitConfig::new().early_stopping(EarlyStopping::default()),
+        FitConfig::new().early_stopping(EarlyStopping::new().patience(0)),
     );
-    assert!(e.contains("validation"), "{e}");
+    assert_eq!(
+        e,
+        "early stopping: invalid argument: patience must be ≥ 1, got 0"
+    );
+    let e = fit(
+        &mut m,
+        &x,
+        &y,
+        0.01,
+        FitConfig::new().early_stopping(EarlyStopping::new().validation_fraction(0.01)),
+    );
+    assert!(
+        e.contains("validation_fraction 0.01 of 10 rows leaves no training or no validation"),
+        "{e}"
+    );
+    let e = fit(
+        &mut m,
+        &x,
+        &y,
+        0.01,
+        FitConfig::new().class_weight(ClassWeight::binary(-1.0, 1.0)),
+    );
+    assert!(
+        e.contains("class 0 (negative) must be finite and ≥ 0"),
+        "{e}"
+    );
+    // all-negative targets cannot be balanced
+    let e = fit(
+        &mut m,
+        &x,
+        &y,
+        0.01,
+        FitConfig::new().class_weight(ClassWeight::Balanced),
+    );
+    assert!(
+        e.contains("class 1 (positive) has no rows among the 10"),
+        "{e}"
+    );
     let _ = Array1::<f32>::zeros(1);
+}
+
+#[test]
+fn early_stopping_holds_out_its_own_share_unless_the_config_says_otherwise() {
+    let mut rng = seeded_rng(31);
+    let x = Array2::from_shape_fn((200, 3), |_| rng.random_range(-1.0f32..1.0));
+    let y = Array2::from_shape_fn((200, 1), |(i, _)| f32::from(x[[i, 0]] > 0.1));
+    let (vx, vy) = (
+        x.slice(ndarray::s![..50, ..]),
+        y.slice(ndarray::s![..50, ..]),
+    );
+    let run = |cfg: FitConfig<'_, f32>| {
+        let mut m = Sequential::<f32>::builder(3)
+            .dense(4, Activation::Tanh)
+            .dense(1, Activation::Sigmoid)
+            .seed(2)
+            .build()
+            .unwrap();
+        m.fit(
+            x.view(),
+            y.view(),
+            &BinaryCrossEntropy::new(),
+            &mut Adam::new(0.05),
+            cfg.epochs(8).seed(4),
+        )
+        .unwrap()
+    };
+    let es = EarlyStopping::new().patience(100);
+    // The early stopping's own fraction splits like the config's.
+    let own = run(FitConfig::new().early_stopping(es.clone().validation_fraction(0.3)));
+    let cfg = run(FitConfig::new()
+        .validation_fraction(0.3)
+        .early_stopping(es.clone()));
+    assert_eq!(own.val_loss(), cfg.val_loss());
+    assert_eq!(own.val_loss().len(), 8);
+    // The config's fraction wins over the early stopping's.
+    let both = run(FitConfig::new()
+        .validation_fraction(0.3)
+        .early_stopping(es.clone().validation_fraction(0.5)));
+    assert_eq!(both.val_loss(), cfg.val_loss());
+    // Explicit validation data wins over both; training then uses all rows.
+    let data = run(FitConfig::new()
+        .validation_fraction(0.3)
+        .validation_data(vx, vy)
+        .early_stopping(es.clone()));
+    let plain = run(FitConfig::new().validation_data(vx, vy));
+    assert_eq!(data.val_loss(), plain.val_loss());
+    assert_ne!(data.val_loss(), cfg.val_loss());
+    // Without early stopping and without a fraction nothing is held out.
+    assert!(run(FitConfig::new()).val_loss().is_empty());
 }

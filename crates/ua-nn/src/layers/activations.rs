@@ -4,13 +4,38 @@
 //! A [`Dense`](super::Dense) layer can fuse its activation (cheaper); these
 //! layers exist for architectures that need the activation on its own.
 
-use ndarray::{Array2, ArrayView2, Axis, Zip, s};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, Zip, s};
+use serde::{Deserialize, Serialize};
 use ua_tensor::activation::{Activation, activation_backward_into};
 use ua_tensor::stable::softmax_rows_inplace;
 
-use crate::layer::{Layer, Mode, check_grad, rows_of};
-use crate::persist::LayerSpec;
+use crate::layer::{Layer, Mode, check_grad, check_out, rows_of};
+use crate::persist::SavedLayer;
 use crate::{Result, Scalar};
+
+/// The saved form of a [`LeakyReLU`] (type name `"leaky_relu"`).
+#[derive(Serialize, Deserialize)]
+struct LeakyData {
+    alpha: f64,
+}
+
+/// Rebuilds a parameter-free activation layer (or a leaky ReLU) from its
+/// saved form.
+pub(crate) fn load<S: Scalar>(saved: &SavedLayer) -> Result<Box<dyn Layer<S>>> {
+    Ok(match saved.type_name.as_str() {
+        "sigmoid" => Box::new(Sigmoid::new()),
+        "relu" => Box::new(ReLU::new()),
+        "tanh" => Box::new(Tanh::new()),
+        "softmax" => Box::new(Softmax::new()),
+        "leaky_relu" => Box::new(LeakyReLU::new(saved.decode::<LeakyData>()?.alpha)?),
+        other => {
+            return Err(crate::Error::UnknownLayerType {
+                type_name: other.to_string(),
+                registered: "sigmoid, relu, tanh, softmax, leaky_relu".into(),
+            });
+        }
+    })
+}
 
 /// Output and input-gradient buffers shared by the activation layers.
 #[derive(Debug, Clone)]
@@ -67,8 +92,8 @@ impl<S: Scalar> Buffers<S> {
 }
 
 /// Implements [`Layer`] for an element-wise activation layer that has a
-/// `buf: Buffers<S>` field and an `activation(&self) -> (label, Activation,
-/// LayerSpec)` method.
+/// `buf: Buffers<S>` field and an `activation(&self) -> (label, Activation)`
+/// method and a `saved(&self) -> Result<SavedLayer>` method.
 macro_rules! impl_activation_layer {
     ($name:ident) => {
         impl<S: Scalar> Layer<S> for $name<S> {
@@ -89,17 +114,32 @@ macro_rules! impl_activation_layer {
             fn output(&self) -> ArrayView2<'_, S> {
                 self.buf.output()
             }
+            fn infer_into(
+                &self,
+                input: ArrayView2<'_, S>,
+                out: ArrayViewMut2<'_, S>,
+            ) -> Result<()> {
+                let (label, act) = self.activation();
+                check_out(label, &out, input.dim())?;
+                Zip::from(out)
+                    .and(input)
+                    .for_each(|o, &x| *o = act.apply(x));
+                Ok(())
+            }
+            fn boxed_clone(&self) -> Box<dyn Layer<S>> {
+                Box::new(self.clone())
+            }
             fn backward(
                 &mut self,
                 _input: ArrayView2<'_, S>,
                 grad_output: ArrayView2<'_, S>,
                 need_input_grad: bool,
             ) -> Result<Option<ArrayView2<'_, S>>> {
-                let (label, act, _) = self.activation();
+                let (label, act) = self.activation();
                 self.buf.backward(label, grad_output, need_input_grad, act)
             }
-            fn spec(&self) -> Result<LayerSpec> {
-                Ok(self.activation().2)
+            fn to_saved(&self) -> Result<SavedLayer> {
+                self.saved()
             }
         }
     };
@@ -107,7 +147,7 @@ macro_rules! impl_activation_layer {
 
 /// Declares a parameter-free activation layer.
 macro_rules! activation_layer {
-    ($(#[$doc:meta])* $name:ident, $label:literal, $act:expr, $spec:expr) => {
+    ($(#[$doc:meta])* $name:ident, $label:literal, $act:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Default)]
         pub struct $name<S: Scalar> {
@@ -116,12 +156,22 @@ macro_rules! activation_layer {
 
         impl<S: Scalar> $name<S> {
             /// A new layer.
+            ///
+            #[doc = concat!(
+                "```\nuse ua_nn::Layer;\nlet l = ua_nn::layers::", stringify!($name),
+                "::<f32>::new();\nassert_eq!(l.name(), \"", $label,
+                "\");\nassert_eq!((l.n_params(), l.output_dim(5).unwrap()), (0, 5));\n```"
+            )]
             pub fn new() -> Self {
                 Self { buf: Buffers::default() }
             }
 
-            fn activation(&self) -> (&'static str, Activation, LayerSpec) {
-                ($label, $act, $spec)
+            fn activation(&self) -> (&'static str, Activation) {
+                ($label, $act)
+            }
+
+            fn saved(&self) -> Result<SavedLayer> {
+                SavedLayer::new($label, &())
             }
         }
 
@@ -138,7 +188,7 @@ activation_layer!(
     /// let mut l = Sigmoid::<f64>::new();
     /// assert_eq!(l.forward(array![[0.0]].view(), Mode::Eval).unwrap()[[0, 0]], 0.5);
     /// ```
-    Sigmoid, "sigmoid", Activation::Sigmoid, LayerSpec::Sigmoid
+    Sigmoid, "sigmoid", Activation::Sigmoid
 );
 activation_layer!(
     /// `max(x, 0)`, element-wise.
@@ -149,7 +199,7 @@ activation_layer!(
     /// let mut l = ReLU::<f32>::new();
     /// assert_eq!(l.forward(array![[-1.0, 2.0]].view(), Mode::Eval).unwrap(), array![[0.0, 2.0]]);
     /// ```
-    ReLU, "relu", Activation::Relu, LayerSpec::Relu
+    ReLU, "relu", Activation::Relu
 );
 activation_layer!(
     /// `tanh(x)`, element-wise.
@@ -160,7 +210,7 @@ activation_layer!(
     /// let mut l = Tanh::<f64>::new();
     /// assert_eq!(l.forward(array![[0.0]].view(), Mode::Eval).unwrap()[[0, 0]], 0.0);
     /// ```
-    Tanh, "tanh", Activation::Tanh, LayerSpec::Tanh
+    Tanh, "tanh", Activation::Tanh
 );
 
 /// `x` for `x > 0`, `alpha·x` otherwise, element-wise.
@@ -179,6 +229,12 @@ pub struct LeakyReLU<S: Scalar> {
 
 impl<S: Scalar> LeakyReLU<S> {
     /// A leaky ReLU with negative slope `alpha` in `[0, 1)`.
+    ///
+    /// ```
+    /// use ua_nn::layers::LeakyReLU;
+    /// assert_eq!(LeakyReLU::<f32>::new(0.2).unwrap().alpha(), 0.2);
+    /// assert!(LeakyReLU::<f32>::new(1.5).is_err());
+    /// ```
     pub fn new(alpha: f64) -> Result<Self> {
         Activation::LeakyRelu { alpha }.validate()?;
         Ok(LeakyReLU {
@@ -187,13 +243,22 @@ impl<S: Scalar> LeakyReLU<S> {
         })
     }
 
-    fn activation(&self) -> (&'static str, Activation, LayerSpec) {
-        let alpha = self.alpha;
-        (
-            "leaky_relu",
-            Activation::LeakyRelu { alpha },
-            LayerSpec::LeakyRelu { alpha },
-        )
+    /// The negative slope.
+    ///
+    /// ```
+    /// use ua_nn::layers::LeakyReLU;
+    /// assert_eq!(LeakyReLU::<f64>::new(0.01).unwrap().alpha(), 0.01);
+    /// ```
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    fn activation(&self) -> (&'static str, Activation) {
+        ("leaky_relu", Activation::LeakyRelu { alpha: self.alpha })
+    }
+
+    fn saved(&self) -> Result<SavedLayer> {
+        SavedLayer::new("leaky_relu", &LeakyData { alpha: self.alpha })
     }
 }
 
@@ -220,6 +285,13 @@ pub struct Softmax<S: Scalar> {
 
 impl<S: Scalar> Softmax<S> {
     /// A new softmax layer.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Layer, layers::Softmax};
+    /// let y = Softmax::<f64>::new().infer(array![[0.0, 2f64.ln()]].view()).unwrap();
+    /// assert!((y[[0, 1]] - 2.0 / 3.0).abs() < 1e-15);
+    /// ```
     pub fn new() -> Self {
         Self {
             buf: Buffers::default(),
@@ -246,6 +318,15 @@ impl<S: Scalar> Layer<S> for Softmax<S> {
     }
     fn output(&self) -> ArrayView2<'_, S> {
         self.buf.output()
+    }
+    fn infer_into(&self, input: ArrayView2<'_, S>, mut out: ArrayViewMut2<'_, S>) -> Result<()> {
+        check_out("softmax", &out, input.dim())?;
+        out.assign(&input);
+        softmax_rows_inplace(out);
+        Ok(())
+    }
+    fn boxed_clone(&self) -> Box<dyn Layer<S>> {
+        Box::new(self.clone())
     }
     fn backward(
         &mut self,
@@ -275,7 +356,7 @@ impl<S: Scalar> Layer<S> for Softmax<S> {
         }
         Ok(Some(b.gin.slice(s![..n, ..])))
     }
-    fn spec(&self) -> Result<LayerSpec> {
-        Ok(LayerSpec::Softmax)
+    fn to_saved(&self) -> Result<SavedLayer> {
+        SavedLayer::new("softmax", &())
     }
 }

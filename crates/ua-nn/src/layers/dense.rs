@@ -1,14 +1,76 @@
 //! Fully connected layer with an optional fused activation.
 
-use ndarray::{Array1, Array2, ArrayView2, s};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, s};
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 use ua_tensor::activation::{Activation, activation_backward_into, bias_add_activate};
 use ua_tensor::gemm::{Trans, gemm_into};
 use ua_tensor::init::Initializer;
 
-use crate::layer::{Layer, Mode, Param, ParamKind, check_grad, check_input, rows_of};
-use crate::persist::LayerSpec;
+use crate::layer::{
+    Layer, MAX_PARAMS, Mode, Param, ParamKind, check_grad, check_input, check_out, rows_of,
+};
+use crate::persist::SavedLayer;
 use crate::{Result, Scalar};
+
+/// Checks a dense layer's size before anything is allocated: both widths
+/// ≥ 1 and `input_dim·units + units` ≤ [`MAX_PARAMS`], with overflow checked.
+/// Returns the parameter count.
+pub(crate) fn check_dense_size(input_dim: usize, units: usize) -> Result<usize> {
+    let bad = |m: String| Err(crate::error::invalid("dense layer", m));
+    if input_dim == 0 {
+        return bad("input_dim must be ≥ 1, got 0".into());
+    }
+    if units == 0 {
+        return bad("units must be ≥ 1, got 0".into());
+    }
+    match input_dim
+        .checked_mul(units)
+        .and_then(|w| w.checked_add(units))
+    {
+        Some(n) if n <= MAX_PARAMS => Ok(n),
+        Some(n) => bad(format!(
+            "input_dim {input_dim} × units {units} gives {n} parameters, more than the limit of \
+             {MAX_PARAMS} (MAX_PARAMS)"
+        )),
+        None => bad(format!(
+            "input_dim {input_dim} × units {units} overflows; the limit is {MAX_PARAMS} parameters \
+             (MAX_PARAMS)"
+        )),
+    }
+}
+
+/// The saved form of a [`Dense`] layer (type name `"dense"`).
+#[derive(Serialize, Deserialize)]
+struct DenseData {
+    input_dim: usize,
+    output_dim: usize,
+    activation: Activation,
+    /// Row-major `input_dim × output_dim`, widened to `f64` (exact for `f32`).
+    weights: Vec<f64>,
+    bias: Vec<f64>,
+}
+
+/// Rebuilds a [`Dense`] layer from its saved form.
+pub(crate) fn load<S: Scalar>(saved: &SavedLayer) -> Result<Box<dyn Layer<S>>> {
+    let d: DenseData = saved.decode()?;
+    check_dense_size(d.input_dim, d.output_dim)?;
+    let want = d.input_dim * d.output_dim;
+    if d.weights.len() != want {
+        return Err(crate::error::shape(
+            "dense layer weights",
+            format!("{want} weights ({}×{})", d.input_dim, d.output_dim),
+            format!("{} weights", d.weights.len()),
+        ));
+    }
+    let w = Array2::from_shape_vec(
+        (d.input_dim, d.output_dim),
+        d.weights.iter().map(|&v| S::lit(v)).collect(),
+    )
+    .map_err(|e| crate::error::invalid("dense layer weights", e.to_string()))?;
+    let b = Array1::from_iter(d.bias.iter().map(|&v| S::lit(v)));
+    Ok(Box::new(Dense::from_weights(w, b, d.activation)?))
+}
 
 /// `y = f(x·W + b)`: a matrix product, then the bias add and the activation
 /// fused into one pass over the output.
@@ -39,6 +101,19 @@ pub struct Dense<S: Scalar> {
 
 impl<S: Scalar> Dense<S> {
     /// A layer with weights drawn from `init` and zero biases.
+    ///
+    /// Errors, before allocating, when a width is 0 or the layer would hold
+    /// more than [`MAX_PARAMS`] parameters.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, layers::Dense};
+    /// use ua_nn::ua_tensor::init::{Initializer, seeded_rng};
+    /// let d = Dense::<f32>::new(16, 64, Activation::Relu, Initializer::HeUniform, &mut seeded_rng(1)).unwrap();
+    /// assert_eq!((d.input_dim(), d.units()), (16, 64));
+    /// assert!(d.bias().iter().all(|&b| b == 0.0));
+    /// let e = Dense::<f32>::new(4, 1 << 62, Activation::Relu, Initializer::HeUniform, &mut seeded_rng(1));
+    /// assert!(e.unwrap_err().to_string().contains("overflows"));
+    /// ```
     pub fn new(
         input_dim: usize,
         output_dim: usize,
@@ -46,11 +121,21 @@ impl<S: Scalar> Dense<S> {
         init: Initializer,
         rng: &mut impl Rng,
     ) -> Result<Self> {
+        check_dense_size(input_dim, output_dim)?;
         let w = init.matrix::<S>(input_dim, output_dim, rng)?;
         Self::from_weights(w, Array1::zeros(output_dim), activation)
     }
 
     /// A layer with the given weights (`input_dim × output_dim`) and biases.
+    /// Errors on mismatched lengths, empty or non-finite weights, or a bad
+    /// activation parameter.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Activation, layers::Dense};
+    /// assert!(Dense::<f64>::from_weights(array![[1.0]], array![0.0, 1.0], Activation::Relu).is_err());
+    /// assert!(Dense::<f64>::from_weights(array![[f64::NAN]], array![0.0], Activation::Relu).is_err());
+    /// ```
     pub fn from_weights(w: Array2<S>, b: Array1<S>, activation: Activation) -> Result<Self> {
         activation.validate()?;
         if w.ncols() != b.len() {
@@ -83,26 +168,64 @@ impl<S: Scalar> Dense<S> {
     }
 
     /// The weight matrix, `input_dim × output_dim`.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Activation, layers::Dense};
+    /// let d = Dense::<f32>::from_weights(array![[1.0, 2.0]], array![0.5, 0.0], Activation::Tanh).unwrap();
+    /// assert_eq!(d.weights(), &array![[1.0, 2.0]]);
+    /// assert_eq!(d.bias(), &array![0.5, 0.0]);
+    /// assert_eq!(d.activation(), Activation::Tanh);
+    /// assert_eq!((d.input_dim(), d.units()), (1, 2));
+    /// ```
     pub fn weights(&self) -> &Array2<S> {
         &self.w
     }
 
     /// The bias vector.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Activation, layers::Dense};
+    /// let d = Dense::<f64>::from_weights(array![[1.0]], array![-0.5], Activation::Relu).unwrap();
+    /// assert_eq!(d.bias(), &array![-0.5]);
+    /// ```
     pub fn bias(&self) -> &Array1<S> {
         &self.b
     }
 
     /// The fused activation.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use ua_nn::{Activation, layers::Dense};
+    /// let d = Dense::<f64>::from_weights(array![[1.0]], array![0.0], Activation::Sigmoid).unwrap();
+    /// assert_eq!(d.activation(), Activation::Sigmoid);
+    /// ```
     pub fn activation(&self) -> Activation {
         self.activation
     }
 
     /// Number of input columns.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, layers::Dense};
+    /// use ua_nn::ua_tensor::init::{Initializer, seeded_rng};
+    /// let d = Dense::<f32>::new(7, 2, Activation::Relu, Initializer::HeUniform, &mut seeded_rng(0)).unwrap();
+    /// assert_eq!(d.input_dim(), 7);
+    /// ```
     pub fn input_dim(&self) -> usize {
         self.w.nrows()
     }
 
     /// Number of output columns (units).
+    ///
+    /// ```
+    /// use ua_nn::{Activation, layers::Dense};
+    /// use ua_nn::ua_tensor::init::{Initializer, seeded_rng};
+    /// let d = Dense::<f32>::new(7, 2, Activation::Relu, Initializer::HeUniform, &mut seeded_rng(0)).unwrap();
+    /// assert_eq!(d.units(), 2);
+    /// ```
     pub fn units(&self) -> usize {
         self.w.ncols()
     }
@@ -125,7 +248,7 @@ impl<S: Scalar> Layer<S> for Dense<S> {
     }
 
     fn forward(&mut self, input: ArrayView2<'_, S>, _mode: Mode) -> Result<ArrayView2<'_, S>> {
-        check_input("dense", &input, self.w.nrows())?;
+        check_input("dense forward", &input, self.w.nrows())?;
         let n = input.nrows();
         let o = self.w.ncols();
         let mut out = rows_of(&mut self.out, n, o);
@@ -147,6 +270,26 @@ impl<S: Scalar> Layer<S> for Dense<S> {
         self.out.slice(s![..self.rows, ..])
     }
 
+    fn infer_into(&self, input: ArrayView2<'_, S>, mut out: ArrayViewMut2<'_, S>) -> Result<()> {
+        check_input("dense inference", &input, self.w.nrows())?;
+        check_out("dense", &out, (input.nrows(), self.w.ncols()))?;
+        gemm_into(
+            S::one(),
+            input,
+            Trans::No,
+            self.w.view(),
+            Trans::No,
+            S::zero(),
+            out.view_mut(),
+        )?;
+        bias_add_activate(out, self.b.view(), self.activation)?;
+        Ok(())
+    }
+
+    fn boxed_clone(&self) -> Box<dyn Layer<S>> {
+        Box::new(self.clone())
+    }
+
     fn backward(
         &mut self,
         input: ArrayView2<'_, S>,
@@ -159,8 +302,8 @@ impl<S: Scalar> Layer<S> for Dense<S> {
         if input.dim() != (n, i) {
             return Err(crate::error::shape(
                 "dense backward input",
-                format!("{:?} (the last forward input)", (n, i)),
-                format!("{:?}", input.dim()),
+                format!("{} (the last forward input)", crate::error::dims((n, i))),
+                crate::error::dims(input.dim()),
             ));
         }
         // ∂L/∂z = ∂L/∂y ⊙ f'(z), with f' taken from y.
@@ -231,13 +374,40 @@ impl<S: Scalar> Layer<S> for Dense<S> {
         self.w.len() + self.b.len()
     }
 
-    fn spec(&self) -> Result<LayerSpec> {
-        Ok(LayerSpec::Dense {
-            input_dim: self.w.nrows(),
-            output_dim: self.w.ncols(),
-            activation: self.activation,
-            weights: self.w.iter().map(|v| v.as_f64()).collect(),
-            bias: self.b.iter().map(|v| v.as_f64()).collect(),
-        })
+    fn to_saved(&self) -> Result<SavedLayer> {
+        SavedLayer::new(
+            "dense",
+            &DenseData {
+                input_dim: self.w.nrows(),
+                output_dim: self.w.ncols(),
+                activation: self.activation,
+                weights: self.w.iter().map(|v| v.as_f64()).collect(),
+                bias: self.b.iter().map(|v| v.as_f64()).collect(),
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_size_limit_is_inclusive_and_overflow_is_caught() {
+        // (2¹⁴ − 1)·2¹⁴ + 2¹⁴ = 2²⁸ parameters: exactly the limit.
+        assert_eq!(
+            check_dense_size((1 << 14) - 1, 1 << 14).unwrap(),
+            MAX_PARAMS
+        );
+        assert!(check_dense_size(1 << 14, 1 << 14).is_err());
+        assert_eq!(check_dense_size(1, 1).unwrap(), 2);
+        assert_eq!(check_dense_size(3, 4).unwrap(), 16);
+        // input·units fits in usize but + units does not.
+        let e = check_dense_size(usize::MAX, 1).unwrap_err().to_string();
+        assert!(e.contains("overflows"), "{e}");
+        let e = check_dense_size(2, usize::MAX / 2).unwrap_err().to_string();
+        assert!(e.contains("overflows"), "{e}");
+        let e = check_dense_size(0, 3).unwrap_err().to_string();
+        assert!(e.contains("input_dim must be ≥ 1"), "{e}");
     }
 }

@@ -1,12 +1,27 @@
 //! Inverted dropout.
 
-use ndarray::{Array2, ArrayView2, Zip, s};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip, s};
 use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
+use serde::{Deserialize, Serialize};
 
-use crate::layer::{Layer, Mode, check_grad, rows_of};
-use crate::persist::LayerSpec;
+use crate::layer::{Layer, Mode, check_grad, check_out, rows_of};
+use crate::persist::SavedLayer;
 use crate::{Result, Scalar};
+
+/// The saved form of a [`Dropout`] layer (type name `"dropout"`).
+#[derive(Serialize, Deserialize)]
+struct DropoutData {
+    rate: f64,
+    seed: u64,
+}
+
+/// Rebuilds a [`Dropout`] layer from its saved form (its generator restarts
+/// from the seed).
+pub(crate) fn load<S: Scalar>(saved: &SavedLayer) -> Result<Box<dyn Layer<S>>> {
+    let d: DropoutData = saved.decode()?;
+    Ok(Box::new(Dropout::new(d.rate, d.seed)?))
+}
 
 /// Inverted dropout: in training each input is zeroed with probability
 /// `rate` and the survivors are scaled by `1 / (1 − rate)`, so inference is
@@ -44,6 +59,13 @@ pub struct Dropout<S: Scalar> {
 
 impl<S: Scalar> Dropout<S> {
     /// Dropout with probability `rate` in `[0, 1)` and a seed for its masks.
+    ///
+    /// ```
+    /// use ua_nn::layers::Dropout;
+    /// assert_eq!(Dropout::<f32>::new(0.25, 1).unwrap().rate(), 0.25);
+    /// let e = Dropout::<f32>::new(1.0, 1).unwrap_err();
+    /// assert_eq!(e.to_string(), "dropout: invalid argument: rate must be in [0, 1), got 1");
+    /// ```
     pub fn new(rate: f64, seed: u64) -> Result<Self> {
         if !(rate.is_finite() && (0.0..1.0).contains(&rate)) {
             return Err(crate::error::invalid(
@@ -65,7 +87,12 @@ impl<S: Scalar> Dropout<S> {
         })
     }
 
-    /// The drop probability.
+    /// The drop probability (see [`Dropout::new`]).
+    ///
+    /// ```
+    /// use ua_nn::layers::Dropout;
+    /// assert_eq!(Dropout::<f64>::new(0.5, 9).unwrap().rate(), 0.5);
+    /// ```
     pub fn rate(&self) -> f64 {
         self.rate
     }
@@ -142,6 +169,16 @@ impl<S: Scalar> Layer<S> for Dropout<S> {
         self.out.slice(s![..self.rows, ..])
     }
 
+    fn infer_into(&self, input: ArrayView2<'_, S>, mut out: ArrayViewMut2<'_, S>) -> Result<()> {
+        check_out("dropout", &out, input.dim())?;
+        out.assign(&input);
+        Ok(())
+    }
+
+    fn boxed_clone(&self) -> Box<dyn Layer<S>> {
+        Box::new(self.clone())
+    }
+
     fn backward(
         &mut self,
         _input: ArrayView2<'_, S>,
@@ -174,10 +211,13 @@ impl<S: Scalar> Layer<S> for Dropout<S> {
         self.frozen = frozen;
     }
 
-    fn spec(&self) -> Result<LayerSpec> {
-        Ok(LayerSpec::Dropout {
-            rate: self.rate,
-            seed: self.seed,
-        })
+    fn to_saved(&self) -> Result<SavedLayer> {
+        SavedLayer::new(
+            "dropout",
+            &DropoutData {
+                rate: self.rate,
+                seed: self.seed,
+            },
+        )
     }
 }
