@@ -21,9 +21,9 @@ use rand_distr::{Distribution, Normal};
 use user_analytics::analytics::metrics::{r2_score, rmse};
 use user_analytics::data::scale::StandardScaler;
 use user_analytics::data::split::train_test_split;
+use user_analytics::nn::layers::Dense;
 use user_analytics::nn::losses::MeanSquaredError;
 use user_analytics::nn::optim::Sgd;
-use user_analytics::nn::persist::LayerSpec;
 use user_analytics::nn::{Activation, FitConfig, Sequential};
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -70,11 +70,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Back to original units: y = b + Σ w_j (x_j − μ_j) / σ_j.
-    let file = model.to_model_file()?;
-    if let Some(LayerSpec::Dense { weights, bias, .. }) = file.layers.first() {
+    if let Some(dense) = model.layers()[0].downcast_ref::<Dense<f64>>() {
+        let (weights, bias) = (dense.weights(), dense.bias());
         let (mean, scale) = (scaler.mean(), scaler.scale());
-        let w_age = weights[0] / scale[0];
-        let w_income = weights[1] / scale[1];
+        let w_age = weights[[0, 0]] / scale[0];
+        let w_income = weights[[1, 0]] / scale[1];
         let intercept = bias[0] - w_age * mean[0] - w_income * mean[1];
         println!("learned: spend = {intercept:.1} + {w_age:.3}·age + {w_income:.5}·income");
         println!("planted: spend = 200.0 + 15.000·age + 0.01000·income");

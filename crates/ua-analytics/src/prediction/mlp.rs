@@ -4,16 +4,13 @@
 //!
 //! Inputs should be scaled (the propensity model's pipeline does that).
 
-use std::sync::Mutex;
-
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 use ua_nn::losses::BinaryCrossEntropy;
 use ua_nn::optim::Adam;
-use ua_nn::persist::ModelFile;
-use ua_nn::{Activation, EarlyStopping, FitConfig, History, Sequential};
+use ua_nn::{Activation, ClassWeight, EarlyStopping, FitConfig, History, Sequential};
 
-use super::{ClassWeights, check_scoring_data, check_training_data, invalid};
+use super::{check_scoring_data, check_training_data, invalid};
 use crate::error::parameter;
 use crate::{Classifier, Predictor, Result};
 use ua_tensor::persist::Persist;
@@ -21,36 +18,6 @@ use ua_tensor::persist::Persist;
 /// The widest hidden layer [`MlpClassifier`] accepts (checked before any
 /// weight is allocated).
 pub const MAX_UNITS: usize = 1 << 16;
-
-/// Early stopping on a held-out share of the training rows.
-///
-/// ```
-/// use ua_analytics::prediction::MlpEarlyStopping;
-/// let es = MlpEarlyStopping::default();
-/// assert_eq!((es.validation_fraction, es.patience, es.restore_best), (0.1, 10, true));
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MlpEarlyStopping {
-    /// Share of the training rows held out (seeded random rows), in (0, 1).
-    pub validation_fraction: f64,
-    /// Epochs without a lower validation loss before training stops.
-    pub patience: usize,
-    /// Smallest decrease of the validation loss that counts as progress.
-    pub min_delta: f64,
-    /// Put back the weights of the epoch with the lowest validation loss.
-    pub restore_best: bool,
-}
-
-impl Default for MlpEarlyStopping {
-    fn default() -> Self {
-        MlpEarlyStopping {
-            validation_fraction: 0.1,
-            patience: 10,
-            min_delta: 0.0,
-            restore_best: true,
-        }
-    }
-}
 
 /// Hyper-parameters of the MLP classifier. The defaults are the design
 /// document's network: Dense(64, ReLU) → Dropout(0.5) → Dense(32, ReLU) →
@@ -82,9 +49,9 @@ pub struct MlpClassifier {
     /// Rows per mini-batch. Default 32.
     pub batch_size: usize,
     /// Early stopping; `None` trains all epochs on all rows.
-    pub early_stopping: Option<MlpEarlyStopping>,
+    pub early_stopping: Option<EarlyStopping>,
     /// Class weights in the loss; `None`: every row weighs 1.
-    pub class_weight: Option<ClassWeights>,
+    pub class_weight: Option<ClassWeight>,
     /// L2 penalty on the weights (`l2·Σw²` added to the loss). Default 0.
     pub l2: f64,
     /// Seed of the initial weights, dropout masks, shuffling and validation split.
@@ -99,7 +66,7 @@ impl Default for MlpClassifier {
             learning_rate: 1e-3,
             epochs: 100,
             batch_size: 32,
-            early_stopping: Some(MlpEarlyStopping::default()),
+            early_stopping: Some(EarlyStopping::default()),
             class_weight: None,
             l2: 0.0,
             seed: 42,
@@ -126,12 +93,12 @@ impl Default for MlpClassifier {
 /// let back: FittedMlpClassifier = serde_json::from_str(&json).unwrap();
 /// assert_eq!(back.predict_proba(x.view()).unwrap(), m.predict_proba(x.view()).unwrap());
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FittedMlpClassifier {
     params: MlpClassifier,
     n_features: usize,
     history: History,
-    network: Mutex<Sequential<f32>>,
+    network: Sequential<f32>,
 }
 
 impl MlpClassifier {
@@ -199,7 +166,7 @@ impl MlpClassifier {
     /// ```
     /// assert!(ua_analytics::prediction::MlpClassifier::new().early_stopping(None).early_stopping.is_none());
     /// ```
-    pub fn early_stopping(mut self, es: Option<MlpEarlyStopping>) -> Self {
+    pub fn early_stopping(mut self, es: Option<EarlyStopping>) -> Self {
         self.early_stopping = es;
         self
     }
@@ -207,11 +174,12 @@ impl MlpClassifier {
     /// Sets class weights.
     ///
     /// ```
-    /// use ua_analytics::prediction::{ClassWeights, MlpClassifier};
-    /// let m = MlpClassifier::new().class_weight(ClassWeights::Balanced);
-    /// assert_eq!(m.class_weight, Some(ClassWeights::Balanced));
+    /// use ua_analytics::prediction::MlpClassifier;
+    /// use ua_nn::ClassWeight;
+    /// let m = MlpClassifier::new().class_weight(ClassWeight::Balanced);
+    /// assert_eq!(m.class_weight, Some(ClassWeight::Balanced));
     /// ```
-    pub fn class_weight(mut self, cw: ClassWeights) -> Self {
+    pub fn class_weight(mut self, cw: ClassWeight) -> Self {
         self.class_weight = Some(cw);
         self
     }
@@ -272,25 +240,8 @@ impl MlpClassifier {
                 format!("must be finite and ≥ 0, got {}", self.l2),
             ));
         }
-        if let Some(cw) = self.class_weight {
-            cw.check(OP)?;
-        }
         if let Some(es) = &self.early_stopping {
-            let f = es.validation_fraction;
-            if !(f > 0.0 && f < 1.0) {
-                return Err(parameter(
-                    OP,
-                    "early_stopping.validation_fraction",
-                    format!("must be in (0, 1), got {f}"),
-                ));
-            }
-            if !(es.min_delta.is_finite() && es.min_delta >= 0.0) {
-                return Err(parameter(
-                    OP,
-                    "early_stopping.min_delta",
-                    format!("must be finite and ≥ 0, got {}", es.min_delta),
-                ));
-            }
+            es.validate()?;
         }
         Ok(())
     }
@@ -348,15 +299,13 @@ impl MlpClassifier {
         if let Some(es) = &self.early_stopping {
             config = config
                 .validation_data(x_val.view(), y_val.view())
-                .early_stopping(EarlyStopping {
-                    patience: es.patience,
-                    min_delta: es.min_delta,
-                    restore_best: es.restore_best,
-                });
+                .early_stopping(es.clone());
         }
-        if let Some(cw) = self.class_weight {
+        if let Some(cw) = &self.class_weight {
+            // Fixed [w0, w1] from the training rows only (not the validation rows).
             let train_labels: Vec<u8> = train_rows.iter().map(|&i| y[i]).collect();
-            config = config.class_weight(cw.to_nn(&train_labels)?);
+            let [w0, w1] = cw.binary_weights(&train_labels)?;
+            config = config.class_weight(ClassWeight::binary(w0, w1));
         }
         let mut adam = Adam::new(self.learning_rate);
         let history = net.fit(
@@ -370,7 +319,7 @@ impl MlpClassifier {
             params: self.clone(),
             n_features: x.ncols(),
             history,
-            network: Mutex::new(net),
+            network: net,
         })
     }
 }
@@ -415,43 +364,6 @@ impl FittedMlpClassifier {
     pub fn params(&self) -> &MlpClassifier {
         &self.params
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Sequential<f32>> {
-        // A panic in another thread cannot leave the weights half-written
-        // (inference only touches buffers), so a poisoned lock is usable.
-        self.network.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn to_file(&self) -> Result<MlpFile> {
-        Ok(MlpFile {
-            params: self.params.clone(),
-            n_features: self.n_features,
-            history: self.history.clone(),
-            network: self.lock().to_model_file().map_err(crate::Error::from)?,
-        })
-    }
-
-    fn from_file(file: MlpFile) -> Result<Self> {
-        const OP: &str = "FittedMlpClassifier::load";
-        let net = Sequential::<f32>::from_model_file(&file.network).map_err(crate::Error::from)?;
-        if net.input_dim() != file.n_features || net.output_dim() != 1 {
-            return Err(invalid(
-                OP,
-                format!(
-                    "saved network has {} inputs and {} outputs, expected {} and 1",
-                    net.input_dim(),
-                    net.output_dim(),
-                    file.n_features
-                ),
-            ));
-        }
-        Ok(FittedMlpClassifier {
-            params: file.params,
-            n_features: file.n_features,
-            history: file.history,
-            network: Mutex::new(net),
-        })
-    }
 }
 
 impl Classifier for MlpClassifier {
@@ -467,10 +379,20 @@ impl Classifier for MlpClassifier {
 impl Persist for FittedMlpClassifier {
     const KIND: &'static str = "ua-analytics/mlp-classifier";
 
-    /// The network's shape is checked while it is read back (inputs =
-    /// `n_features`, one sigmoid output); the parameters are checked here.
+    /// Checks the parameters, the network's own invariants, and that it
+    /// reads `n_features` inputs into one output.
     fn validate(&self) -> std::result::Result<(), String> {
-        self.params.validate().map_err(|e| e.to_string())
+        self.params.validate().map_err(|e| e.to_string())?;
+        self.network.validate()?;
+        if self.network.input_dim() != self.n_features || self.network.output_dim() != 1 {
+            return Err(format!(
+                "the network has {} inputs and {} outputs, expected {} and 1",
+                self.network.input_dim(),
+                self.network.output_dim(),
+                self.n_features
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -478,34 +400,8 @@ impl Predictor<ArrayView2<'_, f32>> for FittedMlpClassifier {
     fn predict_proba(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
         const OP: &str = "FittedMlpClassifier::predict_proba";
         check_scoring_data(OP, &x, self.n_features)?;
-        let out = self.lock().predict(x).map_err(crate::Error::from)?;
+        let out = self.network.predict(x).map_err(crate::Error::from)?;
         Ok(out.column(0).to_owned())
-    }
-}
-
-/// The saved form of a [`FittedMlpClassifier`].
-#[derive(Serialize, Deserialize)]
-struct MlpFile {
-    params: MlpClassifier,
-    n_features: usize,
-    history: History,
-    network: ModelFile,
-}
-
-impl Serialize for FittedMlpClassifier {
-    fn serialize<Ser: serde::Serializer>(
-        &self,
-        s: Ser,
-    ) -> std::result::Result<Ser::Ok, Ser::Error> {
-        self.to_file()
-            .map_err(serde::ser::Error::custom)?
-            .serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for FittedMlpClassifier {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        FittedMlpClassifier::from_file(MlpFile::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -618,17 +514,25 @@ mod tests {
             .epochs(5)
             .fit(x.view(), &y)
             .unwrap();
-        let json = serde_json::to_string(&m).unwrap();
-        let back: FittedMlpClassifier = serde_json::from_str(&json).unwrap();
+        let json = m.to_json().unwrap();
+        let back = FittedMlpClassifier::from_json(&json).unwrap();
         assert_eq!(
             back.predict_proba(x.view()).unwrap(),
             m.predict_proba(x.view()).unwrap()
         );
         assert_eq!(back.history(), m.history());
         assert_eq!(back.params(), m.params());
-        // A corrupted network is an error, not a panic.
+        // A network that does not read n_features inputs is an error, not a panic.
         let bad = json.replace("\"n_features\":2", "\"n_features\":3");
-        assert!(serde_json::from_str::<FittedMlpClassifier>(&bad).is_err());
+        assert_ne!(bad, json);
+        let e = FittedMlpClassifier::from_json(&bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 inputs and 1 outputs, expected 3"), "{e}");
+        // So is a hidden width the parameters forbid.
+        let bad = json.replace("\"hidden\":[8,4]", "\"hidden\":[0,4]");
+        assert_ne!(bad, json);
+        assert!(FittedMlpClassifier::from_json(&bad).is_err());
     }
 
     #[test]
@@ -650,7 +554,7 @@ mod tests {
         let plain = base.clone().early_stopping(None).fit(x.view(), &y).unwrap();
         let bal = base
             .early_stopping(None)
-            .class_weight(ClassWeights::Balanced)
+            .class_weight(ClassWeight::Balanced)
             .fit(x.view(), &y)
             .unwrap();
         let mean = |m: &FittedMlpClassifier| m.predict_proba(x.view()).unwrap().mean().unwrap();
@@ -666,13 +570,28 @@ mod tests {
             MlpClassifier::new().dropout(1.0),
             MlpClassifier::new().learning_rate(-1.0),
             MlpClassifier::new().epochs(0),
-            MlpClassifier::new().early_stopping(Some(MlpEarlyStopping {
-                validation_fraction: 1.5,
-                ..Default::default()
-            })),
+            MlpClassifier::new()
+                .early_stopping(Some(EarlyStopping::new().validation_fraction(1.5))),
+            MlpClassifier::new().hidden(&[MAX_UNITS + 1]),
+            MlpClassifier::new().hidden(&[1 << 62]),
+            MlpClassifier::new().batch_size(0),
+            MlpClassifier::new().l2(f64::NAN),
         ] {
             assert!(m.fit(x.view(), &y).is_err(), "{m:?}");
         }
+        let e = MlpClassifier::new()
+            .hidden(&[1 << 62])
+            .fit(x.view(), &y)
+            .unwrap_err();
+        assert!(
+            matches!(e, crate::Error::InvalidParameter { name: "hidden", .. }),
+            "{e}"
+        );
+        let e = MlpClassifier::new()
+            .class_weight(ClassWeight::binary(-1.0, 1.0))
+            .fit(x.view(), &y)
+            .unwrap_err();
+        assert!(e.to_string().contains("weight"), "{e}");
         let m = MlpClassifier::new()
             .hidden(&[4])
             .epochs(1)

@@ -60,113 +60,18 @@ mod repeat;
 
 pub use importance::ColumnImportance;
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Solver};
-pub use mlp::{FittedMlpClassifier, MlpClassifier, MlpEarlyStopping};
+pub use mlp::{FittedMlpClassifier, MAX_UNITS, MlpClassifier};
 pub use propensity::{
     FORMAT, FORMAT_VERSION, FittedClassifier, FittedPropensityModel, ModelKind, PropensityConfig,
     TrainingSummary,
 };
 pub use repeat::{RepeatPurchase, RepeatPurchaseFeatures};
+/// The class-weight and early-stopping types of the workspace (from `ua-nn`).
+pub use ua_nn::{ClassWeight, EarlyStopping};
 
 use ndarray::ArrayView2;
-use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
-
-/// How the two classes are weighted in the loss.
-///
-/// ```
-/// use ua_analytics::prediction::ClassWeights;
-/// // 3 negatives, 1 positive: "balanced" gives n / (2 · count)
-/// let w = ClassWeights::Balanced.weights(&[0, 0, 0, 1]).unwrap();
-/// assert_eq!(w, [4.0 / 6.0, 2.0]);
-/// let w = ClassWeights::Manual { negative: 1.0, positive: 5.0 }.weights(&[0, 1]).unwrap();
-/// assert_eq!(w, [1.0, 5.0]);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClassWeights {
-    /// `n / (2 · count(class))`, scikit-learn's `"balanced"`.
-    Balanced,
-    /// Fixed weights of the negative (0) and positive (1) class.
-    Manual {
-        /// Weight of class 0.
-        negative: f64,
-        /// Weight of class 1.
-        positive: f64,
-    },
-}
-
-impl ClassWeights {
-    /// The `[negative, positive]` weights for labels `y` (0/1).
-    ///
-    /// Errors on negative or non-finite manual weights, or (balanced) when a
-    /// class is absent.
-    ///
-    /// ```
-    /// use ua_analytics::prediction::ClassWeights;
-    /// assert!(ClassWeights::Balanced.weights(&[1, 1]).is_err());
-    /// ```
-    pub fn weights(&self, y: &[u8]) -> Result<[f64; 2]> {
-        match *self {
-            ClassWeights::Manual { negative, positive } => {
-                for (name, w) in [("negative", negative), ("positive", positive)] {
-                    if !(w.is_finite() && w >= 0.0) {
-                        return Err(invalid(
-                            "class weights",
-                            format!("{name} class weight must be finite and ≥ 0, got {w}"),
-                        ));
-                    }
-                }
-                if negative + positive <= 0.0 {
-                    return Err(invalid("class weights", "both class weights are 0".into()));
-                }
-                Ok([negative, positive])
-            }
-            ClassWeights::Balanced => {
-                let pos = y.iter().filter(|&&v| v == 1).count();
-                let neg = y.len() - pos;
-                if pos == 0 || neg == 0 {
-                    return Err(Error::Undefined {
-                        op: "class weights",
-                        message: format!(
-                            "balanced weights need both classes, got {neg} negatives and {pos} positives"
-                        ),
-                    });
-                }
-                let n = y.len() as f64;
-                Ok([n / (2.0 * neg as f64), n / (2.0 * pos as f64)])
-            }
-        }
-    }
-
-    /// Checks manual weights (finite, ≥ 0, not both 0) without labels.
-    pub(crate) fn check(&self, op: &'static str) -> Result<()> {
-        if let ClassWeights::Manual { negative, positive } = *self {
-            for w in [negative, positive] {
-                if !(w.is_finite() && w >= 0.0) {
-                    return Err(crate::error::parameter(
-                        op,
-                        "class_weight",
-                        format!("weights must be finite and ≥ 0, got {negative} and {positive}"),
-                    ));
-                }
-            }
-            if negative + positive <= 0.0 {
-                return Err(crate::error::parameter(
-                    op,
-                    "class_weight",
-                    "both class weights are 0",
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn to_nn(self, y: &[u8]) -> Result<ua_nn::ClassWeight> {
-        let [neg, pos] = self.weights(y)?;
-        Ok(ua_nn::ClassWeight::Manual(vec![neg, pos]))
-    }
-}
 
 pub(crate) fn invalid(op: &'static str, message: String) -> Error {
     Error::InvalidArgument { op, message }

@@ -19,9 +19,10 @@ use ua_tensor::stable::sigmoid;
 
 use solver::{Problem, lbfgs, newton};
 
-use super::{ClassWeights, check_scoring_data, check_training_data};
+use super::{check_scoring_data, check_training_data};
 use crate::error::parameter;
 use crate::{Classifier, Predictor, Result};
+use ua_nn::ClassWeight;
 use ua_tensor::persist::Persist;
 
 /// Which optimiser minimises the objective.
@@ -71,7 +72,7 @@ pub struct LogisticRegression {
     /// is at most this. Default 1e-6.
     pub tol: f64,
     /// Class weights; `None`: every row weighs 1.
-    pub class_weight: Option<ClassWeights>,
+    pub class_weight: Option<ClassWeight>,
     /// The optimiser. Default [`Solver::Auto`].
     pub solver: Solver,
 }
@@ -176,11 +177,12 @@ impl LogisticRegression {
     /// Sets class weights.
     ///
     /// ```
-    /// use ua_analytics::prediction::{ClassWeights, LogisticRegression};
-    /// let m = LogisticRegression::new().class_weight(ClassWeights::Balanced);
-    /// assert_eq!(m.class_weight, Some(ClassWeights::Balanced));
+    /// use ua_analytics::prediction::LogisticRegression;
+    /// use ua_nn::ClassWeight;
+    /// let m = LogisticRegression::new().class_weight(ClassWeight::Balanced);
+    /// assert_eq!(m.class_weight, Some(ClassWeight::Balanced));
     /// ```
-    pub fn class_weight(mut self, cw: ClassWeights) -> Self {
+    pub fn class_weight(mut self, cw: ClassWeight) -> Self {
         self.class_weight = Some(cw);
         self
     }
@@ -215,9 +217,6 @@ impl LogisticRegression {
                 format!("must be finite and > 0, got {}", self.tol),
             ));
         }
-        if let Some(cw) = self.class_weight {
-            cw.check(OP)?;
-        }
         Ok(())
     }
 
@@ -238,8 +237,8 @@ impl LogisticRegression {
         const OP: &str = "LogisticRegression::fit";
         self.validate()?;
         check_training_data(OP, &x, y)?;
-        let cw = match self.class_weight {
-            Some(c) => c.weights(y)?,
+        let cw = match &self.class_weight {
+            Some(c) => c.binary_weights(y)?,
             None => [1.0, 1.0],
         };
         let problem = Problem::new(x, y, cw, self.c, self.fit_intercept);
@@ -623,7 +622,7 @@ mod tests {
         let (x, y) = planted(4000, &[1.0], -2.5, 11);
         let plain = LogisticRegression::new().fit(x.view(), &y).unwrap();
         let bal = LogisticRegression::new()
-            .class_weight(ClassWeights::Balanced)
+            .class_weight(ClassWeight::Balanced)
             .fit(x.view(), &y)
             .unwrap();
         let mean =
