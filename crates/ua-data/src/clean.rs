@@ -11,7 +11,7 @@
 //!
 //! ```
 //! use ua_data::{Column, Table, Transformer, Value};
-//! use ua_data::clean::{drop_missing, Imputer, Strategy};
+//! use ua_data::clean::{drop_missing, Impute, Imputer};
 //!
 //! let t = Table::new(vec![
 //!     ("age".into(), Column::numeric_opt(vec![Some(30.0), None, Some(50.0)])),
@@ -21,8 +21,8 @@
 //! assert_eq!((complete.n_rows(), report.rows_dropped), (1, 2));
 //!
 //! let imputer = Imputer::new()
-//!     .all_numeric(Strategy::Median)
-//!     .column("city", Strategy::Constant(Value::text("unknown")));
+//!     .all_numeric(Impute::Median)
+//!     .column("city", Impute::constant("unknown"));
 //! let (filled, report) = imputer.fit(&t).unwrap().transform_with_report(&t).unwrap();
 //! assert_eq!(filled.numeric("age").unwrap().get(1), Some(40.0));
 //! assert_eq!(filled.categorical("city").unwrap().get(2), Some("unknown"));
@@ -30,8 +30,10 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
+use ua_tensor::persist::Persist;
 
 use crate::describe::quantile_sorted;
+use crate::pipeline::{FittedStep, TransformReport};
 use crate::table::hash::FastMap;
 use crate::table::keys::RowKeys;
 use crate::{
@@ -139,18 +141,58 @@ pub fn dedup(table: &Table, subset: Option<&[&str]>) -> Result<(Table, usize)> {
     Ok((table.take_unchecked(&first), removed))
 }
 
-/// How an [`Imputer`] fills a column.
+/// How missing values are filled — the one imputation rule of the crate,
+/// used by the [`Imputer`] and by the [`pipeline`](crate::pipeline) blocks.
+/// Statistics are learned from the present training values at fit time.
+///
+/// ```
+/// use ua_data::clean::Impute;
+/// use ua_data::Value;
+/// assert_eq!(Impute::constant(0.0), Impute::Constant(Value::Number(0.0)));
+/// assert_eq!(Impute::constant("unknown"), Impute::constant("unknown"));
+/// assert_ne!(Impute::Mean, Impute::Median);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Strategy {
+#[serde(rename_all = "snake_case")]
+pub enum Impute {
     /// Mean of the present training values (numeric columns).
     Mean,
     /// Median of the present training values (numeric columns).
     Median,
     /// Most frequent present training value (any type; ties go to the
-    /// smallest value, or the alphabetically first level).
+    /// smallest value, `false` before `true`, or the alphabetically first level).
     MostFrequent,
-    /// A fixed value of the column's type.
+    /// A fixed value of the column's type: a number, a level (a level not
+    /// seen in training is added), a boolean or a date.
     Constant(Value<'static>),
+}
+
+impl Impute {
+    /// A constant fill: `Impute::constant(0.0)`, `Impute::constant("unknown")`,
+    /// `Impute::constant(false)`.
+    ///
+    /// ```
+    /// use ua_data::clean::Impute;
+    /// assert!(matches!(Impute::constant(true), Impute::Constant(ua_data::Value::Bool(true))));
+    /// ```
+    pub fn constant(value: impl Into<Value<'static>>) -> Self {
+        Impute::Constant(value.into())
+    }
+
+    /// The name of the strategy, for messages: `mean`, `median`,
+    /// `most_frequent`, `constant`.
+    ///
+    /// ```
+    /// assert_eq!(ua_data::clean::Impute::MostFrequent.name(), "most_frequent");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            Impute::Mean => "mean",
+            Impute::Median => "median",
+            Impute::MostFrequent => "most_frequent",
+            Impute::Constant(_) => "constant",
+        }
+    }
 }
 
 /// Fills missing values; configure per column and/or per column type, then
@@ -160,15 +202,15 @@ pub enum Strategy {
 ///
 /// ```
 /// use ua_data::{Column, ColumnType, Table, Transformer};
-/// use ua_data::clean::{Imputer, Strategy};
+/// use ua_data::clean::{Impute, Imputer};
 /// let t = Table::new(vec![("x".into(), Column::numeric_opt(vec![None, None]))]).unwrap();
-/// let err = Imputer::new().all_numeric(Strategy::Mean).fit(&t).unwrap_err();
+/// let err = Imputer::new().all_numeric(Impute::Mean).fit(&t).unwrap_err();
 /// assert!(err.to_string().contains("`x`"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Imputer {
-    per_column: Vec<(String, Strategy)>,
-    per_type: Vec<(ColumnType, Strategy)>,
+    per_column: Vec<(String, Impute)>,
+    per_type: Vec<(ColumnType, Impute)>,
 }
 
 impl Imputer {
@@ -184,10 +226,10 @@ impl Imputer {
     /// Strategy for column `name` (overrides the type's strategy).
     ///
     /// ```
-    /// use ua_data::clean::{Imputer, Strategy};
-    /// let _ = Imputer::new().column("age", Strategy::Median);
+    /// use ua_data::clean::{Impute, Imputer};
+    /// let _ = Imputer::new().column("age", Impute::Median);
     /// ```
-    pub fn column(mut self, name: impl Into<String>, strategy: Strategy) -> Self {
+    pub fn column(mut self, name: impl Into<String>, strategy: Impute) -> Self {
         let name = name.into();
         self.per_column.retain(|(n, _)| n != &name);
         self.per_column.push((name, strategy));
@@ -197,10 +239,10 @@ impl Imputer {
     /// Strategy for every column of type `dtype`.
     ///
     /// ```
-    /// use ua_data::{ColumnType, clean::{Imputer, Strategy}};
-    /// let _ = Imputer::new().all_of_type(ColumnType::Categorical, Strategy::MostFrequent);
+    /// use ua_data::{ColumnType, clean::{Impute, Imputer}};
+    /// let _ = Imputer::new().all_of_type(ColumnType::Categorical, Impute::MostFrequent);
     /// ```
-    pub fn all_of_type(mut self, dtype: ColumnType, strategy: Strategy) -> Self {
+    pub fn all_of_type(mut self, dtype: ColumnType, strategy: Impute) -> Self {
         self.per_type.retain(|(t, _)| *t != dtype);
         self.per_type.push((dtype, strategy));
         self
@@ -209,20 +251,20 @@ impl Imputer {
     /// Strategy for every numeric column.
     ///
     /// ```
-    /// use ua_data::clean::{Imputer, Strategy};
-    /// let _ = Imputer::new().all_numeric(Strategy::Mean);
+    /// use ua_data::clean::{Impute, Imputer};
+    /// let _ = Imputer::new().all_numeric(Impute::Mean);
     /// ```
-    pub fn all_numeric(self, strategy: Strategy) -> Self {
+    pub fn all_numeric(self, strategy: Impute) -> Self {
         self.all_of_type(ColumnType::Numeric, strategy)
     }
 
     /// Strategy for every categorical column.
     ///
     /// ```
-    /// use ua_data::clean::{Imputer, Strategy};
-    /// let _ = Imputer::new().all_categorical(Strategy::MostFrequent);
+    /// use ua_data::clean::{Impute, Imputer};
+    /// let _ = Imputer::new().all_categorical(Impute::MostFrequent);
     /// ```
-    pub fn all_categorical(self, strategy: Strategy) -> Self {
+    pub fn all_categorical(self, strategy: Impute) -> Self {
         self.all_of_type(ColumnType::Categorical, strategy)
     }
 }
@@ -235,13 +277,13 @@ pub(crate) fn numeric_fill_value(
     op: &'static str,
     name: &str,
     c: &NumericColumn,
-    strategy: &Strategy,
+    strategy: &Impute,
 ) -> Result<f64> {
     let what = match strategy {
-        Strategy::Mean => "mean",
-        Strategy::Median => "median",
-        Strategy::MostFrequent => "most frequent value",
-        Strategy::Constant(_) => {
+        Impute::Mean => "mean",
+        Impute::Median => "median",
+        Impute::MostFrequent => "most frequent value",
+        Impute::Constant(_) => {
             return Err(Error::InvalidArgument {
                 op,
                 message: format!("column `{name}`: a constant fill is not a statistic"),
@@ -258,8 +300,8 @@ pub(crate) fn numeric_fill_value(
         });
     }
     Ok(match strategy {
-        Strategy::Mean => v.iter().sum::<f64>() / v.len() as f64,
-        Strategy::Median => {
+        Impute::Mean => v.iter().sum::<f64>() / v.len() as f64,
+        Impute::Median => {
             v.sort_unstable_by(f64::total_cmp);
             quantile_sorted(&v, 0.5).unwrap_or(f64::NAN)
         }
@@ -309,7 +351,7 @@ fn most_frequent(name: &str, col: &Column) -> Result<Value<'static>> {
             "Imputer::fit",
             name,
             c,
-            &Strategy::MostFrequent,
+            &Impute::MostFrequent,
         )?)),
         Column::Date(c) => {
             let mut counts: FastMap<i32, usize> = FastMap::default();
@@ -368,7 +410,7 @@ impl Transformer for Imputer {
                 });
             let Some(strategy) = strategy else { continue };
             let value = match strategy {
-                Strategy::Mean | Strategy::Median => {
+                Impute::Mean | Impute::Median => {
                     let c = table.numeric(name).map_err(|_| Error::TypeMismatch {
                         op: "Imputer::fit",
                         column: name.to_owned(),
@@ -377,8 +419,8 @@ impl Transformer for Imputer {
                     })?;
                     Value::Number(numeric_fill_value("Imputer::fit", name, c, strategy)?)
                 }
-                Strategy::MostFrequent => most_frequent(name, col)?,
-                Strategy::Constant(v) => {
+                Impute::MostFrequent => most_frequent(name, col)?,
+                Impute::Constant(v) => {
                     check_value_type("Imputer::fit", name, col.dtype(), v)?;
                     v.clone()
                 }
@@ -458,9 +500,9 @@ impl FittedImputer {
     ///
     /// ```
     /// use ua_data::{Column, Table, Transformer};
-    /// use ua_data::clean::{Imputer, Strategy};
+    /// use ua_data::clean::{Impute, Imputer};
     /// let train = Table::new(vec![("x".into(), Column::numeric_opt(vec![Some(1.0), Some(3.0)]))]).unwrap();
-    /// let fitted = Imputer::new().all_numeric(Strategy::Mean).fit(&train).unwrap();
+    /// let fitted = Imputer::new().all_numeric(Impute::Mean).fit(&train).unwrap();
     /// let test = Table::new(vec![("x".into(), Column::numeric_opt(vec![None, Some(5.0)]))]).unwrap();
     /// let (out, report) = fitted.transform_with_report(&test).unwrap();
     /// assert_eq!(out.numeric("x").unwrap().values(), &[2.0, 5.0]);
@@ -496,6 +538,49 @@ impl FittedImputer {
 impl Transform for FittedImputer {
     fn transform(&self, table: &Table) -> Result<Table> {
         self.transform_with_report(table).map(|(t, _)| t)
+    }
+}
+
+impl FittedImputer {
+    fn invariants(&self) -> std::result::Result<(), String> {
+        for (i, (name, v)) in self.fills.iter().enumerate() {
+            if self.fills[..i].iter().any(|(n, _)| n == name) {
+                return Err(format!("column `{name}` has two fill values"));
+            }
+            match v {
+                Value::Missing => return Err(format!("the fill value of `{name}` is missing")),
+                Value::Number(x) if !x.is_finite() => {
+                    return Err(format!("the fill value of `{name}` is not finite: {x}"));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Persist for FittedImputer {
+    const KIND: &'static str = "ua-data/imputer";
+
+    /// Column names are distinct and every fill value is present and finite.
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.invariants()
+    }
+}
+
+#[typetag::serde(name = "ua-data/imputer")]
+impl FittedStep for FittedImputer {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        self.invariants()
+    }
+
+    /// Fills and adds the number of filled values to each column's `imputed`.
+    fn transform_reporting(&self, table: &Table, report: &mut TransformReport) -> Result<Table> {
+        let (out, r) = self.transform_with_report(table)?;
+        for (name, n) in r.imputed {
+            report.column_mut(&name).imputed += n;
+        }
+        Ok(out)
     }
 }
 
@@ -546,11 +631,21 @@ impl Transformer for Clipper {
 
     fn fit(&self, table: &Table) -> Result<FittedClipper> {
         let ok = |q: f64| (0.0..=1.0).contains(&q);
-        if !ok(self.lower) || !ok(self.upper) || self.lower > self.upper {
-            return Err(Error::InvalidArgument {
+        for (name, q) in [("lower", self.lower), ("upper", self.upper)] {
+            if !ok(q) {
+                return Err(Error::InvalidParameter {
+                    op: "Clipper::fit",
+                    name,
+                    message: format!("a quantile must lie in [0, 1], found {q}"),
+                });
+            }
+        }
+        if self.lower > self.upper {
+            return Err(Error::InvalidParameter {
                 op: "Clipper::fit",
+                name: "lower",
                 message: format!(
-                    "quantiles must satisfy 0 <= lower <= upper <= 1, found lower {} upper {}",
+                    "lower must not exceed upper, found lower {} and upper {}",
                     self.lower, self.upper
                 ),
             });
@@ -649,6 +744,38 @@ impl Transform for FittedClipper {
     }
 }
 
+impl FittedClipper {
+    fn invariants(&self) -> std::result::Result<(), String> {
+        for (i, (name, lo, hi)) in self.bounds.iter().enumerate() {
+            if self.bounds[..i].iter().any(|(n, ..)| n == name) {
+                return Err(format!("column `{name}` has two pairs of bounds"));
+            }
+            if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+                return Err(format!(
+                    "the bounds of `{name}` must be finite with lower <= upper, found {lo} and {hi}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Persist for FittedClipper {
+    const KIND: &'static str = "ua-data/clipper";
+
+    /// Column names are distinct; bounds are finite with lower ≤ upper.
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.invariants()
+    }
+}
+
+#[typetag::serde(name = "ua-data/clipper")]
+impl FittedStep for FittedClipper {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        self.invariants()
+    }
+}
+
 /// Fits a [`Clipper`] on `table` and applies it to the same table.
 ///
 /// ```
@@ -719,10 +846,10 @@ mod tests {
     fn imputer_strategies() {
         let t = sample();
         let imp = Imputer::new()
-            .all_numeric(Strategy::Mean)
-            .all_categorical(Strategy::MostFrequent)
-            .column("f", Strategy::MostFrequent)
-            .column("d", Strategy::Constant(Value::Date(100)));
+            .all_numeric(Impute::Mean)
+            .all_categorical(Impute::MostFrequent)
+            .column("f", Impute::MostFrequent)
+            .column("d", Impute::Constant(Value::Date(100)));
         let fitted = imp.fit(&t).unwrap();
         let (out, r) = fitted.transform_with_report(&t).unwrap();
         assert_eq!(
@@ -758,13 +885,10 @@ mod tests {
             Column::numeric_opt(vec![Some(7.0), Some(1.0), None, Some(7.0), Some(2.0)]),
         )])
         .unwrap();
-        let m = Imputer::new()
-            .column("x", Strategy::Median)
-            .fit(&t)
-            .unwrap();
+        let m = Imputer::new().column("x", Impute::Median).fit(&t).unwrap();
         assert_eq!(m.fills[0].1, Value::Number(4.5));
         let m = Imputer::new()
-            .column("x", Strategy::MostFrequent)
+            .column("x", Impute::MostFrequent)
             .fit(&t)
             .unwrap();
         assert_eq!(m.fills[0].1, Value::Number(7.0));
@@ -777,7 +901,7 @@ mod tests {
             ("c".into(), Column::categorical(&["a", "b"])),
         ])
         .unwrap();
-        for s in [Strategy::Mean, Strategy::Median] {
+        for s in [Impute::Mean, Impute::Median] {
             let e = Imputer::new()
                 .column("gone", s)
                 .fit(&t)
@@ -786,14 +910,14 @@ mod tests {
             assert!(e.contains("`gone` is entirely missing"), "{e}");
         }
         let e = Imputer::new()
-            .column("gone", Strategy::MostFrequent)
+            .column("gone", Impute::MostFrequent)
             .fit(&t)
             .unwrap_err()
             .to_string();
         assert!(e.contains("`gone`"), "{e}");
         // Constant fine even when all missing.
         let f = Imputer::new()
-            .column("gone", Strategy::Constant(Value::Number(0.0)))
+            .column("gone", Impute::Constant(Value::Number(0.0)))
             .fit(&t)
             .unwrap();
         assert_eq!(
@@ -801,21 +925,21 @@ mod tests {
             &[0.0, 0.0]
         );
         let e = Imputer::new()
-            .column("c", Strategy::Mean)
+            .column("c", Impute::Mean)
             .fit(&t)
             .unwrap_err()
             .to_string();
         assert!(e.contains("`c` has type categorical"), "{e}");
         let e = Imputer::new()
-            .column("c", Strategy::Constant(Value::Number(1.0)))
+            .column("c", Impute::Constant(Value::Number(1.0)))
             .fit(&t)
             .unwrap_err()
             .to_string();
         assert!(e.contains("`c`"), "{e}");
-        assert!(Imputer::new().column("zz", Strategy::Mean).fit(&t).is_err());
+        assert!(Imputer::new().column("zz", Impute::Mean).fit(&t).is_err());
         // Transform on a table without the fitted column.
         let f = Imputer::new()
-            .column("c", Strategy::MostFrequent)
+            .column("c", Impute::MostFrequent)
             .fit(&t)
             .unwrap();
         let other = Table::new(vec![("d".into(), Column::numeric(vec![1.0]))]).unwrap();
@@ -833,7 +957,7 @@ mod tests {
         )])
         .unwrap();
         let f = Imputer::new()
-            .column("c", Strategy::Constant(Value::text("other")))
+            .column("c", Impute::Constant(Value::text("other")))
             .fit(&t)
             .unwrap();
         let out = f.transform(&t).unwrap();

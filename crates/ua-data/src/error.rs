@@ -143,7 +143,7 @@ pub enum Error {
         value: String,
     },
     /// A value outside the domain the operation accepts.
-    #[error("{op}: column `{column}`, row {row}: value {value} is invalid, expected {expected}")]
+    #[error("{op}: column `{column}`, row {row}: value `{value}` is invalid, expected {expected}")]
     InvalidValue {
         /// The operation that was asked for.
         op: &'static str,

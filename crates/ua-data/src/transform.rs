@@ -4,7 +4,12 @@
 //! day, weekday and day of year of a date column).
 //!
 //! Each is a [`Transformer`] whose fitted type applies the step to new
-//! tables; missing values stay missing.
+//! tables; missing values stay missing. An empty column list means every
+//! column of the type the step works on (numeric, or date for
+//! [`DateParts`]), which is how the steps are used inside a
+//! [`ColumnTransformer`](crate::pipeline::ColumnTransformer) block: there
+//! the step sees only the columns of its block. [`log1p_matrix`] is the same
+//! `ln(1 + x)` on a plain matrix.
 //!
 //! ## Fit on the training split only
 //!
@@ -24,10 +29,44 @@
 //! assert_eq!(binner.transform(&test).unwrap().numeric("spend").unwrap().values(), &[0.0, 1.0, 1.0]);
 //! ```
 
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
+use ua_tensor::Scalar;
+use ua_tensor::persist::Persist;
 
 use crate::encode::column;
-use crate::{Column, Error, NumericColumn, Result, Table, Transform, Transformer};
+use crate::pipeline::FittedStep;
+use crate::{Column, ColumnType, Error, NumericColumn, Result, Table, Transform, Transformer};
+
+/// `names` if not empty, else every column of `table` whose type is in `types`.
+pub(crate) fn resolve_columns(
+    table: &Table,
+    names: &[String],
+    types: &[ColumnType],
+) -> Vec<String> {
+    if !names.is_empty() {
+        return names.to_vec();
+    }
+    table
+        .columns()
+        .filter(|(_, c)| types.contains(&c.dtype()))
+        .map(|(n, _)| n.to_owned())
+        .collect()
+}
+
+/// Errors when a fitted step lists a column twice.
+pub(crate) fn distinct_names<'a>(
+    what: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> std::result::Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for n in names {
+        if !seen.insert(n) {
+            return Err(format!("{what} `{n}` appears twice"));
+        }
+    }
+    Ok(())
+}
 
 /// The numeric column `name`, with errors naming `op` and the column.
 pub(crate) fn numeric<'a>(
@@ -109,6 +148,55 @@ pub(crate) fn log1p_inplace(
     Ok(())
 }
 
+/// `ln(1 + x)` of every entry of a matrix (`f32` or `f64`), for
+/// right-skewed amounts held in a plain matrix (e.g. recency, frequency and
+/// monetary value before a [`StandardScaler`](crate::scale::StandardScaler)).
+///
+/// Errors name the row and column of the first value that is not finite or
+/// is ≤ −1 (`ln 0 = −∞`).
+///
+/// ```
+/// use ua_data::ndarray::array;
+/// use ua_data::scale::StandardScaler;
+/// use ua_data::transform::log1p_matrix;
+/// let rfm = array![[3.0f64, 0.0], [0.0, 99.0], [1.0, 9.0]];
+/// let logged = log1p_matrix(rfm.view()).unwrap();
+/// assert!((logged[[1, 1]] - 100f64.ln()).abs() < 1e-12);
+/// let scaler = StandardScaler::default().fit_matrix(logged.view()).unwrap();
+/// let z = scaler.transform_matrix(logged.view()).unwrap();
+/// assert!(z.column(0).sum().abs() < 1e-12);
+/// let err = log1p_matrix(array![[1.0f32, -1.0]].view()).unwrap_err().to_string();
+/// assert!(err.contains("column `1`, row 0: value `-1`"), "{err}");
+/// let err = log1p_matrix(array![[f64::NAN]].view()).unwrap_err().to_string();
+/// assert!(err.contains("row 0, column 0"), "{err}");
+/// ```
+pub fn log1p_matrix<S: Scalar>(x: ArrayView2<'_, S>) -> Result<Array2<S>> {
+    const OP: &str = "log1p_matrix";
+    let mut out = x.to_owned();
+    for ((r, c), v) in out.indexed_iter_mut() {
+        let f = v.as_f64();
+        if !f.is_finite() {
+            return Err(ua_tensor::Error::NonFinite {
+                op: OP,
+                position: format!("row {r}, column {c}"),
+                value: format!("{f}"),
+            }
+            .into());
+        }
+        if f <= -1.0 {
+            return Err(Error::InvalidValue {
+                op: OP,
+                column: c.to_string(),
+                row: r,
+                value: format!("{f}"),
+                expected: "a value greater than -1 for log1p".into(),
+            });
+        }
+        *v = S::lit(f.ln_1p());
+    }
+    Ok(out)
+}
+
 /// `ln(1 + x)` of numeric columns, for right-skewed non-negative amounts.
 ///
 /// Values must be greater than −1: anything else is an error naming the
@@ -140,6 +228,23 @@ impl Log1p {
     pub fn new(columns: &[&str]) -> Self {
         Log1p {
             columns: columns.iter().map(|&c| c.to_owned()).collect(),
+        }
+    }
+
+    /// `ln(1 + x)` of every numeric column of the table it is fitted on.
+    ///
+    /// ```
+    /// use ua_data::transform::Log1p;
+    /// use ua_data::{Column, Table, Transformer};
+    /// let t = Table::new(vec![
+    ///     ("n".into(), Column::numeric(vec![1.0])),
+    ///     ("c".into(), Column::categorical(&["a"])),
+    /// ]).unwrap();
+    /// assert_eq!(Log1p::all().fit(&t).unwrap().columns(), &["n"]);
+    /// ```
+    pub fn all() -> Self {
+        Log1p {
+            columns: Vec::new(),
         }
     }
 }
@@ -178,7 +283,7 @@ impl Transformer for Log1p {
     /// Checks that the columns exist, are numeric and hold values > −1.
     fn fit(&self, table: &Table) -> Result<FittedLog1p> {
         let fitted = FittedLog1p {
-            columns: self.columns.clone(),
+            columns: resolve_columns(table, &self.columns, &[ColumnType::Numeric]),
         };
         apply_log1p(&fitted, "Log1p::fit", table)?;
         Ok(fitted)
@@ -203,6 +308,22 @@ impl Transform for FittedLog1p {
     /// Replaces each column by `ln(1 + x)`.
     fn transform(&self, table: &Table) -> Result<Table> {
         apply_log1p(self, "Log1p::transform", table)
+    }
+}
+
+impl Persist for FittedLog1p {
+    const KIND: &'static str = "ua-data/log1p";
+
+    /// Column names are distinct.
+    fn validate(&self) -> std::result::Result<(), String> {
+        distinct_names("column", self.columns.iter().map(String::as_str))
+    }
+}
+
+#[typetag::serde(name = "ua-data/log1p")]
+impl FittedStep for FittedLog1p {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        Persist::validate(self)
     }
 }
 
@@ -239,6 +360,21 @@ impl QuantileBinner {
     pub fn new(columns: &[&str], n_bins: usize) -> Self {
         QuantileBinner {
             columns: columns.iter().map(|&c| c.to_owned()).collect(),
+            n_bins,
+        }
+    }
+
+    /// Bins every numeric column of the table it is fitted on.
+    ///
+    /// ```
+    /// use ua_data::transform::QuantileBinner;
+    /// use ua_data::{Column, Table, Transformer};
+    /// let t = Table::new(vec![("x".into(), Column::numeric(vec![1.0, 2.0, 3.0]))]).unwrap();
+    /// assert_eq!(QuantileBinner::all(3).fit(&t).unwrap().columns()[0].column(), "x");
+    /// ```
+    pub fn all(n_bins: usize) -> Self {
+        QuantileBinner {
+            columns: Vec::new(),
             n_bins,
         }
     }
@@ -350,14 +486,16 @@ impl Transformer for QuantileBinner {
     fn fit(&self, table: &Table) -> Result<FittedQuantileBinner> {
         const OP: &str = "QuantileBinner::fit";
         if self.n_bins < 2 {
-            return Err(Error::InvalidArgument {
+            return Err(Error::InvalidParameter {
                 op: OP,
-                message: format!("n_bins must be at least 2, found {}", self.n_bins),
+                name: "n_bins",
+                message: format!("at least 2 bins are needed, found {}", self.n_bins),
             });
         }
-        let mut columns = Vec::with_capacity(self.columns.len());
+        let names = resolve_columns(table, &self.columns, &[ColumnType::Numeric]);
+        let mut columns = Vec::with_capacity(names.len());
         let mut buf = Vec::new();
-        for name in &self.columns {
+        for name in &names {
             let c = numeric(table, name, OP)?;
             ensure_finite_column(OP, name, c.values(), c.missing_mask())?;
             buf.clear();
@@ -387,6 +525,34 @@ impl Transformer for QuantileBinner {
             });
         }
         Ok(FittedQuantileBinner { columns })
+    }
+}
+
+impl Persist for FittedQuantileBinner {
+    const KIND: &'static str = "ua-data/quantile-binner";
+
+    /// Column names are distinct; edges are finite and strictly increasing.
+    fn validate(&self) -> std::result::Result<(), String> {
+        distinct_names("column", self.columns.iter().map(|b| b.column.as_str()))?;
+        for b in &self.columns {
+            if let Some(e) = b.edges.iter().find(|e| !e.is_finite()) {
+                return Err(format!("column `{}`: bin edge {e} is not finite", b.column));
+            }
+            if let Some(w) = b.edges.windows(2).find(|w| w[0] >= w[1]) {
+                return Err(format!(
+                    "column `{}`: bin edges must increase strictly, found {} then {}",
+                    b.column, w[0], w[1]
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[typetag::serde(name = "ua-data/quantile-binner")]
+impl FittedStep for FittedQuantileBinner {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        Persist::validate(self)
     }
 }
 
@@ -518,6 +684,21 @@ impl DateParts {
             parts: parts.to_vec(),
         }
     }
+
+    /// Extracts `parts` from every date column of the table it is fitted on.
+    ///
+    /// ```
+    /// use ua_data::transform::{DatePart, DateParts};
+    /// use ua_data::{Column, Table, Transformer};
+    /// let t = Table::new(vec![("d".into(), Column::date(vec![0]))]).unwrap();
+    /// assert_eq!(DateParts::all(&[DatePart::Year]).fit(&t).unwrap().feature_names(), vec!["d.year"]);
+    /// ```
+    pub fn all(parts: &[DatePart]) -> Self {
+        DateParts {
+            columns: Vec::new(),
+            parts: parts.to_vec(),
+        }
+    }
 }
 
 /// A fitted [`DateParts`] (it learns nothing; fitting checks the columns).
@@ -597,15 +778,54 @@ impl Transformer for DateParts {
     fn fit(&self, table: &Table) -> Result<FittedDateParts> {
         const OP: &str = "DateParts::fit";
         if self.parts.is_empty() {
-            return Err(Error::InvalidArgument {
+            return Err(Error::InvalidParameter {
                 op: OP,
-                message: "no date parts requested".into(),
+                name: "parts",
+                message: "no date part requested; name at least one".into(),
             });
         }
-        for name in &self.columns {
+        if let Some(p) = self
+            .parts
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| self.parts[..i].contains(p).then_some(p))
+        {
+            return Err(Error::InvalidParameter {
+                op: OP,
+                name: "parts",
+                message: format!("the part {} is listed twice", p.name()),
+            });
+        }
+        let columns = resolve_columns(table, &self.columns, &[ColumnType::Date]);
+        for name in &columns {
             date_parts(table, name, &[], OP)?;
         }
-        Ok(FittedDateParts { spec: self.clone() })
+        Ok(FittedDateParts {
+            spec: DateParts {
+                columns,
+                parts: self.parts.clone(),
+            },
+        })
+    }
+}
+
+impl Persist for FittedDateParts {
+    const KIND: &'static str = "ua-data/date-parts";
+
+    /// At least one part, no part twice, column names distinct.
+    fn validate(&self) -> std::result::Result<(), String> {
+        if self.spec.parts.is_empty() {
+            return Err("no date part".into());
+        }
+        distinct_names("date part", self.spec.parts.iter().map(|p| p.name()))?;
+        distinct_names("column", self.spec.columns.iter().map(String::as_str))
+    }
+}
+
+#[typetag::serde(name = "ua-data/date-parts")]
+impl FittedStep for FittedDateParts {
+    fn check_invariants(&self) -> std::result::Result<(), String> {
+        Persist::validate(self)
     }
 }
 

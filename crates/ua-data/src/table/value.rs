@@ -114,6 +114,50 @@ impl Value<'_> {
     }
 }
 
+impl From<f64> for Value<'static> {
+    /// A number.
+    ///
+    /// ```
+    /// assert_eq!(ua_data::Value::from(2.5), ua_data::Value::Number(2.5));
+    /// ```
+    fn from(x: f64) -> Self {
+        Value::Number(x)
+    }
+}
+
+impl From<bool> for Value<'static> {
+    /// A boolean.
+    ///
+    /// ```
+    /// assert_eq!(ua_data::Value::from(true), ua_data::Value::Bool(true));
+    /// ```
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<&str> for Value<'static> {
+    /// An owned text value (a categorical level).
+    ///
+    /// ```
+    /// assert_eq!(ua_data::Value::from("gold"), ua_data::Value::text("gold"));
+    /// ```
+    fn from(s: &str) -> Self {
+        Value::text(s)
+    }
+}
+
+impl From<String> for Value<'static> {
+    /// An owned text value (a categorical level).
+    ///
+    /// ```
+    /// assert_eq!(ua_data::Value::from(String::from("a")), ua_data::Value::text("a"));
+    /// ```
+    fn from(s: String) -> Self {
+        Value::text(s)
+    }
+}
+
 impl fmt::Display for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
