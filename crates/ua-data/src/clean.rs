@@ -1016,4 +1016,53 @@ mod tests {
                 .contains("`x`")
         );
     }
+
+    #[test]
+    fn imputer_and_clipper_report_save_load_and_refuse_broken_files() {
+        use crate::testutil::{edit, envelope_policy, invalid};
+        use serde_json::json;
+        let t = sample();
+        let imp = Imputer::new()
+            .all_numeric(Impute::Median)
+            .column("c", Impute::constant("none"))
+            .fit(&t)
+            .unwrap();
+        let mut report = TransformReport::default();
+        let out = imp.transform_reporting(&t, &mut report).unwrap();
+        assert_eq!(out.numeric("x").unwrap().missing_count(), 0);
+        assert_eq!(report.column("x").unwrap().imputed, 2);
+        assert_eq!(report.column("c").unwrap().imputed, 1);
+        let json = envelope_policy(&imp);
+        let i = |k: &str, v: serde_json::Value| invalid::<FittedImputer>(&edit(&json, k, v));
+        assert!(
+            i(
+                "fills",
+                json!([["x", {"Number": 1.0}], ["x", {"Number": 2.0}]])
+            )
+            .contains("column `x` has two fill values")
+        );
+        assert!(i("fills", json!([["x", "Missing"]])).contains("the fill value of `x` is missing"));
+        assert!(!i("fills", json!([["x", {"Number": null}]])).is_empty());
+
+        let clip = Clipper::new(0.1, 0.9).fit(&t).unwrap();
+        let json = envelope_policy(&clip);
+        let c = |v: serde_json::Value| invalid::<FittedClipper>(&edit(&json, "bounds", v));
+        assert!(c(json!([["x", 5.0, 1.0]])).contains("lower <= upper, found 5 and 1"));
+        assert!(c(json!([["x", 1.0, 2.0], ["x", 1.0, 2.0]])).contains("two pairs of bounds"));
+        assert!(!c(json!([["x", null, 2.0]])).is_empty());
+        let ok =
+            FittedClipper::from_json(&edit(&json, "bounds", json!([["x", 2.0, 2.0]]))).unwrap();
+        assert_eq!(ok.bounds[0].1, 2.0);
+        for (lo, hi, name) in [
+            (-0.5, 0.5, "lower"),
+            (0.5, 1.5, "upper"),
+            (0.8, 0.2, "lower"),
+        ] {
+            let e = Clipper::new(lo, hi).fit(&t).unwrap_err();
+            assert!(
+                matches!(e, Error::InvalidParameter { name: n, .. } if n == name),
+                "{lo} {hi}: {e}"
+            );
+        }
+    }
 }

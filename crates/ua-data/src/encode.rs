@@ -1056,4 +1056,89 @@ mod tests {
             Err(Error::UnknownCategory { row: 0, .. })
         ));
     }
+
+    #[test]
+    fn encoders_report_save_load_and_refuse_broken_files() {
+        use crate::testutil::{edit, envelope_policy, invalid};
+        use serde_json::json;
+        let t = table(vec![
+            ("c", Column::categorical(&["b", "a", "b", "c"])),
+            ("v", Column::boolean(vec![true, false, true, true])),
+            ("n", Column::numeric(vec![1.0, 2.0, 3.0, 4.0])),
+        ]);
+        let oh = OneHotEncoder::all()
+            .min_frequency(2)
+            .handle_unknown(HandleUnknown::Ignore)
+            .fit(&t)
+            .unwrap();
+        assert_eq!(
+            oh.feature_names(),
+            vec!["c=b", "c=(infrequent)", "v=true", "v=(infrequent)"]
+        );
+        let test = table(vec![
+            ("c", Column::categorical_opt(&[Some("z"), None, Some("a")])),
+            (
+                "v",
+                Column::boolean_opt(vec![None, Some(false), Some(true)]),
+            ),
+        ]);
+        let mut report = TransformReport::default();
+        let out = oh.transform_reporting(&test, &mut report).unwrap();
+        assert_eq!(
+            out.numeric("c=(infrequent)").unwrap().values(),
+            &[0.0, 0.0, 1.0]
+        );
+        let c = report.column("c").unwrap();
+        assert_eq!((c.unknown_categories, c.missing_as_zeros), (1, 1));
+        let v = report.column("v").unwrap();
+        assert_eq!((v.unknown_categories, v.missing_as_zeros), (0, 1));
+
+        let json = envelope_policy(&oh);
+        let o = |k: &str, v: serde_json::Value| invalid::<FittedOneHotEncoder>(&edit(&json, k, v));
+        assert!(
+            o("levels", json!(["b", "a"]))
+                .contains("sorted without duplicates, found `b` before `a`")
+        );
+        assert!(o("levels", json!(["b", "b"])).contains("sorted without duplicates"));
+        assert!(o("infrequent", json!(["c", "a"])).contains("infrequent levels must be sorted"));
+        assert!(
+            o("infrequent", json!(["a", "b"]))
+                .contains("level `b` is both frequent and infrequent")
+        );
+        let empty = edit(&edit(&json, "levels", json!([])), "infrequent", json!([]));
+        assert!(invalid::<FittedOneHotEncoder>(&empty).contains("column `c` has no category"));
+        assert!(o("column", json!("v")).contains("column `v` appears twice"));
+        // Columns `a=b` (level `c`) and `a` (level `b=c`) both make `a=b=c`.
+        let col = |name: &str, level: &str| {
+            json!({"column": name, "levels": [level], "infrequent": [],
+                   "drop_first": false, "handle_unknown": "error"})
+        };
+        let clash = edit(&json, "columns", json!([col("a=b", "c"), col("a", "b=c")]));
+        assert!(invalid::<FittedOneHotEncoder>(&clash).contains("feature `a=b=c` appears twice"));
+
+        let ord = OrdinalEncoder::all().unknown_value(-1.0).fit(&t).unwrap();
+        let mut report = TransformReport::default();
+        let out = ord.transform_reporting(&test, &mut report).unwrap();
+        assert_eq!(
+            out.numeric("c").unwrap().iter().collect::<Vec<_>>(),
+            vec![Some(-1.0), None, Some(0.0)]
+        );
+        assert_eq!(report.column("c").unwrap().unknown_categories, 1);
+        let json = envelope_policy(&ord);
+        let d = |k: &str, v: serde_json::Value| invalid::<FittedOrdinalEncoder>(&edit(&json, k, v));
+        assert!(d("levels", json!(["b", "a"])).contains("sorted without duplicates"));
+        assert!(d("levels", json!([])).contains("no category"));
+        assert!(d("column", json!("v")).contains("appears twice"));
+        let bad = OrdinalEncoder::all()
+            .unknown_value(f64::NAN)
+            .fit(&t)
+            .unwrap_err();
+        assert!(matches!(
+            bad,
+            Error::InvalidParameter {
+                name: "unknown_value",
+                ..
+            }
+        ));
+    }
 }

@@ -140,6 +140,8 @@ pub mod scale;
 pub mod split;
 pub mod synth;
 pub mod table;
+#[cfg(test)]
+mod testutil;
 pub mod traits;
 pub mod transform;
 

@@ -979,4 +979,52 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn transforms_save_load_and_refuse_broken_files() {
+        use crate::testutil::{edit, envelope_policy, invalid};
+        use serde_json::json;
+        let t = table(vec![
+            ("x", Column::numeric(vec![0.0, 1.0, 2.0, 3.0, 4.0])),
+            ("d", Column::date(vec![0, 1, 2, 3, 4])),
+            ("c", Column::categorical(&["a", "b", "a", "b", "a"])),
+        ]);
+        let log = Log1p::all().fit(&t).unwrap();
+        assert_eq!(log.columns(), &["x"]);
+        let json = envelope_policy(&log);
+        assert!(
+            invalid::<FittedLog1p>(&edit(&json, "columns", json!(["x", "x"])))
+                .contains("column `x` appears twice")
+        );
+
+        let bins = QuantileBinner::all(4).fit(&t).unwrap();
+        assert_eq!(bins.columns()[0].edges(), &[1.0, 2.0, 3.0]);
+        let json = envelope_policy(&bins);
+        let b = |v: serde_json::Value| invalid::<FittedQuantileBinner>(&edit(&json, "edges", v));
+        assert!(b(json!([1.0, 1.0])).contains("increase strictly, found 1 then 1"));
+        assert!(b(json!([2.0, 1.0])).contains("increase strictly"));
+        assert!(!b(json!([1.0, null])).is_empty());
+        let e = QuantileBinner::all(1).fit(&t).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidParameter { name: "n_bins", .. }),
+            "{e}"
+        );
+
+        let parts = DateParts::all(&[DatePart::Month, DatePart::Day])
+            .fit(&t)
+            .unwrap();
+        assert_eq!(parts.feature_names(), vec!["d.month", "d.day"]);
+        let json = envelope_policy(&parts);
+        let p = |k: &str, v: serde_json::Value| invalid::<FittedDateParts>(&edit(&json, k, v));
+        assert!(p("parts", json!(["month", "month"])).contains("date part `month` appears twice"));
+        assert!(p("parts", json!([])).contains("no date part"));
+        assert!(p("columns", json!(["d", "d"])).contains("column `d` appears twice"));
+        for bad in [vec![], vec![DatePart::Day, DatePart::Day]] {
+            let e = DateParts::all(&bad).fit(&t).unwrap_err();
+            assert!(
+                matches!(e, Error::InvalidParameter { name: "parts", .. }),
+                "{e}"
+            );
+        }
+    }
 }

@@ -539,6 +539,7 @@ impl FittedStep for FittedScaler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Column;
     use approx::assert_abs_diff_eq;
     use ndarray::array;
 
@@ -709,5 +710,182 @@ mod tests {
         let y = s.transform_matrix(t).unwrap();
         assert_abs_diff_eq!(y[[0, 0]], -1.0, epsilon = 1e-12);
         assert_abs_diff_eq!(y[[1, 1]], 1.0, epsilon = 1e-12);
+    }
+
+    fn table(cols: Vec<(&str, Column)>) -> Table {
+        Table::new(cols.into_iter().map(|(n, c)| (n.to_owned(), c)).collect()).unwrap()
+    }
+
+    #[test]
+    fn table_fit_scales_numeric_columns_by_name_and_keeps_missing() {
+        let train = table(vec![
+            ("a", Column::numeric(vec![1.0, 3.0, 5.0])),
+            ("c", Column::categorical(&["x", "y", "z"])),
+            ("b", Column::numeric(vec![10.0, 10.0, 40.0])),
+        ]);
+        let f = StandardScaler::default().fit(&train).unwrap();
+        assert_eq!(f.columns(), &["a", "b"]);
+        let by_matrix = f
+            .transform_matrix(train.numeric_matrix(&["a", "b"]).unwrap().view())
+            .unwrap();
+        let out = f.transform(&train).unwrap();
+        assert_eq!(
+            out.numeric("a").unwrap().values(),
+            by_matrix.column(0).to_vec()
+        );
+        assert_eq!(
+            out.numeric("b").unwrap().values(),
+            by_matrix.column(1).to_vec()
+        );
+        assert_eq!(out.column("c").unwrap(), train.column("c").unwrap());
+        // Another column order, a missing value, an extra column.
+        let test = table(vec![
+            ("b", Column::numeric(vec![20.0, 20.0])),
+            ("extra", Column::boolean(vec![true, false])),
+            ("a", Column::numeric_opt(vec![Some(3.0), None])),
+        ]);
+        let out = f.transform(&test).unwrap();
+        assert_eq!(out.column_names(), vec!["b", "extra", "a"]);
+        assert_eq!(
+            out.numeric("a").unwrap().iter().collect::<Vec<_>>(),
+            vec![Some(0.0), None]
+        );
+        // b: mean 20, so 20 → 0.
+        assert_eq!(out.numeric("b").unwrap().values(), &[0.0, 0.0]);
+        for s in [Scaler::standard(), Scaler::min_max(), Scaler::robust()] {
+            let fitted = s.fit(&train).unwrap();
+            let m = fitted
+                .transform_matrix(train.numeric_matrix(&["a", "b"]).unwrap().view())
+                .unwrap();
+            let t = fitted.transform(&train).unwrap();
+            assert_eq!(t.numeric("b").unwrap().values(), m.column(1).to_vec());
+        }
+    }
+
+    #[test]
+    fn table_errors_name_column_and_row() {
+        let gap = table(vec![("a", Column::numeric_opt(vec![Some(1.0), None]))]);
+        for s in [Scaler::standard(), Scaler::min_max(), Scaler::robust()] {
+            let err = s.fit(&gap).unwrap_err();
+            assert!(
+                matches!(&err, Error::MissingValues { column, first_row: 1, .. } if column == "a"),
+                "{err}"
+            );
+        }
+        let nan = table(vec![("a", Column::numeric(vec![1.0, f64::NAN]))]);
+        let err = StandardScaler::default().fit(&nan).unwrap_err().to_string();
+        assert!(err.contains("column `a`, row 1"), "{err}");
+        let text = table(vec![("c", Column::categorical(&["x"]))]);
+        let err = StandardScaler::default()
+            .fit(&text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no numeric column to scale (columns: c)"),
+            "{err}"
+        );
+        let empty = table(vec![("a", Column::numeric(vec![]))]);
+        assert!(StandardScaler::default().fit(&empty).is_err());
+        let bad = RobustScaler {
+            quantile_range: (10.0, 10.0),
+            ..Default::default()
+        };
+        assert!(matches!(
+            bad.fit(&gap),
+            Err(Error::InvalidParameter {
+                name: "quantile_range",
+                ..
+            })
+        ));
+        let bad = MinMaxScaler {
+            feature_range: (0.0, f64::INFINITY),
+        };
+        assert!(matches!(
+            bad.fit(&gap),
+            Err(Error::InvalidParameter {
+                name: "feature_range",
+                ..
+            })
+        ));
+        // Fitted on a matrix: no names to transform a table by.
+        let m = StandardScaler::default()
+            .fit_matrix(array![[1.0f64], [2.0]].view())
+            .unwrap();
+        let err = m.transform(&gap).unwrap_err().to_string();
+        assert!(err.contains("fitted on a matrix"), "{err}");
+        // A fitted column that became text, or went missing.
+        let f = StandardScaler::default()
+            .fit(&table(vec![("a", Column::numeric(vec![1.0, 2.0]))]))
+            .unwrap();
+        assert!(matches!(
+            f.transform(&text),
+            Err(Error::UnknownColumn { .. })
+        ));
+        let later_nan = table(vec![("a", Column::numeric(vec![f64::INFINITY]))]);
+        let err = f.transform(&later_nan).unwrap_err().to_string();
+        assert!(err.contains("column `a`, row 0"), "{err}");
+    }
+
+    #[test]
+    fn standard_scale_is_the_one_zero_variance_rule() {
+        assert_eq!(standard_scale(9.0, 0.0, 10), 3.0);
+        assert_eq!(standard_scale(0.0, 5.0, 1), 1.0);
+        // Just above the rounding bound the deviation is kept.
+        let (mean, n) = (1e3, 4usize);
+        let bound = (n as f64 * mean * f64::EPSILON).powi(2);
+        assert_eq!(standard_scale(bound, mean, n), 1.0);
+        assert!(standard_scale(bound * 4.0, mean, n) > 0.0);
+        assert_ne!(standard_scale(bound * 4.0, mean, n), 1.0);
+        // The bound grows with the variance itself: n·ε·var.
+        assert_eq!(standard_scale(1e-300, 0.0, 1), 1e-150);
+    }
+
+    #[test]
+    fn scalers_save_load_and_refuse_broken_files() {
+        use crate::testutil::{edit, envelope_policy, invalid};
+        use serde_json::json;
+        let t = table(vec![
+            ("a", Column::numeric(vec![1.0, 3.0, 8.0])),
+            ("b", Column::numeric(vec![2.0, 2.0, 2.0])),
+        ]);
+        let std_json = envelope_policy(&StandardScaler::default().fit(&t).unwrap());
+        let mm_json = envelope_policy(&MinMaxScaler::default().fit(&t).unwrap());
+        let rb_json = envelope_policy(&RobustScaler::default().fit(&t).unwrap());
+        let any_json = envelope_policy(&Scaler::robust().fit(&t).unwrap());
+        let s = |j: &str, k: &str, v: serde_json::Value| {
+            invalid::<FittedStandardScaler>(&edit(j, k, v))
+        };
+        assert!(s(&std_json, "scale", json!([1.0, 0.0])).contains("scale of column 1 must be > 0"));
+        assert!(s(&std_json, "scale", json!([1.0, -2.0])).contains("must be > 0"));
+        assert!(s(&std_json, "scale", json!([1.0])).contains("1 scale values for 2 columns"));
+        assert!(
+            s(&std_json, "var", json!([1.0, -1.0])).contains("variance of column 1 is negative")
+        );
+        assert!(s(&std_json, "mean", json!([1.0])).contains("2 variance values for 1 columns"));
+        assert!(s(&std_json, "n_samples", json!(0)).contains("0 rows"));
+        assert!(s(&std_json, "columns", json!(["a", "a"])).contains("column `a` appears twice"));
+        assert!(
+            s(&std_json, "columns", json!(["a"])).contains("1 column names for 2 fitted columns")
+        );
+        assert!(!s(&std_json, "mean", json!([1.0, null])).is_empty());
+        let m =
+            |k: &str, v: serde_json::Value| invalid::<FittedMinMaxScaler>(&edit(&mm_json, k, v));
+        assert!(m("data_min", json!([9.0, 2.0])).contains("column 0: minimum 9 exceeds maximum 8"));
+        assert!(m("data_max", json!([8.0])).contains("1 maximum values for 2 columns"));
+        assert!(m("feature_range", json!([1.0, 1.0])).contains("feature_range"));
+        let r =
+            |k: &str, v: serde_json::Value| invalid::<FittedRobustScaler>(&edit(&rb_json, k, v));
+        assert!(r("scale", json!([0.5, 0.0])).contains("must be > 0"));
+        assert!(r("center", json!([0.5])).contains("2 scale values for 1 columns"));
+        assert!(r("quantile_range", json!([80.0, 20.0])).contains("quantile_range"));
+        assert!(
+            invalid::<FittedScaler>(&edit(&any_json, "scale", json!([1.0, 0.0])))
+                .contains("must be > 0")
+        );
+        // A loaded scaler transforms bit for bit like the original.
+        let f = StandardScaler::default().fit(&t).unwrap();
+        let back = FittedStandardScaler::from_json(&std_json).unwrap();
+        assert_eq!(back, f);
+        assert_eq!(back.transform(&t).unwrap(), f.transform(&t).unwrap());
     }
 }
