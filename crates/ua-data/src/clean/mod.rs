@@ -388,6 +388,20 @@ mod tests {
         assert!(i("fills", json!([["x", "Missing"]])).contains("the fill value of `x` is missing"));
         assert!(!i("fills", json!([["x", {"Number": null}]])).is_empty());
 
+        // Non-finite numbers cannot come from a file (JSON has none), but a
+        // value built in code is checked the same way.
+        let nan = FittedImputer {
+            fills: vec![("x".into(), Value::Number(f64::NAN))],
+        };
+        assert!(nan.validate().unwrap_err().contains("not finite"));
+        let fine = FittedImputer {
+            fills: vec![
+                ("x".into(), Value::Number(1.0)),
+                ("y".into(), Value::Bool(true)),
+            ],
+        };
+        assert!(fine.validate().is_ok());
+
         let clip = Clipper::new(0.1, 0.9).fit(&t).unwrap();
         let json = envelope_policy(&clip);
         let c = |v: serde_json::Value| invalid::<FittedClipper>(&edit(&json, "bounds", v));

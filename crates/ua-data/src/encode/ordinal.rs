@@ -289,3 +289,21 @@ impl FittedStep for FittedOrdinalEncoder {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_value_must_be_finite() {
+        let col = |u: Option<f64>| OrdinalColumn {
+            column: "c".into(),
+            levels: vec!["a".into()],
+            unknown_value: u,
+        };
+        assert!(col(Some(-1.0)).invariants().is_ok());
+        assert!(col(None).invariants().is_ok());
+        let e = col(Some(f64::INFINITY)).invariants().unwrap_err();
+        assert!(e.contains("unknown_value must be finite, found inf"), "{e}");
+    }
+}

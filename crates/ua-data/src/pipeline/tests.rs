@@ -740,3 +740,209 @@ fn imputer_and_log1p_compose_as_steps() {
     assert_eq!(x.column(0).to_vec(), vec![0.0, 0.0, 3f64.ln_1p() as f32]);
     assert_eq!(report.column("amount").unwrap().imputed, 1);
 }
+
+/// Sets `path` (object keys and array indices) inside the saved file.
+fn edit_path(json: &str, path: &[&str], new: Json) -> String {
+    let mut v: Json = serde_json::from_str(json).unwrap();
+    let mut at = &mut v["model"];
+    for p in path {
+        at = match p.parse::<usize>() {
+            Ok(i) => &mut at[i],
+            Err(_) => &mut at[*p],
+        };
+    }
+    assert!(!at.is_null(), "nothing at {path:?}");
+    *at = new;
+    v.to_string()
+}
+
+#[test]
+fn every_step_kind_is_validated_inside_a_pipeline() {
+    use crate::clean::Clipper;
+    use crate::encode::{OneHotEncoder, OrdinalEncoder};
+    use crate::scale::MinMaxScaler;
+    use crate::transform::{DateParts, QuantileBinner};
+    let t = table(vec![
+        ("a", Column::numeric(vec![1.0, 2.0, 3.0, 9.0])),
+        ("b", Column::numeric(vec![0.0, 10.0, 20.0, 30.0])),
+        (
+            "c",
+            Column::numeric_opt(vec![Some(1.0), None, Some(3.0), Some(4.0)]),
+        ),
+        ("d", Column::numeric(vec![4.0, 3.0, 2.0, 1.0])),
+        ("e", Column::date(vec![0, 400, 800, 1200])),
+        ("f", Column::categorical(&["s", "m", "l", "m"])),
+        ("g", Column::boolean(vec![true, false, true, false])),
+        ("h", Column::categorical(&["x", "y", "x", "x"])),
+        ("i", Column::numeric(vec![2.0, 4.0, 6.0, 8.0])),
+        ("j", Column::numeric(vec![5.0, 6.0, 7.0, 8.0])),
+    ]);
+    let pipe = ColumnTransformer::new()
+        .step(&["a"], Scaler::robust())
+        .step(&["b"], Clipper::new(0.1, 0.9))
+        .step(
+            &["c"],
+            Chain::new(Imputer::new().all_numeric(Impute::Median)).then(Log1p::all()),
+        )
+        .step(&["d"], QuantileBinner::all(2))
+        .step(&["e"], DateParts::all(&[DatePart::Year]))
+        .step(&["f"], OrdinalEncoder::all())
+        .step(&["g"], Passthrough)
+        .step(&["h"], OneHotEncoder::all())
+        .step(&["i"], StandardScaler::default())
+        .step(&["j"], MinMaxScaler::default())
+        .fit(&t)
+        .unwrap();
+    assert_eq!(
+        pipe.feature_names(),
+        &[
+            "a", "b", "c", "d", "e.year", "f", "g", "h=x", "h=y", "i", "j"
+        ]
+    );
+    let json = pipe.to_json().unwrap();
+    let loaded = FittedColumnTransformer::from_json(&json).unwrap();
+    assert_eq!(
+        bits(&loaded.transform_matrix(&t).unwrap()),
+        bits(&pipe.transform_matrix(&t).unwrap())
+    );
+    let cases: Vec<(Vec<&str>, Json, &str)> = vec![
+        (
+            vec!["blocks", "0", "step", "ua-data/scaler", "scale"],
+            json!([0.0]),
+            "step 1 (a)",
+        ),
+        (
+            vec!["blocks", "1", "step", "ua-data/clipper", "bounds"],
+            json!([["b", 3.0, 1.0]]),
+            "step 2 (b)",
+        ),
+        (
+            vec![
+                "blocks",
+                "2",
+                "step",
+                "ua-data/chain",
+                "steps",
+                "0",
+                "ua-data/imputer",
+                "fills",
+            ],
+            json!([["c", "Missing"]]),
+            "step 3 (c): step 1 of the chain",
+        ),
+        (
+            vec![
+                "blocks",
+                "2",
+                "step",
+                "ua-data/chain",
+                "steps",
+                "1",
+                "ua-data/log1p",
+                "columns",
+            ],
+            json!(["c", "c"]),
+            "step 3 (c): step 2 of the chain",
+        ),
+        (
+            vec!["blocks", "2", "step", "ua-data/chain", "steps"],
+            json!([]),
+            "at least one step",
+        ),
+        (
+            vec![
+                "blocks",
+                "3",
+                "step",
+                "ua-data/quantile-binner",
+                "columns",
+                "0",
+                "edges",
+            ],
+            json!([2.0, 2.0]),
+            "step 4 (d)",
+        ),
+        (
+            vec!["blocks", "4", "step", "ua-data/date-parts", "spec", "parts"],
+            json!([]),
+            "step 5 (e)",
+        ),
+        (
+            vec![
+                "blocks",
+                "5",
+                "step",
+                "ua-data/ordinal-encoder",
+                "columns",
+                "0",
+                "levels",
+            ],
+            json!(["s", "m"]),
+            "step 6 (f)",
+        ),
+        (
+            vec!["blocks", "6", "step", "ua-data/passthrough", "columns"],
+            json!(["g", "g"]),
+            "step 7 (g)",
+        ),
+        (
+            vec![
+                "blocks",
+                "7",
+                "step",
+                "ua-data/one-hot-encoder",
+                "columns",
+                "0",
+                "levels",
+            ],
+            json!(["y", "x"]),
+            "step 8 (h)",
+        ),
+        (
+            vec!["blocks", "8", "step", "ua-data/standard-scaler", "var"],
+            json!([-1.0]),
+            "step 9 (i)",
+        ),
+        (
+            vec!["blocks", "9", "step", "ua-data/min-max-scaler", "data_min"],
+            json!([9.0]),
+            "step 10 (j)",
+        ),
+        (
+            vec!["blocks", "9", "columns"],
+            json!(["i"]),
+            "input column `i` appears twice",
+        ),
+        (
+            vec!["blocks", "6", "columns"],
+            json!([]),
+            "step 7 reads no column",
+        ),
+    ];
+    for (path, new, needle) in cases {
+        let msg = invalid(&edit_path(&json, &path, new));
+        assert!(msg.contains(needle), "{path:?}: {msg}");
+    }
+    // The id column may not be read by a step either.
+    let with_id = ColumnTransformer::new()
+        .passthrough(&["a"])
+        .id_column("b")
+        .fit(&t)
+        .unwrap()
+        .to_json()
+        .unwrap();
+    let msg = invalid(&edit_path(
+        &with_id,
+        &["blocks", "0", "columns"],
+        json!(["b"]),
+    ));
+    assert!(msg.contains("step 1 reads the id column `b`"), "{msg}");
+    let msg = invalid(&edit_path(&with_id, &["feature_names"], json!(["b"])));
+    assert!(
+        msg.contains("feature 0 is named `b` but its step makes `a`"),
+        "{msg}"
+    );
+    let clash = edit_path(&with_id, &["blocks", "0", "features"], json!(["b"]));
+    let msg = invalid(&edit_path(&clash, &["feature_names"], json!(["b"])));
+    assert!(msg.contains("feature `b` appears twice"), "{msg}");
+}

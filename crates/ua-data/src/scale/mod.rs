@@ -882,6 +882,14 @@ mod tests {
             invalid::<FittedScaler>(&edit(&any_json, "scale", json!([1.0, 0.0])))
                 .contains("must be > 0")
         );
+        // Scalers fitted on a matrix have no column names, and load fine.
+        let x = array![[1.0f64, 2.0], [3.0, 5.0]];
+        for s in [Scaler::standard(), Scaler::min_max(), Scaler::robust()] {
+            let fitted = s.fit_matrix(x.view()).unwrap();
+            assert!(fitted.columns().is_empty());
+            let back = FittedScaler::from_json(&fitted.to_json().unwrap()).unwrap();
+            assert_eq!(back, fitted);
+        }
         // A loaded scaler transforms bit for bit like the original.
         let f = StandardScaler::default().fit(&t).unwrap();
         let back = FittedStandardScaler::from_json(&std_json).unwrap();
