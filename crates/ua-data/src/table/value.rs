@@ -41,7 +41,7 @@ impl fmt::Display for ColumnType {
     }
 }
 
-/// One cell of a table, as returned by [`Column::get`].
+/// One cell of a table, as returned by [`Column::get`](crate::Column::get).
 ///
 /// Text borrows from the column (`Cow::Borrowed`); use
 /// [`Value::into_owned`] to keep a value beyond the table's lifetime, or build

@@ -3,7 +3,7 @@
 //! bins with edges learned from the data) and [`DateParts`] (year, month,
 //! day, weekday and day of year of a date column).
 //!
-//! Each is a [`Transformer`] whose fitted type applies the step to new
+//! Each is a [`Transformer`](crate::Transformer) whose fitted type applies the step to new
 //! tables; missing values stay missing. An empty column list means every
 //! column of the type the step works on (numeric, or date for
 //! [`DateParts`]), which is how the steps are used inside a
