@@ -415,14 +415,23 @@ fn unterminated_message() -> String {
         .into()
 }
 
+/// A `csv` reader error as ours: a failing reader is an [`Error::Io`] (the
+/// file is not at fault), everything else an [`Error::Csv`] with its line.
 fn csv_error(name: &str, e: csv::Error, unterminated: bool) -> Error {
     let line = e.position().map_or(0, |p| p.line());
-    let message = match e.kind() {
+    let text = e.to_string();
+    let message = match e.into_kind() {
+        csv::ErrorKind::Io(source) => {
+            return Error::Io {
+                path: name.to_owned(),
+                source,
+            };
+        }
         _ if unterminated => unterminated_message(),
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!("ragged row: expected {expected_len} fields (as in the header), found {len}"),
-        _ => e.to_string(),
+        _ => text,
     };
     Error::Csv {
         source_name: name.to_owned(),
@@ -694,16 +703,19 @@ pub fn write_csv(table: &Table, path: impl AsRef<Path>) -> Result<()> {
 /// ```
 pub fn write_csv_writer<W: Write>(table: &Table, writer: W) -> Result<()> {
     let mut w = csv::WriterBuilder::new().from_writer(writer);
-    let werr = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::Io {
-            path: "(writer)".into(),
-            source,
-        },
-        other => Error::Csv {
-            source_name: "(writer)".into(),
-            line: 0,
-            message: format!("{other:?}"),
-        },
+    let werr = |e: csv::Error| {
+        let message = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(source) => Error::Io {
+                path: "(writer)".into(),
+                source,
+            },
+            _ => Error::Csv {
+                source_name: "(writer)".into(),
+                line: 0,
+                message,
+            },
+        }
     };
     if table.n_cols() > 0 {
         w.write_record(table.column_names()).map_err(werr)?;
@@ -810,7 +822,7 @@ mod tests {
         let e = read("id,x\na,1\nb,2\nc,abc\n", &o).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "test.csv, line 4, column `x`: cannot parse \"abc\" as a number"
+            "test.csv, line 4, column `x`: cannot parse `abc` as a number"
         );
         let o = CsvOptions::default().with_type("d", ColumnType::Date);
         let e = read("d\n2024-01-01\n2024-02-30\n", &o).unwrap_err();
@@ -963,7 +975,45 @@ mod tests {
         }
         assert_eq!(
             back.column("s").unwrap().get(0),
-            Value::Text("x \"q\"".into())
+            Some(Value::Text("x \"q\"".into()))
+        );
+    }
+
+    /// A reader that fails after a few bytes, like a dropped network file.
+    struct Failing(usize);
+    impl std::io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::other("connection reset"));
+            }
+            let data = b"a,b\n1,2\n";
+            let n = self.0.min(buf.len()).min(data.len());
+            buf[..n].copy_from_slice(&data[..n]);
+            self.0 -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reader_failures_are_io_errors_not_data_errors() {
+        let err = read_csv_reader(Failing(6), "remote.csv", &CsvOptions::default()).unwrap_err();
+        match &err {
+            Error::Io { path, source } => {
+                assert_eq!(path, "remote.csv");
+                assert_eq!(source.to_string(), "connection reset");
+            }
+            other => panic!("expected an I/O error, got {other}"),
+        }
+        assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
+    fn parse_errors_quote_values_without_debug_escapes() {
+        let o = CsvOptions::default().with_type("x", ColumnType::Numeric);
+        let err = read_csv_reader(&b"x\nab\"c\n"[..], "f.csv", &o.quote(None)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "f.csv, line 2, column `x`: cannot parse `ab\"c` as a number"
         );
     }
 }

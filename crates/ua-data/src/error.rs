@@ -1,7 +1,22 @@
 //! The one error type of `ua-data`.
 
 /// What went wrong while loading, cleaning or transforming data.
+///
+/// Every message says what was wrong and where: the operation, the column,
+/// the 0-based row (or the 1-based line of a file), the value found and what
+/// was expected. Values are printed between backticks, never with Rust's
+/// debug quoting. New variants may be added in minor versions, so a `match`
+/// needs a wildcard arm.
+///
+/// ```
+/// use ua_data::{Column, Error, Table};
+/// let t = Table::new(vec![("age".into(), Column::numeric(vec![1.0]))]).unwrap();
+/// let err = t.column("agee").unwrap_err();
+/// assert!(matches!(err, Error::UnknownColumn { .. }));
+/// assert_eq!(err.to_string(), "column: unknown column `agee`; available columns: age");
+/// ```
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// An argument outside its allowed range.
     #[error("{op}: invalid argument: {message}")]
@@ -9,6 +24,17 @@ pub enum Error {
         /// The operation that was asked for.
         op: &'static str,
         /// What was wrong and what is allowed.
+        message: String,
+    },
+    /// A hyper-parameter outside its allowed range, checked when a step is
+    /// fitted (or a split is made).
+    #[error("{op}: parameter `{name}`: {message}")]
+    InvalidParameter {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The parameter, as spelled in the API (`quantile_range`, `n_bins`, ...).
+        name: &'static str,
+        /// The value found and what is allowed.
         message: String,
     },
     /// A column name that the table does not have.
@@ -68,7 +94,7 @@ pub enum Error {
         first_row: usize,
     },
     /// A CSV field that cannot be read as the type its column needs.
-    #[error("{source_name}, line {line}, column `{column}`: cannot parse {value:?} as {expected}")]
+    #[error("{source_name}, line {line}, column `{column}`: cannot parse `{value}` as {expected}")]
     Parse {
         /// The file name (or the name given to a reader).
         source_name: String,
@@ -91,17 +117,20 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// An I/O error, with the path involved.
+    /// The operating system could not read or write a file (or a reader
+    /// failed). Never used for bad contents: those are [`Error::Csv`] and
+    /// [`Error::Parse`].
     #[error("{path}: {source}")]
     Io {
-        /// The file concerned.
+        /// The file concerned (or the name given to a reader).
         path: String,
         /// The underlying error.
+        #[source]
         source: std::io::Error,
     },
     /// A category that was not seen when the step was fitted.
     #[error(
-        "{op}: column `{column}`, row {row}: unknown category {value:?} (not seen at fit time); use handle_unknown = Ignore to encode it as all zeros"
+        "{op}: column `{column}`, row {row}: unknown category `{value}` (not seen at fit time); use handle_unknown = Ignore to encode it as all zeros"
     )]
     UnknownCategory {
         /// The operation that was asked for.
@@ -114,7 +143,7 @@ pub enum Error {
         value: String,
     },
     /// A value outside the domain the operation accepts.
-    #[error("{op}: column `{column}`, row {row}: value {value} is invalid, expected {expected}")]
+    #[error("{op}: column `{column}`, row {row}: value `{value}` is invalid, expected {expected}")]
     InvalidValue {
         /// The operation that was asked for.
         op: &'static str,
@@ -127,6 +156,29 @@ pub enum Error {
         /// What the operation accepts.
         expected: String,
     },
+    /// A column whose type differs from the type the fitted pipeline saw at
+    /// fit time and that cannot be converted without loss.
+    #[error(
+        "{op}: column `{column}` was {expected} when the pipeline was fitted but is {found} here: {reason}; {hint}"
+    )]
+    SchemaMismatch {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The column concerned.
+        column: String,
+        /// The type seen at fit time.
+        expected: crate::ColumnType,
+        /// The type of the column now.
+        found: crate::ColumnType,
+        /// Why the column cannot be converted (row and value when one is at fault).
+        reason: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// A saved model that could not be written or read back (bad file,
+    /// another kind, a newer format, broken contents).
+    #[error(transparent)]
+    Persist(#[from] ua_tensor::persist::PersistError),
     /// An error from a numeric kernel.
     #[error(transparent)]
     Tensor(#[from] ua_tensor::Error),

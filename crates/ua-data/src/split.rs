@@ -36,19 +36,25 @@ fn invalid(op: &'static str, message: String) -> Error {
     Error::InvalidArgument { op, message }
 }
 
+fn bad_param(op: &'static str, name: &'static str, message: String) -> Error {
+    Error::InvalidParameter { op, name, message }
+}
+
 /// Size of the test set for `n` rows, rounded like scikit-learn:
 /// `ceil(test_fraction · n)`. Both sides must be non-empty.
 fn test_size(op: &'static str, n: usize, test_fraction: f64) -> Result<usize> {
     if !(test_fraction > 0.0 && test_fraction < 1.0) {
-        return Err(invalid(
+        return Err(bad_param(
             op,
-            format!("test_fraction must lie strictly between 0 and 1, found {test_fraction}"),
+            "test_fraction",
+            format!("must lie strictly between 0 and 1, found {test_fraction}"),
         ));
     }
     let n_test = (test_fraction * n as f64).ceil() as usize;
     if n_test == 0 || n_test >= n {
-        return Err(invalid(
+        return Err(bad_param(
             op,
+            "test_fraction",
             format!(
                 "{n} rows with test_fraction {test_fraction} give {n_test} test and {} training rows; \
                  both sets must be non-empty",
@@ -232,12 +238,17 @@ pub fn train_test_split(
 
 fn check_k(op: &'static str, k: usize, n: usize) -> Result<()> {
     if k < 2 {
-        return Err(invalid(op, format!("k must be at least 2, found {k}")));
+        return Err(bad_param(
+            op,
+            "k",
+            format!("at least 2 folds are needed, found {k}"),
+        ));
     }
     if k > n {
-        return Err(invalid(
+        return Err(bad_param(
             op,
-            format!("k = {k} folds need at least {k} rows, found {n}"),
+            "k",
+            format!("{k} folds need at least {k} rows, found {n}"),
         ));
     }
     Ok(())
@@ -469,8 +480,34 @@ mod tests {
 
     #[test]
     fn bad_fractions_and_sizes_are_errors() {
-        assert!(train_test_split(10, 0.0, 0, None).is_err());
-        assert!(train_test_split(10, 1.0, 0, None).is_err());
+        for bad in [0.0, 1.0, -0.5] {
+            let e = train_test_split(10, bad, 0, None).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::InvalidParameter {
+                        name: "test_fraction",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
+        let folds = |k| KFold {
+            k,
+            ..Default::default()
+        };
+        let e = folds(1).split(5).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidParameter { name: "k", .. }),
+            "{e}"
+        );
+        let e = folds(3).split(2).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("parameter `k`: 3 folds need at least 3 rows, found 2"),
+            "{e}"
+        );
         assert!(train_test_split(10, f64::NAN, 0, None).is_err());
         assert!(train_test_split(1, 0.5, 0, None).is_err()); // 1 test, 0 train
         assert!(train_test_split(0, 0.5, 0, None).is_err());

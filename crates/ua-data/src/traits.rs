@@ -7,6 +7,14 @@
 //! user later. An unfitted step therefore cannot be applied by mistake, and
 //! nothing is ever re-fitted on the data it is about to transform.
 //!
+//! The consumers of the pair are generic: [`Chain`](crate::pipeline::Chain)
+//! fits steps one after the other, and
+//! [`ColumnTransformer::step`](crate::pipeline::ColumnTransformer::step)
+//! applies any step to a selection of columns. To go into a pipeline (and
+//! be saved with it), the fitted type also implements
+//! [`FittedStep`](crate::pipeline::FittedStep) — one `typetag` line, shown
+//! there.
+//!
 //! Implementing the pair for a small step (subtract the training mean of `x`):
 //!
 //! ```

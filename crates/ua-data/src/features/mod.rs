@@ -216,7 +216,7 @@ pub(crate) fn read_day_column(op: &'static str, table: &Table, name: &str) -> Re
         invalid(
             op,
             format!(
-                "column `{name}`, row {row}: cannot read {value:?} as a date \
+                "column `{name}`, row {row}: cannot read `{value}` as a date \
                  (expected a date column, YYYYMMDD numbers or YYYY-MM-DD / YYYYMMDD text)"
             ),
         )

@@ -20,9 +20,12 @@
 //! assert!(t.column("age").unwrap_err().to_string().contains("user, spend"));
 //! ```
 
+mod categorical;
 mod column;
 pub(crate) mod hash;
 pub(crate) mod keys;
+mod typed;
+mod value;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -30,11 +33,11 @@ use std::fmt;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+pub use categorical::{CategoricalBuilder, CategoricalColumn};
+pub use column::Column;
 pub(crate) use column::format_number;
-pub use column::{
-    BooleanColumn, CategoricalBuilder, CategoricalColumn, Column, ColumnType, DateColumn,
-    NumericColumn, Value,
-};
+pub use typed::{BooleanColumn, DateColumn, NumericColumn};
+pub use value::{ColumnType, Value};
 
 use crate::{Error, Result};
 
