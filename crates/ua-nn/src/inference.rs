@@ -113,7 +113,15 @@ impl<S: Scalar> Sequential<S> {
     ) -> Result<()> {
         let n = x.nrows();
         let Some(last) = self.layers.iter().rposition(|l| !l.is_identity(Mode::Eval)) else {
-            // Every layer passes its input through.
+            // Every layer passes its input through (`from_layers` checked
+            // that such layers keep the width).
+            if out.dim() != x.dim() {
+                return Err(crate::error::shape(
+                    "inference through identity layers",
+                    crate::error::dims(x.dim()),
+                    crate::error::dims(out.dim()),
+                ));
+            }
             out.assign(&x);
             return Ok(());
         };
