@@ -312,6 +312,24 @@ mod tests {
     }
 
     #[test]
+    fn predict_parallel_runs_up_to_two_blocks_on_the_calling_thread() {
+        // The calling thread's scratch cache shows where the blocks ran: a
+        // thread outside the rayon pool only waits while the pool works.
+        let run = |rows: usize| {
+            std::thread::spawn(move || {
+                let x = Array2::<f32>::zeros((rows, 2));
+                model(8).predict_parallel(x.view()).unwrap();
+                kept_f32()
+            })
+            .join()
+            .unwrap()
+        };
+        assert_eq!(run(1), [(8, 0)]);
+        assert_eq!(run(2 * INFERENCE_BATCH), [(INFERENCE_BATCH * 8, 0)]);
+        assert!(run(2 * INFERENCE_BATCH + 1).is_empty());
+    }
+
+    #[test]
     fn each_thread_keeps_small_scratch_buffers_and_drops_large_ones() {
         std::thread::spawn(|| {
             let x = Array2::from_shape_fn((100, 2), |(i, j)| (i + j) as f32 / 50.0);
