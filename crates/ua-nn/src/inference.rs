@@ -113,7 +113,15 @@ impl<S: Scalar> Sequential<S> {
     ) -> Result<()> {
         let n = x.nrows();
         let Some(last) = self.layers.iter().rposition(|l| !l.is_identity(Mode::Eval)) else {
-            // Every layer passes its input through.
+            // Every layer passes its input through (`from_layers` checked
+            // that such layers keep the width).
+            if out.dim() != x.dim() {
+                return Err(crate::error::shape(
+                    "inference through identity layers",
+                    crate::error::dims(x.dim()),
+                    crate::error::dims(out.dim()),
+                ));
+            }
             out.assign(&x);
             return Ok(());
         };
@@ -301,6 +309,24 @@ mod tests {
                 .map(|s| (s.a.len(), s.b.len()))
                 .collect()
         })
+    }
+
+    #[test]
+    fn predict_parallel_runs_up_to_two_blocks_on_the_calling_thread() {
+        // The calling thread's scratch cache shows where the blocks ran: a
+        // thread outside the rayon pool only waits while the pool works.
+        let run = |rows: usize| {
+            std::thread::spawn(move || {
+                let x = Array2::<f32>::zeros((rows, 2));
+                model(8).predict_parallel(x.view()).unwrap();
+                kept_f32()
+            })
+            .join()
+            .unwrap()
+        };
+        assert_eq!(run(1), [(8, 0)]);
+        assert_eq!(run(2 * INFERENCE_BATCH), [(INFERENCE_BATCH * 8, 0)]);
+        assert!(run(2 * INFERENCE_BATCH + 1).is_empty());
     }
 
     #[test]

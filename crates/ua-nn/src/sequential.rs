@@ -387,12 +387,23 @@ impl<S: Scalar> Sequential<S> {
         let mut width = input_dim;
         let mut widths = Vec::with_capacity(layers.len());
         for (i, l) in layers.iter().enumerate() {
-            width = l.output_dim(width).map_err(|e| {
+            let out = l.output_dim(width).map_err(|e| {
                 crate::error::invalid(
                     "sequential model",
                     format!("layer {} ({}): {e}", i + 1, l.name()),
                 )
             })?;
+            if l.is_identity(Mode::Eval) && out != width {
+                return Err(crate::error::invalid(
+                    "sequential model",
+                    format!(
+                        "layer {} ({}) is the identity at inference but maps {width} columns to {out}",
+                        i + 1,
+                        l.name()
+                    ),
+                ));
+            }
+            width = out;
             widths.push(width);
         }
         Ok(Sequential {

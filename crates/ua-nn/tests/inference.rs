@@ -376,3 +376,57 @@ fn fit_refuses_buffers_beyond_the_limit() {
     );
     let _ = array![1.0f32];
 }
+
+#[test]
+fn an_identity_layer_must_keep_the_width() {
+    /// Claims to be the identity at inference but says it doubles the width.
+    #[derive(Clone)]
+    struct Liar;
+    impl Layer<f32> for Liar {
+        fn name(&self) -> &'static str {
+            "liar"
+        }
+        fn output_dim(&self, d: usize) -> ua_nn::Result<usize> {
+            Ok(2 * d)
+        }
+        fn forward(
+            &mut self,
+            x: ndarray::ArrayView2<'_, f32>,
+            _: Mode,
+        ) -> ua_nn::Result<ndarray::ArrayView2<'_, f32>> {
+            Err(ua_nn::Error::Empty {
+                op: format!("liar forward of {} rows", x.nrows()),
+            })
+        }
+        fn output(&self) -> ndarray::ArrayView2<'_, f32> {
+            ndarray::ArrayView2::from_shape((0, 0), &[]).expect("empty view")
+        }
+        fn backward(
+            &mut self,
+            _: ndarray::ArrayView2<'_, f32>,
+            _: ndarray::ArrayView2<'_, f32>,
+            _: bool,
+        ) -> ua_nn::Result<Option<ndarray::ArrayView2<'_, f32>>> {
+            Ok(None)
+        }
+        fn infer_into(
+            &self,
+            _: ndarray::ArrayView2<'_, f32>,
+            _: ndarray::ArrayViewMut2<'_, f32>,
+        ) -> ua_nn::Result<()> {
+            Ok(())
+        }
+        fn boxed_clone(&self) -> Box<dyn Layer<f32>> {
+            Box::new(Liar)
+        }
+        fn is_identity(&self, mode: Mode) -> bool {
+            mode == Mode::Eval
+        }
+    }
+    let e = Sequential::from_layers(3, vec![Box::new(Liar) as Box<dyn Layer<f32>>]).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("layer 1 (liar) is the identity at inference but maps 3 columns to 6"),
+        "{e}"
+    );
+}
