@@ -40,9 +40,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         y[[i, 0]] = 200.0 + 15.0 * age + 0.01 * income + noise.sample(&mut rng);
     }
     let (train, test) = train_test_split(n, 0.2, 42, None)?;
-    let scaler = StandardScaler::default().fit(x.select(Axis(0), &train).view())?;
-    let x_train = scaler.transform(x.select(Axis(0), &train).view())?;
-    let x_test = scaler.transform(x.select(Axis(0), &test).view())?;
+    let scaler = StandardScaler::default().fit_matrix(x.select(Axis(0), &train).view())?;
+    let x_train = scaler.transform_matrix(x.select(Axis(0), &train).view())?;
+    let x_test = scaler.transform_matrix(x.select(Axis(0), &test).view())?;
     let (y_train, y_test) = (y.select(Axis(0), &train), y.select(Axis(0), &test));
 
     let mut model = Sequential::<f64>::builder(2)

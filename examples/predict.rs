@@ -50,6 +50,7 @@ use user_analytics::analytics::prediction::{
 use user_analytics::data::csv_io::{CsvOptions, read_csv};
 use user_analytics::data::synth::{EventKind, ShopConfig, generate};
 use user_analytics::data::{Column, ColumnType, Table};
+use user_analytics::tensor::persist::Persist;
 
 const USAGE: &str = "\
 usage: predict [--csv FILE --target COL] [--positive VALUE] [--drop COL,COL] [--text COL,COL]
@@ -344,7 +345,7 @@ fn readable(
 ) -> Result<String, String> {
     use std::fmt::Write;
     let e = &run.evaluation;
-    let r = &run.report;
+    let r = &e.report;
     let s = run.model.summary();
     let mut o = String::new();
     let rule = match &config.positive {
@@ -381,10 +382,11 @@ fn readable(
         "split: {split}: {} training rows ({} positive), {} test rows ({} positive)",
         e.train_rows, s.n_positive, e.test_rows, r.positives
     );
-    let imputed = if s.imputed.is_empty() {
+    let imputed = run.imputed_in_training(table).map_err(|e| e.to_string())?;
+    let imputed = if imputed.is_empty() {
         "none".to_owned()
     } else {
-        s.imputed
+        imputed
             .iter()
             .map(|(c, k)| format!("{c} ({k})"))
             .collect::<Vec<_>>()
@@ -394,9 +396,9 @@ fn readable(
         o,
         "features: {} from {} columns; training values imputed: {imputed}",
         e.n_features,
-        run.model.input_columns().len()
+        s.input_columns.len()
     );
-    let detail = match run.model.classifier() {
+    let detail = match run.model.model() {
         FittedClassifier::Logistic(m) => {
             format!("{} iterations, converged {}", m.n_iter(), m.converged())
         }
@@ -419,12 +421,10 @@ fn readable(
         "model: {} ({detail}), fitted in {:.3} s",
         e.model, e.fit_seconds
     );
-    let _ = writeln!(o, "\n{}", e.metrics_text(r));
+    let _ = writeln!(o, "\n{e}");
     if r.roc_auc.is_some() {
-        let test = table.take(&run.test_rows).map_err(|e| e.to_string())?;
         let imp = run
-            .model
-            .permutation_importance(&test, 5, a.seed)
+            .test_importance(table, config, 5, a.seed)
             .map_err(|e| e.to_string())?;
         let _ = writeln!(
             o,

@@ -62,9 +62,9 @@ fn run() -> Result<f64, Box<dyn std::error::Error>> {
     );
 
     // Fitted on the training split only; reused for everything after.
-    let scaler = StandardScaler::default().fit(x_train.view())?;
-    let x_train = scaler.transform(x_train.view())?;
-    let x_test = scaler.transform(x_test.view())?;
+    let scaler = StandardScaler::default().fit_matrix(x_train.view())?;
+    let x_train = scaler.transform_matrix(x_train.view())?;
+    let x_test = scaler.transform_matrix(x_test.view())?;
     let y_train_col = Array2::from_shape_fn((y_train.len(), 1), |(i, _)| f32::from(y_train[i]));
 
     let mut model = Sequential::<f32>::builder(2)
@@ -112,7 +112,7 @@ fn run() -> Result<f64, Box<dyn std::error::Error>> {
     println!("{}", confusion_matrix(&y_test[..], &y_pred[..])?);
 
     // A new user goes through the same fitted scaler.
-    let new_user = scaler.transform(array![[30.0f32, 60_000.0]].view())?;
+    let new_user = scaler.transform_matrix(array![[30.0f32, 60_000.0]].view())?;
     let p = model.predict(new_user.view())?[[0, 0]];
     println!("new user (age 30, income 60,000): purchase probability {p:.3}");
     Ok(test_accuracy)

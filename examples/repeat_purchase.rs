@@ -32,7 +32,8 @@ use std::process::ExitCode;
 
 use user_analytics::analytics::prediction::evaluate::{Holdout, HoldoutRun, evaluate_holdout};
 use user_analytics::analytics::prediction::{
-    LogisticRegression, MlpClassifier, ModelKind, RepeatPurchase, RepeatPurchaseFeatures,
+    LogisticRegression, MlpClassifier, ModelKind, PropensityConfig, RepeatPurchase,
+    RepeatPurchaseFeatures,
 };
 use user_analytics::data::ColumnType;
 use user_analytics::data::csv_io::{CsvOptions, read_csv};
@@ -181,19 +182,20 @@ pub fn run(a: &Args) -> Result<String, String> {
     if a.json {
         return serde_json::to_string(&run.evaluation).map_err(|e| e.to_string());
     }
-    Ok(readable(&run, &spec, &f, &source, a.seed))
+    Ok(readable(&run, &spec, &config, &f, &source, a.seed))
 }
 
 fn readable(
     run: &HoldoutRun,
     spec: &RepeatPurchase,
+    config: &PropensityConfig,
     f: &RepeatPurchaseFeatures,
     source: &str,
     seed: u64,
 ) -> String {
     use std::fmt::Write;
     let e = &run.evaluation;
-    let r = &run.report;
+    let r = &e.report;
     let rep = &f.report;
     let mut o = String::new();
     let _ = writeln!(o, "transactions: {source}");
@@ -229,10 +231,9 @@ fn readable(
         e.train_rows, e.test_rows, e.n_features
     );
     let _ = writeln!(o, "model: {}, fitted in {:.3} s", e.model, e.fit_seconds);
-    let _ = writeln!(o, "\n{}", e.metrics_text(r));
+    let _ = writeln!(o, "\n{e}");
     if r.roc_auc.is_some()
-        && let Ok(test) = f.table.take(&run.test_rows)
-        && let Ok(imp) = run.model.permutation_importance(&test, 5, seed)
+        && let Ok(imp) = run.test_importance(&f.table, config, 5, seed)
     {
         let _ = writeln!(
             o,

@@ -14,14 +14,23 @@ mod repeat_purchase;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use user_analytics::analytics::Predictor;
 use user_analytics::analytics::prediction::FittedPropensityModel;
 use user_analytics::data::csv_io::{CsvOptions, read_csv};
+use user_analytics::data::labels::binary_labels;
+use user_analytics::tensor::persist::Persist;
 
-const KEYS: [&str; 12] = [
+/// The `Evaluation` fields, then the flattened `ClassificationReport`.
+const KEYS: [&str; 17] = [
     "model",
     "train_rows",
     "test_rows",
     "n_features",
+    "n",
+    "positives",
+    "threshold",
+    "brier",
+    "confusion",
     "accuracy",
     "precision",
     "recall",
@@ -155,16 +164,16 @@ fn predict_csv_with_test_rows_and_saved_model() {
         let table = read_csv(&csv, &CsvOptions::default()).unwrap();
         let idx: Vec<usize> = (0..200).step_by(5).collect();
         let test = table.take(&idx).unwrap();
-        let y = model.labels(&test).unwrap();
-        let p = model.score(&test).unwrap();
+        let y = binary_labels(&test, "churn", Some("yes")).unwrap();
+        let p = model.predict_proba(&test).unwrap();
         let auc = user_analytics::analytics::metrics::roc_auc(&y, &p).unwrap();
         assert_eq!(Some(auc), v["roc_auc"].as_f64());
         // Scoring a table without a trained column names the column.
         let err = model
-            .score(&test.drop_columns(&["calls"]).unwrap())
+            .predict_proba(&test.drop_columns(&["calls"]).unwrap())
             .unwrap_err()
             .to_string();
-        assert!(err.contains("no column `calls`"), "{err}");
+        assert!(err.contains("unknown column `calls`"), "{err}");
     }
     // The readable report for the same run.
     let text =
@@ -181,13 +190,10 @@ fn predict_bad_input_is_a_clear_error() {
     let dir = temp_dir("predict_bad");
     let csv = write(&dir, "churn.csv", &churn_csv(60));
     let err = predict_err(&["--csv", &csv, "--target", "gone"]);
-    assert!(
-        err.contains("target column `gone` is not in the table"),
-        "{err}"
-    );
+    assert!(err.contains("unknown column `gone`"), "{err}");
     let err = predict_err(&["--csv", &csv, "--target", "churn", "--positive", "maybe"]);
     assert!(
-        err.contains("\"maybe\" never occurs in target column `churn`"),
+        err.contains("`maybe` never occurs in column `churn`"),
         "{err}"
     );
     let one_class = write(&dir, "one.csv", "x,y\n1,no\n2,no\n3,no\n");

@@ -54,7 +54,6 @@
 //! ```
 
 use ndarray::{Array1, Array2, ArrayView2};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use ua_data::{Column, Table, Transform, Transformer};
 use ua_tensor::persist::Persist;
@@ -65,13 +64,7 @@ use crate::{Classifier, Error, Predictor, Result};
 /// The bounds a preprocessor of a [`Pipeline`] meets: a table transformer
 /// whose fitted step can be saved. Implemented for every such type.
 pub trait Preprocessor:
-    Transformer<Fitted = Self::Step>
-    + Clone
-    + std::fmt::Debug
-    + Serialize
-    + DeserializeOwned
-    + Send
-    + Sync
+    Transformer<Fitted = Self::Step> + Clone + std::fmt::Debug + Send + Sync
 {
     /// The fitted step.
     type Step: Transform + Persist + std::fmt::Debug + Send + Sync;
@@ -79,7 +72,7 @@ pub trait Preprocessor:
 
 impl<P> Preprocessor for P
 where
-    P: Transformer + Clone + std::fmt::Debug + Serialize + DeserializeOwned + Send + Sync,
+    P: Transformer + Clone + std::fmt::Debug + Send + Sync,
     P::Fitted: Persist + std::fmt::Debug + Send + Sync,
 {
     type Step = P::Fitted;
@@ -97,44 +90,27 @@ where
 ///     .exclude(&["signup_channel"]);
 /// assert_eq!(p.excluded(), ["user_id", "signup_channel"]);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Pipeline<P, C> {
     /// The table preprocessor.
     pub preprocessor: P,
     /// The classifier on the preprocessed features.
     pub classifier: C,
-    id_column: Option<String>,
-    exclude: Vec<String>,
+    columns: ColumnRoles,
 }
 
-impl<P, C> Pipeline<P, C> {
-    /// `preprocessor` then `classifier`.
-    pub fn new(preprocessor: P, classifier: C) -> Self {
-        Pipeline {
-            preprocessor,
-            classifier,
-            id_column: None,
-            exclude: Vec::new(),
-        }
-    }
+/// Which columns of a table stay out of the features.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ColumnRoles {
+    /// The column that identifies rows, returned with the scores.
+    pub id_column: Option<String>,
+    /// Columns removed before preprocessing.
+    pub exclude: Vec<String>,
+}
 
-    /// A column that identifies rows (a user id): kept out of the features
-    /// and returned with the scores by [`FittedPipeline::score_table`].
-    pub fn id_column(mut self, name: impl Into<String>) -> Self {
-        self.id_column = Some(name.into());
-        self
-    }
-
-    /// Columns removed before preprocessing (the target, columns that leak
-    /// it, free text). Columns not in a table are ignored.
-    pub fn exclude(mut self, columns: &[&str]) -> Self {
-        self.exclude.extend(columns.iter().map(|c| (*c).to_owned()));
-        self
-    }
-
-    /// Every column kept out of the features: the id column, then the
-    /// excluded ones.
-    pub fn excluded(&self) -> Vec<&str> {
+impl ColumnRoles {
+    /// The id column, then the excluded ones.
+    fn excluded(&self) -> Vec<&str> {
         self.id_column
             .iter()
             .chain(&self.exclude)
@@ -154,6 +130,49 @@ impl<P, C> Pipeline<P, C> {
         } else {
             table.drop_columns(&present)?
         })
+    }
+}
+
+/// What a fitted pipeline keeps of its parameters (the fitted preprocessor
+/// holds the rest): the classifier's parameters and the column roles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineParams<C> {
+    /// The classifier's parameters.
+    pub classifier: C,
+    /// The id and excluded columns.
+    pub columns: ColumnRoles,
+}
+
+impl<P, C> Pipeline<P, C> {
+    /// `preprocessor` then `classifier`.
+    pub fn new(preprocessor: P, classifier: C) -> Self {
+        Pipeline {
+            preprocessor,
+            classifier,
+            columns: ColumnRoles::default(),
+        }
+    }
+
+    /// A column that identifies rows (a user id): kept out of the features
+    /// and returned with the scores by [`FittedPipeline::score_table`].
+    pub fn id_column(mut self, name: impl Into<String>) -> Self {
+        self.columns.id_column = Some(name.into());
+        self
+    }
+
+    /// Columns removed before preprocessing (the target, columns that leak
+    /// it, free text). Columns not in a table are ignored.
+    pub fn exclude(mut self, columns: &[&str]) -> Self {
+        self.columns
+            .exclude
+            .extend(columns.iter().map(|c| (*c).to_owned()));
+        self
+    }
+
+    /// Every column kept out of the features: the id column, then the
+    /// excluded ones.
+    pub fn excluded(&self) -> Vec<&str> {
+        self.columns.excluded()
     }
 }
 
@@ -177,7 +196,7 @@ pub struct TrainingSummary {
     deserialize = "P: Preprocessor, C: Classifier"
 ))]
 pub struct FittedPipeline<P: Preprocessor, C: Classifier> {
-    params: Pipeline<P, C>,
+    params: PipelineParams<C::Params>,
     preprocessor: P::Step,
     model: C::Fitted,
     feature_names: Vec<String>,
@@ -276,7 +295,7 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
                 found: format!("{} labels", y.len()),
             });
         }
-        if let Some(id) = &self.id_column
+        if let Some(id) = &self.columns.id_column
             && !table.has_column(id)
         {
             return Err(parameter(
@@ -285,7 +304,7 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
                 format!("column `{id}` is not in the table"),
             ));
         }
-        let input = self.features_table(table)?;
+        let input = self.columns.features_table(table)?;
         let preprocessor = self.preprocessor.fit(&input)?;
         let features = preprocessor.transform(&input)?;
         let feature_names: Vec<String> = features
@@ -302,7 +321,7 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
         let x = feature_matrix(&features)?;
         let model = self.classifier.fit(x.view(), y)?;
         Ok(FittedPipeline {
-            params: self.clone(),
+            params: self.params(),
             preprocessor,
             model,
             feature_names,
@@ -320,18 +339,26 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
 }
 
 impl<P: Preprocessor, C: Classifier> Classifier<Table> for Pipeline<P, C> {
+    type Params = PipelineParams<C::Params>;
     type Fitted = FittedPipeline<P, C>;
     fn fit(&self, x: &Table, y: &[u8]) -> Result<FittedPipeline<P, C>> {
         Pipeline::fit(self, x, y)
     }
-    fn params_of(fitted: &FittedPipeline<P, C>) -> &Self {
-        &fitted.params
+    fn params(&self) -> PipelineParams<C::Params> {
+        PipelineParams {
+            classifier: self.classifier.params(),
+            columns: self.columns.clone(),
+        }
+    }
+    fn params_of(fitted: &FittedPipeline<P, C>) -> PipelineParams<C::Params> {
+        fitted.params.clone()
     }
 }
 
 impl<P: Preprocessor, C: Classifier> FittedPipeline<P, C> {
-    /// The parameters the pipeline was fitted with.
-    pub fn params(&self) -> &Pipeline<P, C> {
+    /// The parameters the pipeline was fitted with (the classifier's and
+    /// the column roles).
+    pub fn params(&self) -> &PipelineParams<C::Params> {
         &self.params
     }
     /// The fitted preprocessor.
@@ -351,9 +378,24 @@ impl<P: Preprocessor, C: Classifier> FittedPipeline<P, C> {
         &self.summary
     }
 
+    /// `table` restricted to the input columns the preprocessor read at fit
+    /// (what [`permutation_importance`](crate::selection::permutation_importance)
+    /// should shuffle).
+    ///
+    /// Errors: an input column missing from `table`.
+    pub fn input_table(&self, table: &Table) -> Result<Table> {
+        let names: Vec<&str> = self
+            .summary
+            .input_columns
+            .iter()
+            .map(String::as_str)
+            .collect();
+        Ok(table.select(&names)?)
+    }
+
     /// The feature matrix of `table`, exactly as the model sees it.
     pub fn features(&self, table: &Table) -> Result<Array2<f32>> {
-        let input = self.params.features_table(table)?;
+        let input = self.params.columns.features_table(table)?;
         let features = self.preprocessor.transform(&input)?;
         let names = features.column_names();
         if names != self.feature_names {
@@ -373,7 +415,7 @@ impl<P: Preprocessor, C: Classifier> FittedPipeline<P, C> {
     pub fn score_table(&self, table: &Table, score_name: &str) -> Result<Table> {
         let p = self.predict_proba(table)?;
         let mut columns = Vec::with_capacity(2);
-        if let Some(id) = &self.params.id_column {
+        if let Some(id) = &self.params.columns.id_column {
             let col = table.column(id).map_err(|_| {
                 parameter(
                     "FittedPipeline::score_table",
@@ -526,7 +568,7 @@ mod tests {
         );
         let scored = model.score_table(&t.take(&[5, 0]).unwrap(), "p").unwrap();
         assert_eq!(scored.column_names(), ["user_id", "p"]);
-        assert_eq!(scored.column("user_id").unwrap().get(0).to_string(), "u5");
+        assert_eq!(scored.categorical("user_id").unwrap().get(0), Some("u5"));
         let report = crate::selection::evaluate(&model, &t, &y).unwrap();
         assert!(report.roc_auc.unwrap() > 0.99, "{report}");
         // The preprocessing was fitted on the rows given, not on others.

@@ -188,17 +188,23 @@ pub trait Predictor<X>: Send + Sync {
 ///
 /// Parameters are checked when `fit` is called: a bad value is an
 /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming it.
-pub trait Classifier<D: Dataset = Array2<f32>>:
-    Clone + std::fmt::Debug + Serialize + DeserializeOwned + Send + Sync
-{
+pub trait Classifier<D: Dataset = Array2<f32>>: Clone + std::fmt::Debug + Send + Sync {
+    /// What a fitted model keeps of these parameters and saves with itself:
+    /// `Self` for a model; for a [`Pipeline`](crate::pipeline::Pipeline), its
+    /// classifier's and its column settings (the fitted preprocessor holds
+    /// the rest).
+    type Params: Serialize + DeserializeOwned + Clone + PartialEq + std::fmt::Debug + Send + Sync;
     /// The fitted model: serves through `&self`, saves through the envelope.
     type Fitted: for<'a> Predictor<D::View<'a>> + Persist + std::fmt::Debug;
 
     /// Fits on inputs `x` with labels `y` (0/1, one per row).
     fn fit(&self, x: D::View<'_>, y: &[u8]) -> Result<Self::Fitted>;
 
+    /// These parameters as a fitted model keeps them.
+    fn params(&self) -> Self::Params;
+
     /// The parameters a fitted model was fitted with.
-    fn params_of(fitted: &Self::Fitted) -> &Self;
+    fn params_of(fitted: &Self::Fitted) -> Self::Params;
 }
 
 /// A fitted risk model: one score per row, higher = riskier.

@@ -48,7 +48,7 @@ fn mlp_classifier_passes_the_checks() {
 // --- estimators broken on purpose: the checks must catch each one --------
 
 /// Wraps logistic regression and breaks one property.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Broken {
     how: Breakage,
 }
@@ -78,6 +78,7 @@ struct FittedBroken {
 static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 impl Classifier for Broken {
+    type Params = Self;
     type Fitted = FittedBroken;
     fn fit(&self, x: ArrayView2<'_, f32>, y: &[u8]) -> Result<FittedBroken> {
         let ones = y.iter().filter(|&&v| v == 1).count();
@@ -103,8 +104,11 @@ impl Classifier for Broken {
             nonce,
         })
     }
-    fn params_of(fitted: &FittedBroken) -> &Self {
-        &fitted.params
+    fn params(&self) -> Self {
+        self.clone()
+    }
+    fn params_of(fitted: &FittedBroken) -> Self {
+        fitted.params.clone()
     }
 }
 

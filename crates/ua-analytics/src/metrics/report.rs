@@ -128,6 +128,7 @@ impl fmt::Display for ClassificationReport {
             self.log_loss,
             self.brier
         )?;
+        writeln!(f, "confusion matrix (rows: actual, columns: predicted):")?;
         write!(f, "{}", self.confusion)
     }
 }

@@ -1,12 +1,8 @@
 //! Hold-out evaluation of a propensity model: split a table into training
 //! and test rows (stratified and seeded, or a given list of test rows), fit
-//! the [`PropensityConfig`] on the training rows only — the preprocessing
-//! pipeline included — and measure the model on the test rows.
-//!
-//! The result, [`Evaluation`], is a flat, serialisable record of the figures
-//! people compare models by (accuracy, precision, recall and F1 at 0.5,
-//! ROC-AUC, average precision, log-loss, fitting time); the full
-//! [`ClassificationReport`] with its confusion matrix comes alongside.
+//! the [`PropensityConfig`]'s pipeline on the training rows only — the
+//! preprocessing included — and measure the model on the test rows with
+//! [`crate::selection::evaluate`].
 
 use std::time::Instant;
 
@@ -14,12 +10,12 @@ use serde::{Deserialize, Serialize};
 use ua_data::Table;
 use ua_data::split::TrainTestSplit;
 
-use super::{FittedPropensityModel, ModelKind, PropensityConfig, invalid};
+use super::{FittedPropensityModel, PropensityConfig, invalid};
 use crate::Result;
 use crate::metrics::ClassificationReport;
-
-/// The decision threshold of the hard predictions in an [`Evaluation`].
-pub const THRESHOLD: f32 = 0.5;
+pub use crate::selection::THRESHOLD;
+use crate::selection::{ColumnImportance, Metric, evaluate, permutation_importance};
+use ua_data::labels::binary_labels;
 
 /// Which rows are held out for testing.
 ///
@@ -43,43 +39,6 @@ pub enum Holdout {
     },
     /// These 0-based rows are the test set; every other row trains.
     TestRows(Vec<usize>),
-}
-
-impl Evaluation {
-    /// The test metrics and the confusion matrix as readable text (the
-    /// `report` is the one computed with this evaluation).
-    ///
-    /// ```
-    /// use ua_analytics::metrics::ClassificationReport;
-    /// use ua_analytics::prediction::evaluate::Evaluation;
-    /// let report = ClassificationReport::compute(&[0u8, 1, 1, 0], &[0.2f32, 0.9, 0.6, 0.4], 0.5).unwrap();
-    /// let e = Evaluation {
-    ///     model: "logistic".into(), train_rows: 10, test_rows: 4, n_features: 2,
-    ///     accuracy: report.accuracy, precision: report.precision, recall: report.recall, f1: report.f1,
-    ///     roc_auc: report.roc_auc, pr_auc: report.pr_auc, log_loss: report.log_loss, fit_seconds: 0.01,
-    /// };
-    /// let text = e.metrics_text(&report);
-    /// assert!(text.contains("accuracy 1.0000") && text.contains("confusion matrix"));
-    /// ```
-    pub fn metrics_text(&self, report: &ClassificationReport) -> String {
-        let opt = |v: Option<f64>| {
-            v.map_or_else(|| "undefined (one class)".to_owned(), |v| format!("{v:.4}"))
-        };
-        format!(
-            "test metrics (threshold {THRESHOLD}):\n  accuracy {:.4}  precision {:.4}  recall {:.4}  f1 {:.4}\n  \
-             roc_auc {}  pr_auc {}  log_loss {:.4}  brier {:.4}\n\n\
-             confusion matrix (rows: actual, columns: predicted):\n{}",
-            self.accuracy,
-            self.precision,
-            self.recall,
-            self.f1,
-            opt(self.roc_auc),
-            opt(self.pr_auc),
-            self.log_loss,
-            report.brier,
-            report.confusion
-        )
-    }
 }
 
 impl Holdout {
@@ -160,18 +119,22 @@ impl Holdout {
     }
 }
 
-/// The figures of one hold-out evaluation, flat and serialisable (the
-/// `--json` output of the `predict` and `repeat_purchase` examples).
-/// Threshold-dependent figures are at [`THRESHOLD`].
+/// One hold-out evaluation: which model, how many rows, how long the fit
+/// took, and the [`ClassificationReport`] of the test rows (flattened into
+/// the same JSON object: the `--json` output of the `predict` and
+/// `repeat_purchase` examples). Threshold-dependent figures are at
+/// [`THRESHOLD`].
 ///
 /// ```
+/// use ua_analytics::metrics::ClassificationReport;
 /// use ua_analytics::prediction::evaluate::Evaluation;
-/// let e = Evaluation { model: "logistic".into(), train_rows: 80, test_rows: 20, n_features: 3,
-///     accuracy: 0.9, precision: 0.8, recall: 0.7, f1: 0.75, roc_auc: Some(0.93),
-///     pr_auc: Some(0.81), log_loss: 0.3, fit_seconds: 0.01 };
+/// let report = ClassificationReport::compute(&[0u8, 1, 1, 0], &[0.2f32, 0.9, 0.6, 0.4], 0.5).unwrap();
+/// let e = Evaluation { model: "logistic".into(), train_rows: 10, test_rows: 4, n_features: 2,
+///     fit_seconds: 0.01, report };
 /// let json = serde_json::to_value(&e).unwrap();
-/// assert_eq!(json["roc_auc"], 0.93);
-/// assert_eq!(json.as_object().unwrap().len(), 12);
+/// assert_eq!((json["roc_auc"].as_f64(), json["test_rows"].as_u64()), (Some(1.0), Some(4)));
+/// let text = e.to_string();
+/// assert!(text.contains("accuracy 1.0000") && text.contains("confusion matrix"), "{text}");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -183,22 +146,18 @@ pub struct Evaluation {
     pub test_rows: usize,
     /// Features after preprocessing.
     pub n_features: usize,
-    /// Accuracy of the test rows.
-    pub accuracy: f64,
-    /// Precision of the test rows.
-    pub precision: f64,
-    /// Recall of the test rows.
-    pub recall: f64,
-    /// F1 of the test rows.
-    pub f1: f64,
-    /// ROC-AUC of the test rows; `None` when they hold one class only.
-    pub roc_auc: Option<f64>,
-    /// Average precision of the test rows; `None` with one class only.
-    pub pr_auc: Option<f64>,
-    /// Mean log-loss of the test rows.
-    pub log_loss: f64,
     /// Wall-clock seconds of fitting (pipeline and classifier).
     pub fit_seconds: f64,
+    /// Every metric of the test rows.
+    #[serde(flatten)]
+    pub report: ClassificationReport,
+}
+
+impl std::fmt::Display for Evaluation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "test metrics (threshold {THRESHOLD}):")?;
+        write!(f, "{}", self.report)
+    }
 }
 
 /// A fitted model, its evaluation and the split it came from.
@@ -208,84 +167,47 @@ pub struct HoldoutRun {
     pub model: FittedPropensityModel,
     /// The figures on the test rows.
     pub evaluation: Evaluation,
-    /// The full report on the test rows (confusion matrix, Brier score).
-    pub report: ClassificationReport,
     /// Training row indices into the input table.
     pub train_rows: Vec<usize>,
     /// Test row indices into the input table.
     pub test_rows: Vec<usize>,
 }
 
-/// The short name of a model kind: `"logistic"` or `"mlp"`.
-///
-/// ```
-/// use ua_analytics::prediction::ModelKind;
-/// use ua_analytics::prediction::evaluate::model_name;
-/// assert_eq!(model_name(&ModelKind::default()), "logistic");
-/// ```
-pub fn model_name(kind: &ModelKind) -> &'static str {
-    match kind {
-        ModelKind::Logistic(_) => "logistic",
-        ModelKind::Mlp(_) => "mlp",
+impl HoldoutRun {
+    /// Permutation importance of the model's input columns on the test rows
+    /// of `table` (the table the run was made from): the drop of ROC-AUC
+    /// when each column is shuffled, `n_repeats` times with `seed`.
+    ///
+    /// Errors: test rows of one class (ROC-AUC undefined), and those of
+    /// [`permutation_importance`](crate::selection::permutation_importance).
+    pub fn test_importance(
+        &self,
+        table: &Table,
+        config: &PropensityConfig,
+        n_repeats: usize,
+        seed: u64,
+    ) -> Result<Vec<ColumnImportance>> {
+        let test = table.take(&self.test_rows)?;
+        let y = binary_labels(&test, &config.target, config.positive.as_deref())?;
+        let inputs = self.model.input_table(&test)?;
+        permutation_importance(&inputs, &y, &self.model, Metric::RocAuc, n_repeats, seed)
     }
-}
 
-/// Evaluates a fitted model on a `test` table holding the target, with
-/// hard predictions at [`THRESHOLD`]. `train_rows` and `fit_seconds` are
-/// recorded as given.
-///
-/// Errors: those of [`FittedPropensityModel::labels`] (the test table needs
-/// the target with both classes) and of [`FittedPropensityModel::score`]
-/// (a missing trained column, ...).
-///
-/// ```
-/// use ua_analytics::prediction::PropensityConfig;
-/// use ua_analytics::prediction::evaluate::evaluate;
-/// use ua_data::{Column, Table};
-/// let t = Table::new(vec![
-///     ("x".into(), Column::numeric(vec![0.0, 1.0, 2.0, 3.0])),
-///     ("y".into(), Column::boolean(vec![false, false, true, true])),
-/// ]).unwrap();
-/// let model = PropensityConfig::new("y").fit(&t).unwrap();
-/// let (e, report) = evaluate(&model, &t, 4, 0.0).unwrap();
-/// assert_eq!((e.test_rows, e.accuracy, e.roc_auc), (4, 1.0, Some(1.0)));
-/// assert_eq!(report.confusion.tp, 2);
-/// ```
-pub fn evaluate(
-    model: &FittedPropensityModel,
-    test: &Table,
-    train_rows: usize,
-    fit_seconds: f64,
-) -> Result<(Evaluation, ClassificationReport)> {
-    let y = model.labels(test)?;
-    evaluate_labelled(model, test, &y, train_rows, fit_seconds)
-}
-
-/// [`evaluate`] with the test labels given (they may hold one class).
-fn evaluate_labelled(
-    model: &FittedPropensityModel,
-    test: &Table,
-    y: &[u8],
-    train_rows: usize,
-    fit_seconds: f64,
-) -> Result<(Evaluation, ClassificationReport)> {
-    let p = model.score(test)?;
-    let report = ClassificationReport::compute(y, &p, THRESHOLD)?;
-    let evaluation = Evaluation {
-        model: model_name(&model.config.model).to_owned(),
-        train_rows,
-        test_rows: y.len(),
-        n_features: model.feature_names().len(),
-        accuracy: report.accuracy,
-        precision: report.precision,
-        recall: report.recall,
-        f1: report.f1,
-        roc_auc: report.roc_auc,
-        pr_auc: report.pr_auc,
-        log_loss: report.log_loss,
-        fit_seconds,
-    };
-    Ok((evaluation, report))
+    /// The input columns of the training rows of `table` that had missing
+    /// values, with how many values the fitted preprocessing filled in.
+    pub fn imputed_in_training(&self, table: &Table) -> Result<Vec<(String, usize)>> {
+        let train = table.take(&self.train_rows)?;
+        let (_, report) = self
+            .model
+            .preprocessor()
+            .transform_matrix_with_report(&train)?;
+        Ok(report
+            .columns
+            .iter()
+            .filter(|c| c.imputed > 0)
+            .map(|c| (c.column.clone(), c.imputed))
+            .collect())
+    }
 }
 
 /// Splits `table` by `holdout` (stratified on `config`'s labels), fits
@@ -294,9 +216,9 @@ fn evaluate_labelled(
 ///
 /// Errors: every error of [`PropensityConfig::labels`] on the whole table
 /// (missing target, one class, a positive value that never occurs), of
-/// [`Holdout::split`], and of [`PropensityConfig::fit`] on the training rows
-/// (e.g. a feature column that is entirely missing there). Test rows of
-/// one class only are allowed (the AUCs are `None` then).
+/// [`Holdout::split`], and of fitting on the training rows (e.g. a feature
+/// column that is entirely missing there). Test rows of one class only are
+/// allowed (the AUCs are `None` then).
 ///
 /// ```
 /// use ua_analytics::prediction::PropensityConfig;
@@ -308,7 +230,7 @@ fn evaluate_labelled(
 /// let t = Table::new(vec![("x".into(), Column::numeric(x)), ("y".into(), Column::boolean(y))]).unwrap();
 /// let run = evaluate_holdout(&PropensityConfig::new("y"), &t, &Holdout::stratified(0.2, 42)).unwrap();
 /// assert_eq!((run.evaluation.train_rows, run.evaluation.test_rows), (80, 20));
-/// assert!(run.evaluation.roc_auc.unwrap() > 0.95);
+/// assert!(run.evaluation.report.roc_auc.unwrap() > 0.95);
 /// ```
 pub fn evaluate_holdout(
     config: &PropensityConfig,
@@ -319,16 +241,24 @@ pub fn evaluate_holdout(
     let (train_rows, test_rows) = holdout.split(&y)?;
     let train = table.take(&train_rows)?;
     let test = table.take(&test_rows)?;
+    let pipeline = config.pipeline(table)?;
+    let y_train: Vec<u8> = train_rows.iter().map(|&i| y[i]).collect();
     let start = Instant::now();
-    let model = config.fit(&train)?;
+    let model = pipeline.fit(&train, &y_train)?;
     let fit_seconds = start.elapsed().as_secs_f64();
     let y_test: Vec<u8> = test_rows.iter().map(|&i| y[i]).collect();
-    let (evaluation, report) =
-        evaluate_labelled(&model, &test, &y_test, train_rows.len(), fit_seconds)?;
+    let report = evaluate(&model, &test, &y_test)?;
+    let evaluation = Evaluation {
+        model: config.model.name().to_owned(),
+        train_rows: train_rows.len(),
+        test_rows: test_rows.len(),
+        n_features: model.feature_names().len(),
+        fit_seconds,
+        report,
+    };
     Ok(HoldoutRun {
         model,
         evaluation,
-        report,
         train_rows,
         test_rows,
     })
@@ -337,6 +267,7 @@ pub fn evaluate_holdout(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Predictor;
     use crate::metrics::{log_loss, roc_auc};
     use ua_data::Column;
 
@@ -416,7 +347,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(run.model.summary().n_rows, 90);
-        assert!(run.model.summary().imputed.is_empty());
+        let train = t.take(&run.train_rows).unwrap();
+        let (_, report) = run
+            .model
+            .preprocessor()
+            .transform_matrix_with_report(&train)
+            .unwrap();
+        assert_eq!(report.total_imputed(), 0);
         assert_eq!(run.train_rows, (10..100).collect::<Vec<_>>());
         let e = &run.evaluation;
         assert_eq!(
@@ -426,11 +363,15 @@ mod tests {
         assert_eq!(e.n_features, 4); // x + noise=a,b,c
         // The figures are those of the model's scores on the test rows.
         let test = t.take(&run.test_rows).unwrap();
-        let y = run.model.labels(&test).unwrap();
-        let p = run.model.score(&test).unwrap();
-        assert_eq!(e.roc_auc, Some(roc_auc(&y, &p).unwrap()));
-        assert_eq!(e.log_loss, log_loss(&y, &p).unwrap());
-        assert_eq!(run.report.confusion.n(), 10);
+        let y = PropensityConfig::new("y")
+            .positive("yes")
+            .labels(&t)
+            .unwrap();
+        let y: Vec<u8> = run.test_rows.iter().map(|&i| y[i]).collect();
+        let p = run.model.predict_proba(&test).unwrap();
+        assert_eq!(e.report.roc_auc, Some(roc_auc(&y, &p).unwrap()));
+        assert_eq!(e.report.log_loss, log_loss(&y, &p).unwrap());
+        assert_eq!(e.report.confusion.n(), 10);
         assert!(e.fit_seconds >= 0.0);
     }
 
@@ -448,11 +389,11 @@ mod tests {
             (160, 40)
         );
         assert!(
-            run.evaluation.roc_auc.unwrap() > 0.98,
+            run.evaluation.report.roc_auc.unwrap() > 0.98,
             "{:?}",
             run.evaluation
         );
-        assert!(run.evaluation.accuracy > 0.9, "{:?}", run.evaluation);
+        assert!(run.evaluation.report.accuracy > 0.9, "{:?}", run.evaluation);
         // rows 0, 1, 2 have x = 0, 37, 74 → no, no, yes; rows 0 and 1 alone are negatives.
         let run = evaluate_holdout(
             &PropensityConfig::new("y").positive("yes"),
@@ -460,8 +401,8 @@ mod tests {
             &Holdout::TestRows(vec![0, 1]),
         )
         .unwrap();
-        assert_eq!(run.evaluation.roc_auc, None);
-        assert_eq!(run.report.positives, 0);
+        assert_eq!(run.evaluation.report.roc_auc, None);
+        assert_eq!(run.evaluation.report.positives, 0);
     }
 
     #[test]
@@ -474,7 +415,7 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("target column `nope`"), "{err}");
+        assert!(err.contains("unknown column `nope`"), "{err}");
         let err = evaluate_holdout(
             &PropensityConfig::new("y").positive("maybe"),
             &t,
@@ -482,12 +423,14 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("\"maybe\" never occurs"), "{err}");
+        assert!(err.contains("`maybe` never occurs"), "{err}");
         let model = PropensityConfig::new("y").positive("yes").fit(&t).unwrap();
         let without_x = t.drop_columns(&["x"]).unwrap();
-        let err = evaluate(&model, &without_x, 50, 0.0)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("no column `x`"), "{err}");
+        let y = PropensityConfig::new("y")
+            .positive("yes")
+            .labels(&t)
+            .unwrap();
+        let err = evaluate(&model, &without_x, &y).unwrap_err().to_string();
+        assert!(err.contains("`x`"), "{err}");
     }
 }

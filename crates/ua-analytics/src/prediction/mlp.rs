@@ -367,12 +367,16 @@ impl FittedMlpClassifier {
 }
 
 impl Classifier for MlpClassifier {
+    type Params = Self;
     type Fitted = FittedMlpClassifier;
     fn fit(&self, x: ArrayView2<'_, f32>, y: &[u8]) -> Result<FittedMlpClassifier> {
         MlpClassifier::fit(self, x, y)
     }
-    fn params_of(fitted: &FittedMlpClassifier) -> &Self {
-        &fitted.params
+    fn params(&self) -> Self {
+        self.clone()
+    }
+    fn params_of(fitted: &FittedMlpClassifier) -> Self {
+        fitted.params.clone()
     }
 }
 

@@ -52,19 +52,14 @@
 //! ```
 
 pub mod evaluate;
-mod importance;
 mod logistic;
 mod mlp;
 mod propensity;
 mod repeat;
 
-pub use importance::ColumnImportance;
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Solver};
 pub use mlp::{FittedMlpClassifier, MAX_UNITS, MlpClassifier};
-pub use propensity::{
-    FORMAT, FORMAT_VERSION, FittedClassifier, FittedPropensityModel, ModelKind, PropensityConfig,
-    TrainingSummary,
-};
+pub use propensity::{FittedClassifier, FittedPropensityModel, ModelKind, PropensityConfig};
 pub use repeat::{RepeatPurchase, RepeatPurchaseFeatures};
 /// The class-weight and early-stopping types of the workspace (from `ua-nn`).
 pub use ua_nn::{ClassWeight, EarlyStopping};

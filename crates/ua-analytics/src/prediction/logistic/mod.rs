@@ -407,12 +407,16 @@ impl FittedLogisticRegression {
 }
 
 impl Classifier for LogisticRegression {
+    type Params = Self;
     type Fitted = FittedLogisticRegression;
     fn fit(&self, x: ArrayView2<'_, f32>, y: &[u8]) -> Result<FittedLogisticRegression> {
         LogisticRegression::fit(self, x, y)
     }
-    fn params_of(fitted: &FittedLogisticRegression) -> &Self {
-        &fitted.params
+    fn params(&self) -> Self {
+        self.clone()
+    }
+    fn params_of(fitted: &FittedLogisticRegression) -> Self {
+        fitted.params.clone()
     }
 }
 
