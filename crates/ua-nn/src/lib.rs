@@ -42,8 +42,9 @@
 //!   (format, kind `ua-nn/sequential`, format version, crate version) around
 //!   the element type, the input width and the layers. Loading checks the
 //!   envelope, the element type and that the widths chain; weights
-//!   round-trip bit for bit. `Sequential` is also `Serialize`/`Deserialize`,
-//!   so a model can sit inside another saved object.
+//!   round-trip bit for bit. `Sequential` is also `Serialize`/`Deserialize`
+//!   (deserialising with the built-in layers), so a model can sit inside
+//!   another saved object.
 //! * **Errors, not panics.** Wrong widths, empty or non-finite inputs, bad
 //!   hyper-parameters (the error names the parameter and the layer), sizes
 //!   beyond [`MAX_PARAMS`] (checked, overflow included, before anything is

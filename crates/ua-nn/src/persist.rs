@@ -475,6 +475,25 @@ mod tests {
     }
 
     #[test]
+    fn a_registry_prints_the_types_it_knows() {
+        let reg = LayerRegistry::<f32>::new().with("my/layer", |s: &SavedLayer| {
+            Err(crate::error::invalid("test", s.type_name.clone()))
+        });
+        let shown = format!("{reg:?}");
+        assert!(shown.starts_with("LayerRegistry { types: ["), "{shown}");
+        assert!(
+            shown.contains("\"dense\"") && shown.contains("\"my/layer\""),
+            "{shown}"
+        );
+        // The registered loader is the one that runs.
+        let e = reg.load_layer(&SavedLayer::new("my/layer", &()).unwrap());
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "test: invalid argument: my/layer"
+        );
+    }
+
+    #[test]
     fn the_payload_checks_its_own_fields() {
         let file = |dtype: &str, input_dim, layers| SequentialFile {
             dtype: dtype.into(),
