@@ -257,7 +257,18 @@ impl FittedColumnTransformer {
     pub fn transform_features(&self, table: &Table) -> Result<FeatureMatrix> {
         const OP: &str = "ColumnTransformer::transform";
         let (outputs, ids, report) = self.run(OP, table)?;
-        let mut x = Array2::<f32>::zeros((table.n_rows(), self.n_features()));
+        let width: usize = outputs.iter().map(Table::n_cols).sum();
+        if width != self.n_features() {
+            return Err(Error::InvalidArgument {
+                op: OP,
+                message: format!(
+                    "corrupt pipeline: its steps make {width} features but it lists {} feature \
+                     names (validate it after loading)",
+                    self.n_features()
+                ),
+            });
+        }
+        let mut x = Array2::<f32>::zeros((table.n_rows(), width));
         let mut j = 0;
         for out in &outputs {
             for (name, col) in out.columns() {

@@ -72,8 +72,9 @@ impl ColumnSchema {
     }
 }
 
-/// How a number prints as a categorical level: integers without a decimal
-/// point (`7`, `-3`), others in Rust's shortest round-trip form (`2.5`).
+/// How a number prints as a categorical level: Rust's shortest round-trip
+/// decimal form, without exponent or trailing `.0` (`7`, `-3`, `2.5`,
+/// `100000000000000000000`), and `0` for both zeros.
 ///
 /// ```
 /// use ua_data::pipeline::number_as_level;
@@ -82,11 +83,7 @@ impl ColumnSchema {
 /// assert_eq!(number_as_level(2.5), "2.5");
 /// ```
 pub fn number_as_level(x: f64) -> String {
-    if x == x.trunc() && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
+    if x == 0.0 { "0".into() } else { format!("{x}") }
 }
 
 fn variant(t: ColumnType) -> &'static str {
@@ -362,6 +359,24 @@ mod tests {
             "c",
             &["row 0 holds `inf`"],
         );
+    }
+
+    #[test]
+    fn numbers_print_as_levels_without_loss() {
+        for (x, text) in [
+            (7.0, "7"),
+            (-3.0, "-3"),
+            (0.0, "0"),
+            (-0.0, "0"),
+            (2.5, "2.5"),
+            (1e15, "1000000000000000"),
+            (1e20, "100000000000000000000"),
+            (-9.3e18, "-9300000000000000000"),
+            (1e-7, "0.0000001"),
+        ] {
+            assert_eq!(number_as_level(x), text);
+            assert_eq!(text.parse::<f64>().unwrap(), x);
+        }
     }
 
     #[test]

@@ -683,6 +683,14 @@ fn broken_pipeline_files_are_errors() {
     assert!(msg.contains("schema column `user` appears twice"), "{msg}");
     let msg = invalid(&edited(&json, "blocks", json!([])));
     assert!(msg.contains("no step"), "{msg}");
+    // Read without validation, a broken pipeline errs when used instead of panicking.
+    let unchecked = |j: &str| -> FittedColumnTransformer {
+        serde_json::from_value(serde_json::from_str::<Json>(j).unwrap()["model"].clone()).unwrap()
+    };
+    let short = unchecked(&edited(&json, "feature_names", json!(["spend"])));
+    let err = short.transform_matrix(&t).unwrap_err().to_string();
+    assert!(err.contains("make 5 features but it lists 1"), "{err}");
+    assert!(short.validate().is_err());
 }
 
 #[test]

@@ -158,6 +158,16 @@ struct Affine {
 impl Affine {
     fn check(&self, op: &'static str, ncols: usize) -> Result<()> {
         let n = self.offset.len();
+        if self.factor.len() != n || self.add.len() != n {
+            return Err(Error::InvalidArgument {
+                op,
+                message: format!(
+                    "corrupt scaler: {n} offsets, {} factors, {} additive terms (validate it after loading)",
+                    self.factor.len(),
+                    self.add.len()
+                ),
+            });
+        }
         if ncols != n {
             return Err(ua_tensor::Error::ShapeMismatch {
                 op,
@@ -208,6 +218,7 @@ impl Affine {
                     .into(),
             });
         }
+        self.check(op, names.len())?;
         let mut out = table.clone();
         for (j, name) in names.iter().enumerate() {
             let c = numeric(table, name, op)?;
@@ -890,6 +901,26 @@ mod tests {
             let back = FittedScaler::from_json(&fitted.to_json().unwrap()).unwrap();
             assert_eq!(back, fitted);
         }
+        // Read without validation (e.g. inside another struct), a broken
+        // scaler is an error when used, never a panic.
+        let model =
+            |j: &str| serde_json::from_str::<serde_json::Value>(j).unwrap()["model"].clone();
+        let short: FittedStandardScaler =
+            serde_json::from_value(model(&edit(&std_json, "scale", json!([1.0])))).unwrap();
+        let err = short.transform(&t).unwrap_err().to_string();
+        assert!(
+            err.contains("corrupt scaler: 2 offsets, 1 factors"),
+            "{err}"
+        );
+        assert!(
+            short
+                .transform_matrix(array![[1.0f64, 2.0]].view())
+                .is_err()
+        );
+        let names: FittedStandardScaler =
+            serde_json::from_value(model(&edit(&std_json, "columns", json!(["a", "b", "c"]))))
+                .unwrap();
+        assert!(names.transform(&t).is_err());
         // A loaded scaler transforms bit for bit like the original.
         let f = StandardScaler::default().fit(&t).unwrap();
         let back = FittedStandardScaler::from_json(&std_json).unwrap();
