@@ -20,18 +20,32 @@ pub use ua_nn as nn;
 pub use ua_tensor as tensor;
 pub use ua_tensor::ndarray;
 
-/// The types most programs need, in one `use`.
+/// The types most programs need, in one `use`: the estimator traits and
+/// the tools that consume them, the models, the preprocessing pipeline, the
+/// saved-model format, tables and CSV.
 pub mod prelude {
+    pub use ua_analytics::metrics::ClassificationReport;
+    pub use ua_analytics::pipeline::{FittedPipeline, Pipeline};
     pub use ua_analytics::prediction::{
-        LogisticRegression, MlpClassifier, ModelKind, PropensityConfig,
+        ClassWeight, EarlyStopping, LogisticRegression, MlpClassifier, ModelKind, PropensityConfig,
     };
     pub use ua_analytics::segmentation::{KMeans, MiniBatchKMeans};
-    pub use ua_analytics::{Predictor, Segmenter};
-    pub use ua_data::csv_io::{CsvOptions, read_csv};
-    pub use ua_data::{Column, Table, Transform, Transformer};
+    pub use ua_analytics::selection::{
+        GridSearch, Metric, cross_validate, evaluate, grid_search, permutation_importance,
+    };
+    pub use ua_analytics::{Classifier, Dataset, Predictor, RiskScorer, Segmenter};
+    pub use ua_data::csv_io::{CsvOptions, read_csv, write_csv};
+    pub use ua_data::features::rfm::{RfmConfig, RfmFeatures};
+    pub use ua_data::labels::binary_labels;
+    pub use ua_data::pipeline::{Chain, ColumnTransformer, FittedStep, NumericSteps};
+    pub use ua_data::scale::StandardScaler;
+    pub use ua_data::split::TrainTestSplit;
+    pub use ua_data::synth::{ShopConfig, generate};
+    pub use ua_data::{Column, ColumnType, Table, Transform, Transformer};
     pub use ua_nn::losses::{BinaryCrossEntropy, CategoricalCrossEntropy, MeanSquaredError};
     pub use ua_nn::optim::{Adam, AdamW, Sgd};
-    pub use ua_nn::{Activation, EarlyStopping, FitConfig, Layer, Loss, Optimizer, Sequential};
+    pub use ua_nn::{Activation, FitConfig, Layer, Loss, Optimizer, Sequential};
     pub use ua_tensor::Scalar;
     pub use ua_tensor::ndarray::{Array1, Array2, ArrayView1, ArrayView2, array, s};
+    pub use ua_tensor::persist::Persist;
 }

@@ -11,6 +11,10 @@ mod predict;
 #[path = "../examples/repeat_purchase.rs"]
 mod repeat_purchase;
 
+#[allow(dead_code)]
+#[path = "../examples/churn_pipeline.rs"]
+mod churn_pipeline;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -428,5 +432,73 @@ fn repeat_purchase_bad_input_is_a_clear_error() {
     let a = repeat_purchase::parse_args(repeat_args(&empty, &[])).unwrap();
     let err = repeat_purchase::run(&a).unwrap_err();
     assert!(err.contains("no data rows"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn churn_pipeline_runs_on_a_csv_with_ids_and_saves_one_model() {
+    let dir = temp_dir("churn_pipeline");
+    let csv = write(&dir, "users.csv", &churn_csv(200));
+    let out = dir.join("out").display().to_string();
+    let a = churn_pipeline::parse_args(args(&[
+        "--csv",
+        &csv,
+        "--target",
+        "churn",
+        "--positive",
+        "yes",
+        "--id-col",
+        "id",
+        "--out",
+        &out,
+        "--json",
+    ]))
+    .unwrap();
+    let (_, v) = churn_pipeline::report(&a).unwrap();
+    assert_eq!(v["users"], 200);
+    let models: Vec<&str> = v["cross_validation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["logistic", "mlp"]);
+    // churn = calls ≥ 4: both models find it.
+    for c in v["cross_validation"].as_array().unwrap() {
+        assert!(c["cv"]["roc_auc"]["mean"].as_f64().unwrap() > 0.9, "{c}");
+    }
+    assert!(v["holdout"]["roc_auc"].as_f64().unwrap() > 0.9, "{v}");
+    assert_eq!(v["scored"], 40);
+    // The saved model loads, and the scores file has the ids of the held-out users.
+    let model = std::path::Path::new(&out).join("model.json");
+    let loaded = user_analytics::analytics::pipeline::FittedPipeline::<
+        user_analytics::data::pipeline::ColumnTransformer,
+        user_analytics::analytics::prediction::ModelKind,
+    >::load(&model)
+    .unwrap();
+    let scores = read_csv(
+        std::path::Path::new(&out).join("scores.csv"),
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(scores.column_names(), ["id", "p_churn"]);
+    let users = read_csv(
+        &csv,
+        &CsvOptions::default().with_type("id", user_analytics::data::ColumnType::Categorical),
+    )
+    .unwrap();
+    assert_eq!(loaded.predict_proba(&users).unwrap().len(), 200);
+    // Bad arguments are errors, not panics.
+    assert!(churn_pipeline::parse_args(args(&["--csv", &csv])).is_err());
+    let a = churn_pipeline::parse_args(args(&[
+        "--csv", &csv, "--target", "nope", "--id-col", "id", "--out", &out,
+    ]))
+    .unwrap();
+    assert!(
+        churn_pipeline::report(&a)
+            .unwrap_err()
+            .to_string()
+            .contains("nope")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,392 @@
+//! The adoption test: the realistic churn task end to end through the
+//! traits — read a table of users, a preprocessing pipeline with one step
+//! of our own, logistic regression and the MLP cross-validated, the better
+//! one evaluated on a holdout, saved as one file, loaded, new users scored
+//! with their ids, customers segmented from a transaction log.
+//!
+//! ```text
+//! cargo run --release --example churn_pipeline                       # the synthetic shop
+//! cargo run --release --example churn_pipeline -- --csv users.csv --target churn \
+//!     --id-col user_id [--positive yes] [--out DIR] [--seed 42] [--json]
+//! ```
+//!
+//! Without `--csv` it builds a user table from the synthetic shop of
+//! `ua-data` (seed `--seed`): behaviour before a cut-off 60 days before
+//! the end of the log (orders, spend, days since the last order — missing
+//! for users who never ordered —, demographics) and the label `churned` =
+//! no order in those last 60 days; it also segments the shop's customers by
+//! RFM. Files go to `--out` (default `target/churn_pipeline/`): the model
+//! (`model.json`) and the holdout users' scores with their ids
+//! (`scores.csv`). `--json` prints one summary object.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use user_analytics::data::typetag; // `#[typetag::serde]` below expands to `typetag::` paths
+use user_analytics::prelude::*;
+
+// ---- the user-facing code: as short as the scikit-learn version ----------
+
+/// Our own preprocessing step: adds spend per order (0 for users without one).
+#[derive(Debug, Clone)]
+struct SpendPerOrder;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FittedSpendPerOrder;
+
+impl Transformer for SpendPerOrder {
+    type Fitted = FittedSpendPerOrder;
+    fn fit(&self, _: &Table) -> user_analytics::data::Result<FittedSpendPerOrder> {
+        Ok(FittedSpendPerOrder) // learns nothing: a pure feature
+    }
+}
+
+impl Transform for FittedSpendPerOrder {
+    fn transform(&self, t: &Table) -> user_analytics::data::Result<Table> {
+        let (spend, orders) = (t.numeric("spend")?.values(), t.numeric("orders")?.values());
+        let ratio = spend
+            .iter()
+            .zip(orders)
+            .map(|(s, o)| if *o > 0.0 { s / o } else { 0.0 });
+        let mut out = t.clone();
+        out.add_column("spend_per_order", Column::numeric(ratio.collect()))?;
+        Ok(out)
+    }
+}
+
+#[typetag::serde(name = "churn_pipeline/spend-per-order")]
+impl FittedStep for FittedSpendPerOrder {}
+
+fn churn(
+    users: &Table,
+    target: &str,
+    positive: Option<&str>,
+    id: &str,
+    seed: u64,
+    out: &Path,
+) -> AnyResult<Summary> {
+    let y = binary_labels(users, target, positive)?;
+    let (train, test) = TrainTestSplit {
+        test_fraction: 0.2,
+        shuffle: true,
+        seed,
+    }
+    .split_stratified(&y)?;
+    let (users_train, users_test) = (users.take(&train)?, users.take(&test)?);
+    let (y_train, y_test) = (pick(&y, &train), pick(&y, &test));
+
+    // The automatic recipe (impute, scale, one-hot); spend and orders go
+    // through our step first, then median imputation and scaling.
+    let ours = ["spend", "orders"];
+    let prep = if ours.iter().all(|c| users.has_column(c)) {
+        let ours_then_scale = Chain::new(SpendPerOrder).then(NumericSteps::default());
+        ColumnTransformer::auto(users, Some(target), &[id, "spend", "orders"])?
+            .step(&ours, ours_then_scale)
+    } else {
+        ColumnTransformer::auto(users, Some(target), &[id])?
+    };
+    let pipe = |model| {
+        Pipeline::new(prep.clone(), model)
+            .id_column(id)
+            .exclude(&[target])
+    };
+    let candidates = [
+        pipe(ModelKind::Logistic(LogisticRegression::new())),
+        pipe(ModelKind::Mlp(MlpClassifier::new().seed(seed))),
+    ];
+    // 5-fold CV of both on the training rows (preprocessing refitted per fold),
+    // the better one refitted on all training rows.
+    let search = grid_search(&candidates, &users_train, &y_train, 5, seed, Metric::RocAuc)?;
+    let holdout = evaluate(&search.best_model, &users_test, &y_test)?;
+
+    // One file; loaded back, it scores new users with their ids.
+    std::fs::create_dir_all(out)?;
+    let path = out.join("model.json");
+    search.best_model.save(&path)?;
+    let loaded = FittedPipeline::<ColumnTransformer, ModelKind>::load(&path)?;
+    let scores = loaded.score_table(&users_test, "p_churn")?;
+    write_csv(&scores, out.join("scores.csv"))?;
+    Ok(Summary {
+        search,
+        holdout,
+        scores,
+    })
+}
+
+fn segment(orders: &Table, seed: u64) -> AnyResult<(Vec<String>, Vec<usize>)> {
+    let as_of = orders
+        .date("day")?
+        .days()
+        .iter()
+        .max()
+        .copied()
+        .unwrap_or(0);
+    let rfm = RfmFeatures::from_table(
+        orders,
+        "user",
+        "day",
+        "amount",
+        None,
+        &RfmConfig {
+            as_of,
+            holdout_end: None,
+        },
+    )?;
+    let x = Array2::from_shape_fn((rfm.customers.len(), 3), |(i, j)| {
+        [
+            f64::from(rfm.recency_days[i]),
+            f64::from(rfm.frequency[i]),
+            rfm.monetary[i],
+        ][j]
+            .ln_1p()
+    });
+    let z = StandardScaler::default()
+        .fit_matrix(x.view())?
+        .transform_matrix(x.view())?;
+    let model = KMeans::new(4).seed(seed).fit(z.view())?;
+    let labels = model.assign(z.view())?;
+    let mut sizes = vec![0; model.n_segments()];
+    labels.iter().for_each(|&l| sizes[l] += 1);
+    let names = (0..sizes.len())
+        .map(|s| describe_segment(&x, &labels, s))
+        .collect();
+    Ok((names, sizes))
+}
+
+// ---- plumbing: arguments, the synthetic shop, printing -------------------
+
+type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+struct Summary {
+    search: GridSearch<
+        Pipeline<ColumnTransformer, ModelKind>,
+        FittedPipeline<ColumnTransformer, ModelKind>,
+    >,
+    holdout: ClassificationReport,
+    scores: Table,
+}
+
+fn pick(y: &[u8], rows: &[usize]) -> Vec<u8> {
+    rows.iter().map(|&i| y[i]).collect()
+}
+
+/// Mean recency (days), frequency and spend of segment `s`, from log1p values.
+fn describe_segment(log_rfm: &Array2<f64>, labels: &Array1<usize>, s: usize) -> String {
+    let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == s).collect();
+    let mean = |j: usize| {
+        rows.iter().map(|&i| log_rfm[[i, j]].exp_m1()).sum::<f64>() / rows.len().max(1) as f64
+    };
+    format!(
+        "recency {:.0} d, {:.1} purchase days, spend {:.0}",
+        mean(0),
+        mean(1),
+        mean(2)
+    )
+}
+
+pub struct Args {
+    csv: Option<String>,
+    target: Option<String>,
+    id_col: Option<String>,
+    positive: Option<String>,
+    out: PathBuf,
+    seed: u64,
+    json: bool,
+}
+
+pub fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, String> {
+    let mut p = pico_args::Arguments::from_vec(args);
+    if p.contains(["-h", "--help"]) {
+        println!(
+            "usage: churn_pipeline [--csv FILE --target COL --id-col COL [--positive V]] [--out DIR] [--seed N] [--json]"
+        );
+        std::process::exit(0);
+    }
+    let opt = |p: &mut pico_args::Arguments, k: &'static str| {
+        p.opt_value_from_str::<_, String>(k)
+            .map_err(|e| e.to_string())
+    };
+    let args = Args {
+        csv: opt(&mut p, "--csv")?,
+        target: opt(&mut p, "--target")?,
+        id_col: opt(&mut p, "--id-col")?,
+        positive: opt(&mut p, "--positive")?,
+        out: opt(&mut p, "--out")?
+            .map_or_else(|| PathBuf::from("target/churn_pipeline"), PathBuf::from),
+        seed: p
+            .opt_value_from_str("--seed")
+            .map_err(|e| e.to_string())?
+            .unwrap_or(42),
+        json: p.contains("--json"),
+    };
+    let rest = p.finish();
+    if !rest.is_empty() {
+        return Err(format!("unknown arguments: {rest:?}"));
+    }
+    if args.csv.is_some() && (args.target.is_none() || args.id_col.is_none()) {
+        return Err("--csv needs --target COL and --id-col COL".into());
+    }
+    Ok(args)
+}
+
+/// Users of the synthetic shop: behaviour up to 60 days before the end of
+/// the log, and whether they ordered in those last 60 days. Also the order log.
+fn synthetic(seed: u64) -> AnyResult<(Table, Table)> {
+    let config = ShopConfig {
+        seed,
+        ..ShopConfig::default()
+    };
+    let shop = generate(&config)?;
+    let cutoff = config.end_day() - 60;
+    let n = shop.users.len();
+    let (mut orders, mut spend, mut last, mut later) =
+        (vec![0.0; n], vec![0.0; n], vec![None; n], vec![false; n]);
+    let o = &shop.orders;
+    for i in 0..o.len() {
+        let u = o.user_id[i] as usize;
+        if o.day[i] < cutoff {
+            orders[u] += 1.0;
+            spend[u] += o.amount[i];
+            last[u] = last[u].max(Some(o.day[i]));
+        } else {
+            later[u] = true;
+        }
+    }
+    let u = &shop.users;
+    let users = Table::new(vec![
+        (
+            "user_id".into(),
+            Column::categorical(
+                &u.user_id
+                    .iter()
+                    .map(|i| format!("u{i}"))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        (
+            "age".into(),
+            Column::numeric(u.age.iter().map(|&a| f64::from(a)).collect()),
+        ),
+        ("income".into(), Column::numeric(u.income.clone())),
+        (
+            "city_tier".into(),
+            Column::categorical(
+                &u.city_tier
+                    .iter()
+                    .map(|t| format!("tier_{t}"))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        ("orders".into(), Column::numeric(orders)),
+        ("spend".into(), Column::numeric(spend)),
+        (
+            "days_since_order".into(),
+            Column::numeric_opt(
+                last.iter()
+                    .map(|d| d.map(|d| f64::from(cutoff - d)))
+                    .collect(),
+            ),
+        ),
+        (
+            "churned".into(),
+            Column::boolean(later.iter().map(|&b| !b).collect()),
+        ),
+    ])?;
+    let log = Table::new(vec![
+        (
+            "user".into(),
+            Column::numeric(o.user_id.iter().map(|&u| u as f64).collect()),
+        ),
+        ("day".into(), Column::date(o.day.clone())),
+        ("amount".into(), Column::numeric(o.amount.clone())),
+    ])?;
+    Ok((users, log))
+}
+
+/// Runs the whole task and prints the report (or the `--json` object).
+pub fn run(a: &Args) -> AnyResult<()> {
+    let (text, _) = report(a)?;
+    println!("{text}");
+    Ok(())
+}
+
+/// The report as text (or the JSON object as text with `--json`) and the
+/// JSON summary.
+pub fn report(a: &Args) -> AnyResult<(String, serde_json::Value)> {
+    use std::fmt::Write;
+    let (users, log) = match &a.csv {
+        Some(path) => {
+            let id = a.id_col.as_deref().unwrap_or_default();
+            (
+                read_csv(
+                    path,
+                    &CsvOptions::default().with_type(id, ColumnType::Categorical),
+                )?,
+                None,
+            )
+        }
+        None => synthetic(a.seed).map(|(u, l)| (u, Some(l)))?,
+    };
+    let target = a.target.as_deref().unwrap_or("churned");
+    let id = a.id_col.as_deref().unwrap_or("user_id");
+    let s = churn(&users, target, a.positive.as_deref(), id, a.seed, &a.out)?;
+    let segments = log.map(|l| segment(&l, a.seed)).transpose()?;
+    let best = s.search.best();
+    let cv: Vec<_> = s
+        .search
+        .results
+        .iter()
+        .map(|c| json!({"model": c.params.classifier.name(), "cv": c.cv}))
+        .collect();
+    let summary = json!({"users": users.n_rows(), "cross_validation": cv, "chosen": best.params.classifier.name(),
+        "holdout": s.holdout, "scored": s.scores.n_rows(),
+        "segments": segments.as_ref().map(|(names, sizes)| json!({"names": names, "sizes": sizes}))});
+    if a.json {
+        return Ok((summary.to_string(), summary));
+    }
+    let mut o = String::new();
+    writeln!(
+        o,
+        "{} users, {} input columns; features: {}",
+        users.n_rows(),
+        users.n_cols(),
+        s.search.best_model.feature_names().join(", ")
+    )?;
+    for c in &s.search.results {
+        writeln!(o, "5-fold CV {:<8} {}", c.params.classifier.name(), c.cv)?;
+    }
+    writeln!(
+        o,
+        "chosen: {} (best mean ROC-AUC); on the held-out 20 %:\n{}",
+        best.params.classifier.name(),
+        s.holdout
+    )?;
+    writeln!(
+        o,
+        "model saved and loaded back: {}; scores of {} users with their ids in {}",
+        a.out.join("model.json").display(),
+        s.scores.n_rows(),
+        a.out.join("scores.csv").display()
+    )?;
+    writeln!(o, "{}", s.scores.to_pretty_string(5))?;
+    if let Some((names, sizes)) = segments {
+        writeln!(o, "customer segments (k-means on log RFM, k = 4):")?;
+        for (k, (name, size)) in names.iter().zip(&sizes).enumerate() {
+            writeln!(o, "  {k}: {size:>5} customers, {name}")?;
+        }
+    }
+    Ok((o, summary))
+}
+
+fn main() -> ExitCode {
+    let args = std::env::args_os().skip(1).collect();
+    match parse_args(args).map_err(Into::into).and_then(|a| run(&a)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("churn_pipeline: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
