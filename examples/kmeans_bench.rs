@@ -25,9 +25,9 @@
 
 use std::time::Instant;
 
-use ua_analytics::ndarray::{Array2, ArrayView2, s};
+use ua_analytics::ndarray::{Array1, Array2, ArrayView2, s};
 use ua_analytics::segmentation::{
-    Algorithm, FittedKMeans, KMeans, MiniBatchKMeans, gaussian_blobs, silhouette_score,
+    Algorithm, KMeans, MiniBatchKMeans, gaussian_blobs, silhouette_score,
 };
 use ua_tensor::Scalar;
 
@@ -150,16 +150,26 @@ struct Outcome {
     silhouette: Option<(f64, f64)>,
 }
 
-fn run<S: Scalar>(x: ArrayView2<'_, S>, a: &Args, parallel: bool) -> Result<Outcome, String> {
-    let t = Instant::now();
-    let fit: FittedKMeans<S> = match a.algorithm.as_str() {
+/// What a fit reports, whichever algorithm made it; `seconds` times the
+/// library's `fit` call alone.
+struct Fit {
+    seconds: f64,
+    labels: Array1<usize>,
+    iterations: usize,
+    inertia: f64,
+}
+
+fn fit<S: Scalar>(x: ArrayView2<'_, S>, a: &Args, parallel: bool) -> Result<Fit, String> {
+    let e = |e: ua_analytics::Error| e.to_string();
+    match a.algorithm.as_str() {
         "lloyd" | "elkan" => {
             let alg = if a.algorithm == "lloyd" {
                 Algorithm::Lloyd
             } else {
                 Algorithm::Elkan
             };
-            KMeans::new(a.k)
+            let t = Instant::now();
+            let f = KMeans::new(a.k)
                 .n_init(a.n_init)
                 .algorithm(alg)
                 .seed(a.seed)
@@ -167,34 +177,51 @@ fn run<S: Scalar>(x: ArrayView2<'_, S>, a: &Args, parallel: bool) -> Result<Outc
                 .tol(a.tol)
                 .parallel(parallel)
                 .fit(x)
+                .map_err(e)?;
+            Ok(Fit {
+                seconds: t.elapsed().as_secs_f64(),
+                iterations: f.n_iter(),
+                inertia: f.training_inertia(),
+                labels: f.labels().to_owned(),
+            })
         }
-        "minibatch" => MiniBatchKMeans::new(a.k)
-            .n_init(a.n_init)
-            .seed(a.seed)
-            .parallel(parallel)
-            .fit(x),
-        other => {
-            return Err(format!(
-                "unknown --algorithm {other:?} (lloyd|elkan|minibatch)"
-            ));
+        "minibatch" => {
+            let t = Instant::now();
+            let f = MiniBatchKMeans::new(a.k)
+                .n_init(a.n_init)
+                .seed(a.seed)
+                .parallel(parallel)
+                .fit(x)
+                .map_err(e)?;
+            Ok(Fit {
+                seconds: t.elapsed().as_secs_f64(),
+                iterations: f.n_iter(),
+                inertia: f.training_inertia(),
+                labels: f.labels().to_owned(),
+            })
         }
+        other => Err(format!(
+            "unknown --algorithm {other:?} (lloyd|elkan|minibatch)"
+        )),
     }
-    .map_err(|e| e.to_string())?;
-    let seconds = t.elapsed().as_secs_f64();
+}
+
+fn run<S: Scalar>(x: ArrayView2<'_, S>, a: &Args, parallel: bool) -> Result<Outcome, String> {
+    let fit = fit(x, a, parallel)?;
     let silhouette = match a.silhouette {
         None => None,
         Some(m) => {
             let m = m.min(x.nrows());
             let t = Instant::now();
-            let s = silhouette_score(x.slice(s![..m, ..]), fit.labels().slice(s![..m]))
+            let s = silhouette_score(x.slice(s![..m, ..]), fit.labels.slice(s![..m]))
                 .map_err(|e| e.to_string())?;
             Some((s, t.elapsed().as_secs_f64()))
         }
     };
     Ok(Outcome {
-        seconds,
-        iterations: fit.n_iter(),
-        inertia: fit.inertia(),
+        seconds: fit.seconds,
+        iterations: fit.iterations,
+        inertia: fit.inertia,
         silhouette,
     })
 }

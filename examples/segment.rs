@@ -18,14 +18,17 @@
 //! * K-means: k-means++ seeding, `n_init` 10, seed `--seed` (default 42).
 //!   `--k-range 2..8` fits k = 2, 3, …, 8 (both ends included); `--k N`
 //!   is the k whose profiles are shown (default 4; fitted as well if it is
-//!   outside the range). Per k: inertia, silhouette (all customers up to
-//!   50,000, else a seeded sample of 50,000), Davies–Bouldin, iterations,
-//!   fit seconds. Clusters are numbered by size, 0 the largest.
+//!   outside the range). Per k (`ua_analytics::segmentation::evaluate_k_range`,
+//!   the same report for any feature matrix): inertia, silhouette (all
+//!   customers up to 50,000, else a seeded sample of 50,000),
+//!   Davies–Bouldin, Calinski–Harabasz, iterations, fit seconds; and the k
+//!   the report recommends over the range (highest silhouette, ties to the
+//!   smaller k) with its reason. Clusters are numbered by size, 0 the largest.
 //! * RFM named segments: rank-quintile R, F, M scores with ties sharing a
 //!   score, and the (R, F) segment map documented in
 //!   `ua_analytics::segmentation::rfm`.
-//! * `--json` prints one object with the keys `customers`, `by_k`, `sizes`,
-//!   `profiles`, `rfm_segments`.
+//! * `--json` prints one object with the keys `customers`, `by_k`,
+//!   `recommended_k`, `recommendation`, `sizes`, `profiles`, `rfm_segments`.
 //! * Without `--transactions` it runs on the orders of the default synthetic
 //!   shop of `ua-data` (2,000 users over 365 days, seed 42), as of 90 days
 //!   before the end of its log.
@@ -41,10 +44,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use serde::Serialize;
-use ua_analytics::segmentation::KMeans;
 use ua_analytics::segmentation::profile::{SegmentProfile, SegmentProfiles};
-use ua_analytics::segmentation::rfm::{
-    KFitSummary, LogRfmScaler, RfmKMeans, RfmScores, RfmSegment, SILHOUETTE_MAX_ROWS,
+use ua_analytics::segmentation::rfm::{LogRfmScaler, RfmKMeans, RfmScores, RfmSegment};
+use ua_analytics::segmentation::{
+    KMeans, KScores, SILHOUETTE_MAX_ROWS, SilhouetteMode, evaluate_k_range,
 };
 use ua_data::ColumnType;
 use ua_data::csv_io::{CsvOptions, read_csv};
@@ -234,7 +237,9 @@ fn check(log: &Log) -> Result<(i32, i32), String> {
 #[derive(Serialize)]
 struct Output<'a> {
     customers: usize,
-    by_k: &'a [KFitSummary],
+    by_k: &'a [KScores],
+    recommended_k: Option<usize>,
+    recommendation: &'a str,
     sizes: &'a [usize],
     profiles: &'a [SegmentProfile],
     rfm_segments: &'a [SegmentProfile],
@@ -268,33 +273,35 @@ fn run(args: &Args) -> Result<(), String> {
     .map_err(|e| format!("{}: {e}", log.source))?;
     let r = f.report;
 
-    let (x, scaler) = LogRfmScaler::fit_features(&f).map_err(|e| e.to_string())?;
+    let (x, scaler) = LogRfmScaler::fit_transform(&f).map_err(|e| e.to_string())?;
     let chosen = args.k.unwrap_or(4);
-    let mut ks: Vec<usize> = match args.k_range {
-        Some((lo, hi)) => (lo..=hi).collect(),
-        None => vec![chosen],
+    let (lo, hi) = args.k_range.unwrap_or((chosen, chosen));
+    let base = KMeans::default().n_init(N_INIT).seed(args.seed);
+    let silhouette = SilhouetteMode::Sampled {
+        size: SILHOUETTE_MAX_ROWS,
+        seed: args.seed,
     };
-    if !ks.contains(&chosen) {
-        ks.push(chosen);
-        ks.sort_unstable();
+    let report =
+        evaluate_k_range(x.view(), lo..=hi, &base, silhouette).map_err(|e| e.to_string())?;
+    let mut by_k = report.scores.clone();
+    if !(lo..=hi).contains(&chosen) {
+        // The k whose profiles are shown, reported too (not part of the
+        // recommendation, which is over the range).
+        let extra = evaluate_k_range(x.view(), chosen..=chosen, &base, silhouette)
+            .map_err(|e| format!("k = {chosen}: {e}"))?;
+        by_k.extend(extra.scores);
+        by_k.sort_by_key(|s| s.k);
     }
-    let mut by_k = Vec::with_capacity(ks.len());
-    let mut chosen_fit = None;
-    for &k in &ks {
-        let km = KMeans::new(k).n_init(N_INIT).seed(args.seed);
-        let (summary, fit) =
-            KFitSummary::evaluate(x.view(), &km, args.seed).map_err(|e| format!("k = {k}: {e}"))?;
-        if k == chosen {
-            chosen_fit = Some(fit);
-        }
-        by_k.push(summary);
-    }
-    let fit = chosen_fit.ok_or("internal: the chosen k was not fitted")?;
-    let seg = RfmKMeans::from_fit(scaler, fit);
+    let fit = base
+        .clone()
+        .k(chosen)
+        .fit(x.view())
+        .map_err(|e| format!("k = {chosen}: {e}"))?;
+    let seg = RfmKMeans::from_fit(scaler, fit).map_err(|e| e.to_string())?;
     let names: Vec<String> = (0..seg.k()).map(|c| format!("cluster {c}")).collect();
     let label_name = "bought_after_as_of";
     let mut profiles =
-        SegmentProfiles::from_rfm(&f, &seg.labels, &names).map_err(|e| e.to_string())?;
+        SegmentProfiles::from_rfm(&f, seg.labels(), &names).map_err(|e| e.to_string())?;
     let scores = RfmScores::from_features(&f).map_err(|e| e.to_string())?;
     let mut named =
         SegmentProfiles::from_rfm_segments(&f, &scores.segments()).map_err(|e| e.to_string())?;
@@ -307,7 +314,9 @@ fn run(args: &Args) -> Result<(), String> {
         let out = Output {
             customers: f.len(),
             by_k: &by_k,
-            sizes: &seg.sizes,
+            recommended_k: report.recommended_k,
+            recommendation: &report.reason,
+            sizes: seg.sizes(),
             profiles: &profiles.profiles,
             rfm_segments: &named.profiles,
         };
@@ -337,7 +346,8 @@ fn run(args: &Args) -> Result<(), String> {
     );
     println!(
         "features: standardised log1p(recency_days, frequency, monetary); means {:.4?}, stds {:.4?}",
-        seg.scaler.mean, seg.scaler.std
+        seg.scaler().mean(),
+        seg.scaler().scale()
     );
     let sil_note = if f.len() > SILHOUETTE_MAX_ROWS {
         format!("on a seeded sample of {SILHOUETTE_MAX_ROWS}")
@@ -350,25 +360,33 @@ fn run(args: &Args) -> Result<(), String> {
         args.seed
     );
     println!(
-        "{:>3}  {:>12}  {:>10}  {:>14}  {:>10}  {:>11}",
-        "k", "inertia", "silhouette", "davies_bouldin", "iterations", "fit_seconds"
+        "{:>3}  {:>12}  {:>10}  {:>14}  {:>17}  {:>10}  {:>11}",
+        "k",
+        "inertia",
+        "silhouette",
+        "davies_bouldin",
+        "calinski_harabasz",
+        "iterations",
+        "fit_seconds"
     );
     let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"));
     for s in &by_k {
         println!(
-            "{:>3}  {:>12.3}  {:>10}  {:>14}  {:>10}  {:>11.4}",
+            "{:>3}  {:>12.3}  {:>10}  {:>14}  {:>17}  {:>10}  {:>11.4}",
             s.k,
             s.inertia,
             opt(s.silhouette),
             opt(s.davies_bouldin),
-            s.iterations,
+            opt(s.calinski_harabasz),
+            s.n_iter,
             s.fit_seconds
         );
     }
+    println!("recommended: {}", report.reason);
     println!();
     println!(
         "profiles of k = {chosen} (clusters numbered by size; sizes {:?}):",
-        seg.sizes
+        seg.sizes()
     );
     println!("{profiles}");
     println!();

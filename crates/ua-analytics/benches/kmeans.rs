@@ -19,7 +19,7 @@ fn bench_kmeans(c: &mut Criterion) {
                     .seed(0)
                     .fit(black_box(x.view()))
                     .expect("fit")
-                    .inertia()
+                    .training_inertia()
             })
         });
     }
@@ -30,7 +30,7 @@ fn bench_kmeans(c: &mut Criterion) {
                 .seed(0)
                 .fit(black_box(x32.view()))
                 .expect("fit")
-                .inertia()
+                .training_inertia()
         })
     });
     let sub = x.slice(s![..20_000, ..]);

@@ -1,14 +1,17 @@
 //! RFM scores, named segments and segment profiles on a hand-made
-//! transaction log, with every expected number computed by hand.
+//! transaction log, with every expected number computed by hand; RFM
+//! k-means on raw values through every input form, and its saved file.
 
 use approx::assert_relative_eq;
-use ua_analytics::segmentation::KMeans;
+use ua_analytics::Segmenter;
 use ua_analytics::segmentation::profile::SegmentProfiles;
-use ua_analytics::segmentation::rfm::{LogRfmScaler, RfmKMeans, RfmScores, RfmSegment};
+use ua_analytics::segmentation::rfm::{LogRfmScaler, RfmColumns, RfmKMeans, RfmScores, RfmSegment};
+use ua_analytics::segmentation::{KMeans, SilhouetteMode, evaluate_k_range};
 use ua_data::ColumnType;
 use ua_data::csv_io::{CsvOptions, read_csv_reader};
 use ua_data::date::parse_date;
 use ua_data::features::rfm::{RfmConfig, RfmFeatures};
+use ua_tensor::persist::{Persist, PersistError};
 
 /// Ten customers; as of 2024-03-31:
 ///
@@ -182,18 +185,12 @@ fn two_way_partition_profile_by_hand() {
 #[test]
 fn kmeans_on_the_log_puts_frequent_recent_buyers_together() {
     let f = features(false);
-    let seg = RfmKMeans::fit(
-        &f.recency_days,
-        &f.frequency,
-        &f.monetary,
-        &KMeans::new(2).n_init(10).seed(42),
-    )
-    .unwrap();
-    assert_eq!(seg.sizes.iter().sum::<usize>(), 10);
-    assert!(seg.sizes[0] >= seg.sizes[1]);
+    let seg = RfmKMeans::fit(&f, &KMeans::new(2).n_init(10).seed(42)).unwrap();
+    assert_eq!(seg.sizes().iter().sum::<usize>(), 10);
+    assert!(seg.sizes()[0] >= seg.sizes()[1]);
     // c01 (recent, frequent, big) and c10 (lapsed one-timer) are apart.
-    assert_ne!(seg.labels[0], seg.labels[9]);
-    let (x, _) = LogRfmScaler::fit_features(&f).unwrap();
+    assert_ne!(seg.labels()[0], seg.labels()[9]);
+    let (x, _) = LogRfmScaler::fit_transform(&f).unwrap();
     for j in 0..3 {
         let col = x.column(j);
         assert_relative_eq!(col.sum() / 10.0, 0.0, epsilon = 1e-12);
@@ -233,5 +230,110 @@ fn bad_inputs_are_clear_errors() {
     assert_eq!(f.report.customers_excluded, 10);
     let e = RfmScores::from_features(&f).unwrap_err();
     assert!(e.to_string().contains("before the first purchase"), "{e}");
-    assert!(LogRfmScaler::fit_features(&f).is_err());
+    assert!(LogRfmScaler::fit(&f).is_err());
+    assert!(RfmKMeans::fit(&f, &KMeans::new(2)).is_err());
+}
+
+/// Customers of three planted kinds, as raw columns: 40 lapsed one-time
+/// small buyers, 25 regulars, 15 recent frequent big spenders.
+fn planted() -> (Vec<i32>, Vec<u32>, Vec<f64>) {
+    let (mut r, mut f, mut m) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..40 {
+        r.push(250 + 3 * i);
+        f.push(1);
+        m.push(8.0 + f64::from(i % 5));
+    }
+    for i in 0..25 {
+        r.push(30 + i);
+        f.push(3 + (i as u32 % 3));
+        m.push(90.0 + 4.0 * f64::from(i));
+    }
+    for i in 0..15 {
+        r.push(i % 4);
+        f.push(15 + i as u32);
+        m.push(1500.0 + 50.0 * f64::from(i));
+    }
+    (r, f, m)
+}
+
+#[test]
+fn raw_rows_get_the_same_segments_through_assign_as_through_the_table_path() {
+    let (r, f, m) = planted();
+    let cols = RfmColumns::new(&r, &f, &m);
+    let table = ua_data::Table::new(vec![
+        (
+            "customer".into(),
+            ua_data::Column::numeric((0..80).map(f64::from).collect()),
+        ),
+        (
+            "recency_days".into(),
+            ua_data::Column::numeric(r.iter().map(|&v| f64::from(v)).collect()),
+        ),
+        (
+            "frequency".into(),
+            ua_data::Column::numeric(f.iter().map(|&v| f64::from(v)).collect()),
+        ),
+        ("monetary".into(), ua_data::Column::numeric(m.clone())),
+    ])
+    .unwrap();
+    let km = KMeans::new(3).n_init(5).seed(7);
+    let seg = RfmKMeans::fit(&table, &km).unwrap();
+    // The planted structure, numbered by size.
+    assert_eq!(seg.sizes(), [40, 25, 15]);
+    assert_eq!(&seg.labels()[..40], &[0; 40]);
+    assert_eq!(&seg.labels()[40..65], &[1; 25]);
+    assert_eq!(&seg.labels()[65..], &[2; 15]);
+    // Raw rows through `assign` (scaled inside with the stored scaler) give
+    // the labels of the table path, whole or row by row.
+    assert_eq!(seg.assign(cols).unwrap().to_vec(), seg.labels());
+    assert_eq!(seg.assign(&table).unwrap().to_vec(), seg.labels());
+    for i in [0, 39, 40, 64, 65, 79] {
+        let one = RfmColumns::new(&r[i..=i], &f[i..=i], &m[i..=i]);
+        assert_eq!(seg.assign(one).unwrap()[0], seg.labels()[i], "customer {i}");
+    }
+    // Fitting from the columns gives the same model.
+    assert_eq!(RfmKMeans::fit(cols, &km).unwrap(), seg);
+    // New customers in raw units land in the segment they resemble.
+    let new = RfmColumns::new(&[400, 45, 1], &[1, 4, 30], &[9.0, 120.0, 2500.0]);
+    assert_eq!(seg.assign(new).unwrap().to_vec(), vec![0, 1, 2]);
+    // The k report on the same standardised features recommends 3.
+    let (x, _) = LogRfmScaler::fit_transform(cols).unwrap();
+    let report = evaluate_k_range(x.view(), 2..=6, &km, SilhouetteMode::default()).unwrap();
+    assert_eq!(report.recommended_k, Some(3), "{}", report.reason);
+    // Bad raw input is an error, not a silent cluster.
+    assert!(seg.assign(RfmColumns::new(&[-3], &[1], &[1.0])).is_err());
+    assert!(seg.assign(RfmColumns::new(&[3, 4], &[1], &[1.0])).is_err());
+}
+
+#[test]
+fn rfm_model_file_round_trip_and_edited_files() {
+    let (r, f, m) = planted();
+    let cols = RfmColumns::new(&r, &f, &m);
+    let seg = RfmKMeans::fit(cols, &KMeans::new(3).n_init(5).seed(7)).unwrap();
+    let dir = std::env::temp_dir().join(format!("ua-rfm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rfm.json");
+    seg.save(&path).unwrap();
+    let back = RfmKMeans::load(&path).unwrap();
+    assert_eq!(back, seg);
+    assert_eq!(back.assign(cols).unwrap(), seg.assign(cols).unwrap());
+    assert_eq!(back.model().params(), &KMeans::new(3).n_init(5).seed(7));
+    // An edited file with a label ≥ k is an error naming the file, not a panic.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["model"]["labels"][0] = 9.into();
+    std::fs::write(&path, v.to_string()).unwrap();
+    let e = RfmKMeans::load(&path).unwrap_err();
+    assert!(matches!(e, PersistError::Invalid { .. }), "{e}");
+    assert!(e.to_string().contains("labels must be < k = 3"), "{e}");
+    assert!(
+        e.to_string().starts_with(&path.display().to_string()),
+        "{e}"
+    );
+    // Same for the inner k-means labels.
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["model"]["model"]["labels"]["data"][0] = 3.into();
+    std::fs::write(&path, v.to_string()).unwrap();
+    assert!(RfmKMeans::load(&path).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

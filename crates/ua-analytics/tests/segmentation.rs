@@ -1,16 +1,20 @@
 //! Segmentation: planted clusters are recovered, Lloyd and Elkan agree,
 //! results are deterministic per seed and per thread count, quality scores
-//! match hand-computed values, and bad input is a clear error.
+//! match hand-computed values, fitted models keep their parameters and
+//! save/load identically, the k report recommends the planted k, and bad
+//! input or parameters are clear errors (never panics or hangs).
 
 use approx::assert_relative_eq;
 use ua_analytics::Error;
 use ua_analytics::Segmenter;
 use ua_analytics::ndarray::{Array1, Array2, array};
 use ua_analytics::segmentation::{
-    Algorithm, FittedKMeans, Init, KMeans, MiniBatchKMeans, SilhouetteMode, adjusted_rand_index,
-    calinski_harabasz_score, davies_bouldin_score, evaluate_k_range, gaussian_blobs,
-    silhouette_samples, silhouette_score, silhouette_score_sampled,
+    Algorithm, FittedKMeans, FittedMiniBatchKMeans, Init, KCriterion, KMeans, MAX_N_INIT,
+    MiniBatchKMeans, SilhouetteMode, adjusted_rand_index, calinski_harabasz_score,
+    davies_bouldin_score, evaluate_k_range, gaussian_blobs, silhouette_samples, silhouette_score,
+    silhouette_score_sampled,
 };
+use ua_tensor::persist::Persist;
 
 fn labels(v: &[usize]) -> Array1<usize> {
     Array1::from(v.to_vec())
@@ -50,7 +54,7 @@ fn hand_computed_two_clusters() {
     let mut c: Vec<f64> = fit.centers().iter().copied().collect();
     c.sort_by(f64::total_cmp);
     assert_eq!(c, vec![0.5, 10.5]);
-    assert_relative_eq!(fit.inertia(), 1.0, epsilon = 1e-12);
+    assert_relative_eq!(fit.training_inertia(), 1.0, epsilon = 1e-12);
     let l = fit.labels();
     assert_eq!(l[0], l[1]);
     assert_eq!(l[2], l[3]);
@@ -69,7 +73,11 @@ fn lloyd_and_elkan_agree_from_the_same_start() {
             assert!(lloyd.n_iter() > 3, "too easy a case: {}", lloyd.n_iter());
             assert_eq!(lloyd.labels(), elkan.labels(), "{init:?} seed {seed}");
             assert_eq!(lloyd.n_iter(), elkan.n_iter());
-            assert_relative_eq!(lloyd.inertia(), elkan.inertia(), max_relative = 1e-12);
+            assert_relative_eq!(
+                lloyd.training_inertia(),
+                elkan.training_inertia(),
+                max_relative = 1e-12
+            );
             assert_eq!(lloyd.centers(), elkan.centers());
         }
     }
@@ -82,7 +90,11 @@ fn lloyd_and_elkan_agree_from_the_same_start() {
         .fit_from(x32.view(), c0.view())
         .unwrap();
     assert_eq!(lloyd.labels(), elkan.labels());
-    assert_relative_eq!(lloyd.inertia(), elkan.inertia(), max_relative = 1e-9);
+    assert_relative_eq!(
+        lloyd.training_inertia(),
+        elkan.training_inertia(),
+        max_relative = 1e-9
+    );
 }
 
 #[test]
@@ -94,7 +106,16 @@ fn deterministic_per_seed_and_thread_count() {
         let b = km.fit(x.view()).unwrap();
         assert_eq!(a, b);
         let seq = km.clone().parallel(false).fit(x.view()).unwrap();
-        assert_eq!(a, seq, "parallel and sequential paths differ");
+        // Identical but for the recorded `parallel` flag.
+        assert!(!seq.params().parallel);
+        assert_eq!(
+            a.centers(),
+            seq.centers(),
+            "parallel and sequential paths differ"
+        );
+        assert_eq!(a.labels(), seq.labels());
+        assert_eq!(a.training_inertia(), seq.training_inertia());
+        assert_eq!(a.n_iter(), seq.n_iter());
         for threads in [1, 2, 3] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -104,7 +125,8 @@ fn deterministic_per_seed_and_thread_count() {
             assert_eq!(a, p, "{threads} threads");
         }
         let other = km.clone().seed(12).fit(x.view()).unwrap();
-        assert!(other.inertia().is_finite());
+        assert!(other.training_inertia().is_finite());
+        assert_ne!(other.labels(), a.labels(), "the seed is used");
     }
 }
 
@@ -122,7 +144,7 @@ fn more_inits_never_worse_than_the_first() {
         .seed(3)
         .fit(x.view())
         .unwrap();
-    assert!(five.inertia() <= one.inertia());
+    assert!(five.training_inertia() <= one.training_inertia());
 }
 
 #[test]
@@ -146,7 +168,11 @@ fn empty_cluster_is_reseeded_at_the_farthest_point() {
         assert!(counts.iter().all(|&c| c > 0), "{alg:?}: {counts:?}");
         // The optimum with 3 clusters splits the pair {(10,10),(10,11)} or
         // one of the near-origin points off: inertia well below 2-means'.
-        assert!(fit.inertia() < 1.5, "{alg:?}: {}", fit.inertia());
+        assert!(
+            fit.training_inertia() < 1.5,
+            "{alg:?}: {}",
+            fit.training_inertia()
+        );
         assert!(fit.centers().iter().all(|v: &f64| v.abs() < 20.0));
     }
 }
@@ -168,26 +194,139 @@ fn predict_transform_score_and_serde() {
         let argmin = (0..3).min_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap();
         assert_eq!(argmin, fit.labels()[i]);
     }
+    // inertia(x) is the positive objective; score(x) its negative.
     assert_relative_eq!(
-        fit.score(x.view()).unwrap(),
-        fit.inertia(),
+        fit.inertia(x.view()).unwrap(),
+        fit.training_inertia(),
         max_relative = 1e-12
     );
-    let json = serde_json::to_string(&fit).unwrap();
-    assert!(json.contains("\"format_version\":1"));
-    let back: FittedKMeans<f64> = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        fit.score(x.view()).unwrap(),
+        -fit.inertia(x.view()).unwrap()
+    );
+    let far = x.mapv(|v| v + 100.0);
+    assert!(fit.score(far.view()).unwrap() < fit.score(x.view()).unwrap());
+    let back = FittedKMeans::<f64>::from_json(&fit.to_json().unwrap()).unwrap();
     assert_eq!(back, fit);
+    assert_eq!(back.params(), &KMeans::new(3).seed(1));
+    assert_eq!(back.transform(x.view()).unwrap(), d);
+}
+
+/// Any segmenter, through the trait: the consumer the trait exists for.
+fn sizes_of<X, M: Segmenter<X>>(model: &M, x: X) -> Vec<usize> {
+    let mut sizes = vec![0; model.n_segments()];
+    for l in model.assign(x).unwrap() {
+        sizes[l] += 1;
+    }
+    sizes
+}
+
+#[test]
+fn every_fitted_model_keeps_its_parameters_and_serves_through_the_trait() {
+    let (x, _) = gaussian_blobs::<f32>(900, 2, 3, 0.4, 10.0, 5).unwrap();
+    let km = KMeans::new(3).n_init(2).max_iter(50).seed(9);
+    let fit = km.fit(x.view()).unwrap();
+    assert_eq!(fit.params(), &km);
+    assert_eq!(sizes_of(&fit, x.view()), vec![300, 300, 300]);
+    let mb = MiniBatchKMeans::new(3).batch_size(128).seed(4);
+    let mfit: FittedMiniBatchKMeans<f32> = mb.fit(x.view()).unwrap();
+    assert_eq!(mfit.params(), &mb);
+    assert_eq!(sizes_of(&mfit, x.view()), vec![300, 300, 300]);
+    let back = FittedMiniBatchKMeans::<f32>::from_json(&mfit.to_json().unwrap()).unwrap();
+    assert_eq!(back, mfit);
+    assert!(mfit.n_iter() >= 1);
+    assert!(mfit.inertia(x.view()).unwrap() > 0.0);
+    // Through a file, and across kinds.
+    let path = std::env::temp_dir().join(format!("ua-seg-kmeans-{}.json", std::process::id()));
+    fit.save(&path).unwrap();
+    assert_eq!(FittedKMeans::<f32>::load(&path).unwrap(), fit);
+    let e = FittedKMeans::<f64>::load(&path).unwrap_err();
+    assert!(e.to_string().contains("kmeans-f32"), "{e}");
+    let e = FittedMiniBatchKMeans::<f32>::load(&path).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("expected ua-analytics/minibatch-kmeans-f32"),
+        "{e}"
+    );
+    std::fs::remove_file(&path).unwrap();
+}
+
+fn parameter_name(e: Error) -> &'static str {
+    match e {
+        Error::InvalidParameter { name, .. } => name,
+        other => panic!("not a parameter error: {other}"),
+    }
+}
+
+#[test]
+fn absurd_hyper_parameters_are_errors_naming_them_not_panics() {
+    let x = array![[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [5.0, 5.0]];
+    let k = |km: KMeans| parameter_name(km.fit(x.view()).unwrap_err());
+    assert_eq!(k(KMeans::default().k(usize::MAX)), "k");
+    assert_eq!(k(KMeans::default().k(5)), "k");
+    assert_eq!(k(KMeans::new(2).n_init(usize::MAX)), "n_init");
+    assert_eq!(k(KMeans::new(2).n_init(MAX_N_INIT + 1)), "n_init");
+    assert_eq!(k(KMeans::new(2).max_iter(0)), "max_iter");
+    assert_eq!(k(KMeans::new(usize::MAX).algorithm(Algorithm::Elkan)), "k");
+    // A huge max_iter is fine: the run stops when it converges.
+    assert!(
+        KMeans::new(2)
+            .max_iter(usize::MAX)
+            .fit(x.view())
+            .unwrap()
+            .converged()
+    );
+    let e = KMeans::new(2)
+        .fit_from(x.view(), Array2::<f64>::zeros((0, 2)).view())
+        .unwrap_err();
+    assert_eq!(parameter_name(e), "centers");
+    let m = |mb: MiniBatchKMeans| parameter_name(mb.fit(x.view()).unwrap_err());
+    assert_eq!(m(MiniBatchKMeans::new(usize::MAX)), "k");
+    assert_eq!(m(MiniBatchKMeans::new(0)), "k");
+    assert_eq!(m(MiniBatchKMeans::new(2).batch_size(0)), "batch_size");
+    assert_eq!(m(MiniBatchKMeans::new(2).max_iter(usize::MAX)), "max_iter");
+    assert_eq!(m(MiniBatchKMeans::new(2).max_iter(0)), "max_iter");
+    assert_eq!(m(MiniBatchKMeans::new(2).n_init(usize::MAX)), "n_init");
+    assert_eq!(m(MiniBatchKMeans::new(2).n_init(0)), "n_init");
+    assert_eq!(m(MiniBatchKMeans::new(2).tol(-1.0)), "tol");
+    assert_eq!(
+        m(MiniBatchKMeans::new(2).reassignment_ratio(1.5)),
+        "reassignment_ratio"
+    );
+    assert_eq!(
+        m(MiniBatchKMeans::new(2).reassignment_ratio(f64::NAN)),
+        "reassignment_ratio"
+    );
+    // Large but valid values work: a batch larger than the data, one step.
+    let fit = MiniBatchKMeans::new(2)
+        .batch_size(usize::MAX)
+        .max_iter(1)
+        .seed(1)
+        .fit(x.view())
+        .unwrap();
+    assert_eq!(fit.k(), 2);
+    assert!(fit.n_iter() <= 1);
+    assert!(
+        MiniBatchKMeans::new(2)
+            .reassignment_ratio(1.0)
+            .fit(x.view())
+            .is_ok()
+    );
 }
 
 #[test]
 fn bad_input_is_a_clear_error() {
     let x = array![[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]];
     let e = KMeans::new(0).fit(x.view()).unwrap_err();
-    assert!(e.to_string().contains("k must be at least 1"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("parameter k: must be at least 1, found 0"),
+        "{e}"
+    );
     let e = KMeans::new(3).fit(x.view()).unwrap_err();
-    assert!(e.to_string().contains("distinct points (2)"), "{e}");
+    assert!(e.to_string().contains("distinct rows (2), found 3"), "{e}");
     let e = KMeans::new(4).fit(x.view()).unwrap_err();
-    assert!(e.to_string().contains("number of points (3)"), "{e}");
+    assert!(e.to_string().contains("number of rows (3), found 4"), "{e}");
     let nan = array![[0.0, 1.0], [f64::NAN, 0.0]];
     let e = KMeans::new(1).fit(nan.view()).unwrap_err();
     assert!(e.to_string().contains("(1, 0)"), "{e}");
@@ -204,16 +343,15 @@ fn bad_input_is_a_clear_error() {
         KMeans::new(1).fit(no_cols.view()),
         Err(Error::Empty { .. })
     ));
-    for bad in [
-        KMeans::new(2).tol(-1.0),
-        KMeans::new(2).tol(f64::NAN),
-        KMeans::new(2).n_init(0),
-        KMeans::new(2).max_iter(0),
+    for (bad, name) in [
+        (KMeans::new(2).tol(-1.0), "tol"),
+        (KMeans::new(2).tol(f64::NAN), "tol"),
+        (KMeans::new(2).n_init(0), "n_init"),
+        (KMeans::new(2).max_iter(0), "max_iter"),
     ] {
-        assert!(matches!(
-            bad.fit(x.view()),
-            Err(Error::InvalidArgument { .. })
-        ));
+        let e = bad.fit(x.view()).unwrap_err();
+        assert!(e.to_string().contains(&format!("parameter {name}:")), "{e}");
+        assert_eq!(parameter_name(e), name);
     }
     assert!(MiniBatchKMeans::new(2).batch_size(0).fit(x.view()).is_err());
     assert!(MiniBatchKMeans::new(3).fit(x.view()).is_err());
@@ -221,6 +359,14 @@ fn bad_input_is_a_clear_error() {
     let e = fit.predict(array![[1.0, 2.0, 3.0]].view()).unwrap_err();
     assert!(e.to_string().contains("2 columns"), "{e}");
     assert!(fit.predict(array![[f64::NAN, 0.0]].view()).is_err());
+    assert!(fit.inertia(array![[1.0]].view()).is_err());
+    assert!(fit.transform(array![[f64::INFINITY, 0.0]].view()).is_err());
+    assert_eq!(
+        fit.predict(Array2::<f64>::zeros((0, 2)).view())
+            .unwrap()
+            .len(),
+        0
+    );
     let e = silhouette_score(x.view(), labels(&[0, 1]).view()).unwrap_err();
     assert!(e.to_string().contains("3 labels"), "{e}");
     let e = silhouette_score(x.view(), labels(&[0, 0, 0]).view()).unwrap_err();
@@ -365,27 +511,110 @@ fn k_range_finds_the_planted_number_of_segments() {
     }
     let r = evaluate_k_range(
         x.view(),
-        [1, 2, 3, 4, 5, 6],
+        1..=6,
         &KMeans::default().n_init(3).seed(2),
         SilhouetteMode::Sampled { size: 400, seed: 1 },
     )
     .unwrap();
     assert_eq!(
-        r.iter().map(|r| r.k).collect::<Vec<_>>(),
+        r.scores.iter().map(|r| r.k).collect::<Vec<_>>(),
         vec![1, 2, 3, 4, 5, 6]
     );
-    assert!(r[0].silhouette.is_none() && r[0].davies_bouldin.is_none());
-    for w in r.windows(2) {
+    assert_eq!(r.rows, 800);
+    assert!(r.scores[0].silhouette.is_none() && r.scores[0].davies_bouldin.is_none());
+    assert_eq!(r.scores[0].silhouette_rows, 0);
+    assert!(r.scores[1..].iter().all(|s| s.silhouette_rows == 400));
+    for w in r.scores.windows(2) {
         assert!(w[1].inertia < w[0].inertia);
     }
-    let best_by = |f: &dyn Fn(&ua_analytics::segmentation::KReport) -> Option<f64>, max: bool| {
-        r.iter()
+    type Score = fn(&ua_analytics::segmentation::KScores) -> Option<f64>;
+    let best_by = |f: Score, max: bool| {
+        r.scores
+            .iter()
             .filter_map(|rep| f(rep).map(|v| (rep.k, if max { v } else { -v })))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap()
             .0
     };
-    assert_eq!(best_by(&|r| r.silhouette, true), 4);
-    assert_eq!(best_by(&|r| r.calinski_harabasz, true), 4);
-    assert_eq!(best_by(&|r| r.davies_bouldin, false), 4);
+    assert_eq!(best_by(|r| r.silhouette, true), 4);
+    assert_eq!(best_by(|r| r.calinski_harabasz, true), 4);
+    assert_eq!(best_by(|r| r.davies_bouldin, false), 4);
+    // The report's own choice, with its reason.
+    assert_eq!(r.recommended_k, Some(4));
+    assert_eq!(r.criterion, Some(KCriterion::Silhouette));
+    assert!(
+        r.reason.contains("k = 4") && r.reason.contains("seeded sample of 400 of 800"),
+        "{}",
+        r.reason
+    );
+    // The scores are those of the same fit done by hand.
+    let fit4 = KMeans::new(4).n_init(3).seed(2).fit(x.view()).unwrap();
+    let s4 = r.scores_for(4).unwrap();
+    assert_eq!(s4.inertia, fit4.training_inertia());
+    assert_eq!(
+        s4.calinski_harabasz,
+        Some(calinski_harabasz_score(x.view(), fit4.labels()).unwrap())
+    );
+    assert_eq!(
+        s4.silhouette,
+        Some(silhouette_score_sampled(x.view(), fit4.labels(), 400, 1).unwrap())
+    );
+    // Without the silhouette the Calinski–Harabasz index decides.
+    let skip = evaluate_k_range(
+        x.view(),
+        2..=6,
+        &KMeans::default().n_init(3).seed(2),
+        SilhouetteMode::Skip,
+    )
+    .unwrap();
+    assert_eq!(skip.recommended_k, Some(4));
+    assert_eq!(skip.criterion, Some(KCriterion::CalinskiHarabasz));
+    assert!(skip.scores.iter().all(|s| s.silhouette.is_none()));
+    // k = 1 alone: nothing to compare.
+    let one = evaluate_k_range(x.view(), 1..=1, &KMeans::default(), SilhouetteMode::Exact).unwrap();
+    assert_eq!((one.recommended_k, one.criterion), (None, None));
+}
+
+#[test]
+fn k_range_is_checked_before_any_fit() {
+    let (x, _) = gaussian_blobs::<f64>(50, 2, 2, 0.5, 10.0, 3).unwrap();
+    let base = KMeans::default();
+    let mode = SilhouetteMode::Exact;
+    let name = |ks: std::ops::RangeInclusive<usize>| {
+        parameter_name(evaluate_k_range(x.view(), ks, &base, mode).unwrap_err())
+    };
+    assert_eq!(name(0..=3), "ks");
+    #[allow(clippy::reversed_empty_ranges)]
+    let empty = 5..=3;
+    assert_eq!(name(empty), "ks");
+    assert_eq!(name(2..=51), "ks");
+    // Far beyond the rows: refused at once, no hang, no capacity overflow.
+    assert_eq!(name(1..=usize::MAX), "ks");
+    assert_eq!(name(usize::MAX..=usize::MAX), "ks");
+    let e = evaluate_k_range(x.view(), 2..=51, &base, mode).unwrap_err();
+    assert!(e.to_string().contains("number of rows (50)"), "{e}");
+    assert!(evaluate_k_range(x.view(), 1..=50, &base, SilhouetteMode::Skip).is_ok());
+    // Fewer distinct rows than the end of the range.
+    let dup = array![[0.0], [0.0], [1.0], [1.0], [2.0]];
+    let e = evaluate_k_range(dup.view(), 1..=4, &base, mode).unwrap_err();
+    assert_eq!(parameter_name(e), "ks");
+    // The other parameters, for the largest k.
+    let e = evaluate_k_range(x.view(), 2..=3, &base.clone().n_init(0), mode).unwrap_err();
+    assert_eq!(parameter_name(e), "n_init");
+    let e = evaluate_k_range(
+        x.view(),
+        2..=3,
+        &base,
+        SilhouetteMode::Sampled { size: 0, seed: 0 },
+    )
+    .unwrap_err();
+    assert_eq!(parameter_name(e), "silhouette");
+    // Bad data.
+    let nan = array![[0.0], [f64::NAN], [1.0]];
+    assert!(evaluate_k_range(nan.view(), 1..=2, &base, mode).is_err());
+    let empty = Array2::<f64>::zeros((0, 2));
+    assert!(matches!(
+        evaluate_k_range(empty.view(), 1..=2, &base, mode),
+        Err(Error::Empty { .. })
+    ));
 }

@@ -27,6 +27,7 @@ use crate::{Error, Result};
 /// assert_eq!(x.dim(), (10, 3));
 /// assert_eq!(y.to_vec(), vec![0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
 /// assert!(gaussian_blobs::<f64>(10, 3, 0, 1.0, 10.0, 42).is_err());
+/// assert!(gaussian_blobs::<f64>(usize::MAX, 3, 2, 1.0, 10.0, 42).is_err());
 /// ```
 pub fn gaussian_blobs<S: Scalar>(
     n: usize,
@@ -50,6 +51,19 @@ pub fn gaussian_blobs<S: Scalar>(
             op: OP,
             message: format!(
                 "std must be finite and ≥ 0 and center_box finite and > 0, found std = {std}, center_box = {center_box}"
+            ),
+        });
+    }
+    let fits = |a: usize, b: usize| {
+        a.checked_mul(b)
+            .and_then(|v| v.checked_mul(std::mem::size_of::<f64>()))
+            .is_some_and(|bytes| bytes <= isize::MAX as usize)
+    };
+    if !(fits(n, d) && fits(centers, d)) {
+        return Err(Error::InvalidArgument {
+            op: OP,
+            message: format!(
+                "n × d = {n} × {d} and centers × d = {centers} × {d} must fit in memory"
             ),
         });
     }

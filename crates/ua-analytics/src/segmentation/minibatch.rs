@@ -19,8 +19,30 @@ use serde::{Deserialize, Serialize};
 use ua_tensor::Scalar;
 
 use super::kernel::{Acc, assign_all, assign_rows, inertia, internal, row_sq_norms};
-use super::kmeans::{FittedKMeans, Init, ensure_distinct, initial_centers, mean_variance, prepare};
-use crate::{Error, Result};
+use super::kmeans::{
+    FittedKMeans, Init, KMeansParams, Run, check_k_against_rows, ensure_distinct, initial_centers,
+    mean_variance, prepare, sealed,
+};
+use super::kmeans::{check_k, check_n_init, check_tol};
+use crate::Result;
+use crate::error::parameter;
+
+/// A fitted [`MiniBatchKMeans`]: the same centres, labels and serving
+/// methods as a fitted [`KMeans`](super::KMeans), with the mini-batch
+/// parameters it was fitted with. Saves and loads through the envelope
+/// (kinds `ua-analytics/minibatch-kmeans-f32` and `-f64`).
+///
+/// ```
+/// use ua_analytics::ndarray::array;
+/// use ua_analytics::segmentation::{FittedMiniBatchKMeans, MiniBatchKMeans};
+/// use ua_tensor::persist::Persist;
+/// let x = array![[0.0f32, 0.0], [0.2, 0.1], [9.0, 9.0], [9.1, 8.8]];
+/// let fit = MiniBatchKMeans::new(2).batch_size(2).seed(5).fit(x.view()).unwrap();
+/// assert_eq!(fit.params().batch_size, 2);
+/// let back = FittedMiniBatchKMeans::<f32>::from_json(&fit.to_json().unwrap()).unwrap();
+/// assert_eq!(back.predict(x.view()).unwrap(), fit.labels());
+/// ```
+pub type FittedMiniBatchKMeans<S> = FittedKMeans<S, MiniBatchKMeans>;
 
 /// Hyper-parameters of mini-batch k-means. Checked by [`MiniBatchKMeans::fit`].
 ///
@@ -182,37 +204,42 @@ impl MiniBatchKMeans {
         self
     }
 
-    fn validate(&self, op: &'static str) -> Result<()> {
-        let bad = |message: String| Err(Error::InvalidArgument { op, message });
-        if self.k == 0 {
-            return bad("k must be at least 1, found 0".into());
-        }
+    /// The checks that do not depend on the data.
+    fn check_params(&self, op: &'static str) -> Result<()> {
+        check_k(op, self.k)?;
         if self.batch_size == 0 {
-            return bad("batch_size must be at least 1, found 0".into());
+            return Err(parameter(op, "batch_size", "must be at least 1, found 0"));
         }
-        if self.max_iter == 0 || self.n_init == 0 {
-            return bad(format!(
-                "max_iter and n_init must be at least 1, found {} and {}",
-                self.max_iter, self.n_init
-            ));
+        if self.max_iter == 0 {
+            return Err(parameter(op, "max_iter", "must be at least 1, found 0"));
         }
-        if !(self.tol.is_finite() && self.tol >= 0.0) {
-            return bad(format!("tol must be finite and ≥ 0, found {}", self.tol));
-        }
+        check_n_init(op, self.n_init)?;
+        check_tol(op, self.tol)?;
         if !(self.reassignment_ratio.is_finite() && (0.0..=1.0).contains(&self.reassignment_ratio))
         {
-            return bad(format!(
-                "reassignment_ratio must be in [0, 1], found {}",
-                self.reassignment_ratio
+            return Err(parameter(
+                op,
+                "reassignment_ratio",
+                format!("must be in [0, 1], found {}", self.reassignment_ratio),
             ));
         }
         Ok(())
     }
 
-    /// Clusters the rows of `x`. The result is a [`FittedKMeans`] whose
-    /// `n_iter` is the number of mini-batch steps and whose labels and
-    /// inertia come from a full assignment pass. Errors as
-    /// [`KMeans::fit`](super::KMeans::fit).
+    /// Number of mini-batch steps for `n` rows: `⌈max_iter · n / batch⌉`
+    /// with `batch = min(batch_size, n)`; `None` when it overflows.
+    fn steps(&self, n: usize) -> Option<usize> {
+        let batch = self.batch_size.min(n).max(1);
+        Some(self.max_iter.checked_mul(n)?.div_ceil(batch).max(1))
+    }
+
+    /// Clusters the rows of `x`. The result is a [`FittedMiniBatchKMeans`]
+    /// whose `n_iter` is the number of mini-batch steps and whose labels and
+    /// training inertia come from a full assignment pass. Errors as
+    /// [`KMeans::fit`](super::KMeans::fit); in addition `batch_size` must be
+    /// at least 1, `reassignment_ratio` in `[0, 1]`, and `max_iter × rows`
+    /// must not overflow (each an [`Error::InvalidParameter`](crate::Error::InvalidParameter)
+    /// naming the parameter).
     ///
     /// ```
     /// use ua_analytics::ndarray::array;
@@ -222,21 +249,33 @@ impl MiniBatchKMeans {
     /// assert_eq!(fit.labels()[0], fit.labels()[1]);
     /// assert_ne!(fit.labels()[0], fit.labels()[2]);
     /// assert!(MiniBatchKMeans::new(0).fit(x.view()).is_err());
+    /// assert!(MiniBatchKMeans::new(2).max_iter(usize::MAX).fit(x.view()).is_err());
     /// ```
-    pub fn fit<S: Scalar>(&self, x: ArrayView2<'_, S>) -> Result<FittedKMeans<S>> {
+    pub fn fit<S: Scalar>(&self, x: ArrayView2<'_, S>) -> Result<FittedMiniBatchKMeans<S>> {
         const OP: &str = "MiniBatchKMeans::fit";
-        self.validate(OP)?;
+        self.check_params(OP)?;
         let x = prepare(OP, x)?;
         let x = x.view();
         let (n, d) = x.dim();
         let k = self.k;
+        check_k_against_rows(OP, k, n)?;
+        let steps = self.steps(n).ok_or_else(|| {
+            parameter(
+                OP,
+                "max_iter",
+                format!(
+                    "max_iter × rows = {} × {n} overflows; use a smaller max_iter",
+                    self.max_iter
+                ),
+            )
+        })?;
         ensure_distinct(OP, x, k)?;
         let tol = self.tol * mean_variance(x);
         let mut rng = StdRng::seed_from_u64(self.seed);
         let batch = self.batch_size.min(n);
 
         // Seeding on samples; keep the one with the lowest sample inertia.
-        let init_size = (3 * batch).max(k).min(n);
+        let init_size = batch.saturating_mul(3).max(k).min(n);
         let mut best: Option<(f64, Array2<S>)> = None;
         for _ in 0..self.n_init {
             let idx = rand::seq::index::sample(&mut rng, n, init_size).into_vec();
@@ -258,7 +297,6 @@ impl MiniBatchKMeans {
         let xs = x
             .as_slice()
             .ok_or_else(|| internal("mini-batch: x not contiguous"))?;
-        let steps = (self.max_iter * n).div_ceil(batch).max(1);
         let mut counts = vec![0.0f64; k];
         let mut xb = Array2::<S>::zeros((batch, d));
         let mut labels_b = vec![0usize; batch];
@@ -346,9 +384,34 @@ impl MiniBatchKMeans {
         }
         let labels = assign_all(x, centers.view(), self.parallel)?;
         let total = inertia(x, centers.view(), &labels, self.parallel)?;
-        Ok(FittedKMeans::from_parts(
-            centers, labels, total, n_steps, converged,
+        Ok(FittedKMeans::from_run(
+            self.clone(),
+            Run {
+                centers,
+                labels,
+                inertia: total,
+                n_iter: n_steps,
+                converged,
+            },
         ))
+    }
+}
+
+impl sealed::Sealed for MiniBatchKMeans {
+    fn max_steps(&self, n_rows: usize) -> usize {
+        self.steps(n_rows).unwrap_or(usize::MAX)
+    }
+    fn parallel(&self) -> bool {
+        self.parallel
+    }
+}
+
+impl KMeansParams for MiniBatchKMeans {
+    fn n_clusters(&self) -> usize {
+        self.k
+    }
+    fn check(&self) -> Result<()> {
+        self.check_params("MiniBatchKMeans")
     }
 }
 
@@ -363,17 +426,20 @@ mod tests {
         let mb = MiniBatchKMeans::new(5).batch_size(200).seed(9);
         let a = mb.fit(x.view()).unwrap();
         assert_eq!(a, mb.fit(x.view()).unwrap());
-        assert_eq!(a, mb.clone().parallel(false).fit(x.view()).unwrap());
+        let seq = mb.clone().parallel(false).fit(x.view()).unwrap();
+        assert_eq!(a.centers(), seq.centers());
+        assert_eq!(a.labels(), seq.labels());
+        assert_eq!(a.n_iter(), seq.n_iter());
         let full = crate::segmentation::KMeans::new(5)
             .n_init(3)
             .seed(1)
             .fit(x.view())
             .unwrap();
         assert!(
-            a.inertia() <= full.inertia() * 1.05,
+            a.training_inertia() <= full.training_inertia() * 1.05,
             "{} vs {}",
-            a.inertia(),
-            full.inertia()
+            a.training_inertia(),
+            full.training_inertia()
         );
     }
 }

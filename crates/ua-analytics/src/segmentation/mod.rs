@@ -1,13 +1,21 @@
 //! Customer segmentation: k-means and how to choose the number of segments.
 //!
-//! | item | what |
-//! | --- | --- |
-//! | [`KMeans`] → [`FittedKMeans`] | k-means++ seeding, `n_init` restarts, Lloyd or Elkan iterations, f32/f64, parallel and deterministic |
-//! | [`MiniBatchKMeans`] | k-means on random mini-batches, for data too large for a full pass per iteration |
-//! | [`silhouette_score`], [`silhouette_score_sampled`], [`davies_bouldin_score`], [`calinski_harabasz_score`] | internal quality of a partition |
-//! | [`adjusted_rand_index`] | agreement of two partitions (e.g. with planted clusters) |
-//! | [`evaluate_k_range`] | fits k over a range and reports inertia (elbow) and every score |
-//! | [`gaussian_blobs`] | a seeded mixture of Gaussians with known labels |
+//! | item | what | module |
+//! | --- | --- | --- |
+//! | [`KMeans`] → [`FittedKMeans`] | k-means++ seeding, `n_init` restarts, Lloyd or Elkan iterations, f32/f64, parallel and deterministic; the fitted model keeps its parameters and saves through the envelope | `kmeans` |
+//! | [`MiniBatchKMeans`] → [`FittedMiniBatchKMeans`] | k-means on random mini-batches, for data too large for a full pass per iteration | `minibatch` |
+//! | [`silhouette_score`], [`silhouette_score_sampled`], [`davies_bouldin_score`], [`calinski_harabasz_score`] | internal quality of a partition | `quality` |
+//! | [`adjusted_rand_index`] | agreement of two partitions (e.g. with planted clusters) | `quality` |
+//! | [`evaluate_k_range`] → [`KReport`] | fits k over a range; per k inertia (elbow), silhouette, Davies–Bouldin, Calinski–Harabasz; the recommended k and why | `kselect` |
+//! | [`rfm`] | RFM scores, the named marketing segments, k-means on standardised `log1p` RFM ([`rfm::RfmKMeans`]) | `rfm` |
+//! | [`profile`] | what each segment looks like (sizes, revenue, label rate, feature means and medians) | `profile` |
+//! | [`gaussian_blobs`] | a seeded mixture of Gaussians with known labels | `blobs` |
+//!
+//! Every fitted object ([`FittedKMeans`], [`FittedMiniBatchKMeans`],
+//! [`rfm::RfmKMeans`]) implements [`Segmenter`](crate::Segmenter) and
+//! [`Persist`](ua_tensor::persist::Persist); loading checks its invariants.
+//! Hyper-parameters are checked when `fit` is called, and a bad value is an
+//! [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming it.
 //!
 //! ## Design
 //!
@@ -34,15 +42,19 @@
 mod blobs;
 mod kernel;
 mod kmeans;
+mod kselect;
 mod minibatch;
 pub mod profile;
 mod quality;
 pub mod rfm;
 
 pub use blobs::gaussian_blobs;
-pub use kmeans::{Algorithm, FORMAT_VERSION, FittedKMeans, Init, KMeans};
-pub use minibatch::MiniBatchKMeans;
+pub use kmeans::{Algorithm, FittedKMeans, Init, KMeans, KMeansParams, MAX_N_INIT};
+pub use kselect::{
+    KCriterion, KReport, KScores, SILHOUETTE_MAX_ROWS, SilhouetteMode, evaluate_k_range,
+};
+pub use minibatch::{FittedMiniBatchKMeans, MiniBatchKMeans};
 pub use quality::{
-    KReport, SilhouetteMode, adjusted_rand_index, calinski_harabasz_score, davies_bouldin_score,
-    evaluate_k_range, silhouette_samples, silhouette_score, silhouette_score_sampled,
+    adjusted_rand_index, calinski_harabasz_score, davies_bouldin_score, silhouette_samples,
+    silhouette_score, silhouette_score_sampled,
 };

@@ -1,7 +1,6 @@
-//! How good is a partition, and how many segments: silhouette (exact and
-//! sampled), Davies–Bouldin, Calinski–Harabasz, the adjusted Rand index,
-//! and [`evaluate_k_range`], which fits k-means over a range of `k` and
-//! reports all of them with the inertia (for an elbow plot).
+//! How good is a partition: silhouette (exact and sampled), Davies–Bouldin,
+//! Calinski–Harabasz and the adjusted Rand index. Choosing the number of
+//! segments from them is [`evaluate_k_range`](super::evaluate_k_range).
 //!
 //! Labels may be any `usize` values (they are mapped to dense indices
 //! internally). Definitions follow scikit-learn: a point alone in its
@@ -21,13 +20,11 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use ua_tensor::Scalar;
 use ua_tensor::check::ensure_finite;
 use ua_tensor::gemm::{Trans, gemm_into};
 
 use super::kernel::internal;
-use super::kmeans::KMeans;
 use crate::{Error, Result};
 
 const ROW_BLOCK: usize = 128;
@@ -506,101 +503,6 @@ pub fn adjusted_rand_index(a: ArrayView1<'_, usize>, b: ArrayView1<'_, usize>) -
         return Ok(1.0);
     }
     Ok((sum_ij - expected) / den)
-}
-
-/// Which silhouette [`evaluate_k_range`] computes.
-///
-/// ```
-/// use ua_analytics::segmentation::SilhouetteMode;
-/// let m = SilhouetteMode::Sampled { size: 5000, seed: 1 };
-/// assert_ne!(m, SilhouetteMode::Exact);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SilhouetteMode {
-    /// No silhouette (it is the expensive score).
-    Skip,
-    /// Exact silhouette on all rows.
-    Exact,
-    /// Silhouette on a seeded sample of `size` rows.
-    Sampled {
-        /// Rows in the sample.
-        size: usize,
-        /// Seed of the sample.
-        seed: u64,
-    },
-}
-
-/// The fit and the scores for one `k` (scores that are undefined for this
-/// `k`, e.g. every score at `k = 1`, are `None`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KReport {
-    /// Number of clusters.
-    pub k: usize,
-    /// K-means inertia (plot it against `k` for the elbow).
-    pub inertia: f64,
-    /// Iterations of the kept run.
-    pub n_iter: usize,
-    /// Mean silhouette (higher is better), per the [`SilhouetteMode`].
-    pub silhouette: Option<f64>,
-    /// Davies–Bouldin index (lower is better).
-    pub davies_bouldin: Option<f64>,
-    /// Calinski–Harabasz index (higher is better).
-    pub calinski_harabasz: Option<f64>,
-}
-
-fn defined(r: Result<f64>) -> Result<Option<f64>> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(Error::Undefined { .. }) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Fits `base` (with its `k` replaced) for every `k` in `ks` and returns
-/// the inertia and every score, in the order of `ks`.
-///
-/// ```
-/// use ua_analytics::ndarray::Array2;
-/// use ua_analytics::segmentation::{KMeans, SilhouetteMode, evaluate_k_range};
-/// // Three groups around (0, 0), (10, 0) and (0, 10), with a small jitter.
-/// let x = Array2::from_shape_fn((300, 2), |(i, j)| {
-///     let centre = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]][i % 3][j];
-///     centre + ((i * 7919 + j * 104_729) % 101) as f64 / 101.0
-/// });
-/// let reports = evaluate_k_range(x.view(), 1..=5, &KMeans::default().seed(1), SilhouetteMode::Exact).unwrap();
-/// assert_eq!(reports.len(), 5);
-/// assert!(reports[0].silhouette.is_none());
-/// let best = reports.iter().filter_map(|r| r.silhouette.map(|s| (r.k, s)))
-///     .max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
-/// assert_eq!(best.0, 3);
-/// ```
-pub fn evaluate_k_range<S: Scalar>(
-    x: ArrayView2<'_, S>,
-    ks: impl IntoIterator<Item = usize>,
-    base: &KMeans,
-    silhouette: SilhouetteMode,
-) -> Result<Vec<KReport>> {
-    let mut out = Vec::new();
-    for k in ks {
-        let fit = base.clone().k(k).fit(x)?;
-        let labels = fit.labels();
-        let sil = match silhouette {
-            SilhouetteMode::Skip => None,
-            SilhouetteMode::Exact => defined(silhouette_score(x, labels))?,
-            SilhouetteMode::Sampled { size, seed } => {
-                defined(silhouette_score_sampled(x, labels, size, seed))?
-            }
-        };
-        out.push(KReport {
-            k,
-            inertia: fit.inertia(),
-            n_iter: fit.n_iter(),
-            silhouette: sil,
-            davies_bouldin: defined(davies_bouldin_score(x, labels))?,
-            calinski_harabasz: defined(calinski_harabasz_score(x, labels))?,
-        });
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,0 +1,279 @@
+//! [`KMeans::fit`] and [`KMeans::fit_from`], and the input preparation they
+//! share with mini-batch k-means: layout, emptiness, finiteness, the number
+//! of distinct rows and the variance the tolerance is relative to.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use ndarray::{Array2, ArrayView1, ArrayView2, CowArray, Ix2};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use ua_tensor::Scalar;
+use ua_tensor::check::ensure_finite;
+
+use super::elkan::elkan;
+use super::fitted::FittedKMeans;
+use super::init::initial_centers;
+use super::lloyd::lloyd;
+use super::params::{Algorithm, KMeans, check_k_against_rows};
+use crate::error::parameter;
+use crate::segmentation::kernel::internal;
+use crate::{Error, Result};
+
+/// The outcome of one k-means run.
+pub(crate) struct Run<S> {
+    pub centers: Array2<S>,
+    pub labels: Vec<usize>,
+    pub inertia: f64,
+    pub n_iter: usize,
+    pub converged: bool,
+}
+
+impl KMeans {
+    /// Clusters the rows of `x` (`n × d`, finite, at least `k` distinct rows).
+    ///
+    /// The parameters are checked first; each bad value is an
+    /// [`Error::InvalidParameter`] naming it: `k` of 0 or above the number
+    /// of (distinct) rows, `n_init` outside `1..=`[`MAX_N_INIT`](super::MAX_N_INIT),
+    /// `max_iter` of 0, a negative or non-finite `tol`. An empty `x` is
+    /// [`Error::Empty`]; a NaN or infinite value is an error naming its
+    /// position. The fitted model keeps a copy of these parameters
+    /// ([`FittedKMeans::params`]).
+    ///
+    /// ```
+    /// use ua_analytics::ndarray::array;
+    /// use ua_analytics::segmentation::{Algorithm, KMeans};
+    /// let x = array![[1.0f32, 1.0], [1.5, 2.0], [8.0, 8.0], [9.0, 8.5], [1.0, 0.5]];
+    /// let lloyd = KMeans::new(2).seed(3).fit(x.view()).unwrap();
+    /// let elkan = KMeans::new(2).seed(3).algorithm(Algorithm::Elkan).fit(x.view()).unwrap();
+    /// assert_eq!(lloyd.labels(), elkan.labels());
+    /// assert!(KMeans::new(6).fit(x.view()).is_err()); // only 5 points
+    /// assert!(KMeans::new(usize::MAX).fit(x.view()).is_err());
+    /// ```
+    pub fn fit<S: Scalar>(&self, x: ArrayView2<'_, S>) -> Result<FittedKMeans<S>> {
+        const OP: &str = "KMeans::fit";
+        self.check_params(OP)?;
+        let x = prepare(OP, x)?;
+        let x = x.view();
+        self.check_shape(OP, x.nrows())?;
+        ensure_distinct(OP, x, self.k)?;
+        let tol = self.tol * mean_variance(x);
+        let mut rng = StdRng::seed_from_u64(self.seed);
+        let mut best: Option<Run<S>> = None;
+        for _ in 0..self.n_init {
+            let run_seed: u64 = rng.random();
+            let mut run_rng = StdRng::seed_from_u64(run_seed);
+            let init = initial_centers(x, self.k, self.init, &mut run_rng, self.parallel)?;
+            let run = self.iterate(x, init, tol)?;
+            if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
+                best = Some(run);
+            }
+        }
+        let run = best.ok_or_else(|| internal("no k-means run"))?;
+        Ok(FittedKMeans::from_run(self.clone(), run))
+    }
+
+    /// Runs the iterations from given initial centres (`k × d`), e.g. to
+    /// compare algorithms from the same start. `k` is the number of rows of
+    /// `centers`; `self.k`, `init`, `n_init` and `seed` are not used. The
+    /// fitted model's [`params`](FittedKMeans::params) are `self` with `k`
+    /// set to the number of centres.
+    ///
+    /// ```
+    /// use ua_analytics::ndarray::array;
+    /// use ua_analytics::segmentation::KMeans;
+    /// let x = array![[0.0, 0.0], [1.0, 0.0], [9.0, 0.0], [10.0, 0.0]];
+    /// let c0 = array![[0.0, 0.0], [1.0, 0.0]];
+    /// let fit = KMeans::new(5).fit_from(x.view(), c0.view()).unwrap();
+    /// assert_eq!(fit.centers(), array![[0.5, 0.0], [9.5, 0.0]]);
+    /// assert_eq!(fit.params().k, 2);
+    /// ```
+    pub fn fit_from<S: Scalar>(
+        &self,
+        x: ArrayView2<'_, S>,
+        centers: ArrayView2<'_, S>,
+    ) -> Result<FittedKMeans<S>> {
+        const OP: &str = "KMeans::fit_from";
+        let k = centers.nrows();
+        if k == 0 {
+            return Err(parameter(
+                OP,
+                "centers",
+                "need at least one initial centre, found 0 rows",
+            ));
+        }
+        let params = KMeans { k, ..self.clone() };
+        params.check_params(OP)?;
+        let x = prepare(OP, x)?;
+        let x = x.view();
+        if centers.ncols() != x.ncols() {
+            return Err(Error::ShapeMismatch {
+                op: OP,
+                expected: format!("initial centres with {} columns", x.ncols()),
+                found: format!("{} columns", centers.ncols()),
+            });
+        }
+        ensure_finite(OP, &centers)?;
+        params.check_shape(OP, x.nrows())?;
+        ensure_distinct(OP, x, k)?;
+        let tol = params.tol * mean_variance(x);
+        let init = centers.as_standard_layout().into_owned();
+        let run = params.iterate(x, init, tol)?;
+        Ok(FittedKMeans::from_run(params, run))
+    }
+
+    /// Lloyd or Elkan iterations from `init`.
+    fn iterate<S: Scalar>(
+        &self,
+        x: ArrayView2<'_, S>,
+        init: Array2<S>,
+        tol: f64,
+    ) -> Result<Run<S>> {
+        match self.algorithm {
+            Algorithm::Lloyd => lloyd(x, init, self.max_iter, tol, self.parallel),
+            Algorithm::Elkan => elkan(x, init, self.max_iter, tol, self.parallel),
+        }
+    }
+}
+
+/// `x` itself when in standard (row-major) layout, else a row-major copy.
+pub(crate) fn standard<S: Scalar>(x: ArrayView2<'_, S>) -> CowArray<'_, S, Ix2> {
+    if x.is_standard_layout() {
+        CowArray::from(x)
+    } else {
+        CowArray::from(x.as_standard_layout().into_owned())
+    }
+}
+
+/// Checks emptiness and finiteness; returns a standard-layout view/copy.
+pub(crate) fn prepare<'a, S: Scalar>(
+    op: &'static str,
+    x: ArrayView2<'a, S>,
+) -> Result<CowArray<'a, S, Ix2>> {
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(Error::Empty { op });
+    }
+    ensure_finite(op, &x)?;
+    Ok(standard(x))
+}
+
+/// Hash of a row's values, with `-0.0` and `0.0` hashed alike (they compare
+/// equal).
+fn row_hash<S: Scalar>(row: ArrayView1<'_, S>) -> u64 {
+    let mut h = DefaultHasher::new();
+    for &v in row {
+        let bits = if v == S::zero() {
+            0
+        } else {
+            v.as_f64().to_bits()
+        };
+        bits.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Errors (naming the parameter `k`) when `x` has fewer than `k` rows or
+/// fewer than `k` distinct rows. Stops as soon as `k` distinct rows are
+/// found; rows are compared through a hash of their values, so the cost is
+/// linear in the rows visited whatever `k` is.
+pub(crate) fn ensure_distinct<S: Scalar>(
+    op: &'static str,
+    x: ArrayView2<'_, S>,
+    k: usize,
+) -> Result<()> {
+    check_k_against_rows(op, k, x.nrows())?;
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut distinct = 0usize;
+    for (i, row) in x.rows().into_iter().enumerate() {
+        if distinct >= k {
+            break;
+        }
+        let bucket = seen.entry(row_hash(row)).or_default();
+        if !bucket.iter().any(|&j| x.row(j) == row) {
+            bucket.push(i);
+            distinct += 1;
+        }
+    }
+    if distinct < k {
+        return Err(parameter(
+            op,
+            "k",
+            format!("must be at most the number of distinct rows ({distinct}), found {k}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Mean over features of the (population) variance.
+pub(crate) fn mean_variance<S: Scalar>(x: ArrayView2<'_, S>) -> f64 {
+    let n = x.nrows() as f64;
+    let d = x.ncols();
+    let x = standard(x);
+    let Some(xs) = x.as_slice() else {
+        return 0.0;
+    };
+    let mut mean = vec![0.0f64; d];
+    for row in xs.chunks_exact(d) {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += v.as_f64();
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n);
+    let mut var = vec![0.0f64; d];
+    for row in xs.chunks_exact(d) {
+        for ((a, m), v) in var.iter_mut().zip(&mean).zip(row) {
+            let t = v.as_f64() - m;
+            *a += t * t;
+        }
+    }
+    var.iter().sum::<f64>() / (n * d as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn mean_variance_by_hand() {
+        // columns: {0, 2} var 1, {1, 1} var 0 → mean 0.5
+        let x = array![[0.0, 1.0], [2.0, 1.0]];
+        assert_eq!(mean_variance(x.view()), 0.5);
+        // Column-major input gives the same.
+        let f = x.t().as_standard_layout().into_owned();
+        assert_eq!(mean_variance(f.t()), 0.5);
+        // Three rows, one column {0, 3, 6}: mean 3, variance (9 + 0 + 9) / 3 = 6.
+        assert_eq!(mean_variance(array![[0.0], [3.0], [6.0]].view()), 6.0);
+    }
+
+    #[test]
+    fn distinct_rows_are_counted_exactly() {
+        let x = array![[1.0, 2.0], [1.0, 2.0], [2.0, 1.0], [1.0, 2.0]];
+        assert!(ensure_distinct("t", x.view(), 2).is_ok());
+        let e = ensure_distinct("t", x.view(), 3).unwrap_err();
+        assert!(e.to_string().contains("distinct rows (2), found 3"), "{e}");
+        assert!(matches!(e, Error::InvalidParameter { name: "k", .. }));
+        let e = ensure_distinct("t", x.view(), 5).unwrap_err();
+        assert!(e.to_string().contains("number of rows (4), found 5"), "{e}");
+        // -0.0 and 0.0 are the same point; 0.0 and 1e-300 are not.
+        let z = array![[0.0], [-0.0], [1e-300]];
+        assert!(ensure_distinct("t", z.view(), 2).is_ok());
+        assert!(ensure_distinct("t", z.view(), 3).is_err());
+        // Many distinct rows with a large k: linear, exact.
+        let many = ndarray::Array2::from_shape_fn((20_000, 2), |(i, j)| (i * (j + 1)) as f64);
+        assert!(ensure_distinct("t", many.view(), 20_000).is_ok());
+        let mut dup = many.clone();
+        dup.row_mut(19_999).assign(&many.row(3));
+        assert!(ensure_distinct("t", dup.view(), 20_000).is_err());
+        assert!(ensure_distinct("t", dup.view(), 19_999).is_ok());
+    }
+
+    #[test]
+    fn column_major_input_gives_the_same_fit() {
+        let x = array![[0.0, 5.0], [1.0, 4.0], [9.0, 0.0], [8.0, 1.0], [4.0, 4.0]];
+        let f = x.t().as_standard_layout().into_owned();
+        let a = KMeans::new(2).seed(3).fit(x.view()).unwrap();
+        let b = KMeans::new(2).seed(3).fit(f.t()).unwrap();
+        assert_eq!(a, b);
+    }
+}
