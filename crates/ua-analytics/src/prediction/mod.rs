@@ -1,11 +1,11 @@
 //! Behaviour prediction: binary classifiers, a propensity model that carries
-//! its preprocessing, permutation importance and repeat-purchase prediction.
+//! its preprocessing, hold-out evaluation and repeat-purchase prediction.
 //!
 //! | piece | types |
 //! | --- | --- |
-//! | classifiers on arrays | [`LogisticRegression`] → [`FittedLogisticRegression`], [`MlpClassifier`] → [`FittedMlpClassifier`], both [`Predictor`](crate::Predictor)s |
-//! | from a table to a score | [`PropensityConfig`] → [`FittedPropensityModel`] (`score`, `feature_names`, `save`/`load`) |
-//! | what drives the score | [`FittedPropensityModel::permutation_importance`] → [`ColumnImportance`] |
+//! | classifiers on arrays | [`LogisticRegression`] → [`FittedLogisticRegression`], [`MlpClassifier`] → [`FittedMlpClassifier`]: [`Classifier`](crate::Classifier)s whose fitted types are [`Predictor`](crate::Predictor)s |
+//! | from a table to a score | [`PropensityConfig`] → [`FittedPropensityModel`], a [`FittedPipeline`](crate::pipeline::FittedPipeline) of the automatic column recipe and a [`ModelKind`] |
+//! | hold-out evaluation | [`evaluate::evaluate_holdout`] → [`evaluate::Evaluation`] (with the one [`ClassificationReport`](crate::metrics::ClassificationReport)); what drives the score: [`crate::selection::permutation_importance`] |
 //! | will a customer buy again | [`RepeatPurchase`] builds the per-customer table from a transaction log |
 //!
 //! ## Design
@@ -31,7 +31,7 @@
 //!   one-hot encoding of categories with unseen categories ignored) next to
 //!   the classifier. What was learned on the training table — fill values,
 //!   category lists, scaler statistics — is what transforms every table that
-//!   is scored later, and both are saved in one versioned JSON file.
+//!   is scored later, and both are saved in one file through the envelope.
 //!
 //! ```
 //! use ua_analytics::prediction::{ModelKind, PropensityConfig};

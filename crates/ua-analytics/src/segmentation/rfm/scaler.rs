@@ -230,8 +230,8 @@ impl LogRfmScaler {
         let t = data.rfm_table()?;
         let log1p = Log1p::new(&RFM_COLUMNS).fit(&t)?;
         let mut x = log1p.transform(&t)?.numeric_matrix(&RFM_COLUMNS)?;
-        let standard = StandardScaler::default().fit(x.view())?;
-        standard.transform_inplace(x.view_mut())?;
+        let standard = StandardScaler::default().fit_matrix(x.view())?;
+        standard.transform_matrix_inplace(x.view_mut())?;
         Ok((x, LogRfmScaler { log1p, standard }))
     }
 
@@ -246,7 +246,7 @@ impl LogRfmScaler {
     pub fn transform(&self, data: impl RfmInput) -> Result<Array2<f64>> {
         let t = data.rfm_table()?;
         let mut x = self.log1p.transform(&t)?.numeric_matrix(&RFM_COLUMNS)?;
-        self.standard.transform_inplace(x.view_mut())?;
+        self.standard.transform_matrix_inplace(x.view_mut())?;
         Ok(x)
     }
 
@@ -324,7 +324,9 @@ impl LogRfmScaler {
             [m[0], m[1], m[2]],
             [m[0] + sc[0], m[1] + sc[1], m[2] + sc[2]]
         ];
-        let y = s.transform(probe.view()).map_err(|e| e.to_string())?;
+        let y = s
+            .transform_matrix(probe.view())
+            .map_err(|e| e.to_string())?;
         for (j, name) in LOG_RFM_COLUMNS.iter().enumerate() {
             let tol = 1e-9 + 8.0 * f64::EPSILON * (m[j].abs() + sc[j]) / sc[j];
             if y[[0, j]].abs() > tol || (y[[1, j]] - 1.0).abs() > tol {
@@ -369,9 +371,9 @@ mod tests {
         // The same numbers as ua-data's scaler on the log1p matrix.
         let logged = Array2::from_shape_fn((3, 3), |(i, j)| [0.0, [1.0, 3.0, 7.0][i], 5.0][j])
             .mapv(f64::ln_1p);
-        let direct = StandardScaler::default().fit(logged.view()).unwrap();
+        let direct = StandardScaler::default().fit_matrix(logged.view()).unwrap();
         assert_eq!(s.standard_scaler(), &direct);
-        assert_eq!(direct.transform(logged.view()).unwrap(), x);
+        assert_eq!(direct.transform_matrix(logged.view()).unwrap(), x);
         let again = s
             .transform(cols(&[0, 0, 0], &[1, 3, 7], &[5.0, 5.0, 5.0]))
             .unwrap();
