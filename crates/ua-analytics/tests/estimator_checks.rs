@@ -147,3 +147,23 @@ fn the_checks_catch_each_broken_property() {
         assert_eq!(err.check, check, "{how:?}: {err}");
     }
 }
+
+#[test]
+fn kmeans_and_minibatch_kmeans_pass_the_segmenter_checks_in_both_precisions() {
+    use ua_analytics::segmentation::{KMeans, MiniBatchKMeans, gaussian_blobs};
+    use ua_analytics::testkit::check_segmenter;
+    let (x64, _) = gaussian_blobs::<f64>(90, 3, 3, 0.6, 8.0, 11).unwrap();
+    let x32 = x64.mapv(|v| v as f32);
+    check_segmenter(|| KMeans::new(3).seed(5).fit(x64.view()), x64.view()).unwrap();
+    check_segmenter(|| KMeans::new(3).seed(5).fit(x32.view()), x32.view()).unwrap();
+    check_segmenter(
+        || MiniBatchKMeans::new(3).seed(5).fit(x64.view()),
+        x64.view(),
+    )
+    .unwrap();
+    check_segmenter(
+        || MiniBatchKMeans::new(3).seed(5).fit(x32.view()),
+        x32.view(),
+    )
+    .unwrap();
+}

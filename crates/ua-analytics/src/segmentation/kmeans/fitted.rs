@@ -230,12 +230,16 @@ impl<S: Scalar, P: KMeansParams> FittedKMeans<S, P> {
                 found: format!("{} columns", x.ncols()),
             });
         }
+        if x.nrows() == 0 {
+            // As every other scoring entry point: no rows is an error.
+            return Err(Error::Empty { op });
+        }
         ensure_finite(op, &x)?;
         Ok(standard(x))
     }
 
     /// Nearest centre of each row of `x` (same number of columns as the
-    /// training data; an empty `x` gives an empty result).
+    /// training data; an `x` without rows is an error, as everywhere).
     ///
     /// ```
     /// # use ua_analytics::ndarray::array;

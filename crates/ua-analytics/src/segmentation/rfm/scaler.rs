@@ -8,7 +8,7 @@
 //! [`RFM_COLUMNS`] (such as `RfmFeatures::to_table()`), borrowed columns
 //! ([`RfmColumns`]) or the [`RfmFeatures`] themselves.
 
-use ndarray::{Array2, array};
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use ua_data::features::rfm::RfmFeatures;
 use ua_data::scale::{FittedStandardScaler, StandardScaler};
@@ -319,24 +319,6 @@ impl LogRfmScaler {
                 ));
             }
         }
-        let (m, sc) = (s.mean(), s.scale());
-        let probe = array![
-            [m[0], m[1], m[2]],
-            [m[0] + sc[0], m[1] + sc[1], m[2] + sc[2]]
-        ];
-        let y = s
-            .transform_matrix(probe.view())
-            .map_err(|e| e.to_string())?;
-        for (j, name) in LOG_RFM_COLUMNS.iter().enumerate() {
-            let tol = 1e-9 + 8.0 * f64::EPSILON * (m[j].abs() + sc[j]) / sc[j];
-            if y[[0, j]].abs() > tol || (y[[1, j]] - 1.0).abs() > tol {
-                return Err(format!(
-                    "{name}: the scaler maps its mean to {} and mean + scale to {}, expected 0 and 1",
-                    y[[0, j]],
-                    y[[1, j]]
-                ));
-            }
-        }
         Ok(())
     }
 }
@@ -496,10 +478,6 @@ mod tests {
             m.contains("log1p_frequency") && m.contains("scale 0"),
             "{m}"
         );
-        let m = check(&|v| v["standard"]["scale"][2] = 2.5.into());
-        assert!(m.contains("log1p_monetary: the scaler maps"), "{m}");
-        let m = check(&|v| v["standard"]["mean"][0] = 0.5.into());
-        assert!(m.contains("log1p_recency_days: the scaler maps"), "{m}");
         let m = check(&|v| v["standard"]["var"][0] = (-1.0).into());
         assert!(m.contains("variance -1"), "{m}");
         let m = check(&|v| {
