@@ -2,6 +2,7 @@
 
 /// What went wrong in a numeric kernel. Every variant names the operation.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Two operands do not fit together.
     #[error("{op}: shape mismatch, expected {expected}, found {found}")]
