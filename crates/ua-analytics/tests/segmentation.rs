@@ -361,12 +361,11 @@ fn bad_input_is_a_clear_error() {
     assert!(fit.predict(array![[f64::NAN, 0.0]].view()).is_err());
     assert!(fit.inertia(array![[1.0]].view()).is_err());
     assert!(fit.transform(array![[f64::INFINITY, 0.0]].view()).is_err());
-    assert_eq!(
-        fit.predict(Array2::<f64>::zeros((0, 2)).view())
-            .unwrap()
-            .len(),
-        0
-    );
+    // No rows is an error, as for every scoring entry point.
+    let e = fit
+        .predict(Array2::<f64>::zeros((0, 2)).view())
+        .unwrap_err();
+    assert!(matches!(e, ua_analytics::Error::Empty { .. }), "{e}");
     let e = silhouette_score(x.view(), labels(&[0, 1]).view()).unwrap_err();
     assert!(e.to_string().contains("3 labels"), "{e}");
     let e = silhouette_score(x.view(), labels(&[0, 0, 0]).view()).unwrap_err();
