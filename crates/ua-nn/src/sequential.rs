@@ -539,3 +539,43 @@ impl<S: Scalar> Sequential<S> {
         self.visit_params(&mut |_, p| p.grad.fill(S::zero()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relu_layers_start_he_uniform_and_others_glorot_uniform() {
+        let m = Sequential::<f64>::builder(16)
+            .dense(64, Activation::Relu)
+            .dense(64, Activation::LeakyRelu { alpha: 0.1 })
+            .dense(64, Activation::Tanh)
+            .build()
+            .unwrap();
+        let largest = |i: usize| {
+            let d = m.layers()[i].downcast_ref::<Dense<f64>>().unwrap();
+            d.weights().iter().fold(0.0f64, |a, w| a.max(w.abs()))
+        };
+        // He: U(±√(6/fan_in)); Glorot: U(±√(6/(fan_in + fan_out))).
+        let (he16, he64, glorot) = (
+            (6.0f64 / 16.0).sqrt(),
+            (6.0f64 / 64.0).sqrt(),
+            (6.0f64 / 128.0).sqrt(),
+        );
+        assert!(
+            largest(0) <= he16 && largest(0) > 0.9 * he16,
+            "{}",
+            largest(0)
+        );
+        assert!(
+            largest(1) <= he64 && largest(1) > 0.9 * he64,
+            "{}",
+            largest(1)
+        );
+        assert!(
+            largest(2) <= glorot && largest(2) > 0.9 * glorot,
+            "{}",
+            largest(2)
+        );
+    }
+}
