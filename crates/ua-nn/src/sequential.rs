@@ -578,4 +578,23 @@ mod tests {
             largest(2)
         );
     }
+
+    #[test]
+    fn dropout_seeds_derive_from_the_model_seed_and_the_position() {
+        // Pinned: saved models and masks must not change between versions.
+        let m = Sequential::<f32>::builder(2)
+            .relu()
+            .dropout(0.5)
+            .dropout(0.5)
+            .seed(7)
+            .build()
+            .unwrap();
+        let seed = |i: usize| {
+            m.layers()[i].to_saved().unwrap().data["seed"]
+                .as_u64()
+                .unwrap()
+        };
+        let want = |pos: u64| 7u64.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(pos);
+        assert_eq!((seed(1), seed(2)), (want(2), want(3)));
+    }
 }
