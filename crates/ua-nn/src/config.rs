@@ -525,3 +525,60 @@ impl History {
         self.epochs.iter().filter_map(|e| e.val_accuracy).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn early_stopping_bounds_are_exact() {
+        let ok = |es: EarlyStopping| es.validate().is_ok();
+        assert!(ok(EarlyStopping::new().patience(1)));
+        assert!(!ok(EarlyStopping::new().patience(0)));
+        assert!(ok(EarlyStopping::new().min_delta(0.0)));
+        for bad in [-0.1, f64::INFINITY, f64::NAN] {
+            assert!(!ok(EarlyStopping::new().min_delta(bad)), "min_delta {bad}");
+        }
+        assert!(ok(EarlyStopping::new().validation_fraction(1e-9)));
+        assert!(ok(EarlyStopping::new().validation_fraction(0.999)));
+        for bad in [0.0, 1.0, -0.5, f64::NAN] {
+            let e = EarlyStopping::new().validation_fraction(bad).validate();
+            let e = e.unwrap_err().to_string();
+            assert!(e.contains("validation_fraction must be in (0, 1)"), "{e}");
+        }
+    }
+
+    #[test]
+    fn fit_config_bounds_are_exact_and_errors_name_the_parameter() {
+        let err = |c: FitConfig<'_, f32>| c.validate().unwrap_err().to_string();
+        let ok = |c: FitConfig<'_, f32>| c.validate().is_ok();
+        assert!(ok(FitConfig::new().epochs(1).batch_size(1)));
+        assert!(err(FitConfig::new().epochs(0)).contains("epochs must be ≥ 1"));
+        assert!(ok(FitConfig::new().validation_fraction(1e-9)));
+        assert!(ok(FitConfig::new().validation_fraction(0.999)));
+        for bad in [0.0, 1.0, f64::NAN] {
+            let e = err(FitConfig::new().validation_fraction(bad));
+            assert!(e.contains("validation_fraction must be in (0, 1)"), "{e}");
+        }
+        assert!(ok(FitConfig::new().regularization(0.0, 0.5)));
+        for bad in [-1e-9, f64::INFINITY, f64::NAN] {
+            assert!(err(FitConfig::new().regularization(bad, 0.0)).contains("l1 penalty"));
+            assert!(err(FitConfig::new().regularization(0.0, bad)).contains("l2 penalty"));
+        }
+        assert!(ok(FitConfig::new().clip_norm(1e-9)));
+        for bad in [0.0, -1.0, f64::INFINITY, f64::NAN] {
+            let e = err(FitConfig::new().clip_norm(bad));
+            assert!(e.contains("clip_norm must be finite and > 0"), "{e}");
+        }
+        let e = err(FitConfig::new().early_stopping(EarlyStopping::new().patience(0)));
+        assert!(e.starts_with("early stopping:"), "{e}");
+        let e = err(FitConfig::new().class_weight(ClassWeight::binary(0.0, 0.0)));
+        assert!(e.contains("sum to 0"), "{e}");
+        assert!(ok(FitConfig::new().class_weight(ClassWeight::Balanced)));
+        let e = err(FitConfig::new().schedule(LrSchedule::Step {
+            every: 0,
+            gamma: 0.5,
+        }));
+        assert!(e.contains("step schedule"), "{e}");
+    }
+}

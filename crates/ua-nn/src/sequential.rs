@@ -539,3 +539,62 @@ impl<S: Scalar> Sequential<S> {
         self.visit_params(&mut |_, p| p.grad.fill(S::zero()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relu_layers_start_he_uniform_and_others_glorot_uniform() {
+        let m = Sequential::<f64>::builder(16)
+            .dense(64, Activation::Relu)
+            .dense(64, Activation::LeakyRelu { alpha: 0.1 })
+            .dense(64, Activation::Tanh)
+            .build()
+            .unwrap();
+        let largest = |i: usize| {
+            let d = m.layers()[i].downcast_ref::<Dense<f64>>().unwrap();
+            d.weights().iter().fold(0.0f64, |a, w| a.max(w.abs()))
+        };
+        // He: U(±√(6/fan_in)); Glorot: U(±√(6/(fan_in + fan_out))).
+        let (he16, he64, glorot) = (
+            (6.0f64 / 16.0).sqrt(),
+            (6.0f64 / 64.0).sqrt(),
+            (6.0f64 / 128.0).sqrt(),
+        );
+        assert!(
+            largest(0) <= he16 && largest(0) > 0.9 * he16,
+            "{}",
+            largest(0)
+        );
+        assert!(
+            largest(1) <= he64 && largest(1) > 0.9 * he64,
+            "{}",
+            largest(1)
+        );
+        assert!(
+            largest(2) <= glorot && largest(2) > 0.9 * glorot,
+            "{}",
+            largest(2)
+        );
+    }
+
+    #[test]
+    fn dropout_seeds_derive_from_the_model_seed_and_the_position() {
+        // Pinned: saved models and masks must not change between versions.
+        let m = Sequential::<f32>::builder(2)
+            .relu()
+            .dropout(0.5)
+            .dropout(0.5)
+            .seed(7)
+            .build()
+            .unwrap();
+        let seed = |i: usize| {
+            m.layers()[i].to_saved().unwrap().data["seed"]
+                .as_u64()
+                .unwrap()
+        };
+        let want = |pos: u64| 7u64.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(pos);
+        assert_eq!((seed(1), seed(2)), (want(2), want(3)));
+    }
+}
