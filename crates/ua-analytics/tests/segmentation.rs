@@ -131,6 +131,26 @@ fn deterministic_per_seed_and_thread_count() {
 }
 
 #[test]
+fn convergence_is_reported_honestly() {
+    // Overlapping blobs from a poor start: one iteration is not enough.
+    let (x, _) = gaussian_blobs::<f64>(2000, 3, 6, 3.0, 5.0, 8).unwrap();
+    let c0 = x.slice(ua_analytics::ndarray::s![..6, ..]).to_owned();
+    for alg in [Algorithm::Lloyd, Algorithm::Elkan] {
+        let km = KMeans::new(6).algorithm(alg).tol(0.0);
+        let one = km
+            .clone()
+            .max_iter(1)
+            .fit_from(x.view(), c0.view())
+            .unwrap();
+        assert!(!one.converged(), "{alg:?}");
+        assert_eq!(one.n_iter(), 1);
+        let full = km.fit_from(x.view(), c0.view()).unwrap();
+        assert!(full.converged() && full.n_iter() > 1, "{alg:?}");
+        assert!(full.training_inertia() < one.training_inertia());
+    }
+}
+
+#[test]
 fn more_inits_never_worse_than_the_first() {
     let (x, _) = gaussian_blobs::<f64>(1500, 2, 9, 1.5, 10.0, 4).unwrap();
     let one = KMeans::new(9)

@@ -1,44 +1,7 @@
-//! How many segments: [`evaluate_k_range`] fits k-means for every `k` of a
-//! range and returns one [`KReport`] — per `k` the training inertia (for an
-//! elbow plot), the silhouette, the Davies–Bouldin and Calinski–Harabasz
-//! indices, and the `k` it recommends with the reason. The RFM segmentation
-//! uses the same function on its standardised features.
-//!
-//! ## The rule
-//!
-//! 1. The recommended `k` has the **highest mean silhouette** (among equal
-//!    values, the smallest `k`). The silhouette is on a fixed scale
-//!    (−1 to 1), compares each point's own cluster with the nearest other
-//!    one, and does not grow with `k` the way inertia falls.
-//! 2. When the silhouette is skipped ([`SilhouetteMode::Skip`]) or undefined
-//!    for every `k`, the **highest Calinski–Harabasz index** (ties again to
-//!    the smallest `k`).
-//! 3. When neither is defined for any `k` (a range of `k = 1` only, or
-//!    partitions with a single non-empty cluster), there is no
-//!    recommendation.
-//!
-//! Every score is undefined (`None`) where its definition needs
-//! `2 ≤ clusters ≤ rows − 1`, e.g. at `k = 1`.
-//!
-//! ## The silhouette policy
-//!
-//! [`SilhouetteMode::Exact`] uses all rows (`O(n²)` distances);
-//! [`SilhouetteMode::Sampled`] uses all rows when there are at most `size`
-//! of them and otherwise a seeded sample of `size` rows drawn without
-//! replacement, with distances among the sampled rows only (scikit-learn's
-//! `sample_size`). The default is `Sampled { size: `[`SILHOUETTE_MAX_ROWS`]`, seed: 0 }`.
-//! Each [`KScores::silhouette_rows`] records how many rows the value is
-//! computed on.
-//!
-//! ## Checks before any fit
-//!
-//! The range, the parameters and the data are checked before the first
-//! fit, so a bad request fails at once instead of after minutes of work:
-//! the range must be non-empty, start at 1 or more and end at most at the
-//! number of rows (and of distinct rows) — each an
-//! [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming `ks`;
-//! the other parameters are checked as [`KMeans::fit`] checks them, for the
-//! largest `k`.
+//! How many segments: [`evaluate_k_range`] and its [`KReport`]. The rule,
+//! the silhouette policy and the checks are documented on
+//! [`evaluate_k_range`] (this module is private; its items are re-exported
+//! by `segmentation`).
 
 use std::ops::RangeInclusive;
 use std::time::Instant;
@@ -63,7 +26,8 @@ use crate::{Error, Result};
 /// ```
 pub const SILHOUETTE_MAX_ROWS: usize = 50_000;
 
-/// Which silhouette [`evaluate_k_range`] computes (see the module docs).
+/// Which silhouette [`evaluate_k_range`] computes (see its "silhouette
+/// policy").
 ///
 /// ```
 /// use ua_analytics::segmentation::SilhouetteMode;
@@ -176,7 +140,7 @@ pub enum KCriterion {
 }
 
 /// What [`evaluate_k_range`] found: the figures of every `k` and the `k`
-/// the documented rule recommends (see the module docs), with the reason.
+/// its documented rule recommends, with the reason.
 ///
 /// ```
 /// use ua_analytics::ndarray::array;
@@ -229,8 +193,47 @@ fn defined(r: Result<f64>) -> Result<Option<f64>> {
 }
 
 /// Fits `base` with each `k` of `ks` (its own `k` is ignored) on `x` and
-/// reports the inertia, every score and the recommended `k`, as described
-/// in the [module docs](self).
+/// returns one [`KReport`]: per `k` the training inertia (for an elbow
+/// plot), the silhouette, the Davies–Bouldin and Calinski–Harabasz indices,
+/// and the `k` it recommends with the reason. The RFM segmentation uses the
+/// same function on its standardised features.
+///
+/// # The rule
+///
+/// 1. The recommended `k` has the **highest mean silhouette** (among equal
+///    values, the smallest `k`). The silhouette is on a fixed scale
+///    (−1 to 1), compares each point's own cluster with the nearest other
+///    one, and does not improve with `k` by itself the way inertia does.
+/// 2. When the silhouette is skipped ([`SilhouetteMode::Skip`]) or undefined
+///    for every `k`, the **highest Calinski–Harabasz index** (ties again to
+///    the smallest `k`).
+/// 3. When neither is defined for any `k` (a range of `k = 1` only, or
+///    partitions with a single non-empty cluster), there is no
+///    recommendation.
+///
+/// Every score is undefined (`None`) where its definition needs
+/// `2 ≤ clusters ≤ rows − 1`, e.g. at `k = 1`.
+///
+/// # The silhouette policy
+///
+/// [`SilhouetteMode::Exact`] uses all rows (`O(n²)` distances);
+/// [`SilhouetteMode::Sampled`] uses all rows when there are at most `size`
+/// of them and otherwise a seeded sample of `size` rows drawn without
+/// replacement, with distances among the sampled rows only (scikit-learn's
+/// `sample_size`). The default is `Sampled { size: `[`SILHOUETTE_MAX_ROWS`]`, seed: 0 }`.
+/// Each [`KScores::silhouette_rows`] records how many rows the value is
+/// computed on, and [`KReport::reason`] states the policy.
+///
+/// # Checks before any fit
+///
+/// The range, the parameters and the data are checked before the first
+/// fit, so a bad request fails at once instead of after minutes of work:
+/// the range must be non-empty, start at 1 or more and end at most at the
+/// number of rows and of distinct rows (each an
+/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming `ks`);
+/// a sample size of 0 names `silhouette`; the other parameters are checked
+/// as [`KMeans::fit`] checks them, for the largest `k`. An empty `x` or a
+/// NaN/infinite value is an error too.
 ///
 /// ```
 /// use ua_analytics::ndarray::Array2;
@@ -349,7 +352,7 @@ fn best_by(scores: &[KScores], score: fn(&KScores) -> Option<f64>) -> Option<(us
     best
 }
 
-/// The rule of the module docs.
+/// The rule documented on [`evaluate_k_range`].
 fn recommend(
     scores: &[KScores],
     mode: SilhouetteMode,

@@ -312,6 +312,45 @@ mod tests {
     }
 
     #[test]
+    fn each_setter_changes_its_field_only() {
+        let km = KMeans::new(5)
+            .n_init(4)
+            .max_iter(17)
+            .tol(0.5)
+            .algorithm(Algorithm::Elkan)
+            .init(Init::Random)
+            .seed(99)
+            .parallel(false);
+        let want = KMeans {
+            k: 5,
+            n_init: 4,
+            max_iter: 17,
+            tol: 0.5,
+            algorithm: Algorithm::Elkan,
+            init: Init::Random,
+            seed: 99,
+            parallel: false,
+        };
+        assert_eq!(km, want);
+        assert_eq!(km.clone().k(3).k, 3);
+        assert_eq!(KMeans::default().k(5).n_init(4).k, 5);
+        assert_eq!(KMeans::new(7).init(Init::Random).k, 7);
+        assert_eq!(KMeans::new(7).algorithm(Algorithm::Elkan).k, 7);
+        let d = KMeans::default();
+        assert_eq!(
+            (d.k, d.n_init, d.max_iter, d.tol, d.seed, d.parallel),
+            (8, 1, 300, 1e-4, 0, true)
+        );
+        assert_eq!(
+            (d.algorithm, d.init),
+            (Algorithm::Lloyd, Init::KMeansPlusPlus)
+        );
+        assert_eq!(sealed::Sealed::max_steps(&km, 123), 17);
+        assert!(!sealed::Sealed::parallel(&km));
+        assert!(sealed::Sealed::parallel(&KMeans::default()));
+    }
+
+    #[test]
     fn every_bad_value_names_its_parameter() {
         let op = "t";
         assert_eq!(name_of(KMeans::new(0).check_params(op).unwrap_err()), "k");

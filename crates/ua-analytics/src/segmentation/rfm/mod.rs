@@ -1,7 +1,7 @@
 //! RFM segmentation: quintile scores, the named marketing segments, and
 //! k-means on standardised `log1p(recency, frequency, monetary)`.
 //!
-//! The input is the per-customer [`RfmFeatures`] of `ua-data` (recency in
+//! The input is the per-customer [`RfmFeatures`](ua_data::features::rfm::RfmFeatures) of `ua-data` (recency in
 //! days from the last purchase to the as-of date, frequency = distinct
 //! purchase days, monetary = total amount).
 //!

@@ -337,6 +337,13 @@ mod tests {
         assert_eq!(&seg.labels()[30..50], &[1; 20]);
         assert_eq!(&seg.labels()[50..], &[2; 10]);
         assert_eq!(Segmenter::<RfmColumns<'_>>::n_segments(&seg), 3);
+        // relabel maps each k-means cluster to its size rank.
+        let mut ranks = seg.relabel().to_vec();
+        ranks.sort_unstable();
+        assert_eq!(ranks, [0, 1, 2]);
+        for (&l, &raw) in seg.labels().iter().zip(seg.model().labels()) {
+            assert_eq!(seg.relabel()[raw], l);
+        }
         assert_eq!(seg.k(), 3);
         let again = seg.assign(RfmColumns::new(&r, &f, &m)).unwrap();
         assert_eq!(again.to_vec(), seg.labels());
@@ -352,6 +359,23 @@ mod tests {
         let s3 = report.scores_for(3).unwrap();
         assert!(s3.silhouette.unwrap() > 0.7, "{s3:?}");
         assert!(s3.davies_bouldin.unwrap() < 0.5, "{s3:?}");
+    }
+
+    #[test]
+    fn clusters_of_equal_size_keep_the_kmeans_order_and_load() {
+        // Two groups of 12: a tie in size, which is valid.
+        let r: Vec<i32> = (0..24)
+            .map(|i| if i < 12 { 2 + i % 3 } else { 300 + i })
+            .collect();
+        let f: Vec<u32> = (0..24).map(|i| if i < 12 { 9 } else { 1 }).collect();
+        let m: Vec<f64> = (0..24).map(|i| if i < 12 { 500.0 } else { 9.0 }).collect();
+        let seg = RfmKMeans::fit(RfmColumns::new(&r, &f, &m), &KMeans::new(2).seed(4)).unwrap();
+        assert_eq!(seg.sizes(), [12, 12]);
+        // Ties keep the k-means numbering: relabel is the identity.
+        assert_eq!(seg.relabel(), [0, 1]);
+        assert_eq!(seg.labels(), seg.model().labels().to_vec());
+        let back = RfmKMeans::from_json(&seg.to_json().unwrap()).unwrap();
+        assert_eq!(back, seg);
     }
 
     #[test]

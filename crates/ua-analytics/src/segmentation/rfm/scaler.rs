@@ -117,6 +117,20 @@ pub trait RfmInput: sealed::Sealed {
     /// The values as a table of the three [`RFM_COLUMNS`], checked: at
     /// least one customer, equal lengths, no missing value, every value
     /// finite and ≥ 0 (errors name the column and the customer).
+    ///
+    /// ```
+    /// use ua_analytics::segmentation::rfm::{RfmColumns, RfmInput};
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![
+    ///     ("customer".into(), Column::numeric(vec![7.0])),
+    ///     ("recency_days".into(), Column::numeric(vec![4.0])),
+    ///     ("frequency".into(), Column::numeric(vec![2.0])),
+    ///     ("monetary".into(), Column::numeric(vec![f64::NAN])),
+    /// ]).unwrap();
+    /// let e = (&t).rfm_table().unwrap_err();
+    /// assert!(e.to_string().contains("monetary of customer 0 is NaN"), "{e}");
+    /// assert_eq!(RfmColumns::new(&[4], &[2], &[9.0]).rfm_table().unwrap().n_cols(), 3);
+    /// ```
     fn rfm_table(&self) -> Result<Table>;
 }
 
@@ -188,7 +202,11 @@ fn check_rfm_table(op: &'static str, t: &Table) -> Result<()> {
 }
 
 /// `log1p` of the raw RFM columns, standardised with the statistics of the
-/// customers it was fitted on (see the [module docs](self)).
+/// customers it was fitted on — ua-data's building blocks, no rule of its
+/// own: [`ua_data::transform::Log1p`], then [`ua_data::scale::StandardScaler`]
+/// (mean and population standard deviation; its zero-variance rule, under
+/// which a constant column is centred and not scaled). It reads raw values
+/// in any [`RfmInput`] form.
 ///
 /// ```
 /// use ua_analytics::segmentation::rfm::{LogRfmScaler, RfmColumns};
