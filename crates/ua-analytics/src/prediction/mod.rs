@@ -47,7 +47,7 @@
 //! ]).unwrap();
 //! let model = PropensityConfig::new("bought").fit(&train).unwrap();
 //! assert_eq!(model.feature_names(), &["visits", "device=app", "device=web"]);
-//! let p = model.score(&train).unwrap();
+//! let p = ua_analytics::Predictor::predict_proba(&model, &train).unwrap();
 //! assert!(p[19] > 0.5 && p[0] < 0.5);
 //! ```
 

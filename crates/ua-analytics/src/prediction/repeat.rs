@@ -234,7 +234,7 @@ impl RepeatPurchase {
     ///     ("c".into(), Column::numeric(c)), ("d".into(), Column::date(d)), ("a".into(), Column::numeric(a)),
     /// ]).unwrap();
     /// let (model, features) = RepeatPurchase::new("c", "d", "a", 10, 20).fit(&log, ModelKind::default()).unwrap();
-    /// let p = model.score(&features.table).unwrap();
+    /// let p = ua_analytics::Predictor::predict_proba(&model, &features.table).unwrap();
     /// assert!(p[0] > 0.5 && p[1] < 0.5);
     /// ```
     pub fn fit(
