@@ -73,10 +73,10 @@ impl Cholesky {
     ///
     /// ```
     /// use ua_tensor::linalg::Cholesky;
-    /// let c = Cholesky::factor(&[2.0, 0.0, 0.0, 4.0], 2).unwrap();
+    /// let c = Cholesky::factor(&[4.0, 0.0, 0.0, 16.0], 2).unwrap();
     /// let mut b = [1.0, 1.0];
     /// c.solve_in_place(&mut b).unwrap();
-    /// assert_eq!(b, [0.5, 0.25]);
+    /// assert_eq!(b, [0.25, 0.0625]); // exact in binary
     /// assert!(c.solve_in_place(&mut [1.0]).is_err());
     /// ```
     pub fn solve_in_place(&self, b: &mut [f64]) -> Result<()> {
@@ -158,7 +158,7 @@ fn solve_factored(l: &[f64], p: usize, b: &mut [f64]) {
 /// let (x, delta) = solve_spd_with_jitter(&[1.0, 1.0, 1.0, 1.0], 2, &[2.0, 2.0]).unwrap();
 /// assert!(delta > 0.0);
 /// assert!((x[0] + x[1] - 2.0).abs() < 1e-6);
-/// let (x, delta) = solve_spd_with_jitter(&[2.0], 1, &[4.0]).unwrap();
+/// let (x, delta) = solve_spd_with_jitter(&[4.0], 1, &[8.0]).unwrap();
 /// assert_eq!((x, delta), (vec![2.0], 0.0));
 /// ```
 pub fn solve_spd_with_jitter(a: &[f64], p: usize, b: &[f64]) -> Result<(Vec<f64>, f64)> {
