@@ -53,6 +53,8 @@
 //! # let _: &ua_analytics::pipeline::FittedPipeline<ColumnTransformer, LogisticRegression> = &back;
 //! ```
 
+use std::borrow::Cow;
+
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use ua_data::{Column, Table, Transform, Transformer};
@@ -118,17 +120,18 @@ impl ColumnRoles {
             .collect()
     }
 
-    /// `table` without the excluded columns that it has.
-    fn features_table(&self, table: &Table) -> Result<Table> {
+    /// `table` without the excluded columns that it has (borrowed, not
+    /// copied, when it has none of them).
+    fn features_table<'t>(&self, table: &'t Table) -> Result<Cow<'t, Table>> {
         let present: Vec<&str> = self
             .excluded()
             .into_iter()
             .filter(|c| table.has_column(c))
             .collect();
         Ok(if present.is_empty() {
-            table.clone()
+            Cow::Borrowed(table)
         } else {
-            table.drop_columns(&present)?
+            Cow::Owned(table.drop_columns(&present)?)
         })
     }
 }

@@ -90,10 +90,18 @@ impl Metric {
         !matches!(self, Metric::LogLoss | Metric::Brier)
     }
 
-    /// The metric oriented so that higher is better (negated for losses).
+    /// `value` oriented so that higher is better (negated for losses).
+    fn oriented(self, value: f64) -> f64 {
+        if self.greater_is_better() {
+            value
+        } else {
+            -value
+        }
+    }
+
+    /// The metric of a report, oriented so that higher is better.
     fn score(self, r: &ClassificationReport) -> Option<f64> {
-        self.of(r)
-            .map(|v| if self.greater_is_better() { v } else { -v })
+        self.of(r).map(|v| self.oriented(v))
     }
 }
 
@@ -403,10 +411,8 @@ pub fn grid_search<D: Dataset, C: Classifier<D>>(
         let m = c.cv.metric(metric);
         if m.n == 0 {
             f64::NEG_INFINITY
-        } else if metric.greater_is_better() {
-            m.mean
         } else {
-            -m.mean
+            metric.oriented(m.mean)
         }
     };
     let mut best_index = 0;
@@ -510,11 +516,7 @@ where
             column: data.column_name(j),
             mean_drop: summary.mean,
             std_drop: summary.std,
-            baseline: if metric.greater_is_better() {
-                baseline
-            } else {
-                -baseline
-            },
+            baseline: metric.oriented(baseline),
         });
     }
     out.sort_by(|a, b| {

@@ -144,6 +144,16 @@ where
     C: Classifier<D>,
 {
     assert_send_sync::<C::Fitted>();
+    if data.n_rows() < 2 || y.len() != data.n_rows() {
+        return Err(fail(
+            "setup",
+            format!(
+                "the checks need at least 2 rows with one label each, got {} rows and {} labels",
+                data.n_rows(),
+                y.len()
+            ),
+        ));
+    }
     let fit = |what: &'static str| {
         classifier
             .fit(data.view(), y)
@@ -316,6 +326,12 @@ where
     F: Fn() -> Result<M>,
 {
     assert_send_sync::<M>();
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(fail(
+            "setup",
+            "the checks need at least one row and one column",
+        ));
+    }
     let model = fit().map_err(|e| fail("fit", e.to_string()))?;
     let labels = model.assign(x).map_err(|e| fail("assign", e.to_string()))?;
     if labels.len() != x.nrows() {

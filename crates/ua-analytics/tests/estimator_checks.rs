@@ -149,6 +149,23 @@ fn the_checks_catch_each_broken_property() {
 }
 
 #[test]
+fn the_checks_refuse_data_they_cannot_check_with_instead_of_panicking() {
+    let (x, y) = planted();
+    let empty = x.slice(ndarray::s![..0, ..]).to_owned();
+    let err = check_classifier(&LogisticRegression::new(), &empty, &[]).unwrap_err();
+    assert_eq!(err.check, "setup");
+    let err = check_classifier(&LogisticRegression::new(), &x, &y[..3]).unwrap_err();
+    assert_eq!(err.check, "setup");
+    let none = ndarray::Array2::<f64>::zeros((0, 2));
+    let err = ua_analytics::testkit::check_segmenter(
+        || ua_analytics::segmentation::KMeans::new(2).fit(none.view()),
+        none.view(),
+    )
+    .unwrap_err();
+    assert_eq!(err.check, "setup");
+}
+
+#[test]
 fn kmeans_and_minibatch_kmeans_pass_the_segmenter_checks_in_both_precisions() {
     use ua_analytics::segmentation::{KMeans, MiniBatchKMeans, gaussian_blobs};
     use ua_analytics::testkit::check_segmenter;

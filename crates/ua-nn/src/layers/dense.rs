@@ -251,17 +251,8 @@ impl<S: Scalar> Layer<S> for Dense<S> {
         check_input("dense forward", &input, self.w.nrows())?;
         let n = input.nrows();
         let o = self.w.ncols();
-        let mut out = rows_of(&mut self.out, n, o);
-        gemm_into(
-            S::one(),
-            input,
-            Trans::No,
-            self.w.view(),
-            Trans::No,
-            S::zero(),
-            out.view_mut(),
-        )?;
-        bias_add_activate(out, self.b.view(), self.activation)?;
+        let out = rows_of(&mut self.out, n, o);
+        affine_activate(&self.w, &self.b, self.activation, input, out)?;
         self.rows = n;
         Ok(self.output())
     }
@@ -273,17 +264,7 @@ impl<S: Scalar> Layer<S> for Dense<S> {
     fn infer_into(&self, input: ArrayView2<'_, S>, mut out: ArrayViewMut2<'_, S>) -> Result<()> {
         check_input("dense inference", &input, self.w.nrows())?;
         check_out("dense", &out, (input.nrows(), self.w.ncols()))?;
-        gemm_into(
-            S::one(),
-            input,
-            Trans::No,
-            self.w.view(),
-            Trans::No,
-            S::zero(),
-            out.view_mut(),
-        )?;
-        bias_add_activate(out, self.b.view(), self.activation)?;
-        Ok(())
+        affine_activate(&self.w, &self.b, self.activation, input, out.view_mut())
     }
 
     fn boxed_clone(&self) -> Box<dyn Layer<S>> {
@@ -386,6 +367,28 @@ impl<S: Scalar> Layer<S> for Dense<S> {
             },
         )
     }
+}
+
+/// `out = activation(input · w + b)`: the one product and the fused pass
+/// that training (`forward`) and inference (`infer_into`) share.
+fn affine_activate<S: Scalar>(
+    w: &Array2<S>,
+    b: &Array1<S>,
+    activation: Activation,
+    input: ArrayView2<'_, S>,
+    mut out: ArrayViewMut2<'_, S>,
+) -> Result<()> {
+    gemm_into(
+        S::one(),
+        input,
+        Trans::No,
+        w.view(),
+        Trans::No,
+        S::zero(),
+        out.view_mut(),
+    )?;
+    bias_add_activate(out, b.view(), activation)?;
+    Ok(())
 }
 
 #[cfg(test)]
