@@ -10,6 +10,7 @@
 //! | [`activation`] | element-wise activations, fused with the bias add, and their derivatives |
 //! | [`stable`] | overflow-free sigmoid, softplus, log-sigmoid, log-sum-exp, softmax |
 //! | [`init`] | seeded Glorot/He initialisers |
+//! | [`budget`] | size guards before work starts: overflowing element counts and allocations over the memory budget (`UA_MEMORY_BUDGET`) |
 //! | [`check`] | finiteness/emptiness checks that say where the bad value is |
 //! | [`reduce`] | column/row sums, column mean and variance, row norms, argmax, compensated sum |
 //! | [`distance`] | pairwise squared distances (chunked products), nearest rows, vector distances, cosine |
@@ -48,6 +49,7 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod budget;
 pub mod check;
 pub mod distance;
 mod error;

@@ -382,6 +382,14 @@ mod tests {
     }
 
     #[test]
+    fn columns_length_and_emptiness() {
+        let c = cols(&[1, 2, 3], &[1, 1, 1], &[1.0, 2.0, 3.0]);
+        assert_eq!((c.len(), c.is_empty()), (3, false));
+        let e = cols(&[], &[], &[]);
+        assert_eq!((e.len(), e.is_empty()), (0, true));
+    }
+
+    #[test]
     fn bad_raw_values_are_errors_naming_column_and_customer() {
         let e = LogRfmScaler::fit(cols(&[1, -1], &[1, 1], &[1.0, 1.0])).unwrap_err();
         assert!(
