@@ -149,7 +149,7 @@ fn solve_factored(l: &[f64], p: usize, b: &mut [f64]) {
 /// `1e-12 · max(1e-12, largest diagonal entry)` and grows ×100 up to 11
 /// times. Returns the solution and the δ used (0 when none was needed).
 ///
-/// Errors: wrong lengths, non-finite entries, or a matrix that stays
+/// Errors: wrong lengths (of `a` or `b`), non-finite entries, or a matrix that stays
 /// indefinite even with the largest ridge.
 ///
 /// ```
@@ -162,6 +162,13 @@ fn solve_factored(l: &[f64], p: usize, b: &mut [f64]) {
 /// assert_eq!((x, delta), (vec![2.0], 0.0));
 /// ```
 pub fn solve_spd_with_jitter(a: &[f64], p: usize, b: &[f64]) -> Result<(Vec<f64>, f64)> {
+    if p.checked_mul(p) != Some(a.len()) {
+        return Err(Error::ShapeMismatch {
+            op: "solve_spd_with_jitter",
+            expected: format!("{p} × {p} matrix values"),
+            found: format!("{} values", a.len()),
+        });
+    }
     if b.len() != p {
         return Err(Error::ShapeMismatch {
             op: "solve_spd_with_jitter",
@@ -284,6 +291,42 @@ mod tests {
         assert!(solve_spd_with_jitter(&[1.0], 1, &[f64::NAN]).is_err());
         // Strongly indefinite: no ridge up to 1e-12·1e20 fixes −1e9 on the diagonal.
         assert!(solve_spd_with_jitter(&[-1e9], 1, &[1.0]).is_err());
+    }
+
+    #[test]
+    fn order_is_the_matrix_size() {
+        assert_eq!(Cholesky::factor(&spd(3), 3).unwrap().order(), 3);
+    }
+
+    #[test]
+    fn wrong_lengths_and_bad_values_are_located() {
+        // A short matrix is an error, not an index panic.
+        let e = solve_spd_with_jitter(&[1.0, 0.0, 1.0], 2, &[1.0, 1.0]).unwrap_err();
+        assert!(e.to_string().contains("2 × 2 matrix values"), "{e}");
+        assert!(solve_spd_with_jitter(&[], usize::MAX, &[]).is_err());
+        let e = solve_spd_with_jitter(&[1.0, 0.0, f64::NAN, 1.0], 2, &[1.0, 1.0]).unwrap_err();
+        assert!(e.to_string().ends_with("matrix entry 2"), "{e}");
+        assert!(e.to_string().contains("NaN"), "{e}");
+        let e = solve_spd_with_jitter(&[1.0, 0.0, 0.0, 1.0], 2, &[f64::INFINITY, 1.0]).unwrap_err();
+        assert!(e.to_string().ends_with("right-hand side entry 0"), "{e}");
+    }
+
+    #[test]
+    fn the_ridge_is_scaled_by_the_largest_diagonal_and_added_to_the_diagonal() {
+        // Singular 3 × 3 (u·uᵀ + v·vᵀ, u = [1, 2, 4], v = [3, −1, 1]);
+        // its largest diagonal entry (17) sits at (2, 2), the last position.
+        let a = [10.0, -1.0, 7.0, -1.0, 5.0, 7.0, 7.0, 7.0, 17.0];
+        let b = [16.0, 11.0, 31.0]; // A·[1, 1, 1]: in the range of A
+        let (x, delta) = solve_spd_with_jitter(&a, 3, &b).unwrap();
+        assert!(delta > 0.0);
+        // δ is 1e-12 · 17 times a power of 100.
+        let k = (delta / 17e-12).log(100.0);
+        assert!((k - k.round()).abs() < 1e-9, "{delta}");
+        // x solves the ridge system (A + δ·I)·x = b.
+        for i in 0..3 {
+            let row: f64 = (0..3).map(|j| a[i * 3 + j] * x[j]).sum::<f64>() + delta * x[i];
+            assert!((row - b[i]).abs() < 1e-12 * b[i].abs(), "row {i}: {row}");
+        }
     }
 
     #[test]
