@@ -59,6 +59,7 @@ mod error;
 pub mod metrics;
 pub mod pipeline;
 pub mod prediction;
+pub mod recommend;
 pub mod segmentation;
 pub mod selection;
 #[cfg(any(test, feature = "testkit"))]
@@ -66,5 +67,7 @@ pub mod testkit;
 pub mod traits;
 
 pub use error::{Error, Result};
-pub use traits::{Classifier, Dataset, Predictor, Recommender, RiskScorer, Segmenter};
+pub use traits::{
+    Classifier, Dataset, Predictor, Recommender, RecommenderModel, RiskScorer, Segmenter,
+};
 pub use ua_tensor::ndarray;

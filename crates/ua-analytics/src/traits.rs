@@ -8,7 +8,8 @@
 //! | [`Classifier`] | `LogisticRegression`, `MlpClassifier`, `Pipeline` | `cross_validate`, `grid_search`, `Pipeline`, `testkit` |
 //! | [`Predictor`] | their fitted types | `evaluate`, `permutation_importance`, `FittedPipeline`, `testkit`, examples |
 //! | [`Segmenter`] | `FittedKMeans<f32/f64>`, `FittedMiniBatchKMeans`, `RfmKMeans` | segment profiles, `testkit` |
-//! | [`RiskScorer`], [`Recommender`] | the risk and recommendation models | the risk and recommendation tools |
+//! | [`RecommenderModel`] → [`Recommender`] | `Popularity`, `ItemKnn`, `Rp3Beta`, `Ease` | `recommend::evaluate`, `testkit` |
+//! | [`RiskScorer`] | the risk models | the risk tools |
 //!
 //! Parameters and fitted models are separate types: a [`Classifier`] holds
 //! hyper-parameters only and [`Classifier::fit`] returns its `Fitted` type,
@@ -44,8 +45,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use ua_data::Table;
 use ua_tensor::persist::Persist;
+use ua_tensor::sparse::CsrMatrix;
+use ua_tensor::topk::top_k_masked;
 
 use crate::Result;
+use crate::recommend::Filter;
 
 /// Rows of inputs a model reads — a feature matrix or a table — that the
 /// generic tools can split by row.
@@ -226,14 +230,230 @@ pub type UserIndex = usize;
 /// Dense item index, as produced by `ua_data`'s interaction builder.
 pub type ItemIndex = usize;
 
-/// A fitted recommender.
+/// A fitted recommender: scores every item of its catalogue for a known
+/// user, for a user given only by a history (a new or anonymous user, served
+/// without retraining), and ranks them through a [`Filter`].
+///
+/// Implementors provide the scoring; ranking, filtering, batching and pair
+/// scores are provided on top of it, so every model ranks the same way:
+/// top-k by partial selection (never a full sort), ties to the lower item
+/// index, and nothing left out that the [`Filter`] does not say.
+///
+/// ```
+/// use ua_analytics::recommend::{Filter, Popularity};
+/// use ua_analytics::{Recommender, RecommenderModel};
+/// use ua_tensor::sparse::CsrMatrix;
+///
+/// // 3 users × 4 items; item 2 is the most popular.
+/// let x = CsrMatrix::from_triplets(3, 4, &[0, 1, 1, 2, 2], &[2, 2, 0, 1, 2], &[1.0f32; 5]).unwrap();
+/// let model = Popularity::new().fit(&x).unwrap();
+/// let top = model.recommend(1, 2, &Filter::exclude_seen()).unwrap();
+/// assert_eq!(top[0].0, 1); // 2 and 0 are user 1's own items
+/// let batch = model.recommend_batch(&[0, 1, 2], 2, &Filter::none()).unwrap();
+/// assert_eq!(batch[1], model.recommend(1, 2, &Filter::none()).unwrap());
+/// ```
 pub trait Recommender: Send + Sync {
-    /// The `k` best items for `user` with their scores, best first. Items the
-    /// user interacted with in training are left out only when `exclude_seen`.
+    /// Number of users known from training (valid user indices are below it).
+    fn n_users(&self) -> usize;
+    /// Number of catalogue items (valid item indices are below it).
+    fn n_items(&self) -> usize;
+    /// The items `user` interacted with in training, ascending — what
+    /// [`Filter::exclude_seen`] leaves out.
+    fn seen_items(&self, user: UserIndex) -> Result<&[u32]>;
+    /// Writes the score of every item for the known `user` into `out`
+    /// (`n_items()` long); higher is better.
+    fn score_user(&self, user: UserIndex, out: &mut [f32]) -> Result<()>;
+    /// Writes the score of every item for a user known only by `items`
+    /// (ascending, distinct, in the catalogue) with their `weights` (finite,
+    /// ≥ 0) into `out`. [`Recommender::recommend_history`] checks and
+    /// normalises a raw history before calling this.
+    fn score_history(&self, items: &[u32], weights: &[f32], out: &mut [f32]) -> Result<()>;
+    /// The `k` items most similar to `item` (never `item` itself), best first.
+    fn similar_items(&self, item: ItemIndex, k: usize) -> Result<Vec<(ItemIndex, f32)>>;
+
+    /// The `k` best items for `user` that `filter` allows, best first (fewer
+    /// when fewer are allowed).
     fn recommend(
         &self,
         user: UserIndex,
         k: usize,
-        exclude_seen: bool,
-    ) -> Result<Vec<(ItemIndex, f32)>>;
+        filter: &Filter,
+    ) -> Result<Vec<(ItemIndex, f32)>> {
+        let mut scores = vec![0.0; self.n_items()];
+        let mut mask = Vec::new();
+        recommend_into(self, user, k, filter, &mut scores, &mut mask)
+    }
+
+    /// [`Recommender::recommend`] for many users at once, in parallel (rayon),
+    /// with the same result as one by one, in the order of `users`.
+    fn recommend_batch(
+        &self,
+        users: &[UserIndex],
+        k: usize,
+        filter: &Filter,
+    ) -> Result<Vec<Vec<(ItemIndex, f32)>>> {
+        use rayon::prelude::*;
+        let n = self.n_items();
+        users
+            .par_iter()
+            .map_init(
+                || (vec![0.0f32; n], Vec::new()),
+                |(scores, mask), &user| recommend_into(self, user, k, filter, scores, mask),
+            )
+            .collect()
+    }
+
+    /// The `k` best items for a new or anonymous user given by the items
+    /// they interacted with (`weights`: one per item, or `None` for 1 each;
+    /// repeated items are summed). [`Filter::exclude_seen`] leaves out these
+    /// items. No retraining: the model folds the history in.
+    fn recommend_history(
+        &self,
+        items: &[ItemIndex],
+        weights: Option<&[f32]>,
+        k: usize,
+        filter: &Filter,
+    ) -> Result<Vec<(ItemIndex, f32)>> {
+        check_k("recommend", k)?;
+        let (items, weights) = normalise_history(items, weights, self.n_items())?;
+        let mut scores = vec![0.0; self.n_items()];
+        self.score_history(&items, &weights, &mut scores)?;
+        let mask = filter.allowed_mask(self.n_items(), &items)?;
+        Ok(top_k_masked(&scores, k, |i| !mask[i]))
+    }
+
+    /// The score of each `(user, item)` pair (users' item scores are computed
+    /// once per distinct user).
+    fn score_pairs(&self, pairs: &[(UserIndex, ItemIndex)]) -> Result<Vec<f32>> {
+        let n = self.n_items();
+        if let Some(&(_, item)) = pairs.iter().find(|&&(_, i)| i >= n) {
+            return Err(unknown("score pairs", "item", item, n));
+        }
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by_key(|&p| pairs[p].0);
+        let mut out = vec![0.0; pairs.len()];
+        let mut scores = vec![0.0; n];
+        let mut current = None;
+        for p in order {
+            let (user, item) = pairs[p];
+            if current != Some(user) {
+                self.score_user(user, &mut scores)?;
+                current = Some(user);
+            }
+            out[p] = scores[item];
+        }
+        Ok(out)
+    }
+}
+
+fn check_k(op: &'static str, k: usize) -> Result<()> {
+    if k == 0 {
+        return Err(crate::error::parameter(
+            op,
+            "k",
+            "must be at least 1, got 0",
+        ));
+    }
+    Ok(())
+}
+
+fn recommend_into<R: Recommender + ?Sized>(
+    model: &R,
+    user: UserIndex,
+    k: usize,
+    filter: &Filter,
+    scores: &mut [f32],
+    mask: &mut Vec<bool>,
+) -> Result<Vec<(ItemIndex, f32)>> {
+    check_k("recommend", k)?;
+    model.score_user(user, scores)?;
+    filter.fill_mask(model.n_items(), model.seen_items(user)?, mask)?;
+    Ok(top_k_masked(scores, k, |i| !mask[i]))
+}
+
+/// The error for an index outside `0..n`.
+pub(crate) fn unknown(op: &'static str, what: &str, index: usize, n: usize) -> crate::Error {
+    crate::Error::InvalidArgument {
+        op,
+        message: format!("unknown {what} {index}: the model knows {n} {what}s (indices 0..{n})"),
+    }
+}
+
+/// Checks a raw history and returns it sorted by item with repeated items
+/// summed: items in the catalogue, weights finite and ≥ 0, one per item.
+fn normalise_history(
+    items: &[ItemIndex],
+    weights: Option<&[f32]>,
+    n_items: usize,
+) -> Result<(Vec<u32>, Vec<f32>)> {
+    const OP: &str = "recommend for a history";
+    if let Some(w) = weights
+        && w.len() != items.len()
+    {
+        return Err(crate::Error::InvalidArgument {
+            op: OP,
+            message: format!("{} items but {} weights", items.len(), w.len()),
+        });
+    }
+    let mut pairs = Vec::with_capacity(items.len());
+    for (p, &item) in items.iter().enumerate() {
+        if item >= n_items {
+            return Err(unknown(OP, "item", item, n_items));
+        }
+        let w = weights.map_or(1.0, |w| w[p]);
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(crate::Error::InvalidArgument {
+                op: OP,
+                message: format!(
+                    "weight {w} of item {item} (position {p}); weights must be finite and ≥ 0"
+                ),
+            });
+        }
+        pairs.push((item as u32, w));
+    }
+    pairs.sort_by_key(|&(i, _)| i);
+    let mut out_items: Vec<u32> = Vec::with_capacity(pairs.len());
+    let mut out_weights: Vec<f32> = Vec::with_capacity(pairs.len());
+    for (i, w) in pairs {
+        if out_items.last() == Some(&i) {
+            *out_weights.last_mut().expect("same length") += w;
+        } else {
+            out_items.push(i);
+            out_weights.push(w);
+        }
+    }
+    Ok((out_items, out_weights))
+}
+
+/// The hyper-parameters of a recommender; fitting them on a user × item
+/// interaction matrix (rows: users, columns: items, values: weights ≥ 0)
+/// gives a [`Recommender`].
+///
+/// Consumed by the recommendation tools (`recommend::evaluate`, the tuning
+/// helper) and the estimator checks, like [`Classifier`] for classifiers.
+///
+/// ```
+/// use ua_analytics::recommend::ItemKnn;
+/// use ua_analytics::{Recommender, RecommenderModel};
+/// use ua_tensor::sparse::CsrMatrix;
+/// let x = CsrMatrix::from_triplets(2, 3, &[0, 0, 1], &[0, 1, 0], &[1.0f32; 3]).unwrap();
+/// let fitted = ItemKnn::new().neighbours(10).fit(&x).unwrap();
+/// assert_eq!(ItemKnn::params_of(&fitted), ItemKnn::new().neighbours(10));
+/// // Item 1 was only bought together with item 0.
+/// assert_eq!(fitted.similar_items(1, 1).unwrap()[0].0, 0);
+/// ```
+pub trait RecommenderModel: Clone + std::fmt::Debug + Send + Sync {
+    /// What a fitted model keeps of these parameters and saves with itself.
+    type Params: Serialize + DeserializeOwned + Clone + PartialEq + std::fmt::Debug + Send + Sync;
+    /// The fitted model: serves through `&self`, saves through the envelope.
+    type Fitted: Recommender + Persist + std::fmt::Debug;
+
+    /// Fits on the users × items interaction matrix.
+    fn fit(&self, interactions: &CsrMatrix<f32>) -> Result<Self::Fitted>;
+
+    /// These parameters as a fitted model keeps them.
+    fn params(&self) -> Self::Params;
+
+    /// The parameters a fitted model was fitted with.
+    fn params_of(fitted: &Self::Fitted) -> Self::Params;
 }

@@ -1,0 +1,381 @@
+//! The fitted form shared by the item-to-item models (item-kNN, RP3β, EASE):
+//! the training interactions and an item × item weight matrix `W`; a user
+//! with history `h` (items and weights) scores item `j` as `Σᵢ hᵢ·W[i, j]`.
+//!
+//! The sparse models keep the top-K neighbours of each item (a CSR matrix
+//! whose row `i` lists the items `i` points to); EASE keeps a dense matrix.
+//! [`neighbours`] builds the sparse matrix from the co-occurrences of items
+//! in the users' histories, in parallel over items with per-thread buffers.
+
+use ndarray::Array2;
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use ua_tensor::persist::Persist;
+use ua_tensor::sparse::CsrMatrix;
+use ua_tensor::topk::top_k_masked;
+
+use crate::traits::{ItemIndex, Recommender, UserIndex, unknown};
+use crate::{Error, Result};
+
+/// The item × item weights of an item-to-item model.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_analytics::recommend::ItemWeights;
+/// let w = ItemWeights::Dense(array![[0.0f32, 2.0], [1.0, 0.0]]);
+/// assert_eq!(w.n_items(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ItemWeights {
+    /// Top-K neighbours per item (row `i`: the items `i` points to).
+    Sparse(CsrMatrix<f32>),
+    /// A full matrix (EASE).
+    Dense(Array2<f32>),
+}
+
+impl ItemWeights {
+    /// Number of items (rows).
+    ///
+    /// ```
+    /// use ua_analytics::recommend::ItemWeights;
+    /// use ua_tensor::sparse::CsrMatrix;
+    /// assert_eq!(ItemWeights::Sparse(CsrMatrix::<f32>::zeros(3, 3).unwrap()).n_items(), 3);
+    /// ```
+    pub fn n_items(&self) -> usize {
+        match self {
+            ItemWeights::Sparse(m) => m.n_rows(),
+            ItemWeights::Dense(m) => m.nrows(),
+        }
+    }
+
+    /// `out[j] = Σᵢ weights[i]·W[items[i], j]`.
+    fn accumulate(&self, items: &[u32], weights: &[f32], out: &mut [f32]) {
+        out.fill(0.0);
+        for (&i, &h) in items.iter().zip(weights) {
+            match self {
+                ItemWeights::Sparse(m) => {
+                    let (cols, vals) = m.row(i as usize).unwrap_or((&[], &[]));
+                    for (&j, &v) in cols.iter().zip(vals) {
+                        out[j as usize] += h * v;
+                    }
+                }
+                ItemWeights::Dense(m) => {
+                    for (o, &v) in out.iter_mut().zip(m.row(i as usize)) {
+                        *o += h * v;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The `k` largest weights of row `item`, without `item` itself.
+    fn most_similar(&self, item: usize, k: usize) -> Vec<(ItemIndex, f32)> {
+        match self {
+            ItemWeights::Sparse(m) => {
+                let (cols, vals) = m.row(item).unwrap_or((&[], &[]));
+                top_k_masked(vals, k, |p| cols[p] as usize == item)
+                    .into_iter()
+                    .map(|(p, v)| (cols[p] as usize, v))
+                    .collect()
+            }
+            ItemWeights::Dense(m) => {
+                let row = m.row(item);
+                let row = row.as_slice().map_or_else(|| row.to_vec(), <[f32]>::to_vec);
+                top_k_masked(&row, k, |j| j == item)
+            }
+        }
+    }
+
+    fn check(&self, n_items: usize) -> std::result::Result<(), String> {
+        let (shape, finite) = match self {
+            ItemWeights::Sparse(m) => (m.shape(), m.data().iter().all(|v| v.is_finite())),
+            ItemWeights::Dense(m) => (m.dim(), m.iter().all(|v| v.is_finite())),
+        };
+        if shape != (n_items, n_items) {
+            return Err(format!(
+                "the item weights are {} × {}, expected {n_items} × {n_items} (the catalogue)",
+                shape.0, shape.1
+            ));
+        }
+        if !finite {
+            return Err("the item weights hold a non-finite value".into());
+        }
+        Ok(())
+    }
+}
+
+/// What the parameters of an item-to-item model tell its fitted form: the
+/// saved-file kind and the parameter check.
+pub trait ItemModelParams:
+    Serialize + DeserializeOwned + Clone + PartialEq + std::fmt::Debug + Send + Sync
+{
+    /// The kind written in saved files.
+    const KIND: &'static str;
+    /// Checks the parameters (a bad value names the parameter).
+    fn validate(&self) -> Result<()>;
+}
+
+/// A fitted item-to-item model: its parameters, the training interactions
+/// (the users' histories and what [`Filter::exclude_seen`](super::Filter::exclude_seen)
+/// leaves out) and the item weights.
+///
+/// ```
+/// use ua_analytics::recommend::{Filter, ItemKnn};
+/// use ua_analytics::{Recommender, RecommenderModel};
+/// use ua_tensor::persist::Persist;
+/// use ua_tensor::sparse::CsrMatrix;
+/// let x = CsrMatrix::from_triplets(3, 3, &[0, 0, 1, 2], &[0, 1, 0, 2], &[1.0f32; 4]).unwrap();
+/// let fitted = ItemKnn::new().fit(&x).unwrap();
+/// // User 1 has item 0, which co-occurs with item 1.
+/// assert_eq!(fitted.recommend(1, 1, &Filter::exclude_seen()).unwrap()[0].0, 1);
+/// let back = ua_analytics::recommend::FittedItemKnn::from_json(&fitted.to_json().unwrap()).unwrap();
+/// assert_eq!(back, fitted);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "P: Serialize", deserialize = "P: DeserializeOwned"))]
+pub struct FittedItemModel<P> {
+    params: P,
+    history: CsrMatrix<f32>,
+    weights: ItemWeights,
+}
+
+impl<P: ItemModelParams> FittedItemModel<P> {
+    pub(crate) fn new(params: P, history: CsrMatrix<f32>, weights: ItemWeights) -> Self {
+        FittedItemModel {
+            params,
+            history,
+            weights,
+        }
+    }
+
+    /// The parameters the model was fitted with.
+    ///
+    /// ```
+    /// use ua_analytics::RecommenderModel;
+    /// use ua_analytics::recommend::ItemKnn;
+    /// use ua_tensor::sparse::CsrMatrix;
+    /// let x = CsrMatrix::from_triplets(1, 2, &[0, 0], &[0, 1], &[1.0f32; 2]).unwrap();
+    /// assert_eq!(ItemKnn::new().neighbours(5).fit(&x).unwrap().params().neighbours, 5);
+    /// ```
+    pub fn params(&self) -> &P {
+        &self.params
+    }
+
+    /// The item × item weights.
+    ///
+    /// ```
+    /// use ua_analytics::RecommenderModel;
+    /// use ua_analytics::recommend::ItemKnn;
+    /// use ua_tensor::sparse::CsrMatrix;
+    /// let x = CsrMatrix::from_triplets(1, 2, &[0, 0], &[0, 1], &[1.0f32; 2]).unwrap();
+    /// assert_eq!(ItemKnn::new().fit(&x).unwrap().item_weights().n_items(), 2);
+    /// ```
+    pub fn item_weights(&self) -> &ItemWeights {
+        &self.weights
+    }
+}
+
+impl<P: ItemModelParams> Recommender for FittedItemModel<P> {
+    fn n_users(&self) -> usize {
+        self.history.n_rows()
+    }
+
+    fn n_items(&self) -> usize {
+        self.history.n_cols()
+    }
+
+    fn seen_items(&self, user: UserIndex) -> Result<&[u32]> {
+        history_row(&self.history, user).map(|(items, _)| items)
+    }
+
+    fn score_user(&self, user: UserIndex, out: &mut [f32]) -> Result<()> {
+        check_out(out, self.n_items())?;
+        let (items, weights) = history_row(&self.history, user)?;
+        self.weights.accumulate(items, weights, out);
+        Ok(())
+    }
+
+    fn score_history(&self, items: &[u32], weights: &[f32], out: &mut [f32]) -> Result<()> {
+        check_out(out, self.n_items())?;
+        self.weights.accumulate(items, weights, out);
+        Ok(())
+    }
+
+    fn similar_items(&self, item: ItemIndex, k: usize) -> Result<Vec<(ItemIndex, f32)>> {
+        if item >= self.n_items() {
+            return Err(unknown("similar items", "item", item, self.n_items()));
+        }
+        Ok(self.weights.most_similar(item, k))
+    }
+}
+
+impl<P: ItemModelParams> Persist for FittedItemModel<P> {
+    const KIND: &'static str = P::KIND;
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.params.validate().map_err(|e| e.to_string())?;
+        check_history(&self.history)?;
+        self.weights.check(self.history.n_cols())
+    }
+}
+
+/// The row of `user` in the training interactions, or an error naming the
+/// number of known users.
+pub(crate) fn history_row(history: &CsrMatrix<f32>, user: UserIndex) -> Result<(&[u32], &[f32])> {
+    history
+        .row(user)
+        .ok_or_else(|| unknown("recommend", "user", user, history.n_rows()))
+}
+
+/// `out` must hold one score per item.
+pub(crate) fn check_out(out: &[f32], n_items: usize) -> Result<()> {
+    if out.len() != n_items {
+        return Err(Error::InvalidArgument {
+            op: "score items",
+            message: format!(
+                "the output holds {} scores, the catalogue {n_items} items",
+                out.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Invariants of saved training interactions: weights finite and ≥ 0.
+pub(crate) fn check_history(history: &CsrMatrix<f32>) -> std::result::Result<(), String> {
+    match history
+        .data()
+        .iter()
+        .position(|v| !(v.is_finite() && *v >= 0.0))
+    {
+        Some(p) => Err(format!(
+            "interaction {p} has weight {}; weights must be finite and ≥ 0",
+            history.data()[p]
+        )),
+        None => Ok(()),
+    }
+}
+
+/// For every item `i`, the `k` largest `finish(i, j, c)` over the items
+/// `j ≠ i` that co-occur with `i`, where `c = Σᵤ left[u, i]·right[u, j]`
+/// over the users `u` (rows of both matrices, which share their pattern).
+/// Non-positive and non-finite results are dropped. Returns the items ×
+/// items CSR matrix of the kept weights.
+pub(crate) fn neighbours(
+    left: &CsrMatrix<f32>,
+    right: &CsrMatrix<f32>,
+    k: usize,
+    finish: impl Fn(usize, usize, f32) -> f32 + Sync,
+) -> Result<CsrMatrix<f32>> {
+    let n_items = left.n_cols();
+    let left_t = left.transpose();
+    let rows: Vec<Vec<(u32, f32)>> = (0..n_items)
+        .into_par_iter()
+        .map_init(
+            || {
+                (
+                    vec![0.0f32; n_items],
+                    vec![false; n_items],
+                    Vec::<u32>::new(),
+                )
+            },
+            |(acc, marked, touched), i| {
+                let (users, a) = left_t.row(i).unwrap_or((&[], &[]));
+                for (&u, &a_ui) in users.iter().zip(a) {
+                    let (items, b) = right.row(u as usize).unwrap_or((&[], &[]));
+                    for (&j, &b_uj) in items.iter().zip(b) {
+                        if !std::mem::replace(&mut marked[j as usize], true) {
+                            touched.push(j);
+                        }
+                        acc[j as usize] += a_ui * b_uj;
+                    }
+                }
+                let mut row: Vec<(u32, f32)> = Vec::with_capacity(touched.len());
+                for &j in touched.iter() {
+                    let c = std::mem::take(&mut acc[j as usize]);
+                    marked[j as usize] = false;
+                    if j as usize != i {
+                        let v = finish(i, j as usize, c);
+                        if v > 0.0 && v.is_finite() {
+                            row.push((j, v));
+                        }
+                    }
+                }
+                touched.clear();
+                // Keep the k largest (ties to the lower item), then put the
+                // row in column order for the CSR layout.
+                let rank = |x: &(u32, f32), y: &(u32, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+                if row.len() > k {
+                    row.select_nth_unstable_by(k - 1, rank);
+                    row.truncate(k);
+                }
+                row.sort_unstable_by_key(|&(j, _)| j);
+                row
+            },
+        )
+        .collect();
+    let mut indptr = Vec::with_capacity(n_items + 1);
+    indptr.push(0);
+    let nnz: usize = rows.iter().map(Vec::len).sum();
+    let (mut indices, mut data) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+    for row in rows {
+        for (j, v) in row {
+            indices.push(j);
+            data.push(v);
+        }
+        indptr.push(indices.len());
+    }
+    Ok(CsrMatrix::from_parts(
+        n_items, n_items, indptr, indices, data,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x() -> CsrMatrix<f32> {
+        // users × items:   0  1  2  3
+        //   u0             1  1  .  .
+        //   u1             1  1  1  .
+        //   u2             .  .  1  1
+        crate::recommend::tests::csr(
+            3,
+            4,
+            &[(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 2), (2, 3)],
+        )
+    }
+
+    #[test]
+    fn co_occurrence_counts_and_top_k() {
+        let w = neighbours(&x(), &x(), 10, |_, _, c| c).unwrap();
+        // item 0 co-occurs with 1 twice (u0, u1) and with 2 once (u1).
+        assert_eq!(w.row(0), Some((&[1u32, 2][..], &[2.0f32, 1.0][..])));
+        assert_eq!(w.row(3), Some((&[2u32][..], &[1.0f32][..])));
+        // k = 1 keeps the largest; ties go to the lower item.
+        let w = neighbours(&x(), &x(), 1, |_, _, c| c).unwrap();
+        assert_eq!(w.row(0), Some((&[1u32][..], &[2.0f32][..])));
+        assert_eq!(w.row(2), Some((&[0u32][..], &[1.0f32][..])));
+        // finish sees (i, j) and drops non-positive results.
+        let w = neighbours(&x(), &x(), 10, |i, j, c| if j > i { c } else { -c }).unwrap();
+        assert_eq!(w.row(1), Some((&[2u32][..], &[1.0f32][..])));
+    }
+
+    #[test]
+    fn dense_and_sparse_weights_score_alike() {
+        let w = neighbours(&x(), &x(), 10, |_, _, c| c).unwrap();
+        let dense = ItemWeights::Dense(w.to_dense());
+        let sparse = ItemWeights::Sparse(w);
+        let (mut a, mut b) = (vec![9.0; 4], vec![9.0; 4]);
+        sparse.accumulate(&[0, 3], &[1.0, 2.0], &mut a);
+        dense.accumulate(&[0, 3], &[1.0, 2.0], &mut b);
+        // 1·row0 + 2·row3 = [0, 2, 1, 0] + [0, 0, 2, 0]
+        assert_eq!(a, vec![0.0, 2.0, 3.0, 0.0]);
+        assert_eq!(a, b);
+        assert_eq!(sparse.most_similar(0, 5), vec![(1, 2.0), (2, 1.0)]);
+        assert_eq!(dense.most_similar(0, 1), vec![(1, 2.0)]);
+        assert!(sparse.check(4).is_ok());
+        assert!(sparse.check(5).unwrap_err().contains("5 × 5"));
+    }
+}

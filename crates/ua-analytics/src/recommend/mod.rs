@@ -1,0 +1,118 @@
+//! Personalised recommendation from implicit feedback (views, carts,
+//! purchases): every model is a [`RecommenderModel`](crate::RecommenderModel)
+//! (hyper-parameters) whose `fit` on a users × items interaction matrix
+//! gives a [`Recommender`](crate::Recommender) (serving through `&self`,
+//! saved through the common envelope).
+//!
+//! | model | idea | fitted type |
+//! | --- | --- | --- |
+//! | [`Popularity`] | the items most users have | [`FittedPopularity`] |
+//! | [`ItemKnn`] | cosine / asymmetric cosine item neighbours, optional BM25 / TF-IDF | [`FittedItemKnn`] |
+//! | [`Rp3Beta`] | 3-step random walk with a popularity penalty | [`FittedRp3Beta`] |
+//! | [`Ease`] | closed-form item weights from a regularised Gram inverse | [`FittedEase`] |
+//!
+//! The interaction matrix comes from `ua_data`'s interaction builder
+//! (external ids ↔ dense indices); [`InteractionWeighting`] re-weights it
+//! (confidence, log, BM25, TF-IDF). Ranking goes through a [`Filter`] — the
+//! user's own items are left out only when the filter says so — and
+//! [`evaluate()`] scores a fitted model on held-out interactions with the
+//! ranking metrics of [`crate::metrics`].
+//!
+//! ```
+//! use ua_analytics::recommend::{evaluate, Filter, ItemKnn, Popularity};
+//! use ua_analytics::{Recommender, RecommenderModel};
+//! use ua_tensor::sparse::CsrMatrix;
+//!
+//! // Two tastes: users 0–2 like items 0–2, users 3–5 like items 3–5.
+//! let (mut users, mut items) = (vec![], vec![]);
+//! for u in 0..6u32 {
+//!     for i in 0..3u32 {
+//!         if i != u % 3 {
+//!             users.push(u as usize);
+//!             items.push((3 * (u / 3) + i) as usize);
+//!         }
+//!     }
+//! }
+//! let ones = vec![1.0f32; users.len()];
+//! let train = CsrMatrix::from_triplets(6, 6, &users, &items, &ones).unwrap();
+//! let knn = ItemKnn::new().fit(&train).unwrap();
+//! // User 0 has items 1 and 2; the missing item of their taste is 0.
+//! assert_eq!(knn.recommend(0, 1, &Filter::exclude_seen()).unwrap()[0].0, 0);
+//! let test = CsrMatrix::from_triplets(6, 6, &[0, 3], &[0, 3], &[1.0f32, 1.0]).unwrap();
+//! let report = evaluate(&knn, &test, 1).unwrap();
+//! assert_eq!(report.ranking.hit_rate, 1.0);
+//! ```
+
+mod ease;
+mod evaluate;
+mod filter;
+mod item_item;
+mod item_knn;
+mod popularity;
+mod rp3beta;
+mod weighting;
+
+pub use ease::{Ease, FittedEase};
+pub use evaluate::{RecommendationReport, evaluate};
+pub use filter::Filter;
+pub use item_item::{FittedItemModel, ItemModelParams, ItemWeights};
+pub use item_knn::{FittedItemKnn, ItemKnn};
+pub use popularity::{FittedPopularity, Popularity};
+pub use rp3beta::{FittedRp3Beta, Rp3Beta};
+pub use weighting::InteractionWeighting;
+
+use ua_tensor::sparse::CsrMatrix;
+
+use crate::{Error, Result};
+
+/// Checks an interaction matrix before a fit: at least one user, item and
+/// interaction, and every weight finite and ≥ 0 (the error names the user
+/// and item of the first bad one).
+pub(crate) fn check_interactions(op: &'static str, x: &CsrMatrix<f32>) -> Result<()> {
+    if x.n_rows() == 0 || x.n_cols() == 0 || x.nnz() == 0 {
+        return Err(Error::InvalidArgument {
+            op,
+            message: format!(
+                "no interactions ({} users × {} items, {} stored); fit needs at least one",
+                x.n_rows(),
+                x.n_cols(),
+                x.nnz()
+            ),
+        });
+    }
+    for u in 0..x.n_rows() {
+        let (items, w) = x.row(u).unwrap_or((&[], &[]));
+        if let Some(p) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(Error::InvalidArgument {
+                op,
+                message: format!(
+                    "user {u}, item {}: weight {}; interaction weights must be finite and ≥ 0",
+                    items[p], w[p]
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A binary users × items matrix from (user, item) pairs.
+    pub(crate) fn csr(users: usize, items: usize, pairs: &[(usize, usize)]) -> CsrMatrix<f32> {
+        let (u, i): (Vec<usize>, Vec<usize>) = pairs.iter().copied().unzip();
+        CsrMatrix::from_triplets(users, items, &u, &i, &vec![1.0; pairs.len()]).unwrap()
+    }
+
+    #[test]
+    fn empty_and_bad_weights_are_errors() {
+        let e = check_interactions("t", &CsrMatrix::<f32>::zeros(2, 2).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("no interactions"), "{e}");
+        let x = CsrMatrix::from_triplets(2, 3, &[0, 1], &[0, 2], &[1.0f32, -2.0]).unwrap();
+        let e = check_interactions("t", &x).unwrap_err().to_string();
+        assert!(e.contains("user 1, item 2: weight -2"), "{e}");
+        let x = CsrMatrix::from_triplets(1, 1, &[0], &[0], &[f32::NAN]).unwrap();
+        assert!(check_interactions("t", &x).is_err());
+    }
+}
