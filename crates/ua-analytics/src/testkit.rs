@@ -17,7 +17,10 @@
 //! 6. the fitted model is `Send + Sync` (checked at compile time).
 //!
 //! [`check_segmenter`] does the same for fitted [`Segmenter`]s: determinism,
-//! batch = one-by-one, save/load, segments below `n_segments`, bad input.
+//! batch = one-by-one, save/load, segments below `n_segments`, bad input;
+//! [`check_recommender`] for [`RecommenderModel`]s: determinism, batch =
+//! user by user, save/load, parameters kept, filters honoured, new users
+//! served from a history, bad input.
 //!
 //! Each check returns an `Err` naming the failed property (the tests turn
 //! it into a failure) rather than panicking.
@@ -36,7 +39,10 @@ use ua_data::Table;
 use ua_tensor::Scalar;
 use ua_tensor::persist::Persist;
 
-use crate::{Classifier, Dataset, Predictor, Result, Segmenter};
+use ua_tensor::sparse::CsrMatrix;
+
+use crate::recommend::Filter;
+use crate::{Classifier, Dataset, Predictor, Recommender, RecommenderModel, Result, Segmenter};
 
 /// A property an estimator failed, with what was observed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -387,6 +393,236 @@ where
                 "bad_input",
                 format!("assign on input with {what} succeeded"),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Every user's scores, as bits, for the determinism and save/load checks.
+fn all_scores<R: Recommender + ?Sized>(
+    model: &R,
+    check: &'static str,
+) -> std::result::Result<Vec<u32>, CheckFailure> {
+    let mut out = Vec::with_capacity(model.n_users() * model.n_items());
+    let mut scores = vec![0.0f32; model.n_items()];
+    for u in 0..model.n_users() {
+        model
+            .score_user(u, &mut scores)
+            .map_err(|e| fail(check, format!("user {u}: {e}")))?;
+        out.extend(scores.iter().map(|s| s.to_bits()));
+    }
+    Ok(out)
+}
+
+/// Runs the recommender checks: `model` is fitted twice on `interactions`
+/// (users × items, at least one interaction) and must give bit-identical
+/// scores; `recommend_batch` equals `recommend` user by user; save → load
+/// scores identically and a truncated file is an error; the fitted model
+/// keeps its parameters; filters are honoured (seen items left out, only
+/// allowed items, no denied item; `similar_items` never returns the item
+/// itself); a new user given by a history is served without retraining and
+/// without their own items; and bad input — unknown users and items, `k = 0`,
+/// NaN or negative weights, out-of-catalogue filter items, an empty matrix —
+/// is an `Err`, never a panic.
+///
+/// ```
+/// use ua_analytics::recommend::ItemKnn;
+/// use ua_analytics::testkit::check_recommender;
+/// use ua_tensor::sparse::CsrMatrix;
+/// let users: Vec<usize> = (0..12).map(|i| i / 3).collect();
+/// let items: Vec<usize> = (0..12).map(|i| (i * 5) % 7).collect();
+/// let x = CsrMatrix::from_triplets(4, 7, &users, &items, &vec![1.0f32; 12]).unwrap();
+/// check_recommender(&ItemKnn::new(), &x).unwrap();
+/// ```
+pub fn check_recommender<M: RecommenderModel>(
+    model: &M,
+    interactions: &CsrMatrix<f32>,
+) -> std::result::Result<(), CheckFailure> {
+    assert_send_sync::<M::Fitted>();
+    if interactions.nnz() == 0 {
+        return Err(fail("setup", "the checks need at least one interaction"));
+    }
+    let fitted = model
+        .fit(interactions)
+        .map_err(|e| fail("fit", e.to_string()))?;
+    let (n_users, n_items) = (fitted.n_users(), fitted.n_items());
+    if (n_users, n_items) != interactions.shape() {
+        return Err(fail(
+            "fit",
+            format!(
+                "the model knows {n_users} users × {n_items} items, the matrix is {:?}",
+                interactions.shape()
+            ),
+        ));
+    }
+    let scores = all_scores(&fitted, "score_user")?;
+    let again = model
+        .fit(interactions)
+        .map_err(|e| fail("determinism", e.to_string()))?;
+    if all_scores(&again, "determinism")? != scores {
+        return Err(fail(
+            "determinism",
+            "two fits with the same parameters score differently",
+        ));
+    }
+    if M::params_of(&fitted) != model.params() {
+        return Err(fail(
+            "params_retained",
+            format!(
+                "fitted with {:?}, kept {:?}",
+                model.params(),
+                M::params_of(&fitted)
+            ),
+        ));
+    }
+    let k = n_items.min(5);
+    let users: Vec<usize> = (0..n_users).collect();
+    let filter = Filter::exclude_seen();
+    let batch = fitted
+        .recommend_batch(&users, k, &filter)
+        .map_err(|e| fail("batch_equals_users", e.to_string()))?;
+    for (u, list) in batch.iter().enumerate() {
+        let one = fitted
+            .recommend(u, k, &filter)
+            .map_err(|e| fail("batch_equals_users", format!("user {u}: {e}")))?;
+        if &one != list {
+            return Err(fail(
+                "batch_equals_users",
+                format!("user {u}: {list:?} in the batch, {one:?} alone"),
+            ));
+        }
+        let seen = fitted
+            .seen_items(u)
+            .map_err(|e| fail("filter", e.to_string()))?;
+        if let Some(&(i, _)) = list.iter().find(|(i, _)| seen.contains(&(*i as u32))) {
+            return Err(fail("filter", format!("user {u} got their own item {i}")));
+        }
+    }
+    let allowed: Vec<usize> = (0..n_items).step_by(2).collect();
+    let denied = n_items / 2;
+    let filter = Filter::none().allow(allowed.clone()).deny([denied]);
+    for u in 0..n_users {
+        let list = fitted
+            .recommend(u, n_items, &filter)
+            .map_err(|e| fail("filter", format!("user {u}: {e}")))?;
+        if let Some(&(i, _)) = list.iter().find(|(i, _)| i % 2 == 1 || *i == denied) {
+            return Err(fail(
+                "filter",
+                format!("user {u} got item {i}, outside the allow-list or denied"),
+            ));
+        }
+        let expected = allowed.len() - usize::from(denied % 2 == 0);
+        if list.len() != expected {
+            return Err(fail(
+                "filter",
+                format!("user {u}: {} items, {expected} are allowed", list.len()),
+            ));
+        }
+    }
+    for i in 0..n_items {
+        let similar = fitted
+            .similar_items(i, k)
+            .map_err(|e| fail("similar_items", format!("item {i}: {e}")))?;
+        if similar.len() > k || similar.iter().any(|&(j, _)| j == i) {
+            return Err(fail(
+                "similar_items",
+                format!("item {i}: {similar:?} (k = {k}, must not contain the item)"),
+            ));
+        }
+    }
+    let history: Vec<usize> = fitted
+        .seen_items(0)
+        .map_err(|e| fail("history", e.to_string()))?
+        .iter()
+        .map(|&i| i as usize)
+        .collect();
+    let for_history = fitted
+        .recommend_history(&history, None, k, &Filter::exclude_seen())
+        .map_err(|e| fail("history", e.to_string()))?;
+    if let Some(&(i, _)) = for_history.iter().find(|(i, _)| history.contains(i)) {
+        return Err(fail(
+            "history",
+            format!("a history got its own item {i} back"),
+        ));
+    }
+    let json = fitted
+        .to_json()
+        .map_err(|e| fail("save_load", e.to_string()))?;
+    let loaded = M::Fitted::from_json(&json).map_err(|e| fail("save_load", e.to_string()))?;
+    if all_scores(&loaded, "save_load")? != scores {
+        return Err(fail("save_load", "the loaded model scores differently"));
+    }
+    if M::Fitted::from_json(&json[..json.len() / 2]).is_ok() {
+        return Err(fail("save_load", "half a saved file loaded"));
+    }
+    let bad_calls: [(&str, bool); 9] = [
+        (
+            "recommend to an unknown user",
+            fitted.recommend(n_users, k, &Filter::none()).is_ok(),
+        ),
+        (
+            "recommend with k = 0",
+            fitted.recommend(0, 0, &Filter::none()).is_ok(),
+        ),
+        (
+            "similar_items of an unknown item",
+            fitted.similar_items(n_items, k).is_ok(),
+        ),
+        (
+            "a history with an unknown item",
+            fitted
+                .recommend_history(&[n_items], None, k, &Filter::none())
+                .is_ok(),
+        ),
+        (
+            "a history with a NaN weight",
+            fitted
+                .recommend_history(&[0], Some(&[f32::NAN]), k, &Filter::none())
+                .is_ok(),
+        ),
+        (
+            "a filter with an unknown item",
+            fitted
+                .recommend(0, k, &Filter::none().deny([n_items]))
+                .is_ok(),
+        ),
+        (
+            "score pairs with an unknown item",
+            fitted.score_pairs(&[(0, n_items)]).is_ok(),
+        ),
+        (
+            "score pairs with an unknown user",
+            fitted.score_pairs(&[(n_users, 0)]).is_ok(),
+        ),
+        (
+            "scores into a buffer of the wrong length",
+            fitted.score_user(0, &mut [0.0; 0]).is_ok() && n_items > 0,
+        ),
+    ];
+    if let Some((what, _)) = bad_calls.iter().find(|(_, ok)| *ok) {
+        return Err(fail("bad_input", format!("{what} succeeded")));
+    }
+    let (rows, cols) = interactions.shape();
+    let mut bad_fits = vec![(
+        "an empty matrix",
+        CsrMatrix::<f32>::zeros(rows, cols).map_err(|e| fail("setup", e.to_string()))?,
+    )];
+    for (what, value) in [("a NaN weight", f32::NAN), ("a negative weight", -1.0)] {
+        let mut data = interactions.data().to_vec();
+        data[0] = value;
+        let bad = CsrMatrix::from_parts(
+            rows,
+            cols,
+            interactions.indptr().to_vec(),
+            interactions.indices().to_vec(),
+            data,
+        )
+        .map_err(|e| fail("setup", e.to_string()))?;
+        bad_fits.push((what, bad));
+    }
+    for (what, bad) in bad_fits {
+        if model.fit(&bad).is_ok() {
+            return Err(fail("bad_input", format!("fit on {what} succeeded")));
         }
     }
     Ok(())

@@ -325,7 +325,10 @@ mod tests {
         // x solves the ridge system (A + δ·I)·x = b.
         for i in 0..3 {
             let row: f64 = (0..3).map(|j| a[i * 3 + j] * x[j]).sum::<f64>() + delta * x[i];
-            assert!((row - b[i]).abs() < 1e-13 * b[i].abs(), "row {i}: {row} (δ {delta})");
+            assert!(
+                (row - b[i]).abs() < 1e-13 * b[i].abs(),
+                "row {i}: {row} (δ {delta})"
+            );
         }
     }
 

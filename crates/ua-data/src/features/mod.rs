@@ -4,6 +4,7 @@
 //! | --- | --- |
 //! | [`rfm`] | per-customer recency, frequency, monetary value, tenure, inter-purchase time, and a holdout "bought again" label |
 //! | [`interactions`] | a user × item sparse matrix with dense id maps, for recommenders |
+//! | [`interaction_split`] | per-user hold-out splits of an interaction log (temporal, last k, random) |
 //!
 //! Both read plain column slices (ids, days, amounts) or a [`Table`], and
 //! both report what they left out instead of dropping rows silently.
@@ -19,6 +20,7 @@
 //! assert_eq!(f.recency_days, vec![10, 15]);
 //! ```
 
+pub mod interaction_split;
 pub mod interactions;
 pub mod rfm;
 
