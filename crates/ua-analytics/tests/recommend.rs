@@ -5,7 +5,8 @@
 
 use ua_analytics::RecommenderModel;
 use ua_analytics::recommend::{
-    Ease, InteractionWeighting, ItemKnn, Popularity, RecommendationReport, Rp3Beta, evaluate,
+    AlsSolver, Ease, ImplicitAls, InteractionWeighting, ItemKnn, Popularity, RecommendationReport,
+    Rp3Beta, evaluate,
 };
 use ua_analytics::testkit::check_recommender;
 use ua_data::features::interaction_split::{HoldoutRule, split_interactions};
@@ -71,6 +72,7 @@ fn learned_models_beat_popularity_on_planted_tastes() {
         ),
         ("RP3beta", ndcg(&Rp3Beta::new(), &train, &test)),
         ("EASE", ndcg(&Ease::new().lambda(50.0), &train, &test)),
+        ("ALS", ndcg(&ImplicitAls::new().factors(16), &train, &test)),
     ];
     for (name, r) in &models {
         assert!(
@@ -120,4 +122,10 @@ fn every_recommender_passes_the_estimator_checks() {
     check_recommender(&ItemKnn::new().weighting(InteractionWeighting::TfIdf), &x).unwrap();
     check_recommender(&Rp3Beta::new().neighbours(3), &x).unwrap();
     check_recommender(&Ease::new().lambda(2.0), &x).unwrap();
+    check_recommender(&ImplicitAls::new().factors(3), &x).unwrap();
+    check_recommender(
+        &ImplicitAls::new().factors(3).solver(AlsSolver::Cholesky),
+        &x,
+    )
+    .unwrap();
 }

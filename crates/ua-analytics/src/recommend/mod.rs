@@ -10,6 +10,7 @@
 //! | [`ItemKnn`] | cosine / asymmetric cosine item neighbours, optional BM25 / TF-IDF | [`FittedItemKnn`] |
 //! | [`Rp3Beta`] | 3-step random walk with a popularity penalty | [`FittedRp3Beta`] |
 //! | [`Ease`] | closed-form item weights from a regularised Gram inverse | [`FittedEase`] |
+//! | [`ImplicitAls`] | implicit-feedback matrix factorisation (CG or Cholesky), fold-in of new users | [`FittedImplicitAls`] |
 //!
 //! The interaction matrix comes from `ua_data`'s interaction builder
 //! (external ids ↔ dense indices); [`InteractionWeighting`] re-weights it
@@ -43,6 +44,7 @@
 //! assert_eq!(report.ranking.hit_rate, 1.0);
 //! ```
 
+mod als;
 mod ease;
 mod evaluate;
 mod filter;
@@ -52,6 +54,7 @@ mod popularity;
 mod rp3beta;
 mod weighting;
 
+pub use als::{AlsSolver, FittedImplicitAls, ImplicitAls, MAX_FACTORS};
 pub use ease::{Ease, FittedEase};
 pub use evaluate::{RecommendationReport, evaluate};
 pub use filter::Filter;

@@ -1,0 +1,677 @@
+//! Implicit-feedback matrix factorisation by alternating least squares
+//! (Hu, Koren & Volinsky, 2008): every interaction `w` becomes a preference
+//! 1 with confidence `c = 1 + α·w`, every other (user, item) pair a
+//! preference 0 with confidence 1, and user factors `X` and item factors
+//! `Y` minimise `Σ c·(p − x·y)² + λ(‖X‖² + ‖Y‖²)` one side at a time.
+//!
+//! Each half-sweep computes `YᵀY` once; a user's system
+//! `(YᵀY + λI + Σᵢ (cᵢ − 1)·yᵢyᵢᵀ)·x = Σᵢ cᵢ·yᵢ` then touches only the
+//! user's own items. It is solved either by a few conjugate-gradient steps
+//! warm-started from the previous factors (Takács et al., as in Python's
+//! implicit; the default) or exactly by Cholesky. Users are solved in
+//! parallel (rayon) with per-thread scratch; each solve depends only on the
+//! fixed side, so the result is the same for any number of threads.
+//!
+//! A new or updated user is *folded in*: the exact solve against the fixed
+//! item factors, no retraining.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1, Axis};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use ua_tensor::budget::{check_allocation, elements};
+use ua_tensor::linalg::solve_spd_with_jitter;
+use ua_tensor::persist::Persist;
+use ua_tensor::sparse::CsrMatrix;
+use ua_tensor::topk::top_k_masked;
+
+use super::item_item::{check_history, check_out, history_row};
+use crate::Result;
+use crate::error::parameter;
+use crate::traits::{ItemIndex, Recommender, RecommenderModel, UserIndex, unknown};
+
+/// How each least-squares system is solved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AlsSolver {
+    /// Conjugate gradient, warm-started, this many steps per system (≥ 1).
+    ConjugateGradient {
+        /// Steps per user per half-sweep.
+        steps: usize,
+    },
+    /// The exact solve (Cholesky of the factors × factors system).
+    Cholesky,
+}
+
+/// Implicit ALS parameters.
+///
+/// ```
+/// use ua_analytics::recommend::{Filter, ImplicitAls};
+/// use ua_analytics::{Recommender, RecommenderModel};
+/// use ua_tensor::sparse::CsrMatrix;
+/// // Two groups of users with disjoint tastes.
+/// let users = [0, 0, 1, 1, 2, 3, 3, 4, 4, 5];
+/// let items = [0, 1, 0, 2, 1, 3, 4, 3, 5, 4];
+/// let x = CsrMatrix::from_triplets(6, 6, &users, &items, &[1.0f32; 10]).unwrap();
+/// let m = ImplicitAls::new().factors(4).iterations(20).fit(&x).unwrap();
+/// let top = m.recommend(2, 2, &Filter::exclude_seen()).unwrap();
+/// assert!(top.iter().all(|&(i, _)| i < 3), "{top:?}"); // user 2 is in the first group
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ImplicitAls {
+    /// Latent factors per user and item, ≥ 1. Default 64.
+    pub factors: usize,
+    /// L2 regularisation λ ≥ 0. Default 0.05.
+    pub regularization: f32,
+    /// Confidence per unit of weight, `c = 1 + alpha·w`, > 0. Default 1.
+    pub alpha: f32,
+    /// Alternating sweeps (users then items), ≥ 1. Default 15.
+    pub iterations: usize,
+    /// The solver. Default three conjugate-gradient steps.
+    pub solver: AlsSolver,
+    /// Seed of the initial factors. Default 42.
+    pub seed: u64,
+}
+
+impl Default for ImplicitAls {
+    fn default() -> Self {
+        ImplicitAls {
+            factors: 64,
+            regularization: 0.05,
+            alpha: 1.0,
+            iterations: 15,
+            solver: AlsSolver::ConjugateGradient { steps: 3 },
+            seed: 42,
+        }
+    }
+}
+
+impl ImplicitAls {
+    /// The defaults: 64 factors, λ = 0.05, α = 1, 15 iterations, CG with 3
+    /// steps, seed 42.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::ImplicitAls::new().factors, 64);
+    /// ```
+    pub fn new() -> Self {
+        ImplicitAls::default()
+    }
+
+    /// Sets the number of factors.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::ImplicitAls::new().factors(8).factors, 8);
+    /// ```
+    pub fn factors(mut self, factors: usize) -> Self {
+        self.factors = factors;
+        self
+    }
+
+    /// Sets λ.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::ImplicitAls::new().regularization(0.1).regularization, 0.1);
+    /// ```
+    pub fn regularization(mut self, lambda: f32) -> Self {
+        self.regularization = lambda;
+        self
+    }
+
+    /// Sets α.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::ImplicitAls::new().alpha(40.0).alpha, 40.0);
+    /// ```
+    pub fn alpha(mut self, alpha: f32) -> Self {
+        self.alpha = alpha;
+        self
+    }
+
+    /// Sets the number of sweeps.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::ImplicitAls::new().iterations(5).iterations, 5);
+    /// ```
+    pub fn iterations(mut self, iterations: usize) -> Self {
+        self.iterations = iterations;
+        self
+    }
+
+    /// Sets the solver.
+    ///
+    /// ```
+    /// use ua_analytics::recommend::{AlsSolver, ImplicitAls};
+    /// assert_eq!(ImplicitAls::new().solver(AlsSolver::Cholesky).solver, AlsSolver::Cholesky);
+    /// ```
+    pub fn solver(mut self, solver: AlsSolver) -> Self {
+        self.solver = solver;
+        self
+    }
+
+    /// Sets the seed.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::ImplicitAls::new().seed(7).seed, 7);
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Checks the parameters; a bad value is an error naming it.
+    ///
+    /// ```
+    /// let e = ua_analytics::recommend::ImplicitAls::new().factors(0).validate().unwrap_err();
+    /// assert!(e.to_string().contains("factors"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        const OP: &str = "implicit ALS";
+        if self.factors == 0 || self.factors > MAX_FACTORS {
+            return Err(parameter(
+                OP,
+                "factors",
+                format!("must be in 1..={MAX_FACTORS}, got {}", self.factors),
+            ));
+        }
+        if !(self.regularization >= 0.0 && self.regularization.is_finite()) {
+            return Err(parameter(
+                OP,
+                "regularization",
+                format!("must be finite and ≥ 0, got {}", self.regularization),
+            ));
+        }
+        if !(self.alpha > 0.0 && self.alpha.is_finite()) {
+            return Err(parameter(
+                OP,
+                "alpha",
+                format!("must be finite and > 0, got {}", self.alpha),
+            ));
+        }
+        if self.iterations == 0 {
+            return Err(parameter(OP, "iterations", "must be at least 1, got 0"));
+        }
+        if self.solver == (AlsSolver::ConjugateGradient { steps: 0 }) {
+            return Err(parameter(
+                OP,
+                "solver",
+                "conjugate gradient needs at least 1 step",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The most factors accepted (a factors × factors system per user).
+pub const MAX_FACTORS: usize = 4096;
+
+/// A fitted implicit ALS model: user and item factors and the training
+/// interactions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedImplicitAls {
+    params: ImplicitAls,
+    history: CsrMatrix<f32>,
+    user_factors: Array2<f32>,
+    item_factors: Array2<f32>,
+}
+
+impl FittedImplicitAls {
+    /// Users × factors.
+    ///
+    /// ```
+    /// use ua_analytics::recommend::ImplicitAls;
+    /// use ua_analytics::RecommenderModel;
+    /// use ua_tensor::sparse::CsrMatrix;
+    /// let x = CsrMatrix::from_triplets(2, 3, &[0, 1], &[0, 2], &[1.0f32, 1.0]).unwrap();
+    /// let m = ImplicitAls::new().factors(4).fit(&x).unwrap();
+    /// assert_eq!((m.user_factors().dim(), m.item_factors().dim()), ((2, 4), (3, 4)));
+    /// ```
+    pub fn user_factors(&self) -> &Array2<f32> {
+        &self.user_factors
+    }
+
+    /// Items × factors.
+    pub fn item_factors(&self) -> &Array2<f32> {
+        &self.item_factors
+    }
+
+    /// The factors of a user given by a history (ascending distinct items,
+    /// weights ≥ 0): the exact least-squares solve against the item factors.
+    fn fold_in(&self, items: &[u32], weights: &[f32]) -> Result<Array1<f32>> {
+        let yty = gram(&self.item_factors);
+        let mut scratch = Scratch::new(self.params.factors);
+        let mut x = Array1::zeros(self.params.factors);
+        solve_exact(
+            &yty,
+            &self.item_factors,
+            items,
+            weights,
+            &self.params,
+            &mut scratch,
+            x.view_mut(),
+        )?;
+        Ok(x)
+    }
+}
+
+/// `AᵀA` (factors × factors) in f64.
+fn gram(a: &Array2<f32>) -> Array2<f64> {
+    let a64 = a.mapv(f64::from);
+    a64.t().dot(&a64)
+}
+
+struct Scratch {
+    a: Vec<f64>,
+    b: Vec<f64>,
+    r: Vec<f32>,
+    p: Vec<f32>,
+    ap: Vec<f32>,
+}
+
+impl Scratch {
+    fn new(f: usize) -> Self {
+        Scratch {
+            a: vec![0.0; f * f],
+            b: vec![0.0; f],
+            r: vec![0.0; f],
+            p: vec![0.0; f],
+            ap: vec![0.0; f],
+        }
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn row(y: &Array2<f32>, i: u32) -> &[f32] {
+    y.row(i as usize)
+        .to_slice()
+        .expect("factor matrices are standard layout")
+}
+
+/// The exact solve of one user's system into `x`.
+fn solve_exact(
+    yty: &Array2<f64>,
+    y: &Array2<f32>,
+    items: &[u32],
+    weights: &[f32],
+    params: &ImplicitAls,
+    s: &mut Scratch,
+    mut x: ArrayViewMut1<'_, f32>,
+) -> Result<()> {
+    let f = params.factors;
+    let lambda = f64::from(params.regularization);
+    for r in 0..f {
+        for c in 0..f {
+            s.a[r * f + c] = yty[[r, c]] + if r == c { lambda } else { 0.0 };
+        }
+    }
+    s.b.fill(0.0);
+    for (&i, &w) in items.iter().zip(weights) {
+        let yi = row(y, i);
+        let c = 1.0 + f64::from(params.alpha) * f64::from(w);
+        for r in 0..f {
+            let yr = f64::from(yi[r]);
+            s.b[r] += c * yr;
+            let cy = (c - 1.0) * yr;
+            for (a, &yc) in s.a[r * f..(r + 1) * f].iter_mut().zip(yi) {
+                *a += cy * f64::from(yc);
+            }
+        }
+    }
+    let (solution, _) = solve_spd_with_jitter(&s.a, f, &s.b)?;
+    for (xv, v) in x.iter_mut().zip(solution) {
+        *xv = v as f32;
+    }
+    Ok(())
+}
+
+/// A few warm-started conjugate-gradient steps (as many as the solver
+/// says) on one user's system.
+fn solve_cg(
+    yty: &Array2<f32>,
+    y: &Array2<f32>,
+    items: &[u32],
+    weights: &[f32],
+    params: &ImplicitAls,
+    s: &mut Scratch,
+    mut x: ArrayViewMut1<'_, f32>,
+) {
+    let x = x.as_slice_mut().expect("factor rows are contiguous");
+    let lambda = params.regularization;
+    let steps = match params.solver {
+        AlsSolver::ConjugateGradient { steps } => steps,
+        AlsSolver::Cholesky => 0,
+    };
+    // r = b − A·x, with A·x = (YᵀY + λI)·x + Σ (c − 1)(yᵢ·x) yᵢ and b = Σ c·yᵢ.
+    for (r, row) in s.r.iter_mut().zip(yty.rows()) {
+        *r = -dot(row.as_slice().expect("standard layout"), x);
+    }
+    for (r, xv) in s.r.iter_mut().zip(x.iter()) {
+        *r -= lambda * xv;
+    }
+    for (&i, &w) in items.iter().zip(weights) {
+        let yi = row(y, i);
+        let c = 1.0 + params.alpha * w;
+        let coef = c - (c - 1.0) * dot(yi, x);
+        for (r, &v) in s.r.iter_mut().zip(yi) {
+            *r += coef * v;
+        }
+    }
+    s.p.copy_from_slice(&s.r);
+    let mut rs_old = dot(&s.r, &s.r);
+    for _ in 0..steps {
+        if rs_old < 1e-20 {
+            break;
+        }
+        for (ap, row) in s.ap.iter_mut().zip(yty.rows()) {
+            *ap = dot(row.as_slice().expect("standard layout"), &s.p);
+        }
+        for (ap, p) in s.ap.iter_mut().zip(&s.p) {
+            *ap += lambda * p;
+        }
+        for (&i, &w) in items.iter().zip(weights) {
+            let yi = row(y, i);
+            let coef = params.alpha * w * dot(yi, &s.p);
+            for (ap, &v) in s.ap.iter_mut().zip(yi) {
+                *ap += coef * v;
+            }
+        }
+        let step = rs_old / dot(&s.p, &s.ap);
+        if !step.is_finite() {
+            break;
+        }
+        for ((xv, p), (r, ap)) in x.iter_mut().zip(&s.p).zip(s.r.iter_mut().zip(&s.ap)) {
+            *xv += step * p;
+            *r -= step * ap;
+        }
+        let rs_new = dot(&s.r, &s.r);
+        let beta = rs_new / rs_old;
+        for (p, r) in s.p.iter_mut().zip(&s.r) {
+            *p = r + beta * *p;
+        }
+        rs_old = rs_new;
+    }
+}
+
+/// Solves every row of `x` against the fixed factors `y`, with the
+/// interactions `c` (rows of `c` = rows of `x`).
+fn half_sweep(
+    x: &mut Array2<f32>,
+    y: &Array2<f32>,
+    c: &CsrMatrix<f32>,
+    params: &ImplicitAls,
+) -> Result<()> {
+    let yty64 = gram(y);
+    let yty32 = yty64.mapv(|v| v as f32);
+    let f = params.factors;
+    x.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .try_for_each_init(
+            || Scratch::new(f),
+            |s, (u, xu)| {
+                let (items, weights) = c.row(u).unwrap_or((&[], &[]));
+                match params.solver {
+                    AlsSolver::Cholesky => solve_exact(&yty64, y, items, weights, params, s, xu),
+                    AlsSolver::ConjugateGradient { .. } => {
+                        solve_cg(&yty32, y, items, weights, params, s, xu);
+                        Ok(())
+                    }
+                }
+            },
+        )
+}
+
+impl RecommenderModel for ImplicitAls {
+    type Params = ImplicitAls;
+    type Fitted = FittedImplicitAls;
+
+    fn fit(&self, interactions: &CsrMatrix<f32>) -> Result<FittedImplicitAls> {
+        const OP: &str = "implicit ALS";
+        self.validate()?;
+        super::check_interactions(OP, interactions)?;
+        let (n_users, n_items) = interactions.shape();
+        check_allocation(
+            OP,
+            "the factor matrices",
+            elements(OP, &[n_users + n_items, self.factors])?,
+            4,
+        )?;
+        let mut rng = SmallRng::seed_from_u64(self.seed);
+        let scale = 0.01;
+        let mut init =
+            |n: usize| Array2::from_shape_fn((n, self.factors), |_| rng.random::<f32>() * scale);
+        let mut users = init(n_users);
+        let mut items = init(n_items);
+        let by_item = interactions.transpose();
+        for _ in 0..self.iterations {
+            half_sweep(&mut users, &items, interactions, self)?;
+            half_sweep(&mut items, &users, &by_item, self)?;
+        }
+        Ok(FittedImplicitAls {
+            params: *self,
+            history: interactions.clone(),
+            user_factors: users,
+            item_factors: items,
+        })
+    }
+
+    fn params(&self) -> ImplicitAls {
+        *self
+    }
+
+    fn params_of(fitted: &FittedImplicitAls) -> ImplicitAls {
+        fitted.params
+    }
+}
+
+fn scores_into(y: &Array2<f32>, x: ArrayView1<'_, f32>, out: &mut [f32]) {
+    for (o, yi) in out.iter_mut().zip(y.rows()) {
+        *o = yi.dot(&x);
+    }
+}
+
+impl Recommender for FittedImplicitAls {
+    fn n_users(&self) -> usize {
+        self.history.n_rows()
+    }
+
+    fn n_items(&self) -> usize {
+        self.history.n_cols()
+    }
+
+    fn seen_items(&self, user: UserIndex) -> Result<&[u32]> {
+        history_row(&self.history, user).map(|(items, _)| items)
+    }
+
+    fn score_user(&self, user: UserIndex, out: &mut [f32]) -> Result<()> {
+        check_out(out, self.n_items())?;
+        history_row(&self.history, user)?;
+        scores_into(&self.item_factors, self.user_factors.row(user), out);
+        Ok(())
+    }
+
+    fn score_history(&self, items: &[u32], weights: &[f32], out: &mut [f32]) -> Result<()> {
+        check_out(out, self.n_items())?;
+        let x = self.fold_in(items, weights)?;
+        scores_into(&self.item_factors, x.view(), out);
+        Ok(())
+    }
+
+    /// Cosine similarity of the item factors.
+    fn similar_items(&self, item: ItemIndex, k: usize) -> Result<Vec<(ItemIndex, f32)>> {
+        if item >= self.n_items() {
+            return Err(unknown("similar items", "item", item, self.n_items()));
+        }
+        let norms: Vec<f32> = self
+            .item_factors
+            .rows()
+            .into_iter()
+            .map(|r| r.dot(&r).sqrt())
+            .collect();
+        let target = self.item_factors.row(item);
+        let scores: Vec<f32> = self
+            .item_factors
+            .rows()
+            .into_iter()
+            .zip(&norms)
+            .map(|(r, &n)| {
+                let d = n * norms[item];
+                if d > 0.0 { r.dot(&target) / d } else { 0.0 }
+            })
+            .collect();
+        Ok(top_k_masked(&scores, k, |j| j == item))
+    }
+}
+
+impl Persist for FittedImplicitAls {
+    const KIND: &'static str = "ua-analytics/implicit-als";
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.params.validate().map_err(|e| e.to_string())?;
+        check_history(&self.history)?;
+        let f = self.params.factors;
+        let (n_users, n_items) = self.history.shape();
+        if self.user_factors.dim() != (n_users, f) || self.item_factors.dim() != (n_items, f) {
+            return Err(format!(
+                "factor matrices {:?} and {:?}, expected ({n_users}, {f}) and ({n_items}, {f})",
+                self.user_factors.dim(),
+                self.item_factors.dim()
+            ));
+        }
+        if self
+            .user_factors
+            .iter()
+            .chain(&self.item_factors)
+            .any(|v| !v.is_finite())
+        {
+            return Err("a factor is not finite".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommend::tests::csr;
+
+    /// Users × items from a planted rank-2 structure: two groups of users,
+    /// each interacting with most items of its own half of the catalogue.
+    fn planted() -> CsrMatrix<f32> {
+        let mut pairs = vec![];
+        for u in 0..40 {
+            let group = u % 2;
+            for i in 0..10 {
+                if (u * 7 + i * 3) % 5 != 0 {
+                    pairs.push((u, group * 10 + i));
+                }
+            }
+        }
+        csr(40, 20, &pairs)
+    }
+
+    #[test]
+    fn recovers_the_planted_groups() {
+        let x = planted();
+        for solver in [
+            AlsSolver::Cholesky,
+            AlsSolver::ConjugateGradient { steps: 3 },
+        ] {
+            let m = ImplicitAls::new()
+                .factors(4)
+                .iterations(15)
+                .solver(solver)
+                .fit(&x)
+                .unwrap();
+            let mut scores = vec![0.0; 20];
+            for u in 0..40 {
+                m.score_user(u, &mut scores).unwrap();
+                let own: f32 = scores[(u % 2) * 10..(u % 2) * 10 + 10].iter().sum::<f32>() / 10.0;
+                let other: f32 = scores[(1 - u % 2) * 10..(1 - u % 2) * 10 + 10]
+                    .iter()
+                    .sum::<f32>()
+                    / 10.0;
+                assert!(
+                    own > 0.5 && other.abs() < 0.1,
+                    "{solver:?} user {u}: {own} vs {other}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fold_in_is_the_exact_solve_and_matches_the_trained_user() {
+        let x = planted();
+        let params = ImplicitAls::new()
+            .factors(4)
+            .iterations(30)
+            .solver(AlsSolver::Cholesky);
+        let m = params.fit(&x).unwrap();
+        // Fold-in = one exact user half-sweep against the final item factors.
+        let mut users = m.user_factors.clone();
+        half_sweep(&mut users, &m.item_factors, &x, &params).unwrap();
+        let (mut trained, mut folded) = (vec![0.0; 20], vec![0.0; 20]);
+        for u in [0, 7, 21] {
+            let (items, w) = x.row(u).unwrap();
+            let f = m.fold_in(items, w).unwrap();
+            for (a, b) in f.iter().zip(users.row(u)) {
+                assert!((a - b).abs() < 1e-5, "user {u}: {a} vs {b}");
+            }
+            // And, converged, it scores like the trained user: same top 5.
+            m.score_user(u, &mut trained).unwrap();
+            m.score_history(items, w, &mut folded).unwrap();
+            for (a, b) in trained.iter().zip(&folded) {
+                assert!((a - b).abs() < 1e-2, "user {u}: {a} vs {b}");
+            }
+            let top = |s: &[f32]| {
+                top_k_masked(s, 5, |_| false)
+                    .into_iter()
+                    .map(|p| p.0)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(top(&trained), top(&folded), "user {u}");
+        }
+    }
+
+    #[test]
+    fn conjugate_gradient_approaches_the_exact_solve() {
+        let x = planted();
+        let exact = ImplicitAls::new()
+            .factors(4)
+            .iterations(1)
+            .solver(AlsSolver::Cholesky)
+            .fit(&x)
+            .unwrap();
+        let many = ImplicitAls::new()
+            .factors(4)
+            .iterations(1)
+            .solver(AlsSolver::ConjugateGradient { steps: 50 })
+            .fit(&x)
+            .unwrap();
+        let d = (&exact.user_factors - &many.user_factors)
+            .mapv(f32::abs)
+            .fold(0.0f32, |a, &b| a.max(b));
+        assert!(d < 1e-3, "{d}");
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let x = csr(1, 2, &[(0, 0)]);
+        for (m, name) in [
+            (ImplicitAls::new().factors(0), "factors"),
+            (ImplicitAls::new().factors(MAX_FACTORS + 1), "factors"),
+            (ImplicitAls::new().regularization(-1.0), "regularization"),
+            (ImplicitAls::new().alpha(0.0), "alpha"),
+            (ImplicitAls::new().iterations(0), "iterations"),
+            (
+                ImplicitAls::new().solver(AlsSolver::ConjugateGradient { steps: 0 }),
+                "solver",
+            ),
+        ] {
+            let e = m.fit(&x).unwrap_err().to_string();
+            assert!(e.contains(name), "{e}");
+        }
+    }
+}
