@@ -54,8 +54,9 @@ pub enum AlsSolver {
 /// let items = [0, 1, 0, 2, 1, 3, 4, 3, 5, 4];
 /// let x = CsrMatrix::from_triplets(6, 6, &users, &items, &[1.0f32; 10]).unwrap();
 /// let m = ImplicitAls::new().factors(4).iterations(20).fit(&x).unwrap();
-/// let top = m.recommend(2, 2, &Filter::exclude_seen()).unwrap();
-/// assert!(top.iter().all(|&(i, _)| i < 3), "{top:?}"); // user 2 is in the first group
+/// // User 2 (item 1 only) belongs to the first group: items 0–2.
+/// let top = m.recommend(2, 1, &Filter::exclude_seen()).unwrap();
+/// assert!(top[0].0 < 3, "{top:?}");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ImplicitAls {
