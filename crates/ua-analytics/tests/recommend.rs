@@ -5,8 +5,8 @@
 
 use ua_analytics::RecommenderModel;
 use ua_analytics::recommend::{
-    AlsSolver, Ease, ImplicitAls, InteractionWeighting, ItemKnn, Popularity, RecommendationReport,
-    Rp3Beta, evaluate,
+    AlsSolver, Bpr, Ease, ImplicitAls, InteractionWeighting, ItemKnn, Popularity,
+    RecommendationReport, Rp3Beta, evaluate,
 };
 use ua_analytics::testkit::check_recommender;
 use ua_data::features::interaction_split::{HoldoutRule, split_interactions};
@@ -73,6 +73,10 @@ fn learned_models_beat_popularity_on_planted_tastes() {
         ("RP3beta", ndcg(&Rp3Beta::new(), &train, &test)),
         ("EASE", ndcg(&Ease::new().lambda(50.0), &train, &test)),
         ("ALS", ndcg(&ImplicitAls::new().factors(16), &train, &test)),
+        (
+            "BPR",
+            ndcg(&Bpr::new().factors(16).learning_rate(0.05), &train, &test),
+        ),
     ];
     for (name, r) in &models {
         assert!(

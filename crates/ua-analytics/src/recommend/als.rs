@@ -15,7 +15,7 @@
 //! A new or updated user is *folded in*: the exact solve against the fixed
 //! item factors, no retraining.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1, Axis};
+use ndarray::{Array1, Array2, ArrayViewMut1, Axis};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -24,12 +24,12 @@ use ua_tensor::budget::{check_allocation, elements};
 use ua_tensor::linalg::solve_spd_with_jitter;
 use ua_tensor::persist::Persist;
 use ua_tensor::sparse::CsrMatrix;
-use ua_tensor::topk::top_k_masked;
 
+use super::factors::{cosine_similar, scores_into};
 use super::item_item::{check_history, check_out, history_row};
 use crate::Result;
 use crate::error::parameter;
-use crate::traits::{ItemIndex, Recommender, RecommenderModel, UserIndex, unknown};
+use crate::traits::{ItemIndex, Recommender, RecommenderModel, UserIndex};
 
 /// How each least-squares system is solved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -467,12 +467,6 @@ impl RecommenderModel for ImplicitAls {
     }
 }
 
-fn scores_into(y: &Array2<f32>, x: ArrayView1<'_, f32>, out: &mut [f32]) {
-    for (o, yi) in out.iter_mut().zip(y.rows()) {
-        *o = yi.dot(&x);
-    }
-}
-
 impl Recommender for FittedImplicitAls {
     fn n_users(&self) -> usize {
         self.history.n_rows()
@@ -489,40 +483,20 @@ impl Recommender for FittedImplicitAls {
     fn score_user(&self, user: UserIndex, out: &mut [f32]) -> Result<()> {
         check_out(out, self.n_items())?;
         history_row(&self.history, user)?;
-        scores_into(&self.item_factors, self.user_factors.row(user), out);
+        scores_into(&self.item_factors, self.user_factors.row(user), None, out);
         Ok(())
     }
 
     fn score_history(&self, items: &[u32], weights: &[f32], out: &mut [f32]) -> Result<()> {
         check_out(out, self.n_items())?;
         let x = self.fold_in(items, weights)?;
-        scores_into(&self.item_factors, x.view(), out);
+        scores_into(&self.item_factors, x.view(), None, out);
         Ok(())
     }
 
     /// Cosine similarity of the item factors.
     fn similar_items(&self, item: ItemIndex, k: usize) -> Result<Vec<(ItemIndex, f32)>> {
-        if item >= self.n_items() {
-            return Err(unknown("similar items", "item", item, self.n_items()));
-        }
-        let norms: Vec<f32> = self
-            .item_factors
-            .rows()
-            .into_iter()
-            .map(|r| r.dot(&r).sqrt())
-            .collect();
-        let target = self.item_factors.row(item);
-        let scores: Vec<f32> = self
-            .item_factors
-            .rows()
-            .into_iter()
-            .zip(&norms)
-            .map(|(r, &n)| {
-                let d = n * norms[item];
-                if d > 0.0 { r.dot(&target) / d } else { 0.0 }
-            })
-            .collect();
-        Ok(top_k_masked(&scores, k, |j| j == item))
+        cosine_similar(&self.item_factors, item, k)
     }
 }
 
@@ -557,6 +531,7 @@ impl Persist for FittedImplicitAls {
 mod tests {
     use super::*;
     use crate::recommend::tests::csr;
+    use ua_tensor::topk::top_k_masked;
 
     /// Users × items from a planted rank-2 structure: two groups of users,
     /// each interacting with most items of its own half of the catalogue.

@@ -10,6 +10,7 @@
 //! | [`ItemKnn`] | cosine / asymmetric cosine item neighbours, optional BM25 / TF-IDF | [`FittedItemKnn`] |
 //! | [`Rp3Beta`] | 3-step random walk with a popularity penalty | [`FittedRp3Beta`] |
 //! | [`Ease`] | closed-form item weights from a regularised Gram inverse | [`FittedEase`] |
+//! | [`Bpr`] | matrix factorisation trained on sampled (positive, negative) pairs; deterministic or Hogwild! parallel | [`FittedBpr`] |
 //! | [`ImplicitAls`] | implicit-feedback matrix factorisation (CG or Cholesky), fold-in of new users | [`FittedImplicitAls`] |
 //!
 //! The interaction matrix comes from `ua_data`'s interaction builder
@@ -45,8 +46,10 @@
 //! ```
 
 mod als;
+mod bpr;
 mod ease;
 mod evaluate;
+mod factors;
 mod filter;
 mod item_item;
 mod item_knn;
@@ -55,6 +58,7 @@ mod rp3beta;
 mod weighting;
 
 pub use als::{AlsSolver, FittedImplicitAls, ImplicitAls, MAX_FACTORS};
+pub use bpr::{Bpr, BprMode, FittedBpr};
 pub use ease::{Ease, FittedEase};
 pub use evaluate::{RecommendationReport, evaluate};
 pub use filter::Filter;

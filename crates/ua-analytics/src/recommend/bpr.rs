@@ -1,0 +1,686 @@
+//! Bayesian personalised ranking (Rendle et al., 2009): matrix
+//! factorisation trained by stochastic gradient ascent on
+//! `ln σ(x_u·(y_i − y_j) + b_i − b_j)` for an interaction `(u, i)` and a
+//! negative item `j` the user has not interacted with, drawn uniformly.
+//!
+//! One epoch draws as many (user, item) pairs as there are interactions.
+//! With [`BprMode::Deterministic`] one thread runs the epochs and the model
+//! is the same for a seed; [`BprMode::Parallel`] deals the users (in a
+//! seeded random order) to one shard per rayon thread, each with its own
+//! seeded generator, and lets the shards update the shared item factors
+//! lock-free (Hogwild!, Recht et al. 2011) — faster, and not
+//! bit-reproducible, since the interleaving of item updates depends on
+//! scheduling. The shards move one epoch at a time: a shard that ran all its
+//! epochs ahead of the others would undo what they learned (measured: with
+//! two unsynchronised shards, every user of the slower one got the other
+//! taste's items). Item factors are stored as atomics with relaxed
+//! ordering and updated by adding to the current value, so this needs no
+//! `unsafe`.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use ndarray::{Array1, Array2, Axis};
+use rand::rngs::SmallRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use ua_tensor::budget::{check_allocation, elements};
+use ua_tensor::persist::Persist;
+use ua_tensor::sparse::CsrMatrix;
+
+use super::factors::{cosine_similar, scores_into};
+use super::item_item::{check_history, check_out, history_row};
+use crate::Result;
+use crate::error::parameter;
+use crate::traits::{ItemIndex, Recommender, RecommenderModel, UserIndex};
+
+/// How BPR's epochs are run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BprMode {
+    /// One thread: the same model for the same seed.
+    Deterministic,
+    /// One user shard per rayon thread, lock-free item updates.
+    Parallel,
+}
+
+/// BPR-MF parameters.
+///
+/// ```
+/// use ua_analytics::recommend::{Bpr, Filter};
+/// use ua_analytics::{Recommender, RecommenderModel};
+/// use ua_tensor::sparse::CsrMatrix;
+/// // Users 0–3 like items 0–2, users 4–7 items 3–5 (each misses one).
+/// let (mut u, mut i) = (vec![], vec![]);
+/// for user in 0..8usize {
+///     for item in 0..3usize {
+///         if item != user % 3 {
+///             u.push(user);
+///             i.push(3 * (user / 4) + item);
+///         }
+///     }
+/// }
+/// let x = CsrMatrix::from_triplets(8, 6, &u, &i, &vec![1.0f32; u.len()]).unwrap();
+/// let m = Bpr::new().factors(4).epochs(200).learning_rate(0.05).fit(&x).unwrap();
+/// let top = m.recommend(0, 1, &Filter::exclude_seen()).unwrap();
+/// assert_eq!(top[0].0, 0); // user 0 misses item 0 of their group
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bpr {
+    /// Latent factors, ≥ 1. Default 64.
+    pub factors: usize,
+    /// SGD step size, > 0. Default 0.01.
+    pub learning_rate: f32,
+    /// L2 regularisation, ≥ 0. Default 0.01.
+    pub regularization: f32,
+    /// Epochs (each draws `nnz` samples), ≥ 1. Default 100.
+    pub epochs: usize,
+    /// Single-thread deterministic or parallel. Default deterministic.
+    pub mode: BprMode,
+    /// Seed of the initial factors and the samples. Default 42.
+    pub seed: u64,
+}
+
+impl Default for Bpr {
+    fn default() -> Self {
+        Bpr {
+            factors: 64,
+            learning_rate: 0.01,
+            regularization: 0.01,
+            epochs: 100,
+            mode: BprMode::Deterministic,
+            seed: 42,
+        }
+    }
+}
+
+impl Bpr {
+    /// The defaults: 64 factors, step 0.01, λ = 0.01, 100 epochs,
+    /// deterministic, seed 42.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::Bpr::new().epochs, 100);
+    /// ```
+    pub fn new() -> Self {
+        Bpr::default()
+    }
+
+    /// Sets the number of factors.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::Bpr::new().factors(8).factors, 8);
+    /// ```
+    pub fn factors(mut self, factors: usize) -> Self {
+        self.factors = factors;
+        self
+    }
+
+    /// Sets the step size.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::Bpr::new().learning_rate(0.1).learning_rate, 0.1);
+    /// ```
+    pub fn learning_rate(mut self, lr: f32) -> Self {
+        self.learning_rate = lr;
+        self
+    }
+
+    /// Sets λ.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::Bpr::new().regularization(0.0).regularization, 0.0);
+    /// ```
+    pub fn regularization(mut self, lambda: f32) -> Self {
+        self.regularization = lambda;
+        self
+    }
+
+    /// Sets the number of epochs.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::Bpr::new().epochs(3).epochs, 3);
+    /// ```
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// Sets the mode.
+    ///
+    /// ```
+    /// use ua_analytics::recommend::{Bpr, BprMode};
+    /// assert_eq!(Bpr::new().mode(BprMode::Parallel).mode, BprMode::Parallel);
+    /// ```
+    pub fn mode(mut self, mode: BprMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the seed.
+    ///
+    /// ```
+    /// assert_eq!(ua_analytics::recommend::Bpr::new().seed(1).seed, 1);
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Checks the parameters; a bad value is an error naming it.
+    ///
+    /// ```
+    /// let e = ua_analytics::recommend::Bpr::new().learning_rate(0.0).validate().unwrap_err();
+    /// assert!(e.to_string().contains("learning_rate"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        const OP: &str = "BPR";
+        if self.factors == 0 || self.factors > super::MAX_FACTORS {
+            return Err(parameter(
+                OP,
+                "factors",
+                format!(
+                    "must be in 1..={}, got {}",
+                    super::MAX_FACTORS,
+                    self.factors
+                ),
+            ));
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return Err(parameter(
+                OP,
+                "learning_rate",
+                format!("must be finite and > 0, got {}", self.learning_rate),
+            ));
+        }
+        if !(self.regularization >= 0.0 && self.regularization.is_finite()) {
+            return Err(parameter(
+                OP,
+                "regularization",
+                format!("must be finite and ≥ 0, got {}", self.regularization),
+            ));
+        }
+        if self.epochs == 0 {
+            return Err(parameter(OP, "epochs", "must be at least 1, got 0"));
+        }
+        Ok(())
+    }
+}
+
+/// A fitted BPR model: user factors, item factors and biases, and the
+/// training interactions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedBpr {
+    params: Bpr,
+    history: CsrMatrix<f32>,
+    user_factors: Array2<f32>,
+    item_factors: Array2<f32>,
+    item_bias: Vec<f32>,
+}
+
+/// Item factors (with the bias as the last column) shared by the shards.
+struct SharedItems {
+    values: Vec<AtomicU32>,
+    width: usize,
+}
+
+impl SharedItems {
+    fn load(&self, i: usize, buf: &mut [f32]) {
+        for (b, v) in buf
+            .iter_mut()
+            .zip(&self.values[i * self.width..(i + 1) * self.width])
+        {
+            *b = f32::from_bits(v.load(Ordering::Relaxed));
+        }
+    }
+
+    /// Adds `delta` to row `i` element by element, each to the value stored
+    /// now (not to the copy the delta was computed from), so that another
+    /// shard's update between the load and the add is kept.
+    fn add(&self, i: usize, delta: &[f32]) {
+        let row = &self.values[i * self.width..(i + 1) * self.width];
+        for (d, v) in delta.iter().zip(row) {
+            let now = f32::from_bits(v.load(Ordering::Relaxed));
+            v.store((now + d).to_bits(), Ordering::Relaxed);
+        }
+    }
+}
+
+fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        x.exp() / (1.0 + x.exp())
+    }
+}
+
+/// Scratch for one SGD step.
+struct Step {
+    yi: Vec<f32>,
+    yj: Vec<f32>,
+}
+
+/// One BPR update on user vector `xu` for positive `i`, negative `j`.
+fn update(params: &Bpr, xu: &mut [f32], items: &SharedItems, i: usize, j: usize, s: &mut Step) {
+    let f = params.factors;
+    items.load(i, &mut s.yi);
+    items.load(j, &mut s.yj);
+    let (bias_i, bias_j) = (s.yi[f], s.yj[f]);
+    let x_uij = bias_i - bias_j
+        + xu.iter()
+            .zip(&s.yi)
+            .zip(&s.yj)
+            .map(|((u, a), b)| u * (a - b))
+            .sum::<f32>();
+    let z = sigmoid(-x_uij);
+    let (lr, reg) = (params.learning_rate, params.regularization);
+    // The gradients become the deltas, in place.
+    for ((u, a), b) in xu.iter_mut().zip(&mut s.yi[..f]).zip(&mut s.yj[..f]) {
+        let (uv, av, bv) = (*u, *a, *b);
+        *u += lr * (z * (av - bv) - reg * uv);
+        *a = lr * (z * uv - reg * av);
+        *b = lr * (-z * uv - reg * bv);
+    }
+    s.yi[f] = lr * (z - reg * bias_i);
+    s.yj[f] = lr * (-z - reg * bias_j);
+    items.add(i, &s.yi);
+    items.add(j, &s.yj);
+}
+
+/// A uniformly drawn item the user has not interacted with (`seen` sorted),
+/// or `None` when the user has every item (or no draw succeeded in 100).
+fn negative(rng: &mut SmallRng, n_items: usize, seen: &[u32]) -> Option<usize> {
+    if seen.len() >= n_items {
+        return None;
+    }
+    (0..100).find_map(|_| {
+        let j = rng.random_range(0..n_items);
+        seen.binary_search(&(j as u32)).is_err().then_some(j)
+    })
+}
+
+/// One thread's share of the users: their rows of the user factors, its
+/// generator, and the cumulative interaction counts it draws from.
+struct Shard<'a> {
+    users: Vec<usize>,
+    rows: Vec<&'a mut [f32]>,
+    cumulative: Vec<usize>,
+    rng: SmallRng,
+    step: Step,
+}
+
+impl<'a> Shard<'a> {
+    fn new(
+        params: &Bpr,
+        x: &CsrMatrix<f32>,
+        users: Vec<usize>,
+        rows: Vec<&'a mut [f32]>,
+        seed: u64,
+    ) -> Self {
+        let mut total = 0;
+        let cumulative = users
+            .iter()
+            .map(|&u| {
+                total += x.row_nnz(u).unwrap_or(0);
+                total
+            })
+            .collect();
+        Shard {
+            users,
+            rows,
+            cumulative,
+            rng: SmallRng::seed_from_u64(seed),
+            step: Step {
+                yi: vec![0.0; params.factors + 1],
+                yj: vec![0.0; params.factors + 1],
+            },
+        }
+    }
+
+    /// `samples` updates, each on an interaction drawn uniformly from the
+    /// shard's users and a negative item.
+    fn run(&mut self, params: &Bpr, x: &CsrMatrix<f32>, items: &SharedItems, samples: usize) {
+        let total = self.cumulative.last().copied().unwrap_or(0);
+        if total == 0 {
+            return;
+        }
+        for _ in 0..samples {
+            let draw = self.rng.random_range(0..total);
+            let slot = self.cumulative.partition_point(|&c| c <= draw);
+            let (seen, _) = x.row(self.users[slot]).unwrap_or((&[], &[]));
+            let start = if slot == 0 {
+                0
+            } else {
+                self.cumulative[slot - 1]
+            };
+            let i = seen[draw - start] as usize;
+            if let Some(j) = negative(&mut self.rng, x.n_cols(), seen) {
+                update(params, self.rows[slot], items, i, j, &mut self.step);
+            }
+        }
+    }
+}
+
+impl RecommenderModel for Bpr {
+    type Params = Bpr;
+    type Fitted = FittedBpr;
+
+    fn fit(&self, interactions: &CsrMatrix<f32>) -> Result<FittedBpr> {
+        const OP: &str = "BPR";
+        self.validate()?;
+        super::check_interactions(OP, interactions)?;
+        let (n_users, n_items) = interactions.shape();
+        let f = self.factors;
+        check_allocation(
+            OP,
+            "the factor matrices",
+            elements(OP, &[n_users + n_items, f + 1])?,
+            4,
+        )?;
+        let mut rng = SmallRng::seed_from_u64(self.seed);
+        let scale = 1.0 / (f as f32).sqrt();
+        let mut users =
+            Array2::from_shape_fn((n_users, f), |_| (rng.random::<f32>() - 0.5) * scale);
+        let items = SharedItems {
+            values: (0..n_items * (f + 1))
+                .map(|p| {
+                    let v = if p % (f + 1) == f {
+                        0.0
+                    } else {
+                        (rng.random::<f32>() - 0.5) * scale
+                    };
+                    AtomicU32::new(f32::to_bits(v))
+                })
+                .collect(),
+            width: f + 1,
+        };
+        let shards = match self.mode {
+            BprMode::Deterministic => 1,
+            BprMode::Parallel => rayon::current_num_threads().clamp(1, n_users),
+        };
+        // Users are dealt to the shards in a seeded random order (so that no
+        // shard holds one kind of user), and the shards move in step, one
+        // epoch at a time, so none runs ahead of the others.
+        let mut order: Vec<usize> = (0..n_users).collect();
+        order.shuffle(&mut rng);
+        let mut slots: Vec<Option<&mut [f32]>> = users
+            .axis_iter_mut(Axis(0))
+            .map(|r| Some(r.into_slice().expect("standard layout")))
+            .collect();
+        let mut shards: Vec<Shard<'_>> = (0..shards)
+            .map(|s| {
+                let members: Vec<usize> = order.iter().copied().skip(s).step_by(shards).collect();
+                let rows = members
+                    .iter()
+                    .map(|&u| slots[u].take().expect("each user is in one shard"))
+                    .collect();
+                let seed = self.seed ^ (s as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                Shard::new(self, interactions, members, rows, seed)
+            })
+            .collect();
+        let per_shard = interactions.nnz().div_ceil(shards.len());
+        for _ in 0..self.epochs {
+            shards
+                .par_iter_mut()
+                .for_each(|shard| shard.run(self, interactions, &items, per_shard));
+        }
+        drop(shards);
+        let values: Vec<f32> = items
+            .values
+            .iter()
+            .map(|v| f32::from_bits(v.load(Ordering::Relaxed)))
+            .collect();
+        let all =
+            Array2::from_shape_vec((n_items, f + 1), values).expect("n_items × (f + 1) values");
+        let item_bias = all.column(f).to_vec();
+        let item_factors = all.slice(ndarray::s![.., ..f]).to_owned();
+        if users
+            .iter()
+            .chain(&item_factors)
+            .chain(&item_bias)
+            .any(|v| !v.is_finite())
+        {
+            return Err(crate::Error::InvalidArgument {
+                op: OP,
+                message: format!(
+                    "training diverged (a factor is not finite); lower learning_rate ({}) or raise regularization ({})",
+                    self.learning_rate, self.regularization
+                ),
+            });
+        }
+        Ok(FittedBpr {
+            params: *self,
+            history: interactions.clone(),
+            user_factors: users,
+            item_factors,
+            item_bias,
+        })
+    }
+
+    fn params(&self) -> Bpr {
+        *self
+    }
+
+    fn params_of(fitted: &FittedBpr) -> Bpr {
+        fitted.params
+    }
+}
+
+impl FittedBpr {
+    /// Users × factors.
+    ///
+    /// ```
+    /// use ua_analytics::recommend::Bpr;
+    /// use ua_analytics::RecommenderModel;
+    /// use ua_tensor::sparse::CsrMatrix;
+    /// let x = CsrMatrix::from_triplets(2, 3, &[0, 1], &[0, 2], &[1.0f32, 1.0]).unwrap();
+    /// let m = Bpr::new().factors(4).epochs(2).fit(&x).unwrap();
+    /// assert_eq!((m.user_factors().dim(), m.item_factors().dim()), ((2, 4), (3, 4)));
+    /// ```
+    pub fn user_factors(&self) -> &Array2<f32> {
+        &self.user_factors
+    }
+
+    /// Items × factors (the biases are apart: [`FittedBpr::item_bias`]).
+    pub fn item_factors(&self) -> &Array2<f32> {
+        &self.item_factors
+    }
+
+    /// One bias per item.
+    pub fn item_bias(&self) -> &[f32] {
+        &self.item_bias
+    }
+
+    /// A user vector for a history: the same SGD with the item factors
+    /// fixed, from a zero vector, with a generator seeded by the model seed
+    /// (so the same history always gets the same vector).
+    fn fold_in(&self, items: &[u32]) -> Array1<f32> {
+        let f = self.params.factors;
+        let mut x = vec![0.0f32; f];
+        if items.is_empty() {
+            return Array1::from(x);
+        }
+        let mut rng = SmallRng::seed_from_u64(self.params.seed);
+        let (lr, reg) = (self.params.learning_rate, self.params.regularization);
+        let n = self.n_items();
+        for _ in 0..self.params.epochs {
+            for _ in 0..items.len() {
+                let i = items[rng.random_range(0..items.len())] as usize;
+                let Some(j) = negative(&mut rng, n, items) else {
+                    break;
+                };
+                let (yi, yj) = (self.item_factors.row(i), self.item_factors.row(j));
+                let mut x_uij = self.item_bias[i] - self.item_bias[j];
+                for k in 0..f {
+                    x_uij += x[k] * (yi[k] - yj[k]);
+                }
+                let z = sigmoid(-x_uij);
+                for k in 0..f {
+                    x[k] += lr * (z * (yi[k] - yj[k]) - reg * x[k]);
+                }
+            }
+        }
+        Array1::from(x)
+    }
+}
+
+impl Recommender for FittedBpr {
+    fn n_users(&self) -> usize {
+        self.history.n_rows()
+    }
+
+    fn n_items(&self) -> usize {
+        self.history.n_cols()
+    }
+
+    fn seen_items(&self, user: UserIndex) -> Result<&[u32]> {
+        history_row(&self.history, user).map(|(items, _)| items)
+    }
+
+    fn score_user(&self, user: UserIndex, out: &mut [f32]) -> Result<()> {
+        check_out(out, self.n_items())?;
+        history_row(&self.history, user)?;
+        scores_into(
+            &self.item_factors,
+            self.user_factors.row(user),
+            Some(&self.item_bias),
+            out,
+        );
+        Ok(())
+    }
+
+    fn score_history(&self, items: &[u32], _weights: &[f32], out: &mut [f32]) -> Result<()> {
+        check_out(out, self.n_items())?;
+        let x = self.fold_in(items);
+        scores_into(&self.item_factors, x.view(), Some(&self.item_bias), out);
+        Ok(())
+    }
+
+    /// Cosine similarity of the item factors.
+    fn similar_items(&self, item: ItemIndex, k: usize) -> Result<Vec<(ItemIndex, f32)>> {
+        cosine_similar(&self.item_factors, item, k)
+    }
+}
+
+impl Persist for FittedBpr {
+    const KIND: &'static str = "ua-analytics/bpr";
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.params.validate().map_err(|e| e.to_string())?;
+        check_history(&self.history)?;
+        let f = self.params.factors;
+        let (n_users, n_items) = self.history.shape();
+        if self.user_factors.dim() != (n_users, f)
+            || self.item_factors.dim() != (n_items, f)
+            || self.item_bias.len() != n_items
+        {
+            return Err(format!(
+                "factor matrices {:?} and {:?} with {} biases, expected ({n_users}, {f}), ({n_items}, {f}) and {n_items}",
+                self.user_factors.dim(),
+                self.item_factors.dim(),
+                self.item_bias.len()
+            ));
+        }
+        if self
+            .user_factors
+            .iter()
+            .chain(&self.item_factors)
+            .chain(&self.item_bias)
+            .any(|v| !v.is_finite())
+        {
+            return Err("a factor is not finite".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommend::tests::csr;
+
+    fn planted() -> CsrMatrix<f32> {
+        let mut pairs = vec![];
+        for u in 0..40 {
+            let group = u % 2;
+            for i in 0..10 {
+                if (u * 7 + i * 3) % 5 != 0 {
+                    pairs.push((u, group * 10 + i));
+                }
+            }
+        }
+        csr(40, 20, &pairs)
+    }
+
+    /// Users whose top-2 unseen items are both of their own group.
+    fn users_served_their_group(m: &FittedBpr) -> usize {
+        (0..40)
+            .filter(|&u| {
+                let top = m
+                    .recommend(u, 2, &crate::recommend::Filter::exclude_seen())
+                    .unwrap();
+                top.iter().all(|&(i, _)| i / 10 == u % 2)
+            })
+            .count()
+    }
+
+    #[test]
+    fn recommends_each_users_own_group_in_both_modes() {
+        let x = planted();
+        for mode in [BprMode::Deterministic, BprMode::Parallel] {
+            let m = Bpr::new()
+                .factors(8)
+                .epochs(100)
+                .learning_rate(0.05)
+                .mode(mode)
+                .fit(&x)
+                .unwrap();
+            let served = users_served_their_group(&m);
+            assert!(served >= 38, "{mode:?}: {served} of 40 users");
+        }
+    }
+
+    #[test]
+    fn a_folded_in_history_ranks_its_group_first() {
+        let x = planted();
+        let m = Bpr::new()
+            .factors(8)
+            .epochs(100)
+            .learning_rate(0.05)
+            .fit(&x)
+            .unwrap();
+        let mut scores = vec![0.0; 20];
+        m.score_history(&[11, 12, 13], &[1.0; 3], &mut scores)
+            .unwrap();
+        let top = ua_tensor::topk::top_k_masked(&scores, 5, |i| [11, 12, 13].contains(&i));
+        assert!(top.iter().all(|&(i, _)| i >= 10), "{top:?}");
+    }
+
+    #[test]
+    fn negatives_avoid_seen_items_and_full_users_get_none() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        for _ in 0..50 {
+            assert_eq!(negative(&mut rng, 3, &[0, 2]), Some(1));
+        }
+        assert_eq!(negative(&mut rng, 2, &[0, 1]), None);
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let x = csr(1, 2, &[(0, 0)]);
+        for (m, name) in [
+            (Bpr::new().factors(0), "factors"),
+            (Bpr::new().learning_rate(-1.0), "learning_rate"),
+            (Bpr::new().regularization(f32::NAN), "regularization"),
+            (Bpr::new().epochs(0), "epochs"),
+        ] {
+            let e = m.fit(&x).unwrap_err().to_string();
+            assert!(e.contains(name), "{e}");
+        }
+        let e = Bpr::new()
+            .learning_rate(1e30)
+            .fit(&planted())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("diverged"), "{e}");
+    }
+}
