@@ -201,12 +201,28 @@ pub const CMD: Command = Command {
     flags: &[
         Flag::value("--csv", "FILE", "the user table (CSV with a header)"),
         Flag::value("--target", "COL", "target column (required with --csv)"),
-        Flag::value("--id-col", "COL", "user id column, read as text (required with --csv)"),
-        Flag::value("--positive", "V", "the target's positive value (else 1/true/yes)"),
+        Flag::value(
+            "--id-col",
+            "COL",
+            "user id column, read as text (required with --csv)",
+        ),
+        Flag::value(
+            "--positive",
+            "V",
+            "the target's positive value (else 1/true/yes)",
+        ),
         Flag::value("--out", "DIR", "where model.json and scores.csv go")
             .default("target/churn_pipeline"),
-        Flag::switch("--force", "replace model.json and scores.csv in --out if they exist"),
-        Flag::value("--seed", "N", "seed of the split, the folds and the network").default("42"),
+        Flag::switch(
+            "--force",
+            "replace model.json and scores.csv in --out if they exist",
+        ),
+        Flag::value(
+            "--seed",
+            "N",
+            "seed of the split, the folds and the network",
+        )
+        .default("42"),
         Flag::value("--delimiter", "C", "field separator of --csv: , ; | or tab").default(","),
         Flag::switch("--json", "print one JSON summary object"),
     ],

@@ -50,13 +50,33 @@ const CMD: Command = Command {
     flags: &[
         Flag::value("--rows", "N", "generated points").default("200000"),
         Flag::value("--dims", "D", "dimensions of the generated points").default("8"),
-        Flag::value("--points", "FILE", "read the points from a numeric CSV instead"),
-        Flag::value("--columns", "COL,COL", "columns of --points to use (default: all)"),
-        Flag::switch("--no-header", "--points has no header line (columns column_1, ...)"),
-        Flag::value("--delimiter", "C", "field separator of --points: , ; | or tab").default(","),
+        Flag::value(
+            "--points",
+            "FILE",
+            "read the points from a numeric CSV instead",
+        ),
+        Flag::value(
+            "--columns",
+            "COL,COL",
+            "columns of --points to use (default: all)",
+        ),
+        Flag::switch(
+            "--no-header",
+            "--points has no header line (columns column_1, ...)",
+        ),
+        Flag::value(
+            "--delimiter",
+            "C",
+            "field separator of --points: , ; | or tab",
+        )
+        .default(","),
         Flag::value("--k", "N", "number of clusters").default("8"),
         Flag::value("--n-init", "N", "k-means++ restarts").default("1"),
-        Flag::value("--threads", "N", "rayon threads (1 = sequential; default: all cores)"),
+        Flag::value(
+            "--threads",
+            "N",
+            "rayon threads (1 = sequential; default: all cores)",
+        ),
         Flag::value("--algorithm", "lloyd|elkan|minibatch", "the algorithm").default("lloyd"),
         Flag::value("--seed", "N", "seed of k-means").default("0"),
         Flag::value("--data-seed", "N", "seed of the generated points").default("42"),
@@ -64,7 +84,11 @@ const CMD: Command = Command {
         Flag::value("--dtype", "f64|f32", "float type of the fit").default("f64"),
         Flag::value("--max-iter", "N", "iteration limit").default("300"),
         Flag::value("--tol", "T", "convergence tolerance").default("1e-4"),
-        Flag::value("--silhouette", "N", "also time the exact silhouette of the first N points"),
+        Flag::value(
+            "--silhouette",
+            "N",
+            "also time the exact silhouette of the first N points",
+        ),
         Flag::value("--write-points", "FILE", "write the points as CSV"),
         Flag::switch("--force", "replace the --write-points file if it exists"),
         Flag::switch("--json", "print one JSON object"),
@@ -119,7 +143,9 @@ fn parse_args() -> Result<Args, Error> {
         force: m.switch("--force"),
         json: m.switch("--json"),
     };
-    if a.points.is_some() && (m.given("--rows") || m.given("--dims") || m.given("--data-seed") || m.given("--std")) {
+    if a.points.is_some()
+        && (m.given("--rows") || m.given("--dims") || m.given("--data-seed") || m.given("--std"))
+    {
         return Err(Error::usage(
             "--rows, --dims, --data-seed and --std are for generated points; --points FILE reads them from the file",
         ));
@@ -166,7 +192,11 @@ fn parse_args() -> Result<Args, Error> {
     if a.points.is_none() {
         // The generated points (f64, plus an f32 copy) before generating them.
         let bytes = if a.dtype == "f32" { 12 } else { 8 };
-        cli::check_size("--rows × --dims: the generated points", &[a.rows, a.dims], bytes)?;
+        cli::check_size(
+            "--rows × --dims: the generated points",
+            &[a.rows, a.dims],
+            bytes,
+        )?;
     }
     Ok(a)
 }
@@ -175,7 +205,7 @@ fn parse_args() -> Result<Args, Error> {
 /// `--no-header`, the `--columns` (default all), every value a finite number
 /// (errors give the file line and column).
 fn read_points(a: &Args, path: &str) -> Result<Array2<f64>, Error> {
-    cli::check_input("--points", Path::new(path))?;
+    cli::check_not_empty("--points", Path::new(path))?;
     if let Some(w) = cli::delimiter_warning(Path::new(path), a.delimiter) {
         eprintln!("{w}");
     }
@@ -187,7 +217,11 @@ fn read_points(a: &Args, path: &str) -> Result<Array2<f64>, Error> {
     if table.n_rows() == 0 {
         return Err(Error::failed(format!(
             "{path}: no data rows (a header line, then one point per line{})",
-            if a.no_header { "" } else { "; pass --no-header if the file has no header" }
+            if a.no_header {
+                ""
+            } else {
+                "; pass --no-header if the file has no header"
+            }
         )));
     }
     let names: Vec<&str> = if a.columns.is_empty() {
@@ -195,16 +229,20 @@ fn read_points(a: &Args, path: &str) -> Result<Array2<f64>, Error> {
     } else {
         a.columns.iter().map(String::as_str).collect()
     };
+    if !a.no_header
+        && table
+            .column_names()
+            .iter()
+            .all(|n| n.trim().parse::<f64>().is_ok())
+    {
+        return Err(Error::usage(format!(
+            "{path}, line 1: the header {:?} looks like data (all numbers); pass --no-header \
+             if the file has no header line",
+            table.column_names().join(",")
+        )));
+    }
     let header_lines = usize::from(!a.no_header);
-    cli::numeric_matrix(&table, &names, path, header_lines).map_err(|e| {
-        if a.no_header {
-            e
-        } else {
-            Error::failed(format!(
-                "{e} (if the first line holds data, pass --no-header)"
-            ))
-        }
-    })
+    cli::numeric_matrix(&table, &names, path, header_lines)
 }
 
 fn write_points(path: &str, x: ArrayView2<'_, f64>) -> Result<(), Error> {
@@ -240,11 +278,7 @@ struct Fit {
 
 fn fit<S: Scalar>(x: ArrayView2<'_, S>, a: &Args, parallel: bool) -> Result<Fit, String> {
     if a.k > x.nrows() {
-        return Err(format!(
-            "--k {} is more than the {} points",
-            a.k,
-            x.nrows()
-        ));
+        return Err(format!("--k {} is more than the {} points", a.k, x.nrows()));
     }
     let e = |e: ua_analytics::Error| e.to_string();
     match a.algorithm.as_str() {

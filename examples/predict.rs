@@ -49,11 +49,11 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
 use user_analytics::analytics::prediction::evaluate::{Holdout, HoldoutRun, evaluate_holdout};
 use user_analytics::analytics::prediction::{
     FittedClassifier, LogisticRegression, MlpClassifier, ModelKind, PropensityConfig,
 };
+use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
 use user_analytics::data::csv_io::{CsvOptions, read_csv};
 use user_analytics::data::synth::{EventKind, ShopConfig, generate};
 use user_analytics::data::{Column, ColumnType, Table};
@@ -65,11 +65,23 @@ pub const CMD: Command = Command {
     about: "Trains a propensity model on a CSV file (or, without --csv, a synthetic shop whose \
             target is: the user ordered) and evaluates it on held-out rows.",
     flags: &[
-        Flag::value("--csv", "FILE", "the table, one row per user, with a header"),
+        Flag::value(
+            "--csv",
+            "FILE",
+            "the table, one row per user, with a header",
+        ),
         Flag::value("--target", "COL", "target column (required with --csv)"),
-        Flag::value("--positive", "VALUE", "the target's positive value (else 1/true/yes)"),
+        Flag::value(
+            "--positive",
+            "VALUE",
+            "the target's positive value (else 1/true/yes)",
+        ),
         Flag::value("--drop", "COL,COL", "columns left out (read as text)"),
-        Flag::value("--text", "COL,COL", "columns kept as text even if they look numeric"),
+        Flag::value(
+            "--text",
+            "COL,COL",
+            "columns kept as text even if they look numeric",
+        ),
         Flag::value("--model", "mlp|logistic", "the classifier").default("mlp"),
         Flag::value("--test-rows", "FILE", "one-column CSV of 0-based test rows"),
         Flag::value("--seed", "N", "seed of the split and the network").default("42"),
@@ -192,6 +204,22 @@ pub fn read_table(
                 "--text column `{t}` is not in {}; columns: {}",
                 path.display(),
                 table.column_names().join(", ")
+            ));
+        }
+    }
+    // ±inf in a numeric column, by file line (NaN and empty fields are missing).
+    for (name, col) in table.columns() {
+        if let Column::Numeric(c) = col
+            && let Some((row, v)) = c
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| v.filter(|x| !x.is_finite()).map(|x| (i, x)))
+        {
+            return Err(format!(
+                "{}, line {}, column `{name}`: value {v} is not finite; fix it or leave the \
+                 field empty (missing)",
+                path.display(),
+                row + 2
             ));
         }
     }

@@ -57,9 +57,9 @@ fn parse_args() -> Result<Args, Error> {
     let delimiter = m.required::<Delimiter>("--delimiter")?.0;
     let mut opts = CsvOptions::default().delimiter(delimiter);
     for t in m.values("--type") {
-        let (col, ty) = t.split_once('=').ok_or_else(|| {
-            Error::usage(format!("--type: expected COLUMN=TYPE, found '{t}'"))
-        })?;
+        let (col, ty) = t
+            .split_once('=')
+            .ok_or_else(|| Error::usage(format!("--type: expected COLUMN=TYPE, found '{t}'")))?;
         let ty = match ty {
             "numeric" => ColumnType::Numeric,
             "categorical" | "text" => ColumnType::Categorical,

@@ -21,7 +21,9 @@
 //! network seeded with `--seed`) or `logistic`.
 //!
 //! The date column may hold `YYYY-MM-DD` or `YYYYMMDD`; customer ids are
-//! read as text. `--json` prints one JSON object with keys `model,
+//! read as text. A missing date or one before 1900 or after 2100 is an
+//! error naming its line; `--calibration-end` must lie in the data's date
+//! range (before its last day) and `--holdout-end` not after its last day. `--json` prints one JSON object with keys `model,
 //! train_rows, test_rows, n_features, accuracy, precision, recall, f1,
 //! roc_auc, pr_auc, log_loss, fit_seconds` (rows are customers).
 //!
@@ -51,13 +53,25 @@ pub const CMD: Command = Command {
             the orders of a synthetic shop). --transactions, --customer-col, --date-col, \
             --amount-col, --calibration-end and --holdout-end go together.",
     flags: &[
-        Flag::value("--transactions", "FILE", "the transaction log (CSV with a header)"),
+        Flag::value(
+            "--transactions",
+            "FILE",
+            "the transaction log (CSV with a header)",
+        ),
         Flag::value("--customer-col", "C", "customer id column (read as text)"),
         Flag::value("--date-col", "D", "date column (YYYY-MM-DD or YYYYMMDD)"),
         Flag::value("--amount-col", "A", "amount column"),
         Flag::value("--quantity-col", "Q", "quantity column (optional)"),
-        Flag::value("--calibration-end", "YYYY-MM-DD", "last day of the feature period"),
-        Flag::value("--holdout-end", "YYYY-MM-DD", "last day of the label period"),
+        Flag::value(
+            "--calibration-end",
+            "YYYY-MM-DD",
+            "last day of the feature period",
+        ),
+        Flag::value(
+            "--holdout-end",
+            "YYYY-MM-DD",
+            "last day of the label period",
+        ),
         Flag::value("--model", "mlp|logistic", "the classifier").default("mlp"),
         Flag::value("--seed", "N", "seed of the split and the network").default("42"),
         Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
@@ -162,19 +176,46 @@ pub fn model_kind(name: &str, seed: u64) -> Result<ModelKind, String> {
 pub fn features(a: &Args) -> Result<(RepeatPurchase, RepeatPurchaseFeatures, String), Error> {
     let (spec, log, source) = match &a.log {
         Some(l) => {
-            cli::check_input("--transactions", &l.path)?;
+            cli::check_not_empty("--transactions", &l.path)?;
             if let Some(w) = cli::delimiter_warning(&l.path, a.delimiter) {
                 eprintln!("{w}");
             }
             let opts = CsvOptions::default()
                 .delimiter(a.delimiter)
                 .with_type(&l.spec.customer_col, ColumnType::Categorical)
-                .with_type(&l.spec.date_col, ColumnType::Date);
+                .with_type(&l.spec.date_col, ColumnType::Date)
+                .with_type(&l.spec.amount_col, ColumnType::Numeric);
+            let opts = match &l.spec.quantity_col {
+                Some(q) => opts.with_type(q, ColumnType::Numeric),
+                None => opts,
+            };
             let log = read_csv(&l.path, &opts).map_err(|e| e.to_string())?;
             if log.n_rows() == 0 {
                 return Err(Error::failed(format!(
                     "{}: the file has no data rows",
                     l.path.display()
+                )));
+            }
+            // Implausible dates by line; the cut-offs inside the data's range.
+            let name = l.path.display().to_string();
+            let (first, last) = cli::check_dates(&log, &l.spec.date_col, &name, 1)?;
+            let range = format!(
+                "{name} runs {} .. {}",
+                format_date(first),
+                format_date(last)
+            );
+            if l.spec.calibration_end < first || l.spec.calibration_end >= last {
+                return Err(Error::usage(format!(
+                    "--calibration-end {} must be on or after the first and before the last \
+                     transaction date: {range}",
+                    format_date(l.spec.calibration_end)
+                )));
+            }
+            if l.spec.holdout_end > last {
+                return Err(Error::usage(format!(
+                    "--holdout-end {} is after the last transaction date, so the label would \
+                     count days without data: {range}",
+                    format_date(l.spec.holdout_end)
                 )));
             }
             (l.spec.clone(), log, l.path.display().to_string())

@@ -57,12 +57,12 @@ use ua_analytics::segmentation::{
     KMeans, KScores, SILHOUETTE_MAX_ROWS, SilhouetteMode, evaluate_k_range,
 };
 use ua_data::ColumnType;
-use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
 use ua_data::csv_io::{CsvOptions, read_csv};
 use ua_data::date::{format_date, parse_date};
 use ua_data::features::rfm::{RfmConfig, RfmFeatures};
 use ua_data::synth::{ShopConfig, generate};
 use ua_data::table::{Column, Table};
+use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
 
 const N_INIT: usize = 10;
 
@@ -72,13 +72,29 @@ const CMD: Command = Command {
             log1p(recency, frequency, monetary) and the named RFM segments. Without \
             --transactions: the orders of the default synthetic shop.",
     flags: &[
-        Flag::value("--transactions", "FILE", "the transaction log (CSV with a header)"),
-        Flag::value("--customer-col", "C", "customer id column (read as text: 00004 and 4 differ)"),
+        Flag::value(
+            "--transactions",
+            "FILE",
+            "the transaction log (CSV with a header)",
+        ),
+        Flag::value(
+            "--customer-col",
+            "C",
+            "customer id column (read as text: 00004 and 4 differ)",
+        ),
         Flag::value("--date-col", "D", "date column (YYYY-MM-DD or YYYYMMDD)"),
         Flag::value("--amount-col", "A", "amount column"),
-        Flag::value("--as-of", "YYYY-MM-DD", "count rows up to this day (default: the last date)"),
+        Flag::value(
+            "--as-of",
+            "YYYY-MM-DD",
+            "count rows up to this day (default: the last date)",
+        ),
         Flag::value("--k", "N", "the k whose profiles are shown").default("4"),
-        Flag::value("--k-range", "A..B", "fit k = A..B (2 ≤ A ≤ B ≤ customers − 1) and recommend one"),
+        Flag::value(
+            "--k-range",
+            "A..B",
+            "fit k = A..B (2 ≤ A ≤ B ≤ customers − 1) and recommend one",
+        ),
         Flag::value("--seed", "N", "seed of k-means").default("42"),
         Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
         Flag::switch("--json", "print one JSON object"),
@@ -112,7 +128,9 @@ fn parse_range(s: &str) -> Result<(usize, usize), Error> {
         let t = t.trim();
         t.parse().map_err(|_| {
             if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-                bad(&format!("has an end too large to be a number of clusters ({t})"))
+                bad(&format!(
+                    "has an end too large to be a number of clusters ({t})"
+                ))
             } else {
                 bad(&format!("has an end that is not a whole number ({t:?})"))
             }
@@ -204,17 +222,19 @@ fn load(args: &Args) -> Result<Log, Error> {
     let customer = need(&args.customer_col, "--customer-col")?;
     let date = need(&args.date_col, "--date-col")?;
     let amount = need(&args.amount_col, "--amount-col")?;
-    cli::check_input("--transactions", Path::new(path))?;
+    cli::check_not_empty("--transactions", Path::new(path))?;
     if let Some(w) = cli::delimiter_warning(Path::new(path), args.delimiter) {
         eprintln!("{w}");
     }
     // The date column is read as dates (YYYY-MM-DD or YYYYMMDD), so a bad
-    // date is a parse error with file, line and column; customer ids are
+    // date (or amount such as `$29.33`) is a parse error with file, line,
+    // column and value; customer ids are
     // text, so that `00004` and `4` stay two customers.
     let opts = CsvOptions::default()
         .delimiter(args.delimiter)
         .with_type(customer.clone(), ColumnType::Categorical)
-        .with_type(date.clone(), ColumnType::Date);
+        .with_type(date.clone(), ColumnType::Date)
+        .with_type(amount.clone(), ColumnType::Numeric);
     let table = read_csv(path, &opts).map_err(|e| e.to_string())?;
     Ok(Log {
         table,
@@ -266,22 +286,8 @@ fn check(log: &Log) -> Result<(i32, i32), String> {
             Some(_) => {}
         }
     }
-    let days = t.date(&log.date).map_err(|e| e.to_string())?;
-    if let Some(row) = (0..days.len()).find(|&i| days.is_missing(i)) {
-        return Err(format!("{}: missing date", at(file, row, &log.date)));
-    }
-    let d = days.days();
-    let first = d
-        .iter()
-        .copied()
-        .min()
-        .ok_or(format!("{file}: no transactions"))?;
-    let last = d
-        .iter()
-        .copied()
-        .max()
-        .ok_or(format!("{file}: no transactions"))?;
-    Ok((first, last))
+    // Missing and implausible dates (before 1900, after 2100) by line.
+    cli::check_dates(t, &log.date, file, 1).map_err(|e| e.to_string())
 }
 
 #[derive(Serialize)]
@@ -306,6 +312,15 @@ fn run(args: &Args) -> Result<(), Error> {
             log.source,
             format_date(as_of),
             format_date(first)
+        )));
+    }
+    if args.as_of.is_some() && log.default_as_of.is_none() && as_of > last {
+        return Err(Error::usage(format!(
+            "--as-of {} is after the last purchase in {} (the data runs {} .. {})",
+            format_date(as_of),
+            log.source,
+            format_date(first),
+            format_date(last)
         )));
     }
     let cfg = RfmConfig {
@@ -333,7 +348,7 @@ fn run(args: &Args) -> Result<(), Error> {
         )));
     }
     if let Some((_, hi)) = args.k_range
-        && hi + 1 > n
+        && hi >= n
     {
         return Err(Error::usage(format!(
             "--k-range: B = {hi} is too large: {} has {n} customers with history, so B can be at most {}",

@@ -55,8 +55,17 @@ const CMD: Command = Command {
         Flag::value("--batch-size", "N", "mini-batch size").default("32"),
         Flag::value("--epochs", "N", "training epochs").default("3"),
         Flag::value("--threads", "N", "inference threads").default("1"),
-        Flag::value("--data", "FILE", "CSV with a header: numeric features, then a 0/1 label"),
-        Flag::value("--delimiter", "C", "field separator of --data: , ; | or tab").default(","),
+        Flag::value(
+            "--data",
+            "FILE",
+            "CSV with a header: numeric features, then a 0/1 label",
+        ),
+        Flag::value(
+            "--delimiter",
+            "C",
+            "field separator of --data: , ; | or tab",
+        )
+        .default(","),
         Flag::value("--seed", "N", "seed of the data and the network").default("42"),
         Flag::switch("--json", "print one JSON object"),
     ],
@@ -114,7 +123,11 @@ fn parse_args() -> Result<Args, Error> {
     }
     if a.data.is_none() {
         // f64 while generating, then the f32 copy.
-        cli::check_size("--rows × --features: the generated data", &[a.rows, a.features], 12)?;
+        cli::check_size(
+            "--rows × --features: the generated data",
+            &[a.rows, a.features],
+            12,
+        )?;
     }
     Ok(a)
 }
@@ -154,7 +167,7 @@ fn generate(rows: usize, features: usize, seed: u64) -> (Array2<f32>, Array2<f32
 }
 
 fn load(path: &str, delimiter: u8) -> Result<(Array2<f32>, Array2<f32>), Error> {
-    cli::check_input("--data", Path::new(path))?;
+    cli::check_not_empty("--data", Path::new(path))?;
     if let Some(w) = cli::delimiter_warning(Path::new(path), delimiter) {
         eprintln!("{w}");
     }
@@ -171,9 +184,15 @@ fn load(path: &str, delimiter: u8) -> Result<(Array2<f32>, Array2<f32>), Error> 
         return Err(Error::failed(format!("{path}: no data rows")));
     }
     let all = cli::numeric_matrix(&table, &names, path, 1)?;
-    if let Some(bad) = all.iter().find(|v| v.abs() > f64::from(f32::MAX)) {
+    if let Some(((row, col), bad)) = all
+        .indexed_iter()
+        .find(|(_, v)| v.abs() > f64::from(f32::MAX))
+    {
         return Err(Error::failed(format!(
-            "{path}: value {bad} does not fit the network's f32 numbers; rescale the column"
+            "{path}, line {}, column `{}`: value {bad:e} does not fit the network's f32 numbers; \
+             rescale the column",
+            row + 2,
+            names[col]
         )));
     }
     let d = names.len() - 1;

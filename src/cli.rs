@@ -287,14 +287,16 @@ impl Command {
             rows.push((left, help));
         }
         rows.push(("-h, --help".into(), "print this help and exit".into()));
-        let w = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
+        let w = rows
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0);
         let mut out = format!("{synopsis}\n\n{}\n\n", self.about);
         for (l, h) in rows {
             out.push_str(&format!("  {l:<w$}  {h}\n"));
         }
-        out.push_str(
-            "\nExit status: 0 on success, 2 for a usage error, 1 when the work fails.",
-        );
+        out.push_str("\nExit status: 0 on success, 2 for a usage error, 1 when the work fails.");
         out
     }
 
@@ -526,7 +528,11 @@ impl Matches {
         const UNDECLARED: Flag = Flag::switch("", "");
         let flag = self.command.flag(name);
         // A programming error in the program, not user input: caught by its tests.
-        debug_assert!(flag.is_some(), "flag {name} is not declared in {}", self.command.name);
+        debug_assert!(
+            flag.is_some(),
+            "flag {name} is not declared in {}",
+            self.command.name
+        );
         flag.unwrap_or(&UNDECLARED)
     }
 
@@ -774,6 +780,85 @@ pub fn check_input(flag: &str, path: &Path) -> Result<(), Error> {
     }
 }
 
+/// Checks that an input file is not empty (zero bytes), for programs that
+/// need at least a header line: the error names the flag and the path.
+///
+/// ```
+/// let p = std::env::temp_dir().join(format!("ua_cli_empty_{}.csv", std::process::id()));
+/// std::fs::write(&p, "").unwrap();
+/// let e = user_analytics::cli::check_not_empty("--csv", &p).unwrap_err();
+/// assert!(e.to_string().contains("is empty"), "{e}");
+/// std::fs::write(&p, "x\n").unwrap();
+/// assert!(user_analytics::cli::check_not_empty("--csv", &p).is_ok());
+/// std::fs::remove_file(&p).unwrap();
+/// ```
+pub fn check_not_empty(flag: &str, path: &Path) -> Result<(), Error> {
+    check_input(flag, path)?;
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() == 0 => Err(Error::failed(format!(
+            "{flag} {}: the file is empty (expected a header line, then data rows)",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The first and last plausible calendar day (1900-01-01 and 2100-12-31,
+/// as days since 1970-01-01): dates outside are treated as data errors.
+///
+/// ```
+/// let (lo, hi) = user_analytics::cli::plausible_days();
+/// assert_eq!(user_analytics::data::date::format_date(lo), "1900-01-01");
+/// assert_eq!(user_analytics::data::date::format_date(hi), "2100-12-31");
+/// ```
+pub fn plausible_days() -> (i32, i32) {
+    (-25_567, 47_846)
+}
+
+/// Checks a date column read from `source` (`header_lines` before the
+/// data): no missing date, every date between 1900-01-01 and 2100-12-31;
+/// returns the first and last day. Errors name the file line, the column
+/// and the date.
+///
+/// ```
+/// use user_analytics::cli::check_dates;
+/// use user_analytics::data::{Column, Table};
+/// use user_analytics::data::date::parse_date;
+/// let days = vec![parse_date("1997-01-01").unwrap(), parse_date("2099-05-01").unwrap()];
+/// let t = Table::new(vec![("day".into(), Column::date(days))]).unwrap();
+/// let e = check_dates(&t, "day", "tx.csv", 1).unwrap_err();
+/// assert!(e.to_string().starts_with("tx.csv, line 3, column `day`: implausible date 2099-05-01"), "{e}");
+/// ```
+pub fn check_dates(
+    table: &Table,
+    column: &str,
+    source: &str,
+    header_lines: usize,
+) -> Result<(i32, i32), Error> {
+    let days = table
+        .date(column)
+        .map_err(|e| Error::failed(format!("{source}: {e}")))?;
+    let (lo, hi) = plausible_days();
+    let mut range: Option<(i32, i32)> = None;
+    for (row, d) in days.iter().enumerate() {
+        let line = row + 1 + header_lines;
+        let Some(d) = d else {
+            return Err(Error::failed(format!(
+                "{source}, line {line}, column `{column}`: missing date"
+            )));
+        };
+        if d < lo || d > hi {
+            return Err(Error::failed(format!(
+                "{source}, line {line}, column `{column}`: implausible date {} (expected 1900-01-01 \
+                 to 2100-12-31); fix or remove the row",
+                ua_data::date::format_date(d)
+            )));
+        }
+        range = Some(range.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
+    }
+    range.ok_or_else(|| Error::failed(format!("{source}: no transactions")))
+}
+
 /// A hint when a file read with `delimiter` would come out as a single
 /// column although its header line contains another common separator:
 /// "looks ;-separated; pass --delimiter ';'". Reads at most the first
@@ -825,14 +910,21 @@ pub fn delimiter_warning(path: &Path, delimiter: u8) -> Option<String> {
 /// use user_analytics::cli::check_size;
 /// assert!(check_size("--rows × --dims: the points", &[1000, 8], 8).is_ok());
 /// let e = check_size("--rows × --dims: the points", &[100_000_000_000, 8], 8).unwrap_err();
+/// assert!(e.to_string().starts_with("--rows × --dims: the points needs 5.8 TiB"), "{e}");
 /// assert!(e.to_string().contains("UA_MEMORY_BUDGET"), "{e}");
 /// assert_eq!(e.code(), 2);
+/// let e = check_size("--rows × --dims", &[usize::MAX, 3], 8).unwrap_err();
+/// assert!(e.to_string().contains("overflow"), "{e}");
 /// ```
 pub fn check_size(what: &str, dims: &[usize], bytes_per_value: usize) -> Result<(), Error> {
+    let message = |e: ua_tensor::Error| match e {
+        ua_tensor::Error::InvalidArgument { message, .. } => message,
+        other => other.to_string(),
+    };
     let count = ua_tensor::budget::elements("size check", dims)
-        .map_err(|e| Error::usage(format!("{what}: {e}")))?;
+        .map_err(|e| Error::usage(format!("{what}: {}", message(e))))?;
     ua_tensor::budget::check_allocation("size check", what, count, bytes_per_value)
-        .map_err(|e| Error::usage(e.to_string()))
+        .map_err(|e| Error::usage(message(e)))
 }
 
 /// The named numeric columns of a table read from `source` as a matrix,
