@@ -171,7 +171,8 @@ fn parse_args() -> Result<Args, Error> {
             return Err(Error::usage(format!("{flag} must be at least 1, found 0")));
         }
     }
-    if !(a.std > 0.0) || !(a.tol >= 0.0) {
+    // Both are finite (checked by the parser).
+    if a.std <= 0.0 || a.tol < 0.0 {
         return Err(Error::usage(format!(
             "--std must be > 0 and --tol ≥ 0, found --std {} --tol {}",
             a.std, a.tol

@@ -29,7 +29,7 @@
 //! let m = CMD.parse(["--json"]).unwrap();
 //! assert_eq!(m.value::<u64>("--seed").unwrap(), Some(42));
 //! assert!(m.switch("--json"));
-//! let e = CMD.parse(["--seed", "abc"]).unwrap_err();
+//! let e = CMD.parse(["--seed", "abc"]).unwrap().value::<u64>("--seed").unwrap_err();
 //! assert_eq!(e.to_string(), "--seed: 'abc' is not a non-negative integer");
 //! assert_eq!(e.code(), 2);
 //! ```
@@ -248,9 +248,9 @@ impl Command {
     ///
     /// ```
     /// use user_analytics::cli::{Command, Flag};
-    /// let cmd = Command { name: "demo", about: "Demo.", positional: None,
+    /// const CMD: Command = Command { name: "demo", about: "Demo.", positional: None,
     ///     flags: &[Flag::value("--seed", "N", "seed").default("42")] };
-    /// let u = cmd.usage();
+    /// let u = CMD.usage();
     /// assert!(u.starts_with("usage: demo [--seed N]"), "{u}");
     /// assert!(u.contains("seed (default 42)"), "{u}");
     /// ```
@@ -824,10 +824,10 @@ pub fn plausible_days() -> (i32, i32) {
 /// use user_analytics::cli::check_dates;
 /// use user_analytics::data::{Column, Table};
 /// use user_analytics::data::date::parse_date;
-/// let days = vec![parse_date("1997-01-01").unwrap(), parse_date("2099-05-01").unwrap()];
+/// let days = vec![parse_date("1997-01-01").unwrap(), parse_date("2101-05-01").unwrap()];
 /// let t = Table::new(vec![("day".into(), Column::date(days))]).unwrap();
 /// let e = check_dates(&t, "day", "tx.csv", 1).unwrap_err();
-/// assert!(e.to_string().starts_with("tx.csv, line 3, column `day`: implausible date 2099-05-01"), "{e}");
+/// assert!(e.to_string().starts_with("tx.csv, line 3, column `day`: implausible date 2101-05-01"), "{e}");
 /// ```
 pub fn check_dates(
     table: &Table,
@@ -913,7 +913,7 @@ pub fn delimiter_warning(path: &Path, delimiter: u8) -> Option<String> {
 /// assert!(e.to_string().starts_with("--rows × --dims: the points needs 5.8 TiB"), "{e}");
 /// assert!(e.to_string().contains("UA_MEMORY_BUDGET"), "{e}");
 /// assert_eq!(e.code(), 2);
-/// let e = check_size("--rows × --dims", &[usize::MAX, 3], 8).unwrap_err();
+/// let e = check_size("--rows × --dims", &[usize::MAX; 3], 8).unwrap_err();
 /// assert!(e.to_string().contains("overflow"), "{e}");
 /// ```
 pub fn check_size(what: &str, dims: &[usize], bytes_per_value: usize) -> Result<(), Error> {
@@ -980,4 +980,537 @@ pub fn numeric_matrix(
     Ok(Array2::from_shape_fn((n, names.len()), |(i, j)| {
         cols[j].get(i).unwrap_or(f64::NAN)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ua_data::date::parse_date;
+
+    const CMD: Command = Command {
+        name: "demo",
+        about: "Demo program.",
+        flags: &[
+            Flag::value("--seed", "N", "seed").default("42"),
+            Flag::value("--rows", "N", "rows"),
+            Flag::value("--tol", "T", "tolerance"),
+            Flag::value("--drop", "COLS", "dropped columns"),
+            Flag::value("--type", "C=T", "types").repeatable(),
+            Flag::value("--delimiter", "C", "separator").default(","),
+            Flag::switch("--json", "print JSON"),
+        ],
+        positional: Some(("FILE", "input")),
+    };
+
+    const BARE: Command = Command {
+        name: "bare",
+        about: "No free argument.",
+        flags: &[Flag::switch("--json", "JSON")],
+        positional: None,
+    };
+
+    fn err(args: &[&str]) -> Error {
+        CMD.parse(args.iter().copied()).unwrap_err()
+    }
+
+    fn dir(test: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("ua_cli_unit_{}_{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn error_kinds_codes_and_context() {
+        assert_eq!(Error::Help("h".into()).code(), 0);
+        assert_eq!(Error::usage("u").code(), 2);
+        assert_eq!(Error::failed("f").code(), 1);
+        assert_eq!(Error::from("x"), Error::Failed("x".into()));
+        assert_eq!(Error::from("y".to_string()), Error::Failed("y".into()));
+        assert_eq!(
+            Error::usage("bad").context("p"),
+            Error::Usage("p: bad".into())
+        );
+        assert_eq!(
+            Error::failed("bad").context("p"),
+            Error::Failed("p: bad".into())
+        );
+        assert_eq!(
+            Error::Help("h".into()).context("p"),
+            Error::Help("h".into())
+        );
+        assert_eq!(Error::Help("text".into()).to_string(), "text");
+        assert_eq!(Error::failed("f1").to_string(), "f1");
+    }
+
+    #[test]
+    fn flags_and_usage() {
+        let f = Flag::value("--k", "N", "k").default("4").repeatable();
+        assert_eq!(f.default, Some("4"));
+        assert!(f.repeatable);
+        assert!(!Flag::value("--k", "N", "k").repeatable);
+        assert_eq!(Flag::switch("--x", "x").value_name, None);
+        let u = CMD.usage();
+        assert!(
+            u.starts_with("usage: demo [FILE] [--seed N] [--rows N]"),
+            "{u}"
+        );
+        assert!(u.contains("[--type C=T]..."), "{u}");
+        assert!(u.contains("\n\nDemo program.\n\n"), "{u}");
+        assert!(u.contains("  --seed N       seed (default 42)\n"), "{u}");
+        assert!(u.contains("  FILE           input\n"), "{u}");
+        assert!(u.contains("  --json         print JSON\n"), "{u}");
+        assert!(u.contains("types (repeatable)"), "{u}");
+        assert!(!u.contains("rows (default"), "{u}");
+        assert!(!u.contains("seed (repeatable"), "{u}");
+        assert!(
+            u.contains("  -h, --help     print this help and exit\n"),
+            "{u}"
+        );
+        assert!(u.ends_with("1 when the work fails."), "{u}");
+        let b = BARE.usage();
+        assert!(b.starts_with("usage: bare [--json]\n"), "{b}");
+    }
+
+    #[test]
+    fn parses_values_switches_and_the_free_argument() {
+        let m = CMD
+            .parse([
+                "data.csv",
+                "--seed",
+                "7",
+                "--json",
+                "--drop= a, ,b ",
+                "--type",
+                "x=date",
+                "--type=y=numeric",
+                "--tol",
+                "-0.5",
+            ])
+            .unwrap();
+        assert_eq!(m.positional(), Some("data.csv"));
+        assert_eq!(m.value::<u64>("--seed").unwrap(), Some(7));
+        assert!(m.switch("--json"));
+        assert!(m.given("--seed"));
+        assert!(!m.given("--rows"));
+        assert_eq!(m.list("--drop"), vec!["a", "b"]);
+        assert_eq!(m.values("--type"), vec!["x=date", "y=numeric"]);
+        assert_eq!(m.value::<f64>("--tol").unwrap(), Some(-0.5));
+        assert_eq!(m.get("--rows"), None);
+        assert_eq!(m.value::<usize>("--rows").unwrap(), None);
+        assert!(m.list("--rows").is_empty());
+        let d = CMD.parse(Vec::<String>::new()).unwrap();
+        assert_eq!(d.get("--seed"), Some("42"));
+        assert_eq!(d.required::<u64>("--seed").unwrap(), 42);
+        assert!(!d.switch("--json"));
+        assert!(!d.given("--seed"));
+        assert_eq!(d.positional(), None);
+        assert_eq!(
+            d.required::<usize>("--rows").unwrap_err(),
+            Error::Usage("--rows N is required".into())
+        );
+        assert_eq!(
+            d.required::<Delimiter>("--delimiter").unwrap(),
+            Delimiter(b',')
+        );
+        // "-" alone is a free argument (stdin by convention).
+        assert_eq!(CMD.parse(["-"]).unwrap().positional(), Some("-"));
+    }
+
+    #[test]
+    fn help_wins_anywhere_except_as_a_value() {
+        for args in [
+            &["-h"][..],
+            &["--help"],
+            &["--seed", "1", "--help"],
+            &["x", "-h"],
+        ] {
+            match CMD.parse(args.iter().copied()) {
+                Err(Error::Help(h)) => assert_eq!(h, CMD.usage()),
+                other => panic!("{args:?}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            err(&["--seed", "--help"]),
+            Error::Usage("--seed needs a value, found --help".into())
+        );
+        assert_eq!(
+            err(&["--seed", "-h"]),
+            Error::Usage("--seed needs a value, found -h".into())
+        );
+    }
+
+    #[test]
+    fn command_line_errors_name_the_flag() {
+        assert_eq!(
+            err(&["--seed"]),
+            Error::Usage("--seed needs a value (N), found the end of the command line".into())
+        );
+        assert_eq!(
+            err(&["--seed", "--json"]),
+            Error::Usage("--seed needs a value, found --json".into())
+        );
+        assert_eq!(
+            err(&["--seed", "1", "--seed=2"]),
+            Error::Usage("--seed is given twice ('1' and '2')".into())
+        );
+        assert_eq!(
+            err(&["--json", "--json"]),
+            Error::Usage("--json is given twice".into())
+        );
+        assert_eq!(
+            err(&["--json=1"]),
+            Error::Usage("--json is a switch and takes no value, found '1'".into())
+        );
+        assert_eq!(
+            err(&["--sead", "1"]),
+            Error::Usage("unknown flag --sead (did you mean --seed?)".into())
+        );
+        assert_eq!(
+            err(&["--completely-different"]),
+            Error::Usage("unknown flag --completely-different (see --help for the flags)".into())
+        );
+        assert_eq!(
+            err(&["-x"]),
+            Error::Usage("unknown flag -x (see --help for the flags)".into())
+        );
+        assert_eq!(
+            err(&["a.csv", "b.csv"]),
+            Error::Usage("unexpected argument 'b.csv': FILE is already 'a.csv'".into())
+        );
+        assert_eq!(
+            BARE.parse(["x"]).unwrap_err(),
+            Error::Usage("unexpected argument 'x' (flags start with --; see --help)".into())
+        );
+        // A value may start with one dash (negative numbers).
+        assert!(CMD.parse(["--tol", "-1"]).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_arguments_are_usage_errors() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = OsString::from_vec(vec![b'a', 0xff]);
+        let e = CMD.parse([bad.clone()]).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Usage("argument: a\u{fffd} is not valid UTF-8".into())
+        );
+        let e = CMD.parse([OsString::from("--rows"), bad]).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Usage("--rows: a\u{fffd} is not valid UTF-8".into())
+        );
+    }
+
+    #[test]
+    fn typed_values_quote_the_text() {
+        let v = |flag: &str, text: &str| CMD.parse([flag, text]).unwrap();
+        assert_eq!(
+            v("--rows", "abc").value::<usize>("--rows").unwrap_err(),
+            Error::Usage("--rows: 'abc' is not a non-negative integer".into())
+        );
+        assert_eq!(
+            v("--rows", "-3").value::<usize>("--rows").unwrap_err(),
+            Error::Usage("--rows: '-3' is not a non-negative integer".into())
+        );
+        let e = v("--rows", "300").value::<u8>("--rows").unwrap_err();
+        assert!(
+            e.to_string().starts_with("--rows: '300' is too large"),
+            "{e}"
+        );
+        assert_eq!(
+            v("--rows", " 12 ").value::<u32>("--rows").unwrap(),
+            Some(12)
+        );
+        assert_eq!(v("--rows", "12").value::<u16>("--rows").unwrap(), Some(12));
+        assert_eq!(
+            v("--tol", "inf").value::<f64>("--tol").unwrap_err(),
+            Error::Usage("--tol: 'inf' is not a finite number".into())
+        );
+        assert_eq!(
+            v("--tol", "12").value::<String>("--tol").unwrap(),
+            Some("12".to_string())
+        );
+        assert_eq!(
+            v("--tol", "").value::<String>("--tol").unwrap_err(),
+            Error::Usage("--tol: '' is not a non-empty text".into())
+        );
+        assert_eq!(
+            v("--tol", "").value::<PathBuf>("--tol").unwrap_err(),
+            Error::Usage("--tol: '' is not a path".into())
+        );
+        assert_eq!(
+            v("--tol", "a/b").value::<PathBuf>("--tol").unwrap(),
+            Some(PathBuf::from("a/b"))
+        );
+        // Digits that do not fit a float are still "not a finite number".
+        assert_eq!(
+            v("--tol", "1e999").value::<f64>("--tol").unwrap_err(),
+            Error::Usage("--tol: '1e999' is not a finite number".into())
+        );
+        assert_eq!(
+            v("--delimiter", "x")
+                .value::<Delimiter>("--delimiter")
+                .unwrap_err(),
+            Error::Usage("--delimiter: 'x' is not one of ',' ';' '|' 'tab'".into())
+        );
+        for (t, b) in [
+            (",", b','),
+            (";", b';'),
+            ("|", b'|'),
+            ("tab", b'\t'),
+            ("\\t", b'\t'),
+            ("\t", b'\t'),
+        ] {
+            assert_eq!(Delimiter::parse_flag(t), Some(Delimiter(b)), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("--seed", "--seed"), 0);
+        assert_eq!(edit_distance("--seed", "--sed"), 1);
+        assert_eq!(edit_distance("--seed", "--sede"), 2);
+        assert_eq!(edit_distance("abc", "xbz"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        // Distance 3 is too far for a suggestion.
+        assert_eq!(
+            err(&["--sxxd"]),
+            Error::Usage("unknown flag --sxxd (did you mean --seed?)".into())
+        );
+        assert!(err(&["--sxxxx"]).to_string().contains("see --help"));
+    }
+
+    #[test]
+    fn output_guards() {
+        let d = dir("outputs");
+        let input = d.join("in.csv");
+        std::fs::write(&input, "x\n1\n").unwrap();
+        let other = d.join("other.csv");
+        std::fs::write(&other, "y\n").unwrap();
+        assert!(same_file(&input, &d.join(".").join("in.csv")));
+        assert!(!same_file(&input, &other));
+        assert!(!same_file(&d.join("none1"), &d.join("none1")));
+        let link = d.join("link.csv");
+        std::fs::hard_link(&input, &link).unwrap();
+        assert!(same_file(&input, &link));
+        let e = check_output(
+            "--save",
+            &link,
+            &[("--test-rows", &other), ("--csv", &input)],
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), 2);
+        assert!(
+            e.to_string().starts_with(&format!(
+                "--save {} is the input given to --csv ({})",
+                link.display(),
+                input.display()
+            )),
+            "{e}"
+        );
+        let e = check_output("--out", &d, &[], true).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Usage(format!(
+                "--out {} is a directory; give a file path",
+                d.display()
+            ))
+        );
+        let e = check_output("--save", &other, &[("--csv", &input)], false).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Usage(format!(
+                "--save {} already exists; pass --force to replace it",
+                other.display()
+            ))
+        );
+        assert!(check_output("--save", &other, &[("--csv", &input)], true).is_ok());
+        assert!(check_output("--save", &d.join("new.json"), &[("--csv", &input)], false).is_ok());
+        // Inputs.
+        let e = check_input("--csv", &d).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Usage(format!(
+                "--csv {} is a directory, expected a file",
+                d.display()
+            ))
+        );
+        let e = check_input("--csv", &d.join("gone")).unwrap_err();
+        assert_eq!(e.code(), 1);
+        assert!(
+            e.to_string().starts_with(&format!(
+                "--csv {}: cannot open: ",
+                d.join("gone").display()
+            )),
+            "{e}"
+        );
+        assert!(check_input("--csv", &input).is_ok());
+        let empty = d.join("empty.csv");
+        std::fs::write(&empty, "").unwrap();
+        assert!(check_input("--csv", &empty).is_ok());
+        let e = check_not_empty("--csv", &empty).unwrap_err();
+        assert_eq!(
+            e,
+            Error::Failed(format!(
+                "--csv {}: the file is empty (expected a header line, then data rows)",
+                empty.display()
+            ))
+        );
+        assert_eq!(check_not_empty("--csv", &d).unwrap_err().code(), 2);
+        assert!(check_not_empty("--csv", &input).is_ok());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn delimiter_warnings() {
+        let d = dir("delims");
+        let w = |text: &str, delim: u8| {
+            let p = d.join("f.csv");
+            std::fs::write(&p, text).unwrap();
+            delimiter_warning(&p, delim)
+        };
+        let p = d.join("f.csv");
+        assert_eq!(
+            w("a;b\n1;2\n", b','),
+            Some(format!(
+                "warning: {} reads as a single column, but its header line contains ';': it looks ;-separated; pass --delimiter ';'",
+                p.display()
+            ))
+        );
+        assert!(
+            w("a\tb\n", b',')
+                .unwrap()
+                .contains("contains '\\t': it looks tab-separated; pass --delimiter tab")
+        );
+        assert!(
+            w("a|b\n", b',')
+                .unwrap()
+                .contains("looks |-separated; pass --delimiter '|'")
+        );
+        assert!(
+            w("a,b\n", b';')
+                .unwrap()
+                .contains("looks ,-separated; pass --delimiter ','")
+        );
+        assert_eq!(w("a,b\n1;2\n", b','), None);
+        assert_eq!(w("a\n1;2\n", b','), None);
+        assert_eq!(w("a;b\n", b';'), None);
+        assert_eq!(w("", b','), None);
+        assert_eq!(delimiter_warning(&d.join("gone"), b','), None);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn sizes() {
+        assert!(check_size("x", &[1000, 1000], 8).is_ok());
+        // Exactly at the default budget is allowed, one more value is not
+        // (unless the environment says otherwise).
+        if std::env::var_os(ua_tensor::budget::BUDGET_ENV).is_none() {
+            assert!(check_size("x", &[1 << 30], 8).is_ok());
+            let e = check_size("--rows: the data", &[(1 << 30) + 1], 8).unwrap_err();
+            assert!(
+                e.to_string().starts_with("--rows: the data needs 8.0 GiB"),
+                "{e}"
+            );
+            assert_eq!(e.code(), 2);
+        }
+        let e = check_size("--a × --b", &[usize::MAX; 3], 1).unwrap_err();
+        assert!(e.to_string().starts_with("--a × --b: the sizes"), "{e}");
+        assert!(e.to_string().contains("overflow"), "{e}");
+    }
+
+    #[test]
+    fn numeric_matrices_name_lines_and_columns() {
+        let t = Table::new(vec![
+            ("a".into(), Column::numeric(vec![1.0, 2.0, 3.0])),
+            (
+                "b".into(),
+                Column::numeric_opt(vec![Some(4.0), Some(5.0), Some(6.0)]),
+            ),
+            ("m".into(), Column::numeric_opt(vec![Some(1.0), None, None])),
+            (
+                "n".into(),
+                Column::numeric(vec![1.0, 2.0, f64::NEG_INFINITY]),
+            ),
+            ("s".into(), Column::categorical(&["x", "y", "z"])),
+        ])
+        .unwrap();
+        let m = numeric_matrix(&t, &["b", "a"], "f.csv", 1).unwrap();
+        assert_eq!(
+            m,
+            ua_tensor::ndarray::array![[4.0, 1.0], [5.0, 2.0], [6.0, 3.0]]
+        );
+        assert_eq!(
+            numeric_matrix(&t, &["a", "m"], "f.csv", 1).unwrap_err(),
+            Error::Failed("f.csv, line 3, column `m`: missing value (2 missing in the column); fill or remove those rows".into())
+        );
+        assert_eq!(
+            numeric_matrix(&t, &["n"], "f.csv", 0).unwrap_err(),
+            Error::Failed("f.csv, line 3, column `n`: value -inf is not finite".into())
+        );
+        assert_eq!(
+            numeric_matrix(&t, &["s"], "f.csv", 1).unwrap_err(),
+            Error::Failed("f.csv: column `s` must hold numbers, found categorical values".into())
+        );
+        let e = numeric_matrix(&t, &["zz"], "f.csv", 1).unwrap_err();
+        assert!(
+            e.to_string().starts_with("f.csv: ") && e.to_string().contains("`zz`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn dates_are_checked_by_line() {
+        let day = |s: &str| parse_date(s).unwrap();
+        let table = |days: Vec<Option<i32>>| {
+            Table::new(vec![("d".into(), Column::date_opt(days))]).unwrap()
+        };
+        let (lo, hi) = plausible_days();
+        assert_eq!((lo, hi), (day("1900-01-01"), day("2100-12-31")));
+        let ok = table(vec![
+            Some(day("1997-03-01")),
+            Some(lo),
+            Some(hi),
+            Some(day("1997-01-01")),
+        ]);
+        assert_eq!(check_dates(&ok, "d", "f", 1).unwrap(), (lo, hi));
+        let ok = table(vec![
+            Some(day("1997-03-01")),
+            Some(day("1997-01-01")),
+            Some(day("1997-02-01")),
+        ]);
+        assert_eq!(
+            check_dates(&ok, "d", "f", 1).unwrap(),
+            (day("1997-01-01"), day("1997-03-01"))
+        );
+        for bad in [lo - 1, hi + 1] {
+            let t = table(vec![Some(day("1997-01-01")), Some(bad)]);
+            let e = check_dates(&t, "d", "f.csv", 1).unwrap_err();
+            assert!(
+                e.to_string()
+                    .starts_with("f.csv, line 3, column `d`: implausible date"),
+                "{e}"
+            );
+        }
+        let t = table(vec![Some(day("1997-01-01")), None]);
+        assert_eq!(
+            check_dates(&t, "d", "f.csv", 0).unwrap_err(),
+            Error::Failed("f.csv, line 2, column `d`: missing date".into())
+        );
+        assert_eq!(
+            check_dates(&table(vec![]), "d", "f.csv", 1).unwrap_err(),
+            Error::Failed("f.csv: no transactions".into())
+        );
+        assert!(
+            check_dates(&ok, "zz", "f.csv", 1)
+                .unwrap_err()
+                .to_string()
+                .starts_with("f.csv: ")
+        );
+    }
 }
