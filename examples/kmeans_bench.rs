@@ -96,6 +96,9 @@ const CMD: Command = Command {
     positional: None,
 };
 
+/// More threads than this is a typo, not a plan.
+const MAX_THREADS: usize = 1024;
+
 struct Args {
     rows: usize,
     dims: usize,
@@ -170,6 +173,12 @@ fn parse_args() -> Result<Args, Error> {
         if v == 0 {
             return Err(Error::usage(format!("{flag} must be at least 1, found 0")));
         }
+    }
+    if a.threads.unwrap_or(1) > MAX_THREADS {
+        return Err(Error::usage(format!(
+            "--threads {} is more than {MAX_THREADS} threads; use at most the number of cores",
+            a.threads.unwrap_or(1)
+        )));
     }
     // Both are finite (checked by the parser).
     if a.std <= 0.0 || a.tol < 0.0 {

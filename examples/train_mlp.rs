@@ -72,6 +72,9 @@ const CMD: Command = Command {
     positional: None,
 };
 
+/// More threads than this is a typo, not a plan.
+const MAX_THREADS: usize = 1024;
+
 struct Args {
     rows: usize,
     features: usize,
@@ -120,6 +123,12 @@ fn parse_args() -> Result<Args, Error> {
         if v == 0 {
             return Err(Error::usage(format!("{flag} must be at least 1, found 0")));
         }
+    }
+    if a.threads > MAX_THREADS {
+        return Err(Error::usage(format!(
+            "--threads {} is more than {MAX_THREADS} threads; use at most the number of cores",
+            a.threads
+        )));
     }
     if a.data.is_none() {
         // f64 while generating, then the f32 copy.

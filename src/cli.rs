@@ -1401,6 +1401,11 @@ mod tests {
         assert_eq!(w("a\n1;2\n", b','), None);
         assert_eq!(w("a;b\n", b';'), None);
         assert_eq!(w("", b','), None);
+        // A long header: the first 64 KiB are read.
+        let long = format!("{};b\n1;2\n", "a".repeat(4000));
+        assert!(w(&long, b',').unwrap().contains("pass --delimiter ';'"));
+        let too_long = format!("{};b\n", "a".repeat(70_000));
+        assert_eq!(w(&too_long, b','), None);
         assert_eq!(delimiter_warning(&d.join("gone"), b','), None);
         std::fs::remove_dir_all(&d).unwrap();
     }
