@@ -7,8 +7,13 @@
 //! ```text
 //! cargo run --release --example churn_pipeline                       # the synthetic shop
 //! cargo run --release --example churn_pipeline -- --csv users.csv --target churn \
-//!     --id-col user_id [--positive yes] [--out DIR] [--seed 42] [--json]
+//!     --id-col user_id [--positive yes] [--out DIR [--force]] [--seed 42] [--delimiter ,] [--json]
 //! ```
+//!
+//! `--help` lists the flags with their defaults; usage errors exit with
+//! status 2, failures with status 1. Existing `model.json` / `scores.csv`
+//! in `--out` are replaced only with `--force`, and never when one of them
+//! is the `--csv` input.
 //!
 //! Without `--csv` it builds a user table from the synthetic shop of
 //! `ua-data` (seed `--seed`): behaviour before a cut-off 60 days before
@@ -24,6 +29,7 @@ use std::process::ExitCode;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
 use user_analytics::data::typetag; // `#[typetag::serde]` below expands to `typetag::` paths
 use user_analytics::prelude::*;
 
@@ -186,49 +192,100 @@ fn describe_segment(log_rfm: &Array2<f64>, labels: &Array1<usize>, s: usize) -> 
     )
 }
 
+/// The flags, their defaults and help (`--help` prints them).
+pub const CMD: Command = Command {
+    name: "churn_pipeline",
+    about: "Churn end to end: a user table (a CSV, or without --csv the synthetic shop), \
+            preprocessing, logistic regression and an MLP cross-validated, the better one \
+            evaluated on a holdout, saved, loaded and used to score users with their ids.",
+    flags: &[
+        Flag::value("--csv", "FILE", "the user table (CSV with a header)"),
+        Flag::value("--target", "COL", "target column (required with --csv)"),
+        Flag::value(
+            "--id-col",
+            "COL",
+            "user id column, read as text (required with --csv)",
+        ),
+        Flag::value(
+            "--positive",
+            "V",
+            "the target's positive value (else 1/true/yes)",
+        ),
+        Flag::value("--out", "DIR", "where model.json and scores.csv go")
+            .default("target/churn_pipeline"),
+        Flag::switch(
+            "--force",
+            "replace model.json and scores.csv in --out if they exist",
+        ),
+        Flag::value(
+            "--seed",
+            "N",
+            "seed of the split, the folds and the network",
+        )
+        .default("42"),
+        Flag::value("--delimiter", "C", "field separator of --csv: , ; | or tab").default(","),
+        Flag::switch("--json", "print one JSON summary object"),
+    ],
+    positional: None,
+};
+
 pub struct Args {
     csv: Option<String>,
     target: Option<String>,
     id_col: Option<String>,
     positive: Option<String>,
     out: PathBuf,
+    force: bool,
+    delimiter: u8,
     seed: u64,
     json: bool,
 }
 
-pub fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, String> {
-    let mut p = pico_args::Arguments::from_vec(args);
-    if p.contains(["-h", "--help"]) {
-        println!(
-            "usage: churn_pipeline [--csv FILE --target COL --id-col COL [--positive V]] [--out DIR] [--seed N] [--json]"
-        );
-        std::process::exit(0);
-    }
-    let opt = |p: &mut pico_args::Arguments, k: &'static str| {
-        p.opt_value_from_str::<_, String>(k)
-            .map_err(|e| e.to_string())
-    };
+pub fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, Error> {
+    let m = CMD.parse(args)?;
     let args = Args {
-        csv: opt(&mut p, "--csv")?,
-        target: opt(&mut p, "--target")?,
-        id_col: opt(&mut p, "--id-col")?,
-        positive: opt(&mut p, "--positive")?,
-        out: opt(&mut p, "--out")?
-            .map_or_else(|| PathBuf::from("target/churn_pipeline"), PathBuf::from),
-        seed: p
-            .opt_value_from_str("--seed")
-            .map_err(|e| e.to_string())?
-            .unwrap_or(42),
-        json: p.contains("--json"),
+        csv: m.value("--csv")?,
+        target: m.value("--target")?,
+        id_col: m.value("--id-col")?,
+        positive: m.value("--positive")?,
+        out: m.required("--out")?,
+        force: m.switch("--force"),
+        delimiter: m.required::<Delimiter>("--delimiter")?.0,
+        seed: m.required("--seed")?,
+        json: m.switch("--json"),
     };
-    let rest = p.finish();
-    if !rest.is_empty() {
-        return Err(format!("unknown arguments: {rest:?}"));
-    }
     if args.csv.is_some() && (args.target.is_none() || args.id_col.is_none()) {
-        return Err("--csv needs --target COL and --id-col COL".into());
+        return Err(Error::usage("--csv needs --target COL and --id-col COL"));
+    }
+    if args.csv.is_none()
+        && (args.target.is_some() || args.id_col.is_some() || args.positive.is_some())
+    {
+        return Err(Error::usage(
+            "--target, --id-col and --positive need --csv FILE",
+        ));
     }
     Ok(args)
+}
+
+/// The guards before any work: `--csv` is a file, `--out` is not a file,
+/// and the two outputs neither overwrite the input nor (without `--force`)
+/// an existing file.
+fn check_paths(a: &Args) -> Result<(), Error> {
+    let mut inputs: Vec<(&str, &Path)> = Vec::new();
+    if let Some(csv) = &a.csv {
+        cli::check_input("--csv", Path::new(csv))?;
+        inputs.push(("--csv", Path::new(csv)));
+    }
+    if a.out.exists() && !a.out.is_dir() {
+        return Err(Error::usage(format!(
+            "--out {} is a file, expected a directory",
+            a.out.display()
+        )));
+    }
+    for name in ["model.json", "scores.csv"] {
+        cli::check_output("--out", &a.out.join(name), &inputs, a.force)?;
+    }
+    Ok(())
 }
 
 /// Users of the synthetic shop: behaviour up to 60 days before the end of
@@ -316,13 +373,19 @@ pub fn run(a: &Args) -> AnyResult<()> {
 /// JSON summary.
 pub fn report(a: &Args) -> AnyResult<(String, serde_json::Value)> {
     use std::fmt::Write;
+    check_paths(a)?;
     let (users, log) = match &a.csv {
         Some(path) => {
+            if let Some(w) = cli::delimiter_warning(Path::new(path), a.delimiter) {
+                eprintln!("{w}");
+            }
             let id = a.id_col.as_deref().unwrap_or_default();
             (
                 read_csv(
                     path,
-                    &CsvOptions::default().with_type(id, ColumnType::Categorical),
+                    &CsvOptions::default()
+                        .delimiter(a.delimiter)
+                        .with_type(id, ColumnType::Categorical),
                 )?,
                 None,
             )
@@ -382,11 +445,23 @@ pub fn report(a: &Args) -> AnyResult<(String, serde_json::Value)> {
 
 fn main() -> ExitCode {
     let args = std::env::args_os().skip(1).collect();
-    match parse_args(args).map_err(Into::into).and_then(|a| run(&a)) {
+    let a = match parse_args(args) {
+        Ok(a) => a,
+        Err(Error::Help(h)) => {
+            println!("{h}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("churn_pipeline: error: {e}");
+            return ExitCode::from(e.code());
+        }
+    };
+    match run(&a) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("churn_pipeline: {e}");
-            ExitCode::FAILURE
+            let code = e.downcast_ref::<Error>().map_or(1, Error::code);
+            eprintln!("churn_pipeline: error: {e}");
+            ExitCode::from(code)
         }
     }
 }

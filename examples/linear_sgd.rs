@@ -2,10 +2,14 @@
 //! a continuous target from age and income with mean squared error and SGD.
 //!
 //! ```text
-//! cargo run --release --example linear_sgd
+//! cargo run --release --example linear_sgd -- [--users 2000] [--epochs 50] [--seed 7]
 //! ```
 //!
-//! Data (seed 7): 2,000 users, age ~ U(18, 70), income ~ U(20,000,
+//! `--help` lists the flags with their defaults; usage errors exit with
+//! status 2. `--users` is checked against the memory budget
+//! (`UA_MEMORY_BUDGET`) before anything is generated.
+//!
+//! Data (seed `--seed`, 7): 2,000 users (`--users`), age ~ U(18, 70), income ~ U(20,000,
 //! 120,000); the planted target is annual spend = 200 + 15·age +
 //! 0.01·income plus Gaussian noise (σ = 50). Features are standardised on the training split (raw
 //! incomes would make SGD diverge), the model is one linear `Dense` layer
@@ -19,6 +23,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
 use user_analytics::analytics::metrics::{r2_score, rmse};
+use user_analytics::cli::{self, Command, Error, Flag};
 use user_analytics::data::scale::StandardScaler;
 use user_analytics::data::split::train_test_split;
 use user_analytics::nn::layers::Dense;
@@ -26,10 +31,49 @@ use user_analytics::nn::losses::MeanSquaredError;
 use user_analytics::nn::optim::Sgd;
 use user_analytics::nn::{Activation, FitConfig, Sequential};
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut rng = StdRng::seed_from_u64(7);
+const CMD: Command = Command {
+    name: "linear_sgd",
+    about: "A linear model trained with MSE and SGD on synthetic users; the learned \
+            coefficients are compared with the planted ones.",
+    flags: &[
+        Flag::value("--users", "N", "synthetic users (at least 10)").default("2000"),
+        Flag::value("--epochs", "N", "training epochs").default("50"),
+        Flag::value("--seed", "N", "seed of the data").default("7"),
+    ],
+    positional: None,
+};
+
+struct Args {
+    users: usize,
+    epochs: usize,
+    seed: u64,
+}
+
+fn parse_args() -> Result<Args, Error> {
+    let m = CMD.parse(std::env::args_os().skip(1))?;
+    let a = Args {
+        users: m.required("--users")?,
+        epochs: m.required("--epochs")?,
+        seed: m.required("--seed")?,
+    };
+    if a.users < 10 {
+        return Err(Error::usage(format!(
+            "--users must be at least 10 (80/20 split), found {}",
+            a.users
+        )));
+    }
+    if a.epochs == 0 {
+        return Err(Error::usage("--epochs must be at least 1, found 0"));
+    }
+    // x (2 columns) and y, f64, plus the split copies.
+    cli::check_size("--users: the synthetic users", &[a.users, 3], 16)?;
+    Ok(a)
+}
+
+fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let mut rng = StdRng::seed_from_u64(a.seed);
     let noise = Normal::new(0.0, 50.0)?;
-    let n = 2_000;
+    let n = a.users;
     let mut x = Array2::<f64>::zeros((n, 2));
     let mut y = Array2::<f64>::zeros((n, 1));
     for i in 0..n {
@@ -54,12 +98,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         y_train.view(),
         &MeanSquaredError,
         &mut Sgd::new(0.01).momentum(0.9),
-        FitConfig::new().epochs(50).batch_size(32).seed(1),
+        FitConfig::new().epochs(a.epochs).batch_size(32).seed(1),
     )?;
+    let losses = history.loss();
     println!(
-        "training MSE: epoch 1 {:.1}, epoch 50 {:.1}",
-        history.loss()[0],
-        history.loss()[49]
+        "training MSE: epoch 1 {:.1}, epoch {} {:.1}",
+        losses.first().copied().unwrap_or(f64::NAN),
+        losses.len(),
+        losses.last().copied().unwrap_or(f64::NAN)
     );
 
     let pred = model.predict(x_test.view())?;
@@ -83,10 +129,21 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    let a = match parse_args() {
+        Ok(a) => a,
+        Err(Error::Help(h)) => {
+            println!("{h}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("linear_sgd: error: {e}");
+            return ExitCode::from(e.code());
+        }
+    };
+    match run(&a) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("linear_sgd: {e}");
+            eprintln!("linear_sgd: error: {e}");
             ExitCode::FAILURE
         }
     }

@@ -3,8 +3,13 @@
 //! ```text
 //! cargo run --release --example predict -- --csv FILE --target COL [--positive VALUE]
 //!     [--drop COL,COL] [--text COL,COL] [--model mlp|logistic] [--test-rows FILE]
-//!     [--seed 42] [--save FILE] [--json]
+//!     [--seed 42] [--delimiter ,] [--save FILE [--force]] [--json]
 //! ```
+//!
+//! `--help` lists the flags with their defaults. A usage error exits with
+//! status 2, a failure on the data with status 1. `--save` never writes
+//! over `--csv` or `--test-rows` (the same file by path or hard link), and
+//! replaces an existing file only with `--force`.
 //!
 //! Protocol:
 //!
@@ -30,7 +35,8 @@
 //! recall, f1, roc_auc, pr_auc, log_loss, fit_seconds`. `--save FILE` writes
 //! the fitted model (pipeline + classifier) as one JSON file.
 //!
-//! A column that is mostly numbers but holds some text is an error naming
+//! Columns named in `--drop` or `--text` are read as text, so that
+//! zero-padded ids (`00042`) are not turned into numbers. A column that is mostly numbers but holds some text is an error naming
 //! the line and value (a typo would otherwise turn a numeric column into a
 //! text column); `--text COL` keeps such a column as text on purpose.
 //!
@@ -47,15 +53,45 @@ use user_analytics::analytics::prediction::evaluate::{Holdout, HoldoutRun, evalu
 use user_analytics::analytics::prediction::{
     FittedClassifier, LogisticRegression, MlpClassifier, ModelKind, PropensityConfig,
 };
+use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
 use user_analytics::data::csv_io::{CsvOptions, read_csv};
 use user_analytics::data::synth::{EventKind, ShopConfig, generate};
 use user_analytics::data::{Column, ColumnType, Table};
 use user_analytics::tensor::persist::Persist;
 
-const USAGE: &str = "\
-usage: predict [--csv FILE --target COL] [--positive VALUE] [--drop COL,COL] [--text COL,COL]
-               [--model mlp|logistic] [--test-rows FILE] [--seed 42] [--save FILE] [--json]
-Without --csv: a synthetic shop (target: the user ordered).";
+/// The flags, their defaults and help (`--help` prints them).
+pub const CMD: Command = Command {
+    name: "predict",
+    about: "Trains a propensity model on a CSV file (or, without --csv, a synthetic shop whose \
+            target is: the user ordered) and evaluates it on held-out rows.",
+    flags: &[
+        Flag::value(
+            "--csv",
+            "FILE",
+            "the table, one row per user, with a header",
+        ),
+        Flag::value("--target", "COL", "target column (required with --csv)"),
+        Flag::value(
+            "--positive",
+            "VALUE",
+            "the target's positive value (else 1/true/yes)",
+        ),
+        Flag::value("--drop", "COL,COL", "columns left out (read as text)"),
+        Flag::value(
+            "--text",
+            "COL,COL",
+            "columns kept as text even if they look numeric",
+        ),
+        Flag::value("--model", "mlp|logistic", "the classifier").default("mlp"),
+        Flag::value("--test-rows", "FILE", "one-column CSV of 0-based test rows"),
+        Flag::value("--seed", "N", "seed of the split and the network").default("42"),
+        Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
+        Flag::value("--save", "FILE", "write the fitted model (JSON) to FILE"),
+        Flag::switch("--force", "replace the --save file if it exists"),
+        Flag::switch("--json", "print one JSON object"),
+    ],
+    positional: None,
+};
 
 /// Parsed command line.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,46 +114,33 @@ pub struct Args {
     pub seed: u64,
     /// Where to save the model.
     pub save: Option<PathBuf>,
+    /// Replace an existing `--save` file.
+    pub force: bool,
+    /// Field separator of the CSV files.
+    pub delimiter: u8,
     /// Print JSON.
     pub json: bool,
 }
 
-fn list(p: &mut pico_args::Arguments, key: &'static str) -> Result<Vec<String>, String> {
-    let v: Option<String> = p.opt_value_from_str(key).map_err(|e| e.to_string())?;
-    Ok(v.map(|s| {
-        s.split(',')
-            .map(|c| c.trim().to_owned())
-            .filter(|c| !c.is_empty())
-            .collect()
-    })
-    .unwrap_or_default())
-}
-
 /// Parses the arguments (without the program name).
-pub fn parse_args(args: Vec<OsString>) -> Result<Args, String> {
-    let mut p = pico_args::Arguments::from_vec(args);
-    let e = |e: pico_args::Error| e.to_string();
+pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
+    let m = CMD.parse(args)?;
     let a = Args {
-        csv: p.opt_value_from_str("--csv").map_err(e)?,
-        target: p.opt_value_from_str("--target").map_err(e)?,
-        positive: p.opt_value_from_str("--positive").map_err(e)?,
-        drop: list(&mut p, "--drop")?,
-        text: list(&mut p, "--text")?,
-        model: p
-            .opt_value_from_str("--model")
-            .map_err(e)?
-            .unwrap_or_else(|| "mlp".to_owned()),
-        test_rows: p.opt_value_from_str("--test-rows").map_err(e)?,
-        seed: p.opt_value_from_str("--seed").map_err(e)?.unwrap_or(42),
-        save: p.opt_value_from_str("--save").map_err(e)?,
-        json: p.contains("--json"),
+        csv: m.value("--csv")?,
+        target: m.value("--target")?,
+        positive: m.value("--positive")?,
+        drop: m.list("--drop"),
+        text: m.list("--text"),
+        model: m.required("--model")?,
+        test_rows: m.value("--test-rows")?,
+        seed: m.required("--seed")?,
+        save: m.value("--save")?,
+        force: m.switch("--force"),
+        delimiter: m.required::<Delimiter>("--delimiter")?.0,
+        json: m.switch("--json"),
     };
-    let rest = p.finish();
-    if !rest.is_empty() {
-        return Err(format!("unknown arguments: {rest:?}\n{USAGE}"));
-    }
     if a.csv.is_some() && a.target.is_none() {
-        return Err(format!("--csv needs --target COL\n{USAGE}"));
+        return Err(Error::usage("--csv needs --target COL"));
     }
     if a.csv.is_none()
         && (a.target.is_some()
@@ -125,11 +148,14 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, String> {
             || a.test_rows.is_some()
             || !a.text.is_empty())
     {
-        return Err(format!(
-            "--target, --positive, --text and --test-rows need --csv FILE\n{USAGE}"
+        return Err(Error::usage(
+            "--target, --positive, --text and --test-rows need --csv FILE",
         ));
     }
-    model_kind(&a.model, a.seed)?;
+    if a.force && a.save.is_none() {
+        return Err(Error::usage("--force only applies to --save FILE"));
+    }
+    model_kind(&a.model, a.seed).map_err(Error::usage)?;
     Ok(a)
 }
 
@@ -142,12 +168,30 @@ pub fn model_kind(name: &str, seed: u64) -> Result<ModelKind, String> {
     }
 }
 
-/// Reads the CSV with type inference, then refuses a text column that is
-/// mostly numbers (unless listed in `text` or `skip`): re-reading it as
-/// numeric gives the reader's error with the line and the offending value.
-pub fn read_table(path: &Path, text: &[String], skip: &[String]) -> Result<Table, String> {
-    let opts = CsvOptions::default();
-    let table = read_csv(path, &opts).map_err(|e| e.to_string())?;
+/// Reads the CSV with type inference (columns in `text` or `skip` as
+/// text, so that ids such as `00042` keep their zeros), then refuses a
+/// text column that is mostly numbers (unless listed in `text` or `skip`):
+/// re-reading it as numeric gives the reader's error with the line and the
+/// offending value.
+pub fn read_table(
+    path: &Path,
+    text: &[String],
+    skip: &[String],
+    delimiter: u8,
+) -> Result<Table, String> {
+    let mut opts = CsvOptions::default().delimiter(delimiter);
+    let mut table = read_csv(path, &opts).map_err(|e| e.to_string())?;
+    let as_text: Vec<&String> = text
+        .iter()
+        .chain(skip)
+        .filter(|c| matches!(table.column(c), Ok(col) if col.dtype() != ColumnType::Categorical))
+        .collect();
+    if !as_text.is_empty() {
+        for c in as_text {
+            opts = opts.with_type(c.clone(), ColumnType::Categorical);
+        }
+        table = read_csv(path, &opts).map_err(|e| e.to_string())?;
+    }
     if table.n_cols() == 0 || table.n_rows() == 0 {
         return Err(format!(
             "{}: the file has no data rows (a header and at least one row are needed)",
@@ -160,6 +204,22 @@ pub fn read_table(path: &Path, text: &[String], skip: &[String]) -> Result<Table
                 "--text column `{t}` is not in {}; columns: {}",
                 path.display(),
                 table.column_names().join(", ")
+            ));
+        }
+    }
+    // ±inf in a numeric column, by file line (NaN and empty fields are missing).
+    for (name, col) in table.columns() {
+        if let Column::Numeric(c) = col
+            && let Some((row, v)) = c
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| v.filter(|x| !x.is_finite()).map(|x| (i, x)))
+        {
+            return Err(format!(
+                "{}, line {}, column `{name}`: value {v} is not finite; fix it or leave the \
+                 field empty (missing)",
+                path.display(),
+                row + 2
             ));
         }
     }
@@ -299,11 +359,28 @@ pub fn synthetic_table(seed: u64) -> Result<Table, String> {
 }
 
 /// Runs the whole protocol and returns what `main` prints.
-pub fn run(a: &Args) -> Result<String, String> {
-    let kind = model_kind(&a.model, a.seed)?;
+pub fn run(a: &Args) -> Result<String, Error> {
+    let kind = model_kind(&a.model, a.seed).map_err(Error::usage)?;
+    // Guards before any work: inputs are files, the output is not an input.
+    let mut inputs: Vec<(&str, &Path)> = Vec::new();
+    if let Some(p) = &a.csv {
+        inputs.push(("--csv", p));
+    }
+    if let Some(p) = &a.test_rows {
+        inputs.push(("--test-rows", p));
+    }
+    for (flag, p) in &inputs {
+        cli::check_input(flag, p)?;
+    }
+    if let Some(out) = &a.save {
+        cli::check_output("--save", out, &inputs, a.force)?;
+    }
     let (table, source, mut config) = match &a.csv {
         Some(path) => {
-            let table = read_table(path, &a.text, &a.drop)?;
+            if let Some(w) = cli::delimiter_warning(path, a.delimiter) {
+                eprintln!("{w}");
+            }
+            let table = read_table(path, &a.text, &a.drop, a.delimiter)?;
             let target = a.target.clone().unwrap_or_default();
             let mut cfg = PropensityConfig::new(target);
             if let Some(p) = &a.positive {
@@ -330,9 +407,9 @@ pub fn run(a: &Args) -> Result<String, String> {
         run.model.save(path).map_err(|e| e.to_string())?;
     }
     if a.json {
-        return serde_json::to_string(&run.evaluation).map_err(|e| e.to_string());
+        return serde_json::to_string(&run.evaluation).map_err(|e| Error::failed(e.to_string()));
     }
-    readable(&run, &table, &source, &config, &holdout, a)
+    Ok(readable(&run, &table, &source, &config, &holdout, a)?)
 }
 
 fn readable(
@@ -449,18 +526,18 @@ fn readable(
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
     match parse_args(args).and_then(|a| run(&a)) {
         Ok(out) => {
             println!("{}", out.trim_end());
             ExitCode::SUCCESS
         }
+        Err(Error::Help(h)) => {
+            println!("{h}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+            eprintln!("predict: error: {e}");
+            ExitCode::from(e.code())
         }
     }
 }

@@ -2,7 +2,7 @@
 //! summary statistics of every column.
 //!
 //! ```text
-//! cargo run --release --example profile_csv -- FILE [--json] [--delimiter C] [--type COLUMN=TYPE]...
+//! cargo run --release --example profile_csv -- FILE [--json] [--delimiter ,|;|tab||] [--type COLUMN=TYPE]...
 //! cargo run --release --example profile_csv            # profiles a generated synthetic orders file
 //! ```
 //!
@@ -11,77 +11,78 @@
 //! date=date` for ids with leading zeros and `YYYYMMDD` dates, which would
 //! otherwise be read as numbers). With `--json` the output is one JSON object
 //! with `file`, `rows`, `seconds` and `columns` (each with `name`, `type`,
-//! `count`, `missing` and the type's summary statistics).
+//! `count`, `missing` and the type's summary statistics). `--help` lists the
+//! flags; usage errors exit with status 2, failures with status 1; a file
+//! that reads as one column although its header holds `;` or a tab gets a
+//! warning naming the `--delimiter` to pass.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
 use user_analytics::data::csv_io::{CsvOptions, read_csv};
 use user_analytics::data::describe::ColumnSummary;
 use user_analytics::data::synth::{ShopConfig, generate};
 use user_analytics::data::{ColumnType, Table};
 
-const USAGE: &str = "usage: profile_csv [FILE] [--json] [--delimiter C] [--type COLUMN=TYPE]...
-  FILE        CSV file with a header row (default: a generated synthetic orders file)
-  --json      print one JSON object instead of text
-  --delimiter field separator, one ASCII character (default ,)
-  --type      force a column's type: numeric, categorical, boolean or date";
+const CMD: Command = Command {
+    name: "profile_csv",
+    about: "Profiles a CSV file: inferred schema, row count, missing values and summary \
+            statistics of every column (without FILE: a generated synthetic orders file).",
+    flags: &[
+        Flag::switch("--json", "print one JSON object instead of text"),
+        Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
+        Flag::value(
+            "--type",
+            "COLUMN=TYPE",
+            "force a column's type: numeric, categorical, boolean or date",
+        )
+        .repeatable(),
+    ],
+    positional: Some(("FILE", "CSV file with a header row")),
+};
 
 struct Args {
     file: Option<PathBuf>,
     json: bool,
+    delimiter: u8,
     opts: CsvOptions,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut p = pico_args::Arguments::from_env();
-    if p.contains(["-h", "--help"]) {
-        println!("{USAGE}");
-        std::process::exit(0);
-    }
-    let json = p.contains("--json");
-    let mut opts = CsvOptions::default();
-    if let Some(d) = p
-        .opt_value_from_str::<_, String>("--delimiter")
-        .map_err(|e| e.to_string())?
-    {
-        let b = match d.as_str() {
-            "\\t" | "tab" => b'\t',
-            s if s.len() == 1 => s.as_bytes()[0],
-            s => {
-                return Err(format!(
-                    "--delimiter must be one ASCII character, found {s:?}"
-                ));
-            }
-        };
-        opts = opts.delimiter(b);
-    }
-    let types: Vec<String> = p.values_from_str("--type").map_err(|e| e.to_string())?;
-    for t in types {
+fn parse_args() -> Result<Args, Error> {
+    let m = CMD.parse(std::env::args_os().skip(1))?;
+    let json = m.switch("--json");
+    let delimiter = m.required::<Delimiter>("--delimiter")?.0;
+    let mut opts = CsvOptions::default().delimiter(delimiter);
+    for t in m.values("--type") {
         let (col, ty) = t
             .split_once('=')
-            .ok_or_else(|| format!("--type expects COLUMN=TYPE, found {t:?}"))?;
+            .ok_or_else(|| Error::usage(format!("--type: expected COLUMN=TYPE, found '{t}'")))?;
         let ty = match ty {
             "numeric" => ColumnType::Numeric,
-            "categorical" => ColumnType::Categorical,
+            "categorical" | "text" => ColumnType::Categorical,
             "boolean" => ColumnType::Boolean,
             "date" => ColumnType::Date,
             other => {
-                return Err(format!(
-                    "unknown type {other:?} for column {col:?}: use numeric, categorical, boolean or date"
-                ));
+                return Err(Error::usage(format!(
+                    "--type: unknown type '{other}' for column '{col}': use numeric, categorical, boolean or date"
+                )));
             }
         };
         opts = opts.with_type(col, ty);
     }
-    let file: Option<PathBuf> = p.opt_free_from_str().map_err(|e| e.to_string())?;
-    let rest = p.finish();
-    if !rest.is_empty() {
-        return Err(format!("unexpected arguments: {rest:?}"));
+    let file = m.positional().map(PathBuf::from);
+    if file.is_none() && (m.given("--delimiter") || !m.values("--type").is_empty()) {
+        return Err(Error::usage("--delimiter and --type need a FILE"));
     }
-    Ok(Args { file, json, opts })
+    Ok(Args {
+        file,
+        json,
+        delimiter,
+        opts,
+    })
 }
 
 /// Generates a small synthetic shop and writes its CSVs to a fresh temp dir;
@@ -140,10 +141,16 @@ struct Profile<'a> {
     columns: &'a [ColumnSummary],
 }
 
-fn run() -> Result<(), String> {
-    let args = parse_args().map_err(|e| format!("{e}\n{USAGE}"))?;
+fn run() -> Result<(), Error> {
+    let args = parse_args()?;
     let (path, synthetic) = match args.file {
-        Some(f) => (f, false),
+        Some(f) => {
+            cli::check_input("FILE", &f)?;
+            if let Some(w) = cli::delimiter_warning(&f, args.delimiter) {
+                eprintln!("{w}");
+            }
+            (f, false)
+        }
         None => (synthetic_orders()?, true),
     };
     let start = Instant::now();
@@ -173,7 +180,7 @@ fn run() -> Result<(), String> {
         .and_then(|()| stdout.flush())
     {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            return Err(format!("writing to stdout: {e}"));
+            return Err(Error::failed(format!("writing to stdout: {e}")));
         }
         _ => {}
     }
@@ -186,9 +193,13 @@ fn run() -> Result<(), String> {
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Help(h)) => {
+            println!("{h}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+            eprintln!("profile_csv: error: {e}");
+            ExitCode::from(e.code())
         }
     }
 }

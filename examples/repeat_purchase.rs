@@ -4,8 +4,11 @@
 //! cargo run --release --example repeat_purchase -- --transactions FILE
 //!     --customer-col C --date-col D --amount-col A [--quantity-col Q]
 //!     --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD
-//!     [--model mlp|logistic] [--seed 42] [--json]
+//!     [--model mlp|logistic] [--seed 42] [--delimiter ,] [--json]
 //! ```
+//!
+//! `--help` lists the flags with their defaults; usage errors exit with
+//! status 2, failures on the data with status 1.
 //!
 //! Per customer with a transaction on or before the calibration end, RFM
 //! features of the calibration period (recency, purchase days,
@@ -18,7 +21,9 @@
 //! network seeded with `--seed`) or `logistic`.
 //!
 //! The date column may hold `YYYY-MM-DD` or `YYYYMMDD`; customer ids are
-//! read as text. `--json` prints one JSON object with keys `model,
+//! read as text. A missing date or one before 1900 or after 2100 is an
+//! error naming its line; `--calibration-end` must lie in the data's date
+//! range (before its last day) and `--holdout-end` not after its last day. `--json` prints one JSON object with keys `model,
 //! train_rows, test_rows, n_features, accuracy, precision, recall, f1,
 //! roc_auc, pr_auc, log_loss, fit_seconds` (rows are customers).
 //!
@@ -35,16 +40,45 @@ use user_analytics::analytics::prediction::{
     LogisticRegression, MlpClassifier, ModelKind, PropensityConfig, RepeatPurchase,
     RepeatPurchaseFeatures,
 };
+use user_analytics::cli::{self, Command, Delimiter, Error, Flag, Matches};
 use user_analytics::data::ColumnType;
 use user_analytics::data::csv_io::{CsvOptions, read_csv};
 use user_analytics::data::date::{format_date, parse_date};
 use user_analytics::data::synth::{ShopConfig, generate};
 
-const USAGE: &str = "\
-usage: repeat_purchase [--transactions FILE --customer-col C --date-col D --amount-col A
-                        [--quantity-col Q] --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD]
-                       [--model mlp|logistic] [--seed 42] [--json]
-Without --transactions: the orders of a synthetic shop.";
+/// The flags, their defaults and help (`--help` prints them).
+pub const CMD: Command = Command {
+    name: "repeat_purchase",
+    about: "Predicts which customers buy again, from a transaction log (without --transactions: \
+            the orders of a synthetic shop). --transactions, --customer-col, --date-col, \
+            --amount-col, --calibration-end and --holdout-end go together.",
+    flags: &[
+        Flag::value(
+            "--transactions",
+            "FILE",
+            "the transaction log (CSV with a header)",
+        ),
+        Flag::value("--customer-col", "C", "customer id column (read as text)"),
+        Flag::value("--date-col", "D", "date column (YYYY-MM-DD or YYYYMMDD)"),
+        Flag::value("--amount-col", "A", "amount column"),
+        Flag::value("--quantity-col", "Q", "quantity column (optional)"),
+        Flag::value(
+            "--calibration-end",
+            "YYYY-MM-DD",
+            "last day of the feature period",
+        ),
+        Flag::value(
+            "--holdout-end",
+            "YYYY-MM-DD",
+            "last day of the label period",
+        ),
+        Flag::value("--model", "mlp|logistic", "the classifier").default("mlp"),
+        Flag::value("--seed", "N", "seed of the split and the network").default("42"),
+        Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
+        Flag::switch("--json", "print one JSON object"),
+    ],
+    positional: None,
+};
 
 /// The transaction file and how to read it.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,49 +98,48 @@ pub struct Args {
     pub model: String,
     /// Seed of the split and the network.
     pub seed: u64,
+    /// Field separator of the CSV file.
+    pub delimiter: u8,
     /// Print JSON.
     pub json: bool,
 }
 
-fn date_arg(p: &mut pico_args::Arguments, key: &'static str) -> Result<Option<i32>, String> {
-    let v: Option<String> = p.opt_value_from_str(key).map_err(|e| e.to_string())?;
-    v.map(|s| {
-        parse_date(s.trim()).ok_or_else(|| format!("{key}: {s:?} is not a date (YYYY-MM-DD)"))
-    })
-    .transpose()
+fn date_arg(m: &Matches, key: &'static str) -> Result<Option<i32>, Error> {
+    m.get(key)
+        .map(|s| {
+            parse_date(s.trim()).ok_or_else(|| {
+                Error::usage(format!(
+                    "{key}: {s:?} is not a date (YYYY-MM-DD or YYYYMMDD)"
+                ))
+            })
+        })
+        .transpose()
 }
 
 /// Parses the arguments (without the program name).
-pub fn parse_args(args: Vec<OsString>) -> Result<Args, String> {
-    let mut p = pico_args::Arguments::from_vec(args);
-    let e = |e: pico_args::Error| e.to_string();
-    let path: Option<PathBuf> = p.opt_value_from_str("--transactions").map_err(e)?;
-    let customer: Option<String> = p.opt_value_from_str("--customer-col").map_err(e)?;
-    let date: Option<String> = p.opt_value_from_str("--date-col").map_err(e)?;
-    let amount: Option<String> = p.opt_value_from_str("--amount-col").map_err(e)?;
-    let quantity: Option<String> = p.opt_value_from_str("--quantity-col").map_err(e)?;
-    let cal = date_arg(&mut p, "--calibration-end")?;
-    let hold = date_arg(&mut p, "--holdout-end")?;
-    let model = p
-        .opt_value_from_str("--model")
-        .map_err(e)?
-        .unwrap_or_else(|| "mlp".to_owned());
-    let seed = p.opt_value_from_str("--seed").map_err(e)?.unwrap_or(42);
-    let json = p.contains("--json");
-    let rest = p.finish();
-    if !rest.is_empty() {
-        return Err(format!("unknown arguments: {rest:?}\n{USAGE}"));
-    }
-    model_kind(&model, seed)?;
+pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
+    let m = CMD.parse(args)?;
+    let path: Option<PathBuf> = m.value("--transactions")?;
+    let customer: Option<String> = m.value("--customer-col")?;
+    let date: Option<String> = m.value("--date-col")?;
+    let amount: Option<String> = m.value("--amount-col")?;
+    let quantity: Option<String> = m.value("--quantity-col")?;
+    let cal = date_arg(&m, "--calibration-end")?;
+    let hold = date_arg(&m, "--holdout-end")?;
+    let model: String = m.required("--model")?;
+    let seed: u64 = m.required("--seed")?;
+    let delimiter = m.required::<Delimiter>("--delimiter")?.0;
+    let json = m.switch("--json");
+    model_kind(&model, seed).map_err(Error::usage)?;
     let log = match (path, customer, date, amount, cal, hold) {
         (None, None, None, None, None, None) if quantity.is_none() => None,
         (Some(path), Some(c), Some(d), Some(a), Some(cal), Some(hold)) => {
             if hold <= cal {
-                return Err(format!(
+                return Err(Error::usage(format!(
                     "--holdout-end ({}) must be after --calibration-end ({})",
                     format_date(hold),
                     format_date(cal)
-                ));
+                )));
             }
             let mut spec = RepeatPurchase::new(&c, &d, &a, cal, hold);
             if let Some(q) = quantity {
@@ -115,9 +148,9 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, String> {
             Some(LogArgs { path, spec })
         }
         _ => {
-            return Err(format!(
+            return Err(Error::usage(
                 "--transactions, --customer-col, --date-col, --amount-col, --calibration-end and \
-                 --holdout-end go together (all or none)\n{USAGE}"
+                 --holdout-end go together (all or none)",
             ));
         }
     };
@@ -125,6 +158,7 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, String> {
         log,
         model,
         seed,
+        delimiter,
         json,
     })
 }
@@ -139,15 +173,50 @@ pub fn model_kind(name: &str, seed: u64) -> Result<ModelKind, String> {
 }
 
 /// Builds the per-customer table from the file or the synthetic shop.
-pub fn features(a: &Args) -> Result<(RepeatPurchase, RepeatPurchaseFeatures, String), String> {
+pub fn features(a: &Args) -> Result<(RepeatPurchase, RepeatPurchaseFeatures, String), Error> {
     let (spec, log, source) = match &a.log {
         Some(l) => {
+            cli::check_not_empty("--transactions", &l.path)?;
+            if let Some(w) = cli::delimiter_warning(&l.path, a.delimiter) {
+                eprintln!("{w}");
+            }
             let opts = CsvOptions::default()
+                .delimiter(a.delimiter)
                 .with_type(&l.spec.customer_col, ColumnType::Categorical)
-                .with_type(&l.spec.date_col, ColumnType::Date);
+                .with_type(&l.spec.date_col, ColumnType::Date)
+                .with_type(&l.spec.amount_col, ColumnType::Numeric);
+            let opts = match &l.spec.quantity_col {
+                Some(q) => opts.with_type(q, ColumnType::Numeric),
+                None => opts,
+            };
             let log = read_csv(&l.path, &opts).map_err(|e| e.to_string())?;
             if log.n_rows() == 0 {
-                return Err(format!("{}: the file has no data rows", l.path.display()));
+                return Err(Error::failed(format!(
+                    "{}: the file has no data rows",
+                    l.path.display()
+                )));
+            }
+            // Implausible dates by line; the cut-offs inside the data's range.
+            let name = l.path.display().to_string();
+            let (first, last) = cli::check_dates(&log, &l.spec.date_col, &name, 1)?;
+            let range = format!(
+                "{name} runs {} .. {}",
+                format_date(first),
+                format_date(last)
+            );
+            if l.spec.calibration_end < first || l.spec.calibration_end >= last {
+                return Err(Error::usage(format!(
+                    "--calibration-end {} must be on or after the first and before the last \
+                     transaction date: {range}",
+                    format_date(l.spec.calibration_end)
+                )));
+            }
+            if l.spec.holdout_end > last {
+                return Err(Error::usage(format!(
+                    "--holdout-end {} is after the last transaction date, so the label would \
+                     count days without data: {range}",
+                    format_date(l.spec.holdout_end)
+                )));
             }
             (l.spec.clone(), log, l.path.display().to_string())
         }
@@ -173,14 +242,14 @@ pub fn features(a: &Args) -> Result<(RepeatPurchase, RepeatPurchaseFeatures, Str
 }
 
 /// Runs the whole protocol and returns what `main` prints.
-pub fn run(a: &Args) -> Result<String, String> {
-    let kind = model_kind(&a.model, a.seed)?;
+pub fn run(a: &Args) -> Result<String, Error> {
+    let kind = model_kind(&a.model, a.seed).map_err(Error::usage)?;
     let (spec, f, source) = features(a)?;
     let config = spec.propensity_config(kind);
     let run = evaluate_holdout(&config, &f.table, &Holdout::stratified(0.2, a.seed))
         .map_err(|e| e.to_string())?;
     if a.json {
-        return serde_json::to_string(&run.evaluation).map_err(|e| e.to_string());
+        return serde_json::to_string(&run.evaluation).map_err(|e| Error::failed(e.to_string()));
     }
     Ok(readable(&run, &spec, &config, &f, &source, a.seed))
 }
@@ -255,18 +324,18 @@ fn readable(
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
     match parse_args(args).and_then(|a| run(&a)) {
         Ok(out) => {
             println!("{}", out.trim_end());
             ExitCode::SUCCESS
         }
+        Err(Error::Help(h)) => {
+            println!("{h}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+            eprintln!("repeat_purchase: error: {e}");
+            ExitCode::from(e.code())
         }
     }
 }

@@ -4,8 +4,14 @@
 //! ```text
 //! cargo run --release --example segment -- \
 //!     --transactions FILE --customer-col C --date-col D --amount-col A \
-//!     [--as-of YYYY-MM-DD] [--k N] [--k-range 2..8] [--seed 42] [--json]
+//!     [--as-of YYYY-MM-DD] [--k N] [--k-range 2..8] [--seed 42] [--delimiter ,] [--json]
 //! ```
+//!
+//! `--help` lists the flags with their defaults; usage errors exit with
+//! status 2, failures on the data with status 1. Customer ids are read as
+//! text (`00004` and `4` are two customers). `--k-range A..B` needs
+//! 2 ≤ A ≤ B ≤ customers − 1 and `--k` at most the number of customers,
+//! checked before any fit.
 //!
 //! * Only rows dated on or before `--as-of` (default: the last date in the
 //!   file) count. When the as-of date is before the last date, the later
@@ -37,9 +43,10 @@
 //! negative, missing or non-finite amount, a missing customer id, an
 //! unparseable or missing date (reported by file, line and column) and an
 //! as-of date before the first purchase are errors: the program prints them
-//! and exits with status 1. Line numbers count one header line and assume no
+//! and exits with status 1 (2 for the as-of date). Line numbers count one header line and assume no
 //! line breaks inside quoted fields.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -55,8 +62,45 @@ use ua_data::date::{format_date, parse_date};
 use ua_data::features::rfm::{RfmConfig, RfmFeatures};
 use ua_data::synth::{ShopConfig, generate};
 use ua_data::table::{Column, Table};
+use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
 
 const N_INIT: usize = 10;
+
+const CMD: Command = Command {
+    name: "segment",
+    about: "Customer segmentation from a transaction log: k-means on standardised \
+            log1p(recency, frequency, monetary) and the named RFM segments. Without \
+            --transactions: the orders of the default synthetic shop.",
+    flags: &[
+        Flag::value(
+            "--transactions",
+            "FILE",
+            "the transaction log (CSV with a header)",
+        ),
+        Flag::value(
+            "--customer-col",
+            "C",
+            "customer id column (read as text: 00004 and 4 differ)",
+        ),
+        Flag::value("--date-col", "D", "date column (YYYY-MM-DD or YYYYMMDD)"),
+        Flag::value("--amount-col", "A", "amount column"),
+        Flag::value(
+            "--as-of",
+            "YYYY-MM-DD",
+            "count rows up to this day (default: the last date)",
+        ),
+        Flag::value("--k", "N", "the k whose profiles are shown").default("4"),
+        Flag::value(
+            "--k-range",
+            "A..B",
+            "fit k = A..B (2 ≤ A ≤ B ≤ customers − 1) and recommend one",
+        ),
+        Flag::value("--seed", "N", "seed of k-means").default("42"),
+        Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
+        Flag::switch("--json", "print one JSON object"),
+    ],
+    positional: None,
+};
 
 struct Args {
     transactions: Option<String>,
@@ -64,60 +108,76 @@ struct Args {
     date_col: Option<String>,
     amount_col: Option<String>,
     as_of: Option<i32>,
-    k: Option<usize>,
+    k: usize,
     k_range: Option<(usize, usize)>,
     seed: u64,
+    delimiter: u8,
     json: bool,
 }
 
-fn parse_range(s: &str) -> Result<(usize, usize), String> {
-    let bad = || format!("--k-range: expected LO..HI such as 2..8, found {s:?}");
-    let (lo, hi) = s.split_once("..").ok_or_else(bad)?;
+/// `A..B` (or `A..=B`), both ends included, 2 ≤ A ≤ B.
+fn parse_range(s: &str) -> Result<(usize, usize), Error> {
+    let bad = |why: &str| {
+        Error::usage(format!(
+            "--k-range: '{s}' {why} (expected A..B such as 2..8, both ends included)"
+        ))
+    };
+    let (lo, hi) = s.split_once("..").ok_or_else(|| bad("has no '..'"))?;
     let hi = hi.strip_prefix('=').unwrap_or(hi);
-    let lo: usize = lo.trim().parse().map_err(|_| bad())?;
-    let hi: usize = hi.trim().parse().map_err(|_| bad())?;
-    if lo == 0 || hi < lo {
-        return Err(format!(
-            "--k-range: need 1 ≤ LO ≤ HI, found {lo}..{hi} (both ends are included)"
-        ));
+    let end = |t: &str| -> Result<usize, Error> {
+        let t = t.trim();
+        t.parse().map_err(|_| {
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                bad(&format!(
+                    "has an end too large to be a number of clusters ({t})"
+                ))
+            } else {
+                bad(&format!("has an end that is not a whole number ({t:?})"))
+            }
+        })
+    };
+    let (lo, hi) = (end(lo)?, end(hi)?);
+    if lo < 2 || hi < lo {
+        return Err(Error::usage(format!(
+            "--k-range: need 2 ≤ A ≤ B, found {lo}..{hi} (both ends are included)"
+        )));
     }
     Ok((lo, hi))
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut p = pico_args::Arguments::from_env();
-    let e = |e: pico_args::Error| e.to_string();
-    let as_of: Option<String> = p.opt_value_from_str("--as-of").map_err(e)?;
-    let as_of = as_of
+fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, Error> {
+    let m = CMD.parse(args)?;
+    let as_of = m
+        .get("--as-of")
         .map(|s| {
             parse_date(s.trim()).ok_or_else(|| {
-                format!("--as-of: cannot read {s:?} as a date (expected YYYY-MM-DD or YYYYMMDD)")
+                Error::usage(format!(
+                    "--as-of: cannot read {s:?} as a date (expected YYYY-MM-DD or YYYYMMDD)"
+                ))
             })
         })
         .transpose()?;
-    let k_range: Option<String> = p.opt_value_from_str("--k-range").map_err(e)?;
     let a = Args {
-        transactions: p.opt_value_from_str("--transactions").map_err(e)?,
-        customer_col: p.opt_value_from_str("--customer-col").map_err(e)?,
-        date_col: p.opt_value_from_str("--date-col").map_err(e)?,
-        amount_col: p.opt_value_from_str("--amount-col").map_err(e)?,
+        transactions: m.value("--transactions")?,
+        customer_col: m.value("--customer-col")?,
+        date_col: m.value("--date-col")?,
+        amount_col: m.value("--amount-col")?,
         as_of,
-        k: p.opt_value_from_str("--k").map_err(e)?,
-        k_range: k_range.as_deref().map(parse_range).transpose()?,
-        seed: p.opt_value_from_str("--seed").map_err(e)?.unwrap_or(42),
-        json: p.contains("--json"),
+        k: m.required("--k")?,
+        k_range: m.get("--k-range").map(parse_range).transpose()?,
+        seed: m.required("--seed")?,
+        delimiter: m.required::<Delimiter>("--delimiter")?.0,
+        json: m.switch("--json"),
     };
-    let rest = p.finish();
-    if !rest.is_empty() {
-        return Err(format!("unexpected arguments: {rest:?}"));
-    }
-    if a.k == Some(0) {
-        return Err("--k must be at least 1".into());
+    if a.k == 0 {
+        return Err(Error::usage("--k must be at least 1"));
     }
     if a.transactions.is_none()
         && (a.customer_col.is_some() || a.date_col.is_some() || a.amount_col.is_some())
     {
-        return Err("--customer-col, --date-col and --amount-col need --transactions FILE".into());
+        return Err(Error::usage(
+            "--customer-col, --date-col and --amount-col need --transactions FILE",
+        ));
     }
     Ok(a)
 }
@@ -138,7 +198,7 @@ fn at(file: &str, row: usize, col: &str) -> String {
     format!("{file}, line {}, column `{col}`", row + 2)
 }
 
-fn load(args: &Args) -> Result<Log, String> {
+fn load(args: &Args) -> Result<Log, Error> {
     let Some(path) = &args.transactions else {
         let cfg = ShopConfig::default();
         let shop = generate(&cfg).map_err(|e| e.to_string())?;
@@ -157,14 +217,24 @@ fn load(args: &Args) -> Result<Log, String> {
     };
     let need = |v: &Option<String>, flag: &str| {
         v.clone()
-            .ok_or_else(|| format!("{flag} is required with --transactions"))
+            .ok_or_else(|| Error::usage(format!("{flag} is required with --transactions")))
     };
     let customer = need(&args.customer_col, "--customer-col")?;
     let date = need(&args.date_col, "--date-col")?;
     let amount = need(&args.amount_col, "--amount-col")?;
+    cli::check_not_empty("--transactions", Path::new(path))?;
+    if let Some(w) = cli::delimiter_warning(Path::new(path), args.delimiter) {
+        eprintln!("{w}");
+    }
     // The date column is read as dates (YYYY-MM-DD or YYYYMMDD), so a bad
-    // date is a parse error with file, line and column.
-    let opts = CsvOptions::default().with_type(date.clone(), ColumnType::Date);
+    // date (or amount such as `$29.33`) is a parse error with file, line,
+    // column and value; customer ids are
+    // text, so that `00004` and `4` stay two customers.
+    let opts = CsvOptions::default()
+        .delimiter(args.delimiter)
+        .with_type(customer.clone(), ColumnType::Categorical)
+        .with_type(date.clone(), ColumnType::Date)
+        .with_type(amount.clone(), ColumnType::Numeric);
     let table = read_csv(path, &opts).map_err(|e| e.to_string())?;
     Ok(Log {
         table,
@@ -216,22 +286,8 @@ fn check(log: &Log) -> Result<(i32, i32), String> {
             Some(_) => {}
         }
     }
-    let days = t.date(&log.date).map_err(|e| e.to_string())?;
-    if let Some(row) = (0..days.len()).find(|&i| days.is_missing(i)) {
-        return Err(format!("{}: missing date", at(file, row, &log.date)));
-    }
-    let d = days.days();
-    let first = d
-        .iter()
-        .copied()
-        .min()
-        .ok_or(format!("{file}: no transactions"))?;
-    let last = d
-        .iter()
-        .copied()
-        .max()
-        .ok_or(format!("{file}: no transactions"))?;
-    Ok((first, last))
+    // Missing and implausible dates (before 1900, after 2100) by line.
+    cli::check_dates(t, &log.date, file, 1).map_err(|e| e.to_string())
 }
 
 #[derive(Serialize)]
@@ -245,18 +301,27 @@ struct Output<'a> {
     rfm_segments: &'a [SegmentProfile],
 }
 
-fn run(args: &Args) -> Result<(), String> {
+fn run(args: &Args) -> Result<(), Error> {
     let t_start = Instant::now();
     let log = load(args)?;
     let (first, last) = check(&log)?;
     let as_of = args.as_of.or(log.default_as_of).unwrap_or(last);
     if as_of < first {
-        return Err(format!(
+        return Err(Error::usage(format!(
             "{}: the as-of date {} is before the first purchase ({}); no customer has history",
             log.source,
             format_date(as_of),
             format_date(first)
-        ));
+        )));
+    }
+    if args.as_of.is_some() && log.default_as_of.is_none() && as_of > last {
+        return Err(Error::usage(format!(
+            "--as-of {} is after the last purchase in {} (the data runs {} .. {})",
+            format_date(as_of),
+            log.source,
+            format_date(first),
+            format_date(last)
+        )));
     }
     let cfg = RfmConfig {
         as_of,
@@ -274,7 +339,23 @@ fn run(args: &Args) -> Result<(), String> {
     let r = f.report;
 
     let (x, scaler) = LogRfmScaler::fit_transform(&f).map_err(|e| e.to_string())?;
-    let chosen = args.k.unwrap_or(4);
+    let chosen = args.k;
+    let n = f.len();
+    if chosen > n {
+        return Err(Error::usage(format!(
+            "--k {chosen} is more than the {n} customers with history in {}",
+            log.source
+        )));
+    }
+    if let Some((_, hi)) = args.k_range
+        && hi >= n
+    {
+        return Err(Error::usage(format!(
+            "--k-range: B = {hi} is too large: {} has {n} customers with history, so B can be at most {}",
+            log.source,
+            n.saturating_sub(1)
+        )));
+    }
     let (lo, hi) = args.k_range.unwrap_or((chosen, chosen));
     let base = KMeans::default().n_init(N_INIT).seed(args.seed);
     let silhouette = SilhouetteMode::Sampled {
@@ -405,22 +486,16 @@ fn run(args: &Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!(
-                "usage: segment [--transactions FILE --customer-col C --date-col D --amount-col A] \
-                 [--as-of YYYY-MM-DD] [--k N] [--k-range 2..8] [--seed 42] [--json]"
-            );
-            return ExitCode::FAILURE;
-        }
-    };
-    match run(&args) {
+    let result = parse_args(std::env::args_os().skip(1).collect()).and_then(|a| run(&a));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Help(h)) => {
+            println!("{h}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+            eprintln!("segment: error: {e}");
+            ExitCode::from(e.code())
         }
     }
 }

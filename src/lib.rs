@@ -9,10 +9,13 @@
 //! | [`nn`] | `ua-nn` | layers, losses, optimizers, training |
 //! | [`data`] | `ua-data` | tables, CSV, preprocessing, features, synthetic shop |
 //! | [`analytics`] | `ua-analytics` | prediction, segmentation, metrics |
+//! | [`cli`] | this crate | flag parsing and input/output guards for the examples |
 //!
 //! The README follows; its example is compiled and run as a doc test.
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+
+pub mod cli;
 
 pub use ua_analytics as analytics;
 pub use ua_data as data;

@@ -86,7 +86,7 @@ fn predict_json(a: &[&str]) -> serde_json::Value {
 fn predict_err(a: &[&str]) -> String {
     match predict::parse_args(args(a)).and_then(|p| predict::run(&p)) {
         Ok(out) => panic!("expected an error for {a:?}, got {out}"),
-        Err(e) => e,
+        Err(e) => e.to_string(),
     }
 }
 
@@ -150,9 +150,18 @@ fn predict_csv_with_test_rows_and_saved_model() {
         &test_rows,
         "--json",
     ];
-    for model in ["logistic", "mlp"] {
+    for (i, model) in ["logistic", "mlp"].into_iter().enumerate() {
         let mut a = common.to_vec();
         a.extend(["--model", model, "--save", &model_path]);
+        if i > 0 {
+            // The first run wrote the file: replacing it needs --force.
+            let err = predict_err(&a);
+            assert!(
+                err.contains("model.json already exists; pass --force"),
+                "{err}"
+            );
+            a.push("--force");
+        }
         let v = predict_json(&a);
         assert_eq!(keys_of(&v), sorted_keys());
         assert_eq!(v["model"], model);
@@ -342,7 +351,7 @@ fn repeat_args(file: &str, extra: &[&str]) -> Vec<OsString> {
         "--calibration-end",
         "1997-06-30",
         "--holdout-end",
-        "1997-12-31",
+        "1997-12-13", // the last transaction date
     ];
     a.extend_from_slice(extra);
     args(&a)
@@ -403,14 +412,19 @@ fn repeat_purchase_bad_input_is_a_clear_error() {
         "--holdout-end",
         "1997-01-31",
     ]))
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("--holdout-end (1997-01-31) must be after --calibration-end"),
         "{err}"
     );
-    let err = repeat_purchase::parse_args(args(&["--transactions", &file])).unwrap_err();
+    let err = repeat_purchase::parse_args(args(&["--transactions", &file]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("go together"), "{err}");
-    let err = repeat_purchase::parse_args(args(&["--calibration-end", "1997-13-01"])).unwrap_err();
+    let err = repeat_purchase::parse_args(args(&["--calibration-end", "1997-13-01"]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("\"1997-13-01\" is not a date"), "{err}");
     let bad_date = write(
         &dir,
@@ -418,7 +432,7 @@ fn repeat_purchase_bad_input_is_a_clear_error() {
         "customer_id,date,quantity,amount\n1,19970101,1,5\n1,1997xx02,1,5\n",
     );
     let a = repeat_purchase::parse_args(repeat_args(&bad_date, &[])).unwrap();
-    let err = repeat_purchase::run(&a).unwrap_err();
+    let err = repeat_purchase::run(&a).unwrap_err().to_string();
     assert!(err.contains("line 3") && err.contains("1997xx02"), "{err}");
     let no_amount = write(
         &dir,
@@ -426,11 +440,11 @@ fn repeat_purchase_bad_input_is_a_clear_error() {
         "customer_id,date,quantity\n1,19970101,1\n",
     );
     let a = repeat_purchase::parse_args(repeat_args(&no_amount, &[])).unwrap();
-    let err = repeat_purchase::run(&a).unwrap_err();
+    let err = repeat_purchase::run(&a).unwrap_err().to_string();
     assert!(err.contains("amount"), "{err}");
     let empty = write(&dir, "empty.csv", "customer_id,date,quantity,amount\n");
     let a = repeat_purchase::parse_args(repeat_args(&empty, &[])).unwrap();
-    let err = repeat_purchase::run(&a).unwrap_err();
+    let err = repeat_purchase::run(&a).unwrap_err().to_string();
     assert!(err.contains("no data rows"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -492,6 +506,16 @@ fn churn_pipeline_runs_on_a_csv_with_ids_and_saves_one_model() {
     assert!(churn_pipeline::parse_args(args(&["--csv", &csv])).is_err());
     let a = churn_pipeline::parse_args(args(&[
         "--csv", &csv, "--target", "nope", "--id-col", "id", "--out", &out,
+    ]))
+    .unwrap();
+    // The first run's files are there: replaced only with --force.
+    let err = churn_pipeline::report(&a).unwrap_err().to_string();
+    assert!(
+        err.contains("model.json already exists; pass --force"),
+        "{err}"
+    );
+    let a = churn_pipeline::parse_args(args(&[
+        "--csv", &csv, "--target", "nope", "--id-col", "id", "--out", &out, "--force",
     ]))
     .unwrap();
     assert!(

@@ -7,7 +7,8 @@ mod quickstart {
     include!("../examples/quickstart.rs");
 
     pub fn test_accuracy() -> f64 {
-        run().expect("quickstart runs")
+        let a = parse_args(Vec::new()).expect("the defaults parse");
+        run(&a).expect("quickstart runs")
     }
 }
 
