@@ -133,3 +133,44 @@ fn every_recommender_passes_the_estimator_checks() {
     )
     .unwrap();
 }
+
+#[test]
+fn tuning_picks_the_better_candidate_on_a_validation_split_of_training_rows() {
+    use ua_analytics::recommend::{LogRows, tune};
+    let shop = generate(&ShopConfig::small()).unwrap();
+    let e = &shop.events;
+    let rule = HoldoutRule::temporal(0.2, 5);
+    let split = split_interactions(&e.user_id, &e.item_id, Some(&e.timestamp), &rule).unwrap();
+    let pick = |v: &[u64]| split.train.iter().map(|&r| v[r]).collect::<Vec<u64>>();
+    let (users, items) = (pick(&e.user_id), pick(&e.item_id));
+    let times: Vec<i64> = split.train.iter().map(|&r| e.timestamp[r]).collect();
+    let log = LogRows {
+        users: &users,
+        items: &items,
+        times: Some(&times),
+        weights: None,
+    };
+    let train = log
+        .select(&(0..users.len()).collect::<Vec<_>>(), None)
+        .unwrap();
+    // One neighbour per item is far too few on this shop.
+    let grid = [ItemKnn::new().neighbours(1), ItemKnn::new().neighbours(100)];
+    let (fitted, report) = tune(&grid, &log, &train, &rule, 10).unwrap();
+    assert_eq!(report.best, grid[1], "{:?}", report.trials);
+    assert!(report.trials[1].1.ranking.ndcg > report.trials[0].1.ranking.ndcg);
+    assert_eq!(
+        report.inner_train_rows + report.validation_rows,
+        users.len()
+    );
+    // The refit saw all training rows: its history is the full matrix.
+    assert_eq!(ItemKnn::params_of(&fitted), grid[1]);
+    use ua_analytics::Recommender;
+    assert_eq!(fitted.n_users(), train.matrix.n_rows());
+    let u = (0..train.matrix.n_rows())
+        .find(|&u| train.matrix.row_nnz(u).unwrap_or(0) > 1)
+        .unwrap();
+    assert_eq!(
+        fitted.seen_items(u).unwrap(),
+        train.matrix.row(u).unwrap().0
+    );
+}

@@ -18,7 +18,8 @@
 //! (confidence, log, BM25, TF-IDF). Ranking goes through a [`Filter`] — the
 //! user's own items are left out only when the filter says so — and
 //! [`evaluate()`] scores a fitted model on held-out interactions with the
-//! ranking metrics of [`crate::metrics`].
+//! ranking metrics of [`crate::metrics`]; [`tune()`] chooses parameters on a
+//! validation split cut out of the training log only.
 //!
 //! ```
 //! use ua_analytics::recommend::{evaluate, Filter, ItemKnn, Popularity};
@@ -55,6 +56,7 @@ mod item_item;
 mod item_knn;
 mod popularity;
 mod rp3beta;
+mod tune;
 mod weighting;
 
 pub use als::{AlsSolver, FittedImplicitAls, ImplicitAls, MAX_FACTORS};
@@ -66,6 +68,7 @@ pub use item_item::{FittedItemModel, ItemModelParams, ItemWeights};
 pub use item_knn::{FittedItemKnn, ItemKnn};
 pub use popularity::{FittedPopularity, Popularity};
 pub use rp3beta::{FittedRp3Beta, Rp3Beta};
+pub use tune::{LogRows, TuneReport, tune};
 pub use weighting::InteractionWeighting;
 
 use ua_tensor::sparse::CsrMatrix;
