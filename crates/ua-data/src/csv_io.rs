@@ -43,6 +43,12 @@
 //! in any case, dates also accept `YYYYMMDD`, and a field that cannot be read
 //! as the type is an [`Error::Parse`] naming file, line, column and value.
 //!
+//! Dates must be plausible: a date before 1900-01-01 or after 2100-12-31 in
+//! a date column (inferred or forced) is an [`Error::Parse`] naming line,
+//! column and value, since `0001-01-01` and `9999-12-31` are placeholders
+//! or typos far more often than data. [`CsvOptions::date_window`] widens (or
+//! narrows) the window.
+//!
 //! ## Errors
 //!
 //! A row with another number of fields than the header, an unterminated
@@ -82,7 +88,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::date::{format_date, parse_date_bytes, parse_iso_date_bytes};
+use crate::date::{
+    PLAUSIBLE_MAX, PLAUSIBLE_MIN, format_date, parse_date_bytes, parse_iso_date_bytes,
+};
 use crate::table::hash::FastMap;
 use crate::{
     BooleanColumn, CategoricalColumn, Column, ColumnType, DateColumn, Error, NumericColumn, Result,
@@ -108,6 +116,7 @@ pub struct CsvOptions {
     missing_tokens: Vec<String>,
     types: Vec<(String, ColumnType)>,
     infer_dates: bool,
+    date_window: (i32, i32),
 }
 
 impl Default for CsvOptions {
@@ -122,6 +131,7 @@ impl Default for CsvOptions {
                 .collect(),
             types: Vec::new(),
             infer_dates: true,
+            date_window: (PLAUSIBLE_MIN, PLAUSIBLE_MAX),
         }
     }
 }
@@ -217,6 +227,41 @@ impl CsvOptions {
     pub fn infer_dates(mut self, yes: bool) -> Self {
         self.infer_dates = yes;
         self
+    }
+
+    /// The window of plausible dates, first and last day inclusive (days
+    /// since 1970-01-01, see [`crate::date`]); default 1900-01-01 to
+    /// 2100-12-31 ([`PLAUSIBLE_MIN`], [`PLAUSIBLE_MAX`]). A date outside it
+    /// — `0001-01-01`, `9999-12-31`, a year typed as `2204` — in a date
+    /// column (inferred or forced) is an [`Error::Parse`] naming the line,
+    /// the column and the value, not a silently accepted date. Widen the
+    /// window for historical or far-future data; `min > max` is swapped.
+    ///
+    /// ```
+    /// use ua_data::csv_io::{read_csv_reader, CsvOptions};
+    /// use ua_data::date::parse_date;
+    /// let csv = "day\n1850-03-01\n";
+    /// let err = read_csv_reader(csv.as_bytes(), "old.csv", &CsvOptions::default()).unwrap_err();
+    /// assert!(err.to_string().contains("line 2, column `day`: cannot parse `1850-03-01`"), "{err}");
+    /// let wide = CsvOptions::default()
+    ///     .date_window(parse_date("1800-01-01").unwrap(), parse_date("2100-12-31").unwrap());
+    /// let t = read_csv_reader(csv.as_bytes(), "old.csv", &wide).unwrap();
+    /// assert_eq!(t.date("day").unwrap().get(0), parse_date("1850-03-01"));
+    /// ```
+    pub fn date_window(mut self, min: i32, max: i32) -> Self {
+        self.date_window = (min.min(max), min.max(max));
+        self
+    }
+
+    /// The window of plausible dates, `(first, last)` day.
+    ///
+    /// ```
+    /// use ua_data::csv_io::CsvOptions;
+    /// use ua_data::date::{PLAUSIBLE_MAX, PLAUSIBLE_MIN};
+    /// assert_eq!(CsvOptions::default().get_date_window(), (PLAUSIBLE_MIN, PLAUSIBLE_MAX));
+    /// ```
+    pub fn get_date_window(&self) -> (i32, i32) {
+        self.date_window
     }
 }
 
@@ -433,6 +478,7 @@ pub fn read_csv_reader<R: Read>(reader: R, name: &str, opts: &CsvOptions) -> Res
         lines: &lines,
         missing: &missing,
         infer_dates: opts.infer_dates,
+        date_window: opts.date_window,
     };
     let results: Vec<Result<Column>> = names
         .par_iter()
@@ -532,6 +578,7 @@ struct Ctx<'a> {
     lines: &'a [u64],
     missing: &'a MissingTokens,
     infer_dates: bool,
+    date_window: (i32, i32),
 }
 
 /// Parses a decimal number. Plain decimals with at most 15 significant
@@ -689,6 +736,35 @@ impl Ctx<'_> {
         ))
     }
 
+    /// The first date outside the plausible window is an error.
+    fn check_dates(
+        &self,
+        name: &str,
+        raw: &RawColumn,
+        days: &[i32],
+        missing: &[bool],
+    ) -> Result<()> {
+        let (lo, hi) = self.date_window;
+        match days
+            .iter()
+            .zip(missing)
+            .position(|(&d, &miss)| !miss && !(lo..=hi).contains(&d))
+        {
+            None => Ok(()),
+            Some(row) => Err(self.parse_error(
+                name,
+                row,
+                raw.field(row).trim_ascii(),
+                &format!(
+                    "a plausible date between {} and {} (a placeholder or a typo? widen the \
+                     window with CsvOptions::date_window if such dates are real)",
+                    format_date(lo),
+                    format_date(hi)
+                ),
+            )),
+        }
+    }
+
     fn convert(&self, name: &str, raw: RawColumn, over: Option<ColumnType>) -> Result<Column> {
         let fail = |row: usize, expected: &str| {
             self.parse_error(name, row, raw.field(row).trim_ascii(), expected)
@@ -710,6 +786,7 @@ impl Ctx<'_> {
                 let (v, m) = self
                     .typed(&raw, 0, parse_date_bytes)
                     .map_err(|r| fail(r, "a date (YYYY-MM-DD or YYYYMMDD)"))?;
+                self.check_dates(name, &raw, &v, &m)?;
                 Ok(Column::Date(DateColumn::new(v, m)?))
             }
             Some(ColumnType::Categorical) => self.categorical(name, &raw),
@@ -723,6 +800,7 @@ impl Ctx<'_> {
                 if self.infer_dates
                     && let Ok((v, m)) = self.typed(&raw, 0, parse_iso_date_bytes)
                 {
+                    self.check_dates(name, &raw, &v, &m)?;
                     return Ok(Column::Date(DateColumn::new(v, m)?));
                 }
                 self.categorical(name, &raw)
@@ -742,12 +820,16 @@ fn bool_column(v: Vec<bool>, m: Vec<bool>) -> Column {
 
 /// Writes a table as CSV (comma-separated, header row, missing values as
 /// empty fields, dates as `YYYY-MM-DD`, numbers in Rust's shortest
-/// round-trip form).
+/// round-trip form, with an exponent from 1e15 on: `1e16`, so that no number
+/// is written as a 16-digit identifier).
 ///
 /// Reading the file back gives the same table except where inference
 /// decides differently: a categorical column whose levels all look like
-/// numbers comes back numeric, and a level equal to a missing token (e.g. an
-/// empty string or `NA`) comes back missing — use [`CsvOptions::with_type`].
+/// numbers (without a leading zero) comes back numeric, one whose levels
+/// all look like booleans or dates comes back as such, a level equal to a
+/// missing token (e.g. an empty string or `NA`) comes back missing, an
+/// all-missing column comes back numeric, and leading or trailing spaces of
+/// numbers, booleans and dates are not kept — use [`CsvOptions::with_type`].
 ///
 /// ```
 /// use ua_data::csv_io::write_csv;
@@ -812,7 +894,13 @@ pub fn write_csv_writer<W: Write>(table: &Table, writer: W) -> Result<()> {
             let field: &[u8] = match c {
                 Column::Numeric(n) => {
                     if let Some(x) = n.get(i) {
-                        let _ = write!(cell, "{x}");
+                        // Long integers in exponent form, so that they are
+                        // not read back as identifiers (more than 15 digits).
+                        let _ = if x.abs() >= 1e15 {
+                            write!(cell, "{x:e}")
+                        } else {
+                            write!(cell, "{x}")
+                        };
                     }
                     cell.as_bytes()
                 }
@@ -972,6 +1060,133 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "test.csv, line 3: ragged row: expected 2 fields (as in the header), found 3"
+        );
+    }
+
+    #[test]
+    fn identifiers_stay_text() {
+        let s = "zip,cust,long,code,amount,neg,small,exp,zero,dec\n\
+                 00042,4,1234567890123456,007,0.5,-0.25,0,0e3,0,00.5\n\
+                 10001,00004,12,7,12,3,0,1e3,0,1\n";
+        let t = read(s, &CsvOptions::default()).unwrap();
+        use ColumnType::*;
+        let types: Vec<(&str, ColumnType)> = t.columns().map(|(n, c)| (n, c.dtype())).collect();
+        assert_eq!(
+            types,
+            vec![
+                ("zip", Categorical),
+                ("cust", Categorical),
+                ("long", Categorical),
+                ("code", Categorical),
+                ("amount", Numeric),
+                ("neg", Numeric),
+                ("small", Numeric),
+                ("exp", Numeric),
+                ("zero", Numeric),
+                ("dec", Categorical),
+            ]
+        );
+        // 4 and 00004 are two customers, kept as written.
+        let cust = t.categorical("cust").unwrap();
+        assert_eq!((cust.get(0), cust.get(1)), (Some("4"), Some("00004")));
+        assert_eq!(t.categorical("zip").unwrap().get(0), Some("00042"));
+        assert_eq!(
+            t.categorical("long").unwrap().get(0),
+            Some("1234567890123456")
+        );
+        // Forcing numeric still reads them as numbers.
+        let o = CsvOptions::default().with_type("zip", ColumnType::Numeric);
+        assert_eq!(
+            read(s, &o).unwrap().numeric("zip").unwrap().get(0),
+            Some(42.0)
+        );
+    }
+
+    #[test]
+    fn identifier_rule_edges() {
+        for id in [
+            "00",
+            "007",
+            "-01",
+            "+007",
+            "00.5",
+            "0123",
+            "1234567890123456",
+            "-1234567890123456",
+        ] {
+            assert!(looks_like_identifier(id.as_bytes()), "{id}");
+        }
+        for num in [
+            "0",
+            "-0",
+            "0.5",
+            "-0.25",
+            ".5",
+            "0e3",
+            "10",
+            "123456789012345",
+            "1234567890123456.5",
+            "1e20",
+            "",
+            "-",
+        ] {
+            assert!(!looks_like_identifier(num.as_bytes()), "{num}");
+        }
+        // 15 digits are still a number, 16 are an identifier.
+        let t = read(
+            "a,b\n123456789012345,1234567890123456\n",
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(t.column("a").unwrap().dtype(), ColumnType::Numeric);
+        assert_eq!(t.column("b").unwrap().dtype(), ColumnType::Categorical);
+        // Spaces around an id do not hide its leading zero.
+        let t = read("a\n 007 \n1\n", &CsvOptions::default()).unwrap();
+        assert_eq!(t.column("a").unwrap().dtype(), ColumnType::Categorical);
+    }
+
+    #[test]
+    fn implausible_dates_are_errors_with_line_column_and_value() {
+        for (bad, line) in [
+            ("0001-01-01", 3),
+            ("9999-12-31", 3),
+            ("1899-12-31", 3),
+            ("2101-01-01", 3),
+        ] {
+            let csv = format!("id,day\na,2024-01-01\nb,{bad}\n");
+            let e = read(&csv, &CsvOptions::default()).unwrap_err();
+            assert!(
+                matches!(&e, Error::Parse { line: l, column, value, .. } if *l == line && column == "day" && value == bad),
+                "{e}"
+            );
+            let msg = e.to_string();
+            assert!(
+                msg.contains("a plausible date between 1900-01-01 and 2100-12-31")
+                    && msg.contains("CsvOptions::date_window"),
+                "{msg}"
+            );
+            // Forced date columns (YYYYMMDD too) are checked as well.
+            let o = CsvOptions::default().with_type("day", ColumnType::Date);
+            let e = read(&csv.replace('-', ""), &o).unwrap_err();
+            assert!(matches!(e, Error::Parse { line: 3, .. }), "{e}");
+        }
+        // The edges are fine, and the window can be widened or narrowed.
+        let t = read("d\n1900-01-01\n2100-12-31\n", &CsvOptions::default()).unwrap();
+        assert_eq!(t.date("d").unwrap().get(1), Some(PLAUSIBLE_MAX));
+        assert_eq!(t.date("d").unwrap().get(0), Some(PLAUSIBLE_MIN));
+        let wide = CsvOptions::default().date_window(i32::MAX, i32::MIN);
+        assert_eq!(wide.get_date_window(), (i32::MIN, i32::MAX));
+        let t = read("d\n0001-01-01\n9999-12-31\n", &wide).unwrap();
+        assert_eq!(t.date("d").unwrap().missing_count(), 0);
+        let narrow = CsvOptions::default().date_window(
+            crate::date::parse_date("2024-01-01").unwrap(),
+            crate::date::parse_date("2024-12-31").unwrap(),
+        );
+        let e = read("d\n2024-06-01\nNA\n2025-01-01\n", &narrow).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 4, column `d`: cannot parse `2025-01-01` as a plausible date between 2024-01-01 and 2024-12-31"),
+            "{e}"
         );
     }
 
