@@ -293,10 +293,12 @@ pub fn read_csv(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<Table> {
 
 /// Watches the bytes as they go by: counts quote characters, to detect an
 /// unterminated quote (which the `csv` crate silently runs to the end of the
-/// input), and notes where a `\r\n` line end has its `\n`, to correct the
-/// `csv` crate's record lines in CRLF files (it ends a record at the `\r`
-/// and counts the `\n` only when it reads the next record, so that record's
-/// start position is one line short).
+/// input), and notes where the line breaks are, to give each record the
+/// line an editor shows. The `csv` crate's own record position is not that
+/// line: it is taken *before* the blank lines the parser skips, it counts a
+/// `\r\n` only when it reads the next record (a CRLF file's records would
+/// all be one line short) and it does not count a lone `\r` (old Mac files)
+/// at all.
 struct QuoteCounter<R> {
     inner: R,
     quote: Option<u8>,
@@ -305,9 +307,13 @@ struct QuoteCounter<R> {
     /// Bytes read so far.
     offset: u64,
     prev_cr: bool,
-    /// Offsets of the `\n` of `\r\n` pairs not yet passed by the parser (the
-    /// parser trails the reader by at most its buffer, so this stays small).
-    crlf: std::collections::VecDeque<u64>,
+    /// Line breaks not yet passed by the parser: offset, and whether it
+    /// starts a new line (`\n`, or `\r` — the `\n` of a `\r\n` does not).
+    /// The parser trails the reader by at most its buffer, so this stays
+    /// small.
+    breaks: std::collections::VecDeque<(u64, bool)>,
+    /// Line breaks before the parser's position.
+    lines_passed: u64,
 }
 
 impl<R> QuoteCounter<R> {
@@ -319,18 +325,28 @@ impl<R> QuoteCounter<R> {
             eof: false,
             offset: 0,
             prev_cr: false,
-            crlf: std::collections::VecDeque::new(),
+            breaks: std::collections::VecDeque::new(),
+            lines_passed: 0,
         }
     }
 
-    /// The editor's line of a record (or error) that the `csv` crate places
-    /// at `pos`: one more when `pos` is the `\n` of a `\r\n`.
+    /// The editor's line (1-based) of a record (or error) that the `csv`
+    /// crate places at `pos`: after the line breaks before `pos` and the
+    /// blank lines right at `pos`, which the parser skips.
     fn line_at(&mut self, pos: Option<&csv::Position>) -> u64 {
         let Some(pos) = pos else { return 0 };
-        while self.crlf.front().is_some_and(|&o| o < pos.byte()) {
-            self.crlf.pop_front();
+        let mut start = pos.byte();
+        while let Some(&(at, new_line)) = self.breaks.front() {
+            if at > start {
+                break;
+            }
+            if at == start {
+                start += 1;
+            }
+            self.lines_passed += u64::from(new_line);
+            self.breaks.pop_front();
         }
-        pos.line() + u64::from(self.crlf.front() == Some(&pos.byte()))
+        self.lines_passed + 1
     }
 }
 
@@ -344,8 +360,11 @@ impl<R: Read> Read for QuoteCounter<R> {
         for (i, &b) in buf[..n].iter().enumerate() {
             if Some(b) == q {
                 self.count += 1;
-            } else if b == b'\n' && self.prev_cr {
-                self.crlf.push_back(self.offset + i as u64);
+            } else if b == b'\n' {
+                self.breaks
+                    .push_back((self.offset + i as u64, !self.prev_cr));
+            } else if b == b'\r' {
+                self.breaks.push_back((self.offset + i as u64, true));
             }
             self.prev_cr = b == b'\r';
         }
@@ -1197,9 +1216,25 @@ mod tests {
         let o = CsvOptions::default().with_type("x", ColumnType::Numeric);
         let e = read("t,x\r\n\"two\r\nlines\",1\r\nok,bad\r\n", &o).unwrap_err();
         assert!(matches!(e, Error::Parse { line: 4, .. }), "{e}");
-        // A lone CR (old Mac line ends) still ends a record.
+        // A lone CR (old Mac line ends) ends a record and a line.
         let t = read("a\r1\r2\r", &CsvOptions::default()).unwrap();
-        assert_eq!(t.n_rows(), 2);
+        assert_eq!(t.source_lines(), Some(&[2, 3][..]));
+        let e = read("a,b\r1,2\r\r3\r", &CsvOptions::default()).unwrap_err();
+        assert!(matches!(e, Error::Csv { line: 4, .. }), "{e}");
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_but_counted() {
+        let t = read("a\n\n1\n\r\n\n2\n\n", &CsvOptions::default()).unwrap();
+        assert_eq!(t.source_lines(), Some(&[3, 6][..]));
+        let e = read("\n\na,b\n\n1,2\n\n\n3\n", &CsvOptions::default()).unwrap_err();
+        assert!(matches!(e, Error::Csv { line: 8, .. }), "{e}");
+        let o = CsvOptions::default().with_type("x", ColumnType::Numeric);
+        let e = read("x\n1\n\n\nbad\n", &o).unwrap_err();
+        assert!(matches!(e, Error::Parse { line: 5, .. }), "{e}");
+        // Duplicate header names after leading blank lines.
+        let e = read("\n\na,a\n1,2\n", &CsvOptions::default()).unwrap_err();
+        assert!(matches!(e, Error::Csv { line: 3, .. }), "{e}");
     }
 
     #[test]
