@@ -181,6 +181,18 @@ fn a_text_column_asked_for_numbers_quotes_the_value_and_its_line() {
         .unwrap_err()
         .to_string();
     assert!(msg.contains("`$29.33` at line 12"), "{msg}");
+    // Dates: the first value that is not one, with its line.
+    let t = read_csv_reader(
+        &b"d\n2024-01-05\n2024-13-01\n"[..],
+        "d.csv",
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    let msg = t.date("d").unwrap_err().to_string();
+    assert!(
+        msg.contains("`2024-13-01` at line 3 is not a date (YYYY-MM-DD)"),
+        "{msg}"
+    );
     // Identifiers: all values are numbers, but one has a leading zero.
     let t = read_csv_reader(&b"id\n4\n00004\n"[..], "ids.csv", &CsvOptions::default()).unwrap();
     let msg = t.numeric("id").unwrap_err().to_string();
