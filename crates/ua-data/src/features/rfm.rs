@@ -844,7 +844,8 @@ mod tests {
 
     #[test]
     fn default_as_of_is_the_day_after_the_last_and_refuses_future_rows() {
-        let csv = "user,day\nu1,2024-01-05\nu2,2024-02-10\nu3,2099-01-01\nu4,2030-05-05\n";
+        let csv = "user,day\nu1,2024-01-05\nu2,2024-02-10\nu5,2024-06-01\nu3,2099-01-01\n\
+                   u4,2030-05-05\nu6,2023-01-01\n";
         let log = crate::csv_io::read_csv_reader(
             csv.as_bytes(),
             "log.csv",
@@ -862,21 +863,23 @@ mod tests {
             }
         );
         // The last day may be today itself.
-        let ok = default_as_of_at(&log.head(2), "day", day("2024-02-10")).unwrap();
-        assert_eq!(ok.as_of, day("2024-02-11"));
+        let ok = default_as_of_at(&log.head(3), "day", today).unwrap();
+        assert_eq!(ok.as_of, day("2024-06-02"));
+        // Rows after today: the first one (not the one dated today, line 4)
+        // and how many (2, not the 3 dated before or on today).
         let e = default_as_of_at(&log, "day", today)
             .unwrap_err()
             .to_string();
         assert!(
             e.contains(
-                "column `day`: `2099-01-01` at line 4 is not a date on or before today (2024-06-01)"
-            ) && e.contains("2 row(s) are dated after today"),
+                "column `day`: `2099-01-01` at line 5 is not a date on or before today (2024-06-01)"
+            ) && e.contains(": 2 row(s) are dated after today"),
             "{e}"
         );
-        let e = default_as_of_at(&log.take(&[3, 2]).unwrap(), "day", today)
+        let e = default_as_of_at(&log.take(&[4, 3]).unwrap(), "day", today)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("`2030-05-05` at line 5"), "{e}");
+        assert!(e.contains("`2030-05-05` at line 6"), "{e}");
         let e = default_as_of_at(&log.head(0), "day", today)
             .unwrap_err()
             .to_string();
@@ -884,7 +887,7 @@ mod tests {
         assert!(default_as_of_at(&log, "nope", today).is_err());
         // With the real clock, 2099 is in the future for a long while yet.
         let e = default_as_of(&log, "day").unwrap_err().to_string();
-        assert!(e.contains("`2099-01-01` at line 4"), "{e}");
+        assert!(e.contains("`2099-01-01` at line 5"), "{e}");
         assert_eq!(
             default_as_of(&log.head(2), "day").unwrap().as_of,
             day("2024-02-11")
