@@ -6,10 +6,10 @@
 //! inferred from all its non-missing fields (leading/trailing ASCII spaces are
 //! ignored for numbers, booleans and dates):
 //!
-//! 1. **numeric** if every field parses as `f64` (so `00042` becomes 42 and an
-//!    8-digit `YYYYMMDD` such as `19970101` becomes the number 19970101 — give
-//!    such columns [`ColumnType::Date`] or [`ColumnType::Categorical`]
-//!    explicitly);
+//! 1. **numeric** if every field parses as `f64` and none is an
+//!    *identifier* (below). An 8-digit `YYYYMMDD` such as `19970101` becomes
+//!    the number 19970101 — give such columns [`ColumnType::Date`]
+//!    explicitly;
 //! 2. **boolean** if every field is one of `true false TRUE FALSE True False`
 //!    (`yes`/`no`, `0`/`1` are *not* inferred as booleans);
 //! 3. **date** if every field is `YYYY-MM-DD`;
@@ -18,9 +18,36 @@
 //! A column whose fields are all missing is numeric (all missing). Missing
 //! tokens default to `""`, `NA`, `NaN`, `nan`, `null`, `NULL`, `N/A`.
 //!
+//! ### Identifiers stay text
+//!
+//! Customer, order and postal codes are often written with digits, but they
+//! are names, not quantities: reading `00004` and `4` as the same number
+//! would merge two customers. So a column is inferred as **text**
+//! (categorical, every field kept as written) when any of its fields
+//! (after trimming spaces, after an optional sign) has
+//!
+//! * an integer part of two or more digits starting with `0`: `007`,
+//!   `00042`, `-01`, `00.5`; or
+//! * more than 15 digits and nothing else, e.g. `12345678901234567`:
+//!   beyond 15 digits not every integer is exactly an `f64`, so two
+//!   distinct ids could become one number.
+//!
+//! `0` itself, `-0`, decimals such as `0.5`, `-0.25` and `.5`, exponents
+//! such as `0e3` or `1e20`, and long decimals such as `3.14159265358979323`
+//! are numbers. A column forced to [`ColumnType::Numeric`] with
+//! [`CsvOptions::with_type`] still reads `007` as 7: the caller asked for
+//! it. Asking a text column for numbers ([`Table::numeric`]) gives an error
+//! that quotes the first value that made it text and where it is.
+//!
 //! Under an explicit type, booleans also accept `yes/no`, `y/n`, `t/f`, `1/0`
 //! in any case, dates also accept `YYYYMMDD`, and a field that cannot be read
 //! as the type is an [`Error::Parse`] naming file, line, column and value.
+//!
+//! Dates must be plausible: a date before 1900-01-01 or after 2100-12-31 in
+//! a date column (inferred or forced) is an [`Error::Parse`] naming line,
+//! column and value, since `0001-01-01` and `9999-12-31` are placeholders
+//! or typos far more often than data. [`CsvOptions::date_window`] widens (or
+//! narrows) the window.
 //!
 //! ## Errors
 //!
@@ -61,7 +88,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::date::{format_date, parse_date_bytes, parse_iso_date_bytes};
+use crate::date::{
+    PLAUSIBLE_MAX, PLAUSIBLE_MIN, format_date, parse_date_bytes, parse_iso_date_bytes,
+};
 use crate::table::hash::FastMap;
 use crate::{
     BooleanColumn, CategoricalColumn, Column, ColumnType, DateColumn, Error, NumericColumn, Result,
@@ -87,6 +116,7 @@ pub struct CsvOptions {
     missing_tokens: Vec<String>,
     types: Vec<(String, ColumnType)>,
     infer_dates: bool,
+    date_window: (i32, i32),
 }
 
 impl Default for CsvOptions {
@@ -101,6 +131,7 @@ impl Default for CsvOptions {
                 .collect(),
             types: Vec::new(),
             infer_dates: true,
+            date_window: (PLAUSIBLE_MIN, PLAUSIBLE_MAX),
         }
     }
 }
@@ -197,6 +228,41 @@ impl CsvOptions {
         self.infer_dates = yes;
         self
     }
+
+    /// The window of plausible dates, first and last day inclusive (days
+    /// since 1970-01-01, see [`crate::date`]); default 1900-01-01 to
+    /// 2100-12-31 ([`PLAUSIBLE_MIN`], [`PLAUSIBLE_MAX`]). A date outside it
+    /// — `0001-01-01`, `9999-12-31`, a year typed as `2204` — in a date
+    /// column (inferred or forced) is an [`Error::Parse`] naming the line,
+    /// the column and the value, not a silently accepted date. Widen the
+    /// window for historical or far-future data; `min > max` is swapped.
+    ///
+    /// ```
+    /// use ua_data::csv_io::{read_csv_reader, CsvOptions};
+    /// use ua_data::date::parse_date;
+    /// let csv = "day\n1850-03-01\n";
+    /// let err = read_csv_reader(csv.as_bytes(), "old.csv", &CsvOptions::default()).unwrap_err();
+    /// assert!(err.to_string().contains("line 2, column `day`: cannot parse `1850-03-01`"), "{err}");
+    /// let wide = CsvOptions::default()
+    ///     .date_window(parse_date("1800-01-01").unwrap(), parse_date("2100-12-31").unwrap());
+    /// let t = read_csv_reader(csv.as_bytes(), "old.csv", &wide).unwrap();
+    /// assert_eq!(t.date("day").unwrap().get(0), parse_date("1850-03-01"));
+    /// ```
+    pub fn date_window(mut self, min: i32, max: i32) -> Self {
+        self.date_window = (min.min(max), min.max(max));
+        self
+    }
+
+    /// The window of plausible dates, `(first, last)` day.
+    ///
+    /// ```
+    /// use ua_data::csv_io::CsvOptions;
+    /// use ua_data::date::{PLAUSIBLE_MAX, PLAUSIBLE_MIN};
+    /// assert_eq!(CsvOptions::default().get_date_window(), (PLAUSIBLE_MIN, PLAUSIBLE_MAX));
+    /// ```
+    pub fn get_date_window(&self) -> (i32, i32) {
+        self.date_window
+    }
 }
 
 /// Reads a CSV file into a table.
@@ -225,13 +291,63 @@ pub fn read_csv(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<Table> {
     )
 }
 
-/// Counts quote characters as bytes go by, to detect an unterminated quote
-/// (which the `csv` crate silently runs to the end of the input).
+/// Watches the bytes as they go by: counts quote characters, to detect an
+/// unterminated quote (which the `csv` crate silently runs to the end of the
+/// input), and notes where the line breaks are, to give each record the
+/// line an editor shows. The `csv` crate's own record position is not that
+/// line: it is taken *before* the blank lines the parser skips, it counts a
+/// `\r\n` only when it reads the next record (a CRLF file's records would
+/// all be one line short) and it does not count a lone `\r` (old Mac files)
+/// at all.
 struct QuoteCounter<R> {
     inner: R,
     quote: Option<u8>,
     count: u64,
     eof: bool,
+    /// Bytes read so far.
+    offset: u64,
+    prev_cr: bool,
+    /// Line breaks not yet passed by the parser: offset, and whether it
+    /// starts a new line (`\n`, or `\r` — the `\n` of a `\r\n` does not).
+    /// The parser trails the reader by at most its buffer, so this stays
+    /// small.
+    breaks: std::collections::VecDeque<(u64, bool)>,
+    /// Line breaks before the parser's position.
+    lines_passed: u64,
+}
+
+impl<R> QuoteCounter<R> {
+    fn new(inner: R, quote: Option<u8>) -> Self {
+        QuoteCounter {
+            inner,
+            quote,
+            count: 0,
+            eof: false,
+            offset: 0,
+            prev_cr: false,
+            breaks: std::collections::VecDeque::new(),
+            lines_passed: 0,
+        }
+    }
+
+    /// The editor's line (1-based) of a record (or error) that the `csv`
+    /// crate places at `pos`: after the line breaks before `pos` and the
+    /// blank lines right at `pos`, which the parser skips.
+    fn line_at(&mut self, pos: Option<&csv::Position>) -> u64 {
+        let Some(pos) = pos else { return 0 };
+        let mut start = pos.byte();
+        while let Some(&(at, new_line)) = self.breaks.front() {
+            if at > start {
+                break;
+            }
+            if at == start {
+                start += 1;
+            }
+            self.lines_passed += u64::from(new_line);
+            self.breaks.pop_front();
+        }
+        self.lines_passed + 1
+    }
 }
 
 impl<R: Read> Read for QuoteCounter<R> {
@@ -239,9 +355,20 @@ impl<R: Read> Read for QuoteCounter<R> {
         let n = self.inner.read(buf)?;
         if n == 0 {
             self.eof = true;
-        } else if let Some(q) = self.quote {
-            self.count += buf[..n].iter().filter(|&&b| b == q).count() as u64;
         }
+        let q = self.quote;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if Some(b) == q {
+                self.count += 1;
+            } else if b == b'\n' {
+                self.breaks
+                    .push_back((self.offset + i as u64, !self.prev_cr));
+            } else if b == b'\r' {
+                self.breaks.push_back((self.offset + i as u64, true));
+            }
+            self.prev_cr = b == b'\r';
+        }
+        self.offset += n as u64;
         Ok(n)
     }
 }
@@ -276,12 +403,7 @@ impl RawColumn {
 /// assert_eq!(err.to_string(), "orders.csv, line 3: ragged row: expected 2 fields (as in the header), found 1");
 /// ```
 pub fn read_csv_reader<R: Read>(reader: R, name: &str, opts: &CsvOptions) -> Result<Table> {
-    let counter = QuoteCounter {
-        inner: reader,
-        quote: opts.quote,
-        count: 0,
-        eof: false,
-    };
+    let counter = QuoteCounter::new(reader, opts.quote);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(opts.delimiter)
         .quote(opts.quote.unwrap_or(b'"'))
@@ -303,14 +425,13 @@ pub fn read_csv_reader<R: Read>(reader: R, name: &str, opts: &CsvOptions) -> Res
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let (eof, odd) = {
-                    let c = rdr.get_ref();
-                    (c.eof, c.count % 2 == 1)
-                };
-                return Err(csv_error(name, e, eof && odd));
+                let c = rdr.get_mut();
+                let (eof, odd) = (c.eof, c.count % 2 == 1);
+                let line = c.line_at(e.position());
+                return Err(csv_error(name, e, line, eof && odd));
             }
         }
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = rdr.get_mut().line_at(rec.position());
         last_line = line;
         if first {
             first = false;
@@ -376,6 +497,7 @@ pub fn read_csv_reader<R: Read>(reader: R, name: &str, opts: &CsvOptions) -> Res
         lines: &lines,
         missing: &missing,
         infer_dates: opts.infer_dates,
+        date_window: opts.date_window,
     };
     let results: Vec<Result<Column>> = names
         .par_iter()
@@ -406,7 +528,11 @@ pub fn read_csv_reader<R: Read>(reader: R, name: &str, opts: &CsvOptions) -> Res
     if let Some(e) = first_err {
         return Err(e);
     }
-    Table::new(names.into_iter().zip(columns).collect())
+    let mut table = Table::new(names.into_iter().zip(columns).collect())?;
+    if table.n_cols() > 0 {
+        table.set_source_lines(Some(lines))?;
+    }
+    Ok(table)
 }
 
 fn unterminated_message() -> String {
@@ -417,8 +543,7 @@ fn unterminated_message() -> String {
 
 /// A `csv` reader error as ours: a failing reader is an [`Error::Io`] (the
 /// file is not at fault), everything else an [`Error::Csv`] with its line.
-fn csv_error(name: &str, e: csv::Error, unterminated: bool) -> Error {
-    let line = e.position().map_or(0, |p| p.line());
+fn csv_error(name: &str, e: csv::Error, line: u64, unterminated: bool) -> Error {
     let text = e.to_string();
     let message = match e.into_kind() {
         csv::ErrorKind::Io(source) => {
@@ -472,6 +597,7 @@ struct Ctx<'a> {
     lines: &'a [u64],
     missing: &'a MissingTokens,
     infer_dates: bool,
+    date_window: (i32, i32),
 }
 
 /// Parses a decimal number. Plain decimals with at most 15 significant
@@ -480,7 +606,7 @@ struct Ctx<'a> {
 /// correctly rounded division of two exactly representable doubles (Clinger's
 /// fast path), so it equals `str::parse::<f64>`. Everything else (exponents,
 /// long mantissas, `inf`) goes through `str::parse::<f64>`.
-fn parse_f64(b: &[u8]) -> Option<f64> {
+pub(crate) fn parse_f64(b: &[u8]) -> Option<f64> {
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
@@ -517,6 +643,29 @@ fn parse_f64(b: &[u8]) -> Option<f64> {
         return Some(if neg { -v } else { v });
     }
     std::str::from_utf8(b).ok()?.parse::<f64>().ok()
+}
+
+/// Whether a field (trimmed) that may parse as a number is an identifier
+/// to keep as text: after an optional sign, an integer part of two or more
+/// digits that starts with `0` (`007`, `00042`, `-01`, `00.5`), or a string
+/// of more than 15 digits and nothing else (beyond what an `f64` holds
+/// exactly). `0`, `-0`, `0.5`, `-0.25`, `0e3` and `.5` are numbers.
+pub(crate) fn looks_like_identifier(b: &[u8]) -> bool {
+    let digits = match b.first() {
+        Some(b'-' | b'+') => &b[1..],
+        _ => b,
+    };
+    let int_len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+    (int_len >= 2 && digits[0] == b'0') || (int_len > 15 && int_len == digits.len())
+}
+
+/// Number parser of type inference: [`parse_f64`], except identifiers (see
+/// [`looks_like_identifier`]).
+fn parse_f64_inferred(b: &[u8]) -> Option<f64> {
+    if looks_like_identifier(b) {
+        return None;
+    }
+    parse_f64(b)
 }
 
 fn parse_bool_strict(b: &[u8]) -> Option<bool> {
@@ -606,6 +755,35 @@ impl Ctx<'_> {
         ))
     }
 
+    /// The first date outside the plausible window is an error.
+    fn check_dates(
+        &self,
+        name: &str,
+        raw: &RawColumn,
+        days: &[i32],
+        missing: &[bool],
+    ) -> Result<()> {
+        let (lo, hi) = self.date_window;
+        match days
+            .iter()
+            .zip(missing)
+            .position(|(&d, &miss)| !miss && !(lo..=hi).contains(&d))
+        {
+            None => Ok(()),
+            Some(row) => Err(self.parse_error(
+                name,
+                row,
+                raw.field(row).trim_ascii(),
+                &format!(
+                    "a plausible date between {} and {} (a placeholder or a typo? widen the \
+                     window with CsvOptions::date_window if such dates are real)",
+                    format_date(lo),
+                    format_date(hi)
+                ),
+            )),
+        }
+    }
+
     fn convert(&self, name: &str, raw: RawColumn, over: Option<ColumnType>) -> Result<Column> {
         let fail = |row: usize, expected: &str| {
             self.parse_error(name, row, raw.field(row).trim_ascii(), expected)
@@ -627,11 +805,12 @@ impl Ctx<'_> {
                 let (v, m) = self
                     .typed(&raw, 0, parse_date_bytes)
                     .map_err(|r| fail(r, "a date (YYYY-MM-DD or YYYYMMDD)"))?;
+                self.check_dates(name, &raw, &v, &m)?;
                 Ok(Column::Date(DateColumn::new(v, m)?))
             }
             Some(ColumnType::Categorical) => self.categorical(name, &raw),
             None => {
-                if let Ok((v, m)) = self.typed(&raw, f64::NAN, parse_f64) {
+                if let Ok((v, m)) = self.typed(&raw, f64::NAN, parse_f64_inferred) {
                     return Ok(Column::Numeric(NumericColumn::new(v, m)?));
                 }
                 if let Ok((v, m)) = self.typed(&raw, false, parse_bool_strict) {
@@ -640,6 +819,7 @@ impl Ctx<'_> {
                 if self.infer_dates
                     && let Ok((v, m)) = self.typed(&raw, 0, parse_iso_date_bytes)
                 {
+                    self.check_dates(name, &raw, &v, &m)?;
                     return Ok(Column::Date(DateColumn::new(v, m)?));
                 }
                 self.categorical(name, &raw)
@@ -659,12 +839,16 @@ fn bool_column(v: Vec<bool>, m: Vec<bool>) -> Column {
 
 /// Writes a table as CSV (comma-separated, header row, missing values as
 /// empty fields, dates as `YYYY-MM-DD`, numbers in Rust's shortest
-/// round-trip form).
+/// round-trip form, with an exponent from 1e15 on: `1e16`, so that no number
+/// is written as a 16-digit identifier).
 ///
 /// Reading the file back gives the same table except where inference
 /// decides differently: a categorical column whose levels all look like
-/// numbers comes back numeric, and a level equal to a missing token (e.g. an
-/// empty string or `NA`) comes back missing — use [`CsvOptions::with_type`].
+/// numbers (without a leading zero) comes back numeric, one whose levels
+/// all look like booleans or dates comes back as such, a level equal to a
+/// missing token (e.g. an empty string or `NA`) comes back missing, an
+/// all-missing column comes back numeric, and leading or trailing spaces of
+/// numbers, booleans and dates are not kept — use [`CsvOptions::with_type`].
 ///
 /// ```
 /// use ua_data::csv_io::write_csv;
@@ -729,7 +913,13 @@ pub fn write_csv_writer<W: Write>(table: &Table, writer: W) -> Result<()> {
             let field: &[u8] = match c {
                 Column::Numeric(n) => {
                     if let Some(x) = n.get(i) {
-                        let _ = write!(cell, "{x}");
+                        // Long integers in exponent form, so that they are
+                        // not read back as identifiers (more than 15 digits).
+                        let _ = if x.abs() >= 1e15 {
+                            write!(cell, "{x:e}")
+                        } else {
+                            write!(cell, "{x}")
+                        };
                     }
                     cell.as_bytes()
                 }
@@ -777,7 +967,7 @@ mod tests {
         use ColumnType::*;
         assert_eq!(
             types,
-            vec![Categorical, Numeric, Date, Boolean, Numeric, Numeric]
+            vec![Categorical, Numeric, Date, Boolean, Numeric, Categorical]
         );
         assert_eq!(t.categorical("id").unwrap().get(2), Some("c, d"));
         assert_eq!(
@@ -794,7 +984,7 @@ mod tests {
             &[Some(true), Some(false), None]
         );
         assert_eq!(t.numeric("code").unwrap().get(0), Some(19_970_101.0));
-        assert_eq!(t.numeric("zip").unwrap().get(0), Some(7.0));
+        assert_eq!(t.categorical("zip").unwrap().get(0), Some("007"));
     }
 
     #[test]
@@ -890,6 +1080,161 @@ mod tests {
             e.to_string(),
             "test.csv, line 3: ragged row: expected 2 fields (as in the header), found 3"
         );
+    }
+
+    #[test]
+    fn identifiers_stay_text() {
+        let s = "zip,cust,long,code,amount,neg,small,exp,zero,dec\n\
+                 00042,4,1234567890123456,007,0.5,-0.25,0,0e3,0,00.5\n\
+                 10001,00004,12,7,12,3,0,1e3,0,1\n";
+        let t = read(s, &CsvOptions::default()).unwrap();
+        use ColumnType::*;
+        let types: Vec<(&str, ColumnType)> = t.columns().map(|(n, c)| (n, c.dtype())).collect();
+        assert_eq!(
+            types,
+            vec![
+                ("zip", Categorical),
+                ("cust", Categorical),
+                ("long", Categorical),
+                ("code", Categorical),
+                ("amount", Numeric),
+                ("neg", Numeric),
+                ("small", Numeric),
+                ("exp", Numeric),
+                ("zero", Numeric),
+                ("dec", Categorical),
+            ]
+        );
+        // 4 and 00004 are two customers, kept as written.
+        let cust = t.categorical("cust").unwrap();
+        assert_eq!((cust.get(0), cust.get(1)), (Some("4"), Some("00004")));
+        assert_eq!(t.categorical("zip").unwrap().get(0), Some("00042"));
+        assert_eq!(
+            t.categorical("long").unwrap().get(0),
+            Some("1234567890123456")
+        );
+        // Forcing numeric still reads them as numbers.
+        let o = CsvOptions::default().with_type("zip", ColumnType::Numeric);
+        assert_eq!(
+            read(s, &o).unwrap().numeric("zip").unwrap().get(0),
+            Some(42.0)
+        );
+    }
+
+    #[test]
+    fn identifier_rule_edges() {
+        for id in [
+            "00",
+            "007",
+            "-01",
+            "+007",
+            "00.5",
+            "0123",
+            "1234567890123456",
+            "-1234567890123456",
+        ] {
+            assert!(looks_like_identifier(id.as_bytes()), "{id}");
+        }
+        for num in [
+            "0",
+            "-0",
+            "0.5",
+            "-0.25",
+            ".5",
+            "0e3",
+            "10",
+            "123456789012345",
+            "1234567890123456.5",
+            "1e20",
+            "",
+            "-",
+        ] {
+            assert!(!looks_like_identifier(num.as_bytes()), "{num}");
+        }
+        // 15 digits are still a number, 16 are an identifier.
+        let t = read(
+            "a,b\n123456789012345,1234567890123456\n",
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(t.column("a").unwrap().dtype(), ColumnType::Numeric);
+        assert_eq!(t.column("b").unwrap().dtype(), ColumnType::Categorical);
+        // Spaces around an id do not hide its leading zero.
+        let t = read("a\n 007 \n1\n", &CsvOptions::default()).unwrap();
+        assert_eq!(t.column("a").unwrap().dtype(), ColumnType::Categorical);
+    }
+
+    #[test]
+    fn implausible_dates_are_errors_with_line_column_and_value() {
+        for (bad, line) in [
+            ("0001-01-01", 3),
+            ("9999-12-31", 3),
+            ("1899-12-31", 3),
+            ("2101-01-01", 3),
+        ] {
+            let csv = format!("id,day\na,2024-01-01\nb,{bad}\n");
+            let e = read(&csv, &CsvOptions::default()).unwrap_err();
+            assert!(
+                matches!(&e, Error::Parse { line: l, column, value, .. } if *l == line && column == "day" && value == bad),
+                "{e}"
+            );
+            let msg = e.to_string();
+            assert!(
+                msg.contains("a plausible date between 1900-01-01 and 2100-12-31")
+                    && msg.contains("CsvOptions::date_window"),
+                "{msg}"
+            );
+            // Forced date columns (YYYYMMDD too) are checked as well.
+            let o = CsvOptions::default().with_type("day", ColumnType::Date);
+            let e = read(&csv.replace('-', ""), &o).unwrap_err();
+            assert!(matches!(e, Error::Parse { line: 3, .. }), "{e}");
+        }
+        // The edges are fine, and the window can be widened or narrowed.
+        let t = read("d\n1900-01-01\n2100-12-31\n", &CsvOptions::default()).unwrap();
+        assert_eq!(t.date("d").unwrap().get(1), Some(PLAUSIBLE_MAX));
+        assert_eq!(t.date("d").unwrap().get(0), Some(PLAUSIBLE_MIN));
+        let wide = CsvOptions::default().date_window(i32::MAX, i32::MIN);
+        assert_eq!(wide.get_date_window(), (i32::MIN, i32::MAX));
+        let t = read("d\n0001-01-01\n9999-12-31\n", &wide).unwrap();
+        assert_eq!(t.date("d").unwrap().missing_count(), 0);
+        let narrow = CsvOptions::default().date_window(
+            crate::date::parse_date("2024-01-01").unwrap(),
+            crate::date::parse_date("2024-12-31").unwrap(),
+        );
+        let e = read("d\n2024-06-01\nNA\n2025-01-01\n", &narrow).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 4, column `d`: cannot parse `2025-01-01` as a plausible date between 2024-01-01 and 2024-12-31"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn crlf_files_report_editor_lines() {
+        let e = read("a,b\r\n1,2\r\n3\r\n", &CsvOptions::default()).unwrap_err();
+        assert!(matches!(e, Error::Csv { line: 3, .. }), "{e}");
+        let o = CsvOptions::default().with_type("x", ColumnType::Numeric);
+        let e = read("t,x\r\n\"two\r\nlines\",1\r\nok,bad\r\n", &o).unwrap_err();
+        assert!(matches!(e, Error::Parse { line: 4, .. }), "{e}");
+        // A lone CR (old Mac line ends) ends a record and a line.
+        let t = read("a\r1\r2\r", &CsvOptions::default()).unwrap();
+        assert_eq!(t.source_lines(), Some(&[2, 3][..]));
+        let e = read("a,b\r1,2\r\r3\r", &CsvOptions::default()).unwrap_err();
+        assert!(matches!(e, Error::Csv { line: 4, .. }), "{e}");
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_but_counted() {
+        let t = read("a\n\n1\n\r\n\n2\n\n", &CsvOptions::default()).unwrap();
+        assert_eq!(t.source_lines(), Some(&[3, 6][..]));
+        let e = read("\n\na,b\n\n1,2\n\n\n3\n", &CsvOptions::default()).unwrap_err();
+        assert!(matches!(e, Error::Csv { line: 8, .. }), "{e}");
+        let o = CsvOptions::default().with_type("x", ColumnType::Numeric);
+        let e = read("x\n1\n\n\nbad\n", &o).unwrap_err();
+        assert!(matches!(e, Error::Parse { line: 5, .. }), "{e}");
+        // Duplicate header names after leading blank lines.
+        let e = read("\n\na,a\n1,2\n", &CsvOptions::default()).unwrap_err();
+        assert!(matches!(e, Error::Csv { line: 3, .. }), "{e}");
     }
 
     #[test]

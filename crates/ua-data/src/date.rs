@@ -148,6 +148,38 @@ pub fn format_date(days: i32) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// 1900-01-01, the first day of the plausible-date window the CSV reader
+/// checks by default (see [`CsvOptions::date_window`](crate::csv_io::CsvOptions::date_window)).
+///
+/// ```
+/// use ua_data::date::{format_date, PLAUSIBLE_MIN};
+/// assert_eq!(format_date(PLAUSIBLE_MIN), "1900-01-01");
+/// ```
+pub const PLAUSIBLE_MIN: i32 = -25_567;
+
+/// 2100-12-31, the last day of the plausible-date window the CSV reader
+/// checks by default.
+///
+/// ```
+/// use ua_data::date::{format_date, PLAUSIBLE_MAX};
+/// assert_eq!(format_date(PLAUSIBLE_MAX), "2100-12-31");
+/// ```
+pub const PLAUSIBLE_MAX: i32 = 47_846;
+
+/// Today's date (UTC) from the system clock, as days since 1970-01-01. A
+/// clock set before 1970 counts as day 0.
+///
+/// ```
+/// let today = ua_data::date::today();
+/// assert!(today > ua_data::date::parse_date("2024-01-01").unwrap());
+/// ```
+pub fn today() -> i32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    i32::try_from(secs / 86_400).unwrap_or(i32::MAX)
+}
+
 /// Day of the week, 0 = Monday ... 6 = Sunday.
 ///
 /// ```

@@ -9,6 +9,14 @@
 //! | --- | --- | --- | --- |
 //! | `Count` | — | `count` (rows in the group) | counted |
 //! | `Sum(c)`, `Mean(c)` | numeric, boolean (`true` = 1) | `c_sum`, `c_mean` | skipped; missing if none present |
+//!
+//! Finite but huge values: a mean whose running sum overflows (two values of
+//! `1e308`) is recomputed with the values scaled, so it is finite and right;
+//! a sum that does not fit in an `f64` is an error naming the column and the
+//! group's first row (its file line for a table read from CSV), never `inf`.
+//!
+//! | aggregate | input types | output column | missing values |
+//! | --- | --- | --- | --- |
 //! | `Min(c)`, `Max(c)` | numeric, date | `c_min`, `c_max` (same type) | skipped; missing if none present |
 //! | `DistinctCount(c)` | any | `c_distinct` | not counted |
 //! | `First(c)`, `Last(c)` | any | `c_first`, `c_last` (same type) | first/last *present* value |
@@ -159,10 +167,19 @@ pub fn group_by(table: &Table, keys: &[&str], aggs: &[Agg]) -> Result<Table> {
                     other => return Err(type_error(agg, c, other.dtype(), "numeric or boolean")),
                 }
                 let mean = matches!(agg, Agg::Mean(_));
+                let fixed = match col {
+                    Column::Numeric(x) => {
+                        overflowed_means(table, agg, c, x, &ids, &first, &sum, mean)?
+                    }
+                    _ => vec![None; g],
+                };
                 Column::numeric_opt(
                     sum.iter()
                         .zip(&cnt)
-                        .map(|(&s, &k)| (k > 0).then(|| if mean { s / k as f64 } else { s }))
+                        .zip(fixed)
+                        .map(|((&s, &k), fixed)| {
+                            (k > 0).then(|| fixed.unwrap_or(if mean { s / k as f64 } else { s }))
+                        })
                         .collect(),
                 )
             }
@@ -235,6 +252,68 @@ pub fn group_by(table: &Table, keys: &[&str], aggs: &[Agg]) -> Result<Table> {
         return Ok(Table::default());
     }
     Table::new(columns)
+}
+
+/// Groups whose sum of finite values overflowed to ±inf: a mean is
+/// recomputed with the values scaled by the group's largest magnitude (the
+/// mean of finite values is finite) and returned per group; a sum that does
+/// not fit in an `f64` is an error naming the column and where the group's
+/// first row is. Groups holding an inf or NaN value keep the result of
+/// ordinary arithmetic.
+#[allow(clippy::too_many_arguments)]
+fn overflowed_means(
+    table: &Table,
+    agg: &Agg,
+    column: &str,
+    x: &NumericColumn,
+    ids: &[u32],
+    first: &[usize],
+    sum: &[f64],
+    mean: bool,
+) -> Result<Vec<Option<f64>>> {
+    let g = sum.len();
+    if sum.iter().all(|s| s.is_finite()) {
+        return Ok(vec![None; g]);
+    }
+    let mut scale = vec![0.0f64; g];
+    let mut finite_inputs = vec![true; g];
+    for ((&id, &v), &m) in ids.iter().zip(x.values()).zip(x.missing_mask()) {
+        if !m {
+            let k = id as usize;
+            if v.is_finite() {
+                scale[k] = scale[k].max(v.abs());
+            } else {
+                finite_inputs[k] = false;
+            }
+        }
+    }
+    let overflowed: Vec<bool> = (0..g)
+        .map(|k| !sum[k].is_finite() && finite_inputs[k])
+        .collect();
+    if !mean && let Some(k) = overflowed.iter().position(|&o| o) {
+        return Err(Error::InvalidArgument {
+            op: agg.op(),
+            message: format!(
+                "column `{column}`: the sum of the group whose first row is at {} overflows \
+                 (values up to {:e}, beyond the largest f64); scale the column down first",
+                table.locate(first[k]),
+                scale[k]
+            ),
+        });
+    }
+    // Σ (v / scale) / count stays within [-1, 1]; × scale gives the mean.
+    let mut scaled = vec![0.0f64; g];
+    let mut count = vec![0usize; g];
+    for ((&id, &v), &m) in ids.iter().zip(x.values()).zip(x.missing_mask()) {
+        let k = id as usize;
+        if !m && overflowed[k] {
+            scaled[k] += v / scale[k];
+            count[k] += 1;
+        }
+    }
+    Ok((0..g)
+        .map(|k| overflowed[k].then(|| scaled[k] / count[k] as f64 * scale[k]))
+        .collect())
 }
 
 #[cfg(test)]
@@ -371,6 +450,46 @@ mod tests {
         let g = group_by(&orders(), &[], &[Agg::Count, Agg::Sum("amount".into())]).unwrap();
         assert_eq!(nums(&g, "count"), vec![Some(6.0)]);
         assert_eq!(nums(&g, "amount_sum"), vec![Some(41.0)]);
+    }
+
+    #[test]
+    fn huge_finite_values_give_right_means_and_refuse_overflowing_sums() {
+        let t = Table::new(vec![
+            ("k".into(), Column::categorical(&["a", "b", "a", "b", "c"])),
+            (
+                "x".into(),
+                Column::numeric(vec![1e308, 1.0, 1.7e308, 3.0, f64::INFINITY]),
+            ),
+        ])
+        .unwrap();
+        let g = group_by(&t, &["k"], &[Agg::Mean("x".into())]).unwrap();
+        let m = nums(&g, "x_mean");
+        assert_eq!(m[0], Some(1.35e308));
+        assert_eq!(m[1], Some(2.0));
+        assert_eq!(m[2], Some(f64::INFINITY)); // an inf input stays inf
+        let e = group_by(&t, &["k"], &[Agg::Sum("x".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column `x`: the sum of the group whose first row is at row 1 overflows")
+                && e.contains("1.7e308"),
+            "{e}"
+        );
+        // Negative overflow, located by file line.
+        let csv = "k,x\nb,1\na,-1e308\na,-1e308\n";
+        let f = crate::csv_io::read_csv_reader(
+            csv.as_bytes(),
+            "h.csv",
+            &crate::csv_io::CsvOptions::default(),
+        )
+        .unwrap();
+        let e = group_by(&f, &["k"], &[Agg::Sum("x".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("first row is at line 3"), "{e}");
+        let g = group_by(&f, &[], &[Agg::Mean("x".into())]).unwrap();
+        let want = (1.0 / 1e308 - 2.0) / 3.0 * 1e308;
+        assert_eq!(nums(&g, "x_mean"), vec![Some(want)]);
     }
 
     #[test]

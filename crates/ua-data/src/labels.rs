@@ -5,7 +5,8 @@
 //! categorical column of yes/no words — or, with a `positive` value, any
 //! boolean, numeric or categorical column where that value means 1. A
 //! missing label, a value that is neither class, or a `positive` value that
-//! never occurs is an error naming the column, the row and the value:
+//! never occurs is an error naming the column, where the row is (its file
+//! line for a table read from CSV, see [`Table::locate`]) and the value:
 //! labels are never guessed.
 //!
 //! ```
@@ -18,7 +19,7 @@
 //! assert_eq!(binary_labels(&t, "churned", None).unwrap(), vec![1, 0, 1]);
 //! assert_eq!(binary_labels(&t, "plan", Some("gold")).unwrap(), vec![1, 0, 1]);
 //! let err = binary_labels(&t, "plan", None).unwrap_err().to_string();
-//! assert!(err.contains("column `plan`, row 0: value `gold`"), "{err}");
+//! assert!(err.contains("column `plan`: `gold` at row 1 is not a yes/no value"), "{err}");
 //! ```
 
 use crate::{Column, Error, Result, Table};
@@ -46,11 +47,11 @@ fn invalid(message: String) -> Error {
     Error::InvalidArgument { op: OP, message }
 }
 
-fn bad_value(column: &str, row: usize, value: String, expected: &str) -> Error {
-    Error::InvalidValue {
+fn bad_value(table: &Table, column: &str, row: usize, value: String, expected: &str) -> Error {
+    Error::BadValue {
         op: OP,
         column: column.to_owned(),
-        row,
+        at: table.locate(row),
         value,
         expected: expected.to_owned(),
     }
@@ -88,8 +89,11 @@ fn distinct_values(col: &Column, max: usize) -> String {
 ///   occurs in no row is an error listing the values found.
 ///
 /// Errors (each naming the column): an unknown column, a date column, a
-/// missing value (with its count and first row), a value that is neither
-/// class (with its row and value), an unusable `positive`. A column where
+/// missing value ([`Error::MissingAt`]: the count and where the first one
+/// is), a value that is neither class ([`Error::BadValue`]: where and the
+/// value), an unusable `positive`. Places are given as [`Table::locate`]
+/// does: the file line for a table read from CSV (also after splits and
+/// filters), else the 1-based row. A column where
 /// every row has the same class is returned as it is — a classifier that
 /// needs both classes checks that itself.
 ///
@@ -104,18 +108,18 @@ fn distinct_values(col: &Column, max: usize) -> String {
 /// assert_eq!(binary_labels(&t, "bought", None).unwrap(), vec![1, 0]);
 /// assert_eq!(binary_labels(&t, "orders", Some("3")).unwrap(), vec![0, 1]);
 /// let err = binary_labels(&t, "orders", None).unwrap_err();
-/// assert!(matches!(err, Error::InvalidValue { row: 1, .. }), "{err}");
+/// assert!(matches!(&err, Error::BadValue { at, .. } if at == "row 2"), "{err}");
 /// let err = binary_labels(&t, "returned", None).unwrap_err();
-/// assert!(matches!(err, Error::MissingValues { first_row: 1, .. }), "{err}");
+/// assert!(matches!(&err, Error::MissingAt { at, .. } if at == "row 2"), "{err}");
 /// ```
 pub fn binary_labels(table: &Table, column: &str, positive: Option<&str>) -> Result<Vec<u8>> {
     let col = crate::encode::column(table, column, OP)?;
     if let Some(first_row) = (0..col.len()).find(|&i| col.is_missing(i)) {
-        return Err(Error::MissingValues {
+        return Err(Error::MissingAt {
             op: OP,
             column: column.to_owned(),
             count: col.missing_count(),
-            first_row,
+            at: table.locate(first_row),
         });
     }
     let y: Vec<u8> = match (col, positive) {
@@ -144,10 +148,11 @@ pub fn binary_labels(table: &Table, column: &str, positive: Option<&str>) -> Res
                     Ok(1)
                 } else {
                     Err(bad_value(
+                        table,
                         column,
                         row,
                         v.to_string(),
-                        "0 or 1 (or set the positive value)",
+                        "0 or 1 (set the positive value if another number means 1)",
                     ))
                 }
             })
@@ -168,10 +173,11 @@ pub fn binary_labels(table: &Table, column: &str, positive: Option<&str>) -> Res
                 .map(|(row, &k)| match class.get(k as usize).copied().flatten() {
                     Some(b) => Ok(u8::from(b)),
                     None => Err(bad_value(
+                        table,
                         column,
                         row,
                         c.get(row).unwrap_or_default().to_owned(),
-                        "a yes/no value (1/0, true/false, yes/no, y/n, t/f) or set the positive value",
+                        "a yes/no value (1/0, true/false, yes/no, y/n, t/f); set the positive value if another value means 1",
                     )),
                 })
                 .collect::<Result<_>>()?
@@ -251,14 +257,23 @@ mod tests {
         ]);
         let (e, _) = err(&t, "b", None);
         assert!(
-            matches!(e, Error::MissingValues { ref column, count: 2, first_row: 1, .. } if column == "b")
+            matches!(e, Error::MissingAt { ref column, count: 2, ref at, .. } if column == "b" && at == "row 2")
         );
         let (e, s) = err(&t, "n", None);
-        assert!(matches!(e, Error::InvalidValue { row: 1, .. }), "{s}");
-        assert!(s.contains("column `n`, row 1: value `0.5`"), "{s}");
+        assert!(
+            matches!(e, Error::BadValue { ref at, .. } if at == "row 2"),
+            "{s}"
+        );
+        assert!(
+            s.contains("column `n`: `0.5` at row 2 is not 0 or 1"),
+            "{s}"
+        );
         let (e, s) = err(&t, "c", None);
-        assert!(matches!(e, Error::InvalidValue { row: 2, .. }), "{s}");
-        assert!(s.contains("value `maybe`"), "{s}");
+        assert!(
+            matches!(e, Error::BadValue { ref at, .. } if at == "row 3"),
+            "{s}"
+        );
+        assert!(s.contains("`maybe` at row 3 is not a yes/no value"), "{s}");
         let (e, s) = err(&t, "d", None);
         assert!(matches!(e, Error::TypeMismatch { .. }), "{s}");
         let (_, s) = err(&t, "p", Some("z"));
@@ -275,6 +290,26 @@ mod tests {
         assert!(s.contains("`perhaps` is not true/false"), "{s}");
         let (e, _) = err(&t, "zz", None);
         assert!(matches!(e, Error::UnknownColumn { .. }));
+    }
+
+    #[test]
+    fn errors_after_a_split_give_the_file_line() {
+        let csv = "id,churned\na,yes\nb,no\nc,perhaps\nd,\ne,yes\n";
+        let t = crate::csv_io::read_csv_reader(
+            csv.as_bytes(),
+            "c.csv",
+            &crate::csv_io::CsvOptions::default(),
+        )
+        .unwrap();
+        let part = t.take(&[4, 2]).unwrap();
+        let (_, s) = err(&part, "churned", None);
+        assert!(
+            s.contains("`perhaps` at line 4 is not a yes/no value"),
+            "{s}"
+        );
+        let part = t.take(&[4, 3, 1]).unwrap();
+        let (_, s) = err(&part, "churned", None);
+        assert!(s.contains("1 missing value(s), first at line 5"), "{s}");
     }
 
     #[test]

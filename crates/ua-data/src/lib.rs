@@ -43,9 +43,13 @@
 //!   values for unmatched rows; group-by keeps rows with missing keys as
 //!   their own group.
 //! * **Errors, not panics.** Bad input returns [`Error`] naming the file, the
-//!   1-based line, the column, the 0-based row and the offending value, the
-//!   parameter and its allowed range, or the available column names when a
-//!   name is unknown.
+//!   1-based line, the column and the offending value, the parameter and its
+//!   allowed range, or the available column names when a name is unknown.
+//!   A table read from CSV remembers each row's file line through filters,
+//!   sorts, splits and joins, so a bad value found later is reported at
+//!   `line 102` ([`Table::locate`]), not at its position in a split.
+//!   Identifiers such as `00042` stay text, implausible dates (before 1900
+//!   or after 2100) are errors at read time, and dates print as ISO dates.
 //!
 //! ```
 //! use ua_data::csv_io::{read_csv_reader, CsvOptions};
@@ -110,7 +114,7 @@
 //! | [`table`] | [`Table`], [`Column`] and the typed column storages |
 //! | [`date`] | dates as day counts: parse, format, calendar arithmetic |
 //! | [`traits`] | [`Transformer`] / [`Transform`], the fit/transform split |
-//! | [`csv_io`] | CSV reading (type inference, overrides, precise errors) and writing |
+//! | [`csv_io`] | CSV reading (type inference that keeps identifiers as text, overrides, a plausible-date window, errors at the editor's line) and writing |
 //! | [`describe`] | per-column summary statistics |
 //! | [`clean`] | dropping incomplete rows, imputation ([`clean::Impute`], the one imputation rule), dedup, clipping |
 //! | [`join`] | inner/left hash joins, concatenation |
@@ -121,7 +125,7 @@
 //! | [`labels`] | 0/1 labels from a boolean, 0/1 or yes/no column, or a named positive value |
 //! | [`pipeline`] | the open [`ColumnTransformer`](pipeline::ColumnTransformer): steps on column selections, remainder, id column, input schema, one saved file |
 //! | [`split`] | row-index splits: train/test (stratified), k-fold, stratified k-fold, time split |
-//! | [`features`] | feature extraction from logs: RFM per customer, user × item interaction matrices |
+//! | [`features`] | feature extraction from logs: RFM per customer (cut-offs checked against the data, a default as-of date), user × item interaction matrices |
 //! | [`synth`] | a seeded synthetic shop (users, items, events, orders, fraud) with a documented hidden structure |
 #![warn(missing_docs)]
 

@@ -27,6 +27,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use crate::date::format_date;
 use crate::{Error, Result};
 
 /// Training and test row indices.
@@ -405,8 +406,8 @@ impl StratifiedKFold {
 /// calibration/holdout evaluation of customer-lifetime models.
 ///
 /// Both lists are in ascending row order. An empty side is an error that
-/// reports the date range found, since a split with nothing on one side is
-/// almost always a wrong cut-off.
+/// reports the cut-off and the date range found as ISO dates, since a split
+/// with nothing on one side is almost always a wrong cut-off.
 ///
 /// ```
 /// use ua_data::split::time_split;
@@ -431,11 +432,14 @@ pub fn time_split(days: &[i32], cutoff: i32) -> Result<SplitIndices> {
         return Err(invalid(
             "time_split",
             match (lo, hi) {
-                (Some(lo), Some(hi)) => format!(
-                    "cut-off day {cutoff} leaves {} calibration and {} holdout rows; \
-                     the dates range from day {lo} to day {hi}",
+                (Some(&lo), Some(&hi)) => format!(
+                    "cut-off {} leaves {} calibration and {} holdout rows; \
+                     the dates run from {} to {}",
+                    format_date(cutoff),
                     calibration.len(),
-                    holdout.len()
+                    holdout.len(),
+                    format_date(lo),
+                    format_date(hi)
                 ),
                 _ => "no rows to split".to_string(),
             },
@@ -610,7 +614,13 @@ mod tests {
         assert_eq!(cal, vec![0, 1, 2, 3]);
         assert_eq!(hold, vec![4]);
         let err = time_split(&days, 6).unwrap_err();
-        assert!(err.to_string().contains("from day -3 to day 6"), "{err}");
+        assert!(
+            err.to_string().contains(
+                "cut-off 1970-01-07 leaves 5 calibration and 0 holdout rows; \
+                 the dates run from 1969-12-29 to 1970-01-07"
+            ),
+            "{err}"
+        );
         assert!(time_split(&[], 0).is_err());
     }
 }

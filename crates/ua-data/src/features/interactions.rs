@@ -400,13 +400,16 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> InteractionsBuilder<U, I> {
     /// (for every weighting but [`Weighting::Count`]) weights.
     ///
     /// Errors: an empty log, columns of different lengths, weights missing
-    /// (or given to `Count`), a non-finite weight (naming the row).
+    /// (or given to `Count`), a non-finite weight ([`Error::BadValue`] at
+    /// its 1-based row), and a matrix whose buffers would exceed the memory
+    /// budget of [`ua_tensor::budget`] (`UA_MEMORY_BUDGET`, checked before
+    /// allocating).
     ///
     /// ```
     /// use ua_data::features::interactions::{InteractionsBuilder, Weighting};
     /// let b = InteractionsBuilder::new(Weighting::Sum);
     /// let e = b.build(&[1u64], &[1u64], Some(&[f64::NAN])).unwrap_err();
-    /// assert!(e.to_string().contains("row 0"));
+    /// assert!(e.to_string().contains("column `weights`: `NaN` at row 1 is not a finite number"), "{e}");
     /// ```
     pub fn build(
         &self,
@@ -414,6 +417,22 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> InteractionsBuilder<U, I> {
         items: &[I],
         weights: Option<&[f64]>,
     ) -> Result<Interactions<U, I>> {
+        self.build_located(users, items, weights.map(|w| (w, "weights")), &|row| {
+            format!("row {}", row + 1)
+        })
+    }
+
+    /// [`build`](Self::build) with the weight column's name and a function
+    /// that says where a row is, for messages.
+    fn build_located(
+        &self,
+        users: &[U],
+        items: &[I],
+        weights: Option<(&[f64], &str)>,
+        locate: &dyn Fn(usize) -> String,
+    ) -> Result<Interactions<U, I>> {
+        let weight_name = weights.map_or("", |w| w.1);
+        let weights = weights.map(|w| w.0);
         let n = users.len();
         if items.len() != n {
             return Err(Error::LengthMismatch {
@@ -451,10 +470,13 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> InteractionsBuilder<U, I> {
         if let Some(w) = weights
             && let Some(row) = w.iter().position(|v| !v.is_finite())
         {
-            return Err(invalid(format!(
-                "weight at row {row} is {}, expected a finite number",
-                w[row]
-            )));
+            return Err(Error::BadValue {
+                op: OP,
+                column: weight_name.to_owned(),
+                at: locate(row),
+                value: w[row].to_string(),
+                expected: "a finite number".into(),
+            });
         }
 
         let mut report = InteractionsReport {
@@ -472,6 +494,11 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> InteractionsBuilder<U, I> {
                 SKIP - 1
             )));
         }
+        // The buffers below: per kept row a (code, row) pair, an index and a
+        // value, plus one offset per user; at most n rows are kept.
+        let per_row = std::mem::size_of::<(u32, usize)>() + 4 + 4 + 2 * 4;
+        let count = ua_tensor::budget::elements(OP, &[n, 1])?;
+        ua_tensor::budget::check_allocation(OP, "the interaction matrix", count, per_row)?;
         // Dense codes per row (SKIP = left out) and the two maps.
         let (user_map, user_code) = encode(users, self.users.as_ref());
         let (item_map, item_code) = encode(items, self.items.as_ref());
@@ -572,7 +599,9 @@ impl InteractionsBuilder<Key, Key> {
         let weights = weight_col
             .map(|w| read_numeric(OP_T, table, w))
             .transpose()?;
-        self.build(&users, &items, weights.as_deref())
+        self.build_located(&users, &items, weights.as_deref().zip(weight_col), &|row| {
+            table.locate(row)
+        })
     }
 }
 
@@ -733,7 +762,23 @@ mod tests {
         let e = b
             .build(&[1u64, 1], &[1u64, 2], Some(&[1.0, f64::INFINITY]))
             .unwrap_err();
-        assert!(e.to_string().contains("row 1"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("column `weights`: `inf` at row 2 is not a finite number"),
+            "{e}"
+        );
+        // From a table read from a file: the weight column's name and line.
+        let csv = "user,item,w\nu1,i1,1\nu2,i1,2\nu2,i2,inf\n";
+        let t = crate::csv_io::read_csv_reader(
+            csv.as_bytes(),
+            "r.csv",
+            &crate::csv_io::CsvOptions::default(),
+        )
+        .unwrap();
+        let e = InteractionsBuilder::new(Weighting::Sum)
+            .from_table(&t.take(&[2, 0]).unwrap(), "user", "item", Some("w"))
+            .unwrap_err();
+        assert!(e.to_string().contains("column `w`: `inf` at line 4"), "{e}");
         let e = InteractionsBuilder::<u64, u64>::new(Weighting::Count)
             .build(&[], &[], None)
             .unwrap_err();

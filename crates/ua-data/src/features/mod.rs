@@ -15,9 +15,9 @@
 //! let days = [10, 20, 15];
 //! let amounts = [5.0, 7.0, 3.0];
 //! let f = RfmFeatures::compute(&customers, &days, &amounts, None,
-//!     &RfmConfig { as_of: 30, holdout_end: None }).unwrap();
+//!     &RfmConfig { as_of: 21, holdout_end: None }).unwrap();
 //! assert_eq!(f.customers, vec![1, 2]);
-//! assert_eq!(f.recency_days, vec![10, 15]);
+//! assert_eq!(f.recency_days, vec![1, 6]);
 //! ```
 
 pub mod interaction_split;
@@ -149,12 +149,9 @@ impl KeyColumn {
     }
 }
 
-fn invalid(op: &'static str, message: String) -> Error {
-    Error::InvalidArgument { op, message }
-}
-
 /// Reads a key column: a numeric column of whole numbers or a categorical
-/// column. Missing or fractional values are errors naming the row.
+/// column. Missing or fractional values are errors naming the column and
+/// where the row is ([`Table::locate`]).
 pub(crate) fn read_key_column(op: &'static str, table: &Table, name: &str) -> Result<KeyColumn> {
     match table.column(name)? {
         Column::Numeric(c) => {
@@ -163,12 +160,16 @@ pub(crate) fn read_key_column(op: &'static str, table: &Table, name: &str) -> Re
                 match v {
                     Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => out.push(x as i64),
                     Some(x) => {
-                        return Err(invalid(
+                        return Err(bad_value(
                             op,
-                            format!("column `{name}`, row {row}: id {x} is not a whole number"),
+                            table,
+                            name,
+                            row,
+                            x.to_string(),
+                            "a whole-number id below 9e15 (read id columns as text)",
                         ));
                     }
-                    None => return Err(missing(op, name, c.missing_count(), row)),
+                    None => return Err(missing(op, table, name, c.missing_count(), row)),
                 }
             }
             Ok(KeyColumn::Int(out))
@@ -178,7 +179,7 @@ pub(crate) fn read_key_column(op: &'static str, table: &Table, name: &str) -> Re
             for (row, v) in c.iter().enumerate() {
                 match v {
                     Some(s) => out.push(s.to_string()),
-                    None => return Err(missing(op, name, c.missing_count(), row)),
+                    None => return Err(missing(op, table, name, c.missing_count(), row)),
                 }
             }
             Ok(KeyColumn::Text(out))
@@ -192,12 +193,29 @@ pub(crate) fn read_key_column(op: &'static str, table: &Table, name: &str) -> Re
     }
 }
 
-fn missing(op: &'static str, column: &str, count: usize, first_row: usize) -> Error {
-    Error::MissingValues {
+fn missing(op: &'static str, table: &Table, column: &str, count: usize, row: usize) -> Error {
+    Error::MissingAt {
         op,
         column: column.to_string(),
         count,
-        first_row,
+        at: table.locate(row),
+    }
+}
+
+fn bad_value(
+    op: &'static str,
+    table: &Table,
+    column: &str,
+    row: usize,
+    value: String,
+    expected: &str,
+) -> Error {
+    Error::BadValue {
+        op,
+        column: column.to_string(),
+        at: table.locate(row),
+        value,
+        expected: expected.to_string(),
     }
 }
 
@@ -205,35 +223,38 @@ fn missing(op: &'static str, column: &str, count: usize, first_row: usize) -> Er
 pub(crate) fn read_numeric(op: &'static str, table: &Table, name: &str) -> Result<Vec<f64>> {
     let c = table.numeric(name)?;
     if let Some(row) = c.missing_mask().iter().position(|&m| m) {
-        return Err(missing(op, name, c.missing_count(), row));
+        return Err(missing(op, table, name, c.missing_count(), row));
     }
     Ok(c.values().to_vec())
 }
 
 /// Reads a day column: a date column, a numeric column of `YYYYMMDD`
 /// numbers, or a categorical column of `YYYY-MM-DD` / `YYYYMMDD` strings.
-/// Missing or unparseable values are errors naming the column and row.
+/// Missing or unparseable values are errors naming the column, where the
+/// row is ([`Table::locate`]) and the value.
 pub(crate) fn read_day_column(op: &'static str, table: &Table, name: &str) -> Result<Vec<i32>> {
     let unparseable = |row: usize, value: String| {
-        invalid(
+        bad_value(
             op,
-            format!(
-                "column `{name}`, row {row}: cannot read `{value}` as a date \
-                 (expected a date column, YYYYMMDD numbers or YYYY-MM-DD / YYYYMMDD text)"
-            ),
+            table,
+            name,
+            row,
+            value,
+            "a date (a date column, YYYYMMDD numbers or YYYY-MM-DD / YYYYMMDD text)",
         )
     };
+    let missing = |count: usize, row: usize| missing(op, table, name, count, row);
     match table.column(name)? {
         Column::Date(c) => {
             if let Some(row) = c.missing_mask().iter().position(|&m| m) {
-                return Err(missing(op, name, c.missing_count(), row));
+                return Err(missing(c.missing_count(), row));
             }
             Ok(c.days().to_vec())
         }
         Column::Numeric(c) => {
             let mut out = Vec::with_capacity(c.len());
             for (row, v) in c.iter().enumerate() {
-                let x = v.ok_or_else(|| missing(op, name, c.missing_count(), row))?;
+                let x = v.ok_or_else(|| missing(c.missing_count(), row))?;
                 let day = (x.fract() == 0.0 && (0.0..1.0e8).contains(&x))
                     .then(|| {
                         let v = x as u32;
@@ -248,7 +269,7 @@ pub(crate) fn read_day_column(op: &'static str, table: &Table, name: &str) -> Re
         Column::Categorical(c) => {
             let mut out = Vec::with_capacity(c.len());
             for (row, v) in c.iter().enumerate() {
-                let s = v.ok_or_else(|| missing(op, name, c.missing_count(), row))?;
+                let s = v.ok_or_else(|| missing(c.missing_count(), row))?;
                 out.push(parse_date(s.trim()).ok_or_else(|| unparseable(row, s.to_string()))?);
             }
             Ok(out)
@@ -289,16 +310,31 @@ mod tests {
         }
         let e = read_day_column("t", &t, "bad_n").unwrap_err().to_string();
         assert!(
-            e.contains("`bad_n`") && e.contains("row 1") && e.contains("20241301"),
+            e.contains("column `bad_n`: `20241301` at row 2 is not a date"),
             "{e}"
         );
         let e = read_day_column("t", &t, "bad_s").unwrap_err().to_string();
         assert!(
-            e.contains("`bad_s`") && e.contains("row 1") && e.contains("soon"),
+            e.contains("column `bad_s`: `soon` at row 2 is not a date"),
             "{e}"
         );
         let e = read_day_column("t", &t, "gap").unwrap_err().to_string();
-        assert!(e.contains("gap") && e.contains("row 1"), "{e}");
+        assert!(
+            e.contains("column `gap` has 1 missing value(s), first at row 2"),
+            "{e}"
+        );
+        // Rows read from a file are located by their line.
+        let csv = "d\n2024-01-01\n2024-01-02\nsoon\n";
+        let f = crate::csv_io::read_csv_reader(
+            csv.as_bytes(),
+            "d.csv",
+            &crate::csv_io::CsvOptions::default(),
+        )
+        .unwrap();
+        let e = read_day_column("t", &f.take(&[2]).unwrap(), "d")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`soon` at line 4 is not a date"), "{e}");
         assert!(read_day_column("t", &t, "flag").is_err());
         assert!(read_day_column("t", &t, "nope").is_err());
     }
@@ -320,6 +356,9 @@ mod tests {
             KeyColumn::Text(vec!["a".into(), "b".into()])
         );
         let e = read_key_column("t", &t, "f").unwrap_err().to_string();
-        assert!(e.contains("row 0") && e.contains("1.5"), "{e}");
+        assert!(
+            e.contains("column `f`: `1.5` at row 1 is not a whole-number id"),
+            "{e}"
+        );
     }
 }

@@ -23,12 +23,21 @@
 //! without a holdout) are ignored and counted. Customers are listed sorted by
 //! id.
 //!
+//! ## Cut-off dates
+//!
+//! `as_of` and `holdout_end` must lie within the data: from the day of the
+//! first transaction to the **day after the last one** (the usual as-of
+//! date, which [`default_as_of`] derives). A cut-off outside that range is an
+//! error that gives the data's range in ISO dates — a `holdout_end` of
+//! 2030-01-01 for a log that ends in 1998 would label every customer as a
+//! non-buyer, and an `as_of` far after the data makes every recency huge.
+//!
 //! ```
 //! use ua_data::features::rfm::{RfmConfig, RfmFeatures};
 //! let customer = ["b", "a", "a", "a", "c"];
 //! let day = [5, 1, 4, 4, 12];
 //! let amount = [10.0, 2.0, 3.0, 5.0, 1.0];
-//! let cfg = RfmConfig { as_of: 10, holdout_end: Some(20) };
+//! let cfg = RfmConfig { as_of: 10, holdout_end: Some(13) };
 //! let f = RfmFeatures::compute(&customer, &day, &amount, None, &cfg).unwrap();
 //! assert_eq!(f.customers, ["a", "b"]);
 //! assert_eq!(f.recency_days, [6, 5]);
@@ -41,6 +50,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{IdColumn, Key, read_day_column, read_key_column, read_numeric};
+use crate::date::format_date;
 use crate::table::{Column, Table};
 use crate::{Error, Result};
 
@@ -126,13 +136,24 @@ impl<K: Ord + Clone> RfmFeatures<K> {
     /// since 1970-01-01), amount and optional quantity of each transaction.
     ///
     /// Errors: columns of different lengths, an empty log, a negative or
-    /// non-finite amount or quantity (naming the row), `holdout_end ≤ as_of`.
+    /// non-finite amount or quantity ([`Error::BadValue`] at its 1-based
+    /// row), `holdout_end ≤ as_of`, and a cut-off outside the data (see
+    /// [Cut-off dates](self#cut-off-dates)): the message gives the data's
+    /// range as ISO dates.
     ///
     /// ```
+    /// use ua_data::date::parse_date;
     /// use ua_data::features::rfm::{RfmConfig, RfmFeatures};
     /// let cfg = RfmConfig { as_of: 10, holdout_end: None };
     /// let err = RfmFeatures::compute(&[1u64], &[1], &[-2.0], None, &cfg).unwrap_err();
-    /// assert!(err.to_string().contains("row 0"));
+    /// assert!(err.to_string().contains("`-2` at row 1"), "{err}");
+    ///
+    /// let days = [parse_date("1997-01-01").unwrap(), parse_date("1998-06-30").unwrap()];
+    /// let late = RfmConfig { as_of: days[1] - 30, holdout_end: parse_date("2030-01-01") };
+    /// let err = RfmFeatures::compute(&[1u64, 2], &days, &[1.0, 2.0], None, &late).unwrap_err();
+    /// assert!(err.to_string().contains(
+    ///     "holdout_end 2030-01-01 is after the last transaction (1998-06-30); \
+    ///      the data runs from 1997-01-01 to 1998-06-30"), "{err}");
     /// ```
     pub fn compute(
         customers: &[K],
@@ -141,6 +162,28 @@ impl<K: Ord + Clone> RfmFeatures<K> {
         quantities: Option<&[f64]>,
         config: &RfmConfig,
     ) -> Result<Self> {
+        Self::compute_located(
+            customers,
+            days,
+            (amounts, "amounts"),
+            quantities.map(|q| (q, "quantities")),
+            config,
+            &|row| format!("row {}", row + 1),
+        )
+    }
+
+    /// [`compute`](Self::compute) with the names of the amount and quantity
+    /// columns and a function that says where a row is, for messages.
+    fn compute_located(
+        customers: &[K],
+        days: &[i32],
+        (amounts, amount_name): (&[f64], &str),
+        quantities: Option<(&[f64], &str)>,
+        config: &RfmConfig,
+        locate: &dyn Fn(usize) -> String,
+    ) -> Result<Self> {
+        let quantity_name = quantities.map_or("", |q| q.1);
+        let quantities = quantities.map(|q| q.0);
         let n = customers.len();
         for (name, len) in [
             ("days", days.len()),
@@ -163,25 +206,32 @@ impl<K: Ord + Clone> RfmFeatures<K> {
             && end <= config.as_of
         {
             return Err(invalid(format!(
-                "holdout_end ({end}) must be after as_of ({})",
-                config.as_of
+                "holdout_end {} must be after as_of {}",
+                format_date(end),
+                format_date(config.as_of)
             )));
         }
+        let bad = |column: &str, row: usize, v: f64, expected: &str| Error::BadValue {
+            op: OP,
+            column: column.to_owned(),
+            at: locate(row),
+            value: v.to_string(),
+            expected: expected.to_owned(),
+        };
         if let Some(row) = amounts.iter().position(|a| !(a.is_finite() && *a >= 0.0)) {
-            return Err(invalid(format!(
-                "amount at row {row} is {}; amounts must be finite and ≥ 0 \
-                 (remove refunds or net them out first)",
-                amounts[row]
-            )));
+            return Err(bad(
+                amount_name,
+                row,
+                amounts[row],
+                "a finite amount ≥ 0 (remove refunds or net them out first)",
+            ));
         }
         if let Some(q) = quantities
             && let Some(row) = q.iter().position(|v| !(v.is_finite() && *v >= 0.0))
         {
-            return Err(invalid(format!(
-                "quantity at row {row} is {}; quantities must be finite and ≥ 0",
-                q[row]
-            )));
+            return Err(bad(quantity_name, row, q[row], "a finite quantity ≥ 0"));
         }
+        check_cutoffs(days, config)?;
 
         // Rows sorted by (customer, day); ties keep the input order.
         let mut order: Vec<usize> = (0..n).collect();
@@ -284,21 +334,27 @@ impl<K: Ord + Clone> RfmFeatures<K> {
     /// ```
     /// use ua_data::features::rfm::{RfmConfig, RfmFeatures};
     /// let f = RfmFeatures::compute(&[3u64, 1, 3], &[1, 2, 3], &[1.0; 3], None,
-    ///     &RfmConfig { as_of: 5, holdout_end: None }).unwrap();
+    ///     &RfmConfig { as_of: 4, holdout_end: None }).unwrap();
     /// assert_eq!(f.len(), 2);
     /// ```
     pub fn len(&self) -> usize {
         self.customers.len()
     }
 
-    /// Whether no customer has history before `as_of`.
+    /// Whether no customer has history before `as_of`. Since `as_of` may
+    /// not be before the first transaction, features that
+    /// [`compute`](Self::compute) returned are never empty; an `as_of`
+    /// before the data is an error instead.
     ///
     /// ```
     /// use ua_data::features::rfm::{RfmConfig, RfmFeatures};
-    /// let f = RfmFeatures::compute(&[1u64], &[9], &[1.0], None,
+    /// let f = RfmFeatures::compute(&[1u64, 2], &[5, 9], &[1.0, 1.0], None,
     ///     &RfmConfig { as_of: 5, holdout_end: None }).unwrap();
-    /// assert!(f.is_empty());
+    /// assert!(!f.is_empty());
     /// assert_eq!(f.report.customers_excluded, 1);
+    /// let early = RfmConfig { as_of: 4, holdout_end: None };
+    /// let err = RfmFeatures::compute(&[1u64], &[9], &[1.0], None, &early).unwrap_err();
+    /// assert!(err.to_string().contains("before the first transaction"), "{err}");
     /// ```
     pub fn is_empty(&self) -> bool {
         self.customers.is_empty()
@@ -314,11 +370,11 @@ impl<K: IdColumn> RfmFeatures<K> {
     ///
     /// ```
     /// use ua_data::features::rfm::{RfmConfig, RfmFeatures};
-    /// let f = RfmFeatures::compute(&[7u64, 7], &[1, 3], &[2.0, 4.0], None,
+    /// let f = RfmFeatures::compute(&[7u64, 7, 7], &[1, 3, 8], &[2.0, 4.0, 1.0], None,
     ///     &RfmConfig { as_of: 5, holdout_end: Some(9) }).unwrap();
     /// let t = f.to_table().unwrap();
     /// assert_eq!(t.numeric("mean_order_value").unwrap().values(), &[3.0]);
-    /// assert_eq!(t.boolean("bought_in_holdout").unwrap().get(0), Some(false));
+    /// assert_eq!(t.boolean("bought_in_holdout").unwrap().get(0), Some(true));
     /// ```
     pub fn to_table(&self) -> Result<Table> {
         let ints = |v: &[i32]| Column::numeric(v.iter().map(|&x| f64::from(x)).collect());
@@ -361,7 +417,9 @@ impl RfmFeatures<Key> {
     ///   `YYYYMMDD` text;
     /// * `amount_col` and the optional `quantity_col`: numeric.
     ///
-    /// Missing or unreadable values are errors naming the column and row.
+    /// Missing or unreadable values are errors naming the column, the value
+    /// and where it is ([`Table::locate`]: the file line for a table read
+    /// from CSV); cut-offs are checked as in [`compute`](Self::compute).
     ///
     /// ```
     /// use ua_data::{Column, Table};
@@ -371,11 +429,11 @@ impl RfmFeatures<Key> {
     ///     ("date".into(), Column::numeric(vec![20240101.0, 20240105.0, 20240110.0])),
     ///     ("amount".into(), Column::numeric(vec![10.0, 5.0, 20.0])),
     /// ]).unwrap();
-    /// let as_of = ua_data::date::parse_date("2024-01-31").unwrap();
+    /// let as_of = ua_data::date::parse_date("2024-01-11").unwrap();
     /// let f = RfmFeatures::from_table(&t, "user", "date", "amount", None,
     ///     &RfmConfig { as_of, holdout_end: None }).unwrap();
     /// assert_eq!(f.customers, [Key::from("u1"), Key::from("u2")]);
-    /// assert_eq!(f.recency_days, [21, 26]);
+    /// assert_eq!(f.recency_days, [1, 6]);
     /// assert_eq!(f.mean_days_between[0], Some(9.0));
     /// ```
     pub fn from_table(
@@ -393,8 +451,142 @@ impl RfmFeatures<Key> {
             .map(|q| read_numeric(OP_T, table, q))
             .transpose()?;
         let keys: Vec<Key> = read_key_column(OP_T, table, customer_col)?.into_keys();
-        RfmFeatures::compute(&keys, &days, &amounts, quantities.as_deref(), config)
+        RfmFeatures::compute_located(
+            &keys,
+            &days,
+            (&amounts, amount_col),
+            quantities.as_deref().zip(quantity_col),
+            config,
+            &|row| table.locate(row),
+        )
     }
+}
+
+/// Cut-offs must lie from the first transaction day to the day after the
+/// last one (the log is not empty here).
+fn check_cutoffs(days: &[i32], config: &RfmConfig) -> Result<()> {
+    let first = days.iter().copied().min().unwrap_or(0);
+    let last = days.iter().copied().max().unwrap_or(0);
+    let range = || {
+        format!(
+            "the data runs from {} to {}",
+            format_date(first),
+            format_date(last)
+        )
+    };
+    let mut cutoffs = vec![("as_of", config.as_of)];
+    cutoffs.extend(config.holdout_end.map(|end| ("holdout_end", end)));
+    for (name, day) in cutoffs {
+        if day < first {
+            return Err(invalid(format!(
+                "{name} {} is before the first transaction ({}); {}",
+                format_date(day),
+                format_date(first),
+                range()
+            )));
+        }
+        if i64::from(day) > i64::from(last) + 1 {
+            return Err(invalid(format!(
+                "{name} {} is after the last transaction ({}); {}; \
+                 use a date up to {}, the day after the last transaction",
+                format_date(day),
+                format_date(last),
+                range(),
+                format_date(last.saturating_add(1))
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What [`default_as_of`] found: the default as-of date and the data's range.
+///
+/// ```
+/// use ua_data::features::rfm::AsOfDate;
+/// let a = AsOfDate { as_of: 11, first: 1, last: 10 };
+/// assert_eq!(a.as_of, a.last + 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AsOfDate {
+    /// The day after the last transaction.
+    pub as_of: i32,
+    /// The first transaction day.
+    pub first: i32,
+    /// The last transaction day.
+    pub last: i32,
+}
+
+/// The default as-of date of a transaction log: the day after its last
+/// transaction, with the log's range. Use it wherever a tool needs an
+/// as-of date the user did not give.
+///
+/// A few stray rows must not move it silently (rows dated 2099 would make
+/// every recency about 37,000 days), so **rows dated after today's date**
+/// (the system clock, UTC) **are an error**, not excluded: the message
+/// names the first such row — its file line for a table read from CSV — its
+/// date, and how many rows are in the future; fix or drop them, or give the
+/// as-of date explicitly. `date_col` is read as in
+/// [`RfmFeatures::from_table`] (a date column, `YYYYMMDD` numbers or text);
+/// a missing date, an unreadable one or an empty log is an error too. See
+/// [`default_as_of_at`] to fix "today" (reproducible runs, tests).
+///
+/// ```
+/// use ua_data::csv_io::{read_csv_reader, CsvOptions};
+/// use ua_data::date::parse_date;
+/// use ua_data::features::rfm::default_as_of;
+/// let csv = "user,day\nu1,2024-01-05\nu2,2024-02-10\n";
+/// let log = read_csv_reader(csv.as_bytes(), "log.csv", &CsvOptions::default()).unwrap();
+/// let a = default_as_of(&log, "day").unwrap();
+/// assert_eq!(a.as_of, parse_date("2024-02-11").unwrap());
+/// assert_eq!(a.first, parse_date("2024-01-05").unwrap());
+/// ```
+pub fn default_as_of(table: &Table, date_col: &str) -> Result<AsOfDate> {
+    default_as_of_at(table, date_col, crate::date::today())
+}
+
+/// [`default_as_of`] with "today" given (days since 1970-01-01): rows dated
+/// after `today` are an error naming the first one.
+///
+/// ```
+/// use ua_data::csv_io::{read_csv_reader, CsvOptions};
+/// use ua_data::date::parse_date;
+/// use ua_data::features::rfm::default_as_of_at;
+/// let csv = "user,day\nu1,2024-01-05\nu2,2099-02-10\nu3,2024-02-01\n";
+/// let log = read_csv_reader(csv.as_bytes(), "log.csv", &CsvOptions::default()).unwrap();
+/// let today = parse_date("2024-06-01").unwrap();
+/// let err = default_as_of_at(&log, "day", today).unwrap_err().to_string();
+/// assert!(err.contains("`2099-02-10` at line 3 is not a date on or before today (2024-06-01)"), "{err}");
+/// assert!(err.contains("1 row(s) are dated after today"), "{err}");
+/// ```
+pub fn default_as_of_at(table: &Table, date_col: &str, today: i32) -> Result<AsOfDate> {
+    const OP_D: &str = "default_as_of";
+    let days = read_day_column(OP_D, table, date_col)?;
+    let (Some(&first), Some(&last)) = (days.iter().min(), days.iter().max()) else {
+        return Err(Error::InvalidArgument {
+            op: OP_D,
+            message: format!("the transaction log is empty: no date in column `{date_col}`"),
+        });
+    };
+    if last > today {
+        let future = days.iter().filter(|&&d| d > today).count();
+        let row = days.iter().position(|&d| d > today).unwrap_or(0);
+        return Err(Error::BadValue {
+            op: OP_D,
+            column: date_col.to_owned(),
+            at: table.locate(row),
+            value: format_date(days[row]),
+            expected: format!(
+                "a date on or before today ({}): {future} row(s) are dated after today and \
+                 would move the as-of date; fix or drop them, or give the as-of date explicitly",
+                format_date(today)
+            ),
+        });
+    }
+    Ok(AsOfDate {
+        as_of: last.saturating_add(1),
+        first,
+        last,
+    })
 }
 
 #[cfg(test)]
@@ -527,19 +719,178 @@ mod tests {
         assert!(e.to_string().contains("days"), "{e}");
         let e = RfmFeatures::compute(&[1u64, 2], &[1, 2], &[1.0, -3.0], None, &cfg).unwrap_err();
         assert!(
-            e.to_string().contains("row 1") && e.to_string().contains("-3"),
+            e.to_string()
+                .contains("column `amounts`: `-3` at row 2 is not a finite amount ≥ 0"),
             "{e}"
         );
         let e = RfmFeatures::compute(&[1u64], &[1], &[f64::NAN], None, &cfg).unwrap_err();
-        assert!(e.to_string().contains("row 0"), "{e}");
+        assert!(e.to_string().contains("`NaN` at row 1"), "{e}");
         let e = RfmFeatures::compute(&[1u64, 1], &[1, 2], &[1.0, 1.0], Some(&[1.0, -1.0]), &cfg)
             .unwrap_err();
-        assert!(e.to_string().contains("quantity at row 1"), "{e}");
+        assert!(
+            e.to_string().contains("column `quantities`: `-1` at row 2"),
+            "{e}"
+        );
         let bad = RfmConfig {
             as_of: 10,
             holdout_end: Some(10),
         };
         let e = RfmFeatures::compute(&[1u64], &[1], &[1.0], None, &bad).unwrap_err();
-        assert!(e.to_string().contains("holdout_end"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("holdout_end 1970-01-11 must be after as_of 1970-01-11"),
+            "{e}"
+        );
+    }
+
+    fn day(s: &str) -> i32 {
+        crate::date::parse_date(s).unwrap()
+    }
+
+    /// Log from 1997-01-01 to 1998-06-30.
+    fn span() -> (Vec<u64>, Vec<i32>, Vec<f64>) {
+        (
+            vec![1, 2, 1],
+            vec![day("1997-01-01"), day("1998-06-30"), day("1997-06-01")],
+            vec![1.0, 2.0, 3.0],
+        )
+    }
+
+    fn cutoff_err(as_of: i32, holdout_end: Option<i32>) -> String {
+        let (c, d, a) = span();
+        RfmFeatures::compute(&c, &d, &a, None, &RfmConfig { as_of, holdout_end })
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn cutoffs_outside_the_data_are_errors_with_the_range() {
+        let range = "the data runs from 1997-01-01 to 1998-06-30";
+        let e = cutoff_err(day("1998-01-01"), Some(day("2030-01-01")));
+        assert!(
+            e.contains("holdout_end 2030-01-01 is after the last transaction (1998-06-30)")
+                && e.contains(range)
+                && e.contains("up to 1998-07-01"),
+            "{e}"
+        );
+        let e = cutoff_err(day("1998-07-02"), None);
+        assert!(
+            e.contains("as_of 1998-07-02 is after the last transaction (1998-06-30)")
+                && e.contains(range),
+            "{e}"
+        );
+        let e = cutoff_err(day("1996-12-31"), None);
+        assert!(
+            e.contains("as_of 1996-12-31 is before the first transaction (1997-01-01)")
+                && e.contains(range),
+            "{e}"
+        );
+        assert!(!e.contains("day "), "{e}");
+        let e = cutoff_err(day("1998-07-01"), Some(day("1998-07-02")));
+        assert!(e.contains("holdout_end 1998-07-02 is after"), "{e}");
+        // The edges are allowed: the first day, the day after the last.
+        let (c, d, a) = span();
+        for (as_of, holdout_end) in [
+            (day("1997-01-01"), None),
+            (day("1998-07-01"), None),
+            (day("1997-01-01"), Some(day("1998-07-01"))),
+            (day("1998-06-29"), Some(day("1998-06-30"))),
+        ] {
+            let cfg = RfmConfig { as_of, holdout_end };
+            assert!(
+                RfmFeatures::compute(&c, &d, &a, None, &cfg).is_ok(),
+                "{cfg:?}"
+            );
+        }
+        let f = RfmFeatures::compute(
+            &c,
+            &d,
+            &a,
+            None,
+            &RfmConfig {
+                as_of: day("1997-01-01"),
+                holdout_end: Some(day("1998-07-01")),
+            },
+        )
+        .unwrap();
+        assert_eq!(f.customers, [1]);
+        assert_eq!(f.recency_days, [0]);
+        assert_eq!(f.report.rows_in_holdout, 2);
+    }
+
+    #[test]
+    fn from_table_locates_bad_amounts_by_file_line() {
+        let csv = "user,day,amount\nu1,1997-01-01,5\nu2,1997-01-02,-4\nu1,1997-01-03,2\n";
+        let log = crate::csv_io::read_csv_reader(
+            csv.as_bytes(),
+            "log.csv",
+            &crate::csv_io::CsvOptions::default(),
+        )
+        .unwrap();
+        let cfg = RfmConfig {
+            as_of: day("1997-01-04"),
+            holdout_end: None,
+        };
+        let part = log.take(&[2, 1]).unwrap();
+        let e = RfmFeatures::from_table(&part, "user", "day", "amount", None, &cfg)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column `amount`: `-4` at line 3"), "{e}");
+        let e = RfmFeatures::from_table(&log, "user", "day", "amount", Some("amount"), &cfg)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`-4` at line 3"), "{e}");
+    }
+
+    #[test]
+    fn default_as_of_is_the_day_after_the_last_and_refuses_future_rows() {
+        let csv = "user,day\nu1,2024-01-05\nu2,2024-02-10\nu5,2024-06-01\nu3,2099-01-01\n\
+                   u4,2030-05-05\nu6,2023-01-01\n";
+        let log = crate::csv_io::read_csv_reader(
+            csv.as_bytes(),
+            "log.csv",
+            &crate::csv_io::CsvOptions::default(),
+        )
+        .unwrap();
+        let today = day("2024-06-01");
+        let ok = default_as_of_at(&log.head(2), "day", today).unwrap();
+        assert_eq!(
+            ok,
+            AsOfDate {
+                as_of: day("2024-02-11"),
+                first: day("2024-01-05"),
+                last: day("2024-02-10"),
+            }
+        );
+        // The last day may be today itself.
+        let ok = default_as_of_at(&log.head(3), "day", today).unwrap();
+        assert_eq!(ok.as_of, day("2024-06-02"));
+        // Rows after today: the first one (not the one dated today, line 4)
+        // and how many (2, not the 3 dated before or on today).
+        let e = default_as_of_at(&log, "day", today)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "column `day`: `2099-01-01` at line 5 is not a date on or before today (2024-06-01)"
+            ) && e.contains(": 2 row(s) are dated after today"),
+            "{e}"
+        );
+        let e = default_as_of_at(&log.take(&[4, 3]).unwrap(), "day", today)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`2030-05-05` at line 6"), "{e}");
+        let e = default_as_of_at(&log.head(0), "day", today)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("empty"), "{e}");
+        assert!(default_as_of_at(&log, "nope", today).is_err());
+        // With the real clock, 2099 is in the future for a long while yet.
+        let e = default_as_of(&log, "day").unwrap_err().to_string();
+        assert!(e.contains("`2099-01-01` at line 5"), "{e}");
+        assert_eq!(
+            default_as_of(&log.head(2), "day").unwrap().as_of,
+            day("2024-02-11")
+        );
     }
 }
