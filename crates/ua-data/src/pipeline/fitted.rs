@@ -9,7 +9,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use ua_tensor::persist::Persist;
 
-use super::report::{FeatureMatrix, TransformReport};
+use super::report::{EncodingSummary, ExcludedColumn, FeatureMatrix, FitReport, TransformReport};
 use super::schema::{ColumnSchema, conform};
 use super::step::FittedStep;
 use crate::encode::column;
@@ -95,6 +95,9 @@ pub struct FittedColumnTransformer {
     id_column: Option<String>,
     blocks: Vec<FittedBlock>,
     feature_names: Vec<String>,
+    /// Columns `auto` left out (files without it load with none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    excluded: Vec<ExcludedColumn>,
 }
 
 impl FittedColumnTransformer {
@@ -103,12 +106,47 @@ impl FittedColumnTransformer {
         id_column: Option<String>,
         blocks: Vec<FittedBlock>,
         feature_names: Vec<String>,
+        excluded: Vec<ExcludedColumn>,
     ) -> Self {
         FittedColumnTransformer {
             schema,
             id_column,
             blocks,
             feature_names,
+            excluded,
+        }
+    }
+
+    /// What fitting decided: the columns
+    /// [`auto`](super::ColumnTransformer::auto) left out as identifiers
+    /// (with the reason) and, per one-hot encoded column, the levels kept
+    /// and the training rows grouped as infrequent. Print it with `{}`.
+    ///
+    /// ```
+    /// use ua_data::pipeline::ColumnTransformer;
+    /// use ua_data::{Column, Table};
+    /// let levels: Vec<&str> = (0..600).map(|i| if i < 590 { "web" } else if i < 597 { "ios" } else { "fax" }).collect();
+    /// let t = Table::new(vec![("device".into(), Column::categorical(&levels))]).unwrap();
+    /// let pipe = ColumnTransformer::auto(&t, None, &[]).unwrap().fit(&t).unwrap();
+    /// let e = &pipe.fit_report().encodings[0];
+    /// assert_eq!((e.levels_kept, e.infrequent_levels, e.infrequent_rows), (2, 1, 3)); // fax: 3 < 5 rows
+    /// assert!(pipe.fit_report().to_string().contains("`device`: 2 levels kept"));
+    /// ```
+    pub fn fit_report(&self) -> FitReport {
+        let encodings = self
+            .blocks
+            .iter()
+            .flat_map(|b| b.step.one_hot_columns())
+            .map(|c| EncodingSummary {
+                column: c.column().to_owned(),
+                levels_kept: c.levels().len(),
+                infrequent_levels: c.infrequent_levels().len(),
+                infrequent_rows: c.infrequent_rows(),
+            })
+            .collect();
+        FitReport {
+            excluded: self.excluded.clone(),
+            encodings,
         }
     }
 
@@ -256,6 +294,18 @@ impl FittedColumnTransformer {
     /// ```
     pub fn transform_features(&self, table: &Table) -> Result<FeatureMatrix> {
         const OP: &str = "ColumnTransformer::transform";
+        // The f32 matrix and the f64 step outputs it is copied from.
+        let count = ua_tensor::budget::elements(OP, &[table.n_rows(), self.n_features()])?;
+        ua_tensor::budget::check_allocation(
+            OP,
+            &format!(
+                "the feature matrix of {} rows × {} features (with the step outputs)",
+                table.n_rows(),
+                self.n_features()
+            ),
+            count,
+            12,
+        )?;
         let (outputs, ids, report) = self.run(OP, table)?;
         let width: usize = outputs.iter().map(Table::n_cols).sum();
         if width != self.n_features() {

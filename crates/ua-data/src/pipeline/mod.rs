@@ -86,9 +86,13 @@ mod step;
 mod tests;
 
 pub use crate::clean::Impute;
-pub use blocks::{CategoricalSteps, DateSteps, Encode, NumericSteps};
+pub use blocks::{
+    AUTO_MAX_CATEGORIES, AUTO_MIN_FREQUENCY, CategoricalSteps, DateSteps, Encode, NumericSteps,
+};
 pub use fitted::FittedColumnTransformer;
-pub use report::{ColumnReport, FeatureMatrix, TransformReport};
+pub use report::{
+    ColumnReport, EncodingSummary, ExcludedColumn, FeatureMatrix, FitReport, TransformReport,
+};
 pub use schema::{ColumnSchema, number_as_level};
 pub use spec::{ColumnTransformer, Remainder};
 pub use step::{Chain, FittedChain, FittedPassthrough, FittedStep, Passthrough};

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use ua_tensor::persist::Persist;
 
 use super::report::TransformReport;
+use crate::encode::OneHotColumn;
 use crate::transform::distinct_names;
 use crate::{Error, Result, Table, Transform, Transformer};
 
@@ -80,6 +81,22 @@ pub trait FittedStep: Transform + fmt::Debug + Send + Sync {
     fn transform_reporting(&self, table: &Table, report: &mut TransformReport) -> Result<Table> {
         let _ = report;
         self.transform(table)
+    }
+
+    /// The fitted one-hot encodings inside this step (for the pipeline's
+    /// [`FitReport`](super::FitReport): levels kept, rows grouped as
+    /// infrequent). The default has none; [`FittedChain`] gathers its
+    /// steps'.
+    ///
+    /// ```
+    /// use ua_data::pipeline::{CategoricalSteps, FittedStep};
+    /// use ua_data::{Column, Table, Transformer};
+    /// let t = Table::new(vec![("c".into(), Column::categorical(&["a", "b"]))]).unwrap();
+    /// let fitted = CategoricalSteps::default().fit(&t).unwrap();
+    /// assert_eq!(fitted.one_hot_columns()[0].levels(), &["a", "b"]);
+    /// ```
+    fn one_hot_columns(&self) -> Vec<&OneHotColumn> {
+        Vec::new()
     }
 }
 
@@ -279,6 +296,13 @@ impl FittedStep for FittedChain {
             op: "FittedChain::transform",
             message: "the chain has no step".into(),
         })
+    }
+
+    fn one_hot_columns(&self) -> Vec<&OneHotColumn> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.one_hot_columns())
+            .collect()
     }
 }
 

@@ -87,6 +87,22 @@ pub(crate) fn numeric<'a>(
     }
 }
 
+/// A number as an error message quotes it: plain for ordinary magnitudes,
+/// in exponent form (`1e308`) for huge or tiny ones.
+pub(crate) fn show_number(v: f64) -> String {
+    let a = v.abs();
+    if a.is_finite() && a != 0.0 && !(1e-5..1e15).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Where row `row` of `table` is, for an error message.
+pub(crate) fn locate(_table: &Table, row: usize) -> String {
+    format!("row {row}")
+}
+
 /// Errors on the first NaN or infinite value that is not marked missing.
 pub(crate) fn ensure_finite_column(
     op: &'static str,
