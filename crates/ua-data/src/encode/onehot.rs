@@ -452,7 +452,9 @@ impl OneHotEncoder {
     /// use ua_data::{Column, Table, Transformer};
     /// let t = Table::new(vec![("c".into(), Column::categorical(&["x", "y", "y", "z", "z", "z"]))]).unwrap();
     /// let enc = OneHotEncoder::new(&["c"]).max_categories(3).fit(&t).unwrap();
-    /// assert_eq!(enc.feature_names(), vec!["c=y", "c=z", "c=(infrequent)"]);
+    /// assert_eq!(enc.feature_names(), vec!["c=x", "c=y", "c=z"]); // 3 fit in 3
+    /// let enc = OneHotEncoder::new(&["c"]).max_categories(2).fit(&t).unwrap();
+    /// assert_eq!(enc.feature_names(), vec!["c=z", "c=(infrequent)"]);
     /// let err = OneHotEncoder::new(&["c"]).max_categories(1).fit(&t).unwrap_err().to_string();
     /// assert!(err.contains("max_categories"), "{err}");
     /// ```

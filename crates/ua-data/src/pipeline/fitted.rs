@@ -13,7 +13,7 @@ use super::report::{EncodingSummary, ExcludedColumn, FeatureMatrix, FitReport, T
 use super::schema::{ColumnSchema, conform};
 use super::step::FittedStep;
 use crate::encode::column;
-use crate::transform::{distinct_names, ensure_finite_column};
+use crate::transform::{distinct_names, ensure_finite_column, locate, show_number};
 use crate::{Column, Error, Result, Table, Transform};
 
 /// One fitted step and the columns it reads and writes.
@@ -324,9 +324,23 @@ impl FittedColumnTransformer {
             for (name, col) in out.columns() {
                 let values = feature_values(OP, name, col)?;
                 let mut dst = x.column_mut(j);
-                dst.iter_mut()
-                    .zip(values.iter())
-                    .for_each(|(o, &v)| *o = v as f32);
+                for (r, (o, &v)) in dst.iter_mut().zip(values.iter()).enumerate() {
+                    *o = v as f32;
+                    if o.is_infinite() {
+                        return Err(Error::ValueAt {
+                            op: OP,
+                            column: name.to_owned(),
+                            at: locate(table, r),
+                            value: show_number(v),
+                            problem: "this feature value is beyond the range of the f32 feature \
+                                      matrix (±3.4e38)"
+                                .into(),
+                            hint: "check the input row; if it is right, scale or log-transform \
+                                   the column so its values stay in range"
+                                .into(),
+                        });
+                    }
+                }
                 j += 1;
             }
         }
