@@ -6,10 +6,10 @@
 //! inferred from all its non-missing fields (leading/trailing ASCII spaces are
 //! ignored for numbers, booleans and dates):
 //!
-//! 1. **numeric** if every field parses as `f64` (so `00042` becomes 42 and an
-//!    8-digit `YYYYMMDD` such as `19970101` becomes the number 19970101 — give
-//!    such columns [`ColumnType::Date`] or [`ColumnType::Categorical`]
-//!    explicitly);
+//! 1. **numeric** if every field parses as `f64` and none is an
+//!    *identifier* (below). An 8-digit `YYYYMMDD` such as `19970101` becomes
+//!    the number 19970101 — give such columns [`ColumnType::Date`]
+//!    explicitly;
 //! 2. **boolean** if every field is one of `true false TRUE FALSE True False`
 //!    (`yes`/`no`, `0`/`1` are *not* inferred as booleans);
 //! 3. **date** if every field is `YYYY-MM-DD`;
@@ -17,6 +17,27 @@
 //!
 //! A column whose fields are all missing is numeric (all missing). Missing
 //! tokens default to `""`, `NA`, `NaN`, `nan`, `null`, `NULL`, `N/A`.
+//!
+//! ### Identifiers stay text
+//!
+//! Customer, order and postal codes are often written with digits, but they
+//! are names, not quantities: reading `00004` and `4` as the same number
+//! would merge two customers. So a column is inferred as **text**
+//! (categorical, every field kept as written) when any of its fields
+//! (after trimming spaces, after an optional sign) has
+//!
+//! * an integer part of two or more digits starting with `0`: `007`,
+//!   `00042`, `-01`, `00.5`; or
+//! * more than 15 digits and nothing else, e.g. `12345678901234567`:
+//!   beyond 15 digits not every integer is exactly an `f64`, so two
+//!   distinct ids could become one number.
+//!
+//! `0` itself, `-0`, decimals such as `0.5`, `-0.25` and `.5`, exponents
+//! such as `0e3` or `1e20`, and long decimals such as `3.14159265358979323`
+//! are numbers. A column forced to [`ColumnType::Numeric`] with
+//! [`CsvOptions::with_type`] still reads `007` as 7: the caller asked for
+//! it. Asking a text column for numbers ([`Table::numeric`]) gives an error
+//! that quotes the first value that made it text and where it is.
 //!
 //! Under an explicit type, booleans also accept `yes/no`, `y/n`, `t/f`, `1/0`
 //! in any case, dates also accept `YYYYMMDD`, and a field that cannot be read
@@ -225,13 +246,47 @@ pub fn read_csv(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<Table> {
     )
 }
 
-/// Counts quote characters as bytes go by, to detect an unterminated quote
-/// (which the `csv` crate silently runs to the end of the input).
+/// Watches the bytes as they go by: counts quote characters, to detect an
+/// unterminated quote (which the `csv` crate silently runs to the end of the
+/// input), and notes where a `\r\n` line end has its `\n`, to correct the
+/// `csv` crate's record lines in CRLF files (it ends a record at the `\r`
+/// and counts the `\n` only when it reads the next record, so that record's
+/// start position is one line short).
 struct QuoteCounter<R> {
     inner: R,
     quote: Option<u8>,
     count: u64,
     eof: bool,
+    /// Bytes read so far.
+    offset: u64,
+    prev_cr: bool,
+    /// Offsets of the `\n` of `\r\n` pairs not yet passed by the parser (the
+    /// parser trails the reader by at most its buffer, so this stays small).
+    crlf: std::collections::VecDeque<u64>,
+}
+
+impl<R> QuoteCounter<R> {
+    fn new(inner: R, quote: Option<u8>) -> Self {
+        QuoteCounter {
+            inner,
+            quote,
+            count: 0,
+            eof: false,
+            offset: 0,
+            prev_cr: false,
+            crlf: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The editor's line of a record (or error) that the `csv` crate places
+    /// at `pos`: one more when `pos` is the `\n` of a `\r\n`.
+    fn line_at(&mut self, pos: Option<&csv::Position>) -> u64 {
+        let Some(pos) = pos else { return 0 };
+        while self.crlf.front().is_some_and(|&o| o < pos.byte()) {
+            self.crlf.pop_front();
+        }
+        pos.line() + u64::from(self.crlf.front() == Some(&pos.byte()))
+    }
 }
 
 impl<R: Read> Read for QuoteCounter<R> {
@@ -239,9 +294,17 @@ impl<R: Read> Read for QuoteCounter<R> {
         let n = self.inner.read(buf)?;
         if n == 0 {
             self.eof = true;
-        } else if let Some(q) = self.quote {
-            self.count += buf[..n].iter().filter(|&&b| b == q).count() as u64;
         }
+        let q = self.quote;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if Some(b) == q {
+                self.count += 1;
+            } else if b == b'\n' && self.prev_cr {
+                self.crlf.push_back(self.offset + i as u64);
+            }
+            self.prev_cr = b == b'\r';
+        }
+        self.offset += n as u64;
         Ok(n)
     }
 }
@@ -276,12 +339,7 @@ impl RawColumn {
 /// assert_eq!(err.to_string(), "orders.csv, line 3: ragged row: expected 2 fields (as in the header), found 1");
 /// ```
 pub fn read_csv_reader<R: Read>(reader: R, name: &str, opts: &CsvOptions) -> Result<Table> {
-    let counter = QuoteCounter {
-        inner: reader,
-        quote: opts.quote,
-        count: 0,
-        eof: false,
-    };
+    let counter = QuoteCounter::new(reader, opts.quote);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(opts.delimiter)
         .quote(opts.quote.unwrap_or(b'"'))
@@ -303,14 +361,13 @@ pub fn read_csv_reader<R: Read>(reader: R, name: &str, opts: &CsvOptions) -> Res
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let (eof, odd) = {
-                    let c = rdr.get_ref();
-                    (c.eof, c.count % 2 == 1)
-                };
-                return Err(csv_error(name, e, eof && odd));
+                let c = rdr.get_mut();
+                let (eof, odd) = (c.eof, c.count % 2 == 1);
+                let line = c.line_at(e.position());
+                return Err(csv_error(name, e, line, eof && odd));
             }
         }
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = rdr.get_mut().line_at(rec.position());
         last_line = line;
         if first {
             first = false;
@@ -406,7 +463,11 @@ pub fn read_csv_reader<R: Read>(reader: R, name: &str, opts: &CsvOptions) -> Res
     if let Some(e) = first_err {
         return Err(e);
     }
-    Table::new(names.into_iter().zip(columns).collect())
+    let mut table = Table::new(names.into_iter().zip(columns).collect())?;
+    if table.n_cols() > 0 {
+        table.set_source_lines(Some(lines))?;
+    }
+    Ok(table)
 }
 
 fn unterminated_message() -> String {
@@ -417,8 +478,7 @@ fn unterminated_message() -> String {
 
 /// A `csv` reader error as ours: a failing reader is an [`Error::Io`] (the
 /// file is not at fault), everything else an [`Error::Csv`] with its line.
-fn csv_error(name: &str, e: csv::Error, unterminated: bool) -> Error {
-    let line = e.position().map_or(0, |p| p.line());
+fn csv_error(name: &str, e: csv::Error, line: u64, unterminated: bool) -> Error {
     let text = e.to_string();
     let message = match e.into_kind() {
         csv::ErrorKind::Io(source) => {
@@ -480,7 +540,7 @@ struct Ctx<'a> {
 /// correctly rounded division of two exactly representable doubles (Clinger's
 /// fast path), so it equals `str::parse::<f64>`. Everything else (exponents,
 /// long mantissas, `inf`) goes through `str::parse::<f64>`.
-fn parse_f64(b: &[u8]) -> Option<f64> {
+pub(crate) fn parse_f64(b: &[u8]) -> Option<f64> {
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
@@ -517,6 +577,29 @@ fn parse_f64(b: &[u8]) -> Option<f64> {
         return Some(if neg { -v } else { v });
     }
     std::str::from_utf8(b).ok()?.parse::<f64>().ok()
+}
+
+/// Whether a field (trimmed) that may parse as a number is an identifier
+/// to keep as text: after an optional sign, an integer part of two or more
+/// digits that starts with `0` (`007`, `00042`, `-01`, `00.5`), or a string
+/// of more than 15 digits and nothing else (beyond what an `f64` holds
+/// exactly). `0`, `-0`, `0.5`, `-0.25`, `0e3` and `.5` are numbers.
+pub(crate) fn looks_like_identifier(b: &[u8]) -> bool {
+    let digits = match b.first() {
+        Some(b'-' | b'+') => &b[1..],
+        _ => b,
+    };
+    let int_len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+    (int_len >= 2 && digits[0] == b'0') || (int_len > 15 && int_len == digits.len())
+}
+
+/// Number parser of type inference: [`parse_f64`], except identifiers (see
+/// [`looks_like_identifier`]).
+fn parse_f64_inferred(b: &[u8]) -> Option<f64> {
+    if looks_like_identifier(b) {
+        return None;
+    }
+    parse_f64(b)
 }
 
 fn parse_bool_strict(b: &[u8]) -> Option<bool> {
@@ -631,7 +714,7 @@ impl Ctx<'_> {
             }
             Some(ColumnType::Categorical) => self.categorical(name, &raw),
             None => {
-                if let Ok((v, m)) = self.typed(&raw, f64::NAN, parse_f64) {
+                if let Ok((v, m)) = self.typed(&raw, f64::NAN, parse_f64_inferred) {
                     return Ok(Column::Numeric(NumericColumn::new(v, m)?));
                 }
                 if let Ok((v, m)) = self.typed(&raw, false, parse_bool_strict) {
@@ -777,7 +860,7 @@ mod tests {
         use ColumnType::*;
         assert_eq!(
             types,
-            vec![Categorical, Numeric, Date, Boolean, Numeric, Numeric]
+            vec![Categorical, Numeric, Date, Boolean, Numeric, Categorical]
         );
         assert_eq!(t.categorical("id").unwrap().get(2), Some("c, d"));
         assert_eq!(
@@ -794,7 +877,7 @@ mod tests {
             &[Some(true), Some(false), None]
         );
         assert_eq!(t.numeric("code").unwrap().get(0), Some(19_970_101.0));
-        assert_eq!(t.numeric("zip").unwrap().get(0), Some(7.0));
+        assert_eq!(t.categorical("zip").unwrap().get(0), Some("007"));
     }
 
     #[test]
@@ -890,6 +973,18 @@ mod tests {
             e.to_string(),
             "test.csv, line 3: ragged row: expected 2 fields (as in the header), found 3"
         );
+    }
+
+    #[test]
+    fn crlf_files_report_editor_lines() {
+        let e = read("a,b\r\n1,2\r\n3\r\n", &CsvOptions::default()).unwrap_err();
+        assert!(matches!(e, Error::Csv { line: 3, .. }), "{e}");
+        let o = CsvOptions::default().with_type("x", ColumnType::Numeric);
+        let e = read("t,x\r\n\"two\r\nlines\",1\r\nok,bad\r\n", &o).unwrap_err();
+        assert!(matches!(e, Error::Parse { line: 4, .. }), "{e}");
+        // A lone CR (old Mac line ends) still ends a record.
+        let t = read("a\r1\r2\r", &CsvOptions::default()).unwrap();
+        assert_eq!(t.n_rows(), 2);
     }
 
     #[test]

@@ -182,6 +182,61 @@ pub enum Error {
     /// An error from a numeric kernel.
     #[error(transparent)]
     Tensor(#[from] ua_tensor::Error),
+    /// A value the operation cannot use, located where the user can find it:
+    /// `at` is [`Table::locate`](crate::Table::locate) of its row (`line 102`
+    /// for a row read from a file, else `row 51`, 1-based).
+    ///
+    /// ```
+    /// let e = ua_data::Error::BadValue {
+    ///     op: "binary_labels",
+    ///     column: "churned".into(),
+    ///     at: "line 12".into(),
+    ///     value: "maybe".into(),
+    ///     expected: "a yes/no word".into(),
+    /// };
+    /// assert_eq!(e.to_string(), "binary_labels: column `churned`: `maybe` at line 12 is not a yes/no word");
+    /// ```
+    #[error("{op}: column `{column}`: `{value}` at {at} is not {expected}")]
+    BadValue {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The column concerned.
+        column: String,
+        /// Where: `line N` (source file line) or `row N` (1-based data row).
+        at: String,
+        /// The offending value, printed as the user wrote it.
+        value: String,
+        /// What the operation accepts, as a noun phrase (`a number`, `0 or 1`).
+        expected: String,
+    },
+    /// Missing values where the operation needs complete data, with the
+    /// first one located as [`Table::locate`](crate::Table::locate) does.
+    ///
+    /// ```
+    /// let e = ua_data::Error::MissingAt {
+    ///     op: "numeric_matrix",
+    ///     column: "age".into(),
+    ///     count: 3,
+    ///     at: "line 7".into(),
+    /// };
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "numeric_matrix: column `age` has 3 missing value(s), first at line 7; impute or drop them first"
+    /// );
+    /// ```
+    #[error(
+        "{op}: column `{column}` has {count} missing value(s), first at {at}; impute or drop them first"
+    )]
+    MissingAt {
+        /// The operation that was asked for.
+        op: &'static str,
+        /// The column concerned.
+        column: String,
+        /// How many values are missing.
+        count: usize,
+        /// Where the first one is: `line N` or `row N` (1-based).
+        at: String,
+    },
     /// A value that cannot be used where it was met — a NaN or infinity
     /// where numbers are required, a result that overflows `f64` — named by
     /// its column, its place (`line 102` for a row read from a file,

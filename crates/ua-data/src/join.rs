@@ -325,6 +325,18 @@ pub fn concat(tables: &[Table]) -> Result<Table> {
         };
         out.add_column(*name, col)?;
     }
+    // Row provenance: each row keeps the line of its own file (0 for rows of
+    // tables built in memory); none at all when no table has any.
+    if tables.iter().any(|t| t.source_lines().is_some()) {
+        let mut lines = Vec::with_capacity(total);
+        for t in tables {
+            match t.source_lines() {
+                Some(l) => lines.extend_from_slice(l),
+                None => lines.extend(std::iter::repeat_n(0, t.n_rows())),
+            }
+        }
+        out.set_source_lines(Some(lines))?;
+    }
     Ok(out)
 }
 

@@ -31,6 +31,7 @@ pub(super) fn feature_values<'a>(
     op: &'static str,
     name: &str,
     col: &'a Column,
+    table: &Table,
 ) -> Result<Cow<'a, [f64]>> {
     let first_missing = (0..col.len()).find(|&i| col.is_missing(i));
     if let Some(first_row) = first_missing {
@@ -43,7 +44,7 @@ pub(super) fn feature_values<'a>(
     }
     Ok(match col {
         Column::Numeric(c) => {
-            ensure_finite_column(op, name, c.values(), c.missing_mask())?;
+            ensure_finite_column(op, name, c.values(), c.missing_mask(), table)?;
             Cow::Borrowed(c.values())
         }
         Column::Boolean(c) => Cow::Owned(
@@ -322,7 +323,7 @@ impl FittedColumnTransformer {
         let mut j = 0;
         for out in &outputs {
             for (name, col) in out.columns() {
-                let values = feature_values(OP, name, col)?;
+                let values = feature_values(OP, name, col, out)?;
                 let mut dst = x.column_mut(j);
                 for (r, (o, &v)) in dst.iter_mut().zip(values.iter()).enumerate() {
                     *o = v as f32;
@@ -374,16 +375,21 @@ impl FittedColumnTransformer {
         };
         let mut outputs = Vec::with_capacity(self.blocks.len());
         for (i, b) in self.blocks.iter().enumerate() {
-            let sub = Table::new(
+            let mut sub = Table::new(
                 b.columns
                     .iter()
                     .map(|c| Ok((c.clone(), get(c)?)))
                     .collect::<Result<Vec<_>>>()?,
             )?;
+            // Errors inside the steps then give the rows' file lines.
+            sub.set_source_lines(table.source_lines().map(<[u64]>::to_vec))?;
             for c in &b.columns {
                 report.column_mut(c);
             }
-            let out = b.step.transform_reporting(&sub, &mut report)?;
+            let mut out = b.step.transform_reporting(&sub, &mut report)?;
+            if out.source_lines().is_none() && out.n_rows() == n {
+                out.set_source_lines(table.source_lines().map(<[u64]>::to_vec))?;
+            }
             if out.column_names() != b.features || out.n_rows() != n {
                 return Err(Error::InvalidArgument {
                     op,
@@ -492,7 +498,7 @@ impl Transform for FittedColumnTransformer {
         }
         for out in &outputs {
             for (name, col) in out.columns() {
-                let values = feature_values(OP, name, col)?.into_owned();
+                let values = feature_values(OP, name, col, out)?.into_owned();
                 cols.push((name.to_owned(), Column::numeric(values)));
             }
         }

@@ -571,7 +571,7 @@ impl ColumnTransformer {
             let step = b.step.fit_shared(&sub)?;
             let out = step.transform(&sub)?;
             for (name, col) in out.columns() {
-                feature_values(OP, name, col)?;
+                feature_values(OP, name, col, &out)?;
             }
             fitted.push(FittedBlock {
                 columns: b.columns.clone(),

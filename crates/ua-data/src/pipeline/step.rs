@@ -290,7 +290,12 @@ impl FittedStep for FittedChain {
         let mut current: Option<Table> = None;
         for step in &self.steps {
             let input = current.as_ref().unwrap_or(table);
-            current = Some(step.transform_reporting(input, report)?);
+            let mut out = step.transform_reporting(input, report)?;
+            // Keep the rows' file lines for the errors of the next steps.
+            if out.source_lines().is_none() && out.n_rows() == table.n_rows() {
+                out.set_source_lines(table.source_lines().map(<[u64]>::to_vec))?;
+            }
+            current = Some(out);
         }
         current.ok_or_else(|| Error::InvalidArgument {
             op: "FittedChain::transform",

@@ -137,7 +137,7 @@ fn numeric_block(op: &'static str, table: &Table) -> Result<(Vec<String>, Array2
                 first_row,
             });
         }
-        ensure_finite_column(op, name, c.values(), c.missing_mask())?;
+        ensure_finite_column(op, name, c.values(), c.missing_mask(), table)?;
         x.column_mut(j)
             .iter_mut()
             .zip(c.values())
@@ -306,7 +306,7 @@ impl Affine {
         let mut out = table.clone();
         for (j, name) in names.iter().enumerate() {
             let c = numeric(table, name, op)?;
-            ensure_finite_column(op, name, c.values(), c.missing_mask())?;
+            ensure_finite_column(op, name, c.values(), c.missing_mask(), table)?;
             let (o, f, a) = (self.offset[j], self.factor[j], self.add[j]);
             let mut values = Vec::with_capacity(c.len());
             for (r, (&v, &m)) in c.values().iter().zip(c.missing_mask()).enumerate() {

@@ -39,20 +39,49 @@ pub(crate) use column::format_number;
 pub use typed::{BooleanColumn, DateColumn, NumericColumn};
 pub use value::{ColumnType, Value};
 
+use crate::csv_io::{looks_like_identifier, parse_f64};
 use crate::{Error, Result};
 
 /// Ordered named columns of equal length.
+///
+/// ## Row provenance
+///
+/// A table read from a CSV file remembers, for every row, the 1-based line
+/// of the file it came from, as a text editor shows it (the header counts as
+/// line 1, and a quoted field spanning several lines moves the following
+/// rows down). Every operation that reorders or subsets rows keeps it:
+/// [`filter`](Self::filter), [`take`](Self::take), [`head`](Self::head),
+/// [`sort_by`](Self::sort_by), column selection, the left side of a join,
+/// [`concat`](crate::join::concat), and tables built from the row indices of
+/// [`split`](crate::split). So an error about a value found in row 50 of a
+/// training split can say `line 102`: use [`locate`](Self::locate) for the
+/// place and [`source_line`](Self::source_line) for the number. Tables built
+/// in memory, aggregates (group-by, RFM) and tables loaded from JSON have no
+/// provenance and are located by their 1-based data row instead.
+///
+/// Provenance is not part of a table's value: `==` compares names and
+/// columns only.
 ///
 /// ```
 /// use ua_data::{Column, Table};
 /// let t = Table::new(vec![("x".into(), Column::numeric(vec![1.0, 2.0]))]).unwrap();
 /// assert_eq!(t.column_names(), vec!["x"]);
+/// assert_eq!(t.locate(1), "row 2");
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Table {
     names: Vec<String>,
     columns: Vec<Column>,
     n_rows: usize,
+    /// Per row, the 1-based source line (0: none for that row); `None` for
+    /// tables without provenance. When `Some`, its length is `n_rows`.
+    lines: Option<Vec<u64>>,
+}
+
+impl PartialEq for Table {
+    fn eq(&self, other: &Self) -> bool {
+        self.n_rows == other.n_rows && self.names == other.names && self.columns == other.columns
+    }
 }
 
 #[derive(Serialize)]
@@ -134,6 +163,96 @@ impl Table {
     /// ```
     pub fn n_cols(&self) -> usize {
         self.columns.len()
+    }
+
+    /// The 1-based line of the source file that row `row` (0-based) was
+    /// read from, as a text editor shows it; `None` for tables built in
+    /// memory, for rows added without provenance, and for rows out of range.
+    /// See [Row provenance](Table#row-provenance).
+    ///
+    /// ```
+    /// use ua_data::csv_io::{read_csv_reader, CsvOptions};
+    /// let csv = "id,x\na,1\n\"b\nc\",2\nd,3\n"; // the second row spans lines 3-4
+    /// let t = read_csv_reader(csv.as_bytes(), "f.csv", &CsvOptions::default()).unwrap();
+    /// assert_eq!(t.source_line(0), Some(2));
+    /// assert_eq!(t.source_line(2), Some(5));
+    /// let sorted = t.sort_by("x", true).unwrap();
+    /// assert_eq!(sorted.source_line(0), Some(5));
+    /// assert_eq!(t.source_line(3), None);
+    /// ```
+    pub fn source_line(&self, row: usize) -> Option<u64> {
+        self.lines
+            .as_ref()?
+            .get(row)
+            .copied()
+            .filter(|&line| line > 0)
+    }
+
+    /// Where row `row` (0-based) is, in the words errors put after "at":
+    /// `"line 102"` when it came from a file (see
+    /// [`source_line`](Self::source_line)), otherwise `"row 51"`, the 1-based
+    /// data row.
+    ///
+    /// ```
+    /// use ua_data::csv_io::{read_csv_reader, CsvOptions};
+    /// use ua_data::{Column, Table};
+    /// let t = read_csv_reader(&b"x\n1\n2\n"[..], "f.csv", &CsvOptions::default()).unwrap();
+    /// assert_eq!(t.take(&[1]).unwrap().locate(0), "line 3");
+    /// let m = Table::new(vec![("x".into(), Column::numeric(vec![1.0, 2.0]))]).unwrap();
+    /// assert_eq!(m.locate(1), "row 2");
+    /// ```
+    pub fn locate(&self, row: usize) -> String {
+        match self.source_line(row) {
+            Some(line) => format!("line {line}"),
+            None => format!("row {}", row.saturating_add(1)),
+        }
+    }
+
+    /// The per-row source lines (`0` for a row without one), or `None` when
+    /// the table has no provenance. See [Row provenance](Table#row-provenance).
+    ///
+    /// ```
+    /// use ua_data::csv_io::{read_csv_reader, CsvOptions};
+    /// let t = read_csv_reader(&b"x\n1\n2\n"[..], "f.csv", &CsvOptions::default()).unwrap();
+    /// assert_eq!(t.source_lines(), Some(&[2, 3][..]));
+    /// assert_eq!(ua_data::Table::default().source_lines(), None);
+    /// ```
+    pub fn source_lines(&self) -> Option<&[u64]> {
+        self.lines.as_deref()
+    }
+
+    /// Sets (or with `None` removes) the per-row source lines, e.g. to carry
+    /// them from an input table to a table a transform built column by
+    /// column with the same rows. `0` marks a row without a line. Error: a
+    /// list whose length is not the number of rows.
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let mut t = Table::new(vec![("x".into(), Column::numeric(vec![1.0, 2.0]))]).unwrap();
+    /// t.set_source_lines(Some(vec![7, 0])).unwrap();
+    /// assert_eq!((t.locate(0), t.locate(1)), ("line 7".to_string(), "row 2".to_string()));
+    /// assert!(t.set_source_lines(Some(vec![7])).unwrap_err().to_string().contains("expected 2"));
+    /// ```
+    pub fn set_source_lines(&mut self, lines: Option<Vec<u64>>) -> Result<()> {
+        if let Some(l) = &lines
+            && l.len() != self.n_rows
+        {
+            return Err(Error::LengthMismatch {
+                op: "set_source_lines",
+                column: "source lines".into(),
+                expected: self.n_rows,
+                found: l.len(),
+            });
+        }
+        self.lines = lines;
+        Ok(())
+    }
+
+    /// Source lines of rows `indices` (all in range).
+    fn lines_of(&self, indices: &[usize]) -> Option<Vec<u64>> {
+        self.lines
+            .as_ref()
+            .map(|l| indices.iter().map(|&i| l[i]).collect())
     }
 
     /// The column names, in order.
@@ -240,6 +359,82 @@ impl Table {
     /// ```
     pub fn numeric(&self, name: &str) -> Result<&NumericColumn> {
         self.typed("numeric", name, Column::as_numeric)
+            .map_err(|e| self.explain_text_column(name, e, "a number", |s| parse_f64(s).is_some()))
+    }
+
+    /// For a text column asked for as numbers or dates: says which value
+    /// made it text, where it is, and what to do, after the expected type.
+    fn explain_text_column(
+        &self,
+        name: &str,
+        e: Error,
+        noun: &str,
+        parses: impl Fn(&[u8]) -> bool,
+    ) -> Error {
+        let Error::TypeMismatch {
+            op,
+            column,
+            expected,
+            found,
+        } = e
+        else {
+            return e;
+        };
+        let Ok(Column::Categorical(c)) = self.column(name) else {
+            return Error::TypeMismatch {
+                op,
+                column,
+                expected,
+                found,
+            };
+        };
+        // Per level: 0 = unknown yet, 1 = parses, 2 = does not.
+        let mut verdict = vec![0u8; c.n_levels()];
+        let mut first_id: Option<usize> = None;
+        let mut first_bad: Option<usize> = None;
+        for (row, code) in c.codes().iter().enumerate() {
+            let Some(level) = c.levels().get(*code as usize) else {
+                continue;
+            };
+            let v = &mut verdict[*code as usize];
+            if *v == 0 {
+                *v = if parses(level.trim().as_bytes()) {
+                    1
+                } else {
+                    2
+                };
+            }
+            if *v == 2 {
+                first_bad = Some(row);
+                break;
+            }
+            if first_id.is_none() && looks_like_identifier(level.trim().as_bytes()) {
+                first_id = Some(row);
+            }
+        }
+        let why = match (first_bad, first_id) {
+            (Some(row), _) => format!(
+                "; `{}` at {} is not {noun}",
+                c.get(row).unwrap_or_default(),
+                self.locate(row)
+            ),
+            (None, Some(row)) if noun == "a number" => format!(
+                "; the column holds identifiers such as `{}` at {} (a leading zero or more than \
+                 15 digits), kept as text so that distinct codes stay distinct",
+                c.get(row).unwrap_or_default(),
+                self.locate(row)
+            ),
+            _ if c.n_levels() > 0 => {
+                format!("; every value reads as {noun} but the column is text")
+            }
+            _ => String::new(),
+        };
+        Error::TypeMismatch {
+            op,
+            column,
+            expected: format!("{expected}{why}"),
+            found,
+        }
     }
 
     /// The categorical column `name`.
@@ -272,7 +467,11 @@ impl Table {
     /// assert_eq!(t.date("d").unwrap().get(0), Some(7));
     /// ```
     pub fn date(&self, name: &str) -> Result<&DateColumn> {
-        self.typed("date", name, Column::as_date)
+        self.typed("date", name, Column::as_date).map_err(|e| {
+            self.explain_text_column(name, e, "a date (YYYY-MM-DD)", |s| {
+                crate::date::parse_date_bytes(s).is_some()
+            })
+        })
     }
 
     /// Appends a column. Errors: the name exists, or the length differs from
@@ -294,6 +493,9 @@ impl Table {
             });
         }
         if self.columns.is_empty() {
+            if self.lines.as_ref().is_some_and(|l| l.len() != column.len()) {
+                self.lines = None;
+            }
             self.n_rows = column.len();
         } else if column.len() != self.n_rows {
             return Err(Error::LengthMismatch {
@@ -373,6 +575,7 @@ impl Table {
             }
         }
         out.n_rows = self.n_rows;
+        out.lines = self.lines.clone();
         Ok(out)
     }
 
@@ -393,6 +596,8 @@ impl Table {
         }
         if names.is_empty() {
             out.n_rows = 0;
+        } else {
+            out.lines = self.lines.clone();
         }
         Ok(out)
     }
@@ -419,10 +624,18 @@ impl Table {
             .iter()
             .map(|c| c.filter(mask))
             .collect::<Result<Vec<_>>>()?;
+        let lines = self.lines.as_ref().map(|l| {
+            l.iter()
+                .zip(mask)
+                .filter(|&(_, &keep)| keep)
+                .map(|(&line, _)| line)
+                .collect()
+        });
         Ok(Table {
             names: self.names.clone(),
             columns,
             n_rows: mask.iter().filter(|&&m| m).count(),
+            lines,
         })
     }
 
@@ -453,6 +666,7 @@ impl Table {
                 .map(|c| c.take_unchecked(indices))
                 .collect(),
             n_rows: indices.len(),
+            lines: self.lines_of(indices),
         }
     }
 
@@ -537,8 +751,11 @@ impl Table {
     }
 
     /// The listed numeric columns as a row-major `n_rows × names.len()`
-    /// matrix. Errors: unknown column, non-numeric column, or missing values
-    /// (the message gives the count and the first row).
+    /// matrix. Errors: unknown column, non-numeric column, missing values
+    /// ([`Error::MissingAt`]: the count and where the first one is, as
+    /// [`locate`](Self::locate) says), or a matrix larger than the memory
+    /// budget of [`ua_tensor::budget`] (`UA_MEMORY_BUDGET`, checked before
+    /// allocating).
     ///
     /// ```
     /// use ua_data::{Column, Table};
@@ -569,16 +786,23 @@ impl Table {
             let missing = c.missing_count();
             if missing > 0 {
                 let first_row = c.missing_mask().iter().position(|&m| m).unwrap_or(0);
-                return Err(Error::MissingValues {
+                return Err(Error::MissingAt {
                     op: "numeric_matrix",
                     column: (*n).to_owned(),
                     count: missing,
-                    first_row,
+                    at: self.locate(first_row),
                 });
             }
             cols.push(c.values());
         }
         let k = cols.len();
+        let count = ua_tensor::budget::elements("numeric_matrix", &[self.n_rows, k])?;
+        ua_tensor::budget::check_allocation(
+            "numeric_matrix",
+            "the numeric matrix",
+            count,
+            std::mem::size_of::<f64>(),
+        )?;
         let mut out = Array2::<f64>::zeros((self.n_rows, k));
         if let Some(flat) = out.as_slice_mut() {
             for (j, c) in cols.iter().enumerate() {
@@ -590,7 +814,8 @@ impl Table {
         Ok(out)
     }
 
-    /// Consumes the table into its `(name, column)` pairs.
+    /// Consumes the table into its `(name, column)` pairs (row provenance
+    /// is dropped).
     ///
     /// ```
     /// use ua_data::{Column, Table};
@@ -777,7 +1002,7 @@ mod tests {
         let t = sample();
         let e = t.numeric_matrix(&["x"]).unwrap_err().to_string();
         assert!(
-            e.contains("`x` has 1 missing value(s), first at row 1"),
+            e.contains("`x` has 1 missing value(s), first at row 2"),
             "{e}"
         );
         let e = t.numeric_matrix(&["id"]).unwrap_err().to_string();

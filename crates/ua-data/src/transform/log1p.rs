@@ -11,14 +11,20 @@ use crate::{Column, ColumnType, Error, NumericColumn, Result, Table, Transform, 
 
 /// `ln(1 + x)` in place for the non-missing values; a value ≤ −1 is an error
 /// naming the column and row (ln 0 = −∞).
-fn log1p_inplace(op: &'static str, name: &str, values: &mut [f64], missing: &[bool]) -> Result<()> {
-    ensure_finite_column(op, name, values, missing)?;
+fn log1p_inplace(
+    op: &'static str,
+    name: &str,
+    values: &mut [f64],
+    missing: &[bool],
+    table: &Table,
+) -> Result<()> {
+    ensure_finite_column(op, name, values, missing, table)?;
     for (r, (v, &m)) in values.iter().zip(missing).enumerate() {
         if !m && *v <= -1.0 {
-            return Err(Error::InvalidValue {
+            return Err(Error::BadValue {
                 op,
                 column: name.to_owned(),
-                row: r,
+                at: table.locate(r),
                 value: format!("{v}"),
                 expected: "a value greater than -1 for log1p".into(),
             });
@@ -179,7 +185,7 @@ fn apply_log1p(f: &FittedLog1p, op: &'static str, table: &Table) -> Result<Table
     for name in &f.columns {
         let c = numeric(table, name, op)?;
         let mut values = c.values().to_vec();
-        log1p_inplace(op, name, &mut values, c.missing_mask())?;
+        log1p_inplace(op, name, &mut values, c.missing_mask(), table)?;
         out.replace_column(
             name,
             Column::Numeric(NumericColumn::new(values, c.missing_mask().to_vec())?),
