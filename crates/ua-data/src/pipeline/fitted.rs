@@ -333,8 +333,8 @@ impl FittedColumnTransformer {
                             column: name.to_owned(),
                             at: locate(table, r),
                             value: show_number(v),
-                            problem: "this feature value is beyond the range of the f32 feature \
-                                      matrix (±3.4e38)"
+                            problem: "after the pipeline's steps, this feature value is beyond \
+                                      the range of the f32 feature matrix (±3.4e38)"
                                 .into(),
                             hint: "check the input row; if it is right, scale or log-transform \
                                    the column so its values stay in range"

@@ -1197,3 +1197,24 @@ fn auto_limits_cardinality_and_scales_min_frequency_with_the_rows() {
         }
     ));
 }
+
+#[test]
+fn pipeline_errors_give_the_file_line_of_the_row() {
+    use crate::csv_io::{CsvOptions, read_csv_reader};
+    let read =
+        |csv: &str| read_csv_reader(csv.as_bytes(), "f.csv", &CsvOptions::default()).unwrap();
+    let train = read("spend,plan\n1,a\n2,b\n3,a\n");
+    let pipe = ColumnTransformer::auto(&train, None, &[])
+        .unwrap()
+        .fit(&train)
+        .unwrap();
+    // Line 4 holds a finite 1e308 whose z-score (1.22e308) is beyond f32.
+    let test = read("spend,plan\n1,a\n2,b\n1e308,a\n");
+    let err = pipe.transform_features(&test).unwrap_err().to_string();
+    assert!(
+        err.contains("column `spend`, line 4: value `1.224744871391589e308`")
+            && err.contains("feature value is beyond the range of the f32"),
+        "{err}"
+    );
+    assert!(!err.contains("inf"), "{err}");
+}

@@ -806,7 +806,7 @@ mod tests {
                 column, at, value, ..
             } => assert_eq!(
                 (column.as_str(), at.as_str(), value.as_str()),
-                ("spend", "row 1", "-1e308")
+                ("spend", "row 2", "-1e308")
             ),
             e => panic!("unexpected {e}"),
         }
@@ -814,6 +814,15 @@ mod tests {
         assert!(
             msg.contains("beyond the range") && !msg.contains("inf"),
             "{msg}"
+        );
+        // Rows read from a file are given by their line.
+        use crate::csv_io::{CsvOptions, read_csv_reader};
+        let csv = "id,spend\n1,5\n2,-1e308\n";
+        let from_file = read_csv_reader(csv.as_bytes(), "t.csv", &CsvOptions::default()).unwrap();
+        let err = s.transform(&from_file).unwrap_err().to_string();
+        assert!(
+            err.contains("column `spend`, line 3: value `-1e308`"),
+            "{err}"
         );
         // Matrix path: row and column index; the input is left unchanged.
         let mut x = array![[0.0f64, 5.0], [1.0, -1e308]];
@@ -1098,7 +1107,7 @@ mod tests {
         }
         let nan = table(vec![("a", Column::numeric(vec![1.0, f64::NAN]))]);
         let err = StandardScaler::default().fit(&nan).unwrap_err().to_string();
-        assert!(err.contains("column `a`, row 1"), "{err}");
+        assert!(err.contains("column `a`: `NaN` at row 2"), "{err}");
         let text = table(vec![("c", Column::categorical(&["x"]))]);
         let err = StandardScaler::default()
             .fit(&text)
@@ -1147,7 +1156,7 @@ mod tests {
         ));
         let later_nan = table(vec![("a", Column::numeric(vec![f64::INFINITY]))]);
         let err = f.transform(&later_nan).unwrap_err().to_string();
-        assert!(err.contains("column `a`, row 0"), "{err}");
+        assert!(err.contains("column `a`: `inf` at row 1"), "{err}");
     }
 
     #[test]

@@ -152,7 +152,9 @@ mod tests {
         let bad = table(vec![("x", Column::numeric(vec![0.0, -1.0]))]);
         let f = Log1p::new(&["x"]).fit(&t).unwrap();
         match f.transform(&bad).unwrap_err() {
-            Error::BadValue { column, at, .. } => assert_eq!((column.as_str(), at.as_str()), ("x", "row 2")),
+            Error::BadValue { column, at, .. } => {
+                assert_eq!((column.as_str(), at.as_str()), ("x", "row 2"))
+            }
             e => panic!("unexpected {e}"),
         }
         let cat = table(vec![("x", Column::categorical(&["a"]))]);
