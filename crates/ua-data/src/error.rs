@@ -237,38 +237,6 @@ pub enum Error {
         /// Where the first one is: `line N` or `row N` (1-based).
         at: String,
     },
-    /// A value that cannot be used where it was met — a NaN or infinity
-    /// where numbers are required, a result that overflows `f64` — named by
-    /// its column, its place (`line 102` for a row read from a file,
-    /// `row 51` otherwise, or `row 3, column 2` in a matrix) and the value.
-    ///
-    /// ```
-    /// let e = ua_data::Error::ValueAt {
-    ///     op: "StandardScaler::transform",
-    ///     column: "spend".into(),
-    ///     at: "row 3".into(),
-    ///     value: "1e308".into(),
-    ///     problem: "scaling it overflows f64".into(),
-    ///     hint: "divide the column by a constant first".into(),
-    /// };
-    /// assert_eq!(e.to_string(), "StandardScaler::transform: column `spend`, row 3: value `1e308`: scaling it overflows f64; divide the column by a constant first");
-    /// ```
-    #[error("{op}: column `{column}`, {at}: value `{value}`: {problem}; {hint}")]
-    ValueAt {
-        /// The operation that was asked for.
-        op: &'static str,
-        /// The column concerned (its index in a matrix).
-        column: String,
-        /// Where: `line N` (1-based file line), `row N` (0-based row) or
-        /// `row N, column M` in a matrix.
-        at: String,
-        /// The offending value, printed.
-        value: String,
-        /// What is wrong with it.
-        problem: String,
-        /// What to do about it.
-        hint: String,
-    },
 }
 
 /// `Result` with [`Error`].

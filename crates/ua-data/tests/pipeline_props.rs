@@ -192,7 +192,7 @@ proptest! {
                 Err(e) => {
                     let msg = e.to_string();
                     prop_assert!(
-                        msg.contains("column `c") && msg.contains("row ") && msg.contains("value `"),
+                        msg.contains("column `c") && msg.contains(" at row ") && msg.contains("range"),
                         "{msg}"
                     );
                 }

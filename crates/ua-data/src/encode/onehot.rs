@@ -49,7 +49,7 @@ fn frequent_levels<'a>(
         let has_infrequent = kept.len() < counts.len();
         if kept.len() + usize::from(has_infrequent) > max {
             // Stable sort by count, descending: equal counts keep level order.
-            kept.sort_by(|a, b| b.1.cmp(&a.1));
+            kept.sort_by_key(|k| std::cmp::Reverse(k.1));
             kept.truncate(max.saturating_sub(1));
         }
     }

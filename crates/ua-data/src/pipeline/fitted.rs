@@ -328,16 +328,14 @@ impl FittedColumnTransformer {
                 for (r, (o, &v)) in dst.iter_mut().zip(values.iter()).enumerate() {
                     *o = v as f32;
                     if o.is_infinite() {
-                        return Err(Error::ValueAt {
+                        return Err(Error::BadValue {
                             op: OP,
                             column: name.to_owned(),
                             at: locate(table, r),
                             value: show_number(v),
-                            problem: "after the pipeline's steps, this feature value is beyond \
-                                      the range of the f32 feature matrix (±3.4e38)"
-                                .into(),
-                            hint: "check the input row; if it is right, scale or log-transform \
-                                   the column so its values stay in range"
+                            expected: "a feature value (after the pipeline's steps) within the \
+                                       f32 range of the feature matrix, ±3.4e38; check the input \
+                                       row, and if it is right scale or log-transform the column"
                                 .into(),
                         });
                     }

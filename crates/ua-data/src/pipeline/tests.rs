@@ -1212,8 +1212,8 @@ fn pipeline_errors_give_the_file_line_of_the_row() {
     let test = read("spend,plan\n1,a\n2,b\n1e308,a\n");
     let err = pipe.transform_features(&test).unwrap_err().to_string();
     assert!(
-        err.contains("column `spend`, line 4: value `1.224744871391589e308`")
-            && err.contains("feature value is beyond the range of the f32"),
+        err.contains("column `spend`: `1.224744871391589e308` at line 4 is not a feature value")
+            && err.contains("f32 range"),
         "{err}"
     );
     assert!(!err.contains("inf"), "{err}");

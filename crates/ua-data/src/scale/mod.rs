@@ -227,16 +227,14 @@ fn affine_value<S: Scalar>(v: S, o: S, f: S, a: S) -> S {
 
 /// The error for a value whose scaled (or unscaled) result is beyond `f64`.
 pub(crate) fn overflow_error(op: &'static str, column: &str, at: String, value: String) -> Error {
-    Error::ValueAt {
+    Error::BadValue {
         op,
         column: column.to_owned(),
         at,
         value,
-        problem: "its scaled value is beyond the range of floating-point numbers (±1.8e308; \
-                  ±3.4e38 in an f32 matrix)"
-            .into(),
-        hint: "check the value; if it is right, divide the column by a constant or take its \
-               logarithm before scaling"
+        expected: "a value whose scaled result is within the range of floating-point numbers \
+                   (±1.8e308; ±3.4e38 in an f32 matrix); check it, and if it is right divide \
+                   the column by a constant or take its logarithm before scaling"
             .into(),
     }
 }
@@ -802,7 +800,7 @@ mod tests {
         .unwrap();
         let err = s.transform(&test).unwrap_err();
         match &err {
-            Error::ValueAt {
+            Error::BadValue {
                 column, at, value, ..
             } => assert_eq!(
                 (column.as_str(), at.as_str(), value.as_str()),
@@ -812,7 +810,7 @@ mod tests {
         }
         let msg = err.to_string();
         assert!(
-            msg.contains("beyond the range") && !msg.contains("inf"),
+            msg.contains("within the range of floating-point numbers") && !msg.contains("inf"),
             "{msg}"
         );
         // Rows read from a file are given by their line.
@@ -821,7 +819,7 @@ mod tests {
         let from_file = read_csv_reader(csv.as_bytes(), "t.csv", &CsvOptions::default()).unwrap();
         let err = s.transform(&from_file).unwrap_err().to_string();
         assert!(
-            err.contains("column `spend`, line 3: value `-1e308`"),
+            err.contains("column `spend`: `-1e308` at line 3 is not a value whose scaled result"),
             "{err}"
         );
         // Matrix path: row and column index; the input is left unchanged.

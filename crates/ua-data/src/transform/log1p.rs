@@ -101,7 +101,7 @@ pub fn log1p_matrix<S: Scalar>(x: ArrayView2<'_, S>) -> Result<Array2<S>> {
 /// assert!((out.numeric("spend").unwrap().values()[1] - 1.0).abs() < 1e-12);
 /// let bad = Table::new(vec![("spend".into(), Column::numeric(vec![3.0, -2.0]))]).unwrap();
 /// let err = Log1p::new(&["spend"]).fit(&bad).unwrap_err().to_string();
-/// assert!(err.contains("`spend`, row 1"), "{err}");
+/// assert!(err.contains("column `spend`: `-2` at row 2"), "{err}");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Log1p {
