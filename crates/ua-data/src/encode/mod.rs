@@ -14,7 +14,18 @@
 //! appears later (a city first seen in the test split, a new user's
 //! country) is *unknown*: [`HandleUnknown::Error`] reports it with its
 //! column, row and value; [`HandleUnknown::Ignore`] encodes it as all zeros
-//! (one-hot) or as `unknown_value` (ordinal). Re-fitting on the test split
+//! (one-hot) or as `unknown_value` (ordinal) — or, for a one-hot encoder
+//! with an infrequent bucket, as `column=(infrequent)`.
+//!
+//! ## Cardinality limits
+//!
+//! As scikit-learn's `OneHotEncoder`, [`OneHotEncoder::min_frequency`]
+//! groups categories with fewer training rows, and
+//! [`OneHotEncoder::max_categories`] caps the indicators per column (the
+//! infrequent one included; the most frequent categories keep theirs, equal
+//! counts broken by name), so a column of ten thousand codes cannot become
+//! ten thousand features. [`OneHotColumn::infrequent_rows`] says how many
+//! training rows were grouped. Re-fitting on the test split
 //! instead would silently give the model columns it was not trained on.
 //!
 //! ```
@@ -58,7 +69,8 @@ const MISSING: u32 = CategoricalColumn::MISSING;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HandleUnknown {
-    /// Encode it as all zeros (one-hot) or as the ordinal `unknown_value`.
+    /// Encode it as all zeros (one-hot; or as `column=(infrequent)` when
+    /// the encoder has that indicator) or as the ordinal `unknown_value`.
     Ignore,
     /// Return [`Error::UnknownCategory`] naming the column, row and value.
     #[default]

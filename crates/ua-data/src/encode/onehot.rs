@@ -345,6 +345,15 @@ impl OneHotColumn {
 /// * `drop` — [`DropCategory::First`] leaves out the first category's column.
 /// * `min_frequency` — categories seen fewer times share one
 ///   `column=(infrequent)` indicator.
+/// * `max_categories` — at most this many indicators per column, the
+///   infrequent one included: the most frequent categories keep their own
+///   (equal counts: alphabetical order), the others are infrequent.
+///
+/// With `handle_unknown = Ignore` and an infrequent indicator, a category
+/// unseen at fit time is encoded as infrequent (as scikit-learn's
+/// `infrequent_if_exist`). The one-hot matrix (rows × indicators) is checked
+/// against the memory budget (`UA_MEMORY_BUDGET`, see
+/// [`ua_tensor::budget`]) before it is allocated.
 ///
 /// A missing value is encoded as all zeros (impute first if that is not
 /// what you want; the [`pipeline`](crate::pipeline) does). Numeric and date

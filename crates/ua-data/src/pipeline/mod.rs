@@ -43,7 +43,10 @@
 //! columns are ignored, a column whose type was inferred differently is
 //! converted back when that is lossless ([`ColumnSchema`]) and otherwise an
 //! error saying how to read it, unseen categories follow the encoder's
-//! `handle_unknown`, and
+//! `handle_unknown`, a value that overflows (or leaves the `f32` range of
+//! the matrix) is an error naming the column, the file line (or row) and
+//! the value, the matrix is checked against the memory budget
+//! (`UA_MEMORY_BUDGET`) before it is built, and
 //! [`transform_matrix_with_report`](FittedColumnTransformer::transform_matrix_with_report)
 //! says how many values were imputed or encoded as zeros in each column.
 //!

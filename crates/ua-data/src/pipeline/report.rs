@@ -20,8 +20,9 @@ pub struct ColumnReport {
     pub column: String,
     /// Missing values replaced by the training fill value.
     pub imputed: usize,
-    /// Categories unseen at fit time, encoded as all zeros (or the ordinal
-    /// `unknown_value`).
+    /// Categories unseen at fit time, encoded as all zeros, as
+    /// `column=(infrequent)` (one-hot with an infrequent indicator) or as the
+    /// ordinal `unknown_value`.
     pub unknown_categories: usize,
     /// Missing categories left as all-zero indicators (one-hot without imputation).
     pub missing_as_zeros: usize,
