@@ -132,7 +132,14 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;
     let (a, b) = (*sorted.get(lo)?, *sorted.get(hi)?);
-    Some(a + (b - a) * (pos - lo as f64))
+    let t = pos - lo as f64;
+    let y = a + (b - a) * t;
+    // b − a overflows between −1e308 and 1e308; the weighted form does not.
+    Some(if y.is_finite() {
+        y
+    } else {
+        a * (1.0 - t) + b * t
+    })
 }
 
 impl NumericStats {
@@ -147,10 +154,11 @@ impl NumericStats {
             return None;
         }
         v.sort_unstable_by(f64::total_cmp);
-        let n = v.len() as f64;
-        let mean = v.iter().sum::<f64>() / n;
-        let std = (v.len() > 1)
-            .then(|| (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
+        // Scaled by a power of two when huge values would overflow the sums
+        // (±1e308 give a finite, correct mean and std); exact otherwise.
+        let m = crate::scale::Moments::of(v.iter().copied());
+        let mean = m.mean();
+        let std = (v.len() > 1).then(|| m.std(1));
         Some(NumericStats {
             mean,
             std,
@@ -269,7 +277,13 @@ impl Describe {
 }
 
 fn num(x: f64) -> String {
-    format_number((x * 1e6).round() / 1e6)
+    if x.abs() < 1e9 {
+        format_number((x * 1e6).round() / 1e6)
+    } else {
+        // Rounding to 6 decimals would overflow 1e308 (and changes nothing
+        // at this magnitude).
+        format_number(x)
+    }
 }
 
 impl fmt::Display for Describe {
@@ -370,6 +384,49 @@ impl fmt::Display for Describe {
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
+
+    #[test]
+    fn huge_finite_values_give_finite_correct_statistics() {
+        // Hand values: mean (−1e308 + 1e308 + 5e307) / 3 = 5e307 / 3;
+        // deviations −(1e308 + 5e307/3), 1e308 − 5e307/3, 5e307 − 5e307/3.
+        let v = vec![-1e308, 1e308, 5e307];
+        let s = NumericStats::from_values(v).unwrap();
+        let mean = 5e307 / 3.0;
+        assert_abs_diff_eq!(s.mean, mean, epsilon = 1e293);
+        let d = [-1e308 - mean, 1e308 - mean, 5e307 - mean];
+        // Sample variance / 1e308² computed in scaled units.
+        let var_scaled: f64 = d.iter().map(|x| (x / 1e308).powi(2)).sum::<f64>() / 2.0;
+        let std = var_scaled.sqrt() * 1e308;
+        assert!(std.is_finite() && s.std.unwrap().is_finite());
+        assert!(
+            (s.std.unwrap() / std - 1.0).abs() < 1e-12,
+            "{:?} vs {std}",
+            s.std
+        );
+        assert_eq!((s.min, s.max), (-1e308, 1e308));
+        // q25 lies between −1e308 and 5e307: −1e308 + (5e307 + 1e308)·0.5.
+        assert!((s.q25 / -2.5e307 - 1.0).abs() < 1e-12, "{}", s.q25);
+        assert_eq!(s.q50, 5e307);
+        assert!((s.q75 / 7.5e307 - 1.0).abs() < 1e-12, "{}", s.q75);
+        // All ±f64::MAX: mean 0, std √2·MAX·… beyond f64 only when truly so.
+        let s = NumericStats::from_values(vec![f64::MAX, f64::MAX]).unwrap();
+        assert_eq!((s.mean, s.std), (f64::MAX, Some(0.0)));
+        // Printed as numbers, not `inf`.
+        let t = Table::new(vec![(
+            "x".into(),
+            Column::numeric(vec![-1e308, 1e308, 5e307]),
+        )])
+        .unwrap();
+        let shown = t.describe().to_string();
+        assert!(
+            shown.contains("-1e308") && shown.contains("1e308"),
+            "{shown}"
+        );
+        assert!(!shown.contains("inf"), "{shown}");
+        // Ordinary values are unchanged bit for bit by the scaled path.
+        let s = NumericStats::from_values(vec![0.1, 0.2, 0.3]).unwrap();
+        assert_eq!(s.mean, (0.1 + 0.2 + 0.3) / 3.0);
+    }
 
     #[test]
     fn numeric_stats_match_hand_computation() {

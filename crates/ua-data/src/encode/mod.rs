@@ -14,7 +14,18 @@
 //! appears later (a city first seen in the test split, a new user's
 //! country) is *unknown*: [`HandleUnknown::Error`] reports it with its
 //! column, row and value; [`HandleUnknown::Ignore`] encodes it as all zeros
-//! (one-hot) or as `unknown_value` (ordinal). Re-fitting on the test split
+//! (one-hot) or as `unknown_value` (ordinal) — or, for a one-hot encoder
+//! with an infrequent bucket, as `column=(infrequent)`.
+//!
+//! ## Cardinality limits
+//!
+//! As scikit-learn's `OneHotEncoder`, [`OneHotEncoder::min_frequency`]
+//! groups categories with fewer training rows, and
+//! [`OneHotEncoder::max_categories`] caps the indicators per column (the
+//! infrequent one included; the most frequent categories keep theirs, equal
+//! counts broken by name), so a column of ten thousand codes cannot become
+//! ten thousand features. [`OneHotColumn::infrequent_rows`] says how many
+//! training rows were grouped. Re-fitting on the test split
 //! instead would silently give the model columns it was not trained on.
 //!
 //! ```
@@ -58,7 +69,8 @@ const MISSING: u32 = CategoricalColumn::MISSING;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HandleUnknown {
-    /// Encode it as all zeros (one-hot) or as the ordinal `unknown_value`.
+    /// Encode it as all zeros (one-hot; or as `column=(infrequent)` when
+    /// the encoder has that indicator) or as the ordinal `unknown_value`.
     Ignore,
     /// Return [`Error::UnknownCategory`] naming the column, row and value.
     #[default]
@@ -281,6 +293,164 @@ mod tests {
         assert!(err.contains("`c` has 2 missing"), "{err}");
     }
 
+    fn cat(levels: &[&str]) -> Table {
+        table(vec![("c", Column::categorical(levels))])
+    }
+
+    #[test]
+    fn max_categories_keeps_the_most_frequent_with_ties_by_name() {
+        // a:3 b:3 c:2 d:1 e:1
+        let t = cat(&["e", "a", "b", "c", "a", "b", "d", "c", "a", "b"]);
+        let enc = OneHotEncoder::new(&["c"])
+            .max_categories(3)
+            .fit(&t)
+            .unwrap();
+        let col = &enc.columns()[0];
+        assert_eq!(col.levels(), &["a", "b"]);
+        assert_eq!(col.infrequent_levels(), &["c", "d", "e"]);
+        assert_eq!(col.infrequent_rows(), 4);
+        assert_eq!(enc.feature_names(), vec!["c=a", "c=b", "c=(infrequent)"]);
+        // Ties among the counts: b, c, d have 2 rows each; two slots go to b, c.
+        let t = cat(&["d", "c", "b", "a", "b", "c", "d"]);
+        let enc = OneHotEncoder::new(&["c"])
+            .max_categories(3)
+            .fit(&t)
+            .unwrap();
+        assert_eq!(enc.columns()[0].levels(), &["b", "c"]);
+        assert_eq!(enc.columns()[0].infrequent_rows(), 3);
+        // Exactly at the limit: nothing grouped.
+        let t = cat(&["x", "y", "z"]);
+        let enc = OneHotEncoder::new(&["c"])
+            .max_categories(3)
+            .fit(&t)
+            .unwrap();
+        assert_eq!(enc.columns()[0].levels(), &["x", "y", "z"]);
+        assert_eq!(enc.columns()[0].infrequent_rows(), 0);
+        let enc = OneHotEncoder::new(&["c"])
+            .max_categories(2)
+            .fit(&t)
+            .unwrap();
+        assert_eq!(enc.feature_names(), vec!["c=x", "c=(infrequent)"]);
+        assert_eq!(enc.columns()[0].infrequent_rows(), 2);
+        // With min_frequency: a, b frequent and c infrequent make 3 indicators.
+        let t = cat(&["a", "a", "b", "b", "c"]);
+        let both = |max: usize| {
+            OneHotEncoder::new(&["c"])
+                .min_frequency(2)
+                .max_categories(max)
+                .fit(&t)
+                .unwrap()
+                .feature_names()
+        };
+        assert_eq!(both(3), vec!["c=a", "c=b", "c=(infrequent)"]);
+        assert_eq!(both(2), vec!["c=a", "c=(infrequent)"]);
+        // The limit counts the infrequent bucket: 1 would be a constant feature.
+        for bad in [0, 1] {
+            let err = OneHotEncoder::new(&["c"])
+                .max_categories(bad)
+                .fit(&t)
+                .unwrap_err();
+            assert!(
+                matches!(
+                    &err,
+                    Error::InvalidParameter {
+                        name: "max_categories",
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+            assert!(err.to_string().contains(&format!("got {bad}")), "{err}");
+        }
+    }
+
+    #[test]
+    fn unseen_levels_go_to_the_infrequent_bucket_only_when_ignoring() {
+        let train = cat(&["a", "a", "b"]);
+        let test = cat(&["zz", "b", "a"]);
+        let ignore = OneHotEncoder::new(&["c"])
+            .min_frequency(2)
+            .handle_unknown(HandleUnknown::Ignore)
+            .fit(&train)
+            .unwrap();
+        assert!(ignore.columns()[0].unknown_goes_to_infrequent());
+        let out = ignore.transform(&test).unwrap();
+        assert_eq!(out.numeric("c=a").unwrap().values(), &[0.0, 0.0, 1.0]);
+        assert_eq!(
+            out.numeric("c=(infrequent)").unwrap().values(),
+            &[1.0, 1.0, 0.0]
+        );
+        // Strict encoders still refuse it, naming the value.
+        let strict = OneHotEncoder::new(&["c"])
+            .min_frequency(2)
+            .fit(&train)
+            .unwrap();
+        assert!(!strict.columns()[0].unknown_goes_to_infrequent());
+        match strict.transform(&test).unwrap_err() {
+            Error::UnknownCategory { column, value, .. } => {
+                assert_eq!((column.as_str(), value.as_str()), ("c", "zz"))
+            }
+            e => panic!("unexpected {e}"),
+        }
+        // Without an infrequent bucket an unseen level is all zeros.
+        let plain = OneHotEncoder::new(&["c"])
+            .handle_unknown(HandleUnknown::Ignore)
+            .fit(&train)
+            .unwrap();
+        assert!(!plain.columns()[0].unknown_goes_to_infrequent());
+        let out = plain.transform(&test).unwrap();
+        assert_eq!(out.n_cols(), 2);
+        assert_eq!(out.numeric("c=a").unwrap().values(), &[0.0, 0.0, 1.0]);
+        assert_eq!(out.numeric("c=b").unwrap().values(), &[0.0, 1.0, 0.0]);
+        // Drop-first keeps the bucket as the last feature.
+        let dropped = OneHotEncoder::new(&["c"])
+            .min_frequency(2)
+            .drop(DropCategory::First)
+            .handle_unknown(HandleUnknown::Ignore)
+            .fit(&train)
+            .unwrap();
+        let out = dropped.transform(&test).unwrap();
+        assert_eq!(out.column_names(), vec!["c=(infrequent)"]);
+        assert_eq!(
+            out.numeric("c=(infrequent)").unwrap().values(),
+            &[1.0, 1.0, 0.0]
+        );
+    }
+
+    #[test]
+    fn encoders_saved_before_the_limits_still_load_and_behave_as_saved() {
+        use ua_tensor::persist::Persist;
+        let train = cat(&["a", "a", "b"]);
+        let enc = OneHotEncoder::new(&["c"])
+            .min_frequency(2)
+            .handle_unknown(HandleUnknown::Ignore)
+            .fit(&train)
+            .unwrap();
+        let json = enc.to_json().unwrap();
+        assert!(json.contains("\"infrequent_rows\":1"), "{json}");
+        let old = json
+            .replace(",\"unknown_to_infrequent\":true", "")
+            .replace(",\"infrequent_rows\":1", "");
+        assert!(
+            !old.contains("infrequent_rows") && !old.contains("unknown_to"),
+            "{old}"
+        );
+        let loaded = FittedOneHotEncoder::from_json(&old).unwrap();
+        assert_eq!(loaded.columns()[0].infrequent_rows(), 0);
+        assert!(!loaded.columns()[0].unknown_goes_to_infrequent());
+        let out = loaded.transform(&cat(&["zz", "b"])).unwrap();
+        assert_eq!(out.numeric("c=(infrequent)").unwrap().values(), &[0.0, 1.0]);
+        // A count of infrequent rows without infrequent levels is refused.
+        let broken = json.replace("\"infrequent\":[\"b\"]", "\"infrequent\":[]");
+        let err = FittedOneHotEncoder::from_json(&broken)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("1 infrequent training rows but no infrequent level"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn ordinal_codes_unknown_and_missing() {
         let train = table(vec![("s", Column::categorical(&["m", "s", "l", "m"]))]);
@@ -329,10 +499,12 @@ mod tests {
         ]);
         let mut report = TransformReport::default();
         let out = oh.transform_reporting(&test, &mut report).unwrap();
+        // Unseen `z` joins the infrequent bucket; missing stays all zeros.
         assert_eq!(
             out.numeric("c=(infrequent)").unwrap().values(),
-            &[0.0, 0.0, 1.0]
+            &[1.0, 0.0, 1.0]
         );
+        assert_eq!(out.numeric("c=b").unwrap().values(), &[0.0, 0.0, 0.0]);
         let c = report.column("c").unwrap();
         assert_eq!((c.unknown_categories, c.missing_as_zeros), (1, 1));
         let v = report.column("v").unwrap();

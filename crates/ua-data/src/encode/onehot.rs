@@ -21,6 +21,43 @@ enum Slot {
     Unknown,
 }
 
+/// The cardinality limits of one fit: `min_frequency` (rows) and
+/// `max_categories` (output indicators per column, the infrequent one
+/// included), as in scikit-learn's `OneHotEncoder`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Limits {
+    pub(crate) min_frequency: Option<usize>,
+    pub(crate) max_categories: Option<usize>,
+}
+
+/// The levels of `counts` that keep their own indicator: those seen at
+/// least `min_frequency` times; then, if they and the infrequent bucket
+/// would make more than `max_categories` indicators, the
+/// `max_categories - 1` most frequent of them (ties broken by the level's
+/// sort order, so the choice is deterministic).
+fn frequent_levels<'a>(
+    counts: &std::collections::BTreeMap<&'a str, usize>,
+    limits: Limits,
+) -> Vec<&'a str> {
+    let min = limits.min_frequency.unwrap_or(0);
+    let mut kept: Vec<(&str, usize)> = counts
+        .iter()
+        .filter(|&(_, &k)| k >= min)
+        .map(|(&l, &k)| (l, k))
+        .collect();
+    if let Some(max) = limits.max_categories {
+        let has_infrequent = kept.len() < counts.len();
+        if kept.len() + usize::from(has_infrequent) > max {
+            // Stable sort by count, descending: equal counts keep level order.
+            kept.sort_by_key(|k| std::cmp::Reverse(k.1));
+            kept.truncate(max.saturating_sub(1));
+        }
+    }
+    let mut levels: Vec<&str> = kept.into_iter().map(|(l, _)| l).collect();
+    levels.sort_unstable();
+    levels
+}
+
 /// The fitted one-hot encoding of one column: its categories (sorted), the
 /// infrequent ones grouped into one indicator, and the options.
 ///
@@ -41,6 +78,15 @@ pub struct OneHotColumn {
     infrequent: Vec<String>,
     drop_first: bool,
     handle_unknown: HandleUnknown,
+    /// Unseen categories go to the infrequent indicator when there is one
+    /// (and `handle_unknown` is `Ignore`). Files written before this field
+    /// existed load with `false`: they keep encoding unseen categories as
+    /// all zeros, as they did when they were saved.
+    #[serde(default)]
+    unknown_to_infrequent: bool,
+    /// Training rows (after imputation) whose category is infrequent.
+    #[serde(default)]
+    infrequent_rows: usize,
 }
 
 impl OneHotColumn {
@@ -49,7 +95,7 @@ impl OneHotColumn {
         coded: &Coded<'_>,
         handle_unknown: HandleUnknown,
         drop: DropCategory,
-        min_frequency: Option<usize>,
+        limits: Limits,
     ) -> Result<Self> {
         let (counts, n_missing) = level_counts(coded);
         if counts.is_empty() {
@@ -60,15 +106,15 @@ impl OneHotColumn {
                 first_row: 0,
             });
         }
-        let min = min_frequency.unwrap_or(0);
-        let (mut levels, mut infrequent) = (Vec::new(), Vec::new());
+        let frequent = frequent_levels(&counts, limits);
+        let (mut levels, mut infrequent, mut infrequent_rows) = (Vec::new(), Vec::new(), 0);
         for (l, k) in counts {
-            if k >= min {
-                &mut levels
+            if frequent.contains(&l) {
+                levels.push(l.to_owned());
             } else {
-                &mut infrequent
+                infrequent.push(l.to_owned());
+                infrequent_rows += k;
             }
-            .push(l.to_owned());
         }
         Ok(OneHotColumn {
             column: name.to_owned(),
@@ -76,6 +122,8 @@ impl OneHotColumn {
             infrequent,
             drop_first: drop == DropCategory::First,
             handle_unknown,
+            unknown_to_infrequent: true,
+            infrequent_rows,
         })
     }
 
@@ -115,6 +163,39 @@ impl OneHotColumn {
     /// ```
     pub fn infrequent_levels(&self) -> &[String] {
         &self.infrequent
+    }
+
+    /// Training rows (after any imputation before the encoder) whose
+    /// category is infrequent, i.e. encoded by `column=(infrequent)`.
+    ///
+    /// ```
+    /// use ua_data::encode::OneHotEncoder;
+    /// use ua_data::{Column, Table, Transformer};
+    /// let t = Table::new(vec![("c".into(), Column::categorical(&["a", "a", "b", "c"]))]).unwrap();
+    /// let enc = OneHotEncoder::new(&["c"]).max_categories(2).fit(&t).unwrap();
+    /// assert_eq!(enc.columns()[0].levels(), &["a"]);
+    /// assert_eq!(enc.columns()[0].infrequent_rows(), 2);
+    /// ```
+    pub fn infrequent_rows(&self) -> usize {
+        self.infrequent_rows
+    }
+
+    /// Whether an unseen category is encoded by the infrequent indicator
+    /// (true for every encoder fitted by this version that has one and
+    /// ignores unknown categories; encoders saved by older versions encode
+    /// unseen categories as all zeros).
+    ///
+    /// ```
+    /// use ua_data::encode::{HandleUnknown, OneHotEncoder};
+    /// use ua_data::{Column, Table, Transformer};
+    /// let t = Table::new(vec![("c".into(), Column::categorical(&["a", "a", "b"]))]).unwrap();
+    /// let enc = OneHotEncoder::new(&["c"]).handle_unknown(HandleUnknown::Ignore).min_frequency(2).fit(&t).unwrap();
+    /// assert!(enc.columns()[0].unknown_goes_to_infrequent());
+    /// ```
+    pub fn unknown_goes_to_infrequent(&self) -> bool {
+        self.unknown_to_infrequent
+            && !self.infrequent.is_empty()
+            && self.handle_unknown == HandleUnknown::Ignore
     }
 
     /// Number of output columns.
@@ -188,6 +269,12 @@ impl OneHotColumn {
         if self.levels.is_empty() && self.infrequent.is_empty() {
             return Err(format!("column `{}` has no category", self.column));
         }
+        if self.infrequent.is_empty() && self.infrequent_rows > 0 {
+            return Err(format!(
+                "column `{}`: {} infrequent training rows but no infrequent level",
+                self.column, self.infrequent_rows
+            ));
+        }
         Ok(())
     }
 
@@ -225,7 +312,14 @@ impl OneHotColumn {
                 }
                 Slot::Zero => {}
                 Slot::Unknown => match self.handle_unknown {
-                    HandleUnknown::Ignore => counts.unknown += 1,
+                    HandleUnknown::Ignore => {
+                        counts.unknown += 1;
+                        if self.unknown_goes_to_infrequent()
+                            && let Some(v) = out.get_mut((r, width - 1))
+                        {
+                            *v = 1.0;
+                        }
+                    }
                     HandleUnknown::Error => {
                         let value = coded.levels.get(c as usize).cloned().unwrap_or_default();
                         return Err(Error::UnknownCategory {
@@ -251,6 +345,15 @@ impl OneHotColumn {
 /// * `drop` — [`DropCategory::First`] leaves out the first category's column.
 /// * `min_frequency` — categories seen fewer times share one
 ///   `column=(infrequent)` indicator.
+/// * `max_categories` — at most this many indicators per column, the
+///   infrequent one included: the most frequent categories keep their own
+///   (equal counts: alphabetical order), the others are infrequent.
+///
+/// With `handle_unknown = Ignore` and an infrequent indicator, a category
+/// unseen at fit time is encoded as infrequent (as scikit-learn's
+/// `infrequent_if_exist`). The one-hot matrix (rows × indicators) is checked
+/// against the memory budget (`UA_MEMORY_BUDGET`, see
+/// [`ua_tensor::budget`]) before it is allocated.
 ///
 /// A missing value is encoded as all zeros (impute first if that is not
 /// what you want; the [`pipeline`](crate::pipeline) does). Numeric and date
@@ -273,6 +376,11 @@ pub struct OneHotEncoder {
     pub drop: DropCategory,
     /// Categories with fewer rows share one indicator (`None`: keep all).
     pub min_frequency: Option<usize>,
+    /// At most this many indicators per column, the infrequent one
+    /// included: beyond it, only the `max_categories - 1` most frequent
+    /// categories keep their own (`None`: no limit). At least 2.
+    #[serde(default)]
+    pub max_categories: Option<usize>,
 }
 
 impl OneHotEncoder {
@@ -289,6 +397,7 @@ impl OneHotEncoder {
             handle_unknown: HandleUnknown::Error,
             drop: DropCategory::None,
             min_frequency: None,
+            max_categories: None,
         }
     }
 
@@ -340,6 +449,28 @@ impl OneHotEncoder {
         self.min_frequency = Some(k);
         self
     }
+
+    /// Keeps at most `k` indicators per column, `column=(infrequent)`
+    /// included: when a column has more categories, the `k - 1` most
+    /// frequent keep their own indicator (equal counts: the alphabetically
+    /// first) and the others share the infrequent one. `k` must be at least
+    /// 2 (checked by `fit`).
+    ///
+    /// ```
+    /// use ua_data::encode::OneHotEncoder;
+    /// use ua_data::{Column, Table, Transformer};
+    /// let t = Table::new(vec![("c".into(), Column::categorical(&["x", "y", "y", "z", "z", "z"]))]).unwrap();
+    /// let enc = OneHotEncoder::new(&["c"]).max_categories(3).fit(&t).unwrap();
+    /// assert_eq!(enc.feature_names(), vec!["c=x", "c=y", "c=z"]); // 3 fit in 3
+    /// let enc = OneHotEncoder::new(&["c"]).max_categories(2).fit(&t).unwrap();
+    /// assert_eq!(enc.feature_names(), vec!["c=z", "c=(infrequent)"]);
+    /// let err = OneHotEncoder::new(&["c"]).max_categories(1).fit(&t).unwrap_err().to_string();
+    /// assert!(err.contains("max_categories"), "{err}");
+    /// ```
+    pub fn max_categories(mut self, k: usize) -> Self {
+        self.max_categories = Some(k);
+        self
+    }
 }
 
 /// A fitted [`OneHotEncoder`]: the categories of each column.
@@ -363,11 +494,27 @@ impl Transformer for OneHotEncoder {
     /// Learns the categories of each column from the training table.
     fn fit(&self, table: &Table) -> Result<FittedOneHotEncoder> {
         const OP: &str = "OneHotEncoder::fit";
+        if let Some(k) = self.max_categories
+            && k < 2
+        {
+            return Err(Error::InvalidParameter {
+                op: OP,
+                name: "max_categories",
+                message: format!(
+                    "got {k}; it counts the infrequent indicator, so it must be at least 2 \
+                     (one category and the infrequent bucket)"
+                ),
+            });
+        }
+        let limits = Limits {
+            min_frequency: self.min_frequency,
+            max_categories: self.max_categories,
+        };
         let columns = resolve_columns(table, &self.columns, &ENCODABLE)
             .iter()
             .map(|name| {
                 let c = coded(table, name, OP)?;
-                OneHotColumn::fit(name, &c, self.handle_unknown, self.drop, self.min_frequency)
+                OneHotColumn::fit(name, &c, self.handle_unknown, self.drop, limits)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(FittedOneHotEncoder { columns })
@@ -414,6 +561,15 @@ impl FittedOneHotEncoder {
         let n = table.n_rows();
         let mut encoded: Vec<Option<Vec<(String, Column)>>> = Vec::new();
         let mut counts = Vec::with_capacity(self.columns.len());
+        let width: usize = self.columns.iter().map(OneHotColumn::n_features).sum();
+        let count = ua_tensor::budget::elements(OP, &[n, width])?;
+        // f64 output columns, plus one f32 block at a time.
+        ua_tensor::budget::check_allocation(
+            OP,
+            &format!("the one-hot encoding of {n} rows into {width} indicator columns"),
+            count,
+            8,
+        )?;
         for col in &self.columns {
             let c = coded(table, &col.column, OP)?;
             let mut block = Array2::<f32>::zeros((n, col.n_features()));
@@ -485,5 +641,9 @@ impl FittedStep for FittedOneHotEncoder {
             entry.missing_as_zeros += k.missing;
         }
         Ok(out)
+    }
+
+    fn one_hot_columns(&self) -> Vec<&OneHotColumn> {
+        self.columns.iter().collect()
     }
 }

@@ -142,6 +142,10 @@ pub enum Encode {
         drop: DropCategory,
         /// Rarer categories share one `column=(infrequent)` feature.
         min_frequency: Option<usize>,
+        /// At most this many features per column, `column=(infrequent)`
+        /// included (see [`OneHotEncoder::max_categories`]).
+        #[serde(default)]
+        max_categories: Option<usize>,
     },
     /// One feature holding the category's index in the sorted training
     /// categories (see [`OrdinalEncoder`]).
@@ -164,9 +168,59 @@ impl Encode {
             handle_unknown,
             drop: DropCategory::None,
             min_frequency: None,
+            max_categories: None,
+        }
+    }
+
+    /// One-hot encoding with the cardinality limits of
+    /// [`ColumnTransformer::auto`](super::ColumnTransformer::auto) for a
+    /// training table of `n_rows` rows: unknown categories ignored (they
+    /// share the infrequent feature when there is one), at most
+    /// [`AUTO_MAX_CATEGORIES`] features per column, and categories seen in
+    /// fewer than `min(`[`AUTO_MIN_FREQUENCY`]`, ⌈1 % of n_rows⌉)` rows grouped
+    /// as infrequent.
+    ///
+    /// ```
+    /// use ua_data::pipeline::Encode;
+    /// let e = Encode::one_hot_limited(50_000);
+    /// assert!(matches!(e, Encode::OneHot { min_frequency: Some(5), max_categories: Some(50), .. }));
+    /// let small = Encode::one_hot_limited(120);
+    /// assert!(matches!(small, Encode::OneHot { min_frequency: Some(2), .. }));
+    /// ```
+    pub fn one_hot_limited(n_rows: usize) -> Self {
+        Encode::OneHot {
+            handle_unknown: HandleUnknown::Ignore,
+            drop: DropCategory::None,
+            min_frequency: Some(AUTO_MIN_FREQUENCY.min(n_rows.div_ceil(100))),
+            max_categories: Some(AUTO_MAX_CATEGORIES),
         }
     }
 }
+
+/// The most features [`ColumnTransformer::auto`](super::ColumnTransformer::auto)
+/// makes from one categorical column: 49 categories and
+/// `column=(infrequent)`. Fifty indicators keep the one-hot block of a
+/// column small next to the rest of a typical customer table (and the
+/// matrix of 50,000 rows well under the memory budget) while covering the
+/// levels of real categorical fields (countries, devices, plans, channels);
+/// a column with more levels is usually an identifier or free text, which
+/// the automatic recipe reports instead.
+///
+/// ```
+/// assert_eq!(ua_data::pipeline::AUTO_MAX_CATEGORIES, 50);
+/// ```
+pub const AUTO_MAX_CATEGORIES: usize = 50;
+
+/// Training rows a category needs in
+/// [`ColumnTransformer::auto`](super::ColumnTransformer::auto) to keep its
+/// own feature (on tables of 500 rows or more; on smaller tables 1 % of the
+/// rows, rounded up): a coefficient learned from fewer than five examples
+/// is mostly noise, and grouping them keeps their signal in one feature.
+///
+/// ```
+/// assert_eq!(ua_data::pipeline::AUTO_MIN_FREQUENCY, 5);
+/// ```
+pub const AUTO_MIN_FREQUENCY: usize = 5;
 
 /// The steps of a categorical block (categorical or boolean columns):
 /// impute, then encode.
@@ -245,11 +299,13 @@ impl Transformer for CategoricalSteps {
                 handle_unknown,
                 drop,
                 min_frequency,
+                max_categories,
             } => {
                 let mut e = OneHotEncoder::all()
                     .handle_unknown(handle_unknown)
                     .drop(drop);
                 e.min_frequency = min_frequency;
+                e.max_categories = max_categories;
                 Arc::new(e)
             }
             Encode::Ordinal { unknown_value } => Arc::new(OrdinalEncoder {

@@ -9,11 +9,11 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use ua_tensor::persist::Persist;
 
-use super::report::{FeatureMatrix, TransformReport};
+use super::report::{EncodingSummary, ExcludedColumn, FeatureMatrix, FitReport, TransformReport};
 use super::schema::{ColumnSchema, conform};
 use super::step::FittedStep;
 use crate::encode::column;
-use crate::transform::{distinct_names, ensure_finite_column};
+use crate::transform::{distinct_names, ensure_finite_column, locate, show_number};
 use crate::{Column, Error, Result, Table, Transform};
 
 /// One fitted step and the columns it reads and writes.
@@ -31,6 +31,7 @@ pub(super) fn feature_values<'a>(
     op: &'static str,
     name: &str,
     col: &'a Column,
+    table: &Table,
 ) -> Result<Cow<'a, [f64]>> {
     let first_missing = (0..col.len()).find(|&i| col.is_missing(i));
     if let Some(first_row) = first_missing {
@@ -43,7 +44,7 @@ pub(super) fn feature_values<'a>(
     }
     Ok(match col {
         Column::Numeric(c) => {
-            ensure_finite_column(op, name, c.values(), c.missing_mask())?;
+            ensure_finite_column(op, name, c.values(), c.missing_mask(), table)?;
             Cow::Borrowed(c.values())
         }
         Column::Boolean(c) => Cow::Owned(
@@ -95,6 +96,9 @@ pub struct FittedColumnTransformer {
     id_column: Option<String>,
     blocks: Vec<FittedBlock>,
     feature_names: Vec<String>,
+    /// Columns `auto` left out (files without it load with none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    excluded: Vec<ExcludedColumn>,
 }
 
 impl FittedColumnTransformer {
@@ -103,12 +107,47 @@ impl FittedColumnTransformer {
         id_column: Option<String>,
         blocks: Vec<FittedBlock>,
         feature_names: Vec<String>,
+        excluded: Vec<ExcludedColumn>,
     ) -> Self {
         FittedColumnTransformer {
             schema,
             id_column,
             blocks,
             feature_names,
+            excluded,
+        }
+    }
+
+    /// What fitting decided: the columns
+    /// [`auto`](super::ColumnTransformer::auto) left out as identifiers
+    /// (with the reason) and, per one-hot encoded column, the levels kept
+    /// and the training rows grouped as infrequent. Print it with `{}`.
+    ///
+    /// ```
+    /// use ua_data::pipeline::ColumnTransformer;
+    /// use ua_data::{Column, Table};
+    /// let levels: Vec<&str> = (0..600).map(|i| if i < 590 { "web" } else if i < 597 { "ios" } else { "fax" }).collect();
+    /// let t = Table::new(vec![("device".into(), Column::categorical(&levels))]).unwrap();
+    /// let pipe = ColumnTransformer::auto(&t, None, &[]).unwrap().fit(&t).unwrap();
+    /// let e = &pipe.fit_report().encodings[0];
+    /// assert_eq!((e.levels_kept, e.infrequent_levels, e.infrequent_rows), (2, 1, 3)); // fax: 3 < 5 rows
+    /// assert!(pipe.fit_report().to_string().contains("`device`: 2 levels kept"));
+    /// ```
+    pub fn fit_report(&self) -> FitReport {
+        let encodings = self
+            .blocks
+            .iter()
+            .flat_map(|b| b.step.one_hot_columns())
+            .map(|c| EncodingSummary {
+                column: c.column().to_owned(),
+                levels_kept: c.levels().len(),
+                infrequent_levels: c.infrequent_levels().len(),
+                infrequent_rows: c.infrequent_rows(),
+            })
+            .collect();
+        FitReport {
+            excluded: self.excluded.clone(),
+            encodings,
         }
     }
 
@@ -256,6 +295,18 @@ impl FittedColumnTransformer {
     /// ```
     pub fn transform_features(&self, table: &Table) -> Result<FeatureMatrix> {
         const OP: &str = "ColumnTransformer::transform";
+        // The f32 matrix and the f64 step outputs it is copied from.
+        let count = ua_tensor::budget::elements(OP, &[table.n_rows(), self.n_features()])?;
+        ua_tensor::budget::check_allocation(
+            OP,
+            &format!(
+                "the feature matrix of {} rows × {} features (with the step outputs)",
+                table.n_rows(),
+                self.n_features()
+            ),
+            count,
+            12,
+        )?;
         let (outputs, ids, report) = self.run(OP, table)?;
         let width: usize = outputs.iter().map(Table::n_cols).sum();
         if width != self.n_features() {
@@ -272,11 +323,23 @@ impl FittedColumnTransformer {
         let mut j = 0;
         for out in &outputs {
             for (name, col) in out.columns() {
-                let values = feature_values(OP, name, col)?;
+                let values = feature_values(OP, name, col, out)?;
                 let mut dst = x.column_mut(j);
-                dst.iter_mut()
-                    .zip(values.iter())
-                    .for_each(|(o, &v)| *o = v as f32);
+                for (r, (o, &v)) in dst.iter_mut().zip(values.iter()).enumerate() {
+                    *o = v as f32;
+                    if o.is_infinite() {
+                        return Err(Error::BadValue {
+                            op: OP,
+                            column: name.to_owned(),
+                            at: locate(table, r),
+                            value: show_number(v),
+                            expected: "a feature value (after the pipeline's steps) within the \
+                                       f32 range of the feature matrix, ±3.4e38; check the input \
+                                       row, and if it is right scale or log-transform the column"
+                                .into(),
+                        });
+                    }
+                }
                 j += 1;
             }
         }
@@ -310,16 +373,21 @@ impl FittedColumnTransformer {
         };
         let mut outputs = Vec::with_capacity(self.blocks.len());
         for (i, b) in self.blocks.iter().enumerate() {
-            let sub = Table::new(
+            let mut sub = Table::new(
                 b.columns
                     .iter()
                     .map(|c| Ok((c.clone(), get(c)?)))
                     .collect::<Result<Vec<_>>>()?,
             )?;
+            // Errors inside the steps then give the rows' file lines.
+            sub.set_source_lines(table.source_lines().map(<[u64]>::to_vec))?;
             for c in &b.columns {
                 report.column_mut(c);
             }
-            let out = b.step.transform_reporting(&sub, &mut report)?;
+            let mut out = b.step.transform_reporting(&sub, &mut report)?;
+            if out.source_lines().is_none() && out.n_rows() == n {
+                out.set_source_lines(table.source_lines().map(<[u64]>::to_vec))?;
+            }
             if out.column_names() != b.features || out.n_rows() != n {
                 return Err(Error::InvalidArgument {
                     op,
@@ -428,7 +496,7 @@ impl Transform for FittedColumnTransformer {
         }
         for out in &outputs {
             for (name, col) in out.columns() {
-                let values = feature_values(OP, name, col)?.into_owned();
+                let values = feature_values(OP, name, col, out)?.into_owned();
                 cols.push((name.to_owned(), Column::numeric(values)));
             }
         }

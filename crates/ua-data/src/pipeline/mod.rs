@@ -43,7 +43,10 @@
 //! columns are ignored, a column whose type was inferred differently is
 //! converted back when that is lossless ([`ColumnSchema`]) and otherwise an
 //! error saying how to read it, unseen categories follow the encoder's
-//! `handle_unknown`, and
+//! `handle_unknown`, a value that overflows (or leaves the `f32` range of
+//! the matrix) is an error naming the column, the file line (or row) and
+//! the value, the matrix is checked against the memory budget
+//! (`UA_MEMORY_BUDGET`) before it is built, and
 //! [`transform_matrix_with_report`](FittedColumnTransformer::transform_matrix_with_report)
 //! says how many values were imputed or encoded as zeros in each column.
 //!
@@ -86,9 +89,13 @@ mod step;
 mod tests;
 
 pub use crate::clean::Impute;
-pub use blocks::{CategoricalSteps, DateSteps, Encode, NumericSteps};
+pub use blocks::{
+    AUTO_MAX_CATEGORIES, AUTO_MIN_FREQUENCY, CategoricalSteps, DateSteps, Encode, NumericSteps,
+};
 pub use fitted::FittedColumnTransformer;
-pub use report::{ColumnReport, FeatureMatrix, TransformReport};
+pub use report::{
+    ColumnReport, EncodingSummary, ExcludedColumn, FeatureMatrix, FitReport, TransformReport,
+};
 pub use schema::{ColumnSchema, number_as_level};
 pub use spec::{ColumnTransformer, Remainder};
 pub use step::{Chain, FittedChain, FittedPassthrough, FittedStep, Passthrough};

@@ -20,8 +20,9 @@ pub struct ColumnReport {
     pub column: String,
     /// Missing values replaced by the training fill value.
     pub imputed: usize,
-    /// Categories unseen at fit time, encoded as all zeros (or the ordinal
-    /// `unknown_value`).
+    /// Categories unseen at fit time, encoded as all zeros, as
+    /// `column=(infrequent)` (one-hot with an infrequent indicator) or as the
+    /// ordinal `unknown_value`.
     pub unknown_categories: usize,
     /// Missing categories left as all-zero indicators (one-hot without imputation).
     pub missing_as_zeros: usize,
@@ -148,4 +149,101 @@ pub struct FeatureMatrix {
     pub ids: Option<Column>,
     /// What was imputed, unknown or zeroed, per input column.
     pub report: TransformReport,
+}
+
+/// A column that [`ColumnTransformer::auto`](super::ColumnTransformer::auto)
+/// left out of the features, and why (see
+/// [`keep_id_like`](super::ColumnTransformer::keep_id_like) to keep it).
+///
+/// ```
+/// use ua_data::pipeline::ExcludedColumn;
+/// let e = ExcludedColumn { column: "order_id".into(), reason: "all 900 values are distinct".into() };
+/// assert_eq!(e.to_string(), "`order_id`: all 900 values are distinct");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExcludedColumn {
+    /// The input column.
+    pub column: String,
+    /// Why it is not a feature.
+    pub reason: String,
+}
+
+impl std::fmt::Display for ExcludedColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}`: {}", self.column, self.reason)
+    }
+}
+
+/// What one one-hot encoded input column became at fit time.
+///
+/// ```
+/// use ua_data::pipeline::EncodingSummary;
+/// let s = EncodingSummary { column: "city".into(), levels_kept: 49, infrequent_levels: 120, infrequent_rows: 310 };
+/// assert_eq!(s.to_string(), "`city`: 49 levels kept, 120 levels (310 training rows) as infrequent");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncodingSummary {
+    /// The input column.
+    pub column: String,
+    /// Categories with their own indicator.
+    pub levels_kept: usize,
+    /// Categories grouped into `column=(infrequent)`.
+    pub infrequent_levels: usize,
+    /// Training rows (after imputation) encoded as infrequent.
+    pub infrequent_rows: usize,
+}
+
+impl std::fmt::Display for EncodingSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}`: {} levels kept, {} levels ({} training rows) as infrequent",
+            self.column, self.levels_kept, self.infrequent_levels, self.infrequent_rows
+        )
+    }
+}
+
+/// What fitting a [`ColumnTransformer`](super::ColumnTransformer) decided:
+/// the columns [`auto`](super::ColumnTransformer::auto) left out (ids,
+/// free text) and, per one-hot encoded column, how many categories kept
+/// their own feature and how many training rows fell into
+/// `column=(infrequent)`. Given by
+/// [`FittedColumnTransformer::fit_report`](super::FittedColumnTransformer::fit_report);
+/// it is saved with the pipeline.
+///
+/// ```
+/// use ua_data::pipeline::ColumnTransformer;
+/// use ua_data::{Column, Table};
+/// let ids: Vec<String> = (0..30).map(|i| format!("u{i}")).collect();
+/// let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+/// let plan: Vec<&str> = (0..30).map(|i| if i % 3 == 0 { "pro" } else { "free" }).collect();
+/// let t = Table::new(vec![
+///     ("user".into(), Column::categorical(&ids)),
+///     ("plan".into(), Column::categorical(&plan)),
+/// ]).unwrap();
+/// let pipe = ColumnTransformer::auto(&t, None, &[]).unwrap().fit(&t).unwrap();
+/// let report = pipe.fit_report();
+/// assert_eq!(report.excluded[0].column, "user");
+/// assert_eq!(report.encodings[0].levels_kept, 2);
+/// assert_eq!(pipe.feature_names(), &["plan=free", "plan=pro"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FitReport {
+    /// Columns left out of the features, with the reason.
+    pub excluded: Vec<ExcludedColumn>,
+    /// One entry per one-hot encoded input column, in step order.
+    pub encodings: Vec<EncodingSummary>,
+}
+
+impl std::fmt::Display for FitReport {
+    /// One line per excluded column, then one per encoded column.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for e in &self.excluded {
+            writeln!(f, "left out {e}")?;
+        }
+        for e in &self.encodings {
+            writeln!(f, "one-hot {e}")?;
+        }
+        Ok(())
+    }
 }

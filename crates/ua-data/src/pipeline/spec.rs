@@ -6,12 +6,24 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::blocks::{CategoricalSteps, DateSteps, NumericSteps};
+#[allow(unused_imports)] // named in doc links
+use super::blocks::{AUTO_MAX_CATEGORIES, AUTO_MIN_FREQUENCY};
+use super::blocks::{CategoricalSteps, DateSteps, Encode, NumericSteps};
 use super::fitted::{FittedBlock, FittedColumnTransformer, feature_values};
+use super::report::ExcludedColumn;
 use super::schema::ColumnSchema;
 use super::step::{ErasedTransformer, FittedStep, Passthrough};
+use crate::clean::Impute;
 use crate::encode::column;
-use crate::{ColumnType, Error, Result, Table, Transformer};
+use crate::{Column, ColumnType, Error, Result, Table, Transformer};
+
+/// The categorical recipe of `auto` for a training table of `n_rows` rows.
+fn auto_categorical(n_rows: usize) -> CategoricalSteps {
+    CategoricalSteps {
+        impute: Some(Impute::MostFrequent),
+        encode: Encode::one_hot_limited(n_rows),
+    }
+}
 
 /// What happens to the input columns that no step names (and that are not
 /// the id column).
@@ -83,6 +95,78 @@ pub struct ColumnTransformer {
     blocks: Vec<SpecBlock>,
     remainder: Remainder,
     id_column: Option<String>,
+    /// Columns `auto` left out, with their type (to add them back).
+    excluded: Vec<(ExcludedColumn, ColumnType)>,
+    /// Training rows `auto` saw (for the limits of a kept column).
+    auto_rows: usize,
+    /// Names given to `keep_id_like` that `auto` had not left out.
+    not_excluded: Vec<String>,
+}
+
+/// Non-missing values a column needs before `auto` calls it an identifier
+/// because they are all distinct: in smaller tables distinct values are
+/// common for real features.
+pub(super) const ID_MIN_VALUES: usize = 20;
+
+/// Whether a column name reads as a key: `id`, `key`, `…_id`, `…-id`,
+/// `… id`, `…Id` (camel case), `…_key`, `…_uuid`, `uuid`.
+fn key_like_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if matches!(lower.as_str(), "id" | "key" | "uuid") {
+        return true;
+    }
+    let camel_id = name.ends_with("Id")
+        && name[..name.len() - 2]
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    camel_id
+        || ["_id", "-id", " id", "_key", "-key", " key", "_uuid"]
+            .iter()
+            .any(|suffix| lower.ends_with(suffix))
+}
+
+/// Why `auto` should leave column `name` out of the features, if it looks
+/// like an identifier: a text column whose non-missing values (at least
+/// [`ID_MIN_VALUES`]) are all distinct, or a numeric column with a key-like
+/// name whose non-missing values are distinct integers.
+pub(super) fn id_like_reason(name: &str, col: &Column) -> Option<String> {
+    let n = col.len() - col.missing_count();
+    if n < ID_MIN_VALUES {
+        return None;
+    }
+    match col {
+        Column::Categorical(c) => {
+            let mut seen = vec![false; c.levels().len()];
+            for &code in c.codes() {
+                if let Some(s) = seen.get_mut(code as usize) {
+                    if *s {
+                        return None;
+                    }
+                    *s = true;
+                }
+            }
+            Some(format!(
+                "all {n} non-missing values are distinct (an identifier or free text): one-hot \
+                 encoding it would give one feature per row and nothing a model can use on new rows"
+            ))
+        }
+        Column::Numeric(c) if key_like_name(name) => {
+            let mut values: Vec<f64> = c.non_missing().collect();
+            if values.iter().any(|v| !v.is_finite() || v.fract() != 0.0) {
+                return None;
+            }
+            values.sort_unstable_by(f64::total_cmp);
+            if values.windows(2).any(|w| w[0] == w[1]) {
+                return None;
+            }
+            Some(format!(
+                "its name reads as a key and all {n} non-missing values are distinct integers \
+                 (an identifier, not a quantity)"
+            ))
+        }
+        _ => None,
+    }
 }
 
 impl fmt::Debug for ColumnTransformer {
@@ -98,6 +182,7 @@ impl fmt::Debug for ColumnTransformer {
             )
             .field("remainder", &self.remainder)
             .field("id_column", &self.id_column)
+            .field("excluded", &self.excluded)
             .finish()
     }
 }
@@ -254,12 +339,21 @@ impl ColumnTransformer {
     ///
     /// * numeric → median imputation + standard scaling;
     /// * categorical and boolean → most-frequent imputation + one-hot
-    ///   encoding, unseen categories ignored (all zeros);
+    ///   encoding with cardinality limits ([`Encode::one_hot_limited`]: at
+    ///   most [`AUTO_MAX_CATEGORIES`] features per column, categories in
+    ///   fewer than `min(`[`AUTO_MIN_FREQUENCY`]`, ⌈1 % of rows⌉)` rows
+    ///   grouped as `column=(infrequent)`); unseen categories go to the
+    ///   infrequent feature when there is one, else all zeros;
     /// * date → year, month, weekday, day of year, standard-scaled.
     ///
-    /// Identifier columns (user ids, order ids) should be listed in `drop`
-    /// (and can then be named with [`id_column`](Self::id_column)): one-hot
-    /// encoding them gives one useless feature per id. Unknown names in
+    /// **Identifiers are left out**: a text column whose non-missing values
+    /// (at least 20) are all distinct, and a numeric column named like a key
+    /// (`id`, `…_id`, `…Id`, `key`, `…_key`, `uuid`) whose values are
+    /// distinct integers. They are listed, with the reason, in the fitted
+    /// pipeline's [`fit_report`](super::FittedColumnTransformer::fit_report);
+    /// [`keep_id_like`](Self::keep_id_like) keeps one on purpose. Name the
+    /// row identifier with [`id_column`](Self::id_column) (after listing it
+    /// in `drop`) to get it back with the features. Unknown names in
     /// `target` or `drop` are an error.
     ///
     /// ```
@@ -281,8 +375,17 @@ impl ColumnTransformer {
             column(table, name, OP)?;
         }
         let (mut num, mut cat, mut date) = (Vec::new(), Vec::new(), Vec::new());
+        let mut excluded = Vec::new();
         for (name, col) in table.columns() {
             if Some(name) == target || drop.contains(&name) {
+                continue;
+            }
+            if let Some(reason) = id_like_reason(name, col) {
+                let e = ExcludedColumn {
+                    column: name.to_owned(),
+                    reason,
+                };
+                excluded.push((e, col.dtype()));
                 continue;
             }
             match col.dtype() {
@@ -295,13 +398,80 @@ impl ColumnTransformer {
         if !num.is_empty() {
             spec = spec.numeric(&num, NumericSteps::default());
         }
+        let n = table.n_rows();
         if !cat.is_empty() {
-            spec = spec.categorical(&cat, CategoricalSteps::default());
+            spec = spec.categorical(&cat, auto_categorical(n));
         }
         if !date.is_empty() {
             spec = spec.dates(&date, DateSteps::default());
         }
+        spec.excluded = excluded;
+        spec.auto_rows = n;
         Ok(spec)
+    }
+
+    /// Keeps columns that [`auto`](Self::auto) left out as identifiers:
+    /// each becomes a feature with the recipe `auto` gives its type (a text
+    /// column is one-hot encoded with the same cardinality limits, so most
+    /// of its values end up in `column=(infrequent)`; use
+    /// [`categorical`](Self::categorical) on a spec of your own for other
+    /// limits). A name `auto` did not leave out is an error at
+    /// [`fit`](Self::fit).
+    ///
+    /// ```
+    /// use ua_data::pipeline::ColumnTransformer;
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![
+    ///     ("store_id".into(), Column::numeric((0..25).map(f64::from).collect())),
+    ///     ("sales".into(), Column::numeric((0..25).map(|i| f64::from(i % 4)).collect())),
+    /// ]).unwrap();
+    /// let auto = ColumnTransformer::auto(&t, None, &[]).unwrap();
+    /// assert_eq!(auto.columns(), vec!["sales"]);
+    /// let kept = auto.keep_id_like(&["store_id"]);
+    /// assert_eq!(kept.columns(), vec!["sales", "store_id"]);
+    /// assert!(kept.fit(&t).unwrap().fit_report().excluded.is_empty());
+    /// let err = ColumnTransformer::auto(&t, None, &[]).unwrap().keep_id_like(&["sales"]).fit(&t).unwrap_err();
+    /// assert!(err.to_string().contains("`sales`"), "{err}");
+    /// ```
+    pub fn keep_id_like(mut self, columns: &[&str]) -> Self {
+        for &name in columns {
+            match self.excluded.iter().position(|(e, _)| e.column == name) {
+                Some(i) => {
+                    let (_, dtype) = self.excluded.remove(i);
+                    self = match dtype {
+                        ColumnType::Numeric => self.numeric(&[name], NumericSteps::default()),
+                        ColumnType::Date => self.dates(&[name], DateSteps::default()),
+                        ColumnType::Categorical | ColumnType::Boolean => {
+                            let steps = auto_categorical(self.auto_rows);
+                            self.categorical(&[name], steps)
+                        }
+                    };
+                }
+                None => self.not_excluded.push(name.to_owned()),
+            }
+        }
+        self
+    }
+
+    /// The columns [`auto`](Self::auto) left out as identifiers, with the
+    /// reason (the fitted pipeline's
+    /// [`fit_report`](super::FittedColumnTransformer::fit_report) lists them too).
+    ///
+    /// ```
+    /// use ua_data::pipeline::ColumnTransformer;
+    /// use ua_data::{Column, Table};
+    /// let codes: Vec<String> = (0..20).map(|i| format!("A{i:03}")).collect();
+    /// let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    /// let t = Table::new(vec![
+    ///     ("sku".into(), Column::categorical(&codes)),
+    ///     ("price".into(), Column::numeric(vec![1.0; 20])),
+    /// ]).unwrap();
+    /// let spec = ColumnTransformer::auto(&t, None, &[]).unwrap();
+    /// assert_eq!(spec.excluded()[0].column, "sku");
+    /// assert!(spec.excluded()[0].reason.contains("all 20 non-missing values are distinct"));
+    /// ```
+    pub fn excluded(&self) -> Vec<&ExcludedColumn> {
+        self.excluded.iter().map(|(e, _)| e).collect()
     }
 
     /// Learns every step from the training table and records the input
@@ -324,6 +494,22 @@ impl ColumnTransformer {
     pub fn fit(&self, table: &Table) -> Result<FittedColumnTransformer> {
         const OP: &str = "ColumnTransformer::fit";
         let invalid = |message: String| Error::InvalidArgument { op: OP, message };
+        if let Some(name) = self.not_excluded.first() {
+            let left_out: Vec<&str> = self
+                .excluded
+                .iter()
+                .map(|(e, _)| e.column.as_str())
+                .collect();
+            return Err(invalid(format!(
+                "keep_id_like(`{name}`): the automatic recipe did not leave `{name}` out \
+                 (columns it left out: {})",
+                if left_out.is_empty() {
+                    "none".to_owned()
+                } else {
+                    left_out.join(", ")
+                }
+            )));
+        }
         let named = self.columns();
         for (i, name) in named.iter().enumerate() {
             if named[..i].contains(name) {
@@ -385,7 +571,7 @@ impl ColumnTransformer {
             let step = b.step.fit_shared(&sub)?;
             let out = step.transform(&sub)?;
             for (name, col) in out.columns() {
-                feature_values(OP, name, col)?;
+                feature_values(OP, name, col, &out)?;
             }
             fitted.push(FittedBlock {
                 columns: b.columns.clone(),
@@ -409,6 +595,7 @@ impl ColumnTransformer {
             self.id_column.clone(),
             fitted,
             feature_names,
+            self.excluded.iter().map(|(e, _)| e.clone()).collect(),
         ))
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use ua_tensor::persist::Persist;
 
 use super::report::TransformReport;
+use crate::encode::OneHotColumn;
 use crate::transform::distinct_names;
 use crate::{Error, Result, Table, Transform, Transformer};
 
@@ -80,6 +81,22 @@ pub trait FittedStep: Transform + fmt::Debug + Send + Sync {
     fn transform_reporting(&self, table: &Table, report: &mut TransformReport) -> Result<Table> {
         let _ = report;
         self.transform(table)
+    }
+
+    /// The fitted one-hot encodings inside this step (for the pipeline's
+    /// [`FitReport`](super::FitReport): levels kept, rows grouped as
+    /// infrequent). The default has none; [`FittedChain`] gathers its
+    /// steps'.
+    ///
+    /// ```
+    /// use ua_data::pipeline::{CategoricalSteps, FittedStep};
+    /// use ua_data::{Column, Table, Transformer};
+    /// let t = Table::new(vec![("c".into(), Column::categorical(&["a", "b"]))]).unwrap();
+    /// let fitted = CategoricalSteps::default().fit(&t).unwrap();
+    /// assert_eq!(fitted.one_hot_columns()[0].levels(), &["a", "b"]);
+    /// ```
+    fn one_hot_columns(&self) -> Vec<&OneHotColumn> {
+        Vec::new()
     }
 }
 
@@ -273,12 +290,24 @@ impl FittedStep for FittedChain {
         let mut current: Option<Table> = None;
         for step in &self.steps {
             let input = current.as_ref().unwrap_or(table);
-            current = Some(step.transform_reporting(input, report)?);
+            let mut out = step.transform_reporting(input, report)?;
+            // Keep the rows' file lines for the errors of the next steps.
+            if out.source_lines().is_none() && out.n_rows() == table.n_rows() {
+                out.set_source_lines(table.source_lines().map(<[u64]>::to_vec))?;
+            }
+            current = Some(out);
         }
         current.ok_or_else(|| Error::InvalidArgument {
             op: "FittedChain::transform",
             message: "the chain has no step".into(),
         })
+    }
+
+    fn one_hot_columns(&self) -> Vec<&OneHotColumn> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.one_hot_columns())
+            .collect()
     }
 }
 

@@ -954,3 +954,267 @@ fn every_step_kind_is_validated_inside_a_pipeline() {
     let msg = invalid(&edit_path(&clash, &["feature_names"], json!(["b"])));
     assert!(msg.contains("feature `b` appears twice"), "{msg}");
 }
+
+/// 600 rows: a unique order id (text), a numeric key, a real categorical
+/// feature with a long tail, a numeric feature and a target.
+fn shop(n: usize) -> Table {
+    let ids: Vec<String> = (0..n).map(|i| format!("o{i:05}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    // country: 3 big levels, then 60 levels with 1..=4 rows each.
+    let country: Vec<String> = (0..n)
+        .map(|i| match i % 10 {
+            0..=3 => "fr".to_owned(),
+            4..=6 => "de".to_owned(),
+            7 | 8 => "it".to_owned(),
+            _ => format!("x{:02}", (i / 10) % 60),
+        })
+        .collect();
+    let country: Vec<&str> = country.iter().map(String::as_str).collect();
+    table(vec![
+        ("order_id", Column::categorical(&ids)),
+        (
+            "customerId",
+            Column::numeric((0..n).map(|i| (i * 7 + 3) as f64).collect()),
+        ),
+        ("country", Column::categorical(&country)),
+        (
+            "spend",
+            Column::numeric((0..n).map(|i| (i % 13) as f64).collect()),
+        ),
+        (
+            "bought",
+            Column::boolean((0..n).map(|i| i % 3 == 0).collect()),
+        ),
+    ])
+}
+
+#[test]
+fn auto_leaves_out_id_like_columns_and_reports_them() {
+    let t = shop(600);
+    let spec = ColumnTransformer::auto(&t, Some("bought"), &[]).unwrap();
+    assert_eq!(spec.columns(), vec!["spend", "country"]);
+    let excluded: Vec<&str> = spec.excluded().iter().map(|e| e.column.as_str()).collect();
+    assert_eq!(excluded, vec!["order_id", "customerId"]);
+    let pipe = spec.fit(&t).unwrap();
+    let report = pipe.fit_report();
+    assert_eq!(report.excluded.len(), 2);
+    assert!(
+        report.excluded[0]
+            .reason
+            .contains("all 600 non-missing values are distinct"),
+        "{}",
+        report.excluded[0]
+    );
+    assert!(
+        report.excluded[1].reason.contains("name reads as a key"),
+        "{}",
+        report.excluded[1]
+    );
+    // The report survives save and load.
+    let loaded = FittedColumnTransformer::from_json(&pipe.to_json().unwrap()).unwrap();
+    assert_eq!(loaded.fit_report(), report);
+    let shown = report.to_string();
+    assert!(shown.contains("left out `order_id`"), "{shown}");
+    // country: 60 tail levels of 1 row each over 600 rows (< 5) → infrequent.
+    let e = &report.encodings[0];
+    assert_eq!(e.column, "country");
+    assert_eq!(
+        (e.levels_kept, e.infrequent_levels, e.infrequent_rows),
+        (3, 60, 60)
+    );
+    assert_eq!(
+        pipe.feature_names(),
+        &[
+            "spend",
+            "country=de",
+            "country=fr",
+            "country=it",
+            "country=(infrequent)"
+        ]
+    );
+    // An unseen country shares the infrequent feature.
+    let mut new = t.take(&[9]).unwrap();
+    new.replace_column("country", Column::categorical(&["zz"]))
+        .unwrap();
+    let (x, r) = pipe.transform_matrix_with_report(&new).unwrap();
+    assert_eq!(x.row(0).to_vec()[1..], [0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(r.column("country").unwrap().unknown_categories, 1);
+}
+
+#[test]
+fn id_like_rules_need_enough_rows_distinct_values_and_integer_keys() {
+    // 19 distinct values: too few to tell from a real feature.
+    let t = shop(19);
+    assert!(
+        ColumnTransformer::auto(&t, None, &[])
+            .unwrap()
+            .excluded()
+            .is_empty()
+    );
+    let t = shop(20);
+    assert_eq!(
+        ColumnTransformer::auto(&t, None, &[])
+            .unwrap()
+            .excluded()
+            .len(),
+        2
+    );
+    // One repeated value: not an identifier.
+    let mut ids: Vec<String> = (0..30).map(|i| format!("u{i}")).collect();
+    ids[29] = "u0".into();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let t = table(vec![("user", Column::categorical(&ids))]);
+    assert!(
+        ColumnTransformer::auto(&t, None, &[])
+            .unwrap()
+            .excluded()
+            .is_empty()
+    );
+    // Missing values do not count; the distinct ones must number 20.
+    let mut opt: Vec<Option<String>> = (0..25).map(|i| Some(format!("u{i}"))).collect();
+    opt[3] = None;
+    opt[4] = None;
+    let opt: Vec<Option<&str>> = opt.iter().map(|o| o.as_deref()).collect();
+    let t = table(vec![("user", Column::categorical_opt(&opt))]);
+    let spec = ColumnTransformer::auto(&t, None, &[]).unwrap();
+    assert!(
+        spec.excluded()[0].reason.contains("all 23 non-missing"),
+        "{:?}",
+        spec.excluded()
+    );
+    // Numeric: distinct integers under a key name only.
+    let ints = Column::numeric((0..30).map(f64::from).collect());
+    let halves = Column::numeric((0..30).map(|i| f64::from(i) + 0.5).collect());
+    let mut repeated: Vec<f64> = (0..30).map(f64::from).collect();
+    repeated[1] = 0.0;
+    for (name, col, excluded) in [
+        ("user_id", ints.clone(), true),
+        ("id", ints.clone(), true),
+        ("ID", ints.clone(), true),
+        ("order-id", ints.clone(), true),
+        ("row key", ints.clone(), true),
+        ("session_uuid", ints.clone(), true),
+        ("userId", ints.clone(), true),
+        ("paid", ints.clone(), false),
+        ("valid", ints.clone(), false),
+        ("PAID", ints.clone(), false),
+        ("age", ints.clone(), false),
+        ("user_id", halves.clone(), false),
+        ("user_id", Column::numeric(repeated.clone()), false),
+    ] {
+        let t = table(vec![(name, col), ("x", Column::numeric(vec![1.0; 30]))]);
+        let spec = ColumnTransformer::auto(&t, None, &[]).unwrap();
+        assert_eq!(!spec.excluded().is_empty(), excluded, "{name}");
+    }
+    // Target and dropped columns are never reported.
+    let t = shop(40);
+    let spec = ColumnTransformer::auto(&t, Some("bought"), &["order_id"]).unwrap();
+    let excluded: Vec<&str> = spec.excluded().iter().map(|e| e.column.as_str()).collect();
+    assert_eq!(excluded, vec!["customerId"]);
+}
+
+#[test]
+fn keep_id_like_adds_the_column_back_with_the_auto_recipe() {
+    let t = shop(600);
+    let spec = ColumnTransformer::auto(&t, Some("bought"), &[])
+        .unwrap()
+        .keep_id_like(&["order_id", "customerId"]);
+    assert!(spec.excluded().is_empty());
+    let pipe = spec.fit(&t).unwrap();
+    assert!(pipe.fit_report().excluded.is_empty());
+    // The kept text id goes through the same limits: every value once, all
+    // below 5 rows → one infrequent feature (so no 600-column blow-up).
+    let e = pipe
+        .fit_report()
+        .encodings
+        .into_iter()
+        .find(|e| e.column == "order_id")
+        .unwrap();
+    assert_eq!((e.levels_kept, e.infrequent_rows), (0, 600));
+    assert!(pipe.feature_names().contains(&"customerId".to_owned()));
+    assert!(
+        pipe.feature_names()
+            .contains(&"order_id=(infrequent)".to_owned())
+    );
+    let err = ColumnTransformer::auto(&t, Some("bought"), &[])
+        .unwrap()
+        .keep_id_like(&["spend"])
+        .fit(&t)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("keep_id_like(`spend`)") && err.contains("left out: order_id, customerId"),
+        "{err}"
+    );
+}
+
+#[test]
+fn auto_limits_cardinality_and_scales_min_frequency_with_the_rows() {
+    // 120 levels, each 10 rows: no level is rare, but only 49 keep a feature.
+    let levels: Vec<String> = (0..1200).map(|i| format!("l{:03}", i % 120)).collect();
+    let levels: Vec<&str> = levels.iter().map(String::as_str).collect();
+    let t = table(vec![("c", Column::categorical(&levels))]);
+    let pipe = ColumnTransformer::auto(&t, None, &[])
+        .unwrap()
+        .fit(&t)
+        .unwrap();
+    assert_eq!(pipe.n_features(), AUTO_MAX_CATEGORIES);
+    let e = &pipe.fit_report().encodings[0];
+    assert_eq!(
+        (e.levels_kept, e.infrequent_levels, e.infrequent_rows),
+        (49, 71, 710)
+    );
+    // Ties broken by name: l000..l048 keep their feature.
+    assert_eq!(pipe.feature_names()[0], "c=l000");
+    assert_eq!(pipe.feature_names()[48], "c=l048");
+    // Small tables keep every level (1 % of 4 rows rounds up to 1).
+    let t = table(vec![("c", Column::categorical(&["a", "b", "a", "c"]))]);
+    let pipe = ColumnTransformer::auto(&t, None, &[])
+        .unwrap()
+        .fit(&t)
+        .unwrap();
+    assert_eq!(pipe.feature_names(), &["c=a", "c=b", "c=c"]);
+    assert_eq!(pipe.fit_report().encodings[0].infrequent_rows, 0);
+    assert!(matches!(
+        Encode::one_hot_limited(0),
+        Encode::OneHot {
+            min_frequency: Some(0),
+            ..
+        }
+    ));
+    assert!(matches!(
+        Encode::one_hot_limited(499),
+        Encode::OneHot {
+            min_frequency: Some(5),
+            ..
+        }
+    ));
+    assert!(matches!(
+        Encode::one_hot_limited(301),
+        Encode::OneHot {
+            min_frequency: Some(4),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn pipeline_errors_give_the_file_line_of_the_row() {
+    use crate::csv_io::{CsvOptions, read_csv_reader};
+    let read =
+        |csv: &str| read_csv_reader(csv.as_bytes(), "f.csv", &CsvOptions::default()).unwrap();
+    let train = read("spend,plan\n1,a\n2,b\n3,a\n");
+    let pipe = ColumnTransformer::auto(&train, None, &[])
+        .unwrap()
+        .fit(&train)
+        .unwrap();
+    // Line 4 holds a finite 1e308 whose z-score (1.22e308) is beyond f32.
+    let test = read("spend,plan\n1,a\n2,b\n1e308,a\n");
+    let err = pipe.transform_features(&test).unwrap_err().to_string();
+    assert!(
+        err.contains("column `spend`: `1.224744871391589e308` at line 4 is not a feature value")
+            && err.contains("f32 range"),
+        "{err}"
+    );
+    assert!(!err.contains("inf"), "{err}");
+}

@@ -9,6 +9,7 @@ use super::{
     Affine, affine_methods, check_columns, check_stat, ensure_finite_rc, ensure_rows, numeric_block,
 };
 use crate::pipeline::FittedStep;
+use crate::transform::show_number;
 use crate::{Error, Result, Table, Transform, Transformer};
 
 /// Min–max scaling: maps each column's training range `[min, max]` linearly
@@ -56,6 +57,25 @@ pub struct FittedMinMaxScaler {
     feature_range: (f64, f64),
 }
 
+/// Errors when a column's span `max − min` is beyond `f64` (as from −1e308
+/// to 1e308): no scale factor could map it onto the target range exactly.
+fn check_spans(op: &'static str, min: &[f64], max: &[f64], names: &[String]) -> Result<()> {
+    match (0..min.len()).find(|&j| !(max[j] - min[j]).is_finite()) {
+        Some(j) => Err(Error::InvalidArgument {
+            op,
+            message: format!(
+                "column `{}`: the span {} − ({}) is beyond the range of floating-point numbers, \
+                 so it cannot be scaled onto the target range; divide the column by a constant \
+                 or take its logarithm before scaling",
+                names.get(j).cloned().unwrap_or_else(|| j.to_string()),
+                show_number(max[j]),
+                show_number(min[j])
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn check_range(op: &'static str, (lo, hi): (f64, f64)) -> Result<()> {
     if lo.is_finite() && hi.is_finite() && lo < hi {
         Ok(())
@@ -82,10 +102,19 @@ impl MinMaxScaler {
     /// assert!(err.contains("parameter `feature_range`"), "{err}");
     /// ```
     pub fn fit_matrix<S: Scalar>(&self, x: ArrayView2<S>) -> Result<FittedMinMaxScaler> {
-        const OP: &str = "MinMaxScaler::fit_matrix";
-        check_range(OP, self.feature_range)?;
-        ensure_rows(OP, &x)?;
-        ensure_finite_rc(OP, &x)?;
+        self.fit_named("MinMaxScaler::fit_matrix", x, &[])
+    }
+
+    /// The fit of `fit_matrix`, naming column `j` by `names[j]` (or `j`) in errors.
+    fn fit_named<S: Scalar>(
+        &self,
+        op: &'static str,
+        x: ArrayView2<S>,
+        names: &[String],
+    ) -> Result<FittedMinMaxScaler> {
+        check_range(op, self.feature_range)?;
+        ensure_rows(op, &x)?;
+        ensure_finite_rc(op, &x)?;
         let p = x.ncols();
         let mut data_min = vec![f64::INFINITY; p];
         let mut data_max = vec![f64::NEG_INFINITY; p];
@@ -96,6 +125,7 @@ impl MinMaxScaler {
                 *b = b.max(v);
             }
         }
+        check_spans(op, &data_min, &data_max, names)?;
         Ok(FittedMinMaxScaler {
             columns: Vec::new(),
             data_min,
@@ -113,7 +143,7 @@ impl Transformer for MinMaxScaler {
     fn fit(&self, table: &Table) -> Result<FittedMinMaxScaler> {
         check_range("MinMaxScaler::fit", self.feature_range)?;
         let (columns, x) = numeric_block("MinMaxScaler::fit", table)?;
-        let mut fitted = self.fit_matrix(x.view())?;
+        let mut fitted = self.fit_named("MinMaxScaler::fit", x.view(), &columns)?;
         fitted.columns = columns;
         Ok(fitted)
     }

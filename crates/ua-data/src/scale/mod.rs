@@ -71,7 +71,7 @@ use ua_tensor::Scalar;
 use ua_tensor::persist::Persist;
 
 use crate::pipeline::FittedStep;
-use crate::transform::{distinct_names, ensure_finite_column, numeric};
+use crate::transform::{distinct_names, ensure_finite_column, locate, numeric, show_number};
 use crate::{Column, ColumnType, Error, NumericColumn, Result, Table, Transform, Transformer};
 
 pub use minmax::{FittedMinMaxScaler, MinMaxScaler};
@@ -137,13 +137,106 @@ fn numeric_block(op: &'static str, table: &Table) -> Result<(Vec<String>, Array2
                 first_row,
             });
         }
-        ensure_finite_column(op, name, c.values(), c.missing_mask())?;
+        ensure_finite_column(op, name, c.values(), c.missing_mask(), table)?;
         x.column_mut(j)
             .iter_mut()
             .zip(c.values())
             .for_each(|(o, &v)| *o = v);
     }
     Ok((names, x))
+}
+
+/// A power of two `c` with `max_abs / c` in `[1, 2)` when `max_abs` is huge
+/// (above 2^500, where squares and sums start to overflow), else 1.
+/// Dividing by a power of two is exact, so the scaled sums round exactly
+/// like the unscaled ones would have.
+pub(crate) fn overflow_scale(max_abs: f64) -> f64 {
+    const HUGE: f64 = 3.273_390_607_896_142e150; // 2^500
+    if max_abs.is_finite() && max_abs > HUGE {
+        let exponent = (max_abs.to_bits() >> 52) & 0x7ff;
+        f64::from_bits(exponent << 52)
+    } else {
+        1.0
+    }
+}
+
+/// Mean and sum of squared deviations of finite values, computed on the
+/// values divided by [`overflow_scale`] of their largest magnitude, so that
+/// columns holding ±1e308 give the right (finite) mean and standard
+/// deviation. For ordinary values the scale is 1 and the results are the
+/// plain two-pass formulas, bit for bit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Moments {
+    /// Number of values.
+    pub(crate) n: usize,
+    /// The power-of-two scale the values were divided by.
+    pub(crate) c: f64,
+    /// Mean of the scaled values.
+    pub(crate) mean_s: f64,
+    /// Sum of squared deviations of the scaled values from `mean_s`.
+    pub(crate) m2_s: f64,
+}
+
+impl Moments {
+    /// The moments of `values` (all finite; `n` may be 0).
+    pub(crate) fn of<I>(values: I) -> Moments
+    where
+        I: Iterator<Item = f64> + Clone,
+    {
+        let max_abs = values.clone().fold(0.0f64, |m, v| m.max(v.abs()));
+        let c = overflow_scale(max_abs);
+        let (mut n, mut sum) = (0usize, 0.0f64);
+        for v in values.clone() {
+            n += 1;
+            sum += v / c;
+        }
+        let mean_s = if n == 0 { 0.0 } else { sum / n as f64 };
+        let m2_s = values
+            .map(|v| {
+                let d = v / c - mean_s;
+                d * d
+            })
+            .sum();
+        Moments { n, c, mean_s, m2_s }
+    }
+
+    /// The mean, in the values' units.
+    pub(crate) fn mean(&self) -> f64 {
+        self.mean_s * self.c
+    }
+
+    /// The variance with `n - ddof` in the denominator, scaled (divide-by-c² units).
+    pub(crate) fn var_s(&self, ddof: usize) -> f64 {
+        self.m2_s / (self.n - ddof) as f64
+    }
+
+    /// The standard deviation with `n - ddof` in the denominator, in the
+    /// values' units (finite whenever it is representable).
+    pub(crate) fn std(&self, ddof: usize) -> f64 {
+        self.var_s(ddof).sqrt() * self.c
+    }
+}
+
+/// `(v − o)·f + a`, or `v·f − o·f + a` when the difference overflows (as
+/// `1e308 − (−1e308)` does) although the scaled result is in range.
+#[inline]
+fn affine_value<S: Scalar>(v: S, o: S, f: S, a: S) -> S {
+    let y = (v - o) * f + a;
+    if y.is_finite() { y } else { v * f - o * f + a }
+}
+
+/// The error for a value whose scaled (or unscaled) result is beyond `f64`.
+pub(crate) fn overflow_error(op: &'static str, column: &str, at: String, value: String) -> Error {
+    Error::BadValue {
+        op,
+        column: column.to_owned(),
+        at,
+        value,
+        expected: "a value whose scaled result is within the range of floating-point numbers \
+                   (±1.8e308; ±3.4e38 in an f32 matrix); check it, and if it is right divide \
+                   the column by a constant or take its logarithm before scaling"
+            .into(),
+    }
 }
 
 /// The element-wise map `y = (x − offset) · factor + add`, per column.
@@ -179,32 +272,21 @@ impl Affine {
         Ok(())
     }
 
-    fn apply<S: Scalar>(&self, op: &'static str, mut x: ArrayViewMut2<S>) -> Result<()> {
+    fn apply<S: Scalar>(&self, op: &'static str, x: ArrayViewMut2<S>) -> Result<()> {
         self.check(op, x.ncols())?;
-        ensure_finite_rc(op, &x.view())?;
         let off: Vec<S> = self.offset.iter().map(|&v| S::lit(v)).collect();
         let fac: Vec<S> = self.factor.iter().map(|&v| S::lit(v)).collect();
         let add: Vec<S> = self.add.iter().map(|&v| S::lit(v)).collect();
-        for mut row in x.rows_mut() {
-            for (((v, &o), &f), &a) in row.iter_mut().zip(&off).zip(&fac).zip(&add) {
-                *v = (*v - o) * f + a;
-            }
-        }
-        Ok(())
+        map_checked(op, x, &off, &fac, &add)
     }
 
-    fn invert<S: Scalar>(&self, op: &'static str, mut x: ArrayViewMut2<S>) -> Result<()> {
+    fn invert<S: Scalar>(&self, op: &'static str, x: ArrayViewMut2<S>) -> Result<()> {
         self.check(op, x.ncols())?;
-        ensure_finite_rc(op, &x.view())?;
-        let off: Vec<S> = self.offset.iter().map(|&v| S::lit(v)).collect();
+        // (v − add) · (1/factor) + offset
+        let off: Vec<S> = self.add.iter().map(|&v| S::lit(v)).collect();
         let inv: Vec<S> = self.factor.iter().map(|&v| S::lit(1.0 / v)).collect();
-        let add: Vec<S> = self.add.iter().map(|&v| S::lit(v)).collect();
-        for mut row in x.rows_mut() {
-            for (((v, &o), &f), &a) in row.iter_mut().zip(&off).zip(&inv).zip(&add) {
-                *v = (*v - a) * f + o;
-            }
-        }
-        Ok(())
+        let add: Vec<S> = self.offset.iter().map(|&v| S::lit(v)).collect();
+        map_checked(op, x, &off, &inv, &add)
     }
 
     /// Scales the columns `names` of `table` (missing values stay missing).
@@ -222,14 +304,20 @@ impl Affine {
         let mut out = table.clone();
         for (j, name) in names.iter().enumerate() {
             let c = numeric(table, name, op)?;
-            ensure_finite_column(op, name, c.values(), c.missing_mask())?;
+            ensure_finite_column(op, name, c.values(), c.missing_mask(), table)?;
             let (o, f, a) = (self.offset[j], self.factor[j], self.add[j]);
-            let values = c
-                .values()
-                .iter()
-                .zip(c.missing_mask())
-                .map(|(&v, &m)| if m { v } else { (v - o) * f + a })
-                .collect();
+            let mut values = Vec::with_capacity(c.len());
+            for (r, (&v, &m)) in c.values().iter().zip(c.missing_mask()).enumerate() {
+                if m {
+                    values.push(v);
+                    continue;
+                }
+                let y = affine_value(v, o, f, a);
+                if !y.is_finite() {
+                    return Err(overflow_error(op, name, locate(table, r), show_number(v)));
+                }
+                values.push(y);
+            }
             out.replace_column(
                 name,
                 Column::Numeric(NumericColumn::new(values, c.missing_mask().to_vec())?),
@@ -237,6 +325,37 @@ impl Affine {
         }
         Ok(out)
     }
+}
+
+/// Applies `(v − off)·fac + add` per column to `x`, after checking every
+/// input is finite and every result is (so that on error `x` is unchanged):
+/// errors give the row, the column index and the value.
+fn map_checked<S: Scalar>(
+    op: &'static str,
+    mut x: ArrayViewMut2<S>,
+    off: &[S],
+    fac: &[S],
+    add: &[S],
+) -> Result<()> {
+    ensure_finite_rc(op, &x.view())?;
+    for (r, row) in x.rows().into_iter().enumerate() {
+        for (j, (((&v, &o), &f), &a)) in row.iter().zip(off).zip(fac).zip(add).enumerate() {
+            if !affine_value(v, o, f, a).is_finite() {
+                return Err(overflow_error(
+                    op,
+                    &j.to_string(),
+                    format!("row {r}, column {j}"),
+                    show_number(v.as_f64()),
+                ));
+            }
+        }
+    }
+    for mut row in x.rows_mut() {
+        for (((v, &o), &f), &a) in row.iter_mut().zip(off).zip(fac).zip(add) {
+            *v = affine_value(*v, o, f, a);
+        }
+    }
+    Ok(())
 }
 
 /// Checks shared by every fitted scaler: `columns` is empty (fitted on a
@@ -554,6 +673,207 @@ mod tests {
     use approx::assert_abs_diff_eq;
     use ndarray::array;
 
+    fn huge() -> Table {
+        Table::new(vec![
+            ("small".into(), Column::numeric(vec![1.0, 2.0, 3.0, 4.0])),
+            (
+                "big".into(),
+                Column::numeric(vec![-1e308, 1e308, -1e308, 1e308]),
+            ),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn standard_scaler_fits_huge_columns_without_overflow() {
+        let s = StandardScaler::default().fit(&huge()).unwrap();
+        assert_eq!(s.mean(), &[2.5, 0.0]);
+        assert_eq!(s.scale()[1], 1e308); // population std of ±1e308
+        assert_eq!(s.var()[1], f64::MAX); // 1e616 saturates; documented
+        assert_eq!(s.var()[0], 1.25);
+        let out = s.transform(&huge()).unwrap();
+        for (got, want) in out
+            .numeric("big")
+            .unwrap()
+            .values()
+            .iter()
+            .zip([-1.0, 1.0, -1.0, 1.0])
+        {
+            assert_abs_diff_eq!(*got, want, epsilon = 1e-15);
+        }
+        // Mean 1e308, spread 2^1000: the constant test is scale-free.
+        let t = Table::new(vec![(
+            "x".into(),
+            Column::numeric(vec![1e308, 1e308 - 2f64.powi(1000) * 2.0]),
+        )])
+        .unwrap();
+        let s = StandardScaler::default().fit(&t).unwrap();
+        assert_eq!(s.scale()[0], 2f64.powi(1000));
+        let z = s.transform(&t).unwrap();
+        assert_eq!(z.numeric("x").unwrap().values(), &[1.0, -1.0]);
+        // A constant huge column keeps scale 1 and maps to 0.
+        let t = Table::new(vec![("x".into(), Column::numeric(vec![1e308; 3]))]).unwrap();
+        let s = StandardScaler::default().fit(&t).unwrap();
+        assert_eq!((s.mean()[0], s.scale()[0]), (1e308, 1.0));
+        assert_eq!(
+            s.transform(&t).unwrap().numeric("x").unwrap().values(),
+            &[0.0; 3]
+        );
+        // Saved and loaded: the statistics are finite, so the file is valid.
+        let json = StandardScaler::default()
+            .fit(&huge())
+            .unwrap()
+            .to_json()
+            .unwrap();
+        assert!(FittedStandardScaler::from_json(&json).is_ok());
+    }
+
+    #[test]
+    fn min_max_and_robust_fit_huge_columns_without_overflow() {
+        // [0, 1e308]: the span fits; (x − min)·factor is right.
+        let t = Table::new(vec![("x".into(), Column::numeric(vec![0.0, 5e307, 1e308]))]).unwrap();
+        let s = MinMaxScaler::default().fit(&t).unwrap();
+        let out = s.transform(&t).unwrap();
+        for (got, want) in out
+            .numeric("x")
+            .unwrap()
+            .values()
+            .iter()
+            .zip([0.0, 0.5, 1.0])
+        {
+            assert_abs_diff_eq!(*got, want, epsilon = 1e-12);
+        }
+        // From −1e308 to 1e308 the span is beyond f64: a named error.
+        let err = MinMaxScaler::default()
+            .fit(&huge())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("column `big`") && err.contains("span 1e308 − (-1e308)"),
+            "{err}"
+        );
+        let err = MinMaxScaler::default()
+            .fit_matrix(array![[1.0f64, -1e308], [2.0, 1e308]].view())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("column `1`") && err.contains("fit_matrix"),
+            "{err}"
+        );
+        // Robust: median 0 and IQR 2e308 cannot be a scale: a named error.
+        let err = RobustScaler::default()
+            .fit(&huge())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("column `big`"), "{err}");
+        assert!(err.contains("1e308") && err.contains("-1e308"), "{err}");
+        assert!(err.contains("divide the column by a constant"), "{err}");
+        // A huge column whose IQR fits: the fit is right.
+        let t = Table::new(vec![(
+            "x".into(),
+            Column::numeric(vec![-8e307, -4e307, 0.0, 4e307, 8e307]),
+        )])
+        .unwrap();
+        let s = RobustScaler::default().fit(&t).unwrap();
+        assert_eq!((s.center()[0], s.scale()[0]), (0.0, 8e307));
+        let out = s.transform(&t).unwrap();
+        assert_eq!(
+            out.numeric("x").unwrap().values(),
+            &[-1.0, -0.5, 0.0, 0.5, 1.0]
+        );
+    }
+
+    #[test]
+    fn overflowing_results_are_errors_naming_column_row_and_value() {
+        // Fitted on small numbers, then a finite 1e308 arrives: its z-score
+        // 1e308 / 1.118 would be fine, but with a tiny scale it overflows.
+        let train = Table::new(vec![
+            ("id".into(), Column::numeric(vec![1.0, 2.0])),
+            ("spend".into(), Column::numeric(vec![0.0, 1e-10])),
+        ])
+        .unwrap();
+        let s = StandardScaler::default().fit(&train).unwrap();
+        let test = Table::new(vec![
+            ("id".into(), Column::numeric(vec![1.0, 2.0, 3.0])),
+            ("spend".into(), Column::numeric(vec![5.0, -1e308, 1.0])),
+        ])
+        .unwrap();
+        let err = s.transform(&test).unwrap_err();
+        match &err {
+            Error::BadValue {
+                column, at, value, ..
+            } => assert_eq!(
+                (column.as_str(), at.as_str(), value.as_str()),
+                ("spend", "row 2", "-1e308")
+            ),
+            e => panic!("unexpected {e}"),
+        }
+        let msg = err.to_string();
+        assert!(
+            msg.contains("within the range of floating-point numbers") && !msg.contains("inf"),
+            "{msg}"
+        );
+        // Rows read from a file are given by their line.
+        use crate::csv_io::{CsvOptions, read_csv_reader};
+        let csv = "id,spend\n1,5\n2,-1e308\n";
+        let from_file = read_csv_reader(csv.as_bytes(), "t.csv", &CsvOptions::default()).unwrap();
+        let err = s.transform(&from_file).unwrap_err().to_string();
+        assert!(
+            err.contains("column `spend`: `-1e308` at line 3 is not a value whose scaled result"),
+            "{err}"
+        );
+        // Matrix path: row and column index; the input is left unchanged.
+        let mut x = array![[0.0f64, 5.0], [1.0, -1e308]];
+        let before = x.clone();
+        let m = StandardScaler::default()
+            .fit_matrix(array![[0.0f64, 0.0], [1.0, 1e-10]].view())
+            .unwrap();
+        let err = m
+            .transform_matrix_inplace(x.view_mut())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 1, column 1") && err.contains("`-1e308`"),
+            "{err}"
+        );
+        assert_eq!(x, before);
+        // f32: the difference 3e38 − (−3e38) overflows f32 but the scaled
+        // value does not.
+        let x32 = array![[-3e38f32], [3e38]];
+        let m = StandardScaler::default().fit_matrix(x32.view()).unwrap();
+        let z = m.transform_matrix(x32.view()).unwrap();
+        assert_abs_diff_eq!(z[[0, 0]], -1.0, epsilon = 1e-6);
+        assert_abs_diff_eq!(z[[1, 0]], 1.0, epsilon = 1e-6);
+        // The inverse overflows honestly: an error, not inf.
+        let err = m
+            .inverse_transform_matrix(array![[4.0f32]].view())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("row 0, column 0") && err.contains("`4`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn overflow_scale_is_a_power_of_two_only_for_huge_values() {
+        assert_eq!(overflow_scale(1e150), 1.0);
+        assert_eq!(overflow_scale(1e300), 2f64.powi(996));
+        assert_eq!(overflow_scale(f64::INFINITY), 1.0);
+        assert_eq!(overflow_scale(2f64.powi(500)), 1.0);
+        let c = overflow_scale(1e308);
+        assert_eq!(c, 2f64.powi(1023));
+        assert_eq!(overflow_scale(2f64.powi(600) * 1.5), 2f64.powi(600));
+        let m = Moments::of([1e308, -1e308, 1e308, -1e308].into_iter());
+        assert_eq!((m.n, m.mean(), m.std(0)), (4, 0.0, 1e308));
+        let m = Moments::of([1.0, 2.0, 4.0].into_iter());
+        assert_eq!(
+            (m.c, m.mean(), m.var_s(1)),
+            (1.0, 7.0 / 3.0, (16.0 / 9.0 + 1.0 / 9.0 + 25.0 / 9.0) / 2.0)
+        );
+        assert_eq!(Moments::of(std::iter::empty()).mean(), 0.0);
+    }
+
     #[test]
     fn standard_scaler_matches_hand_computation() {
         // col 0: mean 2.5, var 1.25; col 1: mean 25, var 125; col 2 constant.
@@ -785,7 +1105,7 @@ mod tests {
         }
         let nan = table(vec![("a", Column::numeric(vec![1.0, f64::NAN]))]);
         let err = StandardScaler::default().fit(&nan).unwrap_err().to_string();
-        assert!(err.contains("column `a`, row 1"), "{err}");
+        assert!(err.contains("column `a`: `NaN` at row 2"), "{err}");
         let text = table(vec![("c", Column::categorical(&["x"]))]);
         let err = StandardScaler::default()
             .fit(&text)
@@ -834,7 +1154,7 @@ mod tests {
         ));
         let later_nan = table(vec![("a", Column::numeric(vec![f64::INFINITY]))]);
         let err = f.transform(&later_nan).unwrap_err().to_string();
-        assert!(err.contains("column `a`, row 0"), "{err}");
+        assert!(err.contains("column `a`: `inf` at row 1"), "{err}");
     }
 
     #[test]

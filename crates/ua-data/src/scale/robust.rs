@@ -10,6 +10,7 @@ use super::{
     numeric_block,
 };
 use crate::pipeline::FittedStep;
+use crate::transform::show_number;
 use crate::{Error, Result, Table, Transform, Transformer};
 
 /// Robust scaling: `(x − median) / IQR` per column, where the IQR is the
@@ -101,17 +102,41 @@ impl RobustScaler {
         self.check(OP)?;
         ensure_rows(OP, &x)?;
         ensure_finite_rc(OP, &x)?;
+        self.fit_named(OP, x, &[])
+    }
+
+    /// The fit of `fit_matrix`, naming column `j` by `names[j]` (or `j`) in errors.
+    fn fit_named<S: Scalar>(
+        &self,
+        op: &'static str,
+        x: ArrayView2<S>,
+        names: &[String],
+    ) -> Result<FittedRobustScaler> {
         let (ql, qh) = self.quantile_range;
         let p = x.ncols();
         let mut buf = Vec::with_capacity(x.nrows());
         let mut center = Vec::with_capacity(p);
         let mut scale = Vec::with_capacity(p);
-        for col in x.columns() {
+        for (j, col) in x.columns().into_iter().enumerate() {
             buf.clear();
             buf.extend(col.iter().map(|v| v.as_f64()));
             buf.sort_unstable_by(f64::total_cmp);
             center.push(percentile_sorted(&buf, 50.0));
-            let iqr = percentile_sorted(&buf, qh) - percentile_sorted(&buf, ql);
+            let (q_lo, q_hi) = (percentile_sorted(&buf, ql), percentile_sorted(&buf, qh));
+            let iqr = q_hi - q_lo;
+            if !iqr.is_finite() {
+                let name = names.get(j).cloned().unwrap_or_else(|| j.to_string());
+                return Err(Error::InvalidArgument {
+                    op,
+                    message: format!(
+                        "column `{name}`: the quantile range {} − ({}) is beyond the range of \
+                         floating-point numbers, so it cannot be a scale; divide the column by a \
+                         constant or take its logarithm before scaling",
+                        show_number(q_hi),
+                        show_number(q_lo)
+                    ),
+                });
+            }
             scale.push(if iqr > 0.0 { iqr } else { 1.0 });
         }
         Ok(FittedRobustScaler {
@@ -131,7 +156,7 @@ impl Transformer for RobustScaler {
     fn fit(&self, table: &Table) -> Result<FittedRobustScaler> {
         self.check("RobustScaler::fit")?;
         let (columns, x) = numeric_block("RobustScaler::fit", table)?;
-        let mut fitted = self.fit_matrix(x.view())?;
+        let mut fitted = self.fit_named("RobustScaler::fit", x.view(), &columns)?;
         fitted.columns = columns;
         Ok(fitted)
     }

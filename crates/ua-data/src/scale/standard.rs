@@ -6,8 +6,8 @@ use ua_tensor::Scalar;
 use ua_tensor::persist::Persist;
 
 use super::{
-    Affine, affine_methods, check_columns, check_scales, check_stat, ensure_finite_rc, ensure_rows,
-    numeric_block,
+    Affine, Moments, affine_methods, check_columns, check_scales, check_stat, ensure_finite_rc,
+    ensure_rows, numeric_block,
 };
 use crate::pipeline::FittedStep;
 use crate::{Result, Table, Transform, Transformer};
@@ -84,27 +84,19 @@ impl StandardScaler {
         const OP: &str = "StandardScaler::fit_matrix";
         ensure_rows(OP, &x)?;
         ensure_finite_rc(OP, &x)?;
-        let (n, p) = x.dim();
-        let mut mean = vec![0.0f64; p];
-        for row in x.rows() {
-            for (m, v) in mean.iter_mut().zip(row) {
-                *m += v.as_f64();
-            }
+        let n = x.nrows();
+        let (mut mean, mut var, mut scale) = (Vec::new(), Vec::new(), Vec::new());
+        for col in x.columns() {
+            // Scaled by a power of two when the column holds huge values, so
+            // that ±1e308 gives the right mean and standard deviation.
+            let m = Moments::of(col.iter().map(|v| v.as_f64()));
+            let var_s = m.var_s(0);
+            mean.push(m.mean());
+            // The variance itself can exceed f64 (std above 1.3e154): it
+            // saturates at f64::MAX; the scale, which is what is used, is exact.
+            var.push((var_s * m.c * m.c).min(f64::MAX));
+            scale.push(scaled_standard_scale(var_s, m.mean_s, n, m.c));
         }
-        mean.iter_mut().for_each(|m| *m /= n as f64);
-        let mut var = vec![0.0f64; p];
-        for row in x.rows() {
-            for ((s, v), m) in var.iter_mut().zip(row).zip(&mean) {
-                let d = v.as_f64() - m;
-                *s += d * d;
-            }
-        }
-        var.iter_mut().for_each(|s| *s /= n as f64);
-        let scale = var
-            .iter()
-            .zip(&mean)
-            .map(|(&v, &m)| standard_scale(v, m, n))
-            .collect();
         Ok(FittedStandardScaler {
             params: *self,
             columns: Vec::new(),
@@ -131,6 +123,20 @@ pub fn standard_scale(var: f64, mean: f64, n: usize) -> f64 {
     let eps = f64::EPSILON;
     let bound = nf * eps * var + (nf * mean * eps).powi(2);
     if var <= bound { 1.0 } else { var.sqrt() }
+}
+
+/// [`standard_scale`] for statistics of values divided by `c` (a power of
+/// two): the constant-column test is scale-free, and the scale is
+/// `c · √var_s`, finite even when the variance is not.
+fn scaled_standard_scale(var_s: f64, mean_s: f64, n: usize, c: f64) -> f64 {
+    let nf = n as f64;
+    let eps = f64::EPSILON;
+    let bound = nf * eps * var_s + (nf * mean_s * eps).powi(2);
+    if var_s <= bound {
+        1.0
+    } else {
+        var_s.sqrt() * c
+    }
 }
 
 impl Transformer for StandardScaler {

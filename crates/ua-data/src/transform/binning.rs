@@ -191,7 +191,7 @@ impl Transformer for QuantileBinner {
         let mut buf = Vec::new();
         for name in &names {
             let c = numeric(table, name, OP)?;
-            ensure_finite_column(OP, name, c.values(), c.missing_mask())?;
+            ensure_finite_column(OP, name, c.values(), c.missing_mask(), table)?;
             buf.clear();
             buf.extend(c.non_missing());
             if buf.is_empty() {
@@ -257,7 +257,7 @@ impl Transform for FittedQuantileBinner {
         let mut out = table.clone();
         for b in &self.columns {
             let c = numeric(table, &b.column, OP)?;
-            ensure_finite_column(OP, &b.column, c.values(), c.missing_mask())?;
+            ensure_finite_column(OP, &b.column, c.values(), c.missing_mask(), table)?;
             let values = c
                 .values()
                 .iter()

@@ -11,14 +11,20 @@ use crate::{Column, ColumnType, Error, NumericColumn, Result, Table, Transform, 
 
 /// `ln(1 + x)` in place for the non-missing values; a value ≤ −1 is an error
 /// naming the column and row (ln 0 = −∞).
-fn log1p_inplace(op: &'static str, name: &str, values: &mut [f64], missing: &[bool]) -> Result<()> {
-    ensure_finite_column(op, name, values, missing)?;
+fn log1p_inplace(
+    op: &'static str,
+    name: &str,
+    values: &mut [f64],
+    missing: &[bool],
+    table: &Table,
+) -> Result<()> {
+    ensure_finite_column(op, name, values, missing, table)?;
     for (r, (v, &m)) in values.iter().zip(missing).enumerate() {
         if !m && *v <= -1.0 {
-            return Err(Error::InvalidValue {
+            return Err(Error::BadValue {
                 op,
                 column: name.to_owned(),
-                row: r,
+                at: table.locate(r),
                 value: format!("{v}"),
                 expected: "a value greater than -1 for log1p".into(),
             });
@@ -95,7 +101,7 @@ pub fn log1p_matrix<S: Scalar>(x: ArrayView2<'_, S>) -> Result<Array2<S>> {
 /// assert!((out.numeric("spend").unwrap().values()[1] - 1.0).abs() < 1e-12);
 /// let bad = Table::new(vec![("spend".into(), Column::numeric(vec![3.0, -2.0]))]).unwrap();
 /// let err = Log1p::new(&["spend"]).fit(&bad).unwrap_err().to_string();
-/// assert!(err.contains("`spend`, row 1"), "{err}");
+/// assert!(err.contains("column `spend`: `-2` at row 2"), "{err}");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Log1p {
@@ -179,7 +185,7 @@ fn apply_log1p(f: &FittedLog1p, op: &'static str, table: &Table) -> Result<Table
     for name in &f.columns {
         let c = numeric(table, name, op)?;
         let mut values = c.values().to_vec();
-        log1p_inplace(op, name, &mut values, c.missing_mask())?;
+        log1p_inplace(op, name, &mut values, c.missing_mask(), table)?;
         out.replace_column(
             name,
             Column::Numeric(NumericColumn::new(values, c.missing_mask().to_vec())?),

@@ -87,19 +87,38 @@ pub(crate) fn numeric<'a>(
     }
 }
 
-/// Errors on the first NaN or infinite value that is not marked missing.
+/// A number as an error message quotes it: plain for ordinary magnitudes,
+/// in exponent form (`1e308`) for huge or tiny ones.
+pub(crate) fn show_number(v: f64) -> String {
+    let a = v.abs();
+    if a.is_finite() && a != 0.0 && !(1e-5..1e15).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Where row `row` of `table` is, for an error message: `line N` for a
+/// row read from a file, else `row N` (1-based), as [`Table::locate`].
+pub(crate) fn locate(table: &Table, row: usize) -> String {
+    table.locate(row)
+}
+
+/// Errors on the first NaN or infinite value that is not marked missing,
+/// located in `table` (the table `values` belong to).
 pub(crate) fn ensure_finite_column(
     op: &'static str,
     name: &str,
     values: &[f64],
     missing: &[bool],
+    table: &Table,
 ) -> Result<()> {
     for (r, (v, &m)) in values.iter().zip(missing).enumerate() {
         if !m && !v.is_finite() {
-            return Err(Error::InvalidValue {
+            return Err(Error::BadValue {
                 op,
                 column: name.to_owned(),
-                row: r,
+                at: table.locate(r),
                 value: format!("{v}"),
                 expected: "a finite number (mark missing values as missing)".into(),
             });
@@ -133,7 +152,9 @@ mod tests {
         let bad = table(vec![("x", Column::numeric(vec![0.0, -1.0]))]);
         let f = Log1p::new(&["x"]).fit(&t).unwrap();
         match f.transform(&bad).unwrap_err() {
-            Error::InvalidValue { column, row, .. } => assert_eq!((column.as_str(), row), ("x", 1)),
+            Error::BadValue { column, at, .. } => {
+                assert_eq!((column.as_str(), at.as_str()), ("x", "row 2"))
+            }
             e => panic!("unexpected {e}"),
         }
         let cat = table(vec![("x", Column::categorical(&["a"]))]);
