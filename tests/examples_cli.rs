@@ -15,6 +15,10 @@ mod repeat_purchase;
 #[path = "../examples/churn_pipeline.rs"]
 mod churn_pipeline;
 
+#[allow(dead_code)]
+#[path = "../examples/recommend.rs"]
+mod recommend;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -525,4 +529,134 @@ fn churn_pipeline_runs_on_a_csv_with_ids_and_saves_one_model() {
             .contains("nope")
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A log of 30 users with two tastes (items a0..a5 or b0..b5), 5 distinct
+/// items each, one row per hour (qty 2 on even hours, else 1); zero-padded
+/// user ids that must stay distinct.
+fn taste_log() -> String {
+    let mut out = String::from("user,item,ts,qty\n");
+    for u in 0..30 {
+        let taste = if u % 2 == 0 { "a" } else { "b" };
+        for t in 0..5 {
+            out += &format!(
+                "{:05},{taste}{},{},{}\n",
+                u,
+                (u + t) % 6,
+                3600 * t,
+                2 - t % 2
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn recommend_reports_the_json_keys_and_recommends_within_a_taste() {
+    let dir = temp_dir("recommend");
+    let log = write(&dir, "log.csv", &taste_log());
+    let base = [
+        "--interactions",
+        log.as_str(),
+        "--user-col",
+        "user",
+        "--item-col",
+        "item",
+        "--time-col",
+        "ts",
+    ];
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend(["--model", "itemknn", "--k", "2", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&recommend::run(args(&a)).unwrap()).unwrap();
+    let keys = [
+        "model",
+        "users_evaluated",
+        "catalogue_items",
+        "precision_at_k",
+        "recall_at_k",
+        "ndcg_at_k",
+        "map_at_k",
+        "hit_rate_at_k",
+        "mrr",
+        "coverage",
+        "fit_seconds",
+        "recommend_seconds",
+        "params",
+    ];
+    let obj = v.as_object().unwrap();
+    assert_eq!(obj.len(), keys.len(), "{v}");
+    for k in keys {
+        assert!(obj.contains_key(k), "missing {k}: {v}");
+    }
+    // 30 users (00000 … 00029 kept apart), each with 5 rows: one test row each.
+    assert_eq!(v["users_evaluated"], 30);
+    assert_eq!(v["catalogue_items"], 12);
+    // The held-out item is one of the user's 2 unseen items of their taste,
+    // the only unseen items item-kNN scores above 0.
+    assert!(v["hit_rate_at_k"].as_f64().unwrap() > 0.9, "{v}");
+    // The text report shows example users with their histories.
+    let text = recommend::run(args(&base)).unwrap();
+    assert!(text.contains("user 00000: history"), "{text}");
+}
+
+#[test]
+fn recommend_test_rows_weights_and_bad_input() {
+    let dir = temp_dir("recommend_bad");
+    let log = write(&dir, "log.csv", &taste_log());
+    // Test rows: the last row of each of the first 10 users.
+    let rows: String = (0..10).map(|u| format!("{}\n", u * 5 + 4)).collect();
+    let test_rows = write(&dir, "test.csv", &format!("row\n{rows}"));
+    let base = [
+        "--interactions",
+        log.as_str(),
+        "--user-col",
+        "user",
+        "--item-col",
+        "item",
+    ];
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend([
+        "--test-rows",
+        test_rows.as_str(),
+        "--weight-col",
+        "qty",
+        "--min-weight",
+        "2",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&recommend::run(args(&a)).unwrap()).unwrap();
+    // Rows with qty 1 are dropped; the listed rows (hour 4, qty 2) all stay.
+    assert_eq!(v["users_evaluated"], 10, "{v}");
+    let bad_rows = write(&dir, "bad_rows.csv", "row\n150\n");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--model", "svd"], "--model"),
+        (vec!["--k", "0"], "--k"),
+        (vec!["--test-rows", bad_rows.as_str()], "0..150"),
+        (vec!["--time-col", "nope"], "nope"),
+        (vec!["--min-weight", "1"], "--weight-col"),
+    ];
+    for (extra, key) in cases {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend(extra.iter().copied());
+        let e = recommend::run(args(&a)).unwrap_err().to_string();
+        assert!(e.contains(key), "{extra:?}: {e}");
+    }
+    let neg = write(&dir, "neg.csv", "user,item,w\n1,a,1\n1,b,-2\n");
+    let e = recommend::run(args(&[
+        "--interactions",
+        &neg,
+        "--user-col",
+        "user",
+        "--item-col",
+        "item",
+        "--weight-col",
+        "w",
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("line 3") && e.contains("-2"), "{e}");
+    let e = recommend::run(args(&["--interactions", &log, "--user-col", "user"]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--item-col"), "{e}");
 }

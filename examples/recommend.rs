@@ -1,0 +1,641 @@
+//! Recommends items to users from an interaction log and measures how well
+//! the recommendations predict each user's most recent interactions.
+//!
+//! ```text
+//! cargo run --release --example recommend -- --interactions FILE --user-col U --item-col I
+//!     [--time-col T] [--weight-col W] [--min-weight X]
+//!     [--model popularity|itemknn|rp3beta|ease|als|bpr] [--k 10] [--test-rows FILE]
+//!     [--tune] [--seed 42] [--threads N] [--delimiter ,] [--json]
+//! cargo run --release --example recommend        # the synthetic shop's event log
+//! ```
+//!
+//! Protocol:
+//!
+//! * **Interactions.** Every kept row is one interaction of weight 1 (or its
+//!   `--weight-col` value); rows below `--min-weight` are left out and
+//!   counted; several rows of one (user, item) pair are summed and counted.
+//!   User and item ids are read as text.
+//! * **Split.** For each user with ≥ 5 rows the most recent
+//!   `max(1, n // 5)` by (time, item id) are test, the rest train (without
+//!   `--time-col`: the last rows in file order) — or exactly the rows listed
+//!   in `--test-rows` (a one-column CSV of 0-based data-row indices, header
+//!   `row`). The catalogue is the items seen in training; test rows of items
+//!   or users unseen in training are counted and left out.
+//! * **Ranking.** Each evaluated user gets `--k` items from the catalogue,
+//!   excluding their training items; precision, recall, NDCG, MAP and hit
+//!   rate at k, MRR and catalogue coverage are computed over the users with
+//!   test items.
+//! * **`--tune`** chooses the model's parameters from a small grid on a
+//!   validation split cut out of the training rows by the same rule, then
+//!   refits the best on all training rows (`ua_analytics::recommend::tune`).
+//!
+//! The report shows three users with their history and recommendations;
+//! `--json` prints one object with keys `model`, `users_evaluated`,
+//! `catalogue_items`, `precision_at_k`, `recall_at_k`, `ndcg_at_k`,
+//! `map_at_k`, `hit_rate_at_k`, `mrr`, `coverage`, `fit_seconds`,
+//! `recommend_seconds`, `params`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use user_analytics::analytics::recommend::{
+    Bpr, Ease, Filter, ImplicitAls, InteractionWeighting, ItemKnn, LogRows, Popularity,
+    RecommendationReport, Rp3Beta, evaluate, tune,
+};
+use user_analytics::analytics::{Recommender, RecommenderModel};
+use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
+use user_analytics::data::csv_io::{CsvOptions, read_csv};
+use user_analytics::data::features::interaction_split::{HoldoutRule, split_interactions};
+use user_analytics::data::features::interactions::Interactions;
+use user_analytics::data::synth::{ShopConfig, generate};
+use user_analytics::data::{Column, ColumnType, Table};
+
+const CMD: Command = Command {
+    name: "recommend",
+    about: "Recommends items from an interaction log and evaluates the recommendations on \
+            each user's most recent interactions (without --interactions: the synthetic \
+            shop's event log).",
+    flags: &[
+        Flag::value(
+            "--interactions",
+            "FILE",
+            "interaction log (CSV with a header)",
+        ),
+        Flag::value("--user-col", "U", "user id column (read as text)"),
+        Flag::value("--item-col", "I", "item id column (read as text)"),
+        Flag::value(
+            "--time-col",
+            "T",
+            "time column (numbers or dates) for the split",
+        ),
+        Flag::value("--weight-col", "W", "weight column (default: 1 per row)"),
+        Flag::value(
+            "--min-weight",
+            "X",
+            "leave out rows whose weight is below X",
+        ),
+        Flag::value(
+            "--model",
+            "M",
+            "popularity, itemknn, rp3beta, ease, als or bpr",
+        )
+        .default("itemknn"),
+        Flag::value("--k", "N", "recommendations per user").default("10"),
+        Flag::value(
+            "--test-rows",
+            "FILE",
+            "one-column CSV (header `row`) of 0-based test rows",
+        ),
+        Flag::switch(
+            "--tune",
+            "choose parameters on a validation split of training rows",
+        ),
+        Flag::value("--seed", "N", "seed of ALS/BPR and of the synthetic shop").default("42"),
+        Flag::value("--threads", "N", "threads (default: all cores)"),
+        Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
+        Flag::switch("--json", "print one JSON object"),
+    ],
+    positional: None,
+};
+
+/// Parsed command line.
+struct Args {
+    interactions: Option<PathBuf>,
+    user_col: Option<String>,
+    item_col: Option<String>,
+    time_col: Option<String>,
+    weight_col: Option<String>,
+    min_weight: Option<f64>,
+    model: String,
+    k: usize,
+    test_rows: Option<PathBuf>,
+    tune: bool,
+    seed: u64,
+    threads: Option<usize>,
+    delimiter: u8,
+    json: bool,
+}
+
+const MODELS: [&str; 6] = ["popularity", "itemknn", "rp3beta", "ease", "als", "bpr"];
+
+fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, Error> {
+    let m = CMD.parse(args)?;
+    let a = Args {
+        interactions: m.value("--interactions")?,
+        user_col: m.value("--user-col")?,
+        item_col: m.value("--item-col")?,
+        time_col: m.value("--time-col")?,
+        weight_col: m.value("--weight-col")?,
+        min_weight: m.value("--min-weight")?,
+        model: m.required("--model")?,
+        k: m.required("--k")?,
+        test_rows: m.value("--test-rows")?,
+        tune: m.switch("--tune"),
+        seed: m.required("--seed")?,
+        threads: m.value("--threads")?,
+        delimiter: m.required::<Delimiter>("--delimiter")?.0,
+        json: m.switch("--json"),
+    };
+    if !MODELS.contains(&a.model.as_str()) {
+        return Err(Error::usage(format!(
+            "--model: '{}' is not one of {}",
+            a.model,
+            MODELS.join(", ")
+        )));
+    }
+    if a.k == 0 {
+        return Err(Error::usage("--k must be at least 1"));
+    }
+    if a.threads == Some(0) || a.threads.is_some_and(|t| t > 1024) {
+        return Err(Error::usage("--threads must be in 1..=1024"));
+    }
+    if a.interactions.is_some() && (a.user_col.is_none() || a.item_col.is_none()) {
+        return Err(Error::usage(
+            "--interactions needs --user-col and --item-col",
+        ));
+    }
+    let file_only = [&a.user_col, &a.item_col, &a.time_col, &a.weight_col];
+    if a.interactions.is_none() && (file_only.iter().any(|c| c.is_some()) || a.test_rows.is_some())
+    {
+        return Err(Error::usage(
+            "--user-col, --item-col, --time-col, --weight-col and --test-rows need --interactions FILE",
+        ));
+    }
+    if a.min_weight.is_some() && a.weight_col.is_none() && a.interactions.is_some() {
+        return Err(Error::usage("--min-weight needs --weight-col"));
+    }
+    Ok(a)
+}
+
+/// The log as columns: ids as text, optional times and weights.
+struct Log {
+    users: Vec<String>,
+    items: Vec<String>,
+    times: Option<Vec<i64>>,
+    weights: Option<Vec<f64>>,
+    source: String,
+    rows_below_min_weight: usize,
+}
+
+fn text_column(t: &Table, name: &str, file: &str) -> Result<Vec<String>, Error> {
+    let c = t
+        .categorical(name)
+        .map_err(|e| Error::failed(format!("{file}: {e}")))?;
+    c.iter()
+        .enumerate()
+        .map(|(r, v)| {
+            v.map(str::to_owned).ok_or_else(|| {
+                Error::failed(format!(
+                    "{file}, {}: column `{name}` is missing an id",
+                    t.locate(r)
+                ))
+            })
+        })
+        .collect()
+}
+
+fn time_column(t: &Table, name: &str, file: &str) -> Result<Vec<i64>, Error> {
+    let at = |r: usize| format!("{file}, {}", t.locate(r));
+    match t
+        .column(name)
+        .map_err(|e| Error::failed(format!("{file}: {e}")))?
+    {
+        Column::Date(d) => d
+            .iter()
+            .enumerate()
+            .map(|(r, v)| {
+                v.map(|day| i64::from(day) * 86_400).ok_or_else(|| {
+                    Error::failed(format!("{}: column `{name}` is missing a date", at(r)))
+                })
+            })
+            .collect(),
+        Column::Numeric(n) => n
+            .iter()
+            .enumerate()
+            .map(|(r, v)| match v {
+                Some(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 9e15 => Ok(x as i64),
+                Some(x) => Err(Error::failed(format!(
+                    "{}: column `{name}`: time {x} is not a whole number",
+                    at(r)
+                ))),
+                None => Err(Error::failed(format!(
+                    "{}: column `{name}` is missing a time",
+                    at(r)
+                ))),
+            })
+            .collect(),
+        _ => Err(Error::failed(format!(
+            "{file}: column `{name}` holds text; a time column needs numbers or dates"
+        ))),
+    }
+}
+
+fn read_log(a: &Args) -> Result<Log, Error> {
+    let Some(path) = &a.interactions else {
+        let shop = generate(&ShopConfig {
+            seed: a.seed,
+            ..ShopConfig::default()
+        })
+        .map_err(|e| Error::failed(e.to_string()))?;
+        let e = shop.events;
+        return Ok(Log {
+            users: e.user_id.iter().map(u64::to_string).collect(),
+            items: e.item_id.iter().map(u64::to_string).collect(),
+            times: Some(e.timestamp),
+            weights: None,
+            source: "the synthetic shop's events".into(),
+            rows_below_min_weight: 0,
+        });
+    };
+    cli::check_input("--interactions", path)?;
+    cli::check_not_empty("--interactions", path)?;
+    if let Some(w) = cli::delimiter_warning(path, a.delimiter) {
+        eprintln!("recommend: warning: {w}");
+    }
+    let file = path.display().to_string();
+    let (user_col, item_col) = (
+        a.user_col.as_deref().unwrap_or(""),
+        a.item_col.as_deref().unwrap_or(""),
+    );
+    let opts = CsvOptions::default()
+        .delimiter(a.delimiter)
+        .with_type(user_col, ColumnType::Categorical)
+        .with_type(item_col, ColumnType::Categorical);
+    let t = read_csv(path, &opts).map_err(|e| Error::failed(e.to_string()))?;
+    let mut log = Log {
+        users: text_column(&t, user_col, &file)?,
+        items: text_column(&t, item_col, &file)?,
+        times: a
+            .time_col
+            .as_deref()
+            .map(|c| time_column(&t, c, &file))
+            .transpose()?,
+        weights: None,
+        source: file.clone(),
+        rows_below_min_weight: 0,
+    };
+    if let Some(w) = a.weight_col.as_deref() {
+        let c = t
+            .numeric(w)
+            .map_err(|e| Error::failed(format!("{file}: {e}")))?;
+        let mut weights = Vec::with_capacity(c.len());
+        for (r, v) in c.iter().enumerate() {
+            match v {
+                Some(x) if x.is_finite() && x >= 0.0 => weights.push(x),
+                Some(x) => {
+                    return Err(Error::failed(format!(
+                        "{file}, {}: column `{w}`: weight {x}; weights must be finite and ≥ 0",
+                        t.locate(r)
+                    )));
+                }
+                None => {
+                    return Err(Error::failed(format!(
+                        "{file}, {}: column `{w}` is missing a weight",
+                        t.locate(r)
+                    )));
+                }
+            }
+        }
+        log.weights = Some(weights);
+    }
+    Ok(log)
+}
+
+/// Rows kept after `--min-weight`, as indices into the log.
+fn kept_rows(log: &mut Log, min_weight: Option<f64>) -> Vec<usize> {
+    let n = log.users.len();
+    match (min_weight, &log.weights) {
+        (Some(min), Some(w)) => {
+            let kept: Vec<usize> = (0..n).filter(|&r| w[r] >= min).collect();
+            log.rows_below_min_weight = n - kept.len();
+            kept
+        }
+        _ => (0..n).collect(),
+    }
+}
+
+/// 0-based test rows from a one-column CSV with header `row`.
+fn read_test_rows(path: &PathBuf, n_rows: usize, delimiter: u8) -> Result<Vec<usize>, Error> {
+    cli::check_input("--test-rows", path)?;
+    let t = read_csv(path, &CsvOptions::default().delimiter(delimiter))
+        .map_err(|e| Error::failed(e.to_string()))?;
+    let c = t.numeric("row").map_err(|e| {
+        Error::failed(format!(
+            "--test-rows {}: {e} (expected one column `row`)",
+            path.display()
+        ))
+    })?;
+    let mut rows = Vec::with_capacity(c.len());
+    for (i, v) in c.iter().enumerate() {
+        match v {
+            Some(x) if x.fract() == 0.0 && x >= 0.0 && (x as usize) < n_rows => {
+                rows.push(x as usize)
+            }
+            other => {
+                return Err(Error::failed(format!(
+                    "--test-rows {}, {}: {other:?} is not a data row of the interactions (0..{n_rows})",
+                    path.display(),
+                    t.locate(i)
+                )));
+            }
+        }
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    Ok(rows)
+}
+
+/// What one run measured.
+struct Outcome {
+    model: String,
+    params: Value,
+    report: RecommendationReport,
+    fit_seconds: f64,
+    recommend_seconds: f64,
+    examples: Vec<(String, Vec<String>, Vec<String>)>,
+}
+
+/// Fits `grid[0]` (or the tuned best of `grid`), evaluates it, and picks
+/// three example users.
+fn run_model<M>(
+    name: &str,
+    grid: &[M],
+    tune_it: bool,
+    log: &LogRows<'_, String, String>,
+    train: &Interactions<String, String>,
+    test: &Interactions<String, String>,
+    k: usize,
+) -> Result<Outcome, Error>
+where
+    M: RecommenderModel + serde::Serialize,
+{
+    let failed = |e: user_analytics::analytics::Error| Error::failed(e.to_string());
+    let start = Instant::now();
+    let (fitted, best) = if tune_it {
+        let (fitted, report) =
+            tune(grid, log, train, &HoldoutRule::temporal(0.2, 5), k).map_err(failed)?;
+        (fitted, report.best)
+    } else {
+        (grid[0].fit(&train.matrix).map_err(failed)?, grid[0].clone())
+    };
+    let fit_seconds = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let report = evaluate(&fitted, &test.matrix, k).map_err(failed)?;
+    let recommend_seconds = start.elapsed().as_secs_f64();
+    let id = |i: u32| train.items.id(i as usize).cloned().unwrap_or_default();
+    let examples = (0..test.matrix.n_rows())
+        .filter(|&u| test.matrix.row_nnz(u).unwrap_or(0) > 0)
+        .take(3)
+        .map(|u| {
+            let history = fitted
+                .seen_items(u)
+                .map_err(failed)?
+                .iter()
+                .map(|&i| id(i))
+                .collect();
+            let recs = fitted
+                .recommend(u, k, &Filter::exclude_seen())
+                .map_err(failed)?
+                .into_iter()
+                .map(|(i, _)| id(i as u32))
+                .collect();
+            Ok((
+                train.users.id(u).cloned().unwrap_or_default(),
+                history,
+                recs,
+            ))
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Outcome {
+        model: name.to_owned(),
+        params: serde_json::to_value(&best).unwrap_or(Value::Null),
+        report,
+        fit_seconds,
+        recommend_seconds,
+        examples,
+    })
+}
+
+fn dispatch(
+    a: &Args,
+    log: &LogRows<'_, String, String>,
+    train: &Interactions<String, String>,
+    test: &Interactions<String, String>,
+) -> Result<Outcome, Error> {
+    let (k, t, seed) = (a.k, a.tune, a.seed);
+    match a.model.as_str() {
+        "popularity" => run_model(
+            "popularity",
+            &[Popularity::new()],
+            false,
+            log,
+            train,
+            test,
+            k,
+        ),
+        "itemknn" => {
+            let grid: Vec<ItemKnn> = [100, 20, 400]
+                .into_iter()
+                .flat_map(|n| {
+                    [InteractionWeighting::None, InteractionWeighting::bm25()]
+                        .map(|w| ItemKnn::new().neighbours(n).weighting(w))
+                })
+                .collect();
+            run_model("itemknn", &grid, t, log, train, test, k)
+        }
+        "rp3beta" => {
+            let grid: Vec<Rp3Beta> = [0.5, 0.3, 0.7, 0.0]
+                .into_iter()
+                .map(|b| Rp3Beta::new().beta(b))
+                .collect();
+            run_model("rp3beta", &grid, t, log, train, test, k)
+        }
+        "ease" => {
+            let grid: Vec<Ease> = [500.0, 100.0, 1000.0, 50.0]
+                .into_iter()
+                .map(|l| Ease::new().lambda(l))
+                .collect();
+            run_model("ease", &grid, t, log, train, test, k)
+        }
+        "als" => {
+            let grid: Vec<ImplicitAls> = [(64, 0.05, 1.0), (64, 0.05, 10.0), (32, 0.1, 1.0)]
+                .into_iter()
+                .map(|(f, l, al)| {
+                    ImplicitAls::new()
+                        .factors(f)
+                        .regularization(l)
+                        .alpha(al)
+                        .seed(seed)
+                })
+                .collect();
+            run_model("als", &grid, t, log, train, test, k)
+        }
+        _ => {
+            let grid: Vec<Bpr> = [0.01, 0.05]
+                .into_iter()
+                .map(|lr| Bpr::new().learning_rate(lr).seed(seed))
+                .collect();
+            run_model("bpr", &grid, t, log, train, test, k)
+        }
+    }
+}
+
+/// Runs the example on `args` (without the program name) and returns its report.
+pub fn run(args: Vec<std::ffi::OsString>) -> Result<String, Error> {
+    let a = parse_args(args)?;
+    let mut log = read_log(&a)?;
+    let kept = kept_rows(&mut log, a.min_weight);
+    let pick =
+        |v: &[String], rows: &[usize]| rows.iter().map(|&r| v[r].clone()).collect::<Vec<_>>();
+    let (users, items) = (pick(&log.users, &kept), pick(&log.items, &kept));
+    let times: Option<Vec<i64>> = log
+        .times
+        .as_ref()
+        .map(|t| kept.iter().map(|&r| t[r]).collect());
+    let weights: Option<Vec<f64>> = log
+        .weights
+        .as_ref()
+        .map(|w| kept.iter().map(|&r| w[r]).collect());
+    let kept_log = LogRows {
+        users: &users,
+        items: &items,
+        times: times.as_deref(),
+        weights: weights.as_deref(),
+    };
+    let failed = |e: user_analytics::analytics::Error| Error::failed(e.to_string());
+    // Train/test rows (positions in the kept log).
+    let (train_rows, test_rows) = match &a.test_rows {
+        Some(path) => {
+            let listed = read_test_rows(path, log.users.len(), a.delimiter)?;
+            let mut is_test = vec![false; log.users.len()];
+            listed.iter().for_each(|&r| is_test[r] = true);
+            (0..kept.len()).partition(|&p| !is_test[kept[p]])
+        }
+        None => {
+            let rule = match &times {
+                Some(_) => HoldoutRule::temporal(0.2, 5),
+                None => HoldoutRule::LeaveLastK {
+                    k: 1,
+                    min_interactions: 5,
+                },
+            };
+            let s = split_interactions(&users, &items, times.as_deref(), &rule)
+                .map_err(|e| Error::failed(e.to_string()))?;
+            (s.train, s.test)
+        }
+    };
+    let (train_rows, test_rows): (Vec<usize>, Vec<usize>) = (train_rows, test_rows);
+    let train_users = pick(&users, &train_rows);
+    let train_items = pick(&items, &train_rows);
+    let train_times: Option<Vec<i64>> = times
+        .as_ref()
+        .map(|t| train_rows.iter().map(|&r| t[r]).collect());
+    let train_weights: Option<Vec<f64>> = weights
+        .as_ref()
+        .map(|w| train_rows.iter().map(|&r| w[r]).collect());
+    let train_log = LogRows {
+        users: &train_users,
+        items: &train_items,
+        times: train_times.as_deref(),
+        weights: train_weights.as_deref(),
+    };
+    let train = train_log
+        .select(&(0..train_rows.len()).collect::<Vec<_>>(), None)
+        .map_err(failed)?;
+    let test = kept_log.select(&test_rows, Some(&train)).map_err(failed)?;
+    if train.matrix.nnz() == 0 || test.matrix.nnz() == 0 {
+        return Err(Error::failed(format!(
+            "{}: {} training and {} test interactions; both are needed (users need ≥ 5 rows to be split)",
+            log.source,
+            train.matrix.nnz(),
+            test.matrix.nnz()
+        )));
+    }
+    let outcome = match a.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::failed(e.to_string()))?
+            .install(|| dispatch(&a, &train_log, &train, &test))?,
+        None => dispatch(&a, &train_log, &train, &test)?,
+    };
+    let r = &outcome.report;
+    if a.json {
+        let v = json!({
+            "model": outcome.model,
+            "users_evaluated": r.ranking.users_evaluated,
+            "catalogue_items": train.matrix.n_cols(),
+            "precision_at_k": r.ranking.precision,
+            "recall_at_k": r.ranking.recall,
+            "ndcg_at_k": r.ranking.ndcg,
+            "map_at_k": r.ranking.map,
+            "hit_rate_at_k": r.ranking.hit_rate,
+            "mrr": r.mrr,
+            "coverage": r.coverage,
+            "fit_seconds": outcome.fit_seconds,
+            "recommend_seconds": outcome.recommend_seconds,
+            "params": outcome.params,
+        });
+        return Ok(v.to_string());
+    }
+    let mut out = format!(
+        "{}: {} rows kept ({} below --min-weight), {} users × {} items in training \
+         ({} rows merged into repeated pairs); {} test rows ({} of unseen users, {} of unseen items left out)\n",
+        log.source,
+        kept.len(),
+        log.rows_below_min_weight,
+        train.matrix.n_rows(),
+        train.matrix.n_cols(),
+        train.report.rows_merged,
+        test_rows.len(),
+        test.report.rows_unknown_user,
+        test.report.rows_unknown_item,
+    );
+    out += &format!(
+        "model {} {}\nfit {:.3} s, recommend + evaluate {:.3} s\n\
+         users evaluated {}, k = {}: precision {:.4}, recall {:.4}, NDCG {:.4}, MAP {:.4}, hit rate {:.4}, MRR {:.4}, coverage {:.4}\n",
+        outcome.model,
+        outcome.params,
+        outcome.fit_seconds,
+        outcome.recommend_seconds,
+        r.ranking.users_evaluated,
+        a.k,
+        r.ranking.precision,
+        r.ranking.recall,
+        r.ranking.ndcg,
+        r.ranking.map,
+        r.ranking.hit_rate,
+        r.mrr,
+        r.coverage
+    );
+    for (user, history, recs) in &outcome.examples {
+        let shown: Vec<&str> = history.iter().take(10).map(String::as_str).collect();
+        out += &format!(
+            "\nuser {user}: history ({} items) {}{}\n  recommended: {}\n",
+            history.len(),
+            shown.join(", "),
+            if history.len() > 10 { ", …" } else { "" },
+            recs.join(", ")
+        );
+    }
+    Ok(out)
+}
+
+fn main() -> ExitCode {
+    match run(std::env::args_os().skip(1).collect()) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(Error::Help(h)) => {
+            println!("{h}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("recommend: error: {e}");
+            ExitCode::from(e.code())
+        }
+    }
+}
