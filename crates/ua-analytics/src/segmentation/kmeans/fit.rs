@@ -9,7 +9,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, CowArray, Ix2};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use ua_tensor::Scalar;
-use ua_tensor::check::ensure_finite;
+use ua_tensor::check::{ensure_finite, ensure_squares_fit};
 
 use super::elkan::elkan;
 use super::fitted::FittedKMeans;
@@ -114,6 +114,7 @@ impl KMeans {
             });
         }
         ensure_finite(OP, &centers)?;
+        ensure_squares_fit(OP, centers, x.nrows(), None)?;
         params.check_shape(OP, x.nrows())?;
         ensure_distinct(OP, x, k)?;
         let tol = params.tol * mean_variance(x);
@@ -145,7 +146,10 @@ pub(crate) fn standard<S: Scalar>(x: ArrayView2<'_, S>) -> CowArray<'_, S, Ix2> 
     }
 }
 
-/// Checks emptiness and finiteness; returns a standard-layout view/copy.
+/// Checks emptiness, finiteness and that squared distances and their sum
+/// over all rows (the inertia) cannot overflow (a finite `1e308` is refused
+/// with its column and row, never reported as `inertia: inf`); returns a
+/// standard-layout view/copy.
 pub(crate) fn prepare<'a, S: Scalar>(
     op: &'static str,
     x: ArrayView2<'a, S>,
@@ -154,6 +158,7 @@ pub(crate) fn prepare<'a, S: Scalar>(
         return Err(Error::Empty { op });
     }
     ensure_finite(op, &x)?;
+    ensure_squares_fit(op, x, x.nrows(), None)?;
     Ok(standard(x))
 }
 
