@@ -49,7 +49,7 @@ where
 /// `row R, column C` for two indices, `index I` for one, else the tuple.
 fn position(idx: &[usize]) -> String {
     match idx {
-        [r, c] => format!("row {r}, column {c} (0-based)"),
+        [r, c] => format!("row {r}, column {c} (0-based index ({r}, {c}))"),
         [i] => format!("index {i}"),
         other => format!("index {other:?}"),
     }
