@@ -410,9 +410,15 @@ fn huge_feature_value_is_named_by_column_and_row() {
     let mut spend: Vec<f64> = (0..n).map(|i| (i % 7) as f64).collect();
     spend[13] = 1e308;
     let t = Table::new(vec![
-        ("visits".into(), Column::numeric((0..n).map(|i| (i % 5) as f64).collect())),
+        (
+            "visits".into(),
+            Column::numeric((0..n).map(|i| (i % 5) as f64).collect()),
+        ),
         ("spend".into(), Column::numeric(spend)),
-        ("y".into(), Column::numeric((0..n).map(|i| (i % 2) as f64).collect())),
+        (
+            "y".into(),
+            Column::numeric((0..n).map(|i| (i % 2) as f64).collect()),
+        ),
     ])
     .unwrap();
     let e = PropensityConfig::new("y").fit(&t).unwrap_err().to_string();
