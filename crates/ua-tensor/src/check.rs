@@ -163,3 +163,93 @@ where
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array1, Array3, array};
+
+    #[test]
+    fn positions_name_row_and_column() {
+        let e = ensure_finite("op", &array![[1.0, 2.0], [3.0, f64::INFINITY]]).unwrap_err();
+        let m = e.to_string();
+        assert!(m.contains("row 1, column 1") && m.contains("(1, 1)"), "{m}");
+        assert!(m.contains("inf") && m.starts_with("op:"), "{m}");
+        let e = ensure_finite("op", &Array1::from(vec![0.0, f32::NAN])).unwrap_err();
+        assert!(e.to_string().contains("index 1"), "{e}");
+        let mut a = Array3::<f64>::zeros((2, 2, 2));
+        a[[1, 0, 1]] = f64::NAN;
+        let e = ensure_finite("op", &a).unwrap_err();
+        assert!(e.to_string().contains("index [1, 0, 1]"), "{e}");
+        // the first bad value is reported, in row-major order
+        let e = ensure_finite("op", &array![[0.0, f64::NAN], [f64::NAN, 0.0]]).unwrap_err();
+        assert!(e.to_string().contains("row 0, column 1"), "{e}");
+        assert!(ensure_finite("op", &Array1::<f64>::zeros(3)).is_ok());
+        assert!(ensure_non_empty("op", &Array1::<f64>::zeros(0)).is_err());
+        assert!(ensure_non_empty("op", &Array1::<f64>::zeros(1)).is_ok());
+    }
+
+    #[test]
+    fn limit_is_the_largest_safe_magnitude() {
+        // f64, d = 2, n = 1000: per distance sqrt(MAX / 16), summed
+        // sqrt(MAX / 16000) — the smaller one
+        let m = max_abs_for_squares::<f64>(2, 1000);
+        assert_eq!(m, (f64::MAX / 16_000.0).sqrt());
+        // f32: the per-distance bound in f32 is the smaller one
+        let m = max_abs_for_squares::<f32>(3, 10);
+        assert_eq!(m, (f64::from(f32::MAX) / 24.0).sqrt());
+        // zero sizes count as one
+        assert_eq!(
+            max_abs_for_squares::<f64>(0, 0),
+            max_abs_for_squares::<f64>(1, 1)
+        );
+        // at the limit: the sum of n squared distances stays finite
+        let (d, n) = (4usize, 100usize);
+        let m = max_abs_for_squares::<f64>(d, n);
+        let worst = (2.0 * m) * (2.0 * m) * d as f64 * n as f64;
+        assert!(worst.is_finite());
+        assert!(((4.0 * m) * (4.0 * m) * d as f64 * n as f64 * 2.0).is_infinite());
+    }
+
+    #[test]
+    fn squares_guard_names_the_worst_column_and_its_row() {
+        let lim = max_abs_for_squares::<f64>(3, 3);
+        let x = array![
+            [1.0, 2.0, 3.0],
+            [-lim * 2.0, 0.0, 0.0],
+            [0.0, 0.0, lim * 4.0]
+        ];
+        let e = ensure_squares_fit("km", x.view(), 3, None).unwrap_err();
+        let m = e.to_string();
+        // column 2 holds the largest magnitude (4·lim), at row 2
+        assert!(
+            m.contains("column 2 (0-based)") && m.contains("at row 2"),
+            "{m}"
+        );
+        assert!(m.contains("3 rows × 3 columns in f64"), "{m}");
+        let e = ensure_squares_fit("km", x.view(), 3, Some(&["a", "b", "c"])).unwrap_err();
+        assert!(e.to_string().contains("column \"c\""), "{e}");
+        // a names slice too short falls back to the index
+        let e = ensure_squares_fit("km", x.view(), 3, Some(&["a"])).unwrap_err();
+        assert!(e.to_string().contains("column 2 (0-based)"), "{e}");
+        // negative values count by magnitude
+        let neg = array![[0.0], [-max_abs_for_squares::<f64>(1, 2) * 1.5]];
+        let e = ensure_squares_fit("km", neg.view(), 2, None).unwrap_err();
+        assert!(e.to_string().contains("at row 1"), "{e}");
+        // exactly at the limit is allowed; just above is not
+        let at = array![[max_abs_for_squares::<f64>(1, 1)]];
+        assert!(ensure_squares_fit("km", at.view(), 1, None).is_ok());
+        let above = array![[max_abs_for_squares::<f64>(1, 1) * 1.000001]];
+        assert!(ensure_squares_fit("km", above.view(), 1, None).is_err());
+        // more terms lower the limit
+        let v = array![[max_abs_for_squares::<f64>(1, 10)]];
+        assert!(ensure_squares_fit("km", v.view(), 10, None).is_ok());
+        assert!(ensure_squares_fit("km", v.view(), 1000, None).is_err());
+        // the first row holding the column maximum is named
+        let twice = array![[0.0], [lim * 8.0], [lim * 8.0]];
+        let e = ensure_squares_fit("km", twice.view(), 3, None).unwrap_err();
+        assert!(e.to_string().contains("at row 1"), "{e}");
+        // NaN is ignored here (ensure_finite reports it)
+        assert!(ensure_squares_fit("km", array![[f64::NAN, 1.0]].view(), 1, None).is_ok());
+    }
+}
