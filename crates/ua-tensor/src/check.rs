@@ -167,7 +167,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{Array1, Array3, array};
+    use ndarray::{Array1, Array2, Array3, array};
 
     #[test]
     fn positions_name_row_and_column() {
@@ -185,6 +185,18 @@ mod tests {
         let e = ensure_finite("op", &array![[0.0, f64::NAN], [f64::NAN, 0.0]]).unwrap_err();
         assert!(e.to_string().contains("row 0, column 1"), "{e}");
         assert!(ensure_finite("op", &Array1::<f64>::zeros(3)).is_ok());
+        // a non-contiguous view (every other column) takes the other pass
+        let mut wide = Array2::<f64>::zeros((3, 4));
+        wide[[2, 2]] = f64::NAN;
+        let strided = wide.slice(ndarray::s![.., ..;2]);
+        assert!(strided.as_slice_memory_order().is_none());
+        let e = ensure_finite("op", &strided).unwrap_err();
+        assert!(e.to_string().contains("row 2, column 1"), "{e}");
+        let e = ensure_finite("op", &strided.t()).unwrap_err();
+        assert!(e.to_string().contains("row 1, column 2"), "{e}");
+        wide[[2, 2]] = 0.0;
+        wide[[0, 1]] = f64::NAN; // outside the view
+        assert!(ensure_finite("op", &wide.slice(ndarray::s![.., ..;2])).is_ok());
         assert!(ensure_non_empty("op", &Array1::<f64>::zeros(0)).is_err());
         assert!(ensure_non_empty("op", &Array1::<f64>::zeros(1)).is_ok());
     }
