@@ -148,12 +148,21 @@ fn run(a: &Args) -> Result<f64, Box<dyn std::error::Error>> {
     println!();
     let test_accuracy = accuracy(&y_test[..], &y_pred[..])?;
     println!("test accuracy   {test_accuracy:.4}");
+    // Undefined metrics (e.g. precision when nothing is predicted positive)
+    // are None and print as "undefined", never as 0.
+    let show = |v: Option<f64>| v.map_or_else(|| "undefined".to_string(), |v| format!("{v:.4}"));
     println!(
-        "test precision  {:.4}",
-        precision(&y_test[..], &y_pred[..])?
+        "test precision  {}",
+        show(precision(&y_test[..], &y_pred[..])?)
     );
-    println!("test recall     {:.4}", recall(&y_test[..], &y_pred[..])?);
-    println!("test F1         {:.4}", f1_score(&y_test[..], &y_pred[..])?);
+    println!(
+        "test recall     {}",
+        show(recall(&y_test[..], &y_pred[..])?)
+    );
+    println!(
+        "test F1         {}",
+        show(f1_score(&y_test[..], &y_pred[..])?)
+    );
     println!("{}", confusion_matrix(&y_test[..], &y_pred[..])?);
 
     // A new user goes through the same fitted scaler.

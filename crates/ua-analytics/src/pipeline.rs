@@ -283,6 +283,34 @@ pub fn feature_matrix(table: &Table) -> Result<Array2<f32>> {
     Ok(x)
 }
 
+/// Refuses a numeric input value beyond the `f32` range the models compute
+/// in (|v| > 3.4e38, e.g. a planted 1e308), naming the column, the row (its
+/// position in `table`) and the value — before preprocessing, where such a
+/// value would overflow a scaler's mean and be reported, at a wrong row, as
+/// an infinity.
+fn check_input_range(op: &'static str, table: &Table) -> Result<()> {
+    for (name, column) in table.columns() {
+        if let Column::Numeric(c) = column {
+            let values = c.values();
+            if let Some((i, v)) = values
+                .iter()
+                .enumerate()
+                .find(|(_, v)| v.is_finite() && v.abs() > f64::from(f32::MAX))
+            {
+                return Err(Error::InvalidArgument {
+                    op,
+                    message: format!(
+                        "column `{name}`, row {i}: value {v:e} is beyond the range the models \
+                         compute in (±{:e}); rescale the column or remove the row",
+                        f32::MAX
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
     /// Fits the preprocessor on `table` (without the excluded columns) and
     /// the classifier on its output with labels `y` (0/1, one per row).
@@ -308,6 +336,7 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
             ));
         }
         let input = self.columns.features_table(table)?;
+        check_input_range(OP, &input)?;
         let preprocessor = self.preprocessor.fit(&input)?;
         let features = preprocessor.transform(&input)?;
         let feature_names: Vec<String> = features
@@ -399,6 +428,7 @@ impl<P: Preprocessor, C: Classifier> FittedPipeline<P, C> {
     /// The feature matrix of `table`, exactly as the model sees it.
     pub fn features(&self, table: &Table) -> Result<Array2<f32>> {
         let input = self.params.columns.features_table(table)?;
+        check_input_range("FittedPipeline::features", &input)?;
         let features = self.preprocessor.transform(&input)?;
         let names = features.column_names();
         if names != self.feature_names {

@@ -73,14 +73,15 @@ pub enum Metric {
 }
 
 impl Metric {
-    /// The metric's value in a report (`None`: undefined, e.g. AUC with one class).
+    /// The metric's value in a report (`None`: undefined, e.g. AUC with one
+    /// class, or F1 with no positive labels and none predicted).
     pub fn of(self, r: &ClassificationReport) -> Option<f64> {
         match self {
             Metric::RocAuc => r.roc_auc,
             Metric::PrAuc => r.pr_auc,
             Metric::LogLoss => Some(r.log_loss),
             Metric::Brier => Some(r.brier),
-            Metric::F1 => Some(r.f1),
+            Metric::F1 => r.f1,
             Metric::Accuracy => Some(r.accuracy),
         }
     }
@@ -133,25 +134,53 @@ pub fn evaluate<X, M: Predictor<X> + ?Sized>(
     ClassificationReport::compute(y, &p, THRESHOLD)
 }
 
-/// Mean and (population) standard deviation of a metric over folds.
+/// Mean and (population) standard deviation of a metric over the folds
+/// where it is defined, with the count of folds where it is not.
+///
+/// A fold's metric can be undefined (e.g. F1 when a fold has no positive
+/// label and nothing is predicted positive); such folds are left out of the
+/// mean and counted in `undefined`, never averaged in as 0. When no fold
+/// has a value, `mean` and `std` are NaN (serde writes `null`) and
+/// `Display` prints `undefined in all N folds`.
+///
+/// ```
+/// use ua_analytics::selection::MeanStd;
+/// let m = MeanStd::of([Some(0.5), None, Some(1.0)]);
+/// assert_eq!((m.mean, m.std, m.n, m.undefined), (0.75, 0.25, 2, 1));
+/// assert_eq!(m.to_string(), "0.7500 ± 0.2500 (undefined in 1 of 3 folds)");
+/// assert_eq!(MeanStd::of([None, None]).to_string(), "undefined in all 2 folds");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MeanStd {
-    /// Mean over the folds where the metric is defined.
+    /// Mean over the folds where the metric is defined (NaN if none is).
     pub mean: f64,
-    /// Standard deviation over those folds.
+    /// Standard deviation over those folds (NaN if none is).
     pub std: f64,
     /// Folds where it is defined.
     pub n: usize,
+    /// Folds where it is undefined (left out of `mean` and `std`).
+    #[serde(default)]
+    pub undefined: usize,
 }
 
 impl MeanStd {
-    fn of(values: impl Iterator<Item = Option<f64>>) -> MeanStd {
-        let v: Vec<f64> = values.flatten().collect();
+    /// Summary of per-fold values, `None` for a fold where the metric is
+    /// undefined.
+    pub fn of(values: impl IntoIterator<Item = Option<f64>>) -> MeanStd {
+        let mut undefined = 0;
+        let v: Vec<f64> = values
+            .into_iter()
+            .filter_map(|x| {
+                undefined += usize::from(x.is_none());
+                x
+            })
+            .collect();
         if v.is_empty() {
             return MeanStd {
                 mean: f64::NAN,
                 std: f64::NAN,
                 n: 0,
+                undefined,
             };
         }
         let n = v.len() as f64;
@@ -161,13 +190,33 @@ impl MeanStd {
             mean,
             std: var.sqrt(),
             n: v.len(),
+            undefined,
         }
+    }
+
+    /// The mean, `None` when the metric is undefined in every fold.
+    ///
+    /// ```
+    /// use ua_analytics::selection::MeanStd;
+    /// assert_eq!(MeanStd::of([Some(1.0), None]).mean(), Some(1.0));
+    /// assert_eq!(MeanStd::of([None]).mean(), None);
+    /// ```
+    pub fn mean(&self) -> Option<f64> {
+        (self.n > 0).then_some(self.mean)
     }
 }
 
 impl std::fmt::Display for MeanStd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.4} ± {:.4}", self.mean, self.std)
+        let total = self.n + self.undefined;
+        if self.n == 0 {
+            return write!(f, "undefined in all {total} folds");
+        }
+        write!(f, "{:.4} ± {:.4}", self.mean, self.std)?;
+        if self.undefined > 0 {
+            write!(f, " (undefined in {} of {total} folds)", self.undefined)?;
+        }
+        Ok(())
     }
 }
 

@@ -47,12 +47,12 @@ fn sklearn_reference_values() {
     // sklearn docs: precision/recall/f1 of y = [0,1,1,0,1,1], ŷ = [0,0,1,0,0,1] (binary)
     //   tp 2, fp 0, fn 2 → precision 1, recall 0.5, f1 2/3
     let (t, p) = ([0u8, 1, 1, 0, 1, 1], [0u8, 0, 1, 0, 0, 1]);
-    assert_eq!(precision(&t, &p).unwrap(), 1.0);
-    assert_eq!(recall(&t, &p).unwrap(), 0.5);
-    assert_abs_diff_eq!(f1_score(&t, &p).unwrap(), 2.0 / 3.0);
+    assert_eq!(precision(&t, &p).unwrap(), Some(1.0));
+    assert_eq!(recall(&t, &p).unwrap(), Some(0.5));
+    assert_abs_diff_eq!(f1_score(&t, &p).unwrap().unwrap(), 2.0 / 3.0);
     // F-beta, β = 0.5: 1.25·2 / (1.25·2 + 0.25·2 + 0) = 2.5/3 = 0.8333
     assert_abs_diff_eq!(
-        fbeta_score(&t, &p, 0.5).unwrap(),
+        fbeta_score(&t, &p, 0.5).unwrap().unwrap(),
         2.5 / 3.0,
         epsilon = 1e-12
     );
@@ -84,12 +84,17 @@ fn degenerate_cases() {
     assert!(matches!(e, Error::Undefined { .. }), "{e}");
     let e = average_precision(&[0u8, 0], &[0.1f32, 0.5]).unwrap_err();
     assert!(matches!(e, Error::Undefined { .. }), "{e}");
-    // precision with nothing predicted positive is 0.0, not NaN, not an error
-    assert_eq!(precision(&[1u8, 0, 1], &[0u8, 0, 0]).unwrap(), 0.0);
-    // one-class report: AUCs None, the rest defined
+    // precision with nothing predicted positive is undefined (None): not
+    // 0.0, not NaN, not an error
+    assert_eq!(precision(&[1u8, 0, 1], &[0u8, 0, 0]).unwrap(), None);
+    // one-class report: AUCs and recall None (no positives); precision 0/1
+    // (one negative flagged) is defined
     let r = ClassificationReport::compute(&[0u8, 0, 0], &[0.1f32, 0.6, 0.2], 0.5).unwrap();
     assert_eq!((r.roc_auc, r.pr_auc), (None, None));
-    assert_eq!((r.precision, r.recall, r.accuracy), (0.0, 0.0, 2.0 / 3.0));
+    assert_eq!(
+        (r.precision, r.recall, r.accuracy),
+        (Some(0.0), None, 2.0 / 3.0)
+    );
     // R² with constant targets is an error, never NaN
     assert!(matches!(
         r2_score(&[3.0f64; 4], &[3.0f64; 4]),
@@ -221,12 +226,8 @@ fn threshold_choices_agree_with_direct_counts() {
     // no distinct score gives a higher F1 than the chosen one
     for &t in &s {
         let cm = ConfusionMatrix::at_threshold(&y, &s, t).unwrap();
-        assert!(
-            cm.f1() <= best.f1 + 1e-15,
-            "t = {t}: {} > {}",
-            cm.f1(),
-            best.f1
-        );
+        let f1 = cm.f1().expect("positives exist");
+        assert!(f1 <= best.f1 + 1e-15, "t = {t}: {f1} > {}", best.f1);
     }
     assert_eq!(
         ConfusionMatrix::at_threshold(&y, &s, best.threshold).unwrap(),
@@ -238,13 +239,14 @@ fn threshold_choices_agree_with_direct_counts() {
     // every lower distinct threshold misses the target
     for &t in s.iter().filter(|&&t| t < c.threshold) {
         let cm = ConfusionMatrix::at_threshold(&y, &s, t).unwrap();
-        assert!(cm.precision() < 0.8, "t = {t} also reaches it");
+        assert!(cm.precision().unwrap() < 0.8, "t = {t} also reaches it");
     }
 
     let c = threshold_for_recall(&y, &s, 0.9).unwrap();
-    assert!(c.recall >= 0.9);
+    assert!(c.recall.unwrap() >= 0.9);
     for &t in s.iter().filter(|&&t| t > c.threshold) {
-        assert!(ConfusionMatrix::at_threshold(&y, &s, t).unwrap().recall() < 0.9);
+        let cm = ConfusionMatrix::at_threshold(&y, &s, t).unwrap();
+        assert!(cm.recall().unwrap() < 0.9);
     }
 
     // 10% of 300 = 30 rows; ties at the boundary may add a few

@@ -399,3 +399,30 @@ fn purchase_propensity_rule_of_the_shop_is_found() {
         "auc {ours}, ceiling {ceiling}"
     );
 }
+
+/// A finite but huge value (1e308) in a feature column is reported with the
+/// column name and the row, not as `non-finite value (-inf) at index (0, 2)`.
+#[test]
+fn huge_feature_value_is_named_by_column_and_row() {
+    use ua_analytics::prediction::PropensityConfig;
+    use ua_data::{Column, Table};
+    let n = 40;
+    let mut spend: Vec<f64> = (0..n).map(|i| (i % 7) as f64).collect();
+    spend[13] = 1e308;
+    let t = Table::new(vec![
+        (
+            "visits".into(),
+            Column::numeric((0..n).map(|i| (i % 5) as f64).collect()),
+        ),
+        ("spend".into(), Column::numeric(spend)),
+        (
+            "y".into(),
+            Column::numeric((0..n).map(|i| (i % 2) as f64).collect()),
+        ),
+    ])
+    .unwrap();
+    let e = PropensityConfig::new("y").fit(&t).unwrap_err().to_string();
+    assert!(e.contains("spend"), "{e}");
+    assert!(!e.contains("index ("), "{e}");
+    assert!(e.contains("row 13") && e.contains("1e308"), "{e}");
+}

@@ -349,7 +349,7 @@ fn bad_input_is_a_clear_error() {
     assert!(e.to_string().contains("number of rows (3), found 4"), "{e}");
     let nan = array![[0.0, 1.0], [f64::NAN, 0.0]];
     let e = KMeans::new(1).fit(nan.view()).unwrap_err();
-    assert!(e.to_string().contains("(1, 0)"), "{e}");
+    assert!(e.to_string().contains("row 1, column 0"), "{e}");
     let inf = array![[0.0f32, f32::INFINITY], [1.0, 0.0]];
     let e = KMeans::new(1).fit(inf.view()).unwrap_err();
     assert!(e.to_string().contains("inf"), "{e}");
@@ -611,8 +611,30 @@ fn k_range_is_checked_before_any_fit() {
     assert_eq!(name(1..=usize::MAX), "ks");
     assert_eq!(name(usize::MAX..=usize::MAX), "ks");
     let e = evaluate_k_range(x.view(), 2..=51, &base, mode).unwrap_err();
-    assert!(e.to_string().contains("number of rows (50)"), "{e}");
-    assert!(evaluate_k_range(x.view(), 1..=50, &base, SilhouetteMode::Skip).is_ok());
+    assert!(
+        e.to_string().contains("50 rows allow: k can be at most 49"),
+        "{e}"
+    );
+    // k = n puts every row alone: no score is defined, so the range must
+    // end at n − 1 (the issue's `--k-range 2..3000` on 2,357 customers).
+    let e = evaluate_k_range(x.view(), 2..=50, &base, SilhouetteMode::Skip).unwrap_err();
+    assert!(
+        e.to_string().contains("2..=50") && e.to_string().contains("at most 49"),
+        "{e}"
+    );
+    let e = evaluate_k_range(x.view(), 2..=usize::MAX, &base, mode).unwrap_err();
+    assert!(e.to_string().contains("at most 49"), "{e}");
+    assert!(evaluate_k_range(x.view(), 48..=49, &base, SilhouetteMode::Skip).is_ok());
+    // k = 1 alone may use a one-row input
+    assert!(
+        evaluate_k_range(
+            x.slice(ua_analytics::ndarray::s![..1, ..]),
+            1..=1,
+            &base,
+            mode
+        )
+        .is_ok()
+    );
     // Fewer distinct rows than the end of the range.
     let dup = array![[0.0], [0.0], [1.0], [1.0], [2.0]];
     let e = evaluate_k_range(dup.view(), 1..=4, &base, mode).unwrap_err();
@@ -636,4 +658,56 @@ fn k_range_is_checked_before_any_fit() {
         evaluate_k_range(empty.view(), 1..=2, &base, mode),
         Err(Error::Empty { .. })
     ));
+}
+
+/// A planted point at 1e308 (finite) would make squared distances and the
+/// inertia overflow to inf (the issue's `kmeans_bench` printed
+/// `inertia: inf`): every entry point refuses it, naming column and row.
+#[test]
+fn huge_finite_values_are_refused_not_reported_as_inf() {
+    let mut x = Array2::from_shape_fn((40, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64);
+    x[[17, 2]] = 1e308;
+    let check = |e: Error| {
+        let m = e.to_string();
+        assert!(
+            m.contains("column 2") && m.contains("row 17") && m.contains("1e308"),
+            "{m}"
+        );
+        assert!(m.contains("overflow") && m.contains("rescale"), "{m}");
+    };
+    check(KMeans::new(3).seed(1).fit(x.view()).unwrap_err());
+    check(
+        KMeans::new(3)
+            .algorithm(Algorithm::Elkan)
+            .fit(x.view())
+            .unwrap_err(),
+    );
+    check(MiniBatchKMeans::new(3).fit(x.view()).unwrap_err());
+    check(
+        evaluate_k_range(x.view(), 2..=4, &KMeans::default(), SilhouetteMode::Exact).unwrap_err(),
+    );
+    let labels = Array1::from_shape_fn(40, |i| i % 2);
+    check(silhouette_score(x.view(), labels.view()).unwrap_err());
+    // A model fitted on ordinary data refuses the huge row when scoring.
+    let mut ok = x.clone();
+    ok[[17, 2]] = 5.0;
+    let fit = KMeans::new(2).seed(1).fit(ok.view()).unwrap();
+    check(fit.inertia(x.view()).unwrap_err());
+    check(fit.predict(x.view()).unwrap_err());
+    // Large but safe values are fine and give a finite inertia that scales
+    // by s² (distances are scale-equivariant).
+    let s = 1e140;
+    let big = ok.mapv(|v| v * s);
+    let fit_big = KMeans::new(2).seed(1).fit(big.view()).unwrap();
+    assert_eq!(fit_big.labels(), fit.labels());
+    let ratio = fit_big.training_inertia() / (fit.training_inertia() * s * s);
+    assert!(ratio.is_finite() && (ratio - 1.0).abs() < 1e-9, "{ratio}");
+    // f32: squares overflow far earlier (f32::MAX ≈ 3.4e38)
+    let mut x32 = ok.mapv(|v| v as f32);
+    x32[[3, 0]] = 1e30;
+    let e = KMeans::new(2).fit(x32.view()).unwrap_err();
+    assert!(
+        e.to_string().contains("column 0") && e.to_string().contains("row 3"),
+        "{e}"
+    );
 }

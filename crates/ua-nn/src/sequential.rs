@@ -291,6 +291,14 @@ impl<S: Scalar> SequentialBuilder<S> {
                 width = units;
             }
         }
+        // Weights, their gradients and up to two optimiser moments (Adam)
+        // per parameter, against the memory budget (UA_MEMORY_BUDGET).
+        ua_tensor::budget::check_allocation(
+            "sequential model",
+            &format!("{total} parameters with their gradients and optimiser state"),
+            (total as u128).saturating_mul(4),
+            std::mem::size_of::<S>(),
+        )?;
         let mut rng = seeded_rng(self.seed);
         let mut layers: Vec<Box<dyn Layer<S>>> = Vec::with_capacity(self.steps.len());
         let mut width = self.input_dim;

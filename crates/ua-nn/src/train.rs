@@ -173,6 +173,31 @@ impl<S: Scalar> Sequential<S> {
                 ),
             ));
         }
+        // Per batch each layer keeps its output, the gradient at its output
+        // and at its input (≈ 3 × batch × width); the held-out rows are
+        // copied once and the best weights once (early stopping).
+        let widths_sum = self
+            .widths
+            .iter()
+            .fold(x.ncols() as u128, |acc, &w| acc.saturating_add(w as u128));
+        let n_params = self.n_params() as u128;
+        let buffers = (bs as u128)
+            .saturating_mul(widths_sum)
+            .saturating_mul(3)
+            .saturating_add(
+                (val_rows.len() as u128).saturating_mul((x.ncols() + y.ncols()) as u128),
+            )
+            .saturating_add(n_params);
+        ua_tensor::budget::check_allocation(
+            "fit",
+            &format!(
+                "the training buffers (batch of {bs} rows through layers of {widths_sum} columns \
+                 in all, {} held-out rows, a copy of the weights)",
+                val_rows.len()
+            ),
+            buffers,
+            std::mem::size_of::<S>(),
+        )?;
         let (d, k) = (x.ncols(), y.ncols());
         let mut xb = Array2::<S>::zeros((bs, d));
         let mut yb = Array2::<S>::zeros((bs, k));

@@ -1,10 +1,11 @@
 //! Metrics of hard 0/1 predictions: the confusion matrix and everything
 //! derived from it (accuracy, precision, recall, F1, F-beta, rates).
 //!
-//! Zero-division convention (scikit-learn's `zero_division=0`): a ratio whose
-//! denominator is zero is 0.0 — precision with no predicted positives, recall
-//! with no actual positives, F-beta when tp + fp + fn = 0, and likewise for
-//! the other rates.
+//! Undefined ratios are `None`, never 0: a ratio whose denominator is zero —
+//! precision with no predicted positives, recall with no actual positives,
+//! F1/F-beta when tp + fp + fn = 0, and likewise for the other rates — has
+//! no value, and reporting 0.0 (scikit-learn's `zero_division=0`) would make
+//! "the model flagged nothing" look like "the model was always wrong".
 
 use std::fmt;
 
@@ -14,13 +15,13 @@ use serde::{Deserialize, Serialize};
 use super::input::{bad_label, labels_and_scores, same_len_non_empty};
 use crate::{Error, Result};
 
-/// `num / den`, or 0.0 when `den` is zero (the zero-division convention).
+/// `num / den`, or `None` when `den` is zero (the ratio is undefined).
 #[inline]
-pub(crate) fn ratio(num: u64, den: u64) -> f64 {
+pub(crate) fn ratio(num: u64, den: u64) -> Option<f64> {
     if den == 0 {
-        0.0
+        None
     } else {
-        num as f64 / den as f64
+        Some(num as f64 / den as f64)
     }
 }
 
@@ -28,8 +29,8 @@ pub(crate) fn ratio(num: u64, den: u64) -> f64 {
 ///
 /// A row is *predicted positive* when its prediction is 1 (or, for
 /// [`ConfusionMatrix::at_threshold`], when its score is `>= threshold`).
-/// All rates follow the zero-division convention of the module: 0.0 when the
-/// denominator is zero.
+/// Every rate is `None` when its denominator is zero (undefined, see the
+/// module docs), never 0.0.
 ///
 /// `Display` prints the 2×2 table (rows: actual class, columns: predicted).
 ///
@@ -37,7 +38,7 @@ pub(crate) fn ratio(num: u64, den: u64) -> f64 {
 /// use ua_analytics::metrics::ConfusionMatrix;
 /// let cm = ConfusionMatrix::from_predictions(&[1u8, 1, 0, 0, 1], &[1u8, 0, 0, 1, 1]).unwrap();
 /// assert_eq!((cm.tp, cm.fp, cm.tn, cm.fn_), (2, 1, 1, 1));
-/// assert_eq!(cm.precision(), 2.0 / 3.0);
+/// assert_eq!(cm.precision(), Some(2.0 / 3.0));
 /// println!("{cm}");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -191,95 +192,104 @@ impl ConfusionMatrix {
         self.tp + self.fp
     }
 
-    /// (tp + tn) / n.
+    /// (tp + tn) / n; `None` for an empty matrix (n = 0).
     ///
     /// ```
     /// # use ua_analytics::metrics::ConfusionMatrix;
-    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 2, tn: 3, fn_: 4 }.accuracy(), 0.4);
+    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 2, tn: 3, fn_: 4 }.accuracy(), Some(0.4));
+    /// assert_eq!(ConfusionMatrix::default().accuracy(), None);
     /// ```
-    pub fn accuracy(&self) -> f64 {
+    pub fn accuracy(&self) -> Option<f64> {
         ratio(self.tp + self.tn, self.n())
     }
 
-    /// tp / (tp + fp); 0.0 when nothing is predicted positive.
+    /// tp / (tp + fp); `None` (undefined) when nothing is predicted positive.
     ///
     /// ```
     /// # use ua_analytics::metrics::ConfusionMatrix;
-    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 3, tn: 3, fn_: 4 }.precision(), 0.25);
-    /// assert_eq!(ConfusionMatrix { tp: 0, fp: 0, tn: 3, fn_: 4 }.precision(), 0.0);
+    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 3, tn: 3, fn_: 4 }.precision(), Some(0.25));
+    /// assert_eq!(ConfusionMatrix { tp: 0, fp: 0, tn: 3, fn_: 4 }.precision(), None);
     /// ```
-    pub fn precision(&self) -> f64 {
+    pub fn precision(&self) -> Option<f64> {
         ratio(self.tp, self.tp + self.fp)
     }
 
-    /// Recall = true positive rate = sensitivity, tp / (tp + fn); 0.0 when
-    /// there are no actual positives.
+    /// Recall = true positive rate = sensitivity, tp / (tp + fn); `None`
+    /// when there are no actual positives.
     ///
     /// ```
     /// # use ua_analytics::metrics::ConfusionMatrix;
-    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 2, tn: 3, fn_: 3 }.recall(), 0.25);
+    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 2, tn: 3, fn_: 3 }.recall(), Some(0.25));
+    /// assert_eq!(ConfusionMatrix { tp: 0, fp: 2, tn: 3, fn_: 0 }.recall(), None);
     /// ```
-    pub fn recall(&self) -> f64 {
+    pub fn recall(&self) -> Option<f64> {
         ratio(self.tp, self.tp + self.fn_)
     }
 
-    /// Specificity = true negative rate, tn / (tn + fp); 0.0 with no actual
-    /// negatives.
+    /// Specificity = true negative rate, tn / (tn + fp); `None` with no
+    /// actual negatives.
     ///
     /// ```
     /// # use ua_analytics::metrics::ConfusionMatrix;
-    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 4 }.specificity(), 0.75);
+    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 4 }.specificity(), Some(0.75));
+    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 0, tn: 0, fn_: 4 }.specificity(), None);
     /// ```
-    pub fn specificity(&self) -> f64 {
+    pub fn specificity(&self) -> Option<f64> {
         ratio(self.tn, self.tn + self.fp)
     }
 
-    /// False positive rate, fp / (fp + tn); 0.0 with no actual negatives.
+    /// False positive rate, fp / (fp + tn); `None` with no actual negatives.
     ///
     /// ```
     /// # use ua_analytics::metrics::ConfusionMatrix;
-    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 4 }.false_positive_rate(), 0.25);
+    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 4 }.false_positive_rate(), Some(0.25));
     /// ```
-    pub fn false_positive_rate(&self) -> f64 {
+    pub fn false_positive_rate(&self) -> Option<f64> {
         ratio(self.fp, self.fp + self.tn)
     }
 
-    /// False negative rate = miss rate, fn / (fn + tp); 0.0 with no actual
-    /// positives.
+    /// False negative rate = miss rate, fn / (fn + tp); `None` with no
+    /// actual positives.
     ///
     /// ```
     /// # use ua_analytics::metrics::ConfusionMatrix;
-    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 3 }.false_negative_rate(), 0.75);
+    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 3 }.false_negative_rate(), Some(0.75));
     /// ```
-    pub fn false_negative_rate(&self) -> f64 {
+    pub fn false_negative_rate(&self) -> Option<f64> {
         ratio(self.fn_, self.fn_ + self.tp)
     }
 
-    /// Negative predictive value, tn / (tn + fn); 0.0 when nothing is
+    /// Negative predictive value, tn / (tn + fn); `None` when nothing is
     /// predicted negative.
     ///
     /// ```
     /// # use ua_analytics::metrics::ConfusionMatrix;
-    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 1 }.negative_predictive_value(), 0.75);
+    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 1 }.negative_predictive_value(), Some(0.75));
+    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 0, fn_: 0 }.negative_predictive_value(), None);
     /// ```
-    pub fn negative_predictive_value(&self) -> f64 {
+    pub fn negative_predictive_value(&self) -> Option<f64> {
         ratio(self.tn, self.tn + self.fn_)
     }
 
     /// F1 = 2·tp / (2·tp + fp + fn), the harmonic mean of precision and
-    /// recall; 0.0 when tp + fp + fn = 0.
+    /// recall; `None` when tp + fp + fn = 0 (no positives, none predicted).
+    /// With positives but none predicted it is 0.0 (defined: every positive
+    /// was missed).
     ///
     /// ```
     /// # use ua_analytics::metrics::ConfusionMatrix;
     /// // precision 1/2, recall 1/3: 2·1 / (2 + 1 + 2) = 0.4
-    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 2 }.f1(), 0.4);
+    /// assert_eq!(ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 2 }.f1(), Some(0.4));
+    /// assert_eq!(ConfusionMatrix { tp: 0, fp: 0, tn: 3, fn_: 2 }.f1(), Some(0.0));
+    /// assert_eq!(ConfusionMatrix { tp: 0, fp: 0, tn: 3, fn_: 0 }.f1(), None);
     /// ```
-    pub fn f1(&self) -> f64 {
+    pub fn f1(&self) -> Option<f64> {
         ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn_)
     }
 
     /// F-beta = (1+β²)·tp / ((1+β²)·tp + β²·fn + fp): recall is weighted β
-    /// times as much as precision. 0.0 when tp + fp + fn = 0.
+    /// times as much as precision. `Ok(None)` (undefined) when
+    /// tp + fp + fn = 0.
     ///
     /// Errors: β not finite or not > 0 ([`Error::InvalidArgument`]).
     ///
@@ -288,9 +298,10 @@ impl ConfusionMatrix {
     /// let cm = ConfusionMatrix { tp: 1, fp: 1, tn: 3, fn_: 2 };
     /// assert_eq!(cm.f_beta(1.0).unwrap(), cm.f1());
     /// // β = 2: 5·1 / (5·1 + 4·2 + 1) = 5/14
-    /// assert!((cm.f_beta(2.0).unwrap() - 5.0 / 14.0).abs() < 1e-15);
+    /// assert!((cm.f_beta(2.0).unwrap().unwrap() - 5.0 / 14.0).abs() < 1e-15);
+    /// assert_eq!(ConfusionMatrix { tp: 0, fp: 0, tn: 3, fn_: 0 }.f_beta(2.0).unwrap(), None);
     /// ```
-    pub fn f_beta(&self, beta: f64) -> Result<f64> {
+    pub fn f_beta(&self, beta: f64) -> Result<Option<f64>> {
         if !(beta.is_finite() && beta > 0.0) {
             return Err(Error::InvalidArgument {
                 op: "fbeta_score",
@@ -300,7 +311,7 @@ impl ConfusionMatrix {
         let b2 = beta * beta;
         let num = (1.0 + b2) * self.tp as f64;
         let den = num + b2 * self.fn_ as f64 + self.fp as f64;
-        Ok(if den == 0.0 { 0.0 } else { num / den })
+        Ok(if den == 0.0 { None } else { Some(num / den) })
     }
 }
 
@@ -345,58 +356,71 @@ pub fn confusion_matrix<'a, 'b>(
 /// assert_eq!(accuracy(&[0u8, 1, 1, 0], &[0u8, 1, 0, 0]).unwrap(), 0.75);
 /// ```
 pub fn accuracy<'a, 'b>(y_true: impl AsArray<'a, u8>, y_pred: impl AsArray<'b, u8>) -> Result<f64> {
-    Ok(ConfusionMatrix::from_predictions(y_true, y_pred)?.accuracy())
+    // from_predictions refuses empty input, so n > 0 and accuracy is defined.
+    ConfusionMatrix::from_predictions(y_true, y_pred)?
+        .accuracy()
+        .ok_or(Error::Empty { op: "accuracy" })
 }
 
-/// tp / (tp + fp); 0.0 when no row is predicted positive (sklearn's
-/// `zero_division=0`).
+/// tp / (tp + fp); `None` (undefined, not 0) when no row is predicted
+/// positive.
 ///
 /// ```
 /// use ua_analytics::metrics::precision;
-/// assert_eq!(precision(&[0u8, 1, 1, 0], &[1u8, 1, 0, 0]).unwrap(), 0.5);
-/// assert_eq!(precision(&[0u8, 1], &[0u8, 0]).unwrap(), 0.0); // nothing predicted positive
+/// assert_eq!(precision(&[0u8, 1, 1, 0], &[1u8, 1, 0, 0]).unwrap(), Some(0.5));
+/// assert_eq!(precision(&[0u8, 1], &[0u8, 0]).unwrap(), None); // nothing predicted positive
 /// ```
 pub fn precision<'a, 'b>(
     y_true: impl AsArray<'a, u8>,
     y_pred: impl AsArray<'b, u8>,
-) -> Result<f64> {
+) -> Result<Option<f64>> {
     Ok(ConfusionMatrix::from_predictions(y_true, y_pred)?.precision())
 }
 
-/// tp / (tp + fn); 0.0 when there are no actual positives.
+/// tp / (tp + fn); `None` (undefined) when there are no actual positives.
 ///
 /// ```
 /// use ua_analytics::metrics::recall;
-/// assert_eq!(recall(&[0u8, 1, 1, 1], &[1u8, 1, 0, 1]).unwrap(), 2.0 / 3.0);
+/// assert_eq!(recall(&[0u8, 1, 1, 1], &[1u8, 1, 0, 1]).unwrap(), Some(2.0 / 3.0));
+/// assert_eq!(recall(&[0u8, 0], &[1u8, 0]).unwrap(), None); // no actual positives
 /// ```
-pub fn recall<'a, 'b>(y_true: impl AsArray<'a, u8>, y_pred: impl AsArray<'b, u8>) -> Result<f64> {
+pub fn recall<'a, 'b>(
+    y_true: impl AsArray<'a, u8>,
+    y_pred: impl AsArray<'b, u8>,
+) -> Result<Option<f64>> {
     Ok(ConfusionMatrix::from_predictions(y_true, y_pred)?.recall())
 }
 
-/// F1 = 2·tp / (2·tp + fp + fn); 0.0 when tp + fp + fn = 0.
+/// F1 = 2·tp / (2·tp + fp + fn); `None` (undefined) when tp + fp + fn = 0.
 ///
 /// ```
 /// use ua_analytics::metrics::f1_score;
 /// // tp 2, fp 1, fn 1: 4 / (4 + 1 + 1)
-/// assert_eq!(f1_score(&[0u8, 1, 1, 1], &[1u8, 1, 0, 1]).unwrap(), 4.0 / 6.0);
+/// assert_eq!(f1_score(&[0u8, 1, 1, 1], &[1u8, 1, 0, 1]).unwrap(), Some(4.0 / 6.0));
+/// assert_eq!(f1_score(&[0u8, 0], &[0u8, 0]).unwrap(), None);
 /// ```
-pub fn f1_score<'a, 'b>(y_true: impl AsArray<'a, u8>, y_pred: impl AsArray<'b, u8>) -> Result<f64> {
+pub fn f1_score<'a, 'b>(
+    y_true: impl AsArray<'a, u8>,
+    y_pred: impl AsArray<'b, u8>,
+) -> Result<Option<f64>> {
     Ok(ConfusionMatrix::from_predictions(y_true, y_pred)?.f1())
 }
 
-/// F-beta score (see [`ConfusionMatrix::f_beta`]); β > 1 favours recall.
+/// F-beta score (see [`ConfusionMatrix::f_beta`]); β > 1 favours recall;
+/// `None` when tp + fp + fn = 0.
 ///
 /// ```
 /// use ua_analytics::metrics::fbeta_score;
 /// // tp 2, fp 1, fn 1, β = 0.5: 1.25·2 / (1.25·2 + 0.25·1 + 1) = 2.5 / 3.75
-/// let f = fbeta_score(&[0u8, 1, 1, 1], &[1u8, 1, 0, 1], 0.5).unwrap();
+/// let f = fbeta_score(&[0u8, 1, 1, 1], &[1u8, 1, 0, 1], 0.5).unwrap().unwrap();
 /// assert!((f - 2.5 / 3.75).abs() < 1e-12);
+/// assert_eq!(fbeta_score(&[0u8], &[0u8], 2.0).unwrap(), None); // tp + fp + fn = 0
 /// ```
 pub fn fbeta_score<'a, 'b>(
     y_true: impl AsArray<'a, u8>,
     y_pred: impl AsArray<'b, u8>,
     beta: f64,
-) -> Result<f64> {
+) -> Result<Option<f64>> {
     ConfusionMatrix::from_predictions(y_true, y_pred)?.f_beta(beta)
 }
 
@@ -424,44 +448,77 @@ mod tests {
             }
         );
         assert_eq!(accuracy(&T, &P).unwrap(), 0.5);
-        assert_eq!(precision(&T, &P).unwrap(), 0.5);
-        assert_eq!(recall(&T, &P).unwrap(), 0.5);
-        assert_eq!(f1_score(&T, &P).unwrap(), 0.5);
+        assert_eq!(precision(&T, &P).unwrap(), Some(0.5));
+        assert_eq!(recall(&T, &P).unwrap(), Some(0.5));
+        assert_eq!(f1_score(&T, &P).unwrap(), Some(0.5));
+        assert_eq!(fbeta_score(&T, &P, 2.0).unwrap(), Some(0.5));
         // y_pred with one more positive on row 1: tp 3, fp 2, fn 1, tn 2
         let p2 = [1u8, 1, 1, 1, 0, 0, 1, 0];
         let cm = confusion_matrix(&T, &p2).unwrap();
         assert_eq!((cm.tp, cm.fp, cm.tn, cm.fn_), (3, 2, 2, 1));
-        assert_abs_diff_eq!(cm.precision(), 0.6); // 3/5
-        assert_abs_diff_eq!(cm.recall(), 0.75); // 3/4
-        assert_abs_diff_eq!(cm.f1(), 6.0 / 9.0); // 2·3/(6+2+1)
-        assert_abs_diff_eq!(cm.specificity(), 0.5); // 2/4
-        assert_abs_diff_eq!(cm.false_positive_rate(), 0.5);
-        assert_abs_diff_eq!(cm.false_negative_rate(), 0.25);
-        assert_abs_diff_eq!(cm.negative_predictive_value(), 2.0 / 3.0);
+        assert_eq!(cm.n(), 8);
+        assert_eq!(cm.accuracy(), Some(5.0 / 8.0));
+        let v = |o: Option<f64>| o.expect("defined");
+        assert_abs_diff_eq!(v(cm.precision()), 0.6); // 3/5
+        assert_abs_diff_eq!(v(cm.recall()), 0.75); // 3/4
+        assert_abs_diff_eq!(v(cm.f1()), 6.0 / 9.0); // 2·3/(6+2+1)
+        assert_abs_diff_eq!(v(cm.specificity()), 0.5); // 2/4
+        assert_abs_diff_eq!(v(cm.false_positive_rate()), 0.5);
+        assert_abs_diff_eq!(v(cm.false_negative_rate()), 0.25);
+        assert_abs_diff_eq!(v(cm.negative_predictive_value()), 2.0 / 3.0);
         // F2 = 5·3 / (5·3 + 4·1 + 2) = 15/21
-        assert_abs_diff_eq!(cm.f_beta(2.0).unwrap(), 15.0 / 21.0, epsilon = 1e-15);
+        assert_abs_diff_eq!(v(cm.f_beta(2.0).unwrap()), 15.0 / 21.0, epsilon = 1e-15);
         // F-beta equals the weighted harmonic mean of P and R
         let (p, r, b2) = (0.6, 0.75, 4.0);
         assert_abs_diff_eq!(
-            cm.f_beta(2.0).unwrap(),
+            v(cm.f_beta(2.0).unwrap()),
             (1.0 + b2) * p * r / (b2 * p + r),
             epsilon = 1e-12
         );
+        // β = 0.5 on the asymmetric matrix: 1.25·3 / (1.25·3 + 0.25·1 + 2) = 3.75/6
+        assert_abs_diff_eq!(v(cm.f_beta(0.5).unwrap()), 3.75 / 6.0, epsilon = 1e-15);
     }
 
     #[test]
-    fn zero_division_is_zero() {
-        // nothing predicted positive → precision 0; recall 0 (tp = 0)
+    fn undefined_ratios_are_none_not_zero() {
+        // nothing predicted positive, one positive: precision undefined,
+        // recall 0 (defined: the positive was missed), F1 = 0/(0+0+1) = 0
         let cm = confusion_matrix(&[1u8, 0], &[0u8, 0]).unwrap();
-        assert_eq!(cm.precision(), 0.0);
-        assert_eq!(cm.recall(), 0.0);
-        assert_eq!(cm.f1(), 0.0);
-        // no actual positives and none predicted: tp+fp+fn = 0 → F1 = 0, recall 0
+        assert_eq!(cm.precision(), None);
+        assert_eq!(precision(&[1u8, 0], &[0u8, 0]).unwrap(), None);
+        assert_eq!(cm.recall(), Some(0.0));
+        assert_eq!(cm.f1(), Some(0.0));
+        assert_eq!(cm.negative_predictive_value(), Some(0.5));
+        // no actual positives and none predicted: tp + fp + fn = 0
         let cm = confusion_matrix(&[0u8, 0], &[0u8, 0]).unwrap();
-        assert_eq!(cm.f1(), 0.0);
-        assert_eq!(cm.recall(), 0.0);
-        assert_eq!(cm.accuracy(), 1.0);
-        assert_eq!(cm.f_beta(3.0).unwrap(), 0.0);
+        assert_eq!(cm.f1(), None);
+        assert_eq!(f1_score(&[0u8, 0], &[0u8, 0]).unwrap(), None);
+        assert_eq!(cm.recall(), None);
+        assert_eq!(recall(&[0u8, 0], &[0u8, 0]).unwrap(), None);
+        assert_eq!(cm.false_negative_rate(), None);
+        assert_eq!(cm.precision(), None);
+        assert_eq!(cm.specificity(), Some(1.0));
+        assert_eq!(cm.accuracy(), Some(1.0));
+        assert_eq!(cm.f_beta(3.0).unwrap(), None);
+        assert_eq!(fbeta_score(&[0u8, 0], &[0u8, 0], 3.0).unwrap(), None);
+        // no actual negatives: specificity and FPR undefined
+        let cm = confusion_matrix(&[1u8, 1], &[1u8, 1]).unwrap();
+        assert_eq!(cm.specificity(), None);
+        assert_eq!(cm.false_positive_rate(), None);
+        // everything predicted positive: NPV undefined
+        assert_eq!(cm.negative_predictive_value(), None);
+        assert_eq!(cm.f1(), Some(1.0));
+        // empty matrix
+        assert_eq!(ConfusionMatrix::default().accuracy(), None);
+        // the edge where only fp is non-zero: F-beta defined and 0
+        let only_fp = ConfusionMatrix {
+            tp: 0,
+            fp: 1,
+            tn: 0,
+            fn_: 0,
+        };
+        assert_eq!(only_fp.f_beta(2.0).unwrap(), Some(0.0));
+        assert_eq!(only_fp.f1(), Some(0.0));
     }
 
     #[test]

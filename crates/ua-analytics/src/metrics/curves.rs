@@ -9,7 +9,6 @@
 use ndarray::{ArrayView1, AsArray};
 use serde::Serialize;
 
-use super::classification::ratio;
 use super::input::{both_classes, labels_and_scores};
 use crate::Result;
 
@@ -108,7 +107,8 @@ impl ScoreGroups {
     fn average_precision(&self) -> f64 {
         self.cumulative()
             .zip(self.pos.iter())
-            .map(|((_, tp, fp), &p)| p as f64 * ratio(tp, tp + fp))
+            // each cumulative point flags its tie group, so tp + fp ≥ 1
+            .map(|((_, tp, fp), &p)| p as f64 * tp as f64 / (tp + fp).max(1) as f64)
             .sum::<f64>()
             / self.n_pos as f64
     }
@@ -303,7 +303,8 @@ pub fn precision_recall_curve<'a, 'b>(
     Ok(g.cumulative()
         .map(|(threshold, tp, fp)| PrPoint {
             threshold,
-            precision: ratio(tp, tp + fp),
+            // a point flags at least its own tie group: tp + fp ≥ 1
+            precision: tp as f64 / (tp + fp).max(1) as f64,
             recall: tp as f64 / g.n_pos as f64,
             tp,
             fp,

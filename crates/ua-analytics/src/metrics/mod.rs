@@ -20,14 +20,19 @@
 //!   positive/negative pair as 1/2 (Mann–Whitney with average ranks; all
 //!   scores equal → 0.5), and average precision, the curves and the
 //!   threshold searches treat a tie group as one threshold.
-//! * **Zero division → 0.0** (scikit-learn's `zero_division=0`): precision
-//!   with no predicted positives, recall with no positives, F1/F-beta when
-//!   tp + fp + fn = 0.
-//! * **Undefined → error, never NaN.** ROC-AUC, average precision and the
-//!   curves need both classes; R² needs non-constant targets; recall, NDCG
-//!   and AP@k need a user with relevant items. These return
-//!   [`Error::Undefined`] with the reason ([`mean_ranking_metrics`] skips
-//!   such users and counts them; [`ClassificationReport`] stores `None`).
+//! * **Undefined → `None`, never 0.0.** A ratio with a zero denominator has
+//!   no value: precision with no predicted positives, recall with no
+//!   positives, F1/F-beta when tp + fp + fn = 0 (and specificity, FPR, FNR,
+//!   NPV likewise) are `Option<f64>`, `None` when undefined
+//!   ([`ClassificationReport`] prints `undefined`, serde writes `null`).
+//!   scikit-learn's `zero_division=0` would print "the model flagged nothing"
+//!   as "precision 0.0000".
+//! * **Undefined whole-input metrics → error, never NaN.** ROC-AUC, average
+//!   precision and the curves need both classes; R² needs non-constant
+//!   targets; recall, NDCG and AP@k need a user with relevant items. These
+//!   return [`Error::Undefined`] with the reason ([`mean_ranking_metrics`]
+//!   skips such users and counts them; [`ClassificationReport`] stores
+//!   `None`).
 //! * **Log-loss** clips probabilities to [1e-15, 1 − 1e-15]
 //!   ([`LOG_LOSS_EPS`]).
 //! * **Cost.** Score-ranking metrics sort once: O(n log n), one buffer of n
@@ -44,7 +49,7 @@
 //! assert!((roc_auc(&y, &p).unwrap() - 8.0 / 9.0).abs() < 1e-12);
 //! let best = best_f1_threshold(&y, &p).unwrap();
 //! let report = ClassificationReport::compute(&y, &p, best.threshold).unwrap();
-//! assert_eq!(report.f1, best.f1);
+//! assert_eq!(report.f1, Some(best.f1));
 //! ```
 
 #[cfg(doc)]

@@ -15,20 +15,29 @@ use crate::{Error, Result};
 /// The metrics of predicted probabilities against 0/1 labels, with hard
 /// predictions `p >= threshold` for the threshold-dependent ones.
 ///
-/// `roc_auc` and `pr_auc` (average precision) are `None` when `y_true` holds
-/// one class only (where [`super::roc_auc`] returns
-/// [`Error::Undefined`]); every other field is always defined (zero-division
-/// cases are 0.0 as everywhere in [`crate::metrics`]).
+/// Metrics that can be undefined are `Option`s, `None` when undefined —
+/// never 0.0: `precision` when nothing is predicted positive, `recall` with
+/// no positive label, `f1` when both hold, `roc_auc` and `pr_auc` (average
+/// precision) when `y_true` holds one class only (where [`super::roc_auc`]
+/// returns [`Error::Undefined`]). `Display` prints them as `undefined`,
+/// serde writes `null`. Accuracy, log-loss and Brier are always defined
+/// (the input is never empty).
 ///
 /// ```
 /// use ua_analytics::metrics::ClassificationReport;
 /// let r = ClassificationReport::compute(&[0u8, 0, 1, 1], &[0.1f32, 0.4, 0.35, 0.8], 0.5).unwrap();
 /// assert_eq!((r.n, r.positives), (4, 2));
 /// assert_eq!(r.roc_auc, Some(0.75));
-/// assert_eq!((r.precision, r.recall), (1.0, 0.5));
+/// assert_eq!((r.precision, r.recall), (Some(1.0), Some(0.5)));
 /// let json = serde_json::to_string(&r).unwrap();
 /// assert!(json.contains("\"roc_auc\":0.75"));
 /// println!("{r}");
+///
+/// // nothing reaches the threshold: precision is undefined, not 0
+/// let r = ClassificationReport::compute(&[0u8, 1], &[0.1f32, 0.2], 0.5).unwrap();
+/// assert_eq!((r.precision, r.recall, r.f1), (None, Some(0.0), Some(0.0)));
+/// assert!(serde_json::to_string(&r).unwrap().contains("\"precision\":null"));
+/// assert!(r.to_string().contains("precision undefined"));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ClassificationReport {
@@ -40,12 +49,13 @@ pub struct ClassificationReport {
     pub threshold: f32,
     /// Accuracy at the threshold.
     pub accuracy: f64,
-    /// Precision at the threshold (0.0 if nothing is predicted positive).
-    pub precision: f64,
-    /// Recall at the threshold (0.0 if there are no positives).
-    pub recall: f64,
-    /// F1 at the threshold.
-    pub f1: f64,
+    /// Precision at the threshold; `None` if nothing is predicted positive.
+    pub precision: Option<f64>,
+    /// Recall at the threshold; `None` if there are no positives.
+    pub recall: Option<f64>,
+    /// F1 at the threshold; `None` if there are no positives and nothing is
+    /// predicted positive.
+    pub f1: Option<f64>,
     /// ROC-AUC; `None` with one class only.
     pub roc_auc: Option<f64>,
     /// Average precision; `None` with one class only.
@@ -70,7 +80,7 @@ impl ClassificationReport {
     /// use ua_analytics::metrics::ClassificationReport;
     /// let r = ClassificationReport::compute(&[1u8, 1], &[0.9f32, 0.2], 0.5).unwrap();
     /// assert_eq!(r.roc_auc, None); // one class only
-    /// assert_eq!(r.recall, 0.5);
+    /// assert_eq!(r.recall, Some(0.5));
     /// ```
     pub fn compute<'a, 'b>(
         y_true: impl AsArray<'a, u8>,
@@ -92,7 +102,8 @@ impl ClassificationReport {
             n: y.len() as u64,
             positives,
             threshold,
-            accuracy: confusion.accuracy(),
+            // n ≥ 1: labels_and_probabilities refuses empty input
+            accuracy: confusion.accuracy().ok_or(Error::Empty { op: OP })?,
             precision: confusion.precision(),
             recall: confusion.recall(),
             f1: confusion.f1(),
@@ -107,9 +118,7 @@ impl ClassificationReport {
 
 impl fmt::Display for ClassificationReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let opt = |v: Option<f64>| {
-            v.map_or_else(|| "undefined (one class)".into(), |v| format!("{v:.4}"))
-        };
+        let opt = |v: Option<f64>| v.map_or_else(|| "undefined".into(), |v| format!("{v:.4}"));
         writeln!(
             f,
             "rows {}, positives {}, threshold {}",
@@ -117,8 +126,11 @@ impl fmt::Display for ClassificationReport {
         )?;
         writeln!(
             f,
-            "accuracy {:.4}  precision {:.4}  recall {:.4}  f1 {:.4}",
-            self.accuracy, self.precision, self.recall, self.f1
+            "accuracy {:.4}  precision {}  recall {}  f1 {}",
+            self.accuracy,
+            opt(self.precision),
+            opt(self.recall),
+            opt(self.f1)
         )?;
         writeln!(
             f,
@@ -156,9 +168,9 @@ mod tests {
         );
         assert_eq!((r.n, r.positives), (8, 4));
         assert_abs_diff_eq!(r.accuracy, 5.0 / 8.0);
-        assert_abs_diff_eq!(r.precision, 0.6);
-        assert_abs_diff_eq!(r.recall, 0.75);
-        assert_abs_diff_eq!(r.f1, 6.0 / 9.0);
+        assert_abs_diff_eq!(r.precision.unwrap(), 0.6);
+        assert_abs_diff_eq!(r.recall.unwrap(), 0.75);
+        assert_abs_diff_eq!(r.f1.unwrap(), 6.0 / 9.0);
         assert_eq!(r.roc_auc, Some(roc_auc(&y, &p).unwrap()));
         assert_eq!(r.pr_auc, Some(average_precision(&y, &p).unwrap()));
         assert_eq!(r.log_loss, log_loss(&y, &p).unwrap());
@@ -171,6 +183,43 @@ mod tests {
             text.contains("positives 4") && text.contains("predicted 1"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn undefined_metrics_are_none_printed_undefined_and_null() {
+        // one class (all negative), one row flagged: precision 0/1 = 0 is
+        // defined; recall, F1 (2·0/(0+1+0) = 0 → defined), AUCs undefined
+        let r = ClassificationReport::compute(&[0u8, 0, 0], &[0.1f32, 0.6, 0.2], 0.5).unwrap();
+        assert_eq!(r.precision, Some(0.0));
+        assert_eq!(r.recall, None);
+        assert_eq!(r.f1, Some(0.0));
+        assert_eq!((r.roc_auc, r.pr_auc), (None, None));
+        assert_abs_diff_eq!(r.accuracy, 2.0 / 3.0);
+        // one class, nothing flagged: precision, recall and F1 all undefined
+        let r = ClassificationReport::compute(&[0u8, 0], &[0.1f32, 0.2], 0.5).unwrap();
+        assert_eq!((r.precision, r.recall, r.f1), (None, None, None));
+        assert_eq!(r.accuracy, 1.0);
+        let text = r.to_string();
+        for key in [
+            "precision undefined",
+            "recall undefined",
+            "f1 undefined",
+            "roc_auc undefined",
+            "pr_auc undefined",
+        ] {
+            assert!(text.contains(key), "{key} missing in {text}");
+        }
+        assert!(!text.contains("0.0000  recall"), "{text}");
+        let json = serde_json::to_string(&r).unwrap();
+        for key in ["precision", "recall", "f1", "roc_auc", "pr_auc"] {
+            assert!(json.contains(&format!("\"{key}\":null")), "{key}: {json}");
+        }
+        let back: ClassificationReport = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, r);
+        // positives, nothing flagged: precision undefined; recall and F1 are 0
+        let r = ClassificationReport::compute(&[1u8, 0], &[0.1f32, 0.2], 0.5).unwrap();
+        assert_eq!((r.precision, r.recall, r.f1), (None, Some(0.0), Some(0.0)));
+        assert!(r.to_string().contains("precision undefined  recall 0.0000"));
     }
 
     #[test]

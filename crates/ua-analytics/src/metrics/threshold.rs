@@ -29,11 +29,15 @@ pub struct ThresholdChoice {
     pub flagged: u64,
     /// Flagged rows / all rows.
     pub flagged_fraction: f64,
-    /// Precision at the threshold.
+    /// Precision at the threshold (always defined: every candidate
+    /// threshold is a score, so at least one row is flagged).
     pub precision: f64,
-    /// Recall at the threshold.
-    pub recall: f64,
-    /// F1 at the threshold.
+    /// Recall at the threshold; `None` when `y_true` has no positives (only
+    /// possible in [`threshold_for_top_fraction`]; the other searches
+    /// refuse such labels).
+    pub recall: Option<f64>,
+    /// F1 at the threshold (always defined: at least one row is flagged, so
+    /// 2·tp + fp + fn ≥ 1).
     pub f1: f64,
     /// The full confusion matrix at the threshold.
     pub confusion: ConfusionMatrix,
@@ -42,13 +46,16 @@ pub struct ThresholdChoice {
 impl ThresholdChoice {
     fn new(threshold: f32, tp: u64, fp: u64, g: &ScoreGroups) -> Self {
         let confusion = ConfusionMatrix::from_counts(tp, fp, g.n_pos, g.n_neg);
+        // Callers pass cumulative counts at a score, so tp + fp ≥ 1 and the
+        // ratios below have non-zero denominators.
+        let flagged = tp + fp;
         Self {
             threshold,
-            flagged: tp + fp,
-            flagged_fraction: (tp + fp) as f64 / confusion.n() as f64,
-            precision: confusion.precision(),
+            flagged,
+            flagged_fraction: flagged as f64 / confusion.n().max(1) as f64,
+            precision: tp as f64 / flagged.max(1) as f64,
             recall: confusion.recall(),
-            f1: confusion.f1(),
+            f1: (2 * tp) as f64 / (2 * tp + fp + confusion.fn_).max(1) as f64,
             confusion,
         }
     }
@@ -124,7 +131,7 @@ pub fn best_f1_threshold<'a, 'b>(
 /// let y = [1u8, 0, 1, 1, 0];
 /// let s = [0.8f32, 0.7, 0.7, 0.4, 0.1];
 /// let c = threshold_for_precision(&y, &s, 0.7).unwrap();
-/// assert_eq!((c.threshold, c.precision, c.recall), (0.4, 0.75, 1.0));
+/// assert_eq!((c.threshold, c.precision, c.recall), (0.4, 0.75, Some(1.0)));
 /// assert!(threshold_for_precision(&y, &s, 0.9).unwrap().threshold == 0.8);
 /// ```
 pub fn threshold_for_precision<'a, 'b>(
@@ -166,7 +173,7 @@ pub fn threshold_for_precision<'a, 'b>(
 /// // recall at 0.8, 0.7, 0.4, 0.1: 1/3, 2/3, 1, 1
 /// let c = threshold_for_recall(&[1u8, 0, 1, 1, 0], &[0.8f32, 0.7, 0.7, 0.4, 0.1], 0.6).unwrap();
 /// assert_eq!(c.threshold, 0.7);
-/// assert!((c.recall - 2.0 / 3.0).abs() < 1e-12);
+/// assert!((c.recall.unwrap() - 2.0 / 3.0).abs() < 1e-12);
 /// ```
 pub fn threshold_for_recall<'a, 'b>(
     y_true: impl AsArray<'a, u8>,
@@ -179,7 +186,7 @@ pub fn threshold_for_recall<'a, 'b>(
     need_positives(OP, &g)?;
     g.cumulative()
         .map(|(t, tp, fp)| ThresholdChoice::new(t, tp, fp, &g))
-        .find(|c| c.recall >= target_recall)
+        .find(|c| c.recall.is_some_and(|r| r >= target_recall))
         // The lowest threshold has recall 1; reached only if rounding makes
         // tp / n_pos fall below a target of 1.
         .ok_or_else(|| Error::Undefined {
@@ -327,6 +334,9 @@ mod tests {
         // one class is fine here
         let c = threshold_for_top_fraction(&[0u8, 0, 0], &[0.1f32, 0.2, 0.3], 0.5).unwrap();
         assert_eq!((c.threshold, c.flagged, c.precision), (0.2, 2, 0.0));
+        // ... where recall is undefined (no positives), F1 = 0/(0+2+0) = 0
+        assert_eq!((c.recall, c.f1), (None, 0.0));
+        assert_abs_diff_eq!(c.flagged_fraction, 2.0 / 3.0);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use ua_nn::{Activation, ClassWeight, EarlyStopping, FitConfig, History, Sequenti
 use super::{check_scoring_data, check_training_data, invalid};
 use crate::error::parameter;
 use crate::{Classifier, Predictor, Result};
+use ua_tensor::budget::{check_allocation, elements};
 use ua_tensor::persist::Persist;
 
 /// The widest hidden layer [`MlpClassifier`] accepts (checked before any
@@ -278,6 +279,18 @@ impl MlpClassifier {
         const OP: &str = "MlpClassifier::fit";
         self.validate()?;
         check_training_data(OP, &x, y)?;
+        // The training and validation rows are copied once (n × d f32);
+        // the network checks its own parameters and batch buffers.
+        check_allocation(
+            OP,
+            &format!(
+                "the copy of the {} training rows × {} features",
+                x.nrows(),
+                x.ncols()
+            ),
+            elements(OP, &[x.nrows(), x.ncols()])?,
+            std::mem::size_of::<f32>(),
+        )?;
         let mut net = self.network(x.ncols())?;
         // The validation rows are a stratified, seeded share of the training
         // rows; class weights are counted over the rows that train only.

@@ -11,6 +11,7 @@
 //! with [`RepeatPurchase::scoring_table`].
 
 use ua_data::Table;
+use ua_data::date::format_date;
 use ua_data::features::rfm::{RfmConfig, RfmFeatures, RfmReport};
 
 use super::{FittedPropensityModel, ModelKind, PropensityConfig, invalid};
@@ -120,8 +121,9 @@ impl RepeatPurchase {
             return Err(invalid(
                 "RepeatPurchase",
                 format!(
-                    "no customer has a transaction on or before day {} ({} rows, all later)",
-                    config.as_of, f.report.rows_total
+                    "no customer has a transaction on or before {} ({} rows, all later)",
+                    format_date(config.as_of),
+                    f.report.rows_total
                 ),
             ));
         }
@@ -157,15 +159,19 @@ impl RepeatPurchase {
     /// let t = rp.training_table(&log).unwrap().table;
     /// assert_eq!(t.boolean("bought_in_holdout").unwrap().values(), &[Some(true), Some(false)]);
     /// assert!(!t.has_column("holdout_monetary"));
-    /// assert!(RepeatPurchase::new("c", "d", "x", 10, 10).training_table(&log).is_err());
+    /// let e = RepeatPurchase::new("c", "d", "x", 10, 10).training_table(&log).unwrap_err();
+    /// // dates print as ISO dates, not day numbers
+    /// assert!(e.to_string().contains("holdout_end (1970-01-11) must be after calibration_end (1970-01-11)"), "{e}");
     /// ```
     pub fn training_table(&self, log: &Table) -> Result<RepeatPurchaseFeatures> {
         if self.holdout_end <= self.calibration_end {
             return Err(invalid(
                 "RepeatPurchase::training_table",
                 format!(
-                    "holdout_end ({}) must be after calibration_end ({})",
-                    self.holdout_end, self.calibration_end
+                    "holdout_end ({}) must be after calibration_end ({}); both are \
+                     inclusive, so the holdout needs at least one day",
+                    format_date(self.holdout_end),
+                    format_date(self.calibration_end)
                 ),
             ));
         }

@@ -229,7 +229,8 @@ fn defined(r: Result<f64>) -> Result<Option<f64>> {
 /// The range, the parameters and the data are checked before the first
 /// fit, so a bad request fails at once instead of after minutes of work:
 /// the range must be non-empty, start at 1 or more and end at most at the
-/// number of rows and of distinct rows (each an
+/// number of rows − 1 (the scores need `2 ≤ k ≤ rows − 1`; a range of
+/// `1..=1` may use every row) and at the number of distinct rows (each an
 /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming `ks`);
 /// a sample size of 0 names `silhouette`; the other parameters are checked
 /// as [`KMeans::fit`] checks them, for the largest `k`. An empty `x` or a
@@ -283,11 +284,19 @@ pub fn evaluate_k_range<S: Scalar>(
     let x = prepare(OP, x)?;
     let x = x.view();
     let n = x.nrows();
-    if hi > n {
+    // Every score needs 2 ≤ k ≤ n − 1, so a range ending beyond n − 1 (or
+    // at n, which puts each row in its own cluster) cannot be scored: it is
+    // refused before the first fit instead of fitting every k (a hang for
+    // 2..3000) or allocating for an absurd end (2..usize::MAX).
+    let max_k = if hi <= 1 { n } else { n.saturating_sub(1) };
+    if hi > max_k {
         return Err(parameter(
             OP,
             "ks",
-            format!("must end at most at the number of rows ({n}), found {lo}..={hi}"),
+            format!(
+                "the range {lo}..={hi} ends beyond what {n} rows allow: k can be at most \
+                 {max_k} (the scores need 2 ≤ k ≤ rows − 1); end the range at {max_k} or below"
+            ),
         ));
     }
     largest.check_shape(OP, n)?;

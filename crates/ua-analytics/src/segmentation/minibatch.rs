@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 use ua_tensor::Scalar;
 
 use super::kernel::{Acc, assign_all, assign_rows, inertia, internal, row_sq_norms};
+use super::kmeans::{Algorithm, check_k, check_memory, check_n_init, check_tol};
 use super::kmeans::{
     FittedKMeans, Init, KMeansParams, Run, check_k_against_rows, ensure_distinct, initial_centers,
     mean_variance, prepare, sealed,
 };
-use super::kmeans::{check_k, check_n_init, check_tol};
 use crate::Result;
 use crate::error::parameter;
 
@@ -259,6 +259,7 @@ impl MiniBatchKMeans {
         let (n, d) = x.dim();
         let k = self.k;
         check_k_against_rows(OP, k, n)?;
+        check_memory(OP, n, d, k, Algorithm::Lloyd)?;
         let steps = self.steps(n).ok_or_else(|| {
             parameter(
                 OP,

@@ -21,7 +21,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rayon::prelude::*;
 use ua_tensor::Scalar;
-use ua_tensor::check::ensure_finite;
+use ua_tensor::check::{ensure_finite, ensure_squares_fit};
 use ua_tensor::gemm::{Trans, gemm_into};
 
 use super::kernel::internal;
@@ -60,6 +60,7 @@ fn check(
         });
     }
     ensure_finite(op, &x)?;
+    ensure_squares_fit(op, x, x.nrows(), None)?;
     let (dense, m) = dense_labels(labels);
     Ok((x.mapv(|v| v.as_f64()), dense, m))
 }

@@ -15,6 +15,7 @@ mod solver;
 
 use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
+use ua_tensor::budget::{check_allocation, elements};
 use ua_tensor::stable::sigmoid;
 
 use solver::{Problem, lbfgs, newton};
@@ -241,13 +242,15 @@ impl LogisticRegression {
             Some(c) => c.binary_weights(y)?,
             None => [1.0, 1.0],
         };
-        let problem = Problem::new(x, y, cw, self.c, self.fit_intercept);
-        let p = problem.n_params();
+        let p = x.ncols() + usize::from(self.fit_intercept);
         let solver = match self.solver {
             Solver::Auto if p <= Self::NEWTON_MAX_PARAMS => Solver::Newton,
             Solver::Auto => Solver::Lbfgs,
             s => s,
         };
+        check_fit_memory(OP, x.nrows(), p, solver)?;
+        let problem = Problem::new(x, y, cw, self.c, self.fit_intercept);
+        debug_assert_eq!(problem.n_params(), p);
         let mut theta = Array1::<f64>::zeros(p);
         if self.fit_intercept {
             // Start at the (weighted) log-odds of the positives.
@@ -278,6 +281,31 @@ impl LogisticRegression {
             solver,
         })
     }
+}
+
+/// The `f64` values a fit allocates for `n` rows and `p` parameters
+/// (features + intercept): the design matrix copy (n × p), for Newton also
+/// its weighted copy (n × p) and the Hessian (p × p), for L-BFGS its
+/// history of 2·10 vectors of p; plus a few vectors of n. Checked against
+/// the memory budget ([`ua_tensor::budget`], `UA_MEMORY_BUDGET`, default
+/// 8 GiB) before anything is allocated: a one-hot encoded id column of 32k
+/// values on 50k rows asks for 12.8 GB and is refused with the estimate
+/// instead of aborting in the allocator.
+fn check_fit_memory(op: &'static str, n: usize, p: usize, solver: Solver) -> Result<()> {
+    let design = elements(op, &[n, p])?;
+    let count = match solver {
+        Solver::Newton => design
+            .saturating_mul(2)
+            .saturating_add(elements(op, &[p, p])?),
+        _ => design.saturating_add(elements(op, &[p, 24])?),
+    }
+    .saturating_add(elements(op, &[n, 4])?);
+    let what = format!(
+        "the {solver:?} fit of {n} rows × {p} parameters (features + intercept; a one-hot \
+         encoded high-cardinality column makes many)"
+    );
+    check_allocation(op, &what, count, std::mem::size_of::<f64>())?;
+    Ok(())
 }
 
 impl FittedLogisticRegression {

@@ -9,7 +9,8 @@ use ndarray::{Array2, ArrayView1, ArrayView2, CowArray, Ix2};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use ua_tensor::Scalar;
-use ua_tensor::check::ensure_finite;
+use ua_tensor::budget::{check_allocation, elements};
+use ua_tensor::check::{ensure_finite, ensure_squares_fit};
 
 use super::elkan::elkan;
 use super::fitted::FittedKMeans;
@@ -56,6 +57,7 @@ impl KMeans {
         let x = prepare(OP, x)?;
         let x = x.view();
         self.check_shape(OP, x.nrows())?;
+        check_memory(OP, x.nrows(), x.ncols(), self.k, self.algorithm)?;
         ensure_distinct(OP, x, self.k)?;
         let tol = self.tol * mean_variance(x);
         let mut rng = StdRng::seed_from_u64(self.seed);
@@ -114,7 +116,9 @@ impl KMeans {
             });
         }
         ensure_finite(OP, &centers)?;
+        ensure_squares_fit(OP, centers, x.nrows(), None)?;
         params.check_shape(OP, x.nrows())?;
+        check_memory(OP, x.nrows(), x.ncols(), k, params.algorithm)?;
         ensure_distinct(OP, x, k)?;
         let tol = params.tol * mean_variance(x);
         let init = centers.as_standard_layout().into_owned();
@@ -136,6 +140,31 @@ impl KMeans {
     }
 }
 
+/// Checks the buffers of one run against the memory budget
+/// ([`ua_tensor::budget`], `UA_MEMORY_BUDGET`, default 8 GiB) before any is
+/// allocated: an `f64` copy of `x` (n × d), two sets of centres (k × d),
+/// labels and distances (n each) and, for Elkan, the lower bounds (n × k)
+/// and centre distances (k × k) — which grow with `n·k`.
+pub(crate) fn check_memory(
+    op: &'static str,
+    n: usize,
+    d: usize,
+    k: usize,
+    algorithm: Algorithm,
+) -> Result<()> {
+    let mut count = elements(op, &[n, d])?
+        .saturating_add(elements(op, &[k, d, 2])?)
+        .saturating_add(elements(op, &[n, 3])?);
+    if algorithm == Algorithm::Elkan {
+        count = count
+            .saturating_add(elements(op, &[n, k])?)
+            .saturating_add(elements(op, &[k, k])?);
+    }
+    let what = format!("k-means ({algorithm:?}) on {n} rows × {d} columns with k = {k}");
+    check_allocation(op, &what, count, std::mem::size_of::<f64>())?;
+    Ok(())
+}
+
 /// `x` itself when in standard (row-major) layout, else a row-major copy.
 pub(crate) fn standard<S: Scalar>(x: ArrayView2<'_, S>) -> CowArray<'_, S, Ix2> {
     if x.is_standard_layout() {
@@ -145,7 +174,10 @@ pub(crate) fn standard<S: Scalar>(x: ArrayView2<'_, S>) -> CowArray<'_, S, Ix2> 
     }
 }
 
-/// Checks emptiness and finiteness; returns a standard-layout view/copy.
+/// Checks emptiness, finiteness and that squared distances and their sum
+/// over all rows (the inertia) cannot overflow (a finite `1e308` is refused
+/// with its column and row, never reported as `inertia: inf`); returns a
+/// standard-layout view/copy.
 pub(crate) fn prepare<'a, S: Scalar>(
     op: &'static str,
     x: ArrayView2<'a, S>,
@@ -154,6 +186,7 @@ pub(crate) fn prepare<'a, S: Scalar>(
         return Err(Error::Empty { op });
     }
     ensure_finite(op, &x)?;
+    ensure_squares_fit(op, x, x.nrows(), None)?;
     Ok(standard(x))
 }
 

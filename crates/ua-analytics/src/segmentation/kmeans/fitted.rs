@@ -8,7 +8,8 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use ua_tensor::Scalar;
-use ua_tensor::check::ensure_finite;
+use ua_tensor::check::ensure_squares_fit;
+use ua_tensor::check::{ensure_finite, max_abs_for_squares};
 
 use super::fit::{Run, standard};
 use super::params::{KMeans, sealed};
@@ -235,6 +236,8 @@ impl<S: Scalar, P: KMeansParams> FittedKMeans<S, P> {
             return Err(Error::Empty { op });
         }
         ensure_finite(op, &x)?;
+        // squared distances to the centres and their sum (the inertia)
+        ensure_squares_fit(op, x, x.nrows(), None)?;
         Ok(standard(x))
     }
 
@@ -348,6 +351,17 @@ impl<S: Scalar, P: KMeansParams> FittedKMeans<S, P> {
             ));
         }
         let n = self.labels.len();
+        let limit = max_abs_for_squares::<S>(d, n.max(1));
+        if let Some(((r, c), v)) = self
+            .centers
+            .indexed_iter()
+            .find(|(_, v)| v.as_f64().abs() > limit)
+        {
+            return Err(format!(
+                "centre {r}, feature {c} is {v}; squared distances to it would overflow \
+                 (|value| must be at most {limit:.3e})"
+            ));
+        }
         if n < k {
             return Err(format!(
                 "{n} training labels for {k} centres; a fit has at least k rows"
