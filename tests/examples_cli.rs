@@ -267,7 +267,8 @@ fn predict_bad_input_is_a_clear_error() {
         "logistic",
         "--json",
     ]);
-    assert_eq!(v["n_features"].as_u64(), Some(5)); // id, minutes, plan=3
+    // minutes, plan=3; `id` (distinct integers, a key's name) is left out as id-like.
+    assert_eq!(v["n_features"].as_u64(), Some(4));
     let empty = write(&dir, "empty.csv", "");
     let err = predict_err(&["--csv", &empty, "--target", "y"]);
     assert!(err.contains("no data rows"), "{err}");

@@ -54,7 +54,8 @@ pub struct RepeatPurchase {
 ///     ("d".into(), Column::date(vec![1, 12, 3])),
 ///     ("a".into(), Column::numeric(vec![5.0, 6.0, 7.0])),
 /// ]).unwrap();
-/// let f = RepeatPurchase::new("c", "d", "a", 10, 20).training_table(&log).unwrap();
+/// // Cut-offs lie within the data (days 1–12; the holdout may end the day after).
+/// let f = RepeatPurchase::new("c", "d", "a", 10, 13).training_table(&log).unwrap();
 /// assert_eq!(f.table.n_rows(), 2);
 /// assert_eq!(f.report.rows_in_holdout, 1);
 /// ```
@@ -155,7 +156,7 @@ impl RepeatPurchase {
     ///     ("d".into(), Column::date(vec![1, 15, 2])),
     ///     ("x".into(), Column::numeric(vec![5.0, 6.0, 7.0])),
     /// ]).unwrap();
-    /// let rp = RepeatPurchase::new("c", "d", "x", 10, 20);
+    /// let rp = RepeatPurchase::new("c", "d", "x", 10, 16);
     /// let t = rp.training_table(&log).unwrap().table;
     /// assert_eq!(t.boolean("bought_in_holdout").unwrap().values(), &[Some(true), Some(false)]);
     /// assert!(!t.has_column("holdout_monetary"));
@@ -197,7 +198,7 @@ impl RepeatPurchase {
     ///     ("d".into(), Column::date(vec![1, 15])),
     ///     ("x".into(), Column::numeric(vec![5.0, 6.0])),
     /// ]).unwrap();
-    /// let f = RepeatPurchase::new("c", "d", "x", 10, 20).scoring_table(&log, 20).unwrap();
+    /// let f = RepeatPurchase::new("c", "d", "x", 10, 16).scoring_table(&log, 16).unwrap();
     /// assert_eq!(f.table.n_rows(), 2);
     /// assert!(!f.table.has_column("bought_in_holdout"));
     /// ```
@@ -239,7 +240,7 @@ impl RepeatPurchase {
     /// let log = Table::new(vec![
     ///     ("c".into(), Column::numeric(c)), ("d".into(), Column::date(d)), ("a".into(), Column::numeric(a)),
     /// ]).unwrap();
-    /// let (model, features) = RepeatPurchase::new("c", "d", "a", 10, 20).fit(&log, ModelKind::default()).unwrap();
+    /// let (model, features) = RepeatPurchase::new("c", "d", "a", 10, 16).fit(&log, ModelKind::default()).unwrap();
     /// let p = ua_analytics::Predictor::predict_proba(&model, &features.table).unwrap();
     /// assert!(p[0] > 0.5 && p[1] < 0.5);
     /// ```

@@ -85,7 +85,7 @@
 //! let day = [1, 20, 30, 40, 50, 60, 70, 80, 85, 90, 95];
 //! let amount = [5.0; 11];
 //! let f = RfmFeatures::compute(&c, &day, &amount, None,
-//!     &RfmConfig { as_of: 100, holdout_end: None }).unwrap();
+//!     &RfmConfig { as_of: 96, holdout_end: None }).unwrap();
 //! let s = RfmScores::from_features(&f).unwrap();
 //! assert_eq!(s.r, [1, 2, 3, 4, 5]);
 //! assert_eq!(s.f, [1, 3, 1, 4, 5]);

@@ -470,7 +470,9 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a, c);
         assert_eq!(s.transform(&f.to_table().unwrap()).unwrap(), a);
-        let none = RfmFeatures::compute(
+        // An as-of date before every purchase is refused by ua-data itself,
+        // with the data's range; the scaler never sees zero customers.
+        let e = RfmFeatures::compute(
             &[1u64],
             &[50],
             &[1.0],
@@ -480,9 +482,16 @@ mod tests {
                 holdout_end: None,
             },
         )
-        .unwrap();
-        let e = LogRfmScaler::fit(&none).unwrap_err();
-        assert!(e.to_string().contains("before the first purchase"), "{e}");
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("before the first transaction"),
+            "{e}"
+        );
+        let e = LogRfmScaler::fit(cols(&[], &[], &[])).unwrap_err();
+        assert!(
+            e.to_string().contains("0 customers") || e.to_string().contains("empty"),
+            "{e}"
+        );
     }
 
     #[test]
