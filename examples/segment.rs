@@ -59,7 +59,7 @@ use ua_analytics::segmentation::{
 use ua_data::ColumnType;
 use ua_data::csv_io::{CsvOptions, read_csv};
 use ua_data::date::{format_date, parse_date};
-use ua_data::features::rfm::{RfmConfig, RfmFeatures};
+use ua_data::features::rfm::{RfmConfig, RfmFeatures, default_as_of};
 use ua_data::synth::{ShopConfig, generate};
 use ua_data::table::{Column, Table};
 use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
@@ -305,6 +305,13 @@ fn run(args: &Args) -> Result<(), Error> {
     let t_start = Instant::now();
     let log = load(args)?;
     let (first, last) = check(&log)?;
+    if args.as_of.is_none() && log.default_as_of.is_none() {
+        // The default as-of date comes from the data: rows dated after
+        // today (2099 in a 1998 log) would move it silently, so they are an
+        // error naming the first one.
+        default_as_of(&log.table, &log.date)
+            .map_err(|e| Error::failed(format!("{}: {e}", log.source)))?;
+    }
     let as_of = args.as_of.or(log.default_as_of).unwrap_or(last);
     if as_of < first {
         return Err(Error::usage(format!(

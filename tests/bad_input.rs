@@ -1611,6 +1611,17 @@ fn implausible_dates_are_errors_with_their_line() {
             ],
         );
     }
+    // Rows dated in the future (2099 in a 2024 log) would move the default
+    // as-of date and make every recency decades long: an error by line.
+    let mut s = tx_csv(6);
+    s.push_str("C0001,2099-06-01,5\n");
+    let f = write(&dir, "future_rows.csv", s);
+    case(
+        "segment",
+        &seg_args(&f, &["--k", "2"]),
+        1,
+        &["line 14", "2099-06-01", "after today"],
+    );
     let mut s = tx_csv(6);
     s.push_str("C0002,1899-12-31,5\n");
     let f = write(&dir, "old.csv", s);
