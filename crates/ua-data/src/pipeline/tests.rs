@@ -1150,7 +1150,7 @@ fn keep_id_like_adds_the_column_back_with_the_auto_recipe() {
 
 #[test]
 fn auto_limits_cardinality_and_scales_min_frequency_with_the_rows() {
-    // 120 levels, each 10 rows: no level is rare, but only 49 keep a feature.
+    // 120 levels, each 10 rows: no level is rare, but only 99 keep a feature.
     let levels: Vec<String> = (0..1200).map(|i| format!("l{:03}", i % 120)).collect();
     let levels: Vec<&str> = levels.iter().map(String::as_str).collect();
     let t = table(vec![("c", Column::categorical(&levels))]);
@@ -1162,7 +1162,7 @@ fn auto_limits_cardinality_and_scales_min_frequency_with_the_rows() {
     let e = &pipe.fit_report().encodings[0];
     assert_eq!(
         (e.levels_kept, e.infrequent_levels, e.infrequent_rows),
-        (49, 71, 710)
+        (99, 21, 210)
     );
     // Ties broken by name: l000..l048 keep their feature.
     assert_eq!(pipe.feature_names()[0], "c=l000");
