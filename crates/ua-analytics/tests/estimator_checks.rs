@@ -184,3 +184,32 @@ fn kmeans_and_minibatch_kmeans_pass_the_segmenter_checks_in_both_precisions() {
     )
     .unwrap();
 }
+
+#[test]
+fn the_rfm_model_passes_the_segmenter_checks_on_raw_rfm_values() {
+    use ndarray::Array2;
+    use ua_analytics::segmentation::KMeans;
+    use ua_analytics::segmentation::rfm::RfmKMeans;
+    use ua_analytics::testkit::check_segmenter;
+    // Three kinds of customer: recent and frequent, lapsed one-timers, and
+    // big spenders in between (raw recency days, frequency, monetary).
+    let x = Array2::from_shape_fn((60, 3), |(i, j)| {
+        let jitter = (i * 7 % 5) as f64;
+        match (i % 3, j) {
+            (0, 0) => 3.0 + jitter,
+            (0, 1) => 12.0 + jitter,
+            (0, 2) => 400.0 + 10.0 * jitter,
+            (1, 0) => 300.0 + jitter,
+            (1, 1) => 1.0,
+            (1, 2) => 20.0 + jitter,
+            (_, 0) => 60.0 + jitter,
+            (_, 1) => 4.0 + jitter,
+            _ => 3000.0 + 10.0 * jitter,
+        }
+    });
+    check_segmenter(
+        || RfmKMeans::fit(x.view(), &KMeans::new(3).seed(5)),
+        x.view(),
+    )
+    .unwrap();
+}

@@ -183,7 +183,7 @@ impl Encode {
     /// ```
     /// use ua_data::pipeline::Encode;
     /// let e = Encode::one_hot_limited(50_000);
-    /// assert!(matches!(e, Encode::OneHot { min_frequency: Some(5), max_categories: Some(50), .. }));
+    /// assert!(matches!(e, Encode::OneHot { min_frequency: Some(5), max_categories: Some(100), .. }));
     /// let small = Encode::one_hot_limited(120);
     /// assert!(matches!(small, Encode::OneHot { min_frequency: Some(2), .. }));
     /// ```

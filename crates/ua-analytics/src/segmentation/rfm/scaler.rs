@@ -100,6 +100,7 @@ mod sealed {
     impl Sealed for &ua_data::Table {}
     impl Sealed for super::RfmColumns<'_> {}
     impl<K> Sealed for &ua_data::features::rfm::RfmFeatures<K> {}
+    impl Sealed for ndarray::ArrayView2<'_, f64> {}
 }
 
 /// Raw (unscaled) RFM values of customers, in any of the forms the RFM
@@ -162,6 +163,39 @@ impl RfmInput for RfmColumns<'_> {
                 Column::numeric(self.monetary.to_vec()),
             ),
         ])?;
+        check_rfm_table(OP_INPUT, &t)?;
+        Ok(t)
+    }
+}
+
+/// A matrix whose three columns are recency (days), frequency and monetary
+/// value — the form the shared estimator checks feed every segmenter.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_analytics::segmentation::rfm::RfmInput;
+/// let t = array![[4.0, 2.0, 9.5]].view().rfm_table().unwrap();
+/// assert_eq!(t.numeric("monetary").unwrap().values(), &[9.5]);
+/// assert!(array![[4.0, 2.0]].view().rfm_table().is_err());
+/// ```
+impl RfmInput for ndarray::ArrayView2<'_, f64> {
+    fn rfm_table(&self) -> Result<Table> {
+        if self.ncols() != RFM_COLUMNS.len() {
+            return Err(Error::InvalidArgument {
+                op: OP_INPUT,
+                message: format!(
+                    "the matrix has {} columns, expected 3 ({})",
+                    self.ncols(),
+                    RFM_COLUMNS.join(", ")
+                ),
+            });
+        }
+        let columns = RFM_COLUMNS
+            .iter()
+            .zip(self.columns())
+            .map(|(name, c)| ((*name).to_owned(), Column::numeric(c.to_vec())))
+            .collect();
+        let t = Table::new(columns)?;
         check_rfm_table(OP_INPUT, &t)?;
         Ok(t)
     }
