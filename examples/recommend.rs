@@ -506,7 +506,7 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Result<String, Error> {
     };
     let failed = |e: user_analytics::analytics::Error| Error::failed(e.to_string());
     // Train/test rows (positions in the kept log).
-    let (train_rows, test_rows) = match &a.test_rows {
+    let (train_rows, test_rows): (Vec<usize>, Vec<usize>) = match &a.test_rows {
         Some(path) => {
             let listed = read_test_rows(path, log.users.len(), a.delimiter)?;
             let mut is_test = vec![false; log.users.len()];
@@ -526,7 +526,6 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Result<String, Error> {
             (s.train, s.test)
         }
     };
-    let (train_rows, test_rows): (Vec<usize>, Vec<usize>) = (train_rows, test_rows);
     let train_users = pick(&users, &train_rows);
     let train_items = pick(&items, &train_rows);
     let train_times: Option<Vec<i64>> = times
