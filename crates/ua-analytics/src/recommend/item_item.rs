@@ -363,6 +363,19 @@ mod tests {
     }
 
     #[test]
+    fn a_users_history_scores_like_the_user() {
+        use crate::RecommenderModel;
+        let m = crate::recommend::ItemKnn::new().fit(&x()).unwrap();
+        let (mut by_user, mut by_history) = (vec![0.0; 4], vec![9.0; 4]);
+        m.score_user(1, &mut by_user).unwrap();
+        let (items, weights) = x().row(1).map(|(i, w)| (i.to_vec(), w.to_vec())).unwrap();
+        m.score_history(&items, &weights, &mut by_history).unwrap();
+        assert_eq!(by_user, by_history);
+        assert!(by_user.iter().any(|&s| s > 0.0));
+        assert!(m.score_history(&items, &weights, &mut [0.0; 3]).is_err());
+    }
+
+    #[test]
     fn dense_and_sparse_weights_score_alike() {
         let w = neighbours(&x(), &x(), 10, |_, _, c| c).unwrap();
         let dense = ItemWeights::Dense(w.to_dense());
