@@ -376,6 +376,31 @@ mod tests {
     }
 
     #[test]
+    fn loading_refuses_broken_contents() {
+        use crate::RecommenderModel;
+        use ua_tensor::persist::Persist;
+        let m = crate::recommend::ItemKnn::new().fit(&x()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&m.to_json().unwrap()).unwrap();
+        let broken = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut v = json.clone();
+            edit(&mut v);
+            crate::recommend::FittedItemKnn::from_json(&v.to_string())
+                .unwrap_err()
+                .to_string()
+        };
+        let e = broken(&|v| v["model"]["history"]["data"][0] = (-1.0).into());
+        assert!(e.contains("weight -1"), "{e}");
+        let e = broken(&|v| v["model"]["params"]["neighbours"] = 0.into());
+        assert!(e.contains("neighbours"), "{e}");
+        let e = broken(&|v| {
+            v["model"]["weights"] =
+                serde_json::json!({"Dense": {"v": 1, "dim": [1, 1], "data": [0.0]}})
+        });
+        assert!(e.contains("1 × 1"), "{e}");
+        assert!(crate::recommend::FittedItemKnn::from_json(&json.to_string()).is_ok());
+    }
+
+    #[test]
     fn dense_and_sparse_weights_score_alike() {
         let w = neighbours(&x(), &x(), 10, |_, _, c| c).unwrap();
         let dense = ItemWeights::Dense(w.to_dense());
