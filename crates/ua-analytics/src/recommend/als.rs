@@ -530,27 +530,12 @@ impl Persist for FittedImplicitAls {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommend::tests::csr;
+    use crate::recommend::tests::{csr, planted_groups};
     use ua_tensor::topk::top_k_masked;
-
-    /// Users × items from a planted rank-2 structure: two groups of users,
-    /// each interacting with most items of its own half of the catalogue.
-    fn planted() -> CsrMatrix<f32> {
-        let mut pairs = vec![];
-        for u in 0..40 {
-            let group = u % 2;
-            for i in 0..10 {
-                if (u * 7 + i * 3) % 5 != 0 {
-                    pairs.push((u, group * 10 + i));
-                }
-            }
-        }
-        csr(40, 20, &pairs)
-    }
 
     #[test]
     fn recovers_the_planted_groups() {
-        let x = planted();
+        let x = planted_groups();
         for solver in [
             AlsSolver::Cholesky,
             AlsSolver::ConjugateGradient { steps: 3 },
@@ -579,7 +564,7 @@ mod tests {
 
     #[test]
     fn fold_in_is_the_exact_solve_and_matches_the_trained_user() {
-        let x = planted();
+        let x = planted_groups();
         let params = ImplicitAls::new()
             .factors(4)
             .iterations(30)
@@ -613,7 +598,7 @@ mod tests {
 
     #[test]
     fn conjugate_gradient_approaches_the_exact_solve() {
-        let x = planted();
+        let x = planted_groups();
         let exact = ImplicitAls::new()
             .factors(4)
             .iterations(1)

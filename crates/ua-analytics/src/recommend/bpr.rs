@@ -596,20 +596,7 @@ impl Persist for FittedBpr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recommend::tests::csr;
-
-    fn planted() -> CsrMatrix<f32> {
-        let mut pairs = vec![];
-        for u in 0..40 {
-            let group = u % 2;
-            for i in 0..10 {
-                if (u * 7 + i * 3) % 5 != 0 {
-                    pairs.push((u, group * 10 + i));
-                }
-            }
-        }
-        csr(40, 20, &pairs)
-    }
+    use crate::recommend::tests::{csr, planted_groups};
 
     /// Users whose top-2 unseen items are both of their own group.
     fn users_served_their_group(m: &FittedBpr) -> usize {
@@ -625,7 +612,7 @@ mod tests {
 
     #[test]
     fn recommends_each_users_own_group_in_both_modes() {
-        let x = planted();
+        let x = planted_groups();
         for mode in [BprMode::Deterministic, BprMode::Parallel] {
             let m = Bpr::new()
                 .factors(8)
@@ -641,7 +628,7 @@ mod tests {
 
     #[test]
     fn a_folded_in_history_ranks_its_group_first() {
-        let x = planted();
+        let x = planted_groups();
         let m = Bpr::new()
             .factors(8)
             .epochs(100)
@@ -678,7 +665,7 @@ mod tests {
         }
         let e = Bpr::new()
             .learning_rate(1e30)
-            .fit(&planted())
+            .fit(&planted_groups())
             .unwrap_err()
             .to_string();
         assert!(e.contains("diverged"), "{e}");

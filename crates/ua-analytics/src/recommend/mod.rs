@@ -115,6 +115,20 @@ pub(crate) mod tests {
         CsrMatrix::from_triplets(users, items, &u, &i, &vec![1.0; pairs.len()]).unwrap()
     }
 
+    /// 40 users × 20 items, planted rank 2: even users interact with most of
+    /// items 0–9, odd users with most of items 10–19.
+    pub(crate) fn planted_groups() -> CsrMatrix<f32> {
+        let mut pairs = vec![];
+        for u in 0..40 {
+            for i in 0..10 {
+                if (u * 7 + i * 3) % 5 != 0 {
+                    pairs.push((u, (u % 2) * 10 + i));
+                }
+            }
+        }
+        csr(40, 20, &pairs)
+    }
+
     #[test]
     fn empty_and_bad_weights_are_errors() {
         let e = check_interactions("t", &CsrMatrix::<f32>::zeros(2, 2).unwrap()).unwrap_err();

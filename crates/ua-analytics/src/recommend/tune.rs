@@ -42,12 +42,36 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> LogRows<'_, U, I> {
     /// let part = log.select(&[0, 2], Some(&all)).unwrap();
     /// assert_eq!(part.matrix.shape(), (2, 2));
     /// assert_eq!(part.matrix.nnz(), 2);
+    /// assert!(log.select(&[3], None).is_err()); // no row 3
+    /// let short = LogRows { times: Some(&[1]), ..log };
+    /// assert!(short.select(&[0], None).unwrap_err().to_string().contains("1 times"));
     /// ```
     pub fn select(
         &self,
         rows: &[usize],
         like: Option<&Interactions<U, I>>,
     ) -> Result<Interactions<U, I>> {
+        let n = self.users.len();
+        let lengths = [
+            self.items.len(),
+            self.times.map_or(n, <[i64]>::len),
+            self.weights.map_or(n, <[f64]>::len),
+        ];
+        if lengths.iter().any(|&l| l != n) {
+            return Err(Error::InvalidArgument {
+                op: "select log rows",
+                message: format!(
+                    "{n} users, {} items, {} times and {} weights; one per row each",
+                    lengths[0], lengths[1], lengths[2]
+                ),
+            });
+        }
+        if let Some(&r) = rows.iter().find(|&&r| r >= n) {
+            return Err(Error::InvalidArgument {
+                op: "select log rows",
+                message: format!("row {r} is out of range for a log of {n} rows"),
+            });
+        }
         let users: Vec<U> = rows.iter().map(|&r| self.users[r].clone()).collect();
         let items: Vec<I> = rows.iter().map(|&r| self.items[r].clone()).collect();
         let weights: Option<Vec<f64>> = self.weights.map(|w| rows.iter().map(|&r| w[r]).collect());
