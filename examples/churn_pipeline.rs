@@ -121,44 +121,17 @@ fn churn(
     })
 }
 
-fn segment(orders: &Table, seed: u64) -> AnyResult<(Vec<String>, Vec<usize>)> {
-    let as_of = orders
-        .date("day")?
-        .days()
-        .iter()
-        .max()
-        .copied()
-        .unwrap_or(0);
-    let rfm = RfmFeatures::from_table(
-        orders,
-        "user",
-        "day",
-        "amount",
-        None,
-        &RfmConfig {
-            as_of,
-            holdout_end: None,
-        },
-    )?;
-    let x = Array2::from_shape_fn((rfm.customers.len(), 3), |(i, j)| {
-        [
-            f64::from(rfm.recency_days[i]),
-            f64::from(rfm.frequency[i]),
-            rfm.monetary[i],
-        ][j]
-            .ln_1p()
-    });
-    let z = StandardScaler::default()
-        .fit_matrix(x.view())?
-        .transform_matrix(x.view())?;
-    let model = KMeans::new(4).seed(seed).fit(z.view())?;
-    let labels = model.assign(z.view())?;
-    let mut sizes = vec![0; model.n_segments()];
-    labels.iter().for_each(|&l| sizes[l] += 1);
-    let names = (0..sizes.len())
-        .map(|s| describe_segment(&x, &labels, s))
-        .collect();
-    Ok((names, sizes))
+fn segment(orders: &Table, seed: u64) -> AnyResult<SegmentProfiles> {
+    let as_of = default_as_of(orders, "day")?.as_of;
+    let config = RfmConfig {
+        as_of,
+        holdout_end: None,
+    };
+    let rfm = RfmFeatures::from_table(orders, "user", "day", "amount", None, &config)?;
+    let columns = RfmColumns::new(&rfm.recency_days, &rfm.frequency, &rfm.monetary);
+    let model = RfmKMeans::fit(columns, &KMeans::new(4).seed(seed))?; // log-RFM, standardised
+    let names = ["largest", "second", "third", "smallest"];
+    Ok(SegmentProfiles::from_rfm(&rfm, model.labels(), &names)?)
 }
 
 // ---- plumbing: arguments, the synthetic shop, printing -------------------
@@ -176,20 +149,6 @@ struct Summary {
 
 fn pick(y: &[u8], rows: &[usize]) -> Vec<u8> {
     rows.iter().map(|&i| y[i]).collect()
-}
-
-/// Mean recency (days), frequency and spend of segment `s`, from log1p values.
-fn describe_segment(log_rfm: &Array2<f64>, labels: &Array1<usize>, s: usize) -> String {
-    let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == s).collect();
-    let mean = |j: usize| {
-        rows.iter().map(|&i| log_rfm[[i, j]].exp_m1()).sum::<f64>() / rows.len().max(1) as f64
-    };
-    format!(
-        "recency {:.0} d, {:.1} purchase days, spend {:.0}",
-        mean(0),
-        mean(1),
-        mean(2)
-    )
 }
 
 /// The flags, their defaults and help (`--help` prints them).
@@ -405,7 +364,7 @@ pub fn report(a: &Args) -> AnyResult<(String, serde_json::Value)> {
         .collect();
     let summary = json!({"users": users.n_rows(), "cross_validation": cv, "chosen": best.params.classifier.name(),
         "holdout": s.holdout, "scored": s.scores.n_rows(),
-        "segments": segments.as_ref().map(|(names, sizes)| json!({"names": names, "sizes": sizes}))});
+        "segments": segments});
     if a.json {
         return Ok((summary.to_string(), summary));
     }
@@ -434,11 +393,11 @@ pub fn report(a: &Args) -> AnyResult<(String, serde_json::Value)> {
         a.out.join("scores.csv").display()
     )?;
     writeln!(o, "{}", s.scores.to_pretty_string(5))?;
-    if let Some((names, sizes)) = segments {
-        writeln!(o, "customer segments (k-means on log RFM, k = 4):")?;
-        for (k, (name, size)) in names.iter().zip(&sizes).enumerate() {
-            writeln!(o, "  {k}: {size:>5} customers, {name}")?;
-        }
+    if let Some(profiles) = segments {
+        writeln!(
+            o,
+            "customer segments (k-means on log RFM, k = 4, by size):\n{profiles}"
+        )?;
     }
     Ok((o, summary))
 }

@@ -32,13 +32,18 @@ pub mod prelude {
     pub use ua_analytics::prediction::{
         ClassWeight, EarlyStopping, LogisticRegression, MlpClassifier, ModelKind, PropensityConfig,
     };
+    pub use ua_analytics::recommend::Filter;
+    pub use ua_analytics::segmentation::profile::SegmentProfiles;
+    pub use ua_analytics::segmentation::rfm::{RfmColumns, RfmKMeans};
     pub use ua_analytics::segmentation::{KMeans, MiniBatchKMeans};
     pub use ua_analytics::selection::{
         GridSearch, Metric, cross_validate, evaluate, grid_search, permutation_importance,
     };
-    pub use ua_analytics::{Classifier, Dataset, Predictor, RiskScorer, Segmenter};
+    pub use ua_analytics::{
+        Classifier, Dataset, Predictor, Recommender, RecommenderModel, RiskScorer, Segmenter,
+    };
     pub use ua_data::csv_io::{CsvOptions, read_csv, write_csv};
-    pub use ua_data::features::rfm::{RfmConfig, RfmFeatures};
+    pub use ua_data::features::rfm::{RfmConfig, RfmFeatures, default_as_of};
     pub use ua_data::labels::binary_labels;
     pub use ua_data::pipeline::{Chain, ColumnTransformer, FittedStep, NumericSteps};
     pub use ua_data::scale::StandardScaler;

@@ -120,12 +120,19 @@ impl ColumnRoles {
             .collect()
     }
 
-    /// `table` without the excluded columns that it has (borrowed, not
-    /// copied, when it has none of them).
-    fn features_table<'t>(&self, table: &'t Table) -> Result<Cow<'t, Table>> {
-        let present: Vec<&str> = self
-            .excluded()
+    /// `table` without the columns that stay out of the preprocessing (the
+    /// excluded ones, and the id column unless the preprocessor reads it
+    /// itself: `id_to_preprocessor`); borrowed, not copied, when it has
+    /// none of them.
+    fn preprocessor_input<'t>(
+        &self,
+        table: &'t Table,
+        id_to_preprocessor: bool,
+    ) -> Result<Cow<'t, Table>> {
+        let id = self.id_column.as_deref().filter(|_| !id_to_preprocessor);
+        let present: Vec<&str> = id
             .into_iter()
+            .chain(self.exclude.iter().map(String::as_str))
             .filter(|c| table.has_column(c))
             .collect();
         Ok(if present.is_empty() {
@@ -133,6 +140,15 @@ impl ColumnRoles {
         } else {
             Cow::Owned(table.drop_columns(&present)?)
         })
+    }
+
+    /// The preprocessed table without the id column a preprocessor that
+    /// reads it returns with its output: the id is never a feature.
+    fn without_id(&self, features: Table) -> Result<Table> {
+        match &self.id_column {
+            Some(id) if features.has_column(id) => Ok(features.drop_columns(&[id.as_str()])?),
+            _ => Ok(features),
+        }
     }
 }
 
@@ -158,6 +174,9 @@ impl<P, C> Pipeline<P, C> {
 
     /// A column that identifies rows (a user id): kept out of the features
     /// and returned with the scores by [`FittedPipeline::score_table`].
+    /// Naming it on the preprocessor instead (a `ColumnTransformer`'s
+    /// `id_column`, see [`Transformer::id_column`]) does the same; naming two
+    /// different columns is an error at fit.
     pub fn id_column(mut self, name: impl Into<String>) -> Self {
         self.columns.id_column = Some(name.into());
         self
@@ -312,6 +331,30 @@ fn check_input_range(op: &'static str, table: &Table) -> Result<()> {
 }
 
 impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
+    /// The column roles with the id column named in one place: the
+    /// pipeline's own, or else the preprocessor's
+    /// ([`Transformer::id_column`]). Both named and different is an error.
+    fn resolved_roles(&self, op: &'static str) -> Result<ColumnRoles> {
+        let own = self.columns.id_column.as_deref();
+        let inner = self.preprocessor.id_column();
+        if let (Some(a), Some(b)) = (own, inner)
+            && a != b
+        {
+            return Err(parameter(
+                op,
+                "id_column",
+                format!(
+                    "the pipeline's id column is `{a}` but its preprocessor's is `{b}`; \
+                     name the id column in one place"
+                ),
+            ));
+        }
+        Ok(ColumnRoles {
+            id_column: own.or(inner).map(str::to_owned),
+            exclude: self.columns.exclude.clone(),
+        })
+    }
+
     /// Fits the preprocessor on `table` (without the excluded columns) and
     /// the classifier on its output with labels `y` (0/1, one per row).
     ///
@@ -326,7 +369,8 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
                 found: format!("{} labels", y.len()),
             });
         }
-        if let Some(id) = &self.columns.id_column
+        let roles = self.resolved_roles(OP)?;
+        if let Some(id) = &roles.id_column
             && !table.has_column(id)
         {
             return Err(parameter(
@@ -335,10 +379,11 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
                 format!("column `{id}` is not in the table"),
             ));
         }
-        let input = self.columns.features_table(table)?;
+        let id_to_preprocessor = self.preprocessor.id_column().is_some();
+        let input = roles.preprocessor_input(table, id_to_preprocessor)?;
         check_input_range(OP, &input)?;
         let preprocessor = self.preprocessor.fit(&input)?;
-        let features = preprocessor.transform(&input)?;
+        let features = roles.without_id(preprocessor.transform(&input)?)?;
         let feature_names: Vec<String> = features
             .column_names()
             .into_iter()
@@ -353,7 +398,10 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
         let x = feature_matrix(&features)?;
         let model = self.classifier.fit(x.view(), y)?;
         Ok(FittedPipeline {
-            params: self.params(),
+            params: PipelineParams {
+                classifier: self.classifier.params(),
+                columns: roles,
+            },
             preprocessor,
             model,
             feature_names,
@@ -427,9 +475,14 @@ impl<P: Preprocessor, C: Classifier> FittedPipeline<P, C> {
 
     /// The feature matrix of `table`, exactly as the model sees it.
     pub fn features(&self, table: &Table) -> Result<Array2<f32>> {
-        let input = self.params.columns.features_table(table)?;
+        let roles = &self.params.columns;
+        let id_to_preprocessor = roles
+            .id_column
+            .as_ref()
+            .is_some_and(|id| self.summary.input_columns.contains(id));
+        let input = roles.preprocessor_input(table, id_to_preprocessor)?;
         check_input_range("FittedPipeline::features", &input)?;
-        let features = self.preprocessor.transform(&input)?;
+        let features = roles.without_id(self.preprocessor.transform(&input)?)?;
         let names = features.column_names();
         if names != self.feature_names {
             return Err(Error::ShapeMismatch {
@@ -629,6 +682,57 @@ mod tests {
                 .all(|f| f.train_rows == 90 && f.test_rows == 30)
         );
         assert!(cv.roc_auc.mean > 0.98, "{cv}");
+    }
+
+    /// `id` (numeric, so it could pass as a feature), `x` drives the label.
+    fn numeric_ids() -> (Table, Vec<u8>) {
+        let x: Vec<f64> = (0..60).map(|i| ((i * 37) % 11) as f64).collect();
+        let y: Vec<u8> = x.iter().map(|&v| u8::from(v > 5.0)).collect();
+        let t = Table::new(vec![
+            (
+                "id".into(),
+                Column::numeric((0..60).map(f64::from).collect()),
+            ),
+            ("x".into(), Column::numeric(x)),
+        ])
+        .unwrap();
+        (t, y)
+    }
+
+    #[test]
+    fn an_id_column_named_on_the_preprocessor_is_never_a_feature() {
+        use ua_data::pipeline::ColumnTransformer;
+        let (t, y) = numeric_ids();
+        let ct = ColumnTransformer::new().passthrough(&["x"]);
+        let on_pipeline = Pipeline::new(ct.clone(), LogisticRegression::new())
+            .id_column("id")
+            .fit(&t, &y)
+            .unwrap();
+        let ct_id = ct.clone().id_column("id");
+        for pipe in [
+            Pipeline::new(ct_id.clone(), LogisticRegression::new()),
+            Pipeline::new(ct_id.clone(), LogisticRegression::new()).id_column("id"),
+        ] {
+            let model = pipe.fit(&t, &y).unwrap();
+            assert_eq!(model.feature_names(), ["x"]);
+            assert_eq!(model.params().columns.id_column.as_deref(), Some("id"));
+            assert_eq!(
+                model.predict_proba(&t).unwrap(),
+                on_pipeline.predict_proba(&t).unwrap()
+            );
+            let scored = model.score_table(&t.take(&[7]).unwrap(), "p").unwrap();
+            assert_eq!(scored.column_names(), ["id", "p"]);
+            assert_eq!(scored.numeric("id").unwrap().get(0), Some(7.0));
+        }
+        let e = Pipeline::new(ct_id, LogisticRegression::new())
+            .id_column("x")
+            .fit(&t, &y)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`x`") && e.contains("`id`") && e.contains("one place"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -55,6 +55,22 @@ pub trait Transformer {
     type Fitted: Transform;
     /// Learns from `table` (the training data) and returns the fitted step.
     fn fit(&self, table: &Table) -> Result<Self::Fitted>;
+
+    /// The column this step reads as a row identifier and returns with its
+    /// output instead of transforming it (a user or order id), if any.
+    /// Steps that keep no id (the default) return `None`; a pipeline that
+    /// wraps the step uses this to keep the id out of the model's features.
+    ///
+    /// ```
+    /// use ua_data::pipeline::ColumnTransformer;
+    /// use ua_data::traits::Transformer;
+    /// let ct = ColumnTransformer::new().passthrough(&["x"]).id_column("user_id");
+    /// assert_eq!(Transformer::id_column(&ct), Some("user_id"));
+    /// assert_eq!(Transformer::id_column(&ColumnTransformer::new()), None);
+    /// ```
+    fn id_column(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// A fitted step: applies what was learned at fit time to any table with the same columns.

@@ -607,4 +607,9 @@ impl Transformer for ColumnTransformer {
     fn fit(&self, table: &Table) -> Result<FittedColumnTransformer> {
         ColumnTransformer::fit(self, table)
     }
+
+    /// Same as [`ColumnTransformer::get_id_column`].
+    fn id_column(&self) -> Option<&str> {
+        self.get_id_column()
+    }
 }
