@@ -1,4 +1,5 @@
-//! Benchmarks of the table hot paths: CSV reading, hash join, group-by.
+//! Benchmarks of the table hot paths: CSV reading, hash join, group-by,
+//! and a fitted preprocessing pipeline's two output paths (table, matrix).
 //!
 //! `cargo bench -p ua-data --bench data`
 
@@ -10,6 +11,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ua_data::csv_io::{CsvOptions, read_csv};
 use ua_data::groupby::{Agg, group_by};
 use ua_data::join::inner_join;
+use ua_data::pipeline::ColumnTransformer;
+use ua_data::traits::Transform;
 use ua_data::{Column, Table};
 
 /// xorshift64*: deterministic data without depending on rand's API.
@@ -172,5 +175,57 @@ fn bench_group_by(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_read_csv, bench_join, bench_group_by);
+/// 100,000 users × 8 input columns: 5 numeric (one with 5 % missing), 2
+/// categorical (4 and 30 levels), 1 boolean — the shape of a churn table.
+fn users_table() -> Table {
+    let n = 100_000;
+    let mut rng = Rng(42);
+    let mut num = |scale: f64| -> Vec<f64> { (0..n).map(|_| rng.unit() * scale).collect() };
+    let (age, income, orders, spend) = (num(60.0), num(9e4), num(40.0), num(5e3));
+    let mut rng = Rng(7);
+    let gaps: Vec<Option<f64>> = (0..n)
+        .map(|_| (rng.below(20) != 0).then(|| rng.unit() * 365.0))
+        .collect();
+    let tier: Vec<String> = (0..n).map(|_| format!("tier_{}", rng.below(4))).collect();
+    let city: Vec<String> = (0..n).map(|_| format!("city_{}", rng.below(30))).collect();
+    let mobile: Vec<bool> = (0..n).map(|_| rng.below(2) == 0).collect();
+    Table::new(vec![
+        ("age".into(), Column::numeric(age)),
+        ("income".into(), Column::numeric(income)),
+        ("orders".into(), Column::numeric(orders)),
+        ("spend".into(), Column::numeric(spend)),
+        ("days_since_order".into(), Column::numeric_opt(gaps)),
+        ("tier".into(), Column::categorical(&tier)),
+        ("city".into(), Column::categorical(&city)),
+        ("mobile".into(), Column::boolean(mobile)),
+    ])
+    .unwrap()
+}
+
+/// The automatic pipeline (impute, scale, one-hot) fitted on 100k users:
+/// its table output (what a user-written step after it would read) against
+/// its direct f32 matrix output (what a model reads).
+fn bench_pipeline_transform(c: &mut Criterion) {
+    let t = users_table();
+    let fitted = ColumnTransformer::auto(&t, None, &[]).unwrap().fit(&t).unwrap();
+    let mut g = c.benchmark_group("pipeline");
+    g.sample_size(20)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_secs(1));
+    g.bench_function("transform_table_100k_x_8", |b| {
+        b.iter(|| black_box(fitted.transform(&t).unwrap()))
+    });
+    g.bench_function("transform_matrix_100k_x_8", |b| {
+        b.iter(|| black_box(fitted.transform_matrix(&t).unwrap()))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_read_csv,
+    bench_join,
+    bench_group_by,
+    bench_pipeline_transform
+);
 criterion_main!(benches);
