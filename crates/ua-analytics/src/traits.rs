@@ -40,7 +40,7 @@
 //! assert!(p[0] < 0.5 && p[39] > 0.5);
 //! ```
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use ua_data::Table;
@@ -271,6 +271,43 @@ pub trait Recommender: Send + Sync {
     /// The `k` items most similar to `item` (never `item` itself), best first.
     fn similar_items(&self, item: ItemIndex, k: usize) -> Result<Vec<(ItemIndex, f32)>>;
 
+    /// Writes the scores of every item for each of `users` into the rows
+    /// of `out` (`users.len()` × `n_items()`), each row exactly what
+    /// [`Recommender::score_user`] writes for that user.
+    ///
+    /// Provided as one `score_user` per row; the latent-factor models
+    /// override it with one matrix product for the whole block, which is
+    /// what [`Recommender::recommend_batch`] calls.
+    ///
+    /// ```
+    /// use ua_analytics::recommend::Popularity;
+    /// use ua_analytics::{Recommender, RecommenderModel};
+    /// use ua_tensor::ndarray::Array2;
+    /// use ua_tensor::sparse::CsrMatrix;
+    /// let x = CsrMatrix::from_triplets(2, 3, &[0, 1, 1], &[2, 2, 0], &[1.0f32; 3]).unwrap();
+    /// let model = Popularity::new().fit(&x).unwrap();
+    /// let mut out = Array2::zeros((2, 3));
+    /// model.score_users(&[1, 0], out.view_mut()).unwrap();
+    /// let mut one = vec![0.0; 3];
+    /// model.score_user(0, &mut one).unwrap();
+    /// assert_eq!(out.row(1).to_vec(), one);
+    /// assert!(model.score_users(&[0], out.view_mut()).is_err()); // 2 rows for 1 user
+    /// ```
+    fn score_users(&self, users: &[UserIndex], mut out: ArrayViewMut2<'_, f32>) -> Result<()> {
+        check_block(users, &out, self.n_items())?;
+        for (&user, mut row) in users.iter().zip(out.rows_mut()) {
+            match row.as_slice_mut() {
+                Some(row) => self.score_user(user, row)?,
+                None => {
+                    let mut scores = vec![0.0; self.n_items()];
+                    self.score_user(user, &mut scores)?;
+                    row.iter_mut().zip(scores).for_each(|(o, v)| *o = v);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The `k` best items for `user` that `filter` allows, best first (fewer
     /// when fewer are allowed).
     fn recommend(
@@ -285,7 +322,10 @@ pub trait Recommender: Send + Sync {
     }
 
     /// [`Recommender::recommend`] for many users at once, in parallel (rayon),
-    /// with the same result as one by one, in the order of `users`.
+    /// with the same result as one by one, in the order of `users`. Users
+    /// are scored in blocks through [`Recommender::score_users`] (one matrix
+    /// product per block for the factor models; a block holds at most
+    /// 4 M scores).
     fn recommend_batch(
         &self,
         users: &[UserIndex],
@@ -293,14 +333,35 @@ pub trait Recommender: Send + Sync {
         filter: &Filter,
     ) -> Result<Vec<Vec<(ItemIndex, f32)>>> {
         use rayon::prelude::*;
+        check_k("recommend", k)?;
         let n = self.n_items();
-        users
-            .par_iter()
-            .map_init(
-                || (vec![0.0f32; n], Vec::new()),
-                |(scores, mask), &user| recommend_into(self, user, k, filter, scores, mask),
-            )
-            .collect()
+        let block = (BATCH_SCORES / n.max(1)).clamp(1, 64);
+        let blocks: Vec<Vec<Vec<(ItemIndex, f32)>>> =
+            users
+                .par_chunks(block)
+                .map_init(
+                    || (Vec::new(), Vec::new()),
+                    |(buffer, mask): &mut (Vec<f32>, Vec<bool>), chunk| {
+                        buffer.resize(chunk.len() * n, 0.0);
+                        let mut scores = ArrayViewMut2::from_shape((chunk.len(), n), buffer)
+                            .map_err(|e| crate::Error::InvalidArgument {
+                                op: "recommend_batch",
+                                message: format!("score block: {e}"),
+                            })?;
+                        self.score_users(chunk, scores.view_mut())?;
+                        chunk
+                            .iter()
+                            .zip(scores.rows())
+                            .map(|(&user, row)| {
+                                filter.fill_mask(n, self.seen_items(user)?, mask)?;
+                                let row = row.to_slice().expect("rows of a standard-layout block");
+                                Ok(top_k_masked(row, k, |i| !mask[i]))
+                            })
+                            .collect()
+                    },
+                )
+                .collect::<Result<_>>()?;
+        Ok(blocks.into_iter().flatten().collect())
     }
 
     /// The `k` best items for a new or anonymous user given by the items
@@ -353,6 +414,25 @@ fn check_k(op: &'static str, k: usize) -> Result<()> {
             "k",
             "must be at least 1, got 0",
         ));
+    }
+    Ok(())
+}
+
+/// The most scores [`Recommender::recommend_batch`] holds per block.
+const BATCH_SCORES: usize = 1 << 22;
+
+/// `out` has one row per user and one column per item.
+pub(crate) fn check_block(
+    users: &[UserIndex],
+    out: &ArrayViewMut2<'_, f32>,
+    n_items: usize,
+) -> Result<()> {
+    if out.dim() != (users.len(), n_items) {
+        return Err(crate::Error::ShapeMismatch {
+            op: "score users",
+            expected: format!("{} × {n_items} scores (users × items)", users.len()),
+            found: format!("{} × {}", out.nrows(), out.ncols()),
+        });
     }
     Ok(())
 }

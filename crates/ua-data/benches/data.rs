@@ -207,7 +207,10 @@ fn users_table() -> Table {
 /// its direct f32 matrix output (what a model reads).
 fn bench_pipeline_transform(c: &mut Criterion) {
     let t = users_table();
-    let fitted = ColumnTransformer::auto(&t, None, &[]).unwrap().fit(&t).unwrap();
+    let fitted = ColumnTransformer::auto(&t, None, &[])
+        .unwrap()
+        .fit(&t)
+        .unwrap();
     let mut g = c.benchmark_group("pipeline");
     g.sample_size(20)
         .measurement_time(Duration::from_secs(5))

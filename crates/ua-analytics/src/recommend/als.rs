@@ -15,7 +15,7 @@
 //! A new or updated user is *folded in*: the exact solve against the fixed
 //! item factors, no retraining.
 
-use ndarray::{Array1, Array2, ArrayViewMut1, Axis};
+use ndarray::{Array1, Array2, ArrayViewMut1, ArrayViewMut2, Axis};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -25,7 +25,7 @@ use ua_tensor::linalg::solve_spd_with_jitter;
 use ua_tensor::persist::Persist;
 use ua_tensor::sparse::CsrMatrix;
 
-use super::factors::{cosine_similar, scores_into};
+use super::factors::{cosine_similar, score_known_users, scores_into};
 use super::item_item::{check_history, check_out, history_row};
 use crate::Result;
 use crate::error::parameter;
@@ -492,6 +492,18 @@ impl Recommender for FittedImplicitAls {
         let x = self.fold_in(items, weights)?;
         scores_into(&self.item_factors, x.view(), None, out);
         Ok(())
+    }
+
+    /// One matrix product for the whole block of users.
+    fn score_users(&self, users: &[UserIndex], out: ArrayViewMut2<'_, f32>) -> Result<()> {
+        score_known_users(
+            &self.history,
+            &self.user_factors,
+            &self.item_factors,
+            None,
+            users,
+            out,
+        )
     }
 
     /// Cosine similarity of the item factors.

@@ -19,7 +19,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, ArrayViewMut2, Axis};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -29,7 +29,7 @@ use ua_tensor::budget::{check_allocation, elements};
 use ua_tensor::persist::Persist;
 use ua_tensor::sparse::CsrMatrix;
 
-use super::factors::{cosine_similar, scores_into};
+use super::factors::{cosine_similar, score_known_users, scores_into};
 use super::item_item::{check_history, check_out, history_row};
 use crate::Result;
 use crate::error::parameter;
@@ -553,6 +553,18 @@ impl Recommender for FittedBpr {
         let x = self.fold_in(items);
         scores_into(&self.item_factors, x.view(), Some(&self.item_bias), out);
         Ok(())
+    }
+
+    /// One matrix product for the whole block of users.
+    fn score_users(&self, users: &[UserIndex], out: ArrayViewMut2<'_, f32>) -> Result<()> {
+        score_known_users(
+            &self.history,
+            &self.user_factors,
+            &self.item_factors,
+            Some(&self.item_bias),
+            users,
+            out,
+        )
     }
 
     /// Cosine similarity of the item factors.
