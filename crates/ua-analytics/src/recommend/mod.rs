@@ -19,7 +19,9 @@
 //! user's own items are left out only when the filter says so — and
 //! [`evaluate()`] scores a fitted model on held-out interactions with the
 //! ranking metrics of [`crate::metrics`]; [`tune()`] chooses parameters on a
-//! validation split cut out of the training log only.
+//! validation split cut out of the training log only. [`IdRecommender`]
+//! serves a fitted model by the shop's own user and item ids, with a
+//! popularity fallback for new users when asked for.
 //!
 //! ```
 //! use ua_analytics::recommend::{evaluate, Filter, ItemKnn, Popularity};
@@ -56,6 +58,7 @@ mod item_item;
 mod item_knn;
 mod popularity;
 mod rp3beta;
+mod serve;
 mod tune;
 mod weighting;
 
@@ -68,6 +71,7 @@ pub use item_item::{FittedItemModel, ItemModelParams, ItemWeights};
 pub use item_knn::{FittedItemKnn, ItemKnn};
 pub use popularity::{FittedPopularity, Popularity};
 pub use rp3beta::{FittedRp3Beta, Rp3Beta};
+pub use serve::{IdRecommender, Recommendations, Source, UnknownUser};
 pub use tune::{LogRows, TuneReport, tune};
 pub use weighting::InteractionWeighting;
 
