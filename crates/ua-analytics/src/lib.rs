@@ -8,6 +8,8 @@
 //! | [`traits`] | the estimator traits: [`Classifier`] → [`Predictor`], [`Segmenter`], [`RiskScorer`], [`Recommender`], and [`Dataset`] (a matrix or a table) |
 //! | [`prediction`] | logistic regression, the MLP classifier, the propensity model (automatic preprocessing + a classifier), repeat-purchase features |
 //! | [`segmentation`] | k-means (Lloyd/Elkan, k-means++), mini-batch k-means, cluster quality, k selection, RFM scores and named segments |
+//! | [`recommend`] | recommendation from implicit feedback: popularity, item-kNN, RP3β, EASE, implicit ALS, BPR; filters, evaluation, tuning, serving by external ids |
+//! | [`risk`] | risk scores (higher = riskier): the isolation forest |
 //! | [`pipeline`] | [`Pipeline`](pipeline::Pipeline): any table preprocessor + any classifier, fitted, cross-validated, saved and served as one |
 //! | [`selection`] | `evaluate`, stratified `cross_validate`, `grid_search`, `permutation_importance` — over any model |
 //! | [`metrics`] | classification, calibration, thresholds, ranking (recommenders) and regression metrics, with hand-computed tests |
@@ -60,6 +62,7 @@ pub mod metrics;
 pub mod pipeline;
 pub mod prediction;
 pub mod recommend;
+pub mod risk;
 pub mod segmentation;
 pub mod selection;
 #[cfg(any(test, feature = "testkit"))]

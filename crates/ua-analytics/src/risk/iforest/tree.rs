@@ -1,0 +1,271 @@
+//! The isolation trees of a forest in one flat arena (struct of arrays, no
+//! boxed nodes): building one tree from a subsample, and walking a row down
+//! every tree.
+
+use ndarray::ArrayView2;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+/// Marks a leaf in [`Forest::feature`].
+pub(crate) const LEAF: u32 = u32::MAX;
+
+/// Average path length of an unsuccessful search in a binary search tree
+/// of `n` points, `c(n) = 2·H(n − 1) − 2(n − 1)/n` (Liu et al. 2008), with
+/// `c(1) = 0` and `c(2) = 1`; the normaliser of isolation depths.
+///
+/// ```
+/// use ua_analytics::risk::average_path_length;
+/// assert_eq!(average_path_length(1), 0.0);
+/// assert_eq!(average_path_length(2), 1.0);
+/// assert!((average_path_length(256) - 10.2448).abs() < 1e-3);
+/// ```
+pub fn average_path_length(n: usize) -> f64 {
+    match n {
+        0 | 1 => 0.0,
+        2 => 1.0,
+        _ => {
+            let m = (n - 1) as f64;
+            2.0 * (m.ln() + EULER_GAMMA) - 2.0 * m / n as f64
+        }
+    }
+}
+
+const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
+
+/// Every tree's nodes, tree after tree. Node `i` is a leaf when
+/// `feature[i] == LEAF`, and then `value[i]` is its path length (depth +
+/// `c(points in the leaf)`); otherwise rows with `x[feature] <= value[i]`
+/// go to `child[i]` and the others to `child[i] + 1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Forest {
+    pub feature: Vec<u32>,
+    pub value: Vec<f32>,
+    pub child: Vec<u32>,
+    /// Index of each tree's root.
+    pub roots: Vec<u32>,
+}
+
+/// One tree under construction (indices relative to the tree).
+#[derive(Default)]
+pub(crate) struct Tree {
+    feature: Vec<u32>,
+    value: Vec<f32>,
+    child: Vec<u32>,
+}
+
+/// What a tree is grown from.
+pub(crate) struct Grow<'a> {
+    pub x: ArrayView2<'a, f32>,
+    pub sample_size: usize,
+    pub depth_limit: usize,
+    pub features: usize,
+    pub seed: u64,
+}
+
+/// SplitMix64: independent, well-mixed seeds per tree from one seed, so a
+/// tree does not depend on which thread grows it.
+pub(crate) fn tree_seed(seed: u64, tree: usize) -> u64 {
+    let mut z = seed.wrapping_add((tree as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl Grow<'_> {
+    /// Tree `t`: a subsample of `sample_size` distinct rows, split on a
+    /// random feature (among `features` drawn for this tree) at a uniform
+    /// random point between the node's min and max, until a node holds one
+    /// row, all its candidate features are constant, or the depth limit.
+    pub fn tree(&self, t: usize) -> Tree {
+        let mut rng = StdRng::seed_from_u64(tree_seed(self.seed, t));
+        let n = self.x.nrows();
+        let mut rows: Vec<usize> =
+            rand::seq::index::sample(&mut rng, n, self.sample_size).into_vec();
+        let d = self.x.ncols();
+        let mut candidates: Vec<u32> = if self.features < d {
+            rand::seq::index::sample(&mut rng, d, self.features)
+                .into_iter()
+                .map(|f| f as u32)
+                .collect()
+        } else {
+            (0..d as u32).collect()
+        };
+        candidates.sort_unstable();
+        let mut tree = Tree::default();
+        tree.push_node();
+        // (node, start, end, depth) of the rows[start..end] that reach node.
+        let mut stack = vec![(0usize, 0usize, rows.len(), 0usize)];
+        while let Some((node, start, end, depth)) = stack.pop() {
+            let part = &mut rows[start..end];
+            let split = if part.len() > 1 && depth < self.depth_limit {
+                self.split(part, &mut candidates, &mut rng)
+            } else {
+                None
+            };
+            match split {
+                None => {
+                    tree.value[node] = (depth as f64 + average_path_length(part.len())) as f32;
+                }
+                Some((feature, threshold)) => {
+                    let f = feature as usize;
+                    let mut left = 0;
+                    for i in 0..part.len() {
+                        if self.x[[part[i], f]] <= threshold {
+                            part.swap(i, left);
+                            left += 1;
+                        }
+                    }
+                    let child = tree.push_node();
+                    tree.push_node();
+                    tree.feature[node] = feature;
+                    tree.value[node] = threshold;
+                    tree.child[node] = child as u32;
+                    stack.push((child + 1, start + left, end, depth + 1));
+                    stack.push((child, start, start + left, depth + 1));
+                }
+            }
+        }
+        tree
+    }
+
+    /// A random non-constant candidate feature of `part` and a threshold
+    /// in `[min, max)` (both sides non-empty), or `None` when every
+    /// candidate is constant on `part`.
+    fn split(
+        &self,
+        part: &[usize],
+        candidates: &mut [u32],
+        rng: &mut StdRng,
+    ) -> Option<(u32, f32)> {
+        // Draw candidates without replacement (a partial Fisher–Yates).
+        for tried in 0..candidates.len() {
+            let pick = rng.random_range(tried..candidates.len());
+            candidates.swap(tried, pick);
+            let f = candidates[tried];
+            let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+            for &r in part {
+                let v = self.x[[r, f as usize]];
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+            if lo < hi {
+                let u: f32 = rng.random();
+                let t = lo + u * (hi - lo);
+                // Rounding can reach `hi`: then everything would go left.
+                return Some((f, if t < hi { t } else { lo }));
+            }
+        }
+        None
+    }
+}
+
+impl Tree {
+    fn push_node(&mut self) -> usize {
+        self.feature.push(LEAF);
+        self.value.push(0.0);
+        self.child.push(0);
+        self.feature.len() - 1
+    }
+}
+
+impl Forest {
+    /// The trees in one arena, child indices made absolute.
+    pub fn from_trees(trees: Vec<Tree>) -> Forest {
+        let total = trees.iter().map(|t| t.feature.len()).sum();
+        let mut f = Forest {
+            feature: Vec::with_capacity(total),
+            value: Vec::with_capacity(total),
+            child: Vec::with_capacity(total),
+            roots: Vec::with_capacity(trees.len()),
+        };
+        for t in trees {
+            let offset = f.feature.len() as u32;
+            f.roots.push(offset);
+            f.child.extend(
+                t.child
+                    .iter()
+                    .zip(&t.feature)
+                    .map(|(&c, &ft)| if ft == LEAF { 0 } else { c + offset }),
+            );
+            f.feature.extend(t.feature);
+            f.value.extend(t.value);
+        }
+        f
+    }
+
+    /// The leaf `row` reaches in the tree rooted at `root`, and the internal
+    /// node whose split sent it there (`None` when the root is a leaf).
+    #[inline]
+    pub fn descend(&self, root: u32, row: &[f32]) -> (usize, Option<usize>) {
+        let mut node = root as usize;
+        let mut last = None;
+        loop {
+            let f = self.feature[node];
+            if f == LEAF {
+                return (node, last);
+            }
+            last = Some(node);
+            let right = row[f as usize] > self.value[node];
+            node = self.child[node] as usize + usize::from(right);
+        }
+    }
+
+    /// Sum over trees of the path length of `row`.
+    #[inline]
+    pub fn total_path_length(&self, row: &[f32]) -> f64 {
+        self.roots
+            .iter()
+            .map(|&r| f64::from(self.value[self.descend(r, row).0]))
+            .sum()
+    }
+
+    /// Structural checks for a loaded forest: equal lengths, children after
+    /// their parent and inside the arena (so every walk ends), features
+    /// below `n_features`, finite thresholds and path lengths ≥ 0.
+    pub fn check(&self, n_features: usize) -> Result<(), String> {
+        let n = self.feature.len();
+        if self.value.len() != n || self.child.len() != n {
+            return Err(format!(
+                "{n} node features, {} values, {} children",
+                self.value.len(),
+                self.child.len()
+            ));
+        }
+        if self.roots.is_empty() {
+            return Err("the forest has no tree".into());
+        }
+        for (t, &r) in self.roots.iter().enumerate() {
+            let end = self.roots.get(t + 1).map_or(n, |&e| e as usize);
+            if (r as usize) >= end {
+                return Err(format!("tree {t} has no node"));
+            }
+            for i in r as usize..end {
+                let v = self.value[i];
+                if !v.is_finite() {
+                    return Err(format!("node {i}: value {v} is not finite"));
+                }
+                if self.feature[i] == LEAF {
+                    if v < 0.0 {
+                        return Err(format!("leaf {i}: negative path length {v}"));
+                    }
+                    continue;
+                }
+                if self.feature[i] as usize >= n_features {
+                    return Err(format!(
+                        "node {i}: feature {} of {n_features}",
+                        self.feature[i]
+                    ));
+                }
+                let c = self.child[i] as usize;
+                if c <= i || c + 1 >= end {
+                    return Err(format!(
+                        "node {i}: children {c}, {} outside tree {t}",
+                        c + 1
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}

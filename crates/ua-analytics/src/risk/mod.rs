@@ -1,0 +1,26 @@
+//! Risk control: scores where higher means riskier ([`RiskScorer`]), for
+//! fraud, abuse and bad-credit screening.
+//!
+//! | scorer | idea | fitted type |
+//! | --- | --- | --- |
+//! | [`IsolationForest`] | random splits isolate anomalies in few steps | [`FittedIsolationForest`] |
+//!
+//! ```
+//! use ua_analytics::RiskScorer;
+//! use ua_analytics::ndarray::Array2;
+//! use ua_analytics::risk::IsolationForest;
+//! let mut x = Array2::from_shape_fn((500, 4), |(i, j)| ((i * 13 + j * 7) % 29) as f32);
+//! x.row_mut(3).fill(200.0);
+//! let forest = IsolationForest::new().fit(x.view()).unwrap();
+//! let s = forest.risk_score(x.view()).unwrap();
+//! assert!(s.iter().enumerate().all(|(i, &v)| i == 3 || v < s[3]));
+//! ```
+//!
+//! [`RiskScorer`]: crate::RiskScorer
+
+mod iforest;
+
+pub use iforest::{
+    Contamination, FitReport, FittedIsolationForest, IsolationForest, MAX_TREES,
+    average_path_length,
+};
