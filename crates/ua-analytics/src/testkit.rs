@@ -20,7 +20,9 @@
 //! batch = one-by-one, save/load, segments below `n_segments`, bad input;
 //! [`check_recommender`] for [`RecommenderModel`]s: determinism, batch =
 //! user by user, save/load, parameters kept, filters honoured, new users
-//! served from a history, bad input.
+//! served from a history, bad input; [`check_risk_scorer`] for fitted
+//! [`RiskScorer`]s: determinism, batch = row by row, finite scores,
+//! save/load, bad input.
 //!
 //! Each check returns an `Err` naming the failed property (the tests turn
 //! it into a failure) rather than panicking.
@@ -42,7 +44,9 @@ use ua_tensor::persist::Persist;
 use ua_tensor::sparse::CsrMatrix;
 
 use crate::recommend::Filter;
-use crate::{Classifier, Dataset, Predictor, Recommender, RecommenderModel, Result, Segmenter};
+use crate::{
+    Classifier, Dataset, Predictor, Recommender, RecommenderModel, Result, RiskScorer, Segmenter,
+};
 
 /// A property an estimator failed, with what was observed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -392,6 +396,89 @@ where
             return Err(fail(
                 "bad_input",
                 format!("assign on input with {what} succeeded"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the risk-scorer checks on a fitted model over `f32` rows: `fit` is
+/// called twice and must give identical scores for `x` (bit for bit);
+/// scores of all rows at once equal row-by-row scores; every score is
+/// finite; save → load scores identically; NaN/∞, the wrong width and no
+/// rows are errors.
+///
+/// ```
+/// use ndarray::Array2;
+/// use ua_analytics::risk::IsolationForest;
+/// use ua_analytics::testkit::check_risk_scorer;
+/// let x = Array2::from_shape_fn((80, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f32);
+/// check_risk_scorer(|| IsolationForest::new().trees(20).fit(x.view()), x.view()).unwrap();
+/// ```
+pub fn check_risk_scorer<M, F>(
+    fit: F,
+    x: ArrayView2<'_, f32>,
+) -> std::result::Result<(), CheckFailure>
+where
+    M: for<'a> RiskScorer<ArrayView2<'a, f32>> + Persist,
+    F: Fn() -> Result<M>,
+{
+    assert_send_sync::<M>();
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(fail(
+            "setup",
+            "the checks need at least one row and one column",
+        ));
+    }
+    let model = fit().map_err(|e| fail("fit", e.to_string()))?;
+    let scores = model
+        .risk_score(x)
+        .map_err(|e| fail("risk_score", e.to_string()))?;
+    if scores.len() != x.nrows() {
+        return Err(fail(
+            "risk_score",
+            format!("{} scores for {} rows", scores.len(), x.nrows()),
+        ));
+    }
+    if let Some(i) = scores.iter().position(|v| !v.is_finite()) {
+        return Err(fail("risk_score", format!("row {i}: score {}", scores[i])));
+    }
+    let again = fit()
+        .and_then(|m| m.risk_score(x))
+        .map_err(|e| fail("determinism", e.to_string()))?;
+    if !same_bits(&again, &scores) {
+        return Err(fail("determinism", first_difference(&scores, &again)));
+    }
+    for i in 0..x.nrows() {
+        let one = model
+            .risk_score(x.slice(ndarray::s![i..=i, ..]))
+            .map_err(|e| fail("batch_equals_rows", format!("row {i}: {e}")))?;
+        if one.len() != 1 || one[0].to_bits() != scores[i].to_bits() {
+            return Err(fail(
+                "batch_equals_rows",
+                format!(
+                    "row {i}: {} in the batch, {:?} alone",
+                    scores[i],
+                    one.to_vec()
+                ),
+            ));
+        }
+    }
+    let json = model
+        .to_json()
+        .map_err(|e| fail("save_load", e.to_string()))?;
+    let loaded = M::from_json(&json).map_err(|e| fail("save_load", e.to_string()))?;
+    let reloaded = loaded
+        .risk_score(x)
+        .map_err(|e| fail("save_load", e.to_string()))?;
+    if !same_bits(&reloaded, &scores) {
+        return Err(fail("save_load", first_difference(&scores, &reloaded)));
+    }
+    for (what, bad) in bad_rows(x) {
+        if model.risk_score(bad.view()).is_ok() {
+            return Err(fail(
+                "bad_input",
+                format!("risk_score on input with {what} succeeded"),
             ));
         }
     }

@@ -213,3 +213,37 @@ fn the_rfm_model_passes_the_segmenter_checks_on_raw_rfm_values() {
     )
     .unwrap();
 }
+
+#[test]
+fn the_isolation_forest_passes_the_risk_scorer_checks_and_a_batch_dependent_scorer_fails() {
+    use ndarray::{Array1, Array2, ArrayView2};
+    use ua_analytics::risk::{Contamination, IsolationForest};
+    use ua_analytics::testkit::check_risk_scorer;
+    use ua_analytics::{Result, RiskScorer};
+    use ua_tensor::persist::Persist;
+    let x = Array2::from_shape_fn((120, 4), |(i, j)| ((i * 7 + j * 13) % 17) as f32 - 8.0);
+    check_risk_scorer(|| IsolationForest::new().trees(30).fit(x.view()), x.view()).unwrap();
+    let contaminated = IsolationForest::new()
+        .max_features(0.5)
+        .contamination(Contamination::Fraction(0.1));
+    check_risk_scorer(|| contaminated.fit(x.view()), x.view()).unwrap();
+
+    /// Scores relative to the batch mean: a row alone always scores 0.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct RelativeToBatch;
+    impl RiskScorer<ArrayView2<'_, f32>> for RelativeToBatch {
+        fn risk_score(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
+            let sums = x.sum_axis(ndarray::Axis(1));
+            let mean = sums.mean().unwrap_or(0.0);
+            if !mean.is_finite() || x.nrows() == 0 || x.ncols() != 4 {
+                return Err(ua_analytics::Error::Empty { op: "test" });
+            }
+            Ok(sums.mapv(|s| s - mean))
+        }
+    }
+    impl Persist for RelativeToBatch {
+        const KIND: &'static str = "test/relative";
+    }
+    let err = check_risk_scorer(|| Ok(RelativeToBatch), x.view()).unwrap_err();
+    assert_eq!(err.check, "batch_equals_rows", "{err}");
+}

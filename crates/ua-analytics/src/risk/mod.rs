@@ -19,8 +19,10 @@
 //! [`RiskScorer`]: crate::RiskScorer
 
 mod iforest;
+mod planted;
 
 pub use iforest::{
     Contamination, FitReport, FittedIsolationForest, IsolationForest, MAX_TREES,
     average_path_length,
 };
+pub use planted::planted_anomalies;

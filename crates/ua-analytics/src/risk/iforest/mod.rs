@@ -312,23 +312,26 @@ impl FittedIsolationForest {
     /// chunks of rows (each row's sum runs over the trees in order, so the
     /// result does not depend on the number of threads).
     fn scores(&self, x: ArrayView2<'_, f32>) -> Vec<f32> {
-        let mut out = vec![0.0f32; x.nrows()];
+        let (n, width) = x.dim();
         let trees = self.forest.roots.len() as f64;
+        let mut out = vec![0.0f32; n];
         out.par_chunks_mut(CHUNK)
             .enumerate()
             .for_each(|(c, chunk)| {
-                let mut copy = vec![0.0f32; x.ncols()];
-                for (k, o) in chunk.iter_mut().enumerate() {
-                    let row = x.row(c * CHUNK + k);
-                    let row = match row.as_slice() {
-                        Some(s) => s,
-                        None => {
-                            copy.iter_mut().zip(row).for_each(|(r, &v)| *r = v);
-                            &copy
-                        }
-                    };
-                    let mean = self.forest.total_path_length(row) / trees;
-                    *o = 2f64.powf(-mean / self.normaliser) as f32;
+                let start = c * CHUNK;
+                let rows = x.slice(ndarray::s![start..start + chunk.len(), ..]);
+                let copy;
+                let rows = match rows.as_slice() {
+                    Some(rows) => rows,
+                    None => {
+                        copy = rows.as_standard_layout().into_owned();
+                        copy.as_slice().expect("standard layout")
+                    }
+                };
+                let mut total = vec![0.0f64; chunk.len()];
+                self.forest.add_path_lengths(rows, width, &mut total);
+                for (o, t) in chunk.iter_mut().zip(total) {
+                    *o = 2f64.powf(-(t / trees) / self.normaliser) as f32;
                 }
             });
         out

@@ -1,7 +1,4 @@
 use ndarray::{Array2, s};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand_distr::{Distribution, StandardNormal};
 
 use super::*;
 use crate::metrics::roc_auc;
@@ -9,14 +6,7 @@ use crate::metrics::roc_auc;
 /// The generated case: standard normal columns, every 100th row
 /// shifted by +3 in columns 0, 1 and 2 (the planted anomalies).
 fn planted(n: usize, d: usize, seed: u64) -> (Array2<f32>, Vec<u8>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut x = Array2::from_shape_simple_fn((n, d), || StandardNormal.sample(&mut rng));
-    let mut y = vec![0u8; n];
-    for i in (0..n).step_by(100) {
-        y[i] = 1;
-        x.slice_mut(s![i, 0..3]).mapv_inplace(|v| v + 3.0);
-    }
-    (x, y)
+    crate::risk::planted_anomalies(n, d, seed).unwrap()
 }
 
 #[test]
@@ -156,10 +146,9 @@ fn feature_subsampling_limits_the_split_features() {
             .roots
             .get(t + 1)
             .map_or(f.forest.feature.len(), |&e| e as usize);
-        let mut used: Vec<u32> = f.forest.feature[root as usize..end]
-            .iter()
-            .copied()
-            .filter(|&v| v != tree::LEAF)
+        let mut used: Vec<u32> = (root as usize..end)
+            .filter(|&i| f.forest.child[i] as usize != i)
+            .map(|i| f.forest.feature[i])
             .collect();
         used.sort_unstable();
         used.dedup();
@@ -186,16 +175,10 @@ fn trees_respect_the_depth_limit_and_the_subsample() {
         .unwrap();
     assert_eq!(f.report().depth_limit, 6);
     // At most 2ψ − 1 nodes per tree, and every leaf's path length is its
-    // depth (≤ 6) + c(points), with the points of a tree's leaves summing to ψ.
+    // depth (≤ 6) + c(points in the leaf) ≤ 6 + c(ψ).
     assert!(f.forest.feature.len() <= 20 * 127);
-    let max_leaf = f
-        .forest
-        .value
-        .iter()
-        .zip(&f.forest.feature)
-        .filter(|(_, ft)| **ft == tree::LEAF)
-        .map(|(v, _)| *v)
-        .fold(0.0f32, f32::max);
+    assert!(f.forest.max_depth <= 6);
+    let max_leaf = f.forest.path.iter().fold(0.0f32, |a, &b| a.max(b));
     assert!(
         max_leaf <= 6.0 + average_path_length(64) as f32,
         "{max_leaf}"
@@ -263,7 +246,13 @@ fn loading_refuses_broken_forests() {
             .to_string()
     };
     let e = broken(&|m| m["forest"]["child"][0] = serde_json::json!(0));
-    assert!(e.contains("children"), "{e}");
+    assert!(e.contains("leaf 0: threshold"), "{e}");
+    let e = broken(&|m| m["forest"]["child"][0] = serde_json::json!(100_000));
+    assert!(e.contains("children 100000"), "{e}");
+    let e = broken(&|m| m["forest"]["max_depth"] = serde_json::json!(2));
+    assert!(e.contains("deeper than the forest's 2"), "{e}");
+    let e = broken(&|m| m["forest"]["path"][0] = serde_json::json!(1.0));
+    assert!(e.contains("node 0: threshold"), "{e}");
     let e = broken(&|m| m["forest"]["feature"][0] = serde_json::json!(3));
     assert!(e.contains("feature 3 of 3"), "{e}");
     let e = broken(&|m| m["forest"]["roots"] = serde_json::json!([]));
@@ -275,9 +264,9 @@ fn loading_refuses_broken_forests() {
     let e = broken(&|m| m["params"]["n_trees"] = serde_json::json!(4));
     assert!(e.contains("5 trees"), "{e}");
     let e = broken(&|m| {
-        m["forest"]["value"].as_array_mut().unwrap().pop();
+        m["forest"]["path"].as_array_mut().unwrap().pop();
     });
-    assert!(e.contains("values"), "{e}");
+    assert!(e.contains("path lengths"), "{e}");
 }
 
 #[test]

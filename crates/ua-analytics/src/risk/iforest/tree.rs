@@ -33,18 +33,27 @@ pub fn average_path_length(n: usize) -> f64 {
 
 const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
 
-/// Every tree's nodes, tree after tree. Node `i` is a leaf when
-/// `feature[i] == LEAF`, and then `value[i]` is its path length (depth +
-/// `c(points in the leaf)`); otherwise rows with `x[feature] <= value[i]`
-/// go to `child[i]` and the others to `child[i] + 1`.
+/// Every tree's nodes, tree after tree, laid out for branch-free walks:
+/// rows with `x[feature[i]] <= threshold[i]` go to `child[i]`, the others
+/// to `child[i] + 1`. A leaf points to itself (`child[i] == i`, threshold
+/// `f32::MAX`, so every finite row stays) and holds its path length
+/// `path[i]` = depth + `c(points in the leaf)`; internal nodes have path 0.
+/// Walking `max_depth` steps from a root therefore ends in the row's leaf.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Forest {
     pub feature: Vec<u32>,
-    pub value: Vec<f32>,
+    pub threshold: Vec<f32>,
     pub child: Vec<u32>,
+    pub path: Vec<f32>,
     /// Index of each tree's root.
     pub roots: Vec<u32>,
+    /// The deepest leaf of any tree.
+    pub max_depth: usize,
 }
+
+/// Rows walked down a tree together: independent walks that the processor
+/// overlaps instead of waiting on each node load in turn.
+const LANES: usize = 8;
 
 /// One tree under construction (indices relative to the tree).
 #[derive(Default)]
@@ -52,6 +61,7 @@ pub(crate) struct Tree {
     feature: Vec<u32>,
     value: Vec<f32>,
     child: Vec<u32>,
+    depth: usize,
 }
 
 /// What a tree is grown from.
@@ -106,6 +116,7 @@ impl Grow<'_> {
             match split {
                 None => {
                     tree.value[node] = (depth as f64 + average_path_length(part.len())) as f32;
+                    tree.depth = tree.depth.max(depth);
                 }
                 Some((feature, threshold)) => {
                     let f = feature as usize;
@@ -170,92 +181,128 @@ impl Tree {
 }
 
 impl Forest {
-    /// The trees in one arena, child indices made absolute.
+    /// The trees in one arena: child indices made absolute, leaves turned
+    /// into self-loops.
     pub fn from_trees(trees: Vec<Tree>) -> Forest {
         let total = trees.iter().map(|t| t.feature.len()).sum();
         let mut f = Forest {
             feature: Vec::with_capacity(total),
-            value: Vec::with_capacity(total),
+            threshold: Vec::with_capacity(total),
             child: Vec::with_capacity(total),
+            path: Vec::with_capacity(total),
             roots: Vec::with_capacity(trees.len()),
+            max_depth: trees.iter().map(|t| t.depth).max().unwrap_or(0),
         };
         for t in trees {
             let offset = f.feature.len() as u32;
             f.roots.push(offset);
-            f.child.extend(
-                t.child
-                    .iter()
-                    .zip(&t.feature)
-                    .map(|(&c, &ft)| if ft == LEAF { 0 } else { c + offset }),
-            );
-            f.feature.extend(t.feature);
-            f.value.extend(t.value);
+            for (i, ((&feature, &value), &child)) in
+                t.feature.iter().zip(&t.value).zip(&t.child).enumerate()
+            {
+                let leaf = feature == LEAF;
+                f.feature.push(if leaf { 0 } else { feature });
+                f.threshold.push(if leaf { f32::MAX } else { value });
+                f.child.push(offset + if leaf { i as u32 } else { child });
+                f.path.push(if leaf { value } else { 0.0 });
+            }
         }
         f
     }
 
+    fn is_leaf(&self, node: usize) -> bool {
+        self.child[node] as usize == node
+    }
+
+    #[inline]
+    fn step(&self, node: usize, row: &[f32]) -> usize {
+        let right = row[self.feature[node] as usize] > self.threshold[node];
+        self.child[node] as usize + usize::from(right)
+    }
+
     /// The leaf `row` reaches in the tree rooted at `root`, and the internal
     /// node whose split sent it there (`None` when the root is a leaf).
-    #[inline]
     pub fn descend(&self, root: u32, row: &[f32]) -> (usize, Option<usize>) {
         let mut node = root as usize;
         let mut last = None;
-        loop {
-            let f = self.feature[node];
-            if f == LEAF {
-                return (node, last);
-            }
+        while !self.is_leaf(node) {
             last = Some(node);
-            let right = row[f as usize] > self.value[node];
-            node = self.child[node] as usize + usize::from(right);
+            node = self.step(node, row);
+        }
+        (node, last)
+    }
+
+    /// Adds to `total[r]` the path length of row `r` of `rows` (row-major,
+    /// `width` values per row) in every tree, tree after tree: each tree's
+    /// nodes stay in cache while all rows walk it, [`LANES`] rows at a time
+    /// in lockstep for `max_depth` branch-free steps. Each row's sum runs
+    /// over the trees in order, whatever the chunking.
+    pub fn add_path_lengths(&self, rows: &[f32], width: usize, total: &mut [f64]) {
+        for &root in &self.roots {
+            let mut groups = rows.chunks(LANES * width).zip(total.chunks_mut(LANES));
+            for (block, sums) in &mut groups {
+                let mut node = [root as usize; LANES];
+                let mut lanes: [&[f32]; LANES] = [&[]; LANES];
+                for (lane, row) in lanes.iter_mut().zip(block.chunks_exact(width)) {
+                    *lane = row;
+                }
+                let lanes = &lanes[..sums.len()];
+                for _ in 0..self.max_depth {
+                    for (n, row) in node.iter_mut().zip(lanes) {
+                        *n = self.step(*n, row);
+                    }
+                }
+                for (s, &n) in sums.iter_mut().zip(&node) {
+                    *s += f64::from(self.path[n]);
+                }
+            }
         }
     }
 
-    /// Sum over trees of the path length of `row`.
-    #[inline]
-    pub fn total_path_length(&self, row: &[f32]) -> f64 {
-        self.roots
-            .iter()
-            .map(|&r| f64::from(self.value[self.descend(r, row).0]))
-            .sum()
-    }
-
-    /// Structural checks for a loaded forest: equal lengths, children after
-    /// their parent and inside the arena (so every walk ends), features
-    /// below `n_features`, finite thresholds and path lengths ≥ 0.
+    /// Structural checks for a loaded forest: equal lengths; in every tree,
+    /// children after their parent and inside the tree, leaves pointing to
+    /// themselves with threshold `f32::MAX` and a finite path length ≥ 0,
+    /// internal nodes with path 0; features below `n_features`; no leaf
+    /// deeper than `max_depth` (so the fixed-length walks end in leaves).
     pub fn check(&self, n_features: usize) -> Result<(), String> {
         let n = self.feature.len();
-        if self.value.len() != n || self.child.len() != n {
+        if self.threshold.len() != n || self.child.len() != n || self.path.len() != n {
             return Err(format!(
-                "{n} node features, {} values, {} children",
-                self.value.len(),
-                self.child.len()
+                "{n} node features, {} thresholds, {} children, {} path lengths",
+                self.threshold.len(),
+                self.child.len(),
+                self.path.len()
             ));
         }
         if self.roots.is_empty() {
             return Err("the forest has no tree".into());
         }
+        let mut depth = vec![0usize; n];
         for (t, &r) in self.roots.iter().enumerate() {
             let end = self.roots.get(t + 1).map_or(n, |&e| e as usize);
             if (r as usize) >= end {
                 return Err(format!("tree {t} has no node"));
             }
             for i in r as usize..end {
-                let v = self.value[i];
-                if !v.is_finite() {
-                    return Err(format!("node {i}: value {v} is not finite"));
-                }
-                if self.feature[i] == LEAF {
-                    if v < 0.0 {
-                        return Err(format!("leaf {i}: negative path length {v}"));
-                    }
-                    continue;
-                }
                 if self.feature[i] as usize >= n_features {
                     return Err(format!(
                         "node {i}: feature {} of {n_features}",
                         self.feature[i]
                     ));
+                }
+                let (threshold, path) = (self.threshold[i], self.path[i]);
+                if self.is_leaf(i) {
+                    if threshold != f32::MAX || !(path.is_finite() && path >= 0.0) {
+                        return Err(format!(
+                            "leaf {i}: threshold {threshold}, path length {path}"
+                        ));
+                    }
+                    if depth[i] > self.max_depth {
+                        return Err(format!(
+                            "leaf {i} at depth {} is deeper than the forest's {}",
+                            depth[i], self.max_depth
+                        ));
+                    }
+                    continue;
                 }
                 let c = self.child[i] as usize;
                 if c <= i || c + 1 >= end {
@@ -264,6 +311,13 @@ impl Forest {
                         c + 1
                     ));
                 }
+                if !threshold.is_finite() || path != 0.0 {
+                    return Err(format!(
+                        "node {i}: threshold {threshold}, path length {path}"
+                    ));
+                }
+                depth[c] = depth[i] + 1;
+                depth[c + 1] = depth[i] + 1;
             }
         }
         Ok(())
