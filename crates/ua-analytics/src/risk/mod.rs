@@ -5,6 +5,11 @@
 //! | --- | --- | --- |
 //! | [`IsolationForest`] | random splits isolate anomalies in few steps | [`FittedIsolationForest`] |
 //!
+//! Scores become alerts through an [`AlertRule`]: a threshold chosen on a
+//! labelled calibration split for a precision target, a recall target or a
+//! review budget ([`AlertPolicy`]), reported with bootstrap intervals;
+//! [`budget_curve`] shows precision and recall against the share flagged.
+//!
 //! ```
 //! use ua_analytics::RiskScorer;
 //! use ua_analytics::ndarray::Array2;
@@ -18,9 +23,11 @@
 //!
 //! [`RiskScorer`]: crate::RiskScorer
 
+mod decision;
 mod iforest;
 mod planted;
 
+pub use decision::{AlertPolicy, AlertRule, BudgetPoint, Interval, budget_curve};
 pub use iforest::{
     Contamination, FitReport, FittedIsolationForest, IsolationForest, MAX_TREES,
     average_path_length,
