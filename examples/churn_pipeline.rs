@@ -261,7 +261,7 @@ fn synthetic(seed: u64) -> AnyResult<(Table, Table)> {
         (vec![0.0; n], vec![0.0; n], vec![None; n], vec![false; n]);
     let o = &shop.orders;
     for i in 0..o.len() {
-        let u = o.user_id[i] as usize;
+        let u = o.user_id[i] as usize - 1; // ids are index + 1
         if o.day[i] < cutoff {
             orders[u] += 1.0;
             spend[u] += o.amount[i];

@@ -5,9 +5,10 @@
 //! | [`rfm`] | per-customer recency, frequency, monetary value, tenure, inter-purchase time, and a holdout "bought again" label |
 //! | [`interactions`] | a user × item sparse matrix with dense id maps, for recommenders |
 //! | [`interaction_split`] | per-user hold-out splits of an interaction log (temporal, last k, random) |
+//! | [`velocity`] | per-user behaviour velocity for risk: busiest hour/day, spend in 24 h, night share, distinct cards/devices, new accounts |
 //!
-//! Both read plain column slices (ids, days, amounts) or a [`Table`], and
-//! both report what they left out instead of dropping rows silently.
+//! They read plain column slices (ids, days, amounts) or a [`Table`], and
+//! report what they left out instead of dropping rows silently.
 //!
 //! ```
 //! use ua_data::features::rfm::{RfmConfig, RfmFeatures};
@@ -23,6 +24,7 @@
 pub mod interaction_split;
 pub mod interactions;
 pub mod rfm;
+pub mod velocity;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,95 @@
+//! Risk on the synthetic shop: its planted fraudsters (bursts of large,
+//! mostly nocturnal orders right after signup) are found by the velocity
+//! features, by an isolation forest on them, and flagged at a review budget.
+
+use ndarray::Array2;
+use ua_analytics::RiskScorer;
+use ua_analytics::metrics::roc_auc;
+use ua_analytics::risk::{AlertPolicy, AlertRule, IsolationForest};
+use ua_data::features::velocity::{VelocityConfig, VelocityFeatures};
+use ua_data::synth::{ShopConfig, generate};
+
+/// Velocity features of every customer of a small shop, and who is a fraudster.
+fn shop_velocity() -> (VelocityFeatures<u64>, Vec<u8>) {
+    let config = ShopConfig {
+        n_users: 3_000,
+        ..ShopConfig::small()
+    };
+    let shop = generate(&config).unwrap();
+    let o = &shop.orders;
+    let as_of = o.timestamp.iter().max().copied().unwrap();
+    let f = VelocityFeatures::compute(
+        &o.user_id,
+        &o.timestamp,
+        &o.amount,
+        &[],
+        &VelocityConfig::at(as_of),
+    )
+    .unwrap();
+    let fraud: Vec<u8> = f
+        .customers
+        .iter()
+        .map(|&u| u8::from(shop.users.is_fraud[u as usize - 1])) // ids are index + 1
+        .collect();
+    (f, fraud)
+}
+
+#[test]
+fn velocity_features_separate_the_planted_fraudsters() {
+    let (f, fraud) = shop_velocity();
+    assert!(fraud.iter().filter(|&&v| v == 1).count() >= 10);
+    let night: Vec<f32> = f.night_share.iter().map(|&v| v as f32).collect();
+    let spend: Vec<f32> = f.max_spend_24h.iter().map(|&v| v as f32).collect();
+    let auc_night = roc_auc(&fraud, &night).unwrap();
+    let auc_spend = roc_auc(&fraud, &spend).unwrap();
+    assert!(
+        auc_night > 0.8 && auc_spend > 0.8,
+        "night {auc_night}, spend {auc_spend}"
+    );
+}
+
+#[test]
+fn an_isolation_forest_on_velocity_features_flags_fraudsters_at_a_budget() {
+    let (f, fraud) = shop_velocity();
+    let n = f.customers.len();
+    let columns = [
+        f.max_orders_24h
+            .iter()
+            .map(|&v| f64::from(v))
+            .collect::<Vec<_>>(),
+        f.max_spend_24h.clone(),
+        f.night_share.clone(),
+        f.spend_per_active_day.clone(),
+    ];
+    let x = Array2::from_shape_fn((n, columns.len()), |(i, j)| columns[j][i].ln_1p() as f32);
+    let forest = IsolationForest::new().seed(5).fit(x.view()).unwrap();
+    let scores = forest.risk_score(x.view()).unwrap();
+    let auc = roc_auc(&fraud, &scores).unwrap();
+    assert!(auc > 0.9, "ROC-AUC {auc}");
+    // Calibrate a 5 % review budget on even customers, check it on odd ones.
+    let pick = |parity: usize| -> (Vec<u8>, Vec<f32>) {
+        (0..n)
+            .filter(|i| i % 2 == parity)
+            .map(|i| (fraud[i], scores[i]))
+            .unzip()
+    };
+    let (y_cal, s_cal) = pick(0);
+    let (y_test, s_test) = pick(1);
+    let rule = AlertRule::choose(AlertPolicy::TopFraction(0.05), &y_cal, &s_cal, 200, 1).unwrap();
+    let flags = rule.flag(&s_test);
+    let flagged = flags.iter().filter(|&&v| v).count();
+    let hits = flags
+        .iter()
+        .zip(&y_test)
+        .filter(|&(&f, &y)| f && y == 1)
+        .count();
+    let base_rate = fraud.iter().filter(|&&v| v == 1).count() as f64 / n as f64;
+    assert!(
+        flagged > 0 && (flagged as f64) < 0.1 * s_test.len() as f64,
+        "{flagged}"
+    );
+    assert!(
+        hits as f64 / flagged as f64 > 4.0 * base_rate,
+        "{hits} of {flagged}; base rate {base_rate}"
+    );
+}
