@@ -227,6 +227,7 @@ fn the_isolation_forest_passes_the_risk_scorer_checks_and_a_batch_dependent_scor
         .max_features(0.5)
         .contamination(Contamination::Fraction(0.1));
     check_risk_scorer(|| contaminated.fit(x.view()), x.view()).unwrap();
+    check_risk_scorer(|| ua_analytics::risk::RobustZ::fit(x.view()), x.view()).unwrap();
 
     /// Scores relative to the batch mean: a row alone always scores 0.
     #[derive(serde::Serialize, serde::Deserialize)]

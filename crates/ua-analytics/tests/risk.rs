@@ -93,3 +93,21 @@ fn an_isolation_forest_on_velocity_features_flags_fraudsters_at_a_budget() {
         "{hits} of {flagged}; base rate {base_rate}"
     );
 }
+
+#[test]
+fn robust_z_rules_on_velocity_features_find_the_fraudsters() {
+    use ua_analytics::risk::RobustZ;
+    let (f, fraud) = shop_velocity();
+    let n = f.customers.len();
+    let columns = [
+        f.max_orders_24h
+            .iter()
+            .map(|&v| f64::from(v))
+            .collect::<Vec<_>>(),
+        f.max_spend_24h.clone(),
+    ];
+    let x = Array2::from_shape_fn((n, 2), |(i, j)| columns[j][i].ln_1p() as f32);
+    let rule = RobustZ::fit(x.view()).unwrap();
+    let auc = roc_auc(&fraud, &rule.risk_score(x.view()).unwrap()).unwrap();
+    assert!(auc > 0.9, "ROC-AUC {auc}");
+}

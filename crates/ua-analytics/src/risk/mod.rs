@@ -4,6 +4,7 @@
 //! | scorer | idea | fitted type |
 //! | --- | --- | --- |
 //! | [`IsolationForest`] | random splits isolate anomalies in few steps | [`FittedIsolationForest`] |
+//! | [`RobustZ`] | largest robust z-score (median / MAD) over the features | itself (fitted by [`RobustZ::fit`]) |
 //!
 //! Scores become alerts through an [`AlertRule`]: a threshold chosen on a
 //! labelled calibration split for a precision target, a recall target or a
@@ -26,6 +27,7 @@
 mod decision;
 mod iforest;
 mod planted;
+mod robust;
 
 pub use decision::{AlertPolicy, AlertRule, BudgetPoint, Interval, budget_curve};
 pub use iforest::{
@@ -33,3 +35,4 @@ pub use iforest::{
     average_path_length,
 };
 pub use planted::planted_anomalies;
+pub use robust::RobustZ;
