@@ -130,11 +130,11 @@ fn numeric_block(op: &'static str, table: &Table) -> Result<(Vec<String>, Array2
     for (j, name) in names.iter().enumerate() {
         let c = numeric(table, name, op)?;
         if let Some(first_row) = c.missing_mask().iter().position(|&m| m) {
-            return Err(Error::MissingValues {
+            return Err(Error::MissingAt {
                 op,
                 column: name.clone(),
                 count: c.missing_count(),
-                first_row,
+                at: table.locate(first_row),
             });
         }
         ensure_finite_column(op, name, c.values(), c.missing_mask(), table)?;
@@ -1099,7 +1099,7 @@ mod tests {
         for s in [Scaler::standard(), Scaler::min_max(), Scaler::robust()] {
             let err = s.fit(&gap).unwrap_err();
             assert!(
-                matches!(&err, Error::MissingValues { column, first_row: 1, .. } if column == "a"),
+                matches!(&err, Error::MissingAt { column, at, .. } if column == "a" && at == "row 2"),
                 "{err}"
             );
         }
