@@ -792,7 +792,7 @@ mod tests {
         // Through a pipeline: the feature's name and the file line (line 1
         // is the header and line 3 is blank, so row 13 is on line 16).
         let mut csv = String::from("id,visits,big,y\n");
-        for i in 0..n {
+        for (i, label) in y.iter().enumerate() {
             if i == 1 {
                 csv.push('\n');
             }
@@ -801,7 +801,7 @@ mod tests {
             } else {
                 format!("{}", i % 3)
             };
-            csv.push_str(&format!("u{i},{},{big},{}\n", i % 7, y[i]));
+            csv.push_str(&format!("u{i},{},{big},{}\n", i % 7, label));
         }
         let t = ua_data::csv_io::read_csv_reader(csv.as_bytes(), "users.csv", &Default::default())
             .unwrap();
