@@ -1000,6 +1000,17 @@ mod tests {
             .fit_matrix(array![[1.0f64, 2.0], [3.0, f64::NAN]].view())
             .unwrap_err();
         assert!(err.to_string().contains("row 1, column 1"), "{err}");
+        // A lone NaN after an even number of finite values, and a 1 × 1
+        // NaN: the check must not depend on how many values are finite.
+        for (bad, at) in [
+            (array![[1.0f64], [2.0], [f64::NAN]], "row 2, column 0"),
+            (array![[f64::NAN]], "row 0, column 0"),
+        ] {
+            let err = StandardScaler::default()
+                .fit_matrix(bad.view())
+                .unwrap_err();
+            assert!(err.to_string().contains(at), "{err}");
+        }
         let err = MinMaxScaler::default()
             .fit_matrix(Array2::<f32>::zeros((0, 2)).view())
             .unwrap_err();
