@@ -58,6 +58,7 @@ use std::borrow::Cow;
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use ua_data::{Column, Table, Transform, Transformer};
+use ua_tensor::check::max_abs_for_squares;
 use ua_tensor::persist::Persist;
 
 use crate::error::parameter;
@@ -303,8 +304,9 @@ pub fn feature_matrix(table: &Table) -> Result<Array2<f32>> {
 }
 
 /// Refuses a numeric input value beyond the `f32` range the models compute
-/// in (|v| > 3.4e38, e.g. a planted 1e308), naming the column, the row (its
-/// position in `table`) and the value — before preprocessing, where such a
+/// in (|v| > 3.4e38, e.g. a planted 1e308), naming the column, the place
+/// ([`Table::locate`]: the file line of a table read from CSV, else the
+/// 1-based row) and the value — before preprocessing, where such a
 /// value would overflow a scaler's mean and be reported, at a wrong row, as
 /// an infinity.
 fn check_input_range(op: &'static str, table: &Table) -> Result<()> {
@@ -319,12 +321,63 @@ fn check_input_range(op: &'static str, table: &Table) -> Result<()> {
                 return Err(Error::InvalidArgument {
                     op,
                     message: format!(
-                        "column `{name}`, row {i}: value {v:e} is beyond the range the models \
+                        "column `{name}`, {}: value {v:e} is beyond the range the models \
                          compute in (±{:e}); rescale the column or remove the row",
+                        table.locate(i),
                         f32::MAX
                     ),
                 });
             }
+        }
+    }
+    Ok(())
+}
+
+/// The largest |feature| the classifiers accept: the square of a feature,
+/// summed over the `d` columns, must stay within `f32` (about
+/// `6.5e18 / √d`, see [`max_abs_for_squares`]). They score in `f32` (the
+/// logistic log-odds `x·w`, the network's layers) and the network squares
+/// its gradients (Adam); beyond this products overflow to ±inf and training
+/// or scoring silently gives NaN.
+pub(crate) fn max_feature_abs(d: usize) -> f64 {
+    max_abs_for_squares::<f32>(d, 1)
+}
+
+/// Refuses a finite feature value too large for the classifiers
+/// ([`max_feature_abs`]), naming its column — by `names` when given, else
+/// the 0-based index — its row (located in `rows`, the table `x` was made
+/// from, when given: its file line; else the 0-based row), the value and
+/// the limit, and saying how to fix it.
+pub(crate) fn check_feature_range(
+    op: &'static str,
+    x: &ArrayView2<'_, f32>,
+    names: Option<&[String]>,
+    rows: Option<&ua_data::Table>,
+) -> Result<()> {
+    let limit = max_feature_abs(x.ncols());
+    for (i, row) in x.rows().into_iter().enumerate() {
+        if let Some((j, &v)) = row
+            .iter()
+            .enumerate()
+            .find(|(_, v)| f64::from(v.abs()) > limit)
+        {
+            let column = match names.and_then(|n| n.get(j)) {
+                Some(name) => format!("column `{name}`"),
+                None => format!("column {j} (0-based)"),
+            };
+            let at = match rows {
+                Some(t) if t.n_rows() == x.nrows() => t.locate(i),
+                _ => format!("row {i} (0-based)"),
+            };
+            return Err(Error::InvalidArgument {
+                op,
+                message: format!(
+                    "{column} holds {v:e} at {at}, beyond ±{limit:.2e}: products of \
+                     values this large overflow f32 in training and scoring; standardise the \
+                     column (StandardScaler, or fit through a Pipeline) or divide it by a power \
+                     of ten"
+                ),
+            });
         }
     }
     Ok(())
@@ -396,6 +449,9 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
             });
         }
         let x = feature_matrix(&features)?;
+        // A passed-through column can still hold values too large for the
+        // model's f32 products: name it by its feature name and file line.
+        check_feature_range(OP, &x.view(), Some(&feature_names), Some(&input))?;
         let model = self.classifier.fit(x.view(), y)?;
         Ok(FittedPipeline {
             params: PipelineParams {
@@ -491,7 +547,14 @@ impl<P: Preprocessor, C: Classifier> FittedPipeline<P, C> {
                 found: format!("features {}", names.join(", ")),
             });
         }
-        feature_matrix(&features)
+        let x = feature_matrix(&features)?;
+        check_feature_range(
+            "FittedPipeline::features",
+            &x.view(),
+            Some(&self.feature_names),
+            Some(&input),
+        )?;
+        Ok(x)
     }
 
     /// The table's id column (if the pipeline has one) and P(y = 1) as a
@@ -772,6 +835,110 @@ mod tests {
                 .to_string()
                 .contains("1e300")
         );
+    }
+
+    #[test]
+    fn features_too_large_for_f32_products_are_refused_by_column_and_place() {
+        use crate::prediction::MlpClassifier;
+        let n = 40;
+        let y: Vec<u8> = (0..n).map(|i| u8::from(i % 2 == 0)).collect();
+        let x = |big: f32| {
+            Array2::from_shape_fn((n, 2), |(i, j)| match (i, j) {
+                (13, 1) => big,
+                (_, 0) => (i % 7) as f32,
+                _ => {
+                    if i % 2 == 0 {
+                        1.0
+                    } else {
+                        -1.0
+                    }
+                }
+            })
+        };
+        let limit = max_feature_abs(2);
+        // The limit is where a square summed over the columns leaves f32.
+        assert!((limit * limit * 16.0) <= f64::from(f32::MAX));
+        assert!((limit * limit * 16.0) > f64::from(f32::MAX) / 2.0);
+        let over = (limit * 1.01) as f32;
+        let under = (limit * 0.99) as f32;
+        let logistic = LogisticRegression::new();
+        let mlp = MlpClassifier::new().seed(1).epochs(3).early_stopping(None);
+        for big in [over, -over, 1e30, 3e38] {
+            for e in [
+                logistic.fit(x(big).view(), &y).unwrap_err(),
+                mlp.fit(x(big).view(), &y).unwrap_err(),
+            ] {
+                let m = e.to_string();
+                assert!(
+                    m.contains(&format!(
+                        "column 1 (0-based) holds {big:e} at row 13 (0-based)"
+                    )) && m.contains("standardise"),
+                    "{m}"
+                );
+                assert!(m.contains("::fit"), "{m}");
+            }
+        }
+        // Just below the limit both fit, and score finite probabilities.
+        let fitted_log = logistic.fit(x(under).view(), &y).unwrap();
+        let fitted_mlp = mlp.fit(x(under).view(), &y).unwrap();
+        let p = fitted_log.predict_proba(x(under).view()).unwrap();
+        assert!(p.iter().all(|v| v.is_finite()), "{p}");
+        let p = fitted_mlp.predict_proba(x(under).view()).unwrap();
+        assert!(p.iter().all(|v| v.is_finite()), "{p}");
+        // Scoring refuses the values too (3e38 gave NaN probabilities).
+        for e in [
+            fitted_log.predict_proba(x(3e38).view()).unwrap_err(),
+            fitted_mlp.predict_proba(x(3e38).view()).unwrap_err(),
+        ] {
+            let m = e.to_string();
+            assert!(m.contains("column 1 (0-based) holds 3e38 at row 13"), "{m}");
+        }
+        // Through a pipeline: the feature's name and the file line (line 1
+        // is the header and line 3 is blank, so row 13 is on line 16).
+        let mut csv = String::from("id,visits,big,y\n");
+        for (i, label) in y.iter().enumerate() {
+            if i == 1 {
+                csv.push('\n');
+            }
+            let big = if i == 13 {
+                "1e30".to_owned()
+            } else {
+                format!("{}", i % 3)
+            };
+            csv.push_str(&format!("u{i},{},{big},{}\n", i % 7, label));
+        }
+        let t = ua_data::csv_io::read_csv_reader(csv.as_bytes(), "users.csv", &Default::default())
+            .unwrap();
+        let prep = ua_data::pipeline::ColumnTransformer::new().passthrough(&["visits", "big"]);
+        let e = Pipeline::new(prep.clone(), LogisticRegression::new())
+            .id_column("id")
+            .exclude(&["y"])
+            .fit(&t, &y)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("Pipeline::fit") && e.contains("column `big` holds 1e30 at line 16"),
+            "{e}"
+        );
+        // Scoring through a pipeline fitted on ordinary values.
+        let ok = t
+            .filter(&(0..n).map(|i| i != 13).collect::<Vec<_>>())
+            .unwrap();
+        let y_ok: Vec<u8> = (0..n).filter(|&i| i != 13).map(|i| y[i]).collect();
+        let model = Pipeline::new(prep, LogisticRegression::new())
+            .id_column("id")
+            .exclude(&["y"])
+            .fit(&ok, &y_ok)
+            .unwrap();
+        let e = model.predict_proba(&t).unwrap_err().to_string();
+        assert!(e.contains("column `big` holds 1e30 at line 16"), "{e}");
+        // A value beyond f32 altogether is caught before preprocessing, at
+        // its line too.
+        let beyond = csv.replace(",1e30,", ",1e300,");
+        let t = ua_data::csv_io::read_csv_reader(beyond.as_bytes(), "u.csv", &Default::default())
+            .unwrap();
+        let e = model.predict_proba(&t).unwrap_err().to_string();
+        assert!(e.contains("column `big`, line 16: value 1e300"), "{e}");
     }
 
     #[test]

@@ -401,7 +401,7 @@ fn purchase_propensity_rule_of_the_shop_is_found() {
 }
 
 /// A finite but huge value (1e308) in a feature column is reported with the
-/// column name and the row, not as `non-finite value (-inf) at index (0, 2)`.
+/// column name and the (1-based) row, not as `non-finite value (-inf) at index (0, 2)`.
 #[test]
 fn huge_feature_value_is_named_by_column_and_row() {
     use ua_analytics::prediction::PropensityConfig;
@@ -424,5 +424,5 @@ fn huge_feature_value_is_named_by_column_and_row() {
     let e = PropensityConfig::new("y").fit(&t).unwrap_err().to_string();
     assert!(e.contains("spend"), "{e}");
     assert!(!e.contains("index ("), "{e}");
-    assert!(e.contains("row 13") && e.contains("1e308"), "{e}");
+    assert!(e.contains("row 14") && e.contains("1e308"), "{e}");
 }

@@ -49,6 +49,26 @@
 //! or typos far more often than data. [`CsvOptions::date_window`] widens (or
 //! narrows) the window.
 //!
+//! ## Blank lines
+//!
+//! Blank lines count as lines (an error names the line an editor shows)
+//! but are not rows: in a file of two or more columns a row needs its
+//! delimiters. In a **one-column** file an empty field *is* a blank line,
+//! so there a blank line after the header (or after the first row of a
+//! file without one) and before the last row is read as an empty field — a
+//! missing value at that line, counted like any other
+//! ([`Column::missing_count`]); blank lines before the header and after the
+//! last row are not rows. A one-column table written by [`write_csv`]
+//! quotes an empty field (`""`), so it reads back the same.
+//!
+//! ```
+//! use ua_data::csv_io::{read_csv_reader, CsvOptions};
+//! let t = read_csv_reader(&b"x\n1\n\n3\n\n"[..], "one.csv", &CsvOptions::default()).unwrap();
+//! assert_eq!(t.n_rows(), 3);
+//! assert_eq!(t.numeric("x").unwrap().missing_count(), 1);
+//! assert_eq!(t.locate(1), "line 3");
+//! ```
+//!
 //! ## Errors
 //!
 //! A row with another number of fields than the header, an unterminated
@@ -334,19 +354,29 @@ impl<R> QuoteCounter<R> {
     /// crate places at `pos`: after the line breaks before `pos` and the
     /// blank lines right at `pos`, which the parser skips.
     fn line_at(&mut self, pos: Option<&csv::Position>) -> u64 {
-        let Some(pos) = pos else { return 0 };
+        self.line_and_blanks_at(pos).0
+    }
+
+    /// [`line_at`](Self::line_at) and the number of blank lines the parser
+    /// skipped right before the record (they are the lines just above it).
+    fn line_and_blanks_at(&mut self, pos: Option<&csv::Position>) -> (u64, u64) {
+        let Some(pos) = pos else { return (0, 0) };
         let mut start = pos.byte();
+        let mut blanks = 0;
         while let Some(&(at, new_line)) = self.breaks.front() {
             if at > start {
                 break;
             }
             if at == start {
                 start += 1;
+                // A line break where a record should start ends a blank
+                // line (the `\n` of a `\r\n` does not start a new line).
+                blanks += u64::from(new_line);
             }
             self.lines_passed += u64::from(new_line);
             self.breaks.pop_front();
         }
-        self.lines_passed + 1
+        (self.lines_passed + 1, blanks)
     }
 }
 
@@ -431,8 +461,18 @@ pub fn read_csv_reader<R: Read>(reader: R, name: &str, opts: &CsvOptions) -> Res
                 return Err(csv_error(name, e, line, eof && odd));
             }
         }
-        let line = rdr.get_mut().line_at(rec.position());
+        let (line, blanks) = rdr.get_mut().line_and_blanks_at(rec.position());
         last_line = line;
+        // In a one-column file a blank line between rows is an empty field
+        // (the parser skips it): keep it as a row, so it is counted as a
+        // missing value at its line instead of vanishing.
+        if !first && raw.len() == 1 {
+            let col = &mut raw[0];
+            for blank in line.saturating_sub(blanks)..line {
+                lines.push(blank);
+                col.ends.push(col.buf.len());
+            }
+        }
         if first {
             first = false;
             raw = (0..rec.len()).map(|_| RawColumn::default()).collect();
@@ -1225,16 +1265,64 @@ mod tests {
 
     #[test]
     fn blank_lines_are_skipped_but_counted() {
-        let t = read("a\n\n1\n\r\n\n2\n\n", &CsvOptions::default()).unwrap();
+        let t = read("a,b\n\n1,2\n\r\n\n3,4\n\n", &CsvOptions::default()).unwrap();
         assert_eq!(t.source_lines(), Some(&[3, 6][..]));
+        assert_eq!(t.numeric("a").unwrap().values(), &[1.0, 3.0]);
         let e = read("\n\na,b\n\n1,2\n\n\n3\n", &CsvOptions::default()).unwrap_err();
         assert!(matches!(e, Error::Csv { line: 8, .. }), "{e}");
-        let o = CsvOptions::default().with_type("x", ColumnType::Numeric);
-        let e = read("x\n1\n\n\nbad\n", &o).unwrap_err();
-        assert!(matches!(e, Error::Parse { line: 5, .. }), "{e}");
         // Duplicate header names after leading blank lines.
         let e = read("\n\na,a\n1,2\n", &CsvOptions::default()).unwrap_err();
         assert!(matches!(e, Error::Csv { line: 3, .. }), "{e}");
+    }
+
+    #[test]
+    fn blank_lines_of_a_one_column_file_are_missing_values() {
+        // Lines: 1 blank (before the header), 2 header, 3 blank, 4 `1`,
+        // 5 blank (CRLF), 6 blank, 7 `2`, 8 blank at the end.
+        let t = read("\na\n\n1\n\r\n\n2\n\n", &CsvOptions::default()).unwrap();
+        assert_eq!(t.source_lines(), Some(&[3, 4, 5, 6, 7][..]));
+        let a = t.numeric("a").unwrap();
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            vec![None, Some(1.0), None, None, Some(2.0)]
+        );
+        assert_eq!(a.missing_count(), 3);
+        // CRLF throughout, and old-Mac lone CR line ends.
+        for text in ["x\r\n1\r\n\r\n2\r\n\r\n", "x\r1\r\r2\r\r"] {
+            let t = read(text, &CsvOptions::default()).unwrap();
+            assert_eq!(t.source_lines(), Some(&[2, 3, 4][..]), "{text:?}");
+            assert_eq!(t.numeric("x").unwrap().missing_count(), 1, "{text:?}");
+        }
+        // Text, and a file without a header (blank lines before the first
+        // row are not rows).
+        let t = read("\nu1\n\n\nu2\n", &CsvOptions::default().has_header(false)).unwrap();
+        assert_eq!(t.source_lines(), Some(&[2, 3, 4, 5][..]));
+        assert_eq!(t.column("column_1").unwrap().missing_count(), 2);
+        // A blank line is empty, so it is missing only when `""` is a
+        // missing token; otherwise an empty text value.
+        let o = CsvOptions::default().missing_tokens(["NA"]);
+        let t = read("c\na\n\nb\n", &o).unwrap();
+        assert_eq!(t.column("c").unwrap().missing_count(), 0);
+        assert_eq!(t.n_rows(), 3);
+        // A forced numeric column errors on a bad value at its line after
+        // blank lines, and a header-only file with blank lines has no row.
+        let o = CsvOptions::default().with_type("x", ColumnType::Numeric);
+        let e = read("x\n1\n\n\nbad\n", &o).unwrap_err();
+        assert!(matches!(e, Error::Parse { line: 5, .. }), "{e}");
+        assert_eq!(read("x\n\n\n", &CsvOptions::default()).unwrap().n_rows(), 0);
+        // Written and read back: missing values survive as `""`.
+        let t = Table::new(vec![(
+            "x".into(),
+            Column::numeric_opt(vec![None, Some(1.0), None]),
+        )])
+        .unwrap();
+        let mut out = Vec::new();
+        write_csv_writer(&t, &mut out).unwrap();
+        let back = read_csv_reader(&out[..], "w.csv", &CsvOptions::default()).unwrap();
+        assert_eq!(
+            back.numeric("x").unwrap().iter().collect::<Vec<_>>(),
+            vec![None, Some(1.0), None]
+        );
     }
 
     #[test]

@@ -3,8 +3,10 @@
 /// What went wrong while loading, cleaning or transforming data.
 ///
 /// Every message says what was wrong and where: the operation, the column,
-/// the 0-based row (or the 1-based line of a file), the value found and what
-/// was expected. Values are printed between backticks, never with Rust's
+/// the place of a row (`line 102`, the 1-based line of the file it was read
+/// from, or `row 51`, the 1-based row of a table built in memory; 0-based
+/// positions only for plain matrices), the value found and what was
+/// expected. Values are printed between backticks, never with Rust's
 /// debug quoting. New variants may be added in minor versions, so a `match`
 /// needs a wildcard arm.
 ///
@@ -79,20 +81,6 @@ pub enum Error {
         /// The length that was given.
         found: usize,
     },
-    /// Missing values where the operation needs complete data.
-    #[error(
-        "{op}: column `{column}` has {count} missing value(s), first at row {first_row}; impute or drop them first"
-    )]
-    MissingValues {
-        /// The operation that was asked for.
-        op: &'static str,
-        /// The column concerned.
-        column: String,
-        /// How many values are missing.
-        count: usize,
-        /// 0-based row index of the first missing value.
-        first_row: usize,
-    },
     /// A CSV field that cannot be read as the type its column needs.
     #[error("{source_name}, line {line}, column `{column}`: cannot parse `{value}` as {expected}")]
     Parse {
@@ -128,21 +116,39 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A category that was not seen when the step was fitted.
+    /// A category that was not seen when the step was fitted, located as
+    /// [`Table::locate`](crate::Table::locate) does (`line 102` for a row
+    /// read from a file, else `row 51`, 1-based).
+    ///
+    /// ```
+    /// let e = ua_data::Error::UnknownCategory {
+    ///     op: "OneHotEncoder::transform",
+    ///     column: "city".into(),
+    ///     at: "line 5".into(),
+    ///     value: "Rome".into(),
+    /// };
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "OneHotEncoder::transform: column `city`: unknown category `Rome` at line 5 (not seen at fit time); use handle_unknown = Ignore to encode it as all zeros"
+    /// );
+    /// ```
     #[error(
-        "{op}: column `{column}`, row {row}: unknown category `{value}` (not seen at fit time); use handle_unknown = Ignore to encode it as all zeros"
+        "{op}: column `{column}`: unknown category `{value}` at {at} (not seen at fit time); use handle_unknown = Ignore to encode it as all zeros"
     )]
     UnknownCategory {
         /// The operation that was asked for.
         op: &'static str,
         /// The column concerned.
         column: String,
-        /// 0-based row index.
-        row: usize,
+        /// Where: `line N` (source file line) or `row N` (1-based data row).
+        at: String,
         /// The unseen category.
         value: String,
     },
-    /// A value outside the domain the operation accepts.
+    /// A value outside the domain the operation accepts, in a matrix (no
+    /// table, so no file line): `row` and `column` are 0-based positions as
+    /// in `ua_tensor`'s errors. Values of a [`Table`](crate::Table) are
+    /// reported with [`Error::BadValue`] instead.
     #[error("{op}: column `{column}`, row {row}: value `{value}` is invalid, expected {expected}")]
     InvalidValue {
         /// The operation that was asked for.
@@ -210,7 +216,8 @@ pub enum Error {
         expected: String,
     },
     /// Missing values where the operation needs complete data, with the
-    /// first one located as [`Table::locate`](crate::Table::locate) does.
+    /// first one located as [`Table::locate`](crate::Table::locate) does
+    /// (a column with no value at all points at its first row).
     ///
     /// ```
     /// let e = ua_data::Error::MissingAt {

@@ -171,7 +171,7 @@ fn bad_input_is_an_error_naming_the_column() {
         .unwrap();
     assert!(matches!(
         pipe.transform_matrix(&gap).unwrap_err(),
-        Error::MissingValues { column, first_row: 1, .. } if column == "income"
+        Error::MissingAt { column, at, .. } if column == "income" && at == "row 2"
     ));
     // An unseen category with handle_unknown = Error.
     let strict = ColumnTransformer::new()
@@ -186,8 +186,11 @@ fn bad_input_is_an_error_naming_the_column() {
         .unwrap();
     match strict.transform_matrix(&test_table()).unwrap_err() {
         Error::UnknownCategory {
-            column, row, value, ..
-        } => assert_eq!((column.as_str(), row, value.as_str()), ("city", 0, "Rome")),
+            column, at, value, ..
+        } => assert_eq!(
+            (column.as_str(), at.as_str(), value.as_str()),
+            ("city", "row 1", "Rome")
+        ),
         e => panic!("unexpected {e}"),
     }
     // An all-missing numeric column at fit time.

@@ -12,6 +12,7 @@ use ua_nn::{Activation, ClassWeight, EarlyStopping, FitConfig, History, Sequenti
 
 use super::{check_scoring_data, check_training_data, invalid};
 use crate::error::parameter;
+use crate::pipeline::check_feature_range;
 use crate::{Classifier, Predictor, Result};
 use ua_tensor::budget::{check_allocation, elements};
 use ua_tensor::persist::Persist;
@@ -265,8 +266,11 @@ impl MlpClassifier {
     /// labels `y` (0/1).
     ///
     /// Errors: bad hyper-parameters, lengths that differ, no rows, NaN or
-    /// infinite features, labels other than 0/1, one class only, too few
-    /// rows for the validation split, or a loss that diverges.
+    /// infinite features, a feature too large for `f32` products (|x| above
+    /// about `6.5e18 / √d`, e.g. an unscaled `1e30`: standardise it first;
+    /// the error names column, row and value), labels other than 0/1, one
+    /// class only, too few rows for the validation split, or a loss that
+    /// diverges.
     ///
     /// ```
     /// use ndarray::array;
@@ -279,6 +283,7 @@ impl MlpClassifier {
         const OP: &str = "MlpClassifier::fit";
         self.validate()?;
         check_training_data(OP, &x, y)?;
+        check_feature_range(OP, &x, None, None)?;
         // The training and validation rows are copied once (n × d f32);
         // the network checks its own parameters and batch buffers.
         check_allocation(
@@ -417,6 +422,7 @@ impl Predictor<ArrayView2<'_, f32>> for FittedMlpClassifier {
     fn predict_proba(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
         const OP: &str = "FittedMlpClassifier::predict_proba";
         check_scoring_data(OP, &x, self.n_features)?;
+        check_feature_range(OP, &x, None, None)?;
         let out = self.network.predict(x).map_err(crate::Error::from)?;
         Ok(out.column(0).to_owned())
     }

@@ -10,7 +10,7 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 use ua_tensor::Scalar;
 
-use super::kmeans::{KMeans, ensure_distinct, prepare};
+use super::kmeans::{KMeans, ensure_distinct, prepare_named};
 use super::quality::{
     calinski_harabasz_score, davies_bouldin_score, silhouette_score, silhouette_score_sampled,
 };
@@ -234,7 +234,9 @@ fn defined(r: Result<f64>) -> Result<Option<f64>> {
 /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming `ks`);
 /// a sample size of 0 names `silhouette`; the other parameters are checked
 /// as [`KMeans::fit`] checks them, for the largest `k`. An empty `x` or a
-/// NaN/infinite value is an error too.
+/// NaN/infinite value is an error too, and so is a value whose squared
+/// distances would overflow — naming its column by name when `base` has
+/// [`feature_names`](KMeans::feature_names).
 ///
 /// ```
 /// use ua_analytics::ndarray::Array2;
@@ -281,7 +283,7 @@ pub fn evaluate_k_range<S: Scalar>(
     }
     let largest = base.clone().k(hi);
     largest.check_params(OP)?;
-    let x = prepare(OP, x)?;
+    let x = prepare_named(OP, x, base.feature_names.as_deref())?;
     let x = x.view();
     let n = x.nrows();
     // Every score needs 2 ≤ k ≤ n − 1, so a range ending beyond n − 1 (or

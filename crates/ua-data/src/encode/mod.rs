@@ -13,7 +13,8 @@
 //! The categories are those of the **training** rows. A category that only
 //! appears later (a city first seen in the test split, a new user's
 //! country) is *unknown*: [`HandleUnknown::Error`] reports it with its
-//! column, row and value; [`HandleUnknown::Ignore`] encodes it as all zeros
+//! column, place (the file line for a table read from CSV, else the row)
+//! and value; [`HandleUnknown::Ignore`] encodes it as all zeros
 //! (one-hot) or as `unknown_value` (ordinal) — or, for a one-hot encoder
 //! with an infrequent bucket, as `column=(infrequent)`.
 //!
@@ -72,7 +73,8 @@ pub enum HandleUnknown {
     /// Encode it as all zeros (one-hot; or as `column=(infrequent)` when
     /// the encoder has that indicator) or as the ordinal `unknown_value`.
     Ignore,
-    /// Return [`Error::UnknownCategory`] naming the column, row and value.
+    /// Return [`Error::UnknownCategory`] naming the column, the place
+    /// (file line, else row) and the value.
     #[default]
     Error,
 }
@@ -175,6 +177,20 @@ fn check_sorted(column: &str, what: &str, levels: &[String]) -> std::result::Res
     }
 }
 
+/// The error for a column with no category to learn: every value missing
+/// (located at its first row), or no row at all.
+fn no_category(op: &'static str, name: &str, table: &Table, n_missing: usize) -> Error {
+    if table.n_rows() == 0 {
+        return ua_tensor::Error::Empty { op }.into();
+    }
+    Error::MissingAt {
+        op,
+        column: name.to_owned(),
+        count: n_missing,
+        at: table.locate(0),
+    }
+}
+
 /// What happened while encoding one column.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct EncodeCounts {
@@ -237,8 +253,11 @@ mod tests {
         let test = table(vec![("city", Column::categorical(&["Lyon", "Rome"]))]);
         match enc.transform(&test).unwrap_err() {
             Error::UnknownCategory {
-                column, row, value, ..
-            } => assert_eq!((column.as_str(), row, value.as_str()), ("city", 1, "Rome")),
+                column, at, value, ..
+            } => assert_eq!(
+                (column.as_str(), at.as_str(), value.as_str()),
+                ("city", "row 2", "Rome")
+            ),
             e => panic!("unexpected error {e}"),
         }
     }
@@ -468,7 +487,7 @@ mod tests {
         let test2 = table(vec![("s", Column::categorical(&["xl"]))]);
         assert!(matches!(
             strict.transform(&test2),
-            Err(Error::UnknownCategory { row: 0, .. })
+            Err(Error::UnknownCategory { at, .. }) if at == "row 1"
         ));
     }
 

@@ -7,7 +7,7 @@ use ua_tensor::persist::Persist;
 
 use super::{
     Coded, DropCategory, ENCODABLE, EncodeCounts, HandleUnknown, MISSING, check_sorted, coded,
-    level_counts,
+    level_counts, no_category,
 };
 use crate::pipeline::{FittedStep, TransformReport};
 use crate::transform::{distinct_names, resolve_columns};
@@ -96,15 +96,11 @@ impl OneHotColumn {
         handle_unknown: HandleUnknown,
         drop: DropCategory,
         limits: Limits,
+        table: &Table,
     ) -> Result<Self> {
         let (counts, n_missing) = level_counts(coded);
         if counts.is_empty() {
-            return Err(Error::MissingValues {
-                op: "OneHotEncoder::fit",
-                column: name.to_owned(),
-                count: n_missing,
-                first_row: 0,
-            });
+            return Err(no_category("OneHotEncoder::fit", name, table, n_missing));
         }
         let frequent = frequent_levels(&counts, limits);
         let (mut levels, mut infrequent, mut infrequent_rows) = (Vec::new(), Vec::new(), 0);
@@ -284,6 +280,7 @@ impl OneHotColumn {
         &self,
         op: &'static str,
         coded: &Coded<'_>,
+        table: &Table,
         mut out: ArrayViewMut2<'_, f32>,
     ) -> Result<EncodeCounts> {
         let width = self.n_features();
@@ -325,7 +322,7 @@ impl OneHotColumn {
                         return Err(Error::UnknownCategory {
                             op,
                             column: self.column.clone(),
-                            row: r,
+                            at: table.locate(r),
                             value,
                         });
                     }
@@ -514,7 +511,7 @@ impl Transformer for OneHotEncoder {
             .iter()
             .map(|name| {
                 let c = coded(table, name, OP)?;
-                OneHotColumn::fit(name, &c, self.handle_unknown, self.drop, limits)
+                OneHotColumn::fit(name, &c, self.handle_unknown, self.drop, limits, table)
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(FittedOneHotEncoder { columns })
@@ -573,7 +570,7 @@ impl FittedOneHotEncoder {
         for col in &self.columns {
             let c = coded(table, &col.column, OP)?;
             let mut block = Array2::<f32>::zeros((n, col.n_features()));
-            counts.push(col.write(OP, &c, block.view_mut())?);
+            counts.push(col.write(OP, &c, table, block.view_mut())?);
             let cols = col
                 .feature_names()
                 .into_iter()

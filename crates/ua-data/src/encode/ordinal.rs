@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use ua_tensor::persist::Persist;
 
-use super::{Coded, ENCODABLE, EncodeCounts, MISSING, check_sorted, coded, level_counts};
+use super::{
+    Coded, ENCODABLE, EncodeCounts, MISSING, check_sorted, coded, level_counts, no_category,
+};
 use crate::pipeline::{FittedStep, TransformReport};
 use crate::transform::{distinct_names, resolve_columns};
 use crate::{Column, Error, NumericColumn, Result, Table, Transform, Transformer};
@@ -27,15 +29,15 @@ pub struct OrdinalColumn {
 }
 
 impl OrdinalColumn {
-    pub(crate) fn fit(name: &str, coded: &Coded<'_>, unknown_value: Option<f64>) -> Result<Self> {
+    pub(crate) fn fit(
+        name: &str,
+        coded: &Coded<'_>,
+        unknown_value: Option<f64>,
+        table: &Table,
+    ) -> Result<Self> {
         let (counts, n_missing) = level_counts(coded);
         if counts.is_empty() {
-            return Err(Error::MissingValues {
-                op: "OrdinalEncoder::fit",
-                column: name.to_owned(),
-                count: n_missing,
-                first_row: 0,
-            });
+            return Err(no_category("OrdinalEncoder::fit", name, table, n_missing));
         }
         Ok(OrdinalColumn {
             column: name.to_owned(),
@@ -87,6 +89,7 @@ impl OrdinalColumn {
         &self,
         op: &'static str,
         coded: &Coded<'_>,
+        table: &Table,
     ) -> Result<(Vec<f64>, Vec<bool>, EncodeCounts)> {
         let lookup = |l: &str| {
             self.levels
@@ -116,7 +119,7 @@ impl OrdinalColumn {
                         return Err(Error::UnknownCategory {
                             op,
                             column: self.column.clone(),
-                            row: r,
+                            at: table.locate(r),
                             value: coded.levels.get(c as usize).cloned().unwrap_or_default(),
                         });
                     }
@@ -233,7 +236,9 @@ impl Transformer for OrdinalEncoder {
         }
         let columns = resolve_columns(table, &self.columns, &ENCODABLE)
             .iter()
-            .map(|name| OrdinalColumn::fit(name, &coded(table, name, OP)?, self.unknown_value))
+            .map(|name| {
+                OrdinalColumn::fit(name, &coded(table, name, OP)?, self.unknown_value, table)
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(FittedOrdinalEncoder { columns })
     }
@@ -245,7 +250,7 @@ impl FittedOrdinalEncoder {
         let mut out = table.clone();
         let mut counts = Vec::with_capacity(self.columns.len());
         for col in &self.columns {
-            let (values, missing, k) = col.encode(OP, &coded(table, &col.column, OP)?)?;
+            let (values, missing, k) = col.encode(OP, &coded(table, &col.column, OP)?, table)?;
             out.replace_column(
                 &col.column,
                 Column::Numeric(NumericColumn::new(values, missing)?),

@@ -369,11 +369,11 @@ impl Transformer for DateSteps {
         require_types(OP, table, &[ColumnType::Date], "date")?;
         for (name, c) in table.columns() {
             if let Some(first_row) = (0..c.len()).find(|&i| c.is_missing(i)) {
-                return Err(Error::MissingValues {
+                return Err(Error::MissingAt {
                     op: OP,
                     column: name.to_owned(),
                     count: c.missing_count(),
-                    first_row,
+                    at: table.locate(first_row),
                 });
             }
         }

@@ -26,7 +26,8 @@ pub(super) struct FittedBlock {
 
 /// The values of a step output column as features: numbers as they are,
 /// booleans as 0/1, dates as day counts. A missing or non-finite value, or
-/// a categorical column, is an error naming the column (and row).
+/// a categorical column, is an error naming the column (and the row's
+/// file line, else its 1-based row).
 pub(super) fn feature_values<'a>(
     op: &'static str,
     name: &str,
@@ -35,11 +36,11 @@ pub(super) fn feature_values<'a>(
 ) -> Result<Cow<'a, [f64]>> {
     let first_missing = (0..col.len()).find(|&i| col.is_missing(i));
     if let Some(first_row) = first_missing {
-        return Err(Error::MissingValues {
+        return Err(Error::MissingAt {
             op,
             column: name.to_owned(),
             count: col.missing_count(),
-            first_row,
+            at: table.locate(first_row),
         });
     }
     Ok(match col {

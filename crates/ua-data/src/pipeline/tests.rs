@@ -101,7 +101,7 @@ fn fit_errors_name_the_column() {
         .fit(&t)
         .unwrap_err();
     assert!(
-        matches!(&err, Error::MissingValues { column, first_row: 1, .. } if column == "a"),
+        matches!(&err, Error::MissingAt { column, at, .. } if column == "a" && at == "row 2"),
         "{err}"
     );
     let err = ColumnTransformer::new()
@@ -214,7 +214,7 @@ fn ordinal_and_dates_and_passthrough_blocks() {
     ]);
     let err = pipe.transform_matrix(&test).unwrap_err();
     assert!(
-        matches!(&err, Error::MissingValues { column, .. } if column == "ok"),
+        matches!(&err, Error::MissingAt { column, .. } if column == "ok"),
         "{err}"
     );
     // Ordinal encoding without imputation cannot hide a missing category.
@@ -229,7 +229,7 @@ fn ordinal_and_dates_and_passthrough_blocks() {
     );
     let err = strict.fit(&t).unwrap_err();
     assert!(
-        matches!(&err, Error::MissingValues { column, first_row: 2, .. } if column == "size"),
+        matches!(&err, Error::MissingAt { column, at, .. } if column == "size" && at == "row 3"),
         "{err}"
     );
     // A date block refuses missing dates at fit.
@@ -239,7 +239,7 @@ fn ordinal_and_dates_and_passthrough_blocks() {
         .fit(&gap)
         .unwrap_err();
     assert!(
-        matches!(&err, Error::MissingValues { column, first_row: 1, .. } if column == "d"),
+        matches!(&err, Error::MissingAt { column, at, .. } if column == "d" && at == "row 2"),
         "{err}"
     );
 }
@@ -486,7 +486,7 @@ fn remainder_policies() {
         .id_column("user");
     let err = spec.fit(&t).unwrap_err();
     assert!(
-        matches!(&err, Error::MissingValues { column, .. } if column == "visits"),
+        matches!(&err, Error::MissingAt { column, .. } if column == "visits"),
         "{err}"
     );
     let err = spec.fit(&t.drop_columns(&["visits"]).unwrap()).unwrap_err();
@@ -1217,4 +1217,166 @@ fn pipeline_errors_give_the_file_line_of_the_row() {
         "{err}"
     );
     assert!(!err.contains("inf"), "{err}");
+}
+
+/// A CSV with CRLF line ends and blank lines: data rows sit on file lines
+/// 3, 4 and 6 (line 1 is the header, lines 2 and 5 are blank).
+fn csv_with_gaps() -> Table {
+    let csv = "id,city,size,amount,day,ok\r\n\
+               \r\n\
+               1,Paris,s,1.5,2024-01-02,true\r\n\
+               2,Lyon,m,,2024-01-03,\r\n\
+               \r\n\
+               3,Rome,l,2.5,,false\r\n";
+    let t =
+        crate::csv_io::read_csv_reader(csv.as_bytes(), "gaps.csv", &Default::default()).unwrap();
+    assert_eq!(t.source_lines(), Some(&[3, 4, 6][..]));
+    t
+}
+
+#[test]
+fn errors_on_a_csv_table_give_the_file_line_after_a_split() {
+    let t = csv_with_gaps();
+    let missing_at = |err: Error| match err {
+        Error::MissingAt {
+            column, count, at, ..
+        } => (column, count, at),
+        e => panic!("expected MissingAt, got {e}"),
+    };
+    // Scalers: the first missing amount is on line 4 (row 2 of the table).
+    let nums = t.select(&["id", "amount"]).unwrap();
+    for s in [Scaler::standard(), Scaler::min_max(), Scaler::robust()] {
+        let err = s.fit(&nums).unwrap_err();
+        assert!(err.to_string().contains("first at line 4"), "{err}");
+        assert_eq!(missing_at(err), ("amount".into(), 1, "line 4".into()));
+    }
+    // Encoders fitted on the first two rows meet `Rome`/`l` on line 6, also
+    // when the test rows were taken out of the table first.
+    let train = t.take(&[0, 1]).unwrap();
+    let test = t.take(&[2]).unwrap();
+    let one_hot = crate::encode::OneHotEncoder::new(&["city"])
+        .fit(&train)
+        .unwrap();
+    let ordinal = crate::encode::OrdinalEncoder::new(&["size"])
+        .fit(&train)
+        .unwrap();
+    for (err, column, value) in [
+        (one_hot.transform(&test).unwrap_err(), "city", "Rome"),
+        (one_hot.transform(&t).unwrap_err(), "city", "Rome"),
+        (ordinal.transform(&test).unwrap_err(), "size", "l"),
+    ] {
+        assert!(
+            err.to_string()
+                .contains(&format!("unknown category `{value}` at line 6")),
+            "{err}"
+        );
+        match err {
+            Error::UnknownCategory {
+                column: c,
+                at,
+                value: v,
+                ..
+            } => assert_eq!(
+                (c.as_str(), at.as_str(), v.as_str()),
+                (column, "line 6", value)
+            ),
+            e => panic!("expected UnknownCategory, got {e}"),
+        }
+    }
+    // A date block refuses the missing date on line 6.
+    let dates = ColumnTransformer::new().dates(
+        &["day"],
+        DateSteps {
+            parts: vec![DatePart::Month],
+            scale: None,
+        },
+    );
+    assert_eq!(
+        missing_at(dates.fit(&t).unwrap_err()),
+        ("day".into(), 1, "line 6".into())
+    );
+    // A passed-through boolean without imputation: missing on line 4.
+    let pipe = ColumnTransformer::new()
+        .passthrough(&["ok"])
+        .fit(&t.take(&[0, 2]).unwrap())
+        .unwrap();
+    assert_eq!(
+        missing_at(pipe.transform_matrix(&t).unwrap_err()),
+        ("ok".into(), 1, "line 4".into())
+    );
+    // Ordinal encoding without imputation: a missing category at fit.
+    let gap = crate::csv_io::read_csv_reader(
+        "c,x\r\n\r\na,1\r\n,2\r\n".as_bytes(),
+        "gap.csv",
+        &Default::default(),
+    )
+    .unwrap();
+    let strict = ColumnTransformer::new().categorical(
+        &["c"],
+        CategoricalSteps {
+            impute: None,
+            encode: Encode::Ordinal {
+                unknown_value: None,
+            },
+        },
+    );
+    assert_eq!(
+        missing_at(strict.fit(&gap).unwrap_err()),
+        ("c".into(), 1, "line 4".into())
+    );
+}
+
+#[test]
+fn columns_without_any_value_point_at_their_first_row() {
+    // All values missing: the count is the whole column and the place is
+    // its first row (file line 3 here, after a blank line 2).
+    let t = crate::csv_io::read_csv_reader(
+        "c,x,y\n\n,,1\n,,2\n".as_bytes(),
+        "empty.csv",
+        &crate::csv_io::CsvOptions::default().with_type("c", ColumnType::Categorical),
+    )
+    .unwrap();
+    let check = |err: Error, want: &str| {
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("`{want}` has 2 missing value(s), first at line 3")),
+            "{msg}"
+        );
+    };
+    check(
+        crate::encode::OneHotEncoder::new(&["c"])
+            .fit(&t)
+            .unwrap_err(),
+        "c",
+    );
+    check(
+        crate::encode::OrdinalEncoder::new(&["c"])
+            .fit(&t)
+            .unwrap_err(),
+        "c",
+    );
+    check(
+        crate::transform::QuantileBinner::new(&["x"], 2)
+            .fit(&t)
+            .unwrap_err(),
+        "x",
+    );
+    // No rows at all: an empty input, not a missing value at a made-up row.
+    let none = t.take(&[]).unwrap();
+    for err in [
+        crate::encode::OneHotEncoder::new(&["c"])
+            .fit(&none)
+            .unwrap_err(),
+        crate::encode::OrdinalEncoder::new(&["c"])
+            .fit(&none)
+            .unwrap_err(),
+        crate::transform::QuantileBinner::new(&["x"], 2)
+            .fit(&none)
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(err, Error::Tensor(ua_tensor::Error::Empty { .. })),
+            "{err}"
+        );
+    }
 }

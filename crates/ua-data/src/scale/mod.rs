@@ -130,11 +130,11 @@ fn numeric_block(op: &'static str, table: &Table) -> Result<(Vec<String>, Array2
     for (j, name) in names.iter().enumerate() {
         let c = numeric(table, name, op)?;
         if let Some(first_row) = c.missing_mask().iter().position(|&m| m) {
-            return Err(Error::MissingValues {
+            return Err(Error::MissingAt {
                 op,
                 column: name.clone(),
                 count: c.missing_count(),
-                first_row,
+                at: table.locate(first_row),
             });
         }
         ensure_finite_column(op, name, c.values(), c.missing_mask(), table)?;
@@ -1000,6 +1000,17 @@ mod tests {
             .fit_matrix(array![[1.0f64, 2.0], [3.0, f64::NAN]].view())
             .unwrap_err();
         assert!(err.to_string().contains("row 1, column 1"), "{err}");
+        // A lone NaN after an even number of finite values, and a 1 × 1
+        // NaN: the check must not depend on how many values are finite.
+        for (bad, at) in [
+            (array![[1.0f64], [2.0], [f64::NAN]], "row 2, column 0"),
+            (array![[f64::NAN]], "row 0, column 0"),
+        ] {
+            let err = StandardScaler::default()
+                .fit_matrix(bad.view())
+                .unwrap_err();
+            assert!(err.to_string().contains(at), "{err}");
+        }
         let err = MinMaxScaler::default()
             .fit_matrix(Array2::<f32>::zeros((0, 2)).view())
             .unwrap_err();
@@ -1099,7 +1110,7 @@ mod tests {
         for s in [Scaler::standard(), Scaler::min_max(), Scaler::robust()] {
             let err = s.fit(&gap).unwrap_err();
             assert!(
-                matches!(&err, Error::MissingValues { column, first_row: 1, .. } if column == "a"),
+                matches!(&err, Error::MissingAt { column, at, .. } if column == "a" && at == "row 2"),
                 "{err}"
             );
         }

@@ -195,11 +195,14 @@ impl Transformer for QuantileBinner {
             buf.clear();
             buf.extend(c.non_missing());
             if buf.is_empty() {
-                return Err(Error::MissingValues {
+                if c.is_empty() {
+                    return Err(ua_tensor::Error::Empty { op: OP }.into());
+                }
+                return Err(Error::MissingAt {
                     op: OP,
                     column: name.clone(),
                     count: c.len(),
-                    first_row: 0,
+                    at: table.locate(0),
                 });
             }
             buf.sort_unstable_by(f64::total_cmp);

@@ -22,6 +22,7 @@ use solver::{Problem, lbfgs, newton};
 
 use super::{check_scoring_data, check_training_data};
 use crate::error::parameter;
+use crate::pipeline::check_feature_range;
 use crate::{Classifier, Predictor, Result};
 use ua_nn::ClassWeight;
 use ua_tensor::persist::Persist;
@@ -224,7 +225,10 @@ impl LogisticRegression {
     /// Fits the model on features `x` (rows × features) and labels `y` (0/1).
     ///
     /// Errors: a bad hyper-parameter, lengths that differ, no rows, NaN or
-    /// infinite features, a label other than 0/1, one class only.
+    /// infinite features, a feature too large for the `f32` log-odds
+    /// (|x| above about `6.5e18 / √d`, e.g. an unscaled `1e30`: standardise
+    /// it first; the error names column, row and value), a label other than
+    /// 0/1, one class only.
     /// Non-convergence is not an error (see [`FittedLogisticRegression`]).
     ///
     /// ```
@@ -238,6 +242,7 @@ impl LogisticRegression {
         const OP: &str = "LogisticRegression::fit";
         self.validate()?;
         check_training_data(OP, &x, y)?;
+        check_feature_range(OP, &x, None, None)?;
         let cw = match &self.class_weight {
             Some(c) => c.binary_weights(y)?,
             None => [1.0, 1.0],
@@ -427,7 +432,9 @@ impl FittedLogisticRegression {
     /// assert!(z[0].abs() < 1e-6);
     /// ```
     pub fn decision_function(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
-        check_scoring_data("LogisticRegression::decision_function", &x, self.coef.len())?;
+        const OP: &str = "LogisticRegression::decision_function";
+        check_scoring_data(OP, &x, self.coef.len())?;
+        check_feature_range(OP, &x, None, None)?;
         let w: Array1<f32> = self.coef.iter().map(|&v| v as f32).collect();
         let b = self.intercept as f32;
         Ok(x.dot(&w).mapv_into(|z| z + b))

@@ -38,7 +38,8 @@ impl KMeans {
     /// of (distinct) rows, `n_init` outside `1..=`[`MAX_N_INIT`](super::MAX_N_INIT),
     /// `max_iter` of 0, a negative or non-finite `tol`. An empty `x` is
     /// [`Error::Empty`]; a NaN or infinite value is an error naming its
-    /// position. The fitted model keeps a copy of these parameters
+    /// position, and so is a value too large to square (its column by name
+    /// when [`feature_names`](KMeans::feature_names) are given). The fitted model keeps a copy of these parameters
     /// ([`FittedKMeans::params`]).
     ///
     /// ```
@@ -54,7 +55,7 @@ impl KMeans {
     pub fn fit<S: Scalar>(&self, x: ArrayView2<'_, S>) -> Result<FittedKMeans<S>> {
         const OP: &str = "KMeans::fit";
         self.check_params(OP)?;
-        let x = prepare(OP, x)?;
+        let x = prepare_named(OP, x, self.feature_names.as_deref())?;
         let x = x.view();
         self.check_shape(OP, x.nrows())?;
         check_memory(OP, x.nrows(), x.ncols(), self.k, self.algorithm)?;
@@ -106,7 +107,8 @@ impl KMeans {
         }
         let params = KMeans { k, ..self.clone() };
         params.check_params(OP)?;
-        let x = prepare(OP, x)?;
+        let names = params.feature_names.as_deref();
+        let x = prepare_named(OP, x, names)?;
         let x = x.view();
         if centers.ncols() != x.ncols() {
             return Err(Error::ShapeMismatch {
@@ -116,7 +118,7 @@ impl KMeans {
             });
         }
         ensure_finite(OP, &centers)?;
-        ensure_squares_fit(OP, centers, x.nrows(), None)?;
+        ensure_squares_fit(OP, centers, x.nrows(), str_names(names).as_deref())?;
         params.check_shape(OP, x.nrows())?;
         check_memory(OP, x.nrows(), x.ncols(), k, params.algorithm)?;
         ensure_distinct(OP, x, k)?;
@@ -182,12 +184,44 @@ pub(crate) fn prepare<'a, S: Scalar>(
     op: &'static str,
     x: ArrayView2<'a, S>,
 ) -> Result<CowArray<'a, S, Ix2>> {
+    prepare_named(op, x, None)
+}
+
+/// [`prepare`] with the column names of `x` (if known) for the overflow
+/// error; a list of another length than the columns is an
+/// [`Error::InvalidParameter`] naming `feature_names`.
+pub(crate) fn prepare_named<'a, S: Scalar>(
+    op: &'static str,
+    x: ArrayView2<'a, S>,
+    names: Option<&[String]>,
+) -> Result<CowArray<'a, S, Ix2>> {
     if x.nrows() == 0 || x.ncols() == 0 {
         return Err(Error::Empty { op });
     }
+    check_names(op, names, x.ncols())?;
     ensure_finite(op, &x)?;
-    ensure_squares_fit(op, x, x.nrows(), None)?;
+    ensure_squares_fit(op, x, x.nrows(), str_names(names).as_deref())?;
     Ok(standard(x))
+}
+
+/// Errors when `names` is given with another length than `ncols`.
+pub(crate) fn check_names(op: &'static str, names: Option<&[String]>, ncols: usize) -> Result<()> {
+    match names {
+        Some(n) if n.len() != ncols => Err(parameter(
+            op,
+            "feature_names",
+            format!(
+                "{} names for {ncols} columns: give one name per column of the input",
+                n.len()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `names` as the `&str` slice `ua_tensor::check` takes.
+pub(crate) fn str_names(names: Option<&[String]>) -> Option<Vec<&str>> {
+    names.map(|n| n.iter().map(String::as_str).collect())
 }
 
 /// Hash of a row's values, with `-0.0` and `0.0` hashed alike (they compare
@@ -299,6 +333,74 @@ mod tests {
         dup.row_mut(19_999).assign(&many.row(3));
         assert!(ensure_distinct("t", dup.view(), 20_000).is_err());
         assert!(ensure_distinct("t", dup.view(), 19_999).is_ok());
+    }
+
+    #[test]
+    fn overflow_errors_name_the_column_when_names_are_given() {
+        use crate::segmentation::{SilhouetteMode, evaluate_k_range};
+        use ua_tensor::persist::Persist;
+        let x = array![[1.0, 2.0], [2.0, 1e300], [3.0, 0.0], [4.0, 1.0]];
+        let named = KMeans::new(2).feature_names(&["visits", "amount"]);
+        let has = |e: Error, want: &str| {
+            let msg = e.to_string();
+            assert!(msg.contains(want), "`{want}` not in: {msg}");
+        };
+        has(
+            named.fit(x.view()).unwrap_err(),
+            "column \"amount\" holds 1e300 at row 1",
+        );
+        has(
+            KMeans::new(2).fit(x.view()).unwrap_err(),
+            "column 1 (0-based) holds 1e300",
+        );
+        has(
+            evaluate_k_range(x.view(), 2..=3, &named, SilhouetteMode::Skip).unwrap_err(),
+            "evaluate_k_range: invalid argument: column \"amount\"",
+        );
+        let c0 = array![[1e300, 0.0], [0.0, 0.0]];
+        let ok = array![[1.0, 2.0], [2.0, 1.0], [3.0, 0.0], [4.0, 1.0]];
+        has(
+            named.fit_from(ok.view(), c0.view()).unwrap_err(),
+            "column \"visits\" holds 1e300",
+        );
+        // The fitted model keeps the names for predict and through a save.
+        let fit = named.fit(ok.view()).unwrap();
+        let back = FittedKMeans::<f64>::from_json(&fit.to_json().unwrap()).unwrap();
+        assert_eq!(back.params().feature_names, named.feature_names);
+        has(
+            back.predict(x.view()).unwrap_err(),
+            "column \"amount\" holds 1e300",
+        );
+        // Without names nothing is saved, so older files still load.
+        let plain = KMeans::new(2).fit(ok.view()).unwrap().to_json().unwrap();
+        assert!(!plain.contains("feature_names"), "{plain}");
+        // A wrong number of names is a parameter error, at fit and at load.
+        let e = KMeans::new(2)
+            .feature_names(&["a", "b", "c"])
+            .fit(ok.view())
+            .unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                Error::InvalidParameter {
+                    name: "feature_names",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        has(e, "3 names for 2 columns");
+        let json = fit
+            .to_json()
+            .unwrap()
+            .replace("\"amount\"", "\"amount\",\"x\"");
+        let e = FittedKMeans::<f64>::from_json(&json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("name 3 feature(s) but the centres have 2 columns"),
+            "{e}"
+        );
     }
 
     #[test]

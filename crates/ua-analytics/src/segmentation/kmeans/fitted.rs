@@ -11,7 +11,7 @@ use ua_tensor::Scalar;
 use ua_tensor::check::ensure_squares_fit;
 use ua_tensor::check::{ensure_finite, max_abs_for_squares};
 
-use super::fit::{Run, standard};
+use super::fit::{Run, standard, str_names};
 use super::params::{KMeans, sealed};
 use crate::segmentation::kernel::{assign_all, dist_s, inertia, internal};
 use crate::{Error, Result, Segmenter};
@@ -237,7 +237,9 @@ impl<S: Scalar, P: KMeansParams> FittedKMeans<S, P> {
         }
         ensure_finite(op, &x)?;
         // squared distances to the centres and their sum (the inertia)
-        ensure_squares_fit(op, x, x.nrows(), None)?;
+        let names = sealed::Sealed::column_names(&self.params);
+        let names = names.filter(|n| n.len() == x.ncols());
+        ensure_squares_fit(op, x, x.nrows(), str_names(names).as_deref())?;
         Ok(standard(x))
     }
 
@@ -345,6 +347,14 @@ impl<S: Scalar, P: KMeansParams> FittedKMeans<S, P> {
             ));
         }
         self.params.check().map_err(|e| e.to_string())?;
+        if let Some(names) = sealed::Sealed::column_names(&self.params)
+            && names.len() != d
+        {
+            return Err(format!(
+                "the parameters name {} feature(s) but the centres have {d} columns",
+                names.len()
+            ));
+        }
         if let Some(((r, c), v)) = self.centers.indexed_iter().find(|(_, v)| !v.is_finite()) {
             return Err(format!(
                 "centre {r}, feature {c} is {v}; centres must be finite"

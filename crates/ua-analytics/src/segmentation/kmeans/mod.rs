@@ -35,7 +35,7 @@ mod lloyd;
 mod params;
 mod persist;
 
-pub(crate) use fit::{Run, check_memory, ensure_distinct, mean_variance, prepare};
+pub(crate) use fit::{Run, check_memory, ensure_distinct, mean_variance, prepare, prepare_named};
 pub use fitted::{FittedKMeans, KMeansParams};
 pub(crate) use init::initial_centers;
 pub use params::{Algorithm, Init, KMeans, MAX_N_INIT};

@@ -88,6 +88,12 @@ pub struct KMeans {
     pub seed: u64,
     /// Use rayon over row blocks (the result is identical either way).
     pub parallel: bool,
+    /// The names of the columns of `x`, for error messages only (a value
+    /// too large to square is reported as `column "amount"` instead of
+    /// `column 2 (0-based)`); `None` by default. When set, their number
+    /// must equal the number of columns given to `fit` and `predict`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_names: Option<Vec<String>>,
 }
 
 impl Default for KMeans {
@@ -101,6 +107,7 @@ impl Default for KMeans {
             init: Init::KMeansPlusPlus,
             seed: 0,
             parallel: true,
+            feature_names: None,
         }
     }
 }
@@ -201,6 +208,24 @@ impl KMeans {
         self
     }
 
+    /// Names the columns of `x` in error messages (see
+    /// [`feature_names`](Self#structfield.feature_names)); the clustering
+    /// itself does not change.
+    ///
+    /// ```
+    /// use ua_analytics::ndarray::array;
+    /// use ua_analytics::segmentation::KMeans;
+    /// let x = array![[1.0, 1e300], [2.0, 0.0], [3.0, 1.0]];
+    /// let err = KMeans::new(2).feature_names(&["visits", "amount"]).fit(x.view()).unwrap_err();
+    /// assert!(err.to_string().contains("column \"amount\" holds 1e300"), "{err}");
+    /// let err = KMeans::new(2).feature_names(&["visits"]).fit(x.view()).unwrap_err();
+    /// assert!(err.to_string().contains("1 names for 2 columns"), "{err}");
+    /// ```
+    pub fn feature_names(mut self, names: &[&str]) -> Self {
+        self.feature_names = Some(names.iter().map(|&n| n.to_owned()).collect());
+        self
+    }
+
     /// The checks that do not depend on the data.
     pub(crate) fn check_params(&self, op: &'static str) -> Result<()> {
         check_k(op, self.k)?;
@@ -287,6 +312,10 @@ pub(crate) mod sealed {
         fn max_steps(&self, n_rows: usize) -> usize;
         /// Whether serving uses rayon.
         fn parallel(&self) -> bool;
+        /// The names of the input columns, for error messages.
+        fn column_names(&self) -> Option<&[String]> {
+            None
+        }
     }
 }
 
@@ -296,6 +325,9 @@ impl sealed::Sealed for KMeans {
     }
     fn parallel(&self) -> bool {
         self.parallel
+    }
+    fn column_names(&self) -> Option<&[String]> {
+        self.feature_names.as_deref()
     }
 }
 
@@ -330,8 +362,18 @@ mod tests {
             init: Init::Random,
             seed: 99,
             parallel: false,
+            feature_names: None,
         };
         assert_eq!(km, want);
+        let named = km.clone().feature_names(&["a", "b"]);
+        assert_eq!(named.feature_names, Some(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            KMeans {
+                feature_names: None,
+                ..named
+            },
+            km
+        );
         assert_eq!(km.clone().k(3).k, 3);
         assert_eq!(KMeans::default().k(5).n_init(4).k, 5);
         assert_eq!(KMeans::new(7).init(Init::Random).k, 7);
