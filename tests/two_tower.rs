@@ -5,7 +5,7 @@
 //! module's unit tests: the facade does not enable `ua-analytics/testkit`.)
 
 use user_analytics::analytics::recommend::{
-    Filter, FittedTwoTower, Popularity, RecommendationReport, TwoTower, evaluate,
+    Filter, FittedTwoTower, Popularity, RecommendationReport, TwoTower, TwoTowerLoss, evaluate,
 };
 use user_analytics::analytics::{Recommender, RecommenderModel};
 use user_analytics::data::features::interaction_split::{HoldoutRule, split_interactions};
@@ -84,11 +84,53 @@ fn beats_popularity_clearly_on_planted_tastes() {
         tt.coverage,
         base.coverage
     );
+    // The default loss is the one that measured better here.
+    let bpr = ndcg(&shop_model().loss(TwoTowerLoss::Bpr), &train, &test);
+    assert!(
+        tt.ranking.ndcg > bpr.ranking.ndcg,
+        "softmax {:.4} vs BPR {:.4}",
+        tt.ranking.ndcg,
+        bpr.ranking.ndcg
+    );
 }
 
 #[test]
 #[ignore = "parameter sweep for development: TT=dim,hidden,epochs,batch,lr,temp,logq,l2,item_dense"]
 fn sweep() {
+    if std::env::var("TT_GROUPS").is_ok() {
+        let mut pairs = vec![];
+        for u in 0..40usize {
+            for i in 0..10usize {
+                if (u * 7 + i * 3) % 5 != 0 {
+                    pairs.push((u, (u % 2) * 10 + i));
+                }
+            }
+        }
+        let (u, i): (Vec<usize>, Vec<usize>) = pairs.iter().copied().unzip();
+        let x = CsrMatrix::from_triplets(40, 20, &u, &i, &vec![1.0f32; u.len()]).unwrap();
+        for spec in std::env::var("TT").unwrap_or_default().split(';') {
+            let v: Vec<f64> = spec.split(',').map(|s| s.parse().unwrap()).collect();
+            let m = TwoTower::new()
+                .dim(v[0] as usize)
+                .hidden(v[1] as usize)
+                .epochs(v[2] as usize)
+                .batch_size(v[3] as usize)
+                .learning_rate(v[4] as f32)
+                .temperature(v[5] as f32)
+                .logq_correction(v[6] != 0.0)
+                .l2(v[7] as f32)
+                .fit(&x)
+                .unwrap();
+            let served = (0..40)
+                .filter(|&u| {
+                    let top = m.recommend(u, 2, &Filter::exclude_seen()).unwrap();
+                    top.iter().all(|&(i, _)| i / 10 == u % 2)
+                })
+                .count();
+            eprintln!("{spec}: served {served}");
+        }
+        return;
+    }
     let (train, test) = shop_split();
     let base = ndcg(&Popularity::new(), &train, &test);
     eprintln!("popularity ndcg {:.4}", base.ranking.ndcg);
@@ -103,7 +145,12 @@ fn sweep() {
             .temperature(v[5] as f32)
             .logq_correction(v[6] != 0.0)
             .l2(v[7] as f32)
-            .item_dense(v[8] != 0.0);
+            .item_dense(v[8] != 0.0)
+            .loss(if v.get(9) == Some(&1.0) {
+                TwoTowerLoss::Bpr
+            } else {
+                TwoTowerLoss::InBatchSoftmax
+            });
         let t = std::time::Instant::now();
         let r = ndcg(&m, &train, &test);
         eprintln!(

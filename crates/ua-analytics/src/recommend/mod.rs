@@ -71,7 +71,7 @@ pub use item_knn::{FittedItemKnn, ItemKnn};
 pub use popularity::{FittedPopularity, Popularity};
 pub use rp3beta::{FittedRp3Beta, Rp3Beta};
 pub use tune::{LogRows, TuneReport, tune};
-pub use two_tower::{FittedTwoTower, TwoTower};
+pub use two_tower::{FittedTwoTower, TwoTower, TwoTowerLoss};
 pub use weighting::InteractionWeighting;
 
 use ua_tensor::sparse::CsrMatrix;
