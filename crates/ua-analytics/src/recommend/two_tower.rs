@@ -572,6 +572,10 @@ fn softmax_diagonal(logits: &mut Array2<f32>) -> f64 {
     loss
 }
 
+/// A summed loss with the gradients of the mean loss w.r.t. the user and
+/// item vectors.
+type LossAndGrads = (f64, Array2<f32>, Array2<f32>);
+
 /// In-batch softmax: logits `u·v/τ − ln q`, a user's other positives
 /// masked; returns the summed loss and `∂L/∂U`, `∂L/∂V` of the mean loss.
 fn in_batch_softmax(
@@ -581,7 +585,7 @@ fn in_batch_softmax(
     inv_t: f32,
     user: &Array2<f32>,
     item: &Array2<f32>,
-) -> (f64, Array2<f32>, Array2<f32>) {
+) -> LossAndGrads {
     let mut logits = user.dot(&item.t());
     for (a, mut row) in logits.axis_iter_mut(Axis(0)).enumerate() {
         let seen = x.row(batch[a].0 as usize).map_or(&[][..], |r| r.0);
@@ -603,7 +607,7 @@ fn in_batch_softmax(
 
 /// BPR on (positive, sampled negative): `item` holds the `m` positives then
 /// the `m` negatives; loss `−ln σ(u·(vᵢ − vⱼ)/τ)`, gradients of the mean.
-fn bpr_loss(inv_t: f32, user: &Array2<f32>, item: &Array2<f32>) -> (f64, Array2<f32>, Array2<f32>) {
+fn bpr_loss(inv_t: f32, user: &Array2<f32>, item: &Array2<f32>) -> LossAndGrads {
     let m = user.nrows();
     let mut gu = Array2::zeros(user.dim());
     let mut gv = Array2::zeros(item.dim());
@@ -1082,7 +1086,7 @@ mod tests {
 
     /// Central differences of the mean loss against the returned gradients.
     fn check_loss_gradients(
-        f: &dyn Fn(&Array2<f32>, &Array2<f32>) -> (f64, Array2<f32>, Array2<f32>),
+        f: &dyn Fn(&Array2<f32>, &Array2<f32>) -> LossAndGrads,
         user: &Array2<f32>,
         item: &Array2<f32>,
     ) {
