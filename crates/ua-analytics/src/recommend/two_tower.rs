@@ -651,11 +651,13 @@ impl RecommenderModel for TwoTower {
         super::check_interactions(OP, x)?;
         let (n_users, n_items) = x.shape();
         let (d, cap, bs) = (self.dim, self.max_history, self.batch_size);
-        // Two tables of (n_items + 1) × dim with gradients and two Adam moments.
+        // Two tables of (n_items + 1) × dim with gradients and two Adam
+        // moments, then the served item and user vectors.
         check_allocation(
             OP,
-            "the embedding tables with their gradients and optimiser state",
-            elements(OP, &[n_items + 1, d, 8])?,
+            "the embedding tables with their gradients and optimiser state and the served vectors",
+            elements(OP, &[n_items + 1, d, 8])?
+                .saturating_add(elements(OP, &[n_items + n_users, d])?),
             4,
         )?;
         let cap = cap.min(
@@ -1232,6 +1234,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("diverged"), "{e}");
+        // A catalogue far beyond the memory budget is refused before allocating.
+        let huge = CsrMatrix::from_triplets(1, u32::MAX as usize, &[0], &[5], &[1.0f32]).unwrap();
+        let e = TwoTower::new().fit(&huge).unwrap_err().to_string();
+        assert!(
+            e.contains("the embedding tables") && e.contains("UA_MEMORY_BUDGET"),
+            "{e}"
+        );
         let m = TwoTower::new().dim(2).hidden(2).epochs(1).fit(&x).unwrap();
         let mut out = vec![0.0; 3];
         let e = m.score_history(&[3], &[1.0], &mut out).unwrap_err();
