@@ -607,6 +607,20 @@ mod tests {
     }
 
     #[test]
+    fn the_input_gradient_is_zeros_of_the_input_shape_when_asked_for() {
+        let mut e = Embedding::<f64>::new(3, 2, 0).unwrap();
+        assert_eq!(e.name(), "embedding");
+        let x = array![[1.0, 2.0, 0.0], [2.0, 2.0, 1.0]];
+        e.forward(x.view(), Mode::Train).unwrap();
+        let g = Array2::ones((2, 6));
+        let gin = e.backward(x.view(), g.view(), true).unwrap().unwrap();
+        assert_eq!(gin, Array2::<f64>::zeros((2, 3)));
+        assert!(e.backward(x.view(), g.view(), false).unwrap().is_none());
+        // Both calls accumulated: row 2 occurred three times per call.
+        assert_eq!(e.gradient().row(2).to_vec(), [6.0, 6.0]);
+    }
+
+    #[test]
     fn backward_checks_the_input_and_gradient_shapes() {
         let mut e = Embedding::<f64>::new(3, 2, 0).unwrap();
         let x = array![[1.0, 2.0]];
