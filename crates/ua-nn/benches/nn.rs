@@ -8,7 +8,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use ndarray::Array2;
 use rand::Rng;
-use ua_nn::layers::Dense;
+use ua_nn::layers::{Dense, Embedding};
 use ua_nn::losses::BinaryCrossEntropy;
 use ua_nn::optim::Adam;
 use ua_nn::{Activation, Layer, Mode, Optimizer, Param, ParamKind, Sequential};
@@ -122,5 +122,51 @@ fn inference(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, dense_layer, training_step, adam_step, inference);
+fn embedding_layer(c: &mut Criterion) {
+    // A (256, 20) batch of indices into a 10,000 × 32 table.
+    let (vocab, dim, batch, seq) = (10_000usize, 32usize, 256usize, 20usize);
+    let mut rng = seeded_rng(7);
+    let x = Array2::from_shape_fn((batch, seq), |_| rng.random_range(0..vocab) as f32);
+    let go = data(batch, seq * dim, 8);
+    let mut layer = Embedding::<f32>::new(vocab, dim, 9).expect("valid embedding");
+    let mut g = c.benchmark_group("embedding_10k_x32_batch_256x20");
+    g.measurement_time(Duration::from_secs(3)).sample_size(30);
+    g.bench_function("forward_backward", |b| {
+        b.iter(|| {
+            layer.forward(x.view(), Mode::Train).expect("forward");
+            black_box(
+                layer
+                    .backward(x.view(), go.view(), false)
+                    .expect("backward"),
+            );
+            layer.zero_grad();
+        })
+    });
+    g.bench_function("infer", |b| {
+        b.iter(|| black_box(layer.infer(x.view()).expect("infer")))
+    });
+    // The dense update Sequential's loop does after it: Adam over the whole table.
+    let mut adam = Adam::<f32>::new(1e-3);
+    g.bench_function("forward_backward_adam_step", |b| {
+        b.iter(|| {
+            layer.forward(x.view(), Mode::Train).expect("forward");
+            layer
+                .backward(x.view(), go.view(), false)
+                .expect("backward");
+            adam.begin_step();
+            layer.visit_params(&mut |p| adam.update(0, p));
+            layer.zero_grad();
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    dense_layer,
+    training_step,
+    adam_step,
+    inference,
+    embedding_layer
+);
 criterion_main!(benches);

@@ -156,12 +156,12 @@ impl<S: Scalar> Default for LayerRegistry<S> {
 
 impl<S: Scalar> LayerRegistry<S> {
     /// A registry that knows the built-in layers (`dense`, `dropout`,
-    /// `sigmoid`, `relu`, `tanh`, `leaky_relu`, `softmax`).
+    /// `embedding`, `sigmoid`, `relu`, `tanh`, `leaky_relu`, `softmax`).
     ///
     /// ```
     /// use ua_nn::persist::LayerRegistry;
     /// let reg = LayerRegistry::<f64>::new();
-    /// assert_eq!(reg.type_names(), ["dense", "dropout", "leaky_relu", "relu", "sigmoid", "softmax", "tanh"]);
+    /// assert_eq!(reg.type_names(), ["dense", "dropout", "embedding", "leaky_relu", "relu", "sigmoid", "softmax", "tanh"]);
     /// ```
     pub fn new() -> Self {
         let mut reg = LayerRegistry {
@@ -198,7 +198,7 @@ impl<S: Scalar> LayerRegistry<S> {
     /// ```
     /// use ua_nn::{Layer, layers::Sigmoid, persist::LayerRegistry};
     /// let reg = LayerRegistry::<f64>::new().with("my/sigmoid", |_| Ok(Box::new(Sigmoid::new()) as Box<dyn Layer<f64>>));
-    /// assert_eq!(reg.type_names().len(), 8);
+    /// assert_eq!(reg.type_names().len(), 9);
     /// ```
     pub fn with(
         mut self,

@@ -3,7 +3,7 @@
 use ndarray::{Array2, array};
 use rand::Rng;
 use ua_nn::gradcheck::{check_layer, check_loss};
-use ua_nn::layers::{Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh};
+use ua_nn::layers::{Dense, Dropout, Embedding, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh};
 use ua_nn::losses::{BinaryCrossEntropy, CategoricalCrossEntropy, LogLoss, MeanSquaredError};
 use ua_nn::{Activation, Layer};
 use ua_tensor::init::{Initializer, seeded_rng};
@@ -42,6 +42,21 @@ fn dense_layers_with_every_fused_activation() {
         let r = check_layer(&mut d, inputs(5, 4, 10 + i as u64).view(), 3).unwrap();
         assert!(r.max() < TOL, "{act:?}: {r:?}");
         assert!(r.params >= 0.0);
+    }
+}
+
+#[test]
+fn embedding_with_repeated_and_padding_indices() {
+    // Row 3 occurs three times (its gradient sums), 0 is the padding index.
+    let x = array![[3.0, 1.0, 0.0], [3.0, 3.0, 4.0], [0.0, 2.0, 5.0]];
+    for padding in [None, Some(0)] {
+        let mut e = Embedding::<f64>::with_init(6, 4, Initializer::GlorotNormal, 11)
+            .unwrap()
+            .with_padding_index(padding)
+            .unwrap();
+        let r = check_layer(&mut e, x.view(), 8).unwrap();
+        assert!(r.max() < TOL, "padding {padding:?}: {r:?}");
+        assert_eq!(e.n_params(), 24); // every table entry was nudged
     }
 }
 

@@ -12,6 +12,7 @@
 //! | [`Ease`] | closed-form item weights from a regularised Gram inverse | [`FittedEase`] |
 //! | [`Bpr`] | matrix factorisation trained on sampled (positive, negative) pairs; deterministic or Hogwild! parallel | [`FittedBpr`] |
 //! | [`ImplicitAls`] | implicit-feedback matrix factorisation (CG or Cholesky), fold-in of new users | [`FittedImplicitAls`] |
+//! | [`TwoTower`] | neural two-tower (ua-nn): item embeddings vs a user tower over the history's embeddings, in-batch softmax with logQ correction | [`FittedTwoTower`] |
 //!
 //! The interaction matrix comes from `ua_data`'s interaction builder
 //! (external ids ↔ dense indices); [`InteractionWeighting`] re-weights it
@@ -60,6 +61,7 @@ mod popularity;
 mod rp3beta;
 mod serve;
 mod tune;
+mod two_tower;
 mod weighting;
 
 pub use als::{AlsSolver, FittedImplicitAls, ImplicitAls, MAX_FACTORS};
@@ -73,6 +75,7 @@ pub use popularity::{FittedPopularity, Popularity};
 pub use rp3beta::{FittedRp3Beta, Rp3Beta};
 pub use serve::{IdRecommender, Recommendations, Source, UnknownUser};
 pub use tune::{LogRows, TuneReport, tune};
+pub use two_tower::{FittedTwoTower, TwoTower, TwoTowerLoss};
 pub use weighting::InteractionWeighting;
 
 use ua_tensor::sparse::CsrMatrix;
