@@ -802,4 +802,141 @@ mod tests {
         assert_eq!(back.user_index("bea"), Some(1));
         assert!(serde_json::from_str::<IdMap<u64>>("[1, 2, 1]").is_err());
     }
+
+    #[test]
+    fn id_map_looks_up_both_ways_and_compares_by_ids() {
+        let mut m = IdMap::new();
+        assert!(m.is_empty());
+        assert_eq!(m.len(), 0);
+        assert_eq!(
+            (m.insert(7u64), m.insert(3), m.insert(7), m.insert(5)),
+            (0, 1, 0, 2)
+        );
+        assert!(!m.is_empty());
+        assert_eq!(m.len(), 3);
+        assert_eq!(m.ids(), &[7, 3, 5]);
+        assert_eq!(
+            (m.index(&7), m.index(&3), m.index(&5), m.index(&4)),
+            (Some(0), Some(1), Some(2), None)
+        );
+        assert_eq!((m.id(0), m.id(2), m.id(3)), (Some(&7), Some(&5), None));
+        // Equality is by the ids in index order.
+        let same = IdMap::from_ids(vec![7u64, 3, 5]).unwrap();
+        assert_eq!(same, m);
+        assert_eq!(same.index(&5), Some(2));
+        assert_ne!(IdMap::from_ids(vec![3u64, 7, 5]).unwrap(), m);
+        assert_ne!(IdMap::from_ids(vec![7u64, 3]).unwrap(), m);
+        assert_eq!(IdMap::<u64>::default(), IdMap::new());
+        // Through Vec and back.
+        let ids: Vec<u64> = m.clone().into();
+        assert_eq!(ids, [7, 3, 5]);
+        let back = IdMap::try_from(ids).unwrap();
+        assert_eq!((back.len(), back.index(&3)), (3, Some(1)));
+        let e = IdMap::try_from(vec![1u64, 2, 1]).unwrap_err().to_string();
+        assert!(e.contains("id 1 appears at positions 0 and 2"), "{e}");
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json, "[7,3,5]");
+        let read: IdMap<u64> = serde_json::from_str(&json).unwrap();
+        assert_eq!((read.index(&5), read.id(1)), (Some(2), Some(&3)));
+    }
+
+    #[test]
+    fn ids_of_rows_and_columns_and_which_weightings_take_weights() {
+        let (u, i, _) = log();
+        let x = InteractionsBuilder::new(Weighting::Count)
+            .build(&u, &i, None)
+            .unwrap();
+        assert_eq!(
+            (x.user_id(0), x.user_id(2), x.user_id(3)),
+            (Some(&"ann"), Some(&"carl"), None)
+        );
+        assert_eq!(
+            (x.item_id(0), x.item_id(1), x.item_id(3)),
+            (Some(&10), Some(&20), None)
+        );
+        assert_eq!(
+            (x.user_index("ann"), x.user_index("bea")),
+            (Some(0), Some(1))
+        );
+        assert_eq!(
+            (x.item_index(&10), x.item_index(&30), x.item_index(&40)),
+            (Some(0), Some(2), None)
+        );
+        assert!(!Weighting::Count.needs_weights());
+        for w in [Weighting::Sum, Weighting::Last, Weighting::Max] {
+            assert!(w.needs_weights(), "{w:?}");
+        }
+        let b: InteractionsBuilder<u64, u64> = InteractionsBuilder::new(Weighting::Last);
+        assert_eq!(
+            (b.weighting, b.users.is_none(), b.items.is_none()),
+            (Weighting::Last, true, true)
+        );
+    }
+
+    #[test]
+    fn a_table_with_numeric_and_text_ids_builds_the_matrix() {
+        use crate::{Column, features::Key};
+        let t = Table::new(vec![
+            ("user".into(), Column::numeric(vec![2.0, 1.0, 2.0, 2.0])),
+            ("item".into(), Column::categorical(&["b", "a", "b", "a"])),
+            ("w".into(), Column::numeric(vec![1.5, 2.0, 2.5, 4.0])),
+        ])
+        .unwrap();
+        let x = InteractionsBuilder::new(Weighting::Sum)
+            .from_table(&t, "user", "item", Some("w"))
+            .unwrap();
+        assert_eq!(x.users.ids(), [Key::Int(1), Key::Int(2)]);
+        assert_eq!(
+            x.items.ids(),
+            [Key::Text("a".into()), Key::Text("b".into())]
+        );
+        // user 2: a = 4, b = 1.5 + 2.5; user 1: a = 2.
+        assert_eq!(x.matrix.row(1), Some((&[0u32, 1][..], &[4.0f32, 4.0][..])));
+        assert_eq!(x.matrix.row(0), Some((&[0u32][..], &[2.0f32][..])));
+        assert_eq!(
+            (x.report.rows, x.report.entries, x.report.rows_merged),
+            (4, 3, 1)
+        );
+        // Without a weight column every row counts once.
+        let x = InteractionsBuilder::new(Weighting::Count)
+            .from_table(&t, "user", "item", None)
+            .unwrap();
+        assert_eq!(x.matrix.row(1), Some((&[0u32, 1][..], &[1.0f32, 2.0][..])));
+        let e = InteractionsBuilder::new(Weighting::Count)
+            .from_table(&t, "customer", "item", None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("customer"), "{e}");
+    }
+
+    #[test]
+    fn unknown_items_of_known_users_are_counted_apart() {
+        let (u, i, _) = log();
+        // Every user known, item 20 (bea's only row) and 30 unknown.
+        let x = InteractionsBuilder::new(Weighting::Count)
+            .with_items(IdMap::from_ids(vec![10u64]).unwrap())
+            .build(&u, &i, None)
+            .unwrap();
+        assert_eq!(x.matrix.shape(), (3, 1));
+        assert_eq!(
+            (x.report.rows_unknown_user, x.report.rows_unknown_item),
+            (0, 3)
+        );
+        assert_eq!((x.report.entries, x.report.rows_merged), (2, 2));
+        assert_eq!(
+            x.matrix.to_dense().into_raw_vec_and_offset().0,
+            [3.0, 0.0, 1.0]
+        );
+        // A row of an unknown user and an unknown item counts as the user's.
+        let x = InteractionsBuilder::new(Weighting::Count)
+            .with_users(IdMap::from_ids(vec!["ann"]).unwrap())
+            .with_items(IdMap::from_ids(vec![10u64]).unwrap())
+            .build(&u, &i, None)
+            .unwrap();
+        assert_eq!(
+            (x.report.rows_unknown_user, x.report.rows_unknown_item),
+            (3, 1)
+        );
+        assert_eq!(x.matrix.data(), &[3.0]);
+    }
 }
