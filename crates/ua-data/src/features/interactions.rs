@@ -400,8 +400,9 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> InteractionsBuilder<U, I> {
     /// (for every weighting but [`Weighting::Count`]) weights.
     ///
     /// Errors: an empty log, columns of different lengths, weights missing
-    /// (or given to `Count`), a non-finite weight ([`Error::BadValue`] at
-    /// its 1-based row), and a matrix whose buffers would exceed the memory
+    /// (or given to `Count`), a non-finite weight, or one that leaves f32's
+    /// range once stored or combined with the pair's other rows
+    /// ([`Error::BadValue`] at its 1-based row), and a matrix whose buffers would exceed the memory
     /// budget of [`ua_tensor::budget`] (`UA_MEMORY_BUDGET`, checked before
     /// allocating).
     ///
@@ -552,8 +553,29 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> InteractionsBuilder<U, I> {
                     end += 1;
                 }
                 report.rows_merged += end - k - 1;
+                // Stored as f32: a weight (or a sum of weights) past f32's
+                // range would become infinity, so it is an error here.
+                let value = acc as f32;
+                if !value.is_finite() {
+                    let rows = end - k;
+                    return Err(Error::BadValue {
+                        op: OP,
+                        column: weight_name.to_owned(),
+                        at: locate(first),
+                        value: acc.to_string(),
+                        expected: if rows == 1 {
+                            format!("a weight within f32's range (±{:e})", f32::MAX)
+                        } else {
+                            format!(
+                                "a weight whose {rows} rows for this (user, item) pair combine \
+                                 within f32's range (±{:e})",
+                                f32::MAX
+                            )
+                        },
+                    });
+                }
                 indices.push(item);
-                data.push(acc as f32);
+                data.push(value);
                 k = end;
             }
             out_ptr.push(indices.len());
@@ -787,6 +809,32 @@ mod tests {
             .build(&[1u64], &[1u64], Some(&[1.0]))
             .unwrap_err();
         assert!(e.to_string().contains("Count"));
+    }
+
+    #[test]
+    fn weights_past_f32_range_are_errors_naming_the_row() {
+        // 1e308 is a finite f64 but would be stored as f32 infinity.
+        let e = InteractionsBuilder::new(Weighting::Max)
+            .build(&[1u64, 2], &[1u64, 1], Some(&[1.0, 1e308]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column `weights`: `100000000")
+                && e.contains("at row 2 is not a weight within f32's range"),
+            "{e}"
+        );
+        // Two rows of one pair whose sum leaves the range: the first row is named.
+        let big = f64::from(f32::MAX);
+        let e = InteractionsBuilder::new(Weighting::Sum)
+            .build(&[5u64, 1, 5], &[3u64, 3, 3], Some(&[big, 1.0, big]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at row 1 is not a weight whose 2 rows"), "{e}");
+        // Each alone, or their maximum, fits.
+        let x = InteractionsBuilder::new(Weighting::Max)
+            .build(&[5u64, 1, 5], &[3u64, 3, 3], Some(&[big, 1.0, big]))
+            .unwrap();
+        assert_eq!(x.matrix.data(), &[1.0, f32::MAX]);
     }
 
     #[test]
