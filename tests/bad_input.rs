@@ -1666,3 +1666,578 @@ fn issue9_a_unique_text_column_is_not_one_hot_encoded() {
     assert!(v["n_features"].as_u64().unwrap() <= 30, "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---- recommend -------------------------------------------------------------------
+//
+// `recommend` reads an interaction log (user, item, optional time and
+// weight), holds out each user's most recent rows (or the rows listed in
+// `--test-rows`) and evaluates a recommender on them. Every case runs on a
+// tiny log written to a temporary directory. Cases marked `#[ignore]` show a
+// fault of examples/recommend.rs and say what to change there.
+
+/// `users` users with `per_user` rows each (`user,item,time,w`): even users
+/// take items i0–i9, odd users i10–i19; times go 100, 101, … down each
+/// user's rows and weights 1, 2, 3, 1, ….
+fn rec_csv(users: usize, per_user: usize) -> String {
+    let mut s = String::from("user,item,time,w\n");
+    for u in 0..users {
+        for t in 0..per_user {
+            let item = 10 * (u % 2) + (u + t) % 10;
+            s.push_str(&format!("u{u},i{item},{},{}\n", 100 + t, 1 + t % 3));
+        }
+    }
+    s
+}
+
+/// `log` with the cell `column` (0-based) of data row `row` (0-based, so
+/// file line `row + 2`) replaced by `value`.
+fn rec_edit(log: &str, row: usize, column: usize, value: &str) -> String {
+    let mut lines: Vec<String> = log.lines().map(str::to_owned).collect();
+    let mut cells: Vec<&str> = lines[row + 1].split(',').collect();
+    cells[column] = value;
+    lines[row + 1] = cells.join(",");
+    lines.join("\n") + "\n"
+}
+
+fn rec_args<'a>(file: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "--interactions",
+        file,
+        "--user-col",
+        "user",
+        "--item-col",
+        "item",
+    ];
+    a.extend_from_slice(extra);
+    a
+}
+
+/// The names of the files in `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A failing `recommend` run: the exit status, the key words, one error
+/// line and no report on stdout, and no file written next to the inputs.
+fn rec_fails_env(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    code: i32,
+    words: &[&str],
+) -> String {
+    let before = files_in(dir);
+    let (stdout, stderr) = case_env("recommend", args, env, code, words);
+    assert!(
+        stdout.is_empty(),
+        "recommend {args:?} failed but printed a report:\n{stdout}"
+    );
+    assert!(
+        stderr.starts_with("recommend: error: "),
+        "recommend {args:?}: {stderr}"
+    );
+    assert_eq!(files_in(dir), before, "recommend {args:?} wrote a file");
+    stderr
+}
+
+fn rec_fails(dir: &Path, args: &[&str], code: i32, words: &[&str]) -> String {
+    rec_fails_env(dir, args, &[], code, words)
+}
+
+/// A successful `recommend` run's report.
+fn rec_report(args: &[&str]) -> String {
+    case("recommend", args, 0, &[]).0
+}
+
+#[test]
+fn recommend_flag_values_are_checked_and_name_the_flag() {
+    let dir = temp_dir("rec_flags");
+    let f = write(&dir, "log.csv", rec_csv(12, 8));
+    for (extra, words) in [
+        (&["--k", "0"][..], &["--k must be at least 1"][..]),
+        (&["--k", "abc"], &["--k", "'abc'"]),
+        (&["--k", "-3"], &["--k", "'-3'"]),
+        (&["--k", "1.5"], &["--k", "'1.5'"]),
+        (
+            &["--k", "99999999999999999999999"],
+            &["--k", "'99999999999999999999999'", "too large"],
+        ),
+        (
+            &["--model", "knn"],
+            &[
+                "--model",
+                "'knn'",
+                "popularity, itemknn, rp3beta, ease, als, bpr",
+            ],
+        ),
+        (&["--threads", "0"], &["--threads must be in 1..=1024"]),
+        (&["--threads", "5000"], &["--threads must be in 1..=1024"]),
+        (&["--threads", "two"], &["--threads", "'two'"]),
+        (&["--seed", "x"], &["--seed", "'x'"]),
+        (&["--min-weight", "1"], &["--min-weight needs --weight-col"]),
+        (
+            &["--min-weight", "abc", "--weight-col", "w"],
+            &["--min-weight", "'abc'"],
+        ),
+        (&["--k", "--json"], &["--k needs a value, found --json"]),
+        (&["--tune", "yes"], &["yes"]),
+    ] {
+        rec_fails(&dir, &rec_args(&f, extra), 2, words);
+    }
+    rec_fails(
+        &dir,
+        &["--interactions", &f, "--user-col", "user"],
+        2,
+        &["--interactions needs --user-col and --item-col"],
+    );
+    rec_fails(
+        &dir,
+        &["--test-rows", &f],
+        2,
+        &["--test-rows need --interactions FILE"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn recommend_empty_files_and_missing_columns() {
+    let dir = temp_dir("rec_files");
+    let empty = write(&dir, "empty.csv", "");
+    let f = write(&dir, "log.csv", rec_csv(12, 8));
+    rec_fails(
+        &dir,
+        &rec_args(&empty, &[]),
+        1,
+        &["--interactions", "empty.csv", "the file is empty"],
+    );
+    // A missing id column is named, with the columns there are.
+    for (user, item) in [("customer", "item"), ("user", "sku")] {
+        let args = ["--interactions", &f, "--user-col", user, "--item-col", item];
+        let missing = if user == "user" { item } else { user };
+        rec_fails(
+            &dir,
+            &args,
+            1,
+            &[
+                &format!("unknown column `{missing}`"),
+                "available columns: user, item, time, w",
+            ],
+        );
+    }
+    for (flag, missing) in [("--time-col", "when"), ("--weight-col", "qty")] {
+        rec_fails(
+            &dir,
+            &rec_args(&f, &[flag, missing]),
+            1,
+            &[
+                "log.csv",
+                &format!("unknown column `{missing}`"),
+                "available columns: user, item, time, w",
+            ],
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs fix in examples/recommend.rs: a header-only --interactions file fails with `InteractionsBuilder::build: invalid argument: the interaction log is empty` (no file named); check for zero data rows after read_log and say `FILE: no data rows`"]
+fn recommend_a_header_only_file_is_named() {
+    let dir = temp_dir("rec_header_only");
+    let header = write(&dir, "header.csv", "user,item,time,w\n");
+    rec_fails(
+        &dir,
+        &rec_args(&header, &[]),
+        1,
+        &["header.csv", "no data rows"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn recommend_bad_weights_name_the_line_the_column_and_the_value() {
+    let dir = temp_dir("rec_weights");
+    let log = rec_csv(12, 8);
+    // Data row 4 is file line 6.
+    for (name, bad, words) in [
+        (
+            "neg.csv",
+            "-2",
+            &[
+                "neg.csv, line 6",
+                "column `w`",
+                "weight -2",
+                "finite and ≥ 0",
+            ][..],
+        ),
+        (
+            "inf.csv",
+            "inf",
+            &["inf.csv, line 6", "column `w`", "weight inf"],
+        ),
+        (
+            "nan.csv",
+            "NaN",
+            &["nan.csv, line 6", "column `w` is missing a weight"],
+        ),
+        (
+            "blank.csv",
+            "",
+            &["blank.csv, line 6", "column `w` is missing a weight"],
+        ),
+        (
+            "text.csv",
+            "lots",
+            &["text.csv", "column `w`", "`lots` at line 6"],
+        ),
+    ] {
+        let f = write(&dir, name, rec_edit(&log, 4, 3, bad));
+        rec_fails(&dir, &rec_args(&f, &["--weight-col", "w"]), 1, words);
+    }
+    // Finite in the file but past f32's range once stored.
+    let f = write(&dir, "huge.csv", rec_edit(&log, 4, 3, "1e308"));
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--weight-col", "w"]),
+        1,
+        &["column `weights`", "f32's range"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs fix in examples/recommend.rs: a weight past f32's range (1e308) is caught only by the interaction builder after the split, at `row N` of the training rows; check `x <= f32::MAX as f64` in read_log where the file line is known"]
+fn recommend_a_weight_past_f32_names_its_file_line() {
+    let dir = temp_dir("rec_weight_f32");
+    let f = write(&dir, "huge.csv", rec_edit(&rec_csv(12, 8), 4, 3, "1e308"));
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--weight-col", "w"]),
+        1,
+        &["huge.csv, line 6", "column `w`", "1e308"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn recommend_reports_merged_duplicates_and_rows_below_min_weight() {
+    let dir = temp_dir("rec_counts");
+    let mut log = rec_csv(12, 8);
+    // Two repeated (user, item) pairs, old enough to be training rows.
+    log.push_str("u0,i1,50,1\nu3,i13,51,2\n");
+    let f = write(&dir, "dup.csv", &log);
+    let out = rec_report(&rec_args(
+        &f,
+        &["--time-col", "time", "--model", "popularity"],
+    ));
+    assert!(
+        out.contains("98 rows kept (0 below --min-weight)")
+            && out.contains("(2 rows merged into repeated pairs)")
+            && out.contains("12 test rows"),
+        "{out}"
+    );
+    // --min-weight 2 leaves out every row of weight 1, and says how many.
+    let below = log.lines().skip(1).filter(|l| l.ends_with(",1")).count();
+    assert!(below > 0);
+    let out = rec_report(&rec_args(
+        &f,
+        &[
+            "--time-col",
+            "time",
+            "--weight-col",
+            "w",
+            "--min-weight",
+            "2",
+            "--model",
+            "popularity",
+        ],
+    ));
+    assert!(
+        out.contains(&format!(
+            "{} rows kept ({below} below --min-weight)",
+            98 - below
+        )),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs fix in examples/recommend.rs: the --json object has no count of merged rows, of rows below --min-weight or of users not evaluated; add `rows_merged`, `rows_below_min_weight` and `users_not_evaluated`"]
+fn recommend_json_counts_what_was_merged_left_out_and_not_evaluated() {
+    let dir = temp_dir("rec_json_counts");
+    let mut log = rec_csv(12, 8);
+    log.push_str("u0,i1,50,2\nu3,i13,51,2\nshort,i1,1,2\n");
+    let f = write(&dir, "dup.csv", &log);
+    let out = rec_report(&rec_args(
+        &f,
+        &[
+            "--time-col",
+            "time",
+            "--weight-col",
+            "w",
+            "--min-weight",
+            "2",
+            "--json",
+        ],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let below = log.lines().skip(1).filter(|l| l.ends_with(",1")).count();
+    assert_eq!(
+        v["rows_below_min_weight"].as_u64(),
+        Some(below as u64),
+        "{out}"
+    );
+    assert!(v["rows_merged"].as_u64().is_some_and(|m| m >= 1), "{out}");
+    assert!(
+        v["users_not_evaluated"].as_u64().is_some_and(|n| n >= 1),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn recommend_ease_refuses_a_catalogue_over_its_cap_or_the_memory_budget() {
+    let dir = temp_dir("rec_ease");
+    // 2,100 users × 5 rows of their own items, then one item of the next
+    // user's (a test row in the catalogue): 10,500 items in training.
+    let mut s = String::from("user,item,time\n");
+    for u in 0..2100 {
+        for t in 0..5 {
+            s.push_str(&format!("u{u},i{},{t}\n", u * 5 + t));
+        }
+        s.push_str(&format!("u{u},i{},9\n", ((u + 1) % 2100) * 5));
+    }
+    let big = write(&dir, "big.csv", s);
+    rec_fails(
+        &dir,
+        &rec_args(&big, &["--time-col", "time", "--model", "ease"]),
+        1,
+        &[
+            "EASE",
+            "the catalogue has 10500 items, above max_items = 10000",
+            "ItemKnn or Rp3Beta",
+        ],
+    );
+    // 20 items: EASE's 3 item × item matrices (9.4 KiB) are over a 4 KiB
+    // budget, the interaction matrix is not.
+    let small = write(&dir, "small.csv", rec_csv(12, 8));
+    rec_fails_env(
+        &dir,
+        &rec_args(&small, &["--model", "ease"]),
+        &[("UA_MEMORY_BUDGET", "4K")],
+        1,
+        &[
+            "EASE",
+            "item × item matrices needs 9.4 KiB",
+            "UA_MEMORY_BUDGET",
+        ],
+    );
+    // The interaction matrix itself over a 1 KiB budget: 84 training rows,
+    // each a (u32, usize) pair, an index, a value and two offsets.
+    let per_row = std::mem::size_of::<(u32, usize)>() + 4 + 4 + 2 * 4;
+    let need = user_analytics::tensor::budget::human_bytes((84 * per_row) as u128);
+    rec_fails_env(
+        &dir,
+        &rec_args(&small, &["--model", "popularity"]),
+        &[("UA_MEMORY_BUDGET", "1K")],
+        1,
+        &[
+            &format!("the interaction matrix needs {need} (84 values)"),
+            "UA_MEMORY_BUDGET",
+        ],
+    );
+    let (out, _) = case_env(
+        "recommend",
+        &rec_args(&small, &["--model", "popularity"]),
+        &[("UA_MEMORY_BUDGET", "4K")],
+        0,
+        &[],
+    );
+    assert!(out.contains("users evaluated 12"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs fix in examples/recommend.rs: --k above the catalogue (here 2^64 − 1 for 20 items) runs and prints precision 0.0000 (5e-20 in --json); reject it as a usage error naming the catalogue size"]
+fn recommend_k_above_the_catalogue_is_refused() {
+    let dir = temp_dir("rec_k");
+    let f = write(&dir, "log.csv", rec_csv(12, 8));
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--k", "18446744073709551615"]),
+        2,
+        &["--k", "18446744073709551615", "20 items"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn recommend_test_rows_files_are_checked() {
+    let dir = temp_dir("rec_test_rows");
+    let f = write(&dir, "log.csv", rec_csv(12, 8)); // 96 data rows
+    let good = write(&dir, "good.csv", "row\n7\n15\n23\n");
+    let out = rec_report(&rec_args(
+        &f,
+        &["--test-rows", &good, "--model", "popularity"],
+    ));
+    assert!(
+        out.contains("3 test rows") && out.contains("users evaluated 3"),
+        "{out}"
+    );
+    for (name, body, words) in [
+        (
+            "range.csv",
+            "row\n7\n96\n",
+            &["--test-rows", "range.csv, line 3", "96", "(0..96)"][..],
+        ),
+        (
+            "neg.csv",
+            "row\n-1\n",
+            &["--test-rows", "neg.csv, line 2", "-1", "(0..96)"],
+        ),
+        (
+            "frac.csv",
+            "row\n2.5\n",
+            &["--test-rows", "frac.csv, line 2", "2.5", "(0..96)"],
+        ),
+        (
+            "text.csv",
+            "row\n3\nseven\n",
+            &[
+                "--test-rows",
+                "text.csv",
+                "`seven` at line 3",
+                "expected one column `row`",
+            ],
+        ),
+        (
+            "header.csv",
+            "index\n3\n",
+            &[
+                "--test-rows",
+                "header.csv",
+                "unknown column `row`",
+                "available columns: index",
+            ],
+        ),
+        (
+            "zero.csv",
+            "",
+            &["--test-rows", "zero.csv", "unknown column `row`"],
+        ),
+        // Header only: no test rows, so nothing to evaluate.
+        (
+            "only.csv",
+            "row\n",
+            &["log.csv", "96 training and 0 test interactions"],
+        ),
+        // All of u0's rows: the test user is unknown to training.
+        (
+            "u0.csv",
+            "row\n0\n1\n2\n3\n4\n5\n6\n7\n",
+            &["log.csv", "88 training and 0 test interactions"],
+        ),
+    ] {
+        let p = write(&dir, name, body);
+        rec_fails(&dir, &rec_args(&f, &["--test-rows", &p]), 1, words);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs fix in examples/recommend.rs: read_test_rows drops repeated indices silently (rows.dedup()) and prints a bad index as `Some(96.0)`; make a repeated row an error naming its line and print the value as written"]
+fn recommend_test_rows_repeated_or_bad_are_reported_plainly() {
+    let dir = temp_dir("rec_test_rows_dup");
+    let f = write(&dir, "log.csv", rec_csv(12, 8));
+    let p = write(&dir, "dup.csv", "row\n7\n15\n7\n");
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--test-rows", &p]),
+        1,
+        &["--test-rows", "dup.csv, line 4", "7"],
+    );
+    let p = write(&dir, "range.csv", "row\n96\n");
+    let e = rec_fails(&dir, &rec_args(&f, &["--test-rows", &p]), 1, &["line 2"]);
+    assert!(!e.contains("Some("), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn recommend_time_column_bad_values_name_the_line_and_value() {
+    let dir = temp_dir("rec_time");
+    let log = rec_csv(12, 8);
+    let f = write(&dir, "frac.csv", rec_edit(&log, 3, 2, "103.5"));
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--time-col", "time"]),
+        1,
+        &[
+            "frac.csv, line 5",
+            "column `time`",
+            "time 103.5 is not a whole number",
+        ],
+    );
+    let f = write(&dir, "gap.csv", rec_edit(&log, 8, 2, ""));
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--time-col", "time"]),
+        1,
+        &["gap.csv, line 10", "column `time` is missing a time"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs fix in examples/recommend.rs: a time column with one unparseable value is read as text and refused as a whole (`holds text`) without its line and value; report the first value that is neither a number nor a date"]
+fn recommend_an_unparseable_time_names_its_line_and_value() {
+    let dir = temp_dir("rec_time_text");
+    let f = write(
+        &dir,
+        "text.csv",
+        rec_edit(&rec_csv(12, 8), 3, 2, "yesterday"),
+    );
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--time-col", "time"]),
+        1,
+        &["text.csv", "line 5", "`time`", "yesterday"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn recommend_with_no_user_to_evaluate_is_a_clear_error() {
+    let dir = temp_dir("rec_nobody");
+    // Every user has 4 rows: below the 5 a user needs to be split.
+    let f = write(&dir, "short.csv", rec_csv(12, 4));
+    for extra in [&["--time-col", "time"][..], &[], &["--json"]] {
+        rec_fails(
+            &dir,
+            &rec_args(&f, extra),
+            1,
+            &["short.csv: 48 training and 0 test interactions", "≥ 5 rows"],
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs fix in examples/recommend.rs: users with fewer than 5 rows are not evaluated but the report does not say how many; print `N users with fewer than 5 rows not evaluated` (and `users_not_evaluated` in --json)"]
+fn recommend_counts_the_users_too_short_to_evaluate() {
+    let dir = temp_dir("rec_short_users");
+    let mut log = rec_csv(12, 8);
+    log.push_str("s1,i1,1,1\ns1,i2,2,1\ns2,i3,1,1\n");
+    let f = write(&dir, "log.csv", &log);
+    let out = rec_report(&rec_args(&f, &["--time-col", "time"]));
+    assert!(out.contains("users evaluated 12"), "{out}");
+    assert!(
+        out.contains("2 users with fewer than 5 rows not evaluated"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -445,4 +445,31 @@ mod tests {
         assert_abs_diff_eq!(m.precision, 1.0 / 3.0);
         assert_abs_diff_eq!(m.average_precision, 1.0 / 6.0);
     }
+
+    #[test]
+    fn single_metric_functions_on_a_miss() {
+        // Relevant item 6 at rank 3, cut off at k = 2: every metric is 0.
+        let (r, t) = (&[4usize, 5, 6][..], &[6usize][..]);
+        assert_eq!(hit_rate_at_k(r, t, 2).unwrap(), 0.0);
+        assert_eq!(precision_at_k(r, t, 2).unwrap(), 0.0);
+        assert_eq!(recall_at_k(r, t, 2).unwrap(), 0.0);
+        assert_eq!(ndcg_at_k(r, t, 2).unwrap(), 0.0);
+        assert_eq!(average_precision_at_k(r, t, 2).unwrap(), 0.0);
+        // At k = 3 the hit counts: hit 1, P 1/3, R 1, NDCG 1/log2 4, AP 1/3.
+        assert_eq!(hit_rate_at_k(r, t, 3).unwrap(), 1.0);
+        assert_abs_diff_eq!(precision_at_k(r, t, 3).unwrap(), 1.0 / 3.0);
+        assert_eq!(recall_at_k(r, t, 3).unwrap(), 1.0);
+        assert_abs_diff_eq!(ndcg_at_k(r, t, 3).unwrap(), 0.5);
+        assert_abs_diff_eq!(average_precision_at_k(r, t, 3).unwrap(), 1.0 / 3.0);
+        for f in [
+            precision_at_k,
+            recall_at_k,
+            ndcg_at_k,
+            average_precision_at_k,
+            hit_rate_at_k,
+        ] {
+            assert!(matches!(f(r, &[], 2), Err(Error::Undefined { .. })));
+            assert!(matches!(f(r, t, 0), Err(Error::InvalidArgument { .. })));
+        }
+    }
 }

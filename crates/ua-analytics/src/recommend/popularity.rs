@@ -142,3 +142,85 @@ impl Persist for FittedPopularity {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommend::Filter;
+
+    /// 3 users × 4 items: item 2 has 3 users, item 0 two, item 3 one,
+    /// item 1 none; weights do not matter, only distinct users.
+    fn fitted() -> FittedPopularity {
+        let x = CsrMatrix::from_triplets(
+            3,
+            4,
+            &[0, 0, 1, 1, 2, 2],
+            &[2, 0, 2, 3, 2, 0],
+            &[5.0f32, 1.0, 1.0, 9.0, 0.5, 2.0],
+        )
+        .unwrap();
+        Popularity::new().fit(&x).unwrap()
+    }
+
+    #[test]
+    fn counts_distinct_users_per_item_and_serves_them() {
+        let m = fitted();
+        assert_eq!(m.counts(), &[2.0, 0.0, 3.0, 1.0]);
+        assert_eq!((m.n_users(), m.n_items()), (3, 4));
+        assert_eq!(m.seen_items(1).unwrap(), &[2, 3]);
+        assert!(
+            m.seen_items(3)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown user 3")
+        );
+        let mut out = vec![-1.0f32; 4];
+        m.score_user(0, &mut out).unwrap();
+        assert_eq!(out, [2.0, 0.0, 3.0, 1.0]);
+        assert!(m.score_user(3, &mut out).is_err());
+        let mut out = vec![-1.0f32; 4];
+        m.score_history(&[1], &[1.0], &mut out).unwrap();
+        assert_eq!(out, [2.0, 0.0, 3.0, 1.0]);
+        let e = m
+            .score_history(&[], &[], &mut [0.0; 3])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("3 scores") && e.contains("4 items"), "{e}");
+        assert_eq!(
+            m.recommend(1, 2, &Filter::exclude_seen()).unwrap(),
+            vec![(0, 2.0), (1, 0.0)]
+        );
+        assert_eq!(Popularity::new().params(), Popularity {});
+        assert_eq!(Popularity::params_of(&m), Popularity::new());
+    }
+
+    #[test]
+    fn similar_items_are_the_most_popular_other_items() {
+        let m = fitted();
+        assert_eq!(m.similar_items(2, 2).unwrap(), vec![(0, 2.0), (3, 1.0)]);
+        assert_eq!(m.similar_items(0, 1).unwrap(), vec![(2, 3.0)]);
+        assert_eq!(m.similar_items(3, 5).unwrap().len(), 3);
+        let e = m.similar_items(4, 1).unwrap_err().to_string();
+        assert!(e.contains("unknown item 4"), "{e}");
+        assert!(m.similar_items(3, 1).is_ok());
+    }
+
+    #[test]
+    fn loading_checks_the_counts_against_the_interactions() {
+        let m = fitted();
+        assert_eq!(m.validate(), Ok(()));
+        let mut wrong = m.clone();
+        wrong.counts[1] = 1.0;
+        let e = wrong.validate().unwrap_err();
+        assert!(e.contains("do not match"), "{e}");
+        let mut short = m.clone();
+        short.counts.pop();
+        let e = short.validate().unwrap_err();
+        assert!(e.contains("3 item counts for 4 items"), "{e}");
+        let json = m.to_json().unwrap();
+        assert_eq!(FittedPopularity::from_json(&json).unwrap(), m);
+        let edited = json.replacen("[2.0,0.0,3.0,1.0]", "[2.0,0.0,3.0,2.0]", 1);
+        assert_ne!(edited, json);
+        assert!(FittedPopularity::from_json(&edited).is_err());
+    }
+}

@@ -7,7 +7,10 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 use ua_data::features::interaction_split::{HoldoutRule, split_interactions};
-use ua_data::features::interactions::{Interactions, InteractionsBuilder, Weighting};
+use ua_data::features::interactions::{
+    Interactions, InteractionsBuilder, InteractionsReport, Weighting,
+};
+use ua_tensor::sparse::CsrMatrix;
 
 use super::{RecommendationReport, evaluate};
 use crate::traits::RecommenderModel;
@@ -31,7 +34,9 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> LogRows<'_, U, I> {
     /// The interactions of the rows `rows`, summed per (user, item) (weights,
     /// or 1 per row without weights), in the
     /// index space of `like` (rows with a user or item unknown to it are
-    /// left out and counted in the report).
+    /// left out and counted in the report). No rows in the index space of
+    /// `like` give an all-zero matrix of its shape; no rows without `like`
+    /// are an error (there is no index space to build).
     ///
     /// ```
     /// use ua_analytics::recommend::LogRows;
@@ -70,6 +75,18 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> LogRows<'_, U, I> {
             return Err(Error::InvalidArgument {
                 op: "select log rows",
                 message: format!("row {r} is out of range for a log of {n} rows"),
+            });
+        }
+        if let (true, Some(like)) = (rows.is_empty(), like) {
+            // No rows in a known index space: an all-zero matrix of its shape.
+            let (n_users, n_items) = (like.users.len(), like.items.len());
+            let matrix =
+                CsrMatrix::from_parts(n_users, n_items, vec![0; n_users + 1], vec![], vec![])?;
+            return Ok(Interactions {
+                matrix,
+                users: like.users.clone(),
+                items: like.items.clone(),
+                report: InteractionsReport::default(),
             });
         }
         let users: Vec<U> = rows.iter().map(|&r| self.users[r].clone()).collect();
@@ -115,7 +132,8 @@ pub struct TuneReport<M> {
 /// validation matrices share). Returns the fitted best model and the report.
 ///
 /// Errors: no candidates; a validation split with no user to evaluate
-/// (too few interactions per user for the rule); any fit error.
+/// (too few interactions per user for the rule, [`Error::Undefined`]); any
+/// fit error.
 ///
 /// ```
 /// use ua_analytics::recommend::{tune, ItemKnn, LogRows};
@@ -158,6 +176,16 @@ where
         });
     }
     let split = split_interactions(log.users, log.items, log.times, rule)?;
+    if split.test.is_empty() {
+        return Err(Error::Undefined {
+            op: OP,
+            message: format!(
+                "the rule {rule:?} holds out no training row: none of the {} users has enough \
+                 interactions for it, so there is nothing to validate on; lower min_interactions",
+                split.users_train_only
+            ),
+        });
+    }
     let inner = log.select(&split.train, Some(train))?;
     let validation = log.select(&split.test, Some(train))?;
     let mut trials = Vec::with_capacity(candidates.len());
@@ -181,4 +209,200 @@ where
             validation_rows: split.test.len(),
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommend::{Filter, ItemKnn};
+    use crate::traits::Recommender;
+
+    /// 12 users with two tastes, 8 time-ordered interactions each (the doc
+    /// example's log).
+    fn log_columns() -> (Vec<u32>, Vec<u32>, Vec<i64>) {
+        let (mut users, mut items, mut times) = (vec![], vec![], vec![]);
+        for u in 0..12u32 {
+            for t in 0..8u32 {
+                users.push(u);
+                items.push(10 * (u % 2) + (u + t) % 10);
+                times.push(i64::from(t));
+            }
+        }
+        (users, items, times)
+    }
+
+    #[test]
+    fn select_sums_weights_and_counts_rows_unknown_to_the_like_matrix() {
+        let users = ["a", "a", "b", "c"];
+        let items = [1, 1, 2, 1];
+        let weights = [2.0, 3.5, 1.0, 4.0];
+        let log = LogRows {
+            users: &users,
+            items: &items,
+            times: None,
+            weights: Some(&weights),
+        };
+        let all = log.select(&[0, 1, 2], None).unwrap();
+        // a: item 1 = 2 + 3.5; b: item 2 = 1.
+        assert_eq!(all.matrix.shape(), (2, 2));
+        assert_eq!(all.matrix.data(), &[5.5, 1.0]);
+        assert_eq!(all.report.rows_merged, 1);
+        // Rows 2 and 3 in a's and b's index space: c is unknown, counted.
+        let part = log.select(&[2, 3], Some(&all)).unwrap();
+        assert_eq!(part.matrix.shape(), (2, 2));
+        assert_eq!(part.matrix.row(1), Some((&[1u32][..], &[1.0f32][..])));
+        assert_eq!(part.report.rows_unknown_user, 1);
+        // No rows: all zeros in a given index space, an error without one.
+        let none = log.select(&[], Some(&all)).unwrap();
+        assert_eq!((none.matrix.shape(), none.matrix.nnz()), ((2, 2), 0));
+        assert_eq!((none.users.ids(), none.report.rows), (all.users.ids(), 0));
+        assert_eq!(none.items, all.items);
+        let e = log.select(&[], None).unwrap_err().to_string();
+        assert!(e.contains("empty"), "{e}");
+        // Without weights each row counts 1.
+        let count = LogRows {
+            weights: None,
+            ..log
+        };
+        assert_eq!(count.select(&[0, 1], None).unwrap().matrix.data(), &[2.0]);
+    }
+
+    #[test]
+    fn select_rejects_a_row_past_the_end_and_columns_of_other_lengths() {
+        let (users, items) = (["a", "b", "c"], [1, 2, 3]);
+        let log = LogRows {
+            users: &users,
+            items: &items,
+            times: None,
+            weights: None,
+        };
+        let e = log.select(&[0, 3], None).unwrap_err().to_string();
+        assert!(
+            e.contains("row 3 is out of range for a log of 3 rows"),
+            "{e}"
+        );
+        assert!(log.select(&[2], None).is_ok());
+        let short = LogRows {
+            items: &items[..2],
+            ..log
+        };
+        let e = short.select(&[0], None).unwrap_err().to_string();
+        assert!(e.contains("3 users, 2 items, 3 times and 3 weights"), "{e}");
+        let long = LogRows {
+            weights: Some(&[1.0, 1.0, 1.0, 1.0]),
+            ..log
+        };
+        let e = long.select(&[0], None).unwrap_err().to_string();
+        assert!(e.contains("and 4 weights"), "{e}");
+    }
+
+    #[test]
+    fn tune_picks_the_best_validation_ndcg_and_refits_it_on_all_training_rows() {
+        let (users, items, times) = log_columns();
+        let log = LogRows {
+            users: &users,
+            items: &items,
+            times: Some(&times),
+            weights: None,
+        };
+        let train = InteractionsBuilder::new(Weighting::Count)
+            .build(&users, &items, None)
+            .unwrap();
+        let rule = HoldoutRule::temporal(0.25, 4);
+        let grid = [
+            ItemKnn::new().neighbours(1),
+            ItemKnn::new().neighbours(50),
+            ItemKnn::new().neighbours(2),
+        ];
+        let (fitted, report) = tune(&grid, &log, &train, &rule, 3).unwrap();
+        // The counts of the validation split are the split's.
+        let split = split_interactions(&users, &items, Some(&times), &rule).unwrap();
+        assert_eq!(report.inner_train_rows, split.train.len());
+        assert_eq!(report.validation_rows, split.test.len());
+        assert_eq!(report.validation_rows, 12 * 2);
+        // One trial per candidate, in order, each scored by evaluate on the
+        // validation split; the best is the first with the highest NDCG.
+        assert_eq!(report.trials.len(), 3);
+        let inner = log.select(&split.train, Some(&train)).unwrap();
+        let validation = log.select(&split.test, Some(&train)).unwrap();
+        let mut best = (0, f64::NEG_INFINITY);
+        for (c, (params, r)) in report.trials.iter().enumerate() {
+            assert_eq!(params, &grid[c]);
+            let want =
+                evaluate(&grid[c].fit(&inner.matrix).unwrap(), &validation.matrix, 3).unwrap();
+            assert_eq!(r, &want);
+            if r.ranking.ndcg > best.1 {
+                best = (c, r.ranking.ndcg);
+            }
+        }
+        let ndcgs: Vec<f64> = report.trials.iter().map(|t| t.1.ranking.ndcg).collect();
+        assert!(
+            ndcgs[0] != ndcgs[1],
+            "the grid must tell candidates apart: {ndcgs:?}"
+        );
+        assert_eq!(report.best, grid[best.0]);
+        // The returned model is the best refitted on all training rows.
+        let refit = grid[best.0].fit(&train.matrix).unwrap();
+        for u in 0..12 {
+            assert_eq!(
+                fitted.recommend(u, 3, &Filter::exclude_seen()).unwrap(),
+                refit.recommend(u, 3, &Filter::exclude_seen()).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn ties_go_to_the_first_candidate() {
+        let (users, items, times) = log_columns();
+        let log = LogRows {
+            users: &users,
+            items: &items,
+            times: Some(&times),
+            weights: None,
+        };
+        let train = InteractionsBuilder::new(Weighting::Count)
+            .build(&users, &items, None)
+            .unwrap();
+        // 20 items: 50 and 100 neighbours keep every neighbour alike.
+        let grid = [
+            ItemKnn::new().neighbours(50),
+            ItemKnn::new().neighbours(100),
+        ];
+        let (_, report) = tune(&grid, &log, &train, &HoldoutRule::temporal(0.25, 4), 3).unwrap();
+        assert_eq!(report.trials[0].1, report.trials[1].1);
+        assert_eq!(report.best, grid[0]);
+    }
+
+    #[test]
+    fn no_candidates_or_nothing_to_validate_are_errors() {
+        let (users, items, times) = log_columns();
+        let log = LogRows {
+            users: &users,
+            items: &items,
+            times: Some(&times),
+            weights: None,
+        };
+        let train = InteractionsBuilder::new(Weighting::Count)
+            .build(&users, &items, None)
+            .unwrap();
+        let none: [ItemKnn; 0] = [];
+        let e = tune(&none, &log, &train, &HoldoutRule::temporal(0.25, 4), 3)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no candidate parameters"), "{e}");
+        // Every user has 8 rows: a rule needing 9 splits nobody.
+        let e = tune(
+            &[ItemKnn::new()],
+            &log,
+            &train,
+            &HoldoutRule::temporal(0.25, 9),
+            3,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("none of the 12 users") && e.contains("nothing to validate on"),
+            "{e}"
+        );
+    }
 }

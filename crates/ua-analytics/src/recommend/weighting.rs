@@ -237,4 +237,80 @@ mod tests {
                 .is_ok()
         );
     }
+
+    #[test]
+    fn confidence_and_none_by_hand() {
+        let x =
+            CsrMatrix::from_triplets(2, 3, &[0, 0, 1], &[0, 2, 1], &[1.0f32, 3.0, 0.5]).unwrap();
+        let c = InteractionWeighting::Confidence { alpha: 4.0 }
+            .apply(&x)
+            .unwrap();
+        assert_eq!(c.data(), &[5.0, 13.0, 3.0]);
+        assert_eq!((c.indptr(), c.indices()), (x.indptr(), x.indices()));
+        assert_eq!(InteractionWeighting::None.apply(&x).unwrap(), x);
+        assert_eq!(InteractionWeighting::default(), InteractionWeighting::None);
+        assert_eq!(
+            InteractionWeighting::bm25(),
+            InteractionWeighting::Bm25 { k1: 100.0, b: 0.8 }
+        );
+    }
+
+    #[test]
+    fn bm25_of_every_entry_and_of_all_zero_weights() {
+        // 4 users × 2 items; item 0 in 1 user, item 1 in 2 users.
+        let x =
+            CsrMatrix::from_triplets(4, 2, &[0, 0, 1], &[0, 1, 1], &[2.0f32, 1.0, 3.0]).unwrap();
+        let (k1, b) = (1.5f64, 0.8f64);
+        let idf = [4f64.ln() - 2f64.ln(), 4f64.ln() - 3f64.ln()];
+        // lengths 3, 3, 0, 0 → mean 1.5: norm = 1 − b + b·3/1.5 = 1.8 for users 0 and 1.
+        let norm = 1.0 - b + b * 3.0 / 1.5;
+        let want = [(2.0, 0), (1.0, 1), (3.0, 1)]
+            .map(|(w, j): (f64, usize)| w * (k1 + 1.0) / (k1 * norm + w) * idf[j]);
+        let got = InteractionWeighting::Bm25 { k1: 1.5, b: 0.8 }
+            .apply(&x)
+            .unwrap();
+        for (g, w) in got.data().iter().zip(want) {
+            assert!(
+                (f64::from(*g) - w).abs() < 1e-6,
+                "{:?} vs {want:?}",
+                got.data()
+            );
+        }
+        // TF-IDF of the same entries.
+        let t = InteractionWeighting::TfIdf.apply(&x).unwrap();
+        let want = [(2.0, 0), (1.0, 1), (3.0, 1)].map(|(w, j): (f64, usize)| w.sqrt() * idf[j]);
+        for (g, w) in t.data().iter().zip(want) {
+            assert!(
+                (f64::from(*g) - w).abs() < 1e-6,
+                "{:?} vs {want:?}",
+                t.data()
+            );
+        }
+        // Stored zeros only: every length is 0, BM25 stays 0 (not NaN).
+        let z = CsrMatrix::from_triplets(2, 2, &[0, 1], &[0, 1], &[0.0f32, 0.0]).unwrap();
+        let got = InteractionWeighting::Bm25 { k1: 1.5, b: 0.8 }
+            .apply(&z)
+            .unwrap();
+        assert_eq!(got.data(), &[0.0, 0.0]);
+    }
+
+    #[test]
+    fn negative_or_non_finite_weights_are_errors_naming_user_and_item() {
+        let x = CsrMatrix::from_triplets(2, 3, &[0, 1], &[0, 2], &[1.0f32, -2.0]).unwrap();
+        for w in [
+            InteractionWeighting::None,
+            InteractionWeighting::TfIdf,
+            InteractionWeighting::bm25(),
+        ] {
+            let e = w.apply(&x).unwrap_err().to_string();
+            assert!(e.contains("user 1, item 2: weight -2"), "{e}");
+        }
+        let e = InteractionWeighting::Confidence {
+            alpha: f32::INFINITY,
+        }
+        .apply(&x)
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("alpha") && e.contains("inf"), "{e}");
+    }
 }

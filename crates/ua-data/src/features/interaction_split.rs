@@ -279,4 +279,136 @@ mod tests {
         };
         assert!(split_interactions(&[1], &[1], None, &rule).is_err());
     }
+
+    #[test]
+    fn rows_held_out_per_user_by_rule() {
+        let t = HoldoutRule::temporal(0.2, 5);
+        // Below min_interactions nothing; at it one row; ⌊n·0.2⌋ above.
+        let got: Vec<usize> = [0, 1, 4, 5, 9, 10, 14, 15].map(|n| t.test_rows(n)).to_vec();
+        assert_eq!(got, [0, 0, 0, 1, 1, 2, 2, 3]);
+        // min_interactions below 2 counts as 2: one row always stays.
+        let t = HoldoutRule::temporal(0.5, 0);
+        assert_eq!(
+            (
+                t.test_rows(1),
+                t.test_rows(2),
+                t.test_rows(3),
+                t.test_rows(6)
+            ),
+            (0, 1, 1, 3)
+        );
+        let r = HoldoutRule::Random {
+            fraction: 0.9,
+            min_interactions: 3,
+            seed: 1,
+        };
+        // ⌊n·0.9⌋ capped at n − 1.
+        assert_eq!(
+            (
+                r.test_rows(2),
+                r.test_rows(3),
+                r.test_rows(10),
+                r.test_rows(20)
+            ),
+            (0, 2, 9, 18)
+        );
+        let l = HoldoutRule::LeaveLastK {
+            k: 2,
+            min_interactions: 4,
+        };
+        assert_eq!((l.test_rows(3), l.test_rows(4), l.test_rows(9)), (0, 2, 2));
+        let l = HoldoutRule::LeaveLastK {
+            k: 7,
+            min_interactions: 2,
+        };
+        assert_eq!((l.test_rows(2), l.test_rows(5), l.test_rows(8)), (1, 4, 7));
+    }
+
+    #[test]
+    fn counts_of_split_and_train_only_users() {
+        // Users 7 (6 rows), 8 (5 rows), 9 (4 rows): 9 stays in training.
+        let users = [7, 8, 9, 7, 8, 9, 7, 8, 9, 7, 8, 9, 7, 8, 7];
+        let items: Vec<u32> = (0..15).collect();
+        let times: Vec<i64> = (0..15).rev().collect(); // later rows are older
+        let s = split_interactions(&users, &items, Some(&times), &HoldoutRule::temporal(0.2, 5))
+            .unwrap();
+        assert_eq!((s.users_split, s.users_train_only), (2, 1));
+        // The most recent row of 7 and of 8 is their first in the log.
+        assert_eq!(s.test, vec![0, 1]);
+        assert_eq!(s.train.len() + s.test.len(), 15);
+        assert!(s.train.windows(2).all(|w| w[0] < w[1]));
+        // Leave-last-2 by time: same rows plus each user's second-newest.
+        let rule = HoldoutRule::LeaveLastK {
+            k: 2,
+            min_interactions: 5,
+        };
+        let s = split_interactions(&users, &items, Some(&times), &rule).unwrap();
+        assert_eq!(s.test, vec![0, 1, 3, 4]);
+        assert_eq!((s.users_split, s.users_train_only), (2, 1));
+    }
+
+    #[test]
+    fn random_rule_holds_out_the_share_per_user_and_depends_on_the_seed() {
+        let users: Vec<u32> = (0..200).map(|r| r % 4).collect();
+        let items: Vec<u32> = (0..200).collect();
+        let rule = |seed| HoldoutRule::Random {
+            fraction: 0.25,
+            min_interactions: 2,
+            seed,
+        };
+        let a = split_interactions(&users, &items, None, &rule(1)).unwrap();
+        // 4 users × 50 rows: 12 each held out.
+        for u in 0..4 {
+            assert_eq!(a.test.iter().filter(|&&r| users[r] == u).count(), 12);
+        }
+        assert_eq!((a.users_split, a.users_train_only), (4, 0));
+        let b = split_interactions(&users, &items, None, &rule(2)).unwrap();
+        assert_ne!(a.test, b.test);
+        // Not simply the last rows of each user.
+        let last = split_interactions(
+            &users,
+            &items,
+            None,
+            &HoldoutRule::LeaveLastK {
+                k: 12,
+                min_interactions: 2,
+            },
+        )
+        .unwrap();
+        assert_ne!(a.test, last.test);
+        assert_eq!(last.test, (152..200).collect::<Vec<usize>>());
+    }
+
+    #[test]
+    fn times_of_another_length_are_an_error() {
+        let e = split_interactions(&[1, 1], &[1, 2], Some(&[5]), &HoldoutRule::temporal(0.5, 2))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 users, 2 items and 1 times"), "{e}");
+        let e = split_interactions(
+            &[1, 1],
+            &[1, 2],
+            None,
+            &HoldoutRule::LeaveLastK {
+                k: 0,
+                min_interactions: 2,
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("k must be at least 1"), "{e}");
+        let e = split_interactions(&[1], &[1], Some(&[1]), &HoldoutRule::temporal(1.0, 2))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fraction must be in (0, 1), got 1"), "{e}");
+        assert!(
+            split_interactions(
+                &[1, 1],
+                &[1, 2],
+                Some(&[1, 2]),
+                &HoldoutRule::temporal(0.5, 2)
+            )
+            .is_ok()
+        );
+    }
 }

@@ -400,8 +400,9 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> InteractionsBuilder<U, I> {
     /// (for every weighting but [`Weighting::Count`]) weights.
     ///
     /// Errors: an empty log, columns of different lengths, weights missing
-    /// (or given to `Count`), a non-finite weight ([`Error::BadValue`] at
-    /// its 1-based row), and a matrix whose buffers would exceed the memory
+    /// (or given to `Count`), a non-finite weight, or one that leaves f32's
+    /// range once stored or combined with the pair's other rows
+    /// ([`Error::BadValue`] at its 1-based row), and a matrix whose buffers would exceed the memory
     /// budget of [`ua_tensor::budget`] (`UA_MEMORY_BUDGET`, checked before
     /// allocating).
     ///
@@ -552,8 +553,29 @@ impl<U: Ord + Hash + Clone, I: Ord + Hash + Clone> InteractionsBuilder<U, I> {
                     end += 1;
                 }
                 report.rows_merged += end - k - 1;
+                // Stored as f32: a weight (or a sum of weights) past f32's
+                // range would become infinity, so it is an error here.
+                let value = acc as f32;
+                if !value.is_finite() {
+                    let rows = end - k;
+                    return Err(Error::BadValue {
+                        op: OP,
+                        column: weight_name.to_owned(),
+                        at: locate(first),
+                        value: acc.to_string(),
+                        expected: if rows == 1 {
+                            format!("a weight within f32's range (±{:e})", f32::MAX)
+                        } else {
+                            format!(
+                                "a weight whose {rows} rows for this (user, item) pair combine \
+                                 within f32's range (±{:e})",
+                                f32::MAX
+                            )
+                        },
+                    });
+                }
                 indices.push(item);
-                data.push(acc as f32);
+                data.push(value);
                 k = end;
             }
             out_ptr.push(indices.len());
@@ -790,6 +812,32 @@ mod tests {
     }
 
     #[test]
+    fn weights_past_f32_range_are_errors_naming_the_row() {
+        // 1e308 is a finite f64 but would be stored as f32 infinity.
+        let e = InteractionsBuilder::new(Weighting::Max)
+            .build(&[1u64, 2], &[1u64, 1], Some(&[1.0, 1e308]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column `weights`: `100000000")
+                && e.contains("at row 2 is not a weight within f32's range"),
+            "{e}"
+        );
+        // Two rows of one pair whose sum leaves the range: the first row is named.
+        let big = f64::from(f32::MAX);
+        let e = InteractionsBuilder::new(Weighting::Sum)
+            .build(&[5u64, 1, 5], &[3u64, 3, 3], Some(&[big, 1.0, big]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at row 1 is not a weight whose 2 rows"), "{e}");
+        // Each alone, or their maximum, fits.
+        let x = InteractionsBuilder::new(Weighting::Max)
+            .build(&[5u64, 1, 5], &[3u64, 3, 3], Some(&[big, 1.0, big]))
+            .unwrap();
+        assert_eq!(x.matrix.data(), &[1.0, f32::MAX]);
+    }
+
+    #[test]
     fn interactions_round_trip_through_json() {
         let (u, i, w) = log();
         let u: Vec<String> = u.iter().map(|s| s.to_string()).collect();
@@ -801,5 +849,142 @@ mod tests {
         assert_eq!(back, x);
         assert_eq!(back.user_index("bea"), Some(1));
         assert!(serde_json::from_str::<IdMap<u64>>("[1, 2, 1]").is_err());
+    }
+
+    #[test]
+    fn id_map_looks_up_both_ways_and_compares_by_ids() {
+        let mut m = IdMap::new();
+        assert!(m.is_empty());
+        assert_eq!(m.len(), 0);
+        assert_eq!(
+            (m.insert(7u64), m.insert(3), m.insert(7), m.insert(5)),
+            (0, 1, 0, 2)
+        );
+        assert!(!m.is_empty());
+        assert_eq!(m.len(), 3);
+        assert_eq!(m.ids(), &[7, 3, 5]);
+        assert_eq!(
+            (m.index(&7), m.index(&3), m.index(&5), m.index(&4)),
+            (Some(0), Some(1), Some(2), None)
+        );
+        assert_eq!((m.id(0), m.id(2), m.id(3)), (Some(&7), Some(&5), None));
+        // Equality is by the ids in index order.
+        let same = IdMap::from_ids(vec![7u64, 3, 5]).unwrap();
+        assert_eq!(same, m);
+        assert_eq!(same.index(&5), Some(2));
+        assert_ne!(IdMap::from_ids(vec![3u64, 7, 5]).unwrap(), m);
+        assert_ne!(IdMap::from_ids(vec![7u64, 3]).unwrap(), m);
+        assert_eq!(IdMap::<u64>::default(), IdMap::new());
+        // Through Vec and back.
+        let ids: Vec<u64> = m.clone().into();
+        assert_eq!(ids, [7, 3, 5]);
+        let back = IdMap::try_from(ids).unwrap();
+        assert_eq!((back.len(), back.index(&3)), (3, Some(1)));
+        let e = IdMap::try_from(vec![1u64, 2, 1]).unwrap_err().to_string();
+        assert!(e.contains("id 1 appears at positions 0 and 2"), "{e}");
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json, "[7,3,5]");
+        let read: IdMap<u64> = serde_json::from_str(&json).unwrap();
+        assert_eq!((read.index(&5), read.id(1)), (Some(2), Some(&3)));
+    }
+
+    #[test]
+    fn ids_of_rows_and_columns_and_which_weightings_take_weights() {
+        let (u, i, _) = log();
+        let x = InteractionsBuilder::new(Weighting::Count)
+            .build(&u, &i, None)
+            .unwrap();
+        assert_eq!(
+            (x.user_id(0), x.user_id(2), x.user_id(3)),
+            (Some(&"ann"), Some(&"carl"), None)
+        );
+        assert_eq!(
+            (x.item_id(0), x.item_id(1), x.item_id(3)),
+            (Some(&10), Some(&20), None)
+        );
+        assert_eq!(
+            (x.user_index("ann"), x.user_index("bea")),
+            (Some(0), Some(1))
+        );
+        assert_eq!(
+            (x.item_index(&10), x.item_index(&30), x.item_index(&40)),
+            (Some(0), Some(2), None)
+        );
+        assert!(!Weighting::Count.needs_weights());
+        for w in [Weighting::Sum, Weighting::Last, Weighting::Max] {
+            assert!(w.needs_weights(), "{w:?}");
+        }
+        let b: InteractionsBuilder<u64, u64> = InteractionsBuilder::new(Weighting::Last);
+        assert_eq!(
+            (b.weighting, b.users.is_none(), b.items.is_none()),
+            (Weighting::Last, true, true)
+        );
+    }
+
+    #[test]
+    fn a_table_with_numeric_and_text_ids_builds_the_matrix() {
+        use crate::{Column, features::Key};
+        let t = Table::new(vec![
+            ("user".into(), Column::numeric(vec![2.0, 1.0, 2.0, 2.0])),
+            ("item".into(), Column::categorical(&["b", "a", "b", "a"])),
+            ("w".into(), Column::numeric(vec![1.5, 2.0, 2.5, 4.0])),
+        ])
+        .unwrap();
+        let x = InteractionsBuilder::new(Weighting::Sum)
+            .from_table(&t, "user", "item", Some("w"))
+            .unwrap();
+        assert_eq!(x.users.ids(), [Key::Int(1), Key::Int(2)]);
+        assert_eq!(
+            x.items.ids(),
+            [Key::Text("a".into()), Key::Text("b".into())]
+        );
+        // user 2: a = 4, b = 1.5 + 2.5; user 1: a = 2.
+        assert_eq!(x.matrix.row(1), Some((&[0u32, 1][..], &[4.0f32, 4.0][..])));
+        assert_eq!(x.matrix.row(0), Some((&[0u32][..], &[2.0f32][..])));
+        assert_eq!(
+            (x.report.rows, x.report.entries, x.report.rows_merged),
+            (4, 3, 1)
+        );
+        // Without a weight column every row counts once.
+        let x = InteractionsBuilder::new(Weighting::Count)
+            .from_table(&t, "user", "item", None)
+            .unwrap();
+        assert_eq!(x.matrix.row(1), Some((&[0u32, 1][..], &[1.0f32, 2.0][..])));
+        let e = InteractionsBuilder::new(Weighting::Count)
+            .from_table(&t, "customer", "item", None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("customer"), "{e}");
+    }
+
+    #[test]
+    fn unknown_items_of_known_users_are_counted_apart() {
+        let (u, i, _) = log();
+        // Every user known, item 20 (bea's only row) and 30 unknown.
+        let x = InteractionsBuilder::new(Weighting::Count)
+            .with_items(IdMap::from_ids(vec![10u64]).unwrap())
+            .build(&u, &i, None)
+            .unwrap();
+        assert_eq!(x.matrix.shape(), (3, 1));
+        assert_eq!(
+            (x.report.rows_unknown_user, x.report.rows_unknown_item),
+            (0, 3)
+        );
+        assert_eq!((x.report.entries, x.report.rows_merged), (2, 2));
+        assert_eq!(
+            x.matrix.to_dense().into_raw_vec_and_offset().0,
+            [3.0, 0.0, 1.0]
+        );
+        // A row of an unknown user and an unknown item counts as the user's.
+        let x = InteractionsBuilder::new(Weighting::Count)
+            .with_users(IdMap::from_ids(vec!["ann"]).unwrap())
+            .with_items(IdMap::from_ids(vec![10u64]).unwrap())
+            .build(&u, &i, None)
+            .unwrap();
+        assert_eq!(
+            (x.report.rows_unknown_user, x.report.rows_unknown_item),
+            (3, 1)
+        );
+        assert_eq!(x.matrix.data(), &[3.0]);
     }
 }
