@@ -838,6 +838,12 @@ mod tests {
             e.contains("pivot 33 is -1") && e.contains("not positive definite"),
             "{e}"
         );
+        // An exactly zero pivot (a singular matrix) is refused, not divided by.
+        let mut a = ndarray::array![[1.0f64, 1.0], [1.0, 1.0]];
+        let e = cholesky_lower(&mut a).unwrap_err().to_string();
+        assert!(e.contains("pivot 1 is 0"), "{e}");
+        let e = cholesky_lower(&mut Array2::<f64>::zeros((1, 1))).unwrap_err();
+        assert!(e.to_string().contains("pivot 0 is 0"), "{e}");
         let mut a = Array2::<f64>::eye(5);
         a[[4, 2]] = f64::INFINITY;
         let e = cholesky_lower(&mut a).unwrap_err().to_string();
