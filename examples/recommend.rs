@@ -6,6 +6,9 @@
 //!     [--time-col T] [--weight-col W] [--min-weight X]
 //!     [--model popularity|itemknn|rp3beta|ease|als|bpr] [--k 10] [--test-rows FILE]
 //!     [--tune] [--seed 42] [--threads N] [--delimiter ,] [--json]
+//!     [--factors N] [--iterations N] [--regularization X] [--alpha X] [--cg-steps N]
+//!     [--epochs N] [--learning-rate X] [--bpr-mode deterministic|parallel]
+//!     [--neighbours N] [--weighting none|bm25|tfidf] [--beta X] [--lambda X]
 //! cargo run --release --example recommend        # the synthetic shop's event log
 //! ```
 //!
@@ -28,6 +31,14 @@
 //! * **`--tune`** chooses the model's parameters from a small grid on a
 //!   validation split cut out of the training rows by the same rule, then
 //!   refits the best on all training rows (`ua_analytics::recommend::tune`).
+//! * **Model parameters** (without `--tune`; each applies to the models
+//!   named, and any other use is an error): `--factors` (als, bpr),
+//!   `--iterations`, `--cg-steps` (als; 0 = exact Cholesky solves),
+//!   `--regularization` (als, bpr), `--alpha` (als: confidence `1 + α·w`;
+//!   itemknn: asymmetric-cosine exponent; rp3beta: transition exponent),
+//!   `--epochs`, `--learning-rate`, `--bpr-mode` (bpr), `--neighbours`
+//!   (itemknn, rp3beta), `--weighting` (itemknn), `--beta` (rp3beta),
+//!   `--lambda` (ease). Unset parameters keep the model's defaults.
 //!
 //! The report shows three users with their history and recommendations;
 //! `--json` prints one object with keys `model`, `users_evaluated`,
@@ -41,8 +52,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use user_analytics::analytics::recommend::{
-    Bpr, Ease, Filter, ImplicitAls, InteractionWeighting, ItemKnn, LogRows, Popularity,
-    RecommendationReport, Rp3Beta, evaluate, tune,
+    AlsSolver, Bpr, BprMode, Ease, Filter, ImplicitAls, InteractionWeighting, ItemKnn, LogRows,
+    Popularity, RecommendationReport, Rp3Beta, evaluate, tune,
 };
 use user_analytics::analytics::{Recommender, RecommenderModel};
 use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
@@ -96,6 +107,34 @@ const CMD: Command = Command {
         Flag::value("--threads", "N", "threads (default: all cores)"),
         Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
         Flag::switch("--json", "print one JSON object"),
+        Flag::value("--factors", "N", "latent factors (als, bpr)"),
+        Flag::value("--iterations", "N", "alternating sweeps (als)"),
+        Flag::value(
+            "--cg-steps",
+            "N",
+            "conjugate-gradient steps per solve, 0 = exact Cholesky (als)",
+        ),
+        Flag::value("--regularization", "X", "L2 regularisation (als, bpr)"),
+        Flag::value(
+            "--alpha",
+            "X",
+            "als: confidence 1 + X·w; itemknn: asymmetric cosine; rp3beta: exponent",
+        ),
+        Flag::value("--epochs", "N", "SGD epochs (bpr)"),
+        Flag::value("--learning-rate", "X", "SGD step (bpr)"),
+        Flag::value(
+            "--bpr-mode",
+            "M",
+            "deterministic (one thread) or parallel (bpr)",
+        ),
+        Flag::value(
+            "--neighbours",
+            "N",
+            "neighbours per item (itemknn, rp3beta)",
+        ),
+        Flag::value("--weighting", "W", "none, bm25 or tfidf (itemknn)"),
+        Flag::value("--beta", "X", "popularity penalty (rp3beta)"),
+        Flag::value("--lambda", "X", "L2 regularisation (ease)"),
     ],
     positional: None,
 };
@@ -116,6 +155,63 @@ struct Args {
     threads: Option<usize>,
     delimiter: u8,
     json: bool,
+    set: ModelFlags,
+}
+
+/// Model parameters given on the command line (each `None` when unset;
+/// real values are read as f64 and narrowed for the f32 parameters, where
+/// the model's own checks catch values that do not fit).
+#[derive(Default)]
+struct ModelFlags {
+    factors: Option<usize>,
+    iterations: Option<usize>,
+    cg_steps: Option<usize>,
+    regularization: Option<f64>,
+    alpha: Option<f64>,
+    epochs: Option<usize>,
+    learning_rate: Option<f64>,
+    bpr_mode: Option<String>,
+    neighbours: Option<usize>,
+    weighting: Option<String>,
+    beta: Option<f64>,
+    lambda: Option<f64>,
+}
+
+impl ModelFlags {
+    /// The flags that are set, with the models each applies to.
+    fn given(&self) -> Vec<(&'static str, &'static [&'static str])> {
+        let mut v: Vec<(&'static str, &'static [&'static str])> = Vec::new();
+        let mut add = |on: bool, flag, models| {
+            if on {
+                v.push((flag, models));
+            }
+        };
+        add(self.factors.is_some(), "--factors", &["als", "bpr"]);
+        add(self.iterations.is_some(), "--iterations", &["als"]);
+        add(self.cg_steps.is_some(), "--cg-steps", &["als"]);
+        add(
+            self.regularization.is_some(),
+            "--regularization",
+            &["als", "bpr"],
+        );
+        add(
+            self.alpha.is_some(),
+            "--alpha",
+            &["als", "itemknn", "rp3beta"],
+        );
+        add(self.epochs.is_some(), "--epochs", &["bpr"]);
+        add(self.learning_rate.is_some(), "--learning-rate", &["bpr"]);
+        add(self.bpr_mode.is_some(), "--bpr-mode", &["bpr"]);
+        add(
+            self.neighbours.is_some(),
+            "--neighbours",
+            &["itemknn", "rp3beta"],
+        );
+        add(self.weighting.is_some(), "--weighting", &["itemknn"]);
+        add(self.beta.is_some(), "--beta", &["rp3beta"]);
+        add(self.lambda.is_some(), "--lambda", &["ease"]);
+        v
+    }
 }
 
 const MODELS: [&str; 6] = ["popularity", "itemknn", "rp3beta", "ease", "als", "bpr"];
@@ -137,12 +233,54 @@ fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, Error> {
         threads: m.value("--threads")?,
         delimiter: m.required::<Delimiter>("--delimiter")?.0,
         json: m.switch("--json"),
+        set: ModelFlags {
+            factors: m.value("--factors")?,
+            iterations: m.value("--iterations")?,
+            cg_steps: m.value("--cg-steps")?,
+            regularization: m.value("--regularization")?,
+            alpha: m.value("--alpha")?,
+            epochs: m.value("--epochs")?,
+            learning_rate: m.value("--learning-rate")?,
+            bpr_mode: m.value("--bpr-mode")?,
+            neighbours: m.value("--neighbours")?,
+            weighting: m.value("--weighting")?,
+            beta: m.value("--beta")?,
+            lambda: m.value("--lambda")?,
+        },
     };
     if !MODELS.contains(&a.model.as_str()) {
         return Err(Error::usage(format!(
             "--model: '{}' is not one of {}",
             a.model,
             MODELS.join(", ")
+        )));
+    }
+    for (flag, models) in a.set.given() {
+        if a.tune {
+            return Err(Error::usage(format!(
+                "{flag} sets a parameter that --tune chooses; use one or the other"
+            )));
+        }
+        if !models.contains(&a.model.as_str()) {
+            return Err(Error::usage(format!(
+                "{flag} applies to --model {}, not to {}",
+                models.join(" or "),
+                a.model
+            )));
+        }
+    }
+    if let Some(w) = &a.set.weighting
+        && !["none", "bm25", "tfidf"].contains(&w.as_str())
+    {
+        return Err(Error::usage(format!(
+            "--weighting: '{w}' is not one of none, bm25, tfidf"
+        )));
+    }
+    if let Some(m) = &a.set.bpr_mode
+        && !["deterministic", "parallel"].contains(&m.as_str())
+    {
+        return Err(Error::usage(format!(
+            "--bpr-mode: '{m}' is not one of deterministic, parallel"
         )));
     }
     if a.k == 0 {
@@ -418,13 +556,20 @@ where
     })
 }
 
+/// Overwrites `slot` when the flag was given.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
 fn dispatch(
     a: &Args,
     log: &LogRows<'_, String, String>,
     train: &Interactions<String, String>,
     test: &Interactions<String, String>,
 ) -> Result<Outcome, Error> {
-    let (k, t, seed) = (a.k, a.tune, a.seed);
+    let (k, t, seed, f) = (a.k, a.tune, a.seed, &a.set);
     match a.model.as_str() {
         "popularity" => run_model(
             "popularity",
@@ -436,47 +581,92 @@ fn dispatch(
             k,
         ),
         "itemknn" => {
-            let grid: Vec<ItemKnn> = [100, 20, 400]
+            let mut grid: Vec<ItemKnn> = [100, 20, 400]
                 .into_iter()
                 .flat_map(|n| {
                     [InteractionWeighting::None, InteractionWeighting::bm25()]
                         .map(|w| ItemKnn::new().neighbours(n).weighting(w))
                 })
                 .collect();
+            let m = &mut grid[0];
+            set(&mut m.neighbours, f.neighbours);
+            set(&mut m.alpha, f.alpha.map(|v| v as f32));
+            if let Some(w) = f.weighting.as_deref() {
+                m.weighting = match w {
+                    "bm25" => InteractionWeighting::bm25(),
+                    "tfidf" => InteractionWeighting::TfIdf,
+                    _ => InteractionWeighting::None,
+                };
+            }
             run_model("itemknn", &grid, t, log, train, test, k)
         }
         "rp3beta" => {
-            let grid: Vec<Rp3Beta> = [0.5, 0.3, 0.7, 0.0]
+            let mut grid: Vec<Rp3Beta> = [0.5, 0.3, 0.7, 0.0]
                 .into_iter()
                 .map(|b| Rp3Beta::new().beta(b))
                 .collect();
+            let m = &mut grid[0];
+            set(&mut m.neighbours, f.neighbours);
+            set(&mut m.alpha, f.alpha.map(|v| v as f32));
+            set(&mut m.beta, f.beta.map(|v| v as f32));
             run_model("rp3beta", &grid, t, log, train, test, k)
         }
         "ease" => {
-            let grid: Vec<Ease> = [500.0, 100.0, 1000.0, 50.0]
+            let mut grid: Vec<Ease> = [500.0, 100.0, 1000.0, 50.0]
                 .into_iter()
                 .map(|l| Ease::new().lambda(l))
                 .collect();
+            set(&mut grid[0].lambda, f.lambda);
             run_model("ease", &grid, t, log, train, test, k)
         }
         "als" => {
-            let grid: Vec<ImplicitAls> = [(64, 0.05, 1.0), (64, 0.05, 10.0), (32, 0.1, 1.0)]
-                .into_iter()
-                .map(|(f, l, al)| {
-                    ImplicitAls::new()
-                        .factors(f)
-                        .regularization(l)
-                        .alpha(al)
-                        .seed(seed)
-                })
-                .collect();
+            let mut grid: Vec<ImplicitAls> = [
+                (64, 0.05, 1.0),
+                (64, 0.05, 0.01),
+                (64, 0.5, 0.01),
+                (64, 0.05, 10.0),
+                (32, 0.1, 1.0),
+            ]
+            .into_iter()
+            .map(|(f, l, al)| {
+                ImplicitAls::new()
+                    .factors(f)
+                    .regularization(l)
+                    .alpha(al)
+                    .seed(seed)
+            })
+            .collect();
+            let m = &mut grid[0];
+            set(&mut m.factors, f.factors);
+            set(&mut m.iterations, f.iterations);
+            set(&mut m.regularization, f.regularization.map(|v| v as f32));
+            set(&mut m.alpha, f.alpha.map(|v| v as f32));
+            if let Some(steps) = f.cg_steps {
+                m.solver = if steps == 0 {
+                    AlsSolver::Cholesky
+                } else {
+                    AlsSolver::ConjugateGradient { steps }
+                };
+            }
             run_model("als", &grid, t, log, train, test, k)
         }
         _ => {
-            let grid: Vec<Bpr> = [0.01, 0.05]
+            let mut grid: Vec<Bpr> = [0.01, 0.05]
                 .into_iter()
                 .map(|lr| Bpr::new().learning_rate(lr).seed(seed))
                 .collect();
+            let m = &mut grid[0];
+            set(&mut m.factors, f.factors);
+            set(&mut m.regularization, f.regularization.map(|v| v as f32));
+            set(&mut m.epochs, f.epochs);
+            set(&mut m.learning_rate, f.learning_rate.map(|v| v as f32));
+            if let Some(mode) = f.bpr_mode.as_deref() {
+                m.mode = if mode == "parallel" {
+                    BprMode::Parallel
+                } else {
+                    BprMode::Deterministic
+                };
+            }
             run_model("bpr", &grid, t, log, train, test, k)
         }
     }

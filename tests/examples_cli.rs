@@ -22,6 +22,8 @@ mod recommend;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use serde_json::json;
+
 use user_analytics::analytics::Predictor;
 use user_analytics::analytics::prediction::FittedPropensityModel;
 use user_analytics::data::csv_io::{CsvOptions, read_csv};
@@ -660,4 +662,123 @@ fn recommend_test_rows_weights_and_bad_input() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("--item-col"), "{e}");
+}
+
+#[test]
+fn recommend_model_parameter_flags_reach_the_model_and_are_checked() {
+    let dir = temp_dir("recommend_flags");
+    let log = write(&dir, "log.csv", &taste_log());
+    let base = [
+        "--interactions",
+        log.as_str(),
+        "--user-col",
+        "user",
+        "--item-col",
+        "item",
+        "--time-col",
+        "ts",
+        "--json",
+    ];
+    let run_json = |extra: &[&str]| -> serde_json::Value {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend(extra.iter().copied());
+        serde_json::from_str(&recommend::run(args(&a)).unwrap()).unwrap()
+    };
+    let v = run_json(&[
+        "--model",
+        "als",
+        "--factors",
+        "4",
+        "--iterations",
+        "3",
+        "--alpha",
+        "2.5",
+        "--regularization",
+        "0.5",
+        "--cg-steps",
+        "0",
+    ]);
+    let p = &v["params"];
+    assert_eq!(
+        (
+            &p["factors"],
+            &p["iterations"],
+            &p["alpha"],
+            &p["regularization"],
+            &p["solver"]
+        ),
+        (
+            &json!(4),
+            &json!(3),
+            &json!(2.5),
+            &json!(0.5),
+            &json!("Cholesky")
+        ),
+        "{v}"
+    );
+    let v = run_json(&[
+        "--model",
+        "bpr",
+        "--factors",
+        "3",
+        "--epochs",
+        "2",
+        "--learning-rate",
+        "0.25",
+        "--bpr-mode",
+        "parallel",
+    ]);
+    let p = &v["params"];
+    assert_eq!(
+        (&p["factors"], &p["epochs"], &p["learning_rate"], &p["mode"]),
+        (&json!(3), &json!(2), &json!(0.25), &json!("Parallel")),
+        "{v}"
+    );
+    let v = run_json(&[
+        "--model",
+        "itemknn",
+        "--neighbours",
+        "7",
+        "--weighting",
+        "tfidf",
+    ]);
+    assert_eq!(
+        (&v["params"]["neighbours"], &v["params"]["weighting"]),
+        (&json!(7), &json!("TfIdf")),
+        "{v}"
+    );
+    let v = run_json(&["--model", "rp3beta", "--beta", "0.25", "--alpha", "0.5"]);
+    assert_eq!(
+        (&v["params"]["beta"], &v["params"]["alpha"]),
+        (&json!(0.25), &json!(0.5)),
+        "{v}"
+    );
+    let v = run_json(&["--model", "ease", "--lambda", "3"]);
+    assert_eq!(v["params"]["lambda"], json!(3.0), "{v}");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--model", "itemknn", "--factors", "4"],
+            "--factors applies to --model als or bpr, not to itemknn",
+        ),
+        (
+            vec!["--model", "ease", "--tune", "--lambda", "3"],
+            "--lambda sets a parameter that --tune chooses",
+        ),
+        (
+            vec!["--model", "itemknn", "--weighting", "idf"],
+            "'idf' is not one of none, bm25, tfidf",
+        ),
+        (
+            vec!["--model", "bpr", "--bpr-mode", "fast"],
+            "'fast' is not one of deterministic, parallel",
+        ),
+        (vec!["--model", "als", "--factors", "0"], "factors"),
+        (vec!["--model", "ease", "--lambda", "-1"], "lambda"),
+    ];
+    for (extra, key) in cases {
+        let mut a: Vec<&str> = base.to_vec();
+        a.extend(extra.iter().copied());
+        let e = recommend::run(args(&a)).unwrap_err().to_string();
+        assert!(e.contains(key), "{extra:?}: {e}");
+    }
 }

@@ -11,6 +11,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use ua_tensor::activation::{Activation, bias_add_activate};
 use ua_tensor::distance::{nearest_rows, pairwise_sq_distances};
 use ua_tensor::gemm::{Trans, gemm_into};
+use ua_tensor::linalg::{Cholesky, cholesky_lower, gram_matrix, spd_inverse};
 use ua_tensor::ndarray::{Array1, Array2};
 use ua_tensor::rand::rngs::SmallRng;
 use ua_tensor::rand::{Rng, SeedableRng};
@@ -184,6 +185,55 @@ fn bench_topk_sparse(c: &mut Criterion) {
     });
 }
 
+/// A symmetric positive-definite `n × n` matrix: `MᵀM/n + I` for a random
+/// `n × n` matrix `M`.
+fn spd_matrix(rng: &mut SmallRng, n: usize) -> Array2<f64> {
+    let m = random_matrix(rng, n, n).mapv(f64::from);
+    let mut a = gram_matrix(m.view()) / n as f64;
+    a.diag_mut().mapv_inplace(|v| v + 1.0);
+    a
+}
+
+/// The blocked Cholesky factor and SPD inverse (f64) against the direct
+/// row-by-row factor, and one size of EASE's scale on its own.
+fn bench_linalg(c: &mut Criterion) {
+    let mut rng = SmallRng::seed_from_u64(11);
+    let mut g = c.benchmark_group("linalg");
+    g.sample_size(10);
+    for n in [512, 1536] {
+        let a = spd_matrix(&mut rng, n);
+        g.bench_function(format!("cholesky_blocked_{n}_f64"), |b| {
+            b.iter_batched(
+                || a.clone(),
+                |mut a| cholesky_lower(&mut a).unwrap(),
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function(format!("spd_inverse_blocked_{n}_f64"), |b| {
+            b.iter(|| spd_inverse(black_box(a.view())).unwrap())
+        });
+        if n == 512 {
+            let flat: Vec<f64> = a.iter().copied().collect();
+            g.bench_function(format!("cholesky_direct_{n}_f64"), |b| {
+                b.iter(|| Cholesky::factor(black_box(&flat), n).unwrap())
+            });
+            // The inverse the direct way: the factor, then one solve per column.
+            g.bench_function(format!("spd_inverse_direct_{n}_f64"), |b| {
+                b.iter(|| {
+                    let ch = Cholesky::factor(black_box(&flat), n).unwrap();
+                    let mut inv = vec![0.0; n * n];
+                    for (j, col) in inv.chunks_mut(n).enumerate() {
+                        col[j] = 1.0;
+                        ch.solve_in_place(col).unwrap();
+                    }
+                    inv
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -196,6 +246,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = kernels;
     config = config();
-    targets = bench_gemm, bench_elementwise, bench_distance, bench_topk_sparse
+    targets = bench_gemm, bench_elementwise, bench_distance, bench_topk_sparse, bench_linalg
 }
 criterion_main!(kernels);

@@ -265,12 +265,7 @@ fn update(params: &Bpr, xu: &mut [f32], items: &SharedItems, i: usize, j: usize,
     items.load(i, &mut s.yi);
     items.load(j, &mut s.yj);
     let (bias_i, bias_j) = (s.yi[f], s.yj[f]);
-    let x_uij = bias_i - bias_j
-        + xu.iter()
-            .zip(&s.yi)
-            .zip(&s.yj)
-            .map(|((u, a), b)| u * (a - b))
-            .sum::<f32>();
+    let x_uij = bias_i - bias_j + super::als::dot(xu, &s.yi[..f]) - super::als::dot(xu, &s.yj[..f]);
     let z = sigmoid(-x_uij);
     let (lr, reg) = (params.learning_rate, params.regularization);
     // The gradients become the deltas, in place.

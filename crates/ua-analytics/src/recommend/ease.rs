@@ -3,16 +3,24 @@
 //! diagonal, in closed form: `P = (XᵀX + λI)⁻¹`, `B[i, j] = −P[i, j] / P[j, j]`
 //! for `i ≠ j`, `B[j, j] = 0`.
 //!
+//! The inverse is computed exactly through Cholesky factors, by the cheaper
+//! of two forms: the blocked SPD inverse of `XᵀX + λI`
+//! ([`ua_tensor::linalg::spd_inverse`], about items³ flops) or, when there
+//! are fewer users than items, the Woodbury identity
+//! `(XᵀX + λI)⁻¹ = (I − ZᵀZ)/λ`, `Z = L⁻¹X`, `L·Lᵀ = XXᵀ + λI` (users × users;
+//! about users·items² flops). Both run in parallel matrix products.
+//!
 //! The Gram matrix and its inverse are dense `items × items`, so memory
 //! grows with the square of the catalogue and time with its cube: EASE
 //! refuses catalogues above [`Ease::max_items`] with an error that says so
 //! and points to the sparse item models.
 
+use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use ua_tensor::budget::{check_allocation, elements};
-use ua_tensor::linalg::Cholesky;
+use ua_tensor::linalg::{cholesky_lower, gram_matrix, lower_triangular_inverse, spd_inverse};
 use ua_tensor::sparse::CsrMatrix;
 
 use super::item_item::{FittedItemModel, ItemModelParams, ItemWeights};
@@ -119,6 +127,49 @@ fn gram(x: &CsrMatrix<f32>) -> Array2<f64> {
     g
 }
 
+/// `P = (XᵀX + λI)⁻¹`, exactly, by whichever of two Cholesky-based forms
+/// is cheaper: with at least as many users as items, the blocked SPD
+/// inverse of the item × item matrix (about items³ flops); with fewer
+/// users than items, the Woodbury identity
+/// `(λI + XᵀX)⁻¹ = (I − ZᵀZ)/λ` with `Z = L⁻¹X` and `L·Lᵀ = λI + XXᵀ` (users ×
+/// users), about users·items² flops.
+fn regularised_inverse(x: &CsrMatrix<f32>, lambda: f64) -> Result<Array2<f64>> {
+    if x.n_rows() < x.n_cols() {
+        inverse_through_users(x, lambda)
+    } else {
+        inverse_through_items(x, lambda)
+    }
+}
+
+fn inverse_through_items(x: &CsrMatrix<f32>, lambda: f64) -> Result<Array2<f64>> {
+    let mut g = gram(x);
+    g.diag_mut().mapv_inplace(|v| v + lambda);
+    Ok(spd_inverse(g.view())?)
+}
+
+fn inverse_through_users(x: &CsrMatrix<f32>, lambda: f64) -> Result<Array2<f64>> {
+    let (n_users, n_items) = x.shape();
+    let mut dense = Array2::<f64>::zeros((n_users, n_items));
+    for (u, mut row) in dense.axis_iter_mut(Axis(0)).enumerate() {
+        let (items, w) = x.row(u).unwrap_or((&[], &[]));
+        for (&i, &v) in items.iter().zip(w) {
+            row[i as usize] = f64::from(v);
+        }
+    }
+    let mut k = gram_matrix(dense.t());
+    k.diag_mut().mapv_inplace(|v| v + lambda);
+    cholesky_lower(&mut k)?;
+    let w = lower_triangular_inverse(k.view())?;
+    drop(k);
+    let mut z = Array2::<f64>::zeros((n_users, n_items));
+    general_mat_mul(1.0, &w, &dense, 0.0, &mut z);
+    drop(dense);
+    let mut p = gram_matrix(z.view());
+    p.mapv_inplace(|v| -v / lambda);
+    p.diag_mut().mapv_inplace(|v| v + 1.0 / lambda);
+    Ok(p)
+}
+
 impl RecommenderModel for Ease {
     type Params = Ease;
     type Fitted = FittedEase;
@@ -139,35 +190,24 @@ impl RecommenderModel for Ease {
                 ),
             });
         }
-        // The Gram matrix, its factor and the inverse (f64), then B (f32).
+        // The Gram matrix (or the users' one) and the inverse (f64), then B (f32).
         check_allocation(OP, "the item × item matrices", elements(OP, &[n, n, 3])?, 8)?;
-        let mut g = gram(interactions);
-        for i in 0..n {
-            g[[i, i]] += self.lambda;
-        }
-        let g = g.into_raw_vec_and_offset().0;
-        let chol = Cholesky::factor(&g, n)?;
-        drop(g);
-        let mut p = Array2::<f64>::zeros((n, n));
-        p.axis_iter_mut(Axis(0))
+        let p = regularised_inverse(interactions, self.lambda)?;
+        let mut b = Array2::<f32>::zeros((n, n));
+        b.axis_iter_mut(Axis(0))
             .into_par_iter()
+            .zip(p.axis_iter(Axis(0)))
             .enumerate()
-            .try_for_each(|(j, mut row)| {
-                // Row j of the symmetric inverse = the solution for e_j.
-                let mut e = vec![0.0; n];
-                e[j] = 1.0;
-                chol.solve_in_place(&mut e)?;
-                row.iter_mut().zip(e).for_each(|(r, v)| *r = v);
-                Ok::<_, Error>(())
-            })?;
-        let diag: Vec<f64> = (0..n).map(|j| p[[j, j]]).collect();
-        let b = Array2::from_shape_fn((n, n), |(i, j)| {
-            if i == j {
-                0.0
-            } else {
-                (-p[[i, j]] / diag[j]) as f32
-            }
-        });
+            .for_each(|(i, (mut b_row, p_row))| {
+                // B = I − P·diag(1/diag(P)): B[i, j] = −P[i, j] / P[j, j], B[j, j] = 0.
+                for (j, (bv, &pv)) in b_row.iter_mut().zip(p_row).enumerate() {
+                    *bv = if i == j {
+                        0.0
+                    } else {
+                        (-pv / p[[j, j]]) as f32
+                    };
+                }
+            });
         Ok(FittedItemModel::new(
             *self,
             interactions.clone(),
@@ -263,6 +303,55 @@ mod tests {
                     .unwrap_err()
                     .to_string()
                     .contains("lambda")
+            );
+        }
+    }
+
+    #[test]
+    fn both_inverse_forms_equal_the_direct_inverse() {
+        // 5 users × 9 items (the users' form) and its transpose, 9 users × 5
+        // items (the items' form); both checked against P·(XᵀX + λI) = I and
+        // against each other.
+        let pairs: Vec<(usize, usize)> = (0..5)
+            .flat_map(|u| {
+                (0..9)
+                    .filter(move |i| (u * 7 + i * 3) % 4 != 0)
+                    .map(move |i| (u, i))
+            })
+            .collect();
+        let x = csr(5, 9, &pairs);
+        let xt = x.transpose();
+        for (m, lambda) in [(&x, 2.0), (&xt, 0.7)] {
+            let g = gram(m);
+            let n = m.n_cols();
+            let forms = [
+                inverse_through_items(m, lambda).unwrap(),
+                inverse_through_users(m, lambda).unwrap(),
+            ];
+            for p in &forms {
+                let id = (&g + &(Array2::<f64>::eye(n) * lambda)).dot(p);
+                for ((i, j), v) in id.indexed_iter() {
+                    let want = if i == j { 1.0 } else { 0.0 };
+                    assert!((v - want).abs() < 1e-10, "{n} items ({i}, {j}): {v}");
+                }
+            }
+            let diff = forms[0]
+                .iter()
+                .zip(&forms[1])
+                .fold(0.0f64, |d, (a, b)| d.max((a - b).abs()));
+            assert!(diff < 1e-12, "{diff}");
+        }
+        // fit picks the users' form for x (5 < 9) and gives the items' form's weights.
+        let m = Ease::new().lambda(2.0).fit(&x).unwrap();
+        let ItemWeights::Dense(b) = m.item_weights() else {
+            panic!("EASE is dense")
+        };
+        let p = inverse_through_items(&x, 2.0).unwrap();
+        for ((i, j), &v) in b.indexed_iter() {
+            let want = if i == j { 0.0 } else { -p[[i, j]] / p[[j, j]] };
+            assert!(
+                (f64::from(v) - want).abs() < 1e-6,
+                "({i}, {j}): {v} vs {want}"
             );
         }
     }
