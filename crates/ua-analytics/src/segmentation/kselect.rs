@@ -460,6 +460,20 @@ mod tests {
     }
 
     #[test]
+    fn the_range_may_end_at_rows_minus_one_but_not_at_rows() {
+        let x = ndarray::array![[0.0], [1.0], [5.0], [9.0]];
+        let base = KMeans::default().seed(1);
+        let r = evaluate_k_range(x.view(), 2..=3, &base, SilhouetteMode::Skip).unwrap();
+        assert_eq!(r.scores.iter().map(|s| s.k).collect::<Vec<_>>(), vec![2, 3]);
+        let e = evaluate_k_range(x.view(), 2..=4, &base, SilhouetteMode::Skip).unwrap_err();
+        assert!(e.to_string().contains("k can be at most 3"), "{e}");
+        // 1..=1 may use every row, even a single one.
+        let one = ndarray::array![[2.0]];
+        let r = evaluate_k_range(one.view(), 1..=1, &base, SilhouetteMode::Skip).unwrap();
+        assert_eq!((r.rows, r.scores.len()), (1, 1));
+    }
+
+    #[test]
     fn policy_descriptions() {
         let m = SilhouetteMode::Sampled { size: 10, seed: 3 };
         assert_eq!(m.describe(10), "exact, on all 10 rows");
