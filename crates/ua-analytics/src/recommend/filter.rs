@@ -178,4 +178,12 @@ mod tests {
         assert!(Filter::none().allow([3]).check(4).is_ok());
         assert!(Filter::none().deny([4]).allowed_mask(4, &[]).is_err());
     }
+
+    #[test]
+    fn excludes_seen_says_what_the_filter_does() {
+        assert!(Filter::exclude_seen().excludes_seen());
+        assert!(Filter::exclude_seen().allow([1]).deny([2]).excludes_seen());
+        assert!(!Filter::none().excludes_seen());
+        assert!(!Filter::none().allow([0]).deny([1]).excludes_seen());
+    }
 }
