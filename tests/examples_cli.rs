@@ -585,6 +585,9 @@ fn recommend_reports_the_json_keys_and_recommends_within_a_taste() {
         "fit_seconds",
         "recommend_seconds",
         "params",
+        "rows_merged",
+        "rows_below_min_weight",
+        "users_not_evaluated",
     ];
     let obj = v.as_object().unwrap();
     assert_eq!(obj.len(), keys.len(), "{v}");
@@ -600,6 +603,26 @@ fn recommend_reports_the_json_keys_and_recommends_within_a_taste() {
     // The text report shows example users with their histories.
     let text = recommend::run(args(&base)).unwrap();
     assert!(text.contains("user 00000: history"), "{text}");
+    // The neural two-tower model runs through the same protocol and, with
+    // its parameters from the flags, finds the tastes too.
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend([
+        "--model",
+        "two-tower",
+        "--k",
+        "2",
+        "--factors",
+        "8",
+        "--epochs",
+        "30",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&recommend::run(args(&a)).unwrap()).unwrap();
+    assert_eq!(
+        (v["model"].as_str(), v["params"]["dim"].as_u64()),
+        (Some("two-tower"), Some(8))
+    );
+    assert!(v["hit_rate_at_k"].as_f64().unwrap() > 0.5, "{v}");
 }
 
 #[test]
@@ -625,6 +648,8 @@ fn recommend_test_rows_weights_and_bad_input() {
         "qty",
         "--min-weight",
         "2",
+        "--k",
+        "3",
         "--json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&recommend::run(args(&a)).unwrap()).unwrap();
@@ -758,7 +783,7 @@ fn recommend_model_parameter_flags_reach_the_model_and_are_checked() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["--model", "itemknn", "--factors", "4"],
-            "--factors applies to --model als or bpr, not to itemknn",
+            "--factors applies to --model als or bpr or two-tower, not to itemknn",
         ),
         (
             vec!["--model", "ease", "--tune", "--lambda", "3"],

@@ -16,7 +16,7 @@
 //! | [`distance`] | pairwise squared distances (chunked products), nearest rows, vector distances, cosine |
 //! | [`topk`] | top-k selection (partial, deterministic, NaN last) of slices and rows |
 //! | [`sparse`] | CSR sparse matrices (triplet construction, transpose, products) |
-//! | [`linalg`] | Cholesky factorisation and symmetric positive-definite solves (with a growing ridge) |
+//! | [`linalg`] | Cholesky factorisation and symmetric positive-definite solves (with a growing ridge); blocked parallel Cholesky (`cholesky_lower`), `lower_triangular_inverse`, `spd_inverse` and `gram_matrix` on the GEMM |
 //! | [`persist`] | the one saved-model envelope every fitted object of the workspace uses ([`persist::Persist`]) |
 //!
 //! ## Design
