@@ -6,7 +6,7 @@
 use ua_analytics::RecommenderModel;
 use ua_analytics::recommend::{
     AlsSolver, Bpr, Ease, ImplicitAls, InteractionWeighting, ItemKnn, Popularity,
-    RecommendationReport, Rp3Beta, evaluate,
+    RecommendationReport, Rp3Beta, TwoTower, TwoTowerLoss, evaluate,
 };
 use ua_analytics::testkit::check_recommender;
 use ua_data::features::interaction_split::{HoldoutRule, split_interactions};
@@ -172,5 +172,43 @@ fn tuning_picks_the_better_candidate_on_a_validation_split_of_training_rows() {
     assert_eq!(
         fitted.seen_items(u).unwrap(),
         train.matrix.row(u).unwrap().0
+    );
+}
+
+/// The two-tower parameters used on the shop (small enough for a debug-mode test).
+fn shop_model() -> TwoTower {
+    TwoTower::new()
+        .dim(16)
+        .hidden(32)
+        .epochs(10)
+        .batch_size(128)
+}
+
+#[test]
+fn the_two_tower_model_beats_popularity_clearly_on_planted_tastes() {
+    let (train, test) = shop_split();
+    let base = ndcg(&Popularity::new(), &train, &test);
+    let tt = ndcg(&shop_model(), &train, &test);
+    assert!(tt.ranking.users_evaluated > 200, "{tt:?}");
+    assert_eq!(tt.ranking.users_evaluated, base.ranking.users_evaluated);
+    assert!(
+        tt.ranking.ndcg > 1.8 * base.ranking.ndcg,
+        "two-tower NDCG@10 {:.4} vs popularity {:.4}",
+        tt.ranking.ndcg,
+        base.ranking.ndcg
+    );
+    assert!(
+        tt.coverage > base.coverage,
+        "{} vs {}",
+        tt.coverage,
+        base.coverage
+    );
+    // The default loss is the one that measured better here.
+    let bpr = ndcg(&shop_model().loss(TwoTowerLoss::Bpr), &train, &test);
+    assert!(
+        tt.ranking.ndcg > bpr.ranking.ndcg,
+        "softmax {:.4} vs BPR {:.4}",
+        tt.ranking.ndcg,
+        bpr.ranking.ndcg
     );
 }

@@ -1032,6 +1032,7 @@ impl Persist for FittedTwoTower {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::recommend::Filter;
     use crate::recommend::tests::{csr, planted_groups};
 
     fn small() -> TwoTower {
@@ -1060,26 +1061,7 @@ mod tests {
 
     #[test]
     fn passes_the_estimator_checks() {
-        // 6 users × 8 items, weights 1–3; user 5 has no history.
-        let pairs = [
-            (0, 0),
-            (0, 1),
-            (0, 2),
-            (1, 1),
-            (1, 2),
-            (1, 3),
-            (2, 4),
-            (2, 5),
-            (3, 5),
-            (3, 6),
-            (3, 7),
-            (4, 0),
-            (4, 7),
-            (4, 3),
-        ];
-        let (u, i): (Vec<usize>, Vec<usize>) = pairs.iter().copied().unzip();
-        let w: Vec<f32> = (0..pairs.len()).map(|p| 1.0 + (p % 3) as f32).collect();
-        let x = CsrMatrix::from_triplets(6, 8, &u, &i, &w).unwrap();
+        let x = six_users();
         let m = TwoTower::new().dim(4).hidden(8).epochs(5).batch_size(4);
         crate::testkit::check_recommender(&m, &x).unwrap();
         crate::testkit::check_recommender(&m.item_dense(true).logq_correction(false), &x).unwrap();
@@ -1288,5 +1270,82 @@ mod tests {
         // A file whose table does not fit is refused at load.
         let e = FittedTwoTower::from_json(&bad.to_json().unwrap()).unwrap_err();
         assert!(e.to_string().contains("user tower"), "{e}");
+    }
+
+    /// 6 users × 8 items with overlapping histories, weights 1–3; user 5 has none.
+    fn six_users() -> CsrMatrix<f32> {
+        let pairs = [
+            (0, 0),
+            (0, 1),
+            (0, 2),
+            (1, 1),
+            (1, 2),
+            (1, 3),
+            (2, 4),
+            (2, 5),
+            (3, 5),
+            (3, 6),
+            (3, 7),
+            (4, 0),
+            (4, 7),
+            (4, 3),
+        ];
+        let (u, i): (Vec<usize>, Vec<usize>) = pairs.iter().copied().unzip();
+        let w: Vec<f32> = (0..pairs.len()).map(|p| 1.0 + (p % 3) as f32).collect();
+        CsrMatrix::from_triplets(6, 8, &u, &i, &w).unwrap()
+    }
+
+    #[test]
+    fn a_users_history_ranks_like_the_user_and_a_seed_repeats() {
+        let x = six_users();
+        let m = TwoTower::new().dim(4).hidden(8).epochs(20).batch_size(4);
+        let a = m.fit(&x).unwrap();
+        for u in 0..5 {
+            let (items, weights) = x.row(u).unwrap();
+            let items: Vec<usize> = items.iter().map(|&i| i as usize).collect();
+            let by_user = a.recommend(u, 8, &Filter::exclude_seen()).unwrap();
+            let by_history = a
+                .recommend_history(&items, Some(weights), 8, &Filter::exclude_seen())
+                .unwrap();
+            assert_eq!(by_user, by_history, "user {u}");
+        }
+        // Same seed → the same model, another seed → another one.
+        let b = m.fit(&x).unwrap();
+        assert_eq!(a.item_vectors(), b.item_vectors());
+        assert_eq!(a.to_json().unwrap(), b.to_json().unwrap());
+        let c = m.seed(7).fit(&x).unwrap();
+        assert_ne!(a.item_vectors(), c.item_vectors());
+        // A saved model serves the same scores.
+        let back = FittedTwoTower::from_json(&a.to_json().unwrap()).unwrap();
+        let (mut s1, mut s2) = (vec![0.0; 8], vec![0.0; 8]);
+        a.score_user(3, &mut s1).unwrap();
+        back.score_user(3, &mut s2).unwrap();
+        assert_eq!(s1, s2);
+        // The user without history gets the tower's answer to an empty history.
+        let mut empty = vec![0.0; 8];
+        a.score_history(&[], &[], &mut empty).unwrap();
+        a.score_user(5, &mut s1).unwrap();
+        assert_eq!(s1, empty);
+    }
+
+    #[test]
+    fn bad_parameters_name_the_parameter() {
+        let x = six_users();
+        for (m, name) in [
+            (TwoTower::new().dim(0), "dim"),
+            (TwoTower::new().epochs(0), "epochs"),
+            (TwoTower::new().learning_rate(0.0), "learning_rate"),
+            (TwoTower::new().learning_rate(f32::NAN), "learning_rate"),
+            (TwoTower::new().batch_size(0), "batch_size"),
+            (TwoTower::new().temperature(0.0), "temperature"),
+        ] {
+            let e = m.fit(&x).unwrap_err().to_string();
+            assert!(e.contains(name), "{name}: {e}");
+        }
+        let e = TwoTower::new()
+            .fit(&CsrMatrix::zeros(3, 3).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no interactions"), "{e}");
     }
 }
