@@ -747,6 +747,28 @@ mod tests {
         assert!(cv.roc_auc.mean > 0.98, "{cv}");
     }
 
+    #[test]
+    fn feature_range_errors_locate_rows_only_in_a_table_of_the_same_rows() {
+        use ua_data::csv_io::{CsvOptions, read_csv_reader};
+        let csv = &b"a,b\n1,1\n\n2,2\n"[..];
+        let t = read_csv_reader(csv, "f.csv", &CsvOptions::default()).unwrap();
+        let x = ndarray::array![[1.0f32], [1e30]];
+        let names = ["a".to_string()];
+        let e = check_feature_range("t", &x.view(), Some(&names), Some(&t))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column `a` holds 1e30 at line 4"), "{e}"); // the blank line counts
+        // A table of other rows cannot locate x's rows: the 0-based row it is.
+        let three = ndarray::array![[1.0f32], [1e30], [2.0]];
+        let e = check_feature_range("t", &three.view(), None, Some(&t))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column 0 (0-based) holds 1e30 at row 1 (0-based)"),
+            "{e}"
+        );
+    }
+
     /// `id` (numeric, so it could pass as a feature), `x` drives the label.
     fn numeric_ids() -> (Table, Vec<u8>) {
         let x: Vec<f64> = (0..60).map(|i| ((i * 37) % 11) as f64).collect();
