@@ -251,6 +251,11 @@ fn loading_refuses_broken_forests() {
     assert!(e.contains("children 100000"), "{e}");
     let e = broken(&|m| m["forest"]["max_depth"] = serde_json::json!(2));
     assert!(e.contains("deeper than the forest's 2"), "{e}");
+    let e = broken(&|m| m["forest"]["max_depth"] = serde_json::json!(1_000_000_000_000u64));
+    assert!(
+        e.contains("max_depth 1000000000000 but the deepest leaf"),
+        "{e}"
+    );
     let e = broken(&|m| m["forest"]["path"][0] = serde_json::json!(1.0));
     assert!(e.contains("node 0: threshold"), "{e}");
     let e = broken(&|m| m["forest"]["feature"][0] = serde_json::json!(3));

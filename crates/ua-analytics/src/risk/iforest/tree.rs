@@ -277,6 +277,7 @@ impl Forest {
             return Err("the forest has no tree".into());
         }
         let mut depth = vec![0usize; n];
+        let mut deepest = 0;
         for (t, &r) in self.roots.iter().enumerate() {
             let end = self.roots.get(t + 1).map_or(n, |&e| e as usize);
             if (r as usize) >= end {
@@ -302,6 +303,7 @@ impl Forest {
                             depth[i], self.max_depth
                         ));
                     }
+                    deepest = deepest.max(depth[i]);
                     continue;
                 }
                 let c = self.child[i] as usize;
@@ -319,6 +321,14 @@ impl Forest {
                 depth[c] = depth[i] + 1;
                 depth[c + 1] = depth[i] + 1;
             }
+        }
+        // Walks take `max_depth` steps: more than the deepest leaf is wasted
+        // work (and a huge value in a file would hang scoring).
+        if deepest != self.max_depth {
+            return Err(format!(
+                "max_depth {} but the deepest leaf is at depth {deepest}",
+                self.max_depth
+            ));
         }
         Ok(())
     }
