@@ -312,6 +312,28 @@ mod tests {
     }
 
     #[test]
+    fn policies_describe_themselves() {
+        let shown: Vec<String> = [
+            AlertPolicy::Precision(0.9),
+            AlertPolicy::Recall(0.5),
+            AlertPolicy::TopFraction(0.02),
+            AlertPolicy::TopN(40),
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(
+            shown,
+            [
+                "precision ≥ 0.9",
+                "recall ≥ 0.5",
+                "flag the top 2% of rows",
+                "flag the top 40 rows"
+            ]
+        );
+    }
+
+    #[test]
     fn percentiles_by_nearest_rank() {
         let v: Vec<f64> = (1..=200).map(f64::from).collect();
         // ceil(0.025·200) = 5th value, ceil(0.975·200) = 195th.
