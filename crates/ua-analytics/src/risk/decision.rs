@@ -277,6 +277,9 @@ mod tests {
         let n = AlertRule::choose(AlertPolicy::TopN(150), &y, &s, 0, 0).unwrap();
         assert_eq!(n.flagged, 150);
         assert_eq!(n.flag(&s).iter().filter(|&&f| f).count(), 150);
+        // Every row is a valid budget too.
+        let all = AlertRule::choose(AlertPolicy::TopN(2000), &y, &s, 0, 0).unwrap();
+        assert_eq!((all.flagged, all.recall), (2000, Some(1.0)));
     }
 
     #[test]
