@@ -62,7 +62,7 @@
 //! assert!(new[0].0 >= 5, "{new:?}");
 //! ```
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, s};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, s};
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -74,7 +74,7 @@ use ua_tensor::init::{Initializer, seeded_rng};
 use ua_tensor::persist::Persist;
 use ua_tensor::sparse::CsrMatrix;
 
-use super::factors::{cosine_similar, scores_into};
+use super::factors::{cosine_similar, score_known_users, scores_into};
 use super::item_item::{check_history, check_out, history_row};
 use crate::error::parameter;
 use crate::traits::{ItemIndex, Recommender, RecommenderModel, UserIndex, unknown};
@@ -946,6 +946,18 @@ impl Recommender for FittedTwoTower {
         history_row(&self.history, user)?;
         scores_into(&self.item_vectors, self.user_vectors.row(user), None, out);
         Ok(())
+    }
+
+    /// One matrix product for the whole block of users, like ALS and BPR.
+    fn score_users(&self, users: &[UserIndex], out: ArrayViewMut2<'_, f32>) -> Result<()> {
+        score_known_users(
+            &self.history,
+            &self.user_vectors,
+            &self.item_vectors,
+            None,
+            users,
+            out,
+        )
     }
 
     fn score_history(&self, items: &[u32], weights: &[f32], out: &mut [f32]) -> Result<()> {
