@@ -10,6 +10,8 @@
 //! | [`check_output`] | never write over an input; replace an existing file only with `--force` |
 //! | [`Delimiter`], [`delimiter_warning`] | `--delimiter` values and the "looks `;`-separated" hint |
 //! | [`check_size`] | a size flag checked against the memory budget (`UA_MEMORY_BUDGET`) before allocating |
+//! | [`read_table`] | a CSV read with type inference, ids kept as text, a text typo in a numeric column an error with its line |
+//! | [`read_test_rows`], [`parse_test_rows`] | a `--test-rows` file: 0-based data rows, checked |
 //! | [`numeric_matrix`] | numeric columns of a table read from a file, with file line and column in every error |
 //!
 //! Nothing here prints: a program prints [`Error`]'s message on stderr (or
@@ -39,7 +41,10 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use ua_data::{Column, Table};
+use std::collections::HashMap;
+
+use ua_data::csv_io::{CsvOptions, read_csv};
+use ua_data::{Column, ColumnType, Table};
 use ua_tensor::ndarray::Array2;
 
 /// How a program ends when it does not succeed normally.
@@ -980,6 +985,174 @@ pub fn numeric_matrix(
     Ok(Array2::from_shape_fn((n, names.len()), |(i, j)| {
         cols[j].get(i).unwrap_or(f64::NAN)
     }))
+}
+
+/// Reads the CSV with type inference (columns in `text` or `skip` as
+/// text, so that ids such as `00042` keep their zeros), then refuses a
+/// text column that is mostly numbers (unless listed in `text` or `skip`):
+/// re-reading it as numeric gives the reader's error with the line and the
+/// offending value. ±inf in a numeric column is an error with its file
+/// line (an empty field or `NaN` is a missing value).
+///
+/// ```
+/// use user_analytics::cli::read_table;
+/// let dir = std::env::temp_dir().join(format!("ua-read-table-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("users.csv");
+/// std::fs::write(&path, "user,spend\n00042,3.5\n00043,x1\n00044,2\n").unwrap();
+/// let e = read_table(&path, &[], &["user".into()], b',').unwrap_err();
+/// assert!(e.contains("column `spend`") && e.contains("x1"), "{e}");
+/// std::fs::write(&path, "user,spend\n00042,3.5\n00043,1\n").unwrap();
+/// let t = read_table(&path, &[], &["user".into()], b',').unwrap();
+/// assert_eq!(t.column("user").unwrap().get(0).unwrap().to_string(), "00042");
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn read_table(
+    path: &Path,
+    text: &[String],
+    skip: &[String],
+    delimiter: u8,
+) -> Result<Table, String> {
+    let mut opts = CsvOptions::default().delimiter(delimiter);
+    let mut table = read_csv(path, &opts).map_err(|e| e.to_string())?;
+    let as_text: Vec<&String> = text
+        .iter()
+        .chain(skip)
+        .filter(|c| matches!(table.column(c), Ok(col) if col.dtype() != ColumnType::Categorical))
+        .collect();
+    if !as_text.is_empty() {
+        for c in as_text {
+            opts = opts.with_type(c.clone(), ColumnType::Categorical);
+        }
+        table = read_csv(path, &opts).map_err(|e| e.to_string())?;
+    }
+    if table.n_cols() == 0 || table.n_rows() == 0 {
+        return Err(format!(
+            "{}: the file has no data rows (a header and at least one row are needed)",
+            path.display()
+        ));
+    }
+    for t in text {
+        if !table.has_column(t) {
+            return Err(format!(
+                "--text column `{t}` is not in {}; columns: {}",
+                path.display(),
+                table.column_names().join(", ")
+            ));
+        }
+    }
+    // ±inf in a numeric column, by file line (NaN and empty fields are missing).
+    for (name, col) in table.columns() {
+        if let Column::Numeric(c) = col
+            && let Some((row, v)) = c
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| v.filter(|x| !x.is_finite()).map(|x| (i, x)))
+        {
+            return Err(format!(
+                "{}, line {}, column `{name}`: value {v} is not finite; fix it or leave the \
+                 field empty (missing)",
+                path.display(),
+                row + 2
+            ));
+        }
+    }
+    for (name, col) in table.columns() {
+        let Column::Categorical(c) = col else {
+            continue;
+        };
+        if text.iter().chain(skip).any(|t| t == name) {
+            continue;
+        }
+        let counts = c.level_counts();
+        let (mut numeric, mut total) = (0usize, 0usize);
+        for (level, &k) in c.levels().iter().zip(&counts) {
+            total += k;
+            if level.trim().parse::<f64>().is_ok() {
+                numeric += k;
+            }
+        }
+        if numeric * 2 > total {
+            let why = match read_csv(path, &opts.clone().with_type(name, ColumnType::Numeric)) {
+                Err(e) => e.to_string(),
+                Ok(_) => "some values are not numbers".to_owned(),
+            };
+            return Err(format!(
+                "column `{name}` is numeric in {numeric} of {total} rows but holds text: {why}; \
+                 fix the value (an empty field is read as missing) or pass --text {name} \
+                 to treat the column as text"
+            ));
+        }
+    }
+    Ok(table)
+}
+
+/// Reads a `--test-rows` file: a header line, then one 0-based data-row
+/// index per line, each in `0..n_rows` and listed once (see
+/// [`parse_test_rows`] for an example).
+pub fn read_test_rows(path: &Path, n_rows: usize) -> Result<Vec<usize>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse_test_rows(&text, &path.display().to_string(), n_rows)
+}
+
+/// [`read_test_rows`] on the file's text; `name` stands for the file.
+///
+/// ```
+/// use user_analytics::cli::parse_test_rows;
+/// assert_eq!(parse_test_rows("row\n3\n0\n", "t.csv", 5).unwrap(), [3, 0]);
+/// let e = parse_test_rows("row\n3\n3\n", "t.csv", 5).unwrap_err();
+/// assert!(e.contains("line 3") && e.contains("listed twice"), "{e}");
+/// ```
+pub fn parse_test_rows(text: &str, name: &str, n_rows: usize) -> Result<Vec<usize>, String> {
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        None => {
+            return Err(format!(
+                "{name}: the file is empty (expected a header line, then row indices)"
+            ));
+        }
+        Some((_, h)) => {
+            let h = h.trim().trim_start_matches('\u{feff}');
+            if h.is_empty() || h.parse::<f64>().is_ok() {
+                return Err(format!(
+                    "{name}, line 1: expected a header (a column name such as `row`), found {h:?}"
+                ));
+            }
+            if h.contains(',') {
+                return Err(format!(
+                    "{name}, line 1: expected one column, found header {h:?}"
+                ));
+            }
+        }
+    }
+    let mut first_seen: HashMap<usize, usize> = HashMap::new();
+    let mut rows = Vec::new();
+    for (i, line) in lines {
+        let line_no = i + 1;
+        let field = line.trim();
+        if field.is_empty() {
+            continue;
+        }
+        let row: usize = field.parse().map_err(|_| {
+            format!("{name}, line {line_no}: {field:?} is not a row index (a whole number ≥ 0)")
+        })?;
+        if row >= n_rows {
+            return Err(format!(
+                "{name}, line {line_no}: row index {row} is out of range: the data has {n_rows} rows (0..={})",
+                n_rows.saturating_sub(1)
+            ));
+        }
+        if let Some(prev) = first_seen.insert(row, line_no) {
+            return Err(format!(
+                "{name}, line {line_no}: row index {row} is listed twice (also on line {prev})"
+            ));
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        return Err(format!("{name}: no row index after the header"));
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]

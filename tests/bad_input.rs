@@ -97,14 +97,16 @@ fn case(name: &str, args: &[&str], code: i32, words: &[&str]) -> (String, String
     case_env(name, args, &[], code, words)
 }
 
-const EXAMPLES: [&str; 9] = [
+const EXAMPLES: [&str; 11] = [
     "churn_pipeline",
+    "iforest_bench",
     "kmeans_bench",
     "linear_sgd",
     "predict",
     "profile_csv",
     "quickstart",
     "repeat_purchase",
+    "risk",
     "segment",
     "train_mlp",
 ];
@@ -2240,4 +2242,169 @@ fn recommend_counts_the_users_too_short_to_evaluate() {
         "{out}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---- risk ------------------------------------------------------------------
+
+/// `n` accounts: `bad` = the first of every 10 (large, fast orders), an id.
+fn accounts_csv(n: usize) -> String {
+    let mut s = String::from("account,orders_1h,amount,bad\n");
+    for i in 0..n {
+        let bad = i % 10 == 0;
+        let (orders, amount) = if bad {
+            (7 + i % 3, 400.0)
+        } else {
+            (i % 3, 20.0 + (i % 17) as f64)
+        };
+        s.push_str(&format!("a{i:04},{orders},{amount},{}\n", u8::from(bad)));
+    }
+    s
+}
+
+#[test]
+fn risk_refuses_bad_flags_and_bad_labels_with_clear_errors() {
+    let dir = temp_dir("risk_flags");
+    let csv = write(&dir, "accounts.csv", accounts_csv(200));
+    for budget in ["0", "1.5", "-0.1"] {
+        case(
+            "risk",
+            &["--csv", &csv, "--budget", budget],
+            2,
+            &["--budget", "(0, 1]"],
+        );
+    }
+    case(
+        "risk",
+        &["--csv", &csv, "--model", "svm"],
+        2,
+        &["--model", "\"svm\""],
+    );
+    case(
+        "risk",
+        &["--csv", &csv, "--model", "supervised"],
+        2,
+        &["--model supervised needs --label"],
+    );
+    case("risk", &["--label", "bad"], 2, &["need --csv"]);
+    case(
+        "risk",
+        &["--csv", &csv, "--label", "fraud"],
+        2,
+        &["--label column `fraud`", "account, orders_1h"],
+    );
+    case(
+        "risk",
+        &["--csv", &csv, "--id-col", "acct"],
+        2,
+        &["--id-col column `acct`"],
+    );
+    // One class: all rows good.
+    let good = write(&dir, "good.csv", "orders,bad\n1,0\n2,0\n3,0\n");
+    case(
+        "risk",
+        &["--csv", &good, "--label", "bad"],
+        1,
+        &["label `bad` has one class", "0 of 3"],
+    );
+    case(
+        "risk",
+        &["--csv", &csv, "--label", "bad", "--positive", "yes"],
+        1,
+        &["bad", "yes"],
+    );
+    // Every feature column dropped.
+    case(
+        "risk",
+        &[
+            "--csv",
+            &csv,
+            "--label",
+            "bad",
+            "--drop",
+            "orders_1h,amount",
+            "--id-col",
+            "account",
+        ],
+        1,
+        &["no feature column"],
+    );
+}
+
+#[test]
+fn risk_names_the_line_of_a_non_finite_value_and_reports_imputed_ones() {
+    let dir = temp_dir("risk_values");
+    let mut text = accounts_csv(100);
+    text = text.replacen("a0003,0,23", "a0003,0,inf", 1);
+    let inf = write(&dir, "inf.csv", &text);
+    case(
+        "risk",
+        &["--csv", &inf, "--label", "bad"],
+        1,
+        &["line 5", "column `amount`", "not finite"],
+    );
+    let text = accounts_csv(100).replacen("a0003,0,23", "a0003,0,", 1);
+    let gap = write(&dir, "gap.csv", &text);
+    let (out, _) = case(
+        "risk",
+        &["--csv", &gap, "--label", "bad", "--id-col", "account"],
+        0,
+        &[],
+    );
+    assert!(
+        out.contains("imputed: 1 missing value(s) of `amount`"),
+        "{out}"
+    );
+    let (json, _) = case(
+        "risk",
+        &[
+            "--csv", &gap, "--label", "bad", "--id-col", "account", "--json",
+        ],
+        0,
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["imputed_values"], 1, "{json}");
+}
+
+#[test]
+fn risk_says_when_psi_is_clamped_and_when_ids_repeat() {
+    let dir = temp_dir("risk_small");
+    let text = accounts_csv(50)
+        .replacen("a0002,", "a0001,", 1)
+        .replacen("a0004,", "a0001,", 1);
+    let csv = write(&dir, "small.csv", &text);
+    let (out, _) = case(
+        "risk",
+        &[
+            "--csv", &csv, "--label", "bad", "--id-col", "account", "--model", "iforest",
+        ],
+        0,
+        &[],
+    );
+    assert!(
+        out.contains("ψ = 256 was clamped to the 40 training rows"),
+        "{out}"
+    );
+    assert!(out.contains("2 row(s) repeat an id"), "{out}");
+}
+
+#[test]
+fn risk_checks_its_test_rows() {
+    let dir = temp_dir("risk_rows");
+    let csv = write(&dir, "accounts.csv", accounts_csv(100));
+    let far = write(&dir, "far.csv", "row\n3\n100\n");
+    case(
+        "risk",
+        &["--csv", &csv, "--label", "bad", "--test-rows", &far],
+        1,
+        &["line 3", "out of range"],
+    );
+    // Test rows of one class cannot be evaluated.
+    let good = write(&dir, "good.csv", "row\n1\n2\n3\n");
+    case(
+        "risk",
+        &["--csv", &csv, "--label", "bad", "--test-rows", &good],
+        1,
+        &["evaluating the 3 test rows"],
+    );
 }

@@ -19,6 +19,10 @@ mod churn_pipeline;
 #[path = "../examples/recommend.rs"]
 mod recommend;
 
+#[allow(dead_code)]
+#[path = "../examples/risk.rs"]
+mod risk;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -806,4 +810,107 @@ fn recommend_model_parameter_flags_reach_the_model_and_are_checked() {
         let e = recommend::run(args(&a)).unwrap_err().to_string();
         assert!(e.contains(key), "{extra:?}: {e}");
     }
+}
+
+// ---- risk ------------------------------------------------------------------
+
+/// The `risk` example's JSON with a label.
+const RISK_KEYS: [&str; 11] = [
+    "model",
+    "rows",
+    "test_rows",
+    "roc_auc",
+    "pr_auc",
+    "budget",
+    "flagged",
+    "precision_at_budget",
+    "recall_at_budget",
+    "fit_seconds",
+    "score_seconds",
+];
+
+fn risk_json(extra: &[&str]) -> serde_json::Value {
+    let mut a = vec!["--json"];
+    a.extend_from_slice(extra);
+    let out = risk::run(&risk::parse_args(args(&a)).unwrap()).unwrap();
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn risk_finds_the_synthetic_shops_fraudsters_with_every_model() {
+    for (model, min_auc, min_recall) in [
+        ("iforest", 0.9, 0.7),
+        ("supervised", 0.95, 0.8),
+        ("combined", 0.95, 0.8),
+    ] {
+        let v = risk_json(&["--model", model]);
+        for k in RISK_KEYS {
+            assert!(v.get(k).is_some(), "{model}: key {k} missing in {v}");
+        }
+        assert_eq!(v["model"], model);
+        let n_test = v["test_rows"].as_u64().unwrap();
+        assert_eq!(
+            v["flagged"].as_u64().unwrap(),
+            (n_test as f64 * 0.1).ceil() as u64
+        );
+        let auc = v["roc_auc"].as_f64().unwrap();
+        let recall = v["recall_at_budget"].as_f64().unwrap();
+        assert!(auc >= min_auc, "{model}: ROC-AUC {auc}");
+        assert!(recall >= min_recall, "{model}: recall at 10 % {recall}");
+    }
+}
+
+#[test]
+fn risk_runs_are_deterministic_for_a_seed() {
+    let strip = |mut v: serde_json::Value| {
+        let o = v.as_object_mut().unwrap();
+        o.remove("fit_seconds");
+        o.remove("score_seconds");
+        v
+    };
+    let a = strip(risk_json(&["--seed", "7"]));
+    assert_eq!(a, strip(risk_json(&["--seed", "7"])));
+    assert_ne!(
+        a,
+        strip(risk_json(&["--seed", "8"])),
+        "the seed must matter"
+    );
+}
+
+#[test]
+fn risk_without_a_label_lists_the_riskiest_rows_with_their_reasons() {
+    let dir = temp_dir("risk_unlabelled");
+    let mut text = String::from("account,orders_1h,night_share,amount\n");
+    for i in 0..300 {
+        let (orders, amount) = if i == 123 {
+            (40, 25.0)
+        } else {
+            (i % 4, 20.0 + (i % 13) as f64)
+        };
+        text.push_str(&format!(
+            "acct{i:03},{orders},{},{amount}\n",
+            (i % 5) as f64 / 10.0
+        ));
+    }
+    let csv = write(&dir, "accounts.csv", &text);
+    for model in ["iforest", "combined"] {
+        let v = risk_json(&[
+            "--csv", &csv, "--id-col", "account", "--model", model, "--top", "3",
+        ]);
+        assert_eq!(v["test_rows"], 300);
+        assert_eq!(v["flagged"], 30);
+        let top = v["top"].as_array().unwrap();
+        assert_eq!(top.len(), 3);
+        assert_eq!(top[0]["id"], "acct123", "{model}: {v}");
+        assert_eq!(
+            top[0]["features"][0]["feature"], "orders_1h",
+            "{model}: {v}"
+        );
+        let scores: Vec<f64> = top.iter().map(|t| t["score"].as_f64().unwrap()).collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    }
+    // The readable form names the row and the reason too.
+    let a = args(&["--csv", &csv, "--id-col", "account", "--model", "iforest"]);
+    let out = risk::run(&risk::parse_args(a).unwrap()).unwrap();
+    assert!(out.contains("acct123") && out.contains("isolated"), "{out}");
 }

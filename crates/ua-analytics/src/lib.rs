@@ -5,7 +5,7 @@
 //!
 //! | module | what |
 //! | --- | --- |
-//! | [`traits`] | the estimator traits: [`Classifier`] → [`Predictor`], [`Segmenter`], [`RiskScorer`], [`Recommender`], and [`Dataset`] (a matrix or a table) |
+//! | [`traits`] | the estimator traits: [`Classifier`] → [`Predictor`], [`Segmenter`], [`Detector`] → [`RiskScorer`], [`Recommender`], and [`Dataset`] (a matrix or a table) |
 //! | [`prediction`] | logistic regression, the MLP classifier, the propensity model (automatic preprocessing + a classifier), repeat-purchase features |
 //! | [`segmentation`] | k-means (Lloyd/Elkan, k-means++), mini-batch k-means, cluster quality, k selection, RFM scores and named segments |
 //! | [`recommend`] | recommendation from implicit feedback: popularity, item-kNN, RP3β, EASE, implicit ALS, BPR; filters, evaluation, tuning, serving by external ids |
@@ -71,6 +71,6 @@ pub mod traits;
 
 pub use error::{Error, Result};
 pub use traits::{
-    Classifier, Dataset, Predictor, Recommender, RecommenderModel, RiskScorer, Segmenter,
+    Classifier, Dataset, Detector, Predictor, Recommender, RecommenderModel, RiskScorer, Segmenter,
 };
 pub use ua_tensor::ndarray;

@@ -9,7 +9,8 @@
 //! | [`Predictor`] | their fitted types | `evaluate`, `permutation_importance`, `FittedPipeline`, `testkit`, examples |
 //! | [`Segmenter`] | `FittedKMeans<f32/f64>`, `FittedMiniBatchKMeans`, `RfmKMeans` | segment profiles, `testkit` |
 //! | [`RecommenderModel`] → [`Recommender`] | `Popularity`, `ItemKnn`, `Rp3Beta`, `Ease` | `recommend::evaluate`, `testkit` |
-//! | [`RiskScorer`] | the risk models | the risk tools |
+//! | [`Detector`] | `IsolationForest` | the `risk` example |
+//! | [`RiskScorer`] | their fitted types, `RobustZ`, `Supervised` (any [`Predictor`]), `Combined` | `risk::evaluate_at_budget`, `AlertRule`, `testkit` |
 //!
 //! Parameters and fitted models are separate types: a [`Classifier`] holds
 //! hyper-parameters only and [`Classifier::fit`] returns its `Fitted` type,
@@ -215,6 +216,31 @@ pub trait Classifier<D: Dataset = Array2<f32>>: Clone + std::fmt::Debug + Send +
 pub trait RiskScorer<X>: Send + Sync {
     /// Risk score of each row of `x` (higher = riskier).
     fn risk_score(&self, x: X) -> Result<Array1<f32>>;
+}
+
+/// The hyper-parameters of an unsupervised risk model (an anomaly
+/// detector): fitted on unlabelled rows, it gives a [`RiskScorer`].
+///
+/// ```
+/// use ndarray::Array2;
+/// use ua_analytics::risk::IsolationForest;
+/// use ua_analytics::{Detector, RiskScorer};
+///
+/// // Any detector, fitted and scored through the traits.
+/// fn riskiest<D: Detector>(d: &D, x: &Array2<f32>) -> ua_analytics::Result<usize> {
+///     let s = d.fit(x.view())?.risk_score(x.view())?;
+///     Ok((0..s.len()).max_by(|&a, &b| s[a].total_cmp(&s[b])).unwrap())
+/// }
+/// let mut x = Array2::from_shape_fn((200, 2), |(i, j)| ((i * 7 + j) % 10) as f32);
+/// x.row_mut(42).fill(100.0);
+/// assert_eq!(riskiest(&IsolationForest::new(), &x).unwrap(), 42);
+/// ```
+pub trait Detector: Clone + std::fmt::Debug + Send + Sync {
+    /// The fitted model: scores through `&self`, saves through the envelope.
+    type Fitted: for<'a> RiskScorer<ArrayView2<'a, f32>> + Persist + std::fmt::Debug;
+
+    /// Fits on the rows of `x` (no labels).
+    fn fit(&self, x: ArrayView2<'_, f32>) -> Result<Self::Fitted>;
 }
 
 /// A fitted segmentation: the segment of each row of an input `X`.

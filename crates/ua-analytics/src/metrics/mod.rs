@@ -63,6 +63,7 @@ mod ranking;
 mod regression;
 mod report;
 mod threshold;
+pub(crate) use threshold::budget_rows;
 
 pub use calibration::{
     Binning, CalibrationBin, CalibrationTable, LOG_LOSS_EPS, brier_score, calibration_table,

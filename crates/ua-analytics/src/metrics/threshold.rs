@@ -232,7 +232,7 @@ pub fn threshold_for_top_fraction<'a, 'b>(
 
 /// ⌈fraction · n⌉ in [1, n], robust to products like 0.3 · 10 =
 /// 3.0000000000000004 that should count as whole numbers.
-fn budget_rows(fraction: f64, n: u64) -> u64 {
+pub(crate) fn budget_rows(fraction: f64, n: u64) -> u64 {
     let x = fraction * n as f64;
     let r = x.round();
     let b = if (x - r).abs() <= 1e-9 * x.max(1.0) {

@@ -5,11 +5,15 @@
 //! | --- | --- | --- |
 //! | [`IsolationForest`] | random splits isolate anomalies in few steps | [`FittedIsolationForest`] |
 //! | [`RobustZ`] | largest robust z-score (median / MAD) over the features | itself (fitted by [`RobustZ::fit`]) |
+//! | any [`Classifier`](crate::Classifier) (e.g. a [`Pipeline`](crate::pipeline::Pipeline) with class weights) | P(bad) learned from labelled cases | [`Supervised`] around its fitted model |
+//! | [`Combined`] | rank average of several scorers' quantiles | itself (fitted by [`Combined::fit`]) |
 //!
 //! Scores become alerts through an [`AlertRule`]: a threshold chosen on a
 //! labelled calibration split for a precision target, a recall target or a
 //! review budget ([`AlertPolicy`]), reported with bootstrap intervals;
-//! [`budget_curve`] shows precision and recall against the share flagged.
+//! [`budget_curve`] shows precision and recall against the share flagged;
+//! [`evaluate_at_budget`] measures a scorer on labelled test rows (ROC-AUC,
+//! PR-AUC, precision and recall when the top share is flagged).
 //!
 //! ```
 //! use ua_analytics::RiskScorer;
@@ -24,15 +28,21 @@
 //!
 //! [`RiskScorer`]: crate::RiskScorer
 
+mod combine;
 mod decision;
+mod evaluate;
 mod iforest;
 mod planted;
 mod robust;
+mod supervised;
 
+pub use combine::{Combined, RankAverage, SavedScorers, ScorerSet};
 pub use decision::{AlertPolicy, AlertRule, BudgetPoint, Interval, budget_curve};
+pub use evaluate::{BudgetEvaluation, evaluate_at_budget};
 pub use iforest::{
     Contamination, FitReport, FittedIsolationForest, IsolationForest, MAX_TREES,
     average_path_length,
 };
 pub use planted::planted_anomalies;
 pub use robust::RobustZ;
+pub use supervised::Supervised;

@@ -244,6 +244,13 @@ impl IsolationForest {
     }
 }
 
+impl crate::Detector for IsolationForest {
+    type Fitted = FittedIsolationForest;
+    fn fit(&self, x: ArrayView2<'_, f32>) -> Result<FittedIsolationForest> {
+        IsolationForest::fit(self, x)
+    }
+}
+
 /// The score above which a share `c` of `scores` lies (the (1 − c)
 /// quantile, linear interpolation as NumPy's default percentile).
 fn upper_quantile(scores: &[f32], c: f64) -> f32 {
