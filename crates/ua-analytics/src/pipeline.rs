@@ -22,6 +22,11 @@
 //! An optional id column is kept out of the features and returned with the
 //! scores, so they can be joined back to the users they belong to.
 //!
+//! The same pipeline with an unsupervised risk model (a
+//! [`Detector`](crate::Detector), e.g. the isolation forest) in place of the
+//! classifier fits without labels: [`Pipeline::fit_unsupervised`] gives a
+//! [`FittedDetectorPipeline`], a `RiskScorer<&Table>` saved as one file.
+//!
 //! ```
 //! use ua_analytics::pipeline::Pipeline;
 //! use ua_analytics::prediction::LogisticRegression;
@@ -62,7 +67,7 @@ use ua_tensor::check::max_abs_for_squares;
 use ua_tensor::persist::Persist;
 
 use crate::error::parameter;
-use crate::{Classifier, Error, Predictor, Result};
+use crate::{Classifier, Detector, Error, Predictor, Result, RiskScorer};
 
 /// The bounds a preprocessor of a [`Pipeline`] meets: a table transformer
 /// whose fitted step can be saved. Implemented for every such type.
@@ -383,7 +388,17 @@ pub(crate) fn check_feature_range(
     Ok(())
 }
 
-impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
+/// What fitting a pipeline's preprocessing on a table gives: the fitted
+/// step, the training features, and what scoring needs to repeat it.
+struct Prepared<S> {
+    step: S,
+    x: Array2<f32>,
+    feature_names: Vec<String>,
+    roles: ColumnRoles,
+    input_columns: Vec<String>,
+}
+
+impl<P: Preprocessor, C> Pipeline<P, C> {
     /// The column roles with the id column named in one place: the
     /// pipeline's own, or else the preprocessor's
     /// ([`Transformer::id_column`]). Both named and different is an error.
@@ -408,6 +423,104 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
         })
     }
 
+    /// Checks the id column, fits the preprocessor on `table` (without the
+    /// excluded columns) and makes the training feature matrix.
+    fn prepare(&self, op: &'static str, table: &Table) -> Result<Prepared<P::Step>> {
+        let roles = self.resolved_roles(op)?;
+        if let Some(id) = &roles.id_column
+            && !table.has_column(id)
+        {
+            return Err(parameter(
+                op,
+                "id_column",
+                format!("column `{id}` is not in the table"),
+            ));
+        }
+        let id_to_preprocessor = self.preprocessor.id_column().is_some();
+        let input = roles.preprocessor_input(table, id_to_preprocessor)?;
+        check_input_range(op, &input)?;
+        let step = self.preprocessor.fit(&input)?;
+        let features = roles.without_id(step.transform(&input)?)?;
+        let feature_names: Vec<String> = features
+            .column_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if feature_names.is_empty() {
+            return Err(Error::InvalidArgument {
+                op,
+                message: "the preprocessor produced no feature column".into(),
+            });
+        }
+        let x = feature_matrix(&features)?;
+        // A passed-through column can still hold values too large for the
+        // model's f32 products: name it by its feature name and file line.
+        check_feature_range(op, &x.view(), Some(&feature_names), Some(&input))?;
+        Ok(Prepared {
+            step,
+            x,
+            feature_names,
+            roles,
+            input_columns: input
+                .column_names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+
+    /// Fits the preprocessor on `table` (without the excluded columns) and
+    /// the unsupervised risk model (a [`Detector`](crate::Detector)) on its
+    /// output: no labels. The fitted pipeline scores tables
+    /// ([`RiskScorer<&Table>`](crate::RiskScorer)).
+    ///
+    /// Errors: every error of the preprocessor and the detector.
+    ///
+    /// ```
+    /// use ua_analytics::pipeline::{FittedDetectorPipeline, Pipeline};
+    /// use ua_analytics::risk::IsolationForest;
+    /// use ua_analytics::RiskScorer;
+    /// use ua_data::pipeline::ColumnTransformer;
+    /// use ua_data::{Column, Table};
+    /// use ua_tensor::persist::Persist;
+    ///
+    /// let n = 300;
+    /// let ids: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
+    /// let orders: Vec<f64> = (0..n).map(|i| if i == 42 { 60.0 } else { (i % 4) as f64 }).collect();
+    /// let t = Table::new(vec![
+    ///     ("user_id".into(), Column::categorical(&ids)),
+    ///     ("orders_1h".into(), Column::numeric(orders)),
+    /// ]).unwrap();
+    /// let prep = ColumnTransformer::auto(&t, None, &["user_id"]).unwrap();
+    /// let pipe = Pipeline::new(prep, IsolationForest::new()).id_column("user_id");
+    /// let model = pipe.fit_unsupervised(&t).unwrap();
+    /// let s = model.risk_score(&t).unwrap();
+    /// assert!((0..n).all(|i| i == 42 || s[i] < s[42]));
+    /// let scored = model.score_table(&t, "risk").unwrap();
+    /// assert_eq!(scored.column_names(), ["user_id", "risk"]);
+    /// let back = FittedDetectorPipeline::<ColumnTransformer, IsolationForest>::from_json(
+    ///     &model.to_json().unwrap()).unwrap();
+    /// assert_eq!(back.risk_score(&t).unwrap(), s);
+    /// ```
+    pub fn fit_unsupervised(&self, table: &Table) -> Result<FittedDetectorPipeline<P, C>>
+    where
+        C: Detector,
+    {
+        let prepared = self.prepare("Pipeline::fit_unsupervised", table)?;
+        let model = self.classifier.fit(prepared.x.view())?;
+        Ok(FittedDetectorPipeline {
+            detector: self.classifier.clone(),
+            columns: prepared.roles,
+            preprocessor: prepared.step,
+            model,
+            feature_names: prepared.feature_names,
+            input_columns: prepared.input_columns,
+            n_rows: table.n_rows(),
+        })
+    }
+}
+
+impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
     /// Fits the preprocessor on `table` (without the excluded columns) and
     /// the classifier on its output with labels `y` (0/1, one per row).
     ///
@@ -422,53 +535,20 @@ impl<P: Preprocessor, C: Classifier> Pipeline<P, C> {
                 found: format!("{} labels", y.len()),
             });
         }
-        let roles = self.resolved_roles(OP)?;
-        if let Some(id) = &roles.id_column
-            && !table.has_column(id)
-        {
-            return Err(parameter(
-                OP,
-                "id_column",
-                format!("column `{id}` is not in the table"),
-            ));
-        }
-        let id_to_preprocessor = self.preprocessor.id_column().is_some();
-        let input = roles.preprocessor_input(table, id_to_preprocessor)?;
-        check_input_range(OP, &input)?;
-        let preprocessor = self.preprocessor.fit(&input)?;
-        let features = roles.without_id(preprocessor.transform(&input)?)?;
-        let feature_names: Vec<String> = features
-            .column_names()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        if feature_names.is_empty() {
-            return Err(Error::InvalidArgument {
-                op: OP,
-                message: "the preprocessor produced no feature column".into(),
-            });
-        }
-        let x = feature_matrix(&features)?;
-        // A passed-through column can still hold values too large for the
-        // model's f32 products: name it by its feature name and file line.
-        check_feature_range(OP, &x.view(), Some(&feature_names), Some(&input))?;
-        let model = self.classifier.fit(x.view(), y)?;
+        let prepared = self.prepare(OP, table)?;
+        let model = self.classifier.fit(prepared.x.view(), y)?;
         Ok(FittedPipeline {
             params: PipelineParams {
                 classifier: self.classifier.params(),
-                columns: roles,
+                columns: prepared.roles,
             },
-            preprocessor,
+            preprocessor: prepared.step,
             model,
-            feature_names,
+            feature_names: prepared.feature_names,
             summary: TrainingSummary {
                 n_rows: y.len(),
                 n_positive: y.iter().filter(|&&v| v == 1).count(),
-                input_columns: input
-                    .column_names()
-                    .into_iter()
-                    .map(str::to_owned)
-                    .collect(),
+                input_columns: prepared.input_columns,
             },
         })
     }
@@ -531,30 +611,14 @@ impl<P: Preprocessor, C: Classifier> FittedPipeline<P, C> {
 
     /// The feature matrix of `table`, exactly as the model sees it.
     pub fn features(&self, table: &Table) -> Result<Array2<f32>> {
-        let roles = &self.params.columns;
-        let id_to_preprocessor = roles
-            .id_column
-            .as_ref()
-            .is_some_and(|id| self.summary.input_columns.contains(id));
-        let input = roles.preprocessor_input(table, id_to_preprocessor)?;
-        check_input_range("FittedPipeline::features", &input)?;
-        let features = roles.without_id(self.preprocessor.transform(&input)?)?;
-        let names = features.column_names();
-        if names != self.feature_names {
-            return Err(Error::ShapeMismatch {
-                op: "FittedPipeline::features",
-                expected: format!("features {}", self.feature_names.join(", ")),
-                found: format!("features {}", names.join(", ")),
-            });
-        }
-        let x = feature_matrix(&features)?;
-        check_feature_range(
+        table_features(
             "FittedPipeline::features",
-            &x.view(),
-            Some(&self.feature_names),
-            Some(&input),
-        )?;
-        Ok(x)
+            &self.preprocessor,
+            &self.params.columns,
+            &self.feature_names,
+            &self.summary.input_columns,
+            table,
+        )
     }
 
     /// The table's id column (if the pipeline has one) and P(y = 1) as a
@@ -563,22 +627,179 @@ impl<P: Preprocessor, C: Classifier> FittedPipeline<P, C> {
     /// Errors: the id column missing from `table`, and every scoring error.
     pub fn score_table(&self, table: &Table, score_name: &str) -> Result<Table> {
         let p = self.predict_proba(table)?;
-        let mut columns = Vec::with_capacity(2);
-        if let Some(id) = &self.params.columns.id_column {
-            let col = table.column(id).map_err(|_| {
-                parameter(
-                    "FittedPipeline::score_table",
-                    "id_column",
-                    format!("column `{id}` is not in the table to score"),
+        with_ids(
+            "FittedPipeline::score_table",
+            &self.params.columns,
+            table,
+            score_name,
+            &p,
+        )
+    }
+}
+
+/// The feature matrix of `table` through a fitted preprocessing `step`, as
+/// at fit: the same roles, input columns and feature names (else an error).
+fn table_features<S: Transform>(
+    op: &'static str,
+    step: &S,
+    roles: &ColumnRoles,
+    feature_names: &[String],
+    input_columns: &[String],
+    table: &Table,
+) -> Result<Array2<f32>> {
+    let id_to_preprocessor = roles
+        .id_column
+        .as_ref()
+        .is_some_and(|id| input_columns.contains(id));
+    let input = roles.preprocessor_input(table, id_to_preprocessor)?;
+    check_input_range(op, &input)?;
+    let features = roles.without_id(step.transform(&input)?)?;
+    let names = features.column_names();
+    if names != feature_names {
+        return Err(Error::ShapeMismatch {
+            op,
+            expected: format!("features {}", feature_names.join(", ")),
+            found: format!("features {}", names.join(", ")),
+        });
+    }
+    let x = feature_matrix(&features)?;
+    check_feature_range(op, &x.view(), Some(feature_names), Some(&input))?;
+    Ok(x)
+}
+
+/// The table's id column (when `roles` name one) and `scores` as a column
+/// named `score_name`.
+fn with_ids(
+    op: &'static str,
+    roles: &ColumnRoles,
+    table: &Table,
+    score_name: &str,
+    scores: &Array1<f32>,
+) -> Result<Table> {
+    let mut columns = Vec::with_capacity(2);
+    if let Some(id) = &roles.id_column {
+        let col = table.column(id).map_err(|_| {
+            parameter(
+                op,
+                "id_column",
+                format!("column `{id}` is not in the table to score"),
+            )
+        })?;
+        columns.push((id.clone(), col.clone()));
+    }
+    columns.push((
+        score_name.to_owned(),
+        Column::numeric(scores.iter().map(|&v| f64::from(v)).collect()),
+    ));
+    Ok(Table::new(columns)?)
+}
+
+/// A fitted unsupervised pipeline ([`Pipeline::fit_unsupervised`]): the
+/// fitted preprocessor and risk model; scores any table with the training
+/// columns through `&self`, higher = riskier. Saves as one file.
+#[derive(Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "P: Preprocessor, D: Detector + Serialize",
+    deserialize = "P: Preprocessor, D: Detector + serde::de::DeserializeOwned"
+))]
+pub struct FittedDetectorPipeline<P: Preprocessor, D: Detector> {
+    detector: D,
+    columns: ColumnRoles,
+    preprocessor: P::Step,
+    model: D::Fitted,
+    feature_names: Vec<String>,
+    input_columns: Vec<String>,
+    n_rows: usize,
+}
+
+impl<P: Preprocessor, D: Detector> std::fmt::Debug for FittedDetectorPipeline<P, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FittedDetectorPipeline")
+            .field("detector", &self.detector)
+            .field("columns", &self.columns)
+            .field("preprocessor", &self.preprocessor)
+            .field("model", &self.model)
+            .field("feature_names", &self.feature_names)
+            .field("n_rows", &self.n_rows)
+            .finish()
+    }
+}
+
+impl<P: Preprocessor, D: Detector> FittedDetectorPipeline<P, D> {
+    /// The detector's parameters.
+    pub fn detector(&self) -> &D {
+        &self.detector
+    }
+    /// The fitted preprocessor.
+    pub fn preprocessor(&self) -> &P::Step {
+        &self.preprocessor
+    }
+    /// The fitted risk model.
+    pub fn model(&self) -> &D::Fitted {
+        &self.model
+    }
+    /// Names of the features the model reads, in column order.
+    pub fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+    /// Rows it was fitted on.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+    /// The feature matrix of `table`, exactly as the model sees it.
+    pub fn features(&self, table: &Table) -> Result<Array2<f32>> {
+        table_features(
+            "FittedDetectorPipeline::features",
+            &self.preprocessor,
+            &self.columns,
+            &self.feature_names,
+            &self.input_columns,
+            table,
+        )
+    }
+    /// The table's id column (if the pipeline has one) and the risk score as
+    /// a column named `score_name`.
+    pub fn score_table(&self, table: &Table, score_name: &str) -> Result<Table> {
+        let s = self.risk_score(table)?;
+        with_ids(
+            "FittedDetectorPipeline::score_table",
+            &self.columns,
+            table,
+            score_name,
+            &s,
+        )
+    }
+}
+
+impl<P: Preprocessor, D: Detector> RiskScorer<&Table> for FittedDetectorPipeline<P, D> {
+    fn risk_score(&self, table: &Table) -> Result<Array1<f32>> {
+        let x = self.features(table)?;
+        self.model.risk_score(x.view())
+    }
+}
+
+impl<P: Preprocessor, D: Detector + Serialize + serde::de::DeserializeOwned> Persist
+    for FittedDetectorPipeline<P, D>
+{
+    const KIND: &'static str = "ua-analytics/detector-pipeline";
+
+    /// Validates the preprocessor and the model, and checks that the model
+    /// reads as many features as the preprocessor makes.
+    fn validate(&self) -> std::result::Result<(), String> {
+        self.preprocessor
+            .validate()
+            .map_err(|e| format!("preprocessor: {e}"))?;
+        self.model.validate().map_err(|e| format!("model: {e}"))?;
+        let probe = Array2::<f32>::zeros((1, self.feature_names.len()));
+        self.model
+            .risk_score(probe.view())
+            .map(|_| ())
+            .map_err(|e| {
+                format!(
+                    "the model does not read the {} features of the preprocessor: {e}",
+                    self.feature_names.len()
                 )
-            })?;
-            columns.push((id.clone(), col.clone()));
-        }
-        columns.push((
-            score_name.to_owned(),
-            Column::numeric(p.iter().map(|&v| f64::from(v)).collect()),
-        ));
-        Ok(Table::new(columns)?)
+            })
     }
 }
 
@@ -726,6 +947,57 @@ mod tests {
         let spend = half.numeric("spend").unwrap().values();
         let mean = spend.iter().sum::<f64>() / 60.0;
         assert!((m60.preprocessor().mean[0] - mean).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_unsupervised_pipeline_scores_tables_and_refuses_what_does_not_fit() {
+        use crate::risk::IsolationForest;
+        let (mut t, _) = users();
+        // Row 9 spends far more than anyone.
+        let mut spend = t.numeric("spend").unwrap().values().to_vec();
+        spend[9] = 1e4;
+        t.replace_column("spend", Column::numeric(spend)).unwrap();
+        let p = Pipeline::new(
+            Standardize {
+                columns: vec!["spend".into(), "noise".into()],
+            },
+            IsolationForest::new().trees(50),
+        )
+        .id_column("user_id")
+        .exclude(&["churned"]);
+        let m = p.fit_unsupervised(&t).unwrap();
+        assert_eq!(m.feature_names(), ["spend", "noise"]);
+        assert_eq!((m.n_rows(), m.detector().n_trees), (t.n_rows(), 50));
+        let s = m.risk_score(&t).unwrap();
+        let top = (0..s.len()).max_by(|&a, &b| s[a].total_cmp(&s[b])).unwrap();
+        assert_eq!(top, 9);
+        assert_eq!(m.features(&t).unwrap().ncols(), 2);
+        let scored = m.score_table(&t, "risk").unwrap();
+        assert_eq!(scored.categorical("user_id").unwrap().get(9), Some("u9"));
+        // A table without a training column is an error naming it.
+        let e = m
+            .risk_score(&t.drop_columns(&["noise"]).unwrap())
+            .unwrap_err();
+        assert!(e.to_string().contains("noise"), "{e}");
+        let e = m
+            .score_table(&t.drop_columns(&["user_id"]).unwrap(), "r")
+            .unwrap_err();
+        assert!(e.to_string().contains("user_id"), "{e}");
+        // Save → load scores identically; a model reading another width is refused.
+        let json = m.to_json().unwrap();
+        type Fitted = FittedDetectorPipeline<Standardize, IsolationForest>;
+        assert_eq!(Fitted::from_json(&json).unwrap().risk_score(&t).unwrap(), s);
+        let broken = json.replacen("\"n_features\":2", "\"n_features\":3", 1);
+        assert_ne!(broken, json);
+        match Fitted::from_json(&broken) {
+            Err(e) => assert!(
+                e.to_string().contains("does not read the 2 features"),
+                "{e}"
+            ),
+            Ok(_) => panic!("a model of 3 features behind 2 was accepted"),
+        }
+        // No rows, or every column an id: errors.
+        assert!(p.fit_unsupervised(&t.take(&[]).unwrap()).is_err());
     }
 
     #[test]

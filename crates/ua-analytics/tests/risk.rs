@@ -166,4 +166,33 @@ fn a_supervised_pipeline_with_class_weights_finds_the_fraudsters_on_held_out_cus
         e.recall_at_budget > 0.8 && e.precision_at_budget > 4.0 * base_rate,
         "{e:?}"
     );
+
+    // The same table through an unsupervised pipeline (no labels), and both
+    // rank-averaged: one scorer of tables, saved as one file.
+    use ua_analytics::pipeline::FittedDetectorPipeline;
+    use ua_analytics::risk::{Combined, IsolationForest};
+    use ua_tensor::persist::Persist;
+    let prep = ColumnTransformer::auto(&t_train, None, &["user_id"]).unwrap();
+    let forest = Pipeline::new(prep, IsolationForest::new().seed(3))
+        .id_column("user_id")
+        .fit_unsupervised(&t_train)
+        .unwrap();
+    assert!(!forest.feature_names().contains(&"user_id".to_string()));
+    let forest_auc = roc_auc(&y_test, &forest.risk_score(&t_test).unwrap()).unwrap();
+    assert!(forest_auc > 0.85, "{forest_auc}");
+    let both = Combined::fit((forest, risk), &t_train).unwrap();
+    let s = both.risk_score(&t_test).unwrap();
+    let auc = roc_auc(&y_test, &s).unwrap();
+    assert!(auc > 0.95, "{auc}");
+    type Both = Combined<(
+        FittedDetectorPipeline<ColumnTransformer, IsolationForest>,
+        Supervised<ua_analytics::pipeline::FittedPipeline<ColumnTransformer, LogisticRegression>>,
+    )>;
+    let back = Both::from_json(&both.to_json().unwrap()).unwrap();
+    assert_eq!(back.risk_score(&t_test).unwrap(), s);
+    // One row at a time scores as in the batch (the quantiles are fixed at fit).
+    for i in [0, 7, 100] {
+        let one = both.risk_score(&t_test.take(&[i]).unwrap()).unwrap();
+        assert_eq!(one[0].to_bits(), s[i].to_bits(), "row {i}");
+    }
 }

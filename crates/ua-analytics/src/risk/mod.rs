@@ -6,6 +6,7 @@
 //! | [`IsolationForest`] | random splits isolate anomalies in few steps | [`FittedIsolationForest`] |
 //! | [`RobustZ`] | largest robust z-score (median / MAD) over the features | itself (fitted by [`RobustZ::fit`]) |
 //! | any [`Classifier`](crate::Classifier) (e.g. a [`Pipeline`](crate::pipeline::Pipeline) with class weights) | P(bad) learned from labelled cases | [`Supervised`] around its fitted model |
+//! | any [`Detector`](crate::Detector) behind a table preprocessor | the detector on preprocessed columns | [`FittedDetectorPipeline`](crate::pipeline::FittedDetectorPipeline) (from [`Pipeline::fit_unsupervised`](crate::pipeline::Pipeline::fit_unsupervised)) |
 //! | [`Combined`] | rank average of several scorers' quantiles | itself (fitted by [`Combined::fit`]) |
 //!
 //! Scores become alerts through an [`AlertRule`]: a threshold chosen on a
