@@ -388,7 +388,10 @@ mod tests {
         // Row: top under member 0 (q = 1), bottom under member 1 (q = 0).
         let even = r.combine(&[&[5.0], &[-5.0]]).unwrap();
         assert_eq!(even[0], 0.5);
+        assert_eq!(r.n_members(), 2);
+        assert_eq!(r.weights(), [0.5, 0.5]);
         let tilted = r.with_weights(&[3.0, 1.0]).unwrap();
+        assert_eq!(tilted.weights(), [0.75, 0.25]);
         assert_eq!(tilted.combine(&[&[5.0], &[-5.0]]).unwrap()[0], 0.75);
     }
 
@@ -432,12 +435,30 @@ mod tests {
             ("[1.0,2.0,3.0]", "[]", "no reference"),
             ("[1.0]", "[0.5]", "summing to 1"),
             ("[1.0]", "[0.5,0.5]", "2 weights for 1 members"),
+            ("[1.0]", "[-0.5]", "summing to 1"),
         ] {
             let broken = json.replace(from, to);
             assert_ne!(broken, json, "{from}");
             let e = RankAverage::from_json(&broken).unwrap_err().to_string();
             assert!(e.contains(key), "{from} → {to}: {e}");
         }
+    }
+
+    #[test]
+    fn load_refuses_members_of_different_lengths_and_negative_weights() {
+        let r = RankAverage::fit(&[&[1.0, 2.0], &[3.0, 4.0]]).unwrap();
+        let json = r.to_json().unwrap();
+        let short = json.replace("[3.0,4.0]", "[3.0]");
+        assert_ne!(short, json);
+        let e = RankAverage::from_json(&short).unwrap_err().to_string();
+        assert!(
+            e.contains("member 1 has 1 reference scores, member 0 2"),
+            "{e}"
+        );
+        let negative = json.replace("[0.5,0.5]", "[-0.5,1.5]");
+        assert_ne!(negative, json);
+        let e = RankAverage::from_json(&negative).unwrap_err().to_string();
+        assert!(e.contains("not ≥ 0 summing to 1"), "{e}");
     }
 
     fn data() -> Array2<f32> {
@@ -465,6 +486,17 @@ mod tests {
         // Quantiles of the reference rows themselves: the outlier is top
         // under both, so its combined score is (1 − ½/n) under each.
         assert_eq!(s[11], 1.0 - 0.5 / 200.0);
+        // Weights reach the combination: all on the forest = the forest's quantiles.
+        let c = fit().unwrap();
+        assert_eq!(c.rank_average().reference_rows(), 200);
+        let forest_only = c.clone().with_weights(&[1.0, 0.0]).unwrap();
+        assert_eq!(forest_only.rank_average().weights(), [1.0, 0.0]);
+        let fs = c.members().0.risk_score(x.view()).unwrap();
+        let q = forest_only.risk_score(x.view()).unwrap();
+        for i in [0, 11, 150] {
+            assert_eq!(q[i], c.rank_average().quantile(0, fs[i]) as f32, "row {i}");
+        }
+        assert!(c.with_weights(&[1.0]).is_err());
     }
 
     #[test]
