@@ -5,6 +5,7 @@
 //! | --- | --- | --- |
 //! | [`IsolationForest`] | random splits isolate anomalies in few steps | [`FittedIsolationForest`] |
 //! | [`RobustZ`] | largest robust z-score (median / MAD) over the features | itself (fitted by [`RobustZ::fit`]) |
+//! | [`Autoencoder`] | mean squared reconstruction error of a bottleneck network (rows that break the columns' correlations) | [`FittedAutoencoder`] |
 //!
 //! Scores become alerts through an [`AlertRule`]: a threshold chosen on a
 //! labelled calibration split for a precision target, a recall target or a
@@ -24,11 +25,13 @@
 //!
 //! [`RiskScorer`]: crate::RiskScorer
 
+mod autoencoder;
 mod decision;
 mod iforest;
 mod planted;
 mod robust;
 
+pub use autoencoder::{AUTOENCODER_MAX_UNITS, Autoencoder, AutoencoderReport, FittedAutoencoder};
 pub use decision::{AlertPolicy, AlertRule, BudgetPoint, Interval, budget_curve};
 pub use iforest::{
     Contamination, FitReport, FittedIsolationForest, IsolationForest, MAX_TREES,
