@@ -395,11 +395,12 @@ impl Autoencoder {
             });
         }
         ensure_finite(OP, &x)?;
-        // The scaled copy of x and its training/validation copies.
-        let values = ua_tensor::budget::elements(OP, &[n, d, 2])?;
+        // The training rows, the scaled copy of x and its training and
+        // validation parts.
+        let values = ua_tensor::budget::elements(OP, &[n, d, 3])?;
         ua_tensor::budget::check_allocation(
             OP,
-            &format!("two copies of the {n} × {d} rows (scaled, then split)"),
+            &format!("three copies of the {n} × {d} rows (training rows, scaled, split)"),
             values,
             std::mem::size_of::<f32>(),
         )?;
@@ -622,6 +623,14 @@ impl FittedAutoencoder {
     }
 
     /// Rows used for training and validation, and the layer widths.
+    ///
+    /// ```
+    /// use ua_analytics::ndarray::Array2;
+    /// use ua_analytics::risk::Autoencoder;
+    /// let x = Array2::from_shape_fn((40, 6), |(i, j)| ((i * j) % 7) as f32);
+    /// let m = Autoencoder::new().epochs(1).validation_share(0.25).fit(x.view()).unwrap();
+    /// assert_eq!((m.report().training_rows, m.report().validation_rows), (30, 10));
+    /// ```
     pub fn report(&self) -> &AutoencoderReport {
         &self.report
     }
@@ -659,6 +668,17 @@ impl FittedAutoencoder {
     /// `Q3 + 1.5 · IQR` of the fitting rows' scores (the reconstruction
     /// error has no fixed scale, so the isolation forest's 0.5 has no
     /// meaning here).
+    ///
+    /// ```
+    /// use ua_analytics::RiskScorer;
+    /// use ua_analytics::ndarray::Array2;
+    /// use ua_analytics::risk::{Autoencoder, Contamination};
+    /// let x = Array2::from_shape_fn((101, 3), |(i, j)| ((i * (j + 2)) % 9) as f32);
+    /// let m = Autoencoder::new().epochs(2).contamination(Contamination::Fraction(0.5)).fit(x.view()).unwrap();
+    /// let mut s = m.risk_score(x.view()).unwrap().to_vec();
+    /// s.sort_by(f32::total_cmp);
+    /// assert_eq!(m.threshold(), s[50]); // the median of the 101 training scores
+    /// ```
     pub fn threshold(&self) -> f32 {
         self.threshold
     }
