@@ -186,6 +186,25 @@ fn thresholds_follow_the_contamination() {
         (95..=105).contains(&flagged),
         "{flagged} of 2000 flagged at 5 %"
     );
+    // Strictly above: with 2,001 rows the half-way threshold is the median
+    // score itself, which is not flagged.
+    let (odd, _) = manifold(2_001, 4);
+    let half = Autoencoder::new()
+        .epochs(3)
+        .contamination(Contamination::Fraction(0.5))
+        .fit(odd.view())
+        .unwrap();
+    let mut sorted = half.risk_score(odd.view()).unwrap().to_vec();
+    sorted.sort_by(f32::total_cmp);
+    assert_eq!(half.threshold(), sorted[1_000]);
+    let flagged = half
+        .flag(odd.view())
+        .unwrap()
+        .iter()
+        .filter(|&&f| f)
+        .count();
+    let above = sorted.iter().filter(|&&v| v > sorted[1_000]).count();
+    assert_eq!(flagged, above);
     // Auto: Tukey's upper fence of the training scores, by hand.
     let auto = fitted(Contamination::Auto);
     let mut s = auto.risk_score(x.view()).unwrap().to_vec();

@@ -93,7 +93,10 @@ pub struct Autoencoder {
     /// Epochs without a lower validation loss before training stops (≥ 1).
     /// Default 10.
     pub patience: usize,
-    /// How the threshold of [`FittedAutoencoder::flag`] is set.
+    /// How the threshold of [`FittedAutoencoder::flag`] is set:
+    /// [`Contamination::Fraction`]`(c)` flags the share `c` of the fitting
+    /// rows, [`Contamination::Auto`] (default) uses Tukey's upper fence of
+    /// their scores (see [`FittedAutoencoder::threshold`]).
     pub contamination: Contamination,
     /// Seed of the initial weights, the validation split and the shuffling.
     pub seed: u64,
