@@ -5,7 +5,7 @@
 //! the shared estimator checks, the shifted anomalies of
 //! `risk::planted_anomalies`, saving and loading, and bad input.
 
-use ndarray::{Array2, Axis, s};
+use ndarray::{Array2, Axis, ShapeBuilder, s};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
@@ -166,6 +166,17 @@ fn scores_are_mean_squared_errors_in_the_scaled_space() {
         assert_eq!(w.iter().map(|p| p.1).collect::<Vec<_>>(), sorted[..3]);
         assert!(w.iter().all(|&(j, e)| errors[[i, j]] == e));
     }
+    // Any memory layout gives the same scores: column-major, strided rows.
+    let mut fortran = Array2::zeros(x.dim().f());
+    fortran.assign(&x);
+    assert_eq!(model.risk_score(fortran.view()).unwrap(), scores);
+    let every_other = model.risk_score(x.slice(s![..;2, ..])).unwrap();
+    assert!(
+        every_other
+            .iter()
+            .enumerate()
+            .all(|(k, &v)| v == scores[2 * k])
+    );
     // More than the columns: all of them.
     assert_eq!(model.explain(x.slice(s![..1, ..]), 20).unwrap()[0].len(), 8);
 }
