@@ -288,6 +288,10 @@ fn saves_and_loads_through_the_envelope_and_refuses_corrupt_files() {
         .contamination(Contamination::Fraction(0.1))
         .fit(x.view())
         .unwrap();
+    assert!(matches!(
+        model.scaler(),
+        ua_data::scale::FittedScaler::Robust(_)
+    ));
     let json = model.to_json().unwrap();
     assert!(
         json.contains("\"kind\":\"ua-analytics/autoencoder\""),
