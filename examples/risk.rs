@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release --example risk -- --csv FILE [--label COL [--positive VALUE]]
 //!     [--drop COL,COL] [--text COL,COL] [--id-col COL]
-//!     [--model iforest|supervised|combined] [--classifier logistic|mlp]
+//!     [--model iforest|autoencoder|supervised|combined] [--classifier logistic|mlp]
 //!     [--budget 0.1] [--test-rows FILE] [--seed 42] [--top 10] [--delimiter ,] [--json]
 //! ```
 //!
@@ -22,7 +22,9 @@
 //!   Without a label, every row not in `--test-rows` trains and the test
 //!   rows (by default: all rows) are scored.
 //! * **Models.** `iforest`: an isolation forest (100 trees, ψ = 256),
-//!   unsupervised. `supervised`: the `--classifier` (L2 logistic
+//!   unsupervised. `autoencoder`: a bottleneck network's reconstruction
+//!   error (`risk::Autoencoder` defaults, early stopping on 10 % of the
+//!   training rows), unsupervised. `supervised`: the `--classifier` (L2 logistic
 //!   regression, or the design network) with balanced class weights, on the
 //!   label (required). `combined` (default): the rank average of the
 //!   isolation forest and the supervised model with a label, of the
@@ -37,7 +39,8 @@
 //!   (and `features`, `imputed_values`, `duplicate_ids`).
 //! * **Without a label**: the `--top` highest-scored rows of the flagged
 //!   ⌈budget · rows⌉, with their ids (or file lines) and the features that
-//!   made them stand out (the isolation forest's isolating features, else
+//!   made them stand out (the isolation forest's isolating features, the
+//!   autoencoder's worst-reconstructed features, else
 //!   the largest robust z-scores).
 //!
 //! Without `--csv`, it runs on the synthetic shop's customers: behaviour
@@ -52,10 +55,10 @@ use ua_analytics::ndarray::{Array2, ArrayView2, Axis};
 use ua_analytics::prediction::evaluate::Holdout;
 use ua_analytics::prediction::{ClassWeight, LogisticRegression, MlpClassifier};
 use ua_analytics::risk::{
-    BudgetEvaluation, Combined, FittedIsolationForest, IsolationForest, RobustZ, Supervised,
-    evaluate_at_budget,
+    Autoencoder, BudgetEvaluation, Combined, FittedIsolationForest, IsolationForest, RobustZ,
+    Supervised, evaluate_at_budget,
 };
-use ua_analytics::{Classifier, RiskScorer};
+use ua_analytics::{Classifier, Detector, RiskScorer};
 use ua_data::features::velocity::{VelocityConfig, VelocityFeatures};
 use ua_data::labels::binary_labels;
 use ua_data::pipeline::ColumnTransformer;
@@ -91,7 +94,12 @@ pub const CMD: Command = Command {
             "columns kept as text even if they look numeric",
         ),
         Flag::value("--id-col", "COL", "row identifier, shown with the top rows"),
-        Flag::value("--model", "iforest|supervised|combined", "the scorer").default("combined"),
+        Flag::value(
+            "--model",
+            "iforest|autoencoder|supervised|combined",
+            "the scorer",
+        )
+        .default("combined"),
         Flag::value("--classifier", "logistic|mlp", "the supervised model").default("logistic"),
         Flag::value(
             "--budget",
@@ -146,6 +154,8 @@ pub struct Args {
 pub enum Model {
     /// Isolation forest.
     IsolationForest,
+    /// Autoencoder reconstruction error.
+    Autoencoder,
     /// A classifier on the label.
     Supervised,
     /// Rank average of the forest and the classifier (or robust z).
@@ -156,6 +166,7 @@ impl Model {
     fn name(self) -> &'static str {
         match self {
             Model::IsolationForest => "iforest",
+            Model::Autoencoder => "autoencoder",
             Model::Supervised => "supervised",
             Model::Combined => "combined",
         }
@@ -167,11 +178,12 @@ pub fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, Error> {
     let m = CMD.parse(args)?;
     let model = match m.required::<String>("--model")?.as_str() {
         "iforest" => Model::IsolationForest,
+        "autoencoder" => Model::Autoencoder,
         "supervised" => Model::Supervised,
         "combined" => Model::Combined,
         other => {
             return Err(Error::usage(format!(
-                "--model must be iforest, supervised or combined, got {other:?}"
+                "--model must be iforest, autoencoder, supervised or combined, got {other:?}"
             )));
         }
     };
@@ -275,7 +287,7 @@ struct Outcome {
     duplicate_ids: usize,
     fit_seconds: f64,
     score_seconds: f64,
-    sample_size_note: Option<String>,
+    notes: Vec<String>,
     result: Evaluated,
 }
 
@@ -305,48 +317,103 @@ fn supervised<C: Classifier>(
     c.fit(x, y).map(Supervised).map_err(|e| e.to_string())
 }
 
-/// Fits the chosen scorer; also returns the isolation forest when one is
-/// part of it (for explanations and its sample-size report).
-fn fit_scorer(
-    a: &Args,
-    x: ArrayView2<'_, f32>,
-    y: Option<&[u8]>,
-) -> Result<(Scorer, Option<FittedIsolationForest>), String> {
-    let forest = || {
-        IsolationForest::new()
-            .seed(a.seed)
-            .fit(x)
-            .map_err(|e| e.to_string())
-    };
+/// Explains rows of the scoring matrix: per row, (feature, weight) pairs.
+type Explain = Box<dyn Fn(ArrayView2<'_, f32>) -> ua_analytics::Result<Vec<Vec<(usize, f32)>>>>;
+
+/// A fitted scorer, how its own model explains a row (when it can), and
+/// notes about the fit (a clamped ψ, how training stopped).
+struct FittedScorer {
+    scorer: Scorer,
+    explain: Option<(&'static str, Explain)>,
+    notes: Vec<String>,
+}
+
+/// A fitted scorer shared with its explanation.
+struct Shared<M>(std::sync::Arc<M>);
+
+impl<X, M: RiskScorer<X>> RiskScorer<X> for Shared<M> {
+    fn risk_score(&self, x: X) -> ua_analytics::Result<ua_analytics::ndarray::Array1<f32>> {
+        self.0.risk_score(x)
+    }
+}
+
+/// Any unsupervised model through the [`Detector`] trait.
+fn detect<D: Detector>(d: &D, x: ArrayView2<'_, f32>) -> Result<D::Fitted, String> {
+    d.fit(x).map_err(|e| e.to_string())
+}
+
+fn forest_notes(f: &FittedIsolationForest) -> Vec<String> {
+    let r = f.report();
+    (r.sample_size < r.sample_size_requested)
+        .then(|| {
+            format!(
+                "ψ = {} was clamped to the {} training rows",
+                r.sample_size_requested, r.sample_size
+            )
+        })
+        .into_iter()
+        .collect()
+}
+
+/// Fits the chosen scorer on the training rows.
+fn fit_scorer(a: &Args, x: ArrayView2<'_, f32>, y: Option<&[u8]>) -> Result<FittedScorer, String> {
+    let forest = || detect(&IsolationForest::new().seed(a.seed), x);
     let logistic = LogisticRegression::new().class_weight(ClassWeight::Balanced);
     let mlp = MlpClassifier::new()
         .seed(a.seed)
         .class_weight(ClassWeight::Balanced);
     let combine = |e: ua_analytics::Error| e.to_string();
+    let isolated = "features that isolated the row (share of trees)";
+    let with_forest = |scorer: Scorer, f: FittedIsolationForest, explain: bool| FittedScorer {
+        scorer,
+        notes: forest_notes(&f),
+        explain: explain.then(|| {
+            let e: Explain = Box::new(move |rows| f.explain(rows, 3));
+            (isolated, e)
+        }),
+    };
+    let plain = |scorer: Scorer| FittedScorer {
+        scorer,
+        explain: None,
+        notes: Vec::new(),
+    };
     Ok(match (a.model, y, a.classifier.as_str()) {
         (Model::IsolationForest, _, _) => {
             let f = forest()?;
-            (Box::new(f.clone()), Some(f))
+            with_forest(Box::new(f.clone()), f, true)
         }
-        (Model::Supervised, Some(y), "mlp") => (Box::new(supervised(&mlp, x, y)?), None),
-        (Model::Supervised, Some(y), _) => (Box::new(supervised(&logistic, x, y)?), None),
+        (Model::Autoencoder, _, _) => {
+            let ae = detect(&Autoencoder::new().seed(a.seed), x)?;
+            let note = format!("autoencoder: {}", ae.report());
+            let ae = std::sync::Arc::new(ae);
+            let explain_with = std::sync::Arc::clone(&ae);
+            let e: Explain = Box::new(move |rows| explain_with.explain(rows, 3));
+            FittedScorer {
+                scorer: Box::new(Shared(ae)),
+                explain: Some(("features reconstructed worst (squared error, scaled)", e)),
+                notes: vec![note],
+            }
+        }
+        (Model::Supervised, Some(y), "mlp") => plain(Box::new(supervised(&mlp, x, y)?)),
+        (Model::Supervised, Some(y), _) => plain(Box::new(supervised(&logistic, x, y)?)),
         (Model::Supervised, None, _) => return Err("--model supervised needs a label".into()),
         (Model::Combined, Some(y), "mlp") => {
             let f = forest()?;
             let c = Combined::fit((f.clone(), supervised(&mlp, x, y)?), x).map_err(combine)?;
-            (Box::new(c), Some(f))
+            with_forest(Box::new(c), f, false)
         }
         (Model::Combined, Some(y), _) => {
             let f = forest()?;
             let c = Combined::fit((f.clone(), supervised(&logistic, x, y)?), x).map_err(combine)?;
-            (Box::new(c), Some(f))
+            with_forest(Box::new(c), f, false)
         }
         (Model::Combined, None, _) => {
             let f = forest()?;
             let z = RobustZ::fit(x).map_err(combine)?;
-            (
+            with_forest(
                 Box::new(Combined::fit((f.clone(), z), x).map_err(combine)?),
-                Some(f),
+                f,
+                false,
             )
         }
     })
@@ -503,20 +570,14 @@ pub fn run(a: &Args) -> Result<String, Error> {
     }
     let y_train: Option<Vec<u8>> = y.as_ref().map(|y| train.iter().map(|&i| y[i]).collect());
     let t = Instant::now();
-    let (scorer, forest) = fit_scorer(a, xt.x.view(), y_train.as_deref())?;
+    let fitted = fit_scorer(a, xt.x.view(), y_train.as_deref())?;
     let fit_seconds = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let scores = scorer.risk_score(xs.x.view()).map_err(|e| e.to_string())?;
+    let scores = fitted
+        .scorer
+        .risk_score(xs.x.view())
+        .map_err(|e| e.to_string())?;
     let score_seconds = t.elapsed().as_secs_f64();
-    let sample_size_note = forest.as_ref().and_then(|f| {
-        let r = f.report();
-        (r.sample_size < r.sample_size_requested).then(|| {
-            format!(
-                "ψ = {} was clamped to the {} training rows",
-                r.sample_size_requested, r.sample_size
-            )
-        })
-    });
     let result = match &y {
         Some(y) => {
             let y_test: Vec<u8> = test.iter().map(|&i| y[i]).collect();
@@ -534,7 +595,7 @@ pub fn run(a: &Args) -> Result<String, Error> {
             &xt.x,
             &xs.x,
             &scores,
-            forest.as_ref(),
+            fitted.explain.as_ref(),
         )?,
     };
     let outcome = Outcome {
@@ -551,7 +612,7 @@ pub fn run(a: &Args) -> Result<String, Error> {
         },
         fit_seconds,
         score_seconds,
-        sample_size_note,
+        notes: fitted.notes.clone(),
         result,
     };
     Ok(if a.json {
@@ -572,7 +633,7 @@ fn top_rows(
     x_train: &Array2<f32>,
     x_test: &Array2<f32>,
     scores: &ua_analytics::ndarray::Array1<f32>,
-    forest: Option<&FittedIsolationForest>,
+    explain: Option<&(&'static str, Explain)>,
 ) -> Result<Evaluated, String> {
     let n = test.len();
     let flagged = ((a.budget * n as f64).ceil() as usize).clamp(1, n);
@@ -580,12 +641,9 @@ fn top_rows(
     order.sort_by(|&p, &q| scores[q].total_cmp(&scores[p]));
     order.truncate(a.top.min(flagged));
     let chosen = x_test.select(Axis(0), &order);
-    let (why, reasons) = match (a.model, forest) {
-        (Model::IsolationForest, Some(f)) => (
-            "features that isolated the row (share of trees)",
-            f.explain(chosen.view(), 3),
-        ),
-        _ => (
+    let (why, reasons) = match explain {
+        Some((why, e)) => (*why, e(chosen.view())),
+        None => (
             "most unusual features (robust z-score against the training rows)",
             RobustZ::fit(x_train.view()).and_then(|z| z.explain(chosen.view(), 3)),
         ),
@@ -691,7 +749,7 @@ fn readable(o: &Outcome) -> String {
             o.duplicate_ids
         );
     }
-    if let Some(note) = &o.sample_size_note {
+    for note in &o.notes {
         let _ = writeln!(s, "note: {note}");
     }
     let _ = writeln!(

@@ -840,6 +840,7 @@ fn risk_json(extra: &[&str]) -> serde_json::Value {
 fn risk_finds_the_synthetic_shops_fraudsters_with_every_model() {
     for (model, min_auc, min_recall) in [
         ("iforest", 0.9, 0.7),
+        ("autoencoder", 0.9, 0.4),
         ("supervised", 0.95, 0.8),
         ("combined", 0.95, 0.8),
     ] {
@@ -893,7 +894,7 @@ fn risk_without_a_label_lists_the_riskiest_rows_with_their_reasons() {
         ));
     }
     let csv = write(&dir, "accounts.csv", &text);
-    for model in ["iforest", "combined"] {
+    for model in ["iforest", "autoencoder", "combined"] {
         let v = risk_json(&[
             "--csv", &csv, "--id-col", "account", "--model", model, "--top", "3",
         ]);

@@ -9,7 +9,7 @@
 //! | [`Predictor`] | their fitted types | `evaluate`, `permutation_importance`, `FittedPipeline`, `testkit`, examples |
 //! | [`Segmenter`] | `FittedKMeans<f32/f64>`, `FittedMiniBatchKMeans`, `RfmKMeans` | segment profiles, `testkit` |
 //! | [`RecommenderModel`] → [`Recommender`] | `Popularity`, `ItemKnn`, `Rp3Beta`, `Ease` | `recommend::evaluate`, `testkit` |
-//! | [`Detector`] | `IsolationForest` | `Pipeline::fit_unsupervised` (a table → preprocessor → detector, itself a `RiskScorer<&Table>`) |
+//! | [`Detector`] | `IsolationForest`, `Autoencoder` | `Pipeline::fit_unsupervised` (a table → preprocessor → detector, itself a `RiskScorer<&Table>`) |
 //! | [`RiskScorer`] | their fitted types, `RobustZ`, `Supervised` (any [`Predictor`]), `Combined` | `risk::evaluate_at_budget`, `AlertRule`, `testkit` |
 //!
 //! Parameters and fitted models are separate types: a [`Classifier`] holds

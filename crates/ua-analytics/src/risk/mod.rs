@@ -5,6 +5,7 @@
 //! | --- | --- | --- |
 //! | [`IsolationForest`] | random splits isolate anomalies in few steps | [`FittedIsolationForest`] |
 //! | [`RobustZ`] | largest robust z-score (median / MAD) over the features | itself (fitted by [`RobustZ::fit`]) |
+//! | [`Autoencoder`] | mean squared reconstruction error of a bottleneck network (rows that break the columns' correlations) | [`FittedAutoencoder`] |
 //! | any [`Classifier`](crate::Classifier) (e.g. a [`Pipeline`](crate::pipeline::Pipeline) with class weights) | P(bad) learned from labelled cases | [`Supervised`] around its fitted model |
 //! | any [`Detector`](crate::Detector) behind a table preprocessor | the detector on preprocessed columns | [`FittedDetectorPipeline`](crate::pipeline::FittedDetectorPipeline) (from [`Pipeline::fit_unsupervised`](crate::pipeline::Pipeline::fit_unsupervised)) |
 //! | [`Combined`] | rank average of several scorers' quantiles | itself (fitted by [`Combined::fit`]) |
@@ -29,6 +30,7 @@
 //!
 //! [`RiskScorer`]: crate::RiskScorer
 
+mod autoencoder;
 mod combine;
 mod decision;
 mod evaluate;
@@ -37,6 +39,7 @@ mod planted;
 mod robust;
 mod supervised;
 
+pub use autoencoder::{AUTOENCODER_MAX_UNITS, Autoencoder, AutoencoderReport, FittedAutoencoder};
 pub use combine::{Combined, RankAverage, SavedScorers, ScorerSet};
 pub use decision::{AlertPolicy, AlertRule, BudgetPoint, Interval, budget_curve};
 pub use evaluate::{BudgetEvaluation, evaluate_at_budget};
