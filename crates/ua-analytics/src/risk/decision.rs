@@ -337,6 +337,26 @@ mod tests {
     }
 
     #[test]
+    fn resamples_without_flagged_rows_or_positives_are_skipped() {
+        // Ten rows, one positive, which is also the top score: TopN(1) flags
+        // it alone. About 0.9^10 ≈ 35 % of the resamples miss it; they have
+        // neither a flagged row nor a positive and are skipped, and in all
+        // the others precision and recall are exactly 1.
+        let y = [1u8, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let s: Vec<f32> = (0..10).map(|i| 1.0 - i as f32 / 10.0).collect();
+        let rule = AlertRule::choose(AlertPolicy::TopN(1), &y, &s, 200, 5).unwrap();
+        assert_eq!(
+            (rule.flagged, rule.precision, rule.recall),
+            (1, 1.0, Some(1.0))
+        );
+        let one = Some(Interval {
+            low: 1.0,
+            high: 1.0,
+        });
+        assert_eq!((rule.precision_interval, rule.recall_interval), (one, one));
+    }
+
+    #[test]
     fn percentiles_by_nearest_rank() {
         let v: Vec<f64> = (1..=200).map(f64::from).collect();
         // ceil(0.025·200) = 5th value, ceil(0.975·200) = 195th.

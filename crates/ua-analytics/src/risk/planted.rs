@@ -39,3 +39,45 @@ pub fn planted_anomalies(rows: usize, dims: usize, seed: u64) -> Result<(Array2<
     }
     Ok((x, y))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_hundredth_row_is_shifted_by_three_in_its_first_three_columns() {
+        let (x, y) = planted_anomalies(250, 5, 9).unwrap();
+        // The same draws without the shift.
+        let mut rng = StdRng::seed_from_u64(9);
+        let base: Array2<f32> =
+            Array2::from_shape_simple_fn((250, 5), || StandardNormal.sample(&mut rng));
+        for i in 0..250 {
+            assert_eq!(y[i], u8::from(i % 100 == 0), "row {i}");
+            for j in 0..5 {
+                let shift = if i % 100 == 0 && j < 3 { 3.0 } else { 0.0 };
+                assert_eq!(x[[i, j]], base[[i, j]] + shift, "row {i}, column {j}");
+            }
+        }
+        // With fewer than three columns, all of them are shifted.
+        let (narrow, _) = planted_anomalies(101, 2, 9).unwrap();
+        let mut rng = StdRng::seed_from_u64(9);
+        let base: Array2<f32> =
+            Array2::from_shape_simple_fn((101, 2), || StandardNormal.sample(&mut rng));
+        assert_eq!(narrow[[0, 0]], base[[0, 0]] + 3.0);
+        assert_eq!(narrow[[100, 1]], base[[100, 1]] + 3.0);
+        assert_eq!(narrow[[99, 1]], base[[99, 1]]);
+    }
+
+    #[test]
+    fn no_rows_or_no_columns_is_an_error() {
+        for (rows, dims) in [(0, 3), (10, 0), (0, 0)] {
+            let e = planted_anomalies(rows, dims, 1).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!(
+                    "needs at least one row and one column, got {rows} × {dims}"
+                )),
+                "{e}"
+            );
+        }
+    }
+}

@@ -249,6 +249,15 @@ mod tests {
     }
 
     #[test]
+    fn constant_features_lists_every_constant_column_and_only_those() {
+        let z = RobustZ::fit(array![[4.0f32, 1.0, 9.0], [4.0, 2.0, 9.0]].view()).unwrap();
+        assert_eq!(z.constant_features(), [0, 2]);
+        assert_eq!(z.scales()[1], 0.5 * MAD_TO_SD);
+        let none = RobustZ::fit(array![[1.0f32], [2.0]].view()).unwrap();
+        assert_eq!(none.constant_features(), Vec::<usize>::new());
+    }
+
+    #[test]
     fn loading_refuses_inconsistent_models() {
         let z = RobustZ::fit(array![[1.0f32, 2.0], [3.0, 5.0]].view()).unwrap();
         let json = z.to_json().unwrap();

@@ -481,6 +481,124 @@ mod tests {
     }
 
     #[test]
+    fn configuration_bounds_are_inclusive() {
+        let ok = |c: VelocityConfig| VelocityFeatures::compute(&[1u64], &[5], &[1.0], &[], &c);
+        let base = VelocityConfig::at(1_000);
+        // Hour 23 and offsets -12 and +14 are the last valid values.
+        for c in [
+            VelocityConfig {
+                night_start_hour: 23,
+                night_end_hour: 23,
+                ..base.clone()
+            },
+            VelocityConfig {
+                utc_offset_hours: -12,
+                ..base.clone()
+            },
+            VelocityConfig {
+                utc_offset_hours: 14,
+                ..base.clone()
+            },
+        ] {
+            assert!(ok(c.clone()).is_ok(), "{c:?}");
+        }
+        let bad_start = VelocityConfig {
+            night_start_hour: 24,
+            ..base.clone()
+        };
+        let e = ok(bad_start).unwrap_err().to_string();
+        assert!(e.contains("night hours 24–6 must lie in 0..=23"), "{e}");
+        let bad_end = VelocityConfig {
+            night_end_hour: 24,
+            ..base.clone()
+        };
+        let e = ok(bad_end).unwrap_err().to_string();
+        assert!(e.contains("night hours 0–24 must lie in 0..=23"), "{e}");
+        let bad_offset = VelocityConfig {
+            utc_offset_hours: -13,
+            ..base
+        };
+        let e = ok(bad_offset).unwrap_err().to_string();
+        assert!(
+            e.contains("utc_offset_hours -13 must lie in -12..=14"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn night_starts_inclusive_and_ends_exclusive() {
+        // Wrapping past midnight, 22:00–02:00.
+        let wrap = VelocityConfig {
+            night_start_hour: 22,
+            night_end_hour: 2,
+            ..VelocityConfig::at(DAY)
+        };
+        assert!(!wrap.is_night(22 * HOUR - 1));
+        assert!(wrap.is_night(22 * HOUR));
+        assert!(wrap.is_night(2 * HOUR - 1));
+        assert!(!wrap.is_night(2 * HOUR));
+        // Not wrapping, 00:00–06:00.
+        let plain = VelocityConfig::at(DAY);
+        assert!(plain.is_night(0));
+        assert!(plain.is_night(6 * HOUR - 1));
+        assert!(!plain.is_night(6 * HOUR));
+        assert!(!plain.is_night(DAY - 1));
+    }
+
+    #[test]
+    fn an_order_at_as_of_counts_and_new_accounts_end_at_the_limit() {
+        // An order exactly at `as_of` is allowed: first seen 0 days ago.
+        let f = VelocityFeatures::compute(
+            &[1u64],
+            &[7 * DAY],
+            &[2.0],
+            &[],
+            &VelocityConfig::at(7 * DAY),
+        )
+        .unwrap();
+        assert_eq!((f.days_since_first_seen[0], f.new_account[0]), (0.0, true));
+        // First seen exactly `new_account_days` (7) days before: no longer new;
+        // one second later it still is.
+        let f = VelocityFeatures::compute(
+            &[1u64, 2],
+            &[0, 1],
+            &[1.0, 1.0],
+            &[],
+            &VelocityConfig::at(7 * DAY),
+        )
+        .unwrap();
+        assert_eq!(f.days_since_first_seen[0], 7.0);
+        assert_eq!(f.new_account, [false, true]);
+    }
+
+    #[test]
+    fn table_times_beyond_1e15_seconds_are_refused() {
+        use crate::csv_io::{CsvOptions, read_csv_reader};
+        let read = |ts: &str| {
+            let csv = format!("user,ts,amount\na,{ts},5\n");
+            let log = read_csv_reader(csv.as_bytes(), "log.csv", &CsvOptions::default()).unwrap();
+            VelocityFeatures::from_table(
+                &log,
+                "user",
+                "ts",
+                "amount",
+                &[],
+                &VelocityConfig::at(1_000_000_000_000_000),
+            )
+        };
+        // 1e15 s is the last whole time accepted; 2e15 is refused.
+        let f = read("1e15").unwrap();
+        assert_eq!(f.days_since_first_seen, [0.0]);
+        let e = read("2e15").unwrap_err().to_string();
+        assert!(
+            e.contains("at line 2") && e.contains("whole seconds"),
+            "{e}"
+        );
+        let e = read("-2e15").unwrap_err().to_string();
+        assert!(e.contains("whole seconds"), "{e}");
+    }
+
+    #[test]
     fn table_errors_give_the_file_line() {
         use crate::csv_io::{CsvOptions, read_csv_reader};
         let csv = "user,ts,amount\na,100,5\na,200.5,7\n";

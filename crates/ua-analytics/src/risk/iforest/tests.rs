@@ -296,3 +296,99 @@ fn report_says_when_the_subsample_was_clamped() {
         "{r}"
     );
 }
+
+#[test]
+fn parameter_bounds_are_inclusive() {
+    let ok = |m: IsolationForest| m.check().map_err(|e| e.to_string());
+    assert_eq!(ok(IsolationForest::new().trees(MAX_TREES)), Ok(()));
+    assert_eq!(ok(IsolationForest::new().sample_size(2)), Ok(()));
+    assert_eq!(ok(IsolationForest::new().max_features(1.0)), Ok(()));
+    assert_eq!(
+        ok(IsolationForest::new().contamination(Contamination::Fraction(0.5))),
+        Ok(())
+    );
+    let e = ok(IsolationForest::new().trees(MAX_TREES + 1)).unwrap_err();
+    assert!(e.contains("must be in 1..=100000, got 100001"), "{e}");
+}
+
+#[test]
+fn the_fitted_model_keeps_its_parameters_and_reports_what_it_used() {
+    let (x, _) = planted(50, 4, 1);
+    let p = IsolationForest::new()
+        .trees(3)
+        .sample_size(4)
+        .max_features(0.5)
+        .contamination(Contamination::Fraction(0.25))
+        .seed(77);
+    let f = p.fit(x.view()).unwrap();
+    assert_eq!(*f.params(), p);
+    assert_eq!(
+        *f.report(),
+        FitReport {
+            rows: 50,
+            sample_size_requested: 4,
+            sample_size: 4,
+            features_per_tree: 2,
+            depth_limit: 2,
+        }
+    );
+    assert_eq!(
+        f.report().to_string(),
+        "50 rows; subsample ψ = 4; 2 feature(s) per tree; depth limit 2"
+    );
+}
+
+#[test]
+fn a_row_scoring_exactly_the_threshold_is_not_flagged() {
+    // Constant data scores exactly 0.5, the automatic threshold.
+    let flat = Array2::<f32>::ones((10, 3));
+    let f = IsolationForest::new().trees(3).fit(flat.view()).unwrap();
+    assert_eq!(f.threshold(), 0.5);
+    assert_eq!(f.risk_score(flat.view()).unwrap()[0], 0.5);
+    assert_eq!(f.flag(flat.view()).unwrap().to_vec(), vec![false; 10]);
+}
+
+#[test]
+fn upper_quantile_of_a_vanishing_share_is_the_maximum() {
+    // 1 − 1e-20 rounds to 1: the position is the last value exactly.
+    let v = [5.0f32, 1.0, 3.0, 2.0, 4.0];
+    assert_eq!(upper_quantile(&v, 1e-20), 5.0);
+    assert_eq!(upper_quantile(&[2.0, 8.0], 0.5), 5.0);
+}
+
+#[test]
+fn an_oversized_forest_is_refused_before_it_is_grown() {
+    if std::env::var_os(ua_tensor::budget::BUDGET_ENV).is_some() {
+        return; // a budget set by the environment changes the limit
+    }
+    // 100,000 trees of up to 2 · 4,000 nodes of 12 bytes: 8.9 GiB > 8 GiB.
+    let x = Array2::from_shape_fn((4_000, 1), |(i, _)| i as f32);
+    let e = IsolationForest::new()
+        .trees(MAX_TREES)
+        .sample_size(4_000)
+        .fit(x.view())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("the trees' nodes needs 8.9 GiB (800000000 values)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn loading_accepts_the_boundaries_and_refuses_a_zero_threshold() {
+    // ψ = 2 (the smallest) round-trips.
+    let x = ndarray::array![[0.0f32, 5.0], [1.0, 5.0]];
+    let f = IsolationForest::new().trees(4).fit(x.view()).unwrap();
+    assert_eq!(f.report().sample_size, 2);
+    let json = f.to_json().unwrap();
+    assert_eq!(FittedIsolationForest::from_json(&json).unwrap(), f);
+    let with_threshold = |t: f64| {
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["model"]["threshold"] = serde_json::json!(t);
+        FittedIsolationForest::from_json(&v.to_string())
+    };
+    assert_eq!(with_threshold(1.0).unwrap().threshold(), 1.0);
+    let e = with_threshold(0.0).unwrap_err().to_string();
+    assert!(e.contains("threshold 0 is not in (0, 1]"), "{e}");
+}

@@ -333,3 +333,148 @@ impl Forest {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two trees by hand. Tree 0: node 0 splits column 0 at 5 into leaf 1
+    /// (path 1) and node 2, which splits column 1 at 2 into leaves 3 (path
+    /// 2) and 4 (path 3.5). Tree 1: a single leaf (node 5, path 0.5).
+    fn forest() -> Forest {
+        Forest {
+            feature: vec![0, 0, 1, 0, 0, 0],
+            threshold: vec![5.0, f32::MAX, 2.0, f32::MAX, f32::MAX, f32::MAX],
+            child: vec![1, 1, 3, 3, 4, 5],
+            path: vec![0.0, 1.0, 0.0, 2.0, 3.5, 0.5],
+            roots: vec![0, 5],
+            max_depth: 2,
+        }
+    }
+
+    #[test]
+    fn tree_seeds_are_splitmix64() {
+        // The published SplitMix64 outputs from state 0.
+        assert_eq!(tree_seed(0, 0), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(tree_seed(0, 1), 0x6e78_9e6a_a1b9_65f4);
+        assert_eq!(tree_seed(0, 2), 0x06c4_5d18_8009_454f);
+        // Seed s, tree t is the (t + 1)-th output from state s.
+        assert_eq!(tree_seed(0x9e37_79b9_7f4a_7c15, 0), tree_seed(0, 1));
+    }
+
+    #[test]
+    fn rows_at_a_threshold_go_left_and_descend_names_the_last_split() {
+        let f = forest();
+        // x0 = 5 is at the root's threshold: left, into leaf 1.
+        assert_eq!(f.descend(0, &[5.0, 9.0]), (1, Some(0)));
+        assert_eq!(f.descend(0, &[5.5, 2.0]), (3, Some(2)));
+        assert_eq!(f.descend(0, &[5.5, 2.5]), (4, Some(2)));
+        // A tree that is one leaf: no split.
+        assert_eq!(f.descend(5, &[100.0, 100.0]), (5, None));
+    }
+
+    #[test]
+    fn path_lengths_add_up_over_trees_for_more_rows_than_lanes() {
+        let f = forest();
+        // Eleven rows (more than LANES), cycling through the three leaves.
+        let rows: Vec<[f32; 2]> = (0..11)
+            .map(|i| match i % 3 {
+                0 => [1.0, 0.0],
+                1 => [7.0, 2.0],
+                _ => [7.0, 8.0],
+            })
+            .collect();
+        let flat: Vec<f32> = rows.iter().flatten().copied().collect();
+        let mut total = vec![0.25; 11];
+        f.add_path_lengths(&flat, 2, &mut total);
+        let expected: Vec<f64> = (0..11)
+            .map(|i| 0.25 + [1.0, 2.0, 3.5][i % 3] + 0.5)
+            .collect();
+        assert_eq!(total, expected);
+    }
+
+    #[test]
+    fn a_consistent_forest_passes_its_check() {
+        let f = forest();
+        assert_eq!(f.check(2), Ok(()));
+        assert!(f.is_leaf(1) && f.is_leaf(5) && !f.is_leaf(0) && !f.is_leaf(2));
+        let e = f.check(1).unwrap_err();
+        assert_eq!(e, "node 2: feature 1 of 1");
+    }
+
+    #[test]
+    fn the_check_names_what_is_broken() {
+        let broken = |edit: &dyn Fn(&mut Forest)| {
+            let mut f = forest();
+            edit(&mut f);
+            f.check(2).unwrap_err()
+        };
+        assert_eq!(
+            broken(&|f| f.path[3] = -1.0),
+            "leaf 3: threshold 340282350000000000000000000000000000000, path length -1"
+        );
+        // Node 2's right child would be node 5, the next tree's root.
+        assert_eq!(
+            broken(&|f| f.child[2] = 4),
+            "node 2: children 4, 5 outside tree 0"
+        );
+        assert_eq!(
+            broken(&|f| f.child[2] = 1),
+            "node 2: children 1, 2 outside tree 0"
+        );
+        assert_eq!(
+            broken(&|f| f.max_depth = 3),
+            "max_depth 3 but the deepest leaf is at depth 2"
+        );
+        assert_eq!(
+            broken(&|f| f.max_depth = 1),
+            "leaf 3 at depth 2 is deeper than the forest's 1"
+        );
+        assert_eq!(broken(&|f| f.roots = vec![0, 6]), "tree 1 has no node");
+        assert_eq!(
+            broken(&|f| f.threshold.truncate(5)),
+            "6 node features, 5 thresholds, 6 children, 6 path lengths"
+        );
+        assert_eq!(
+            broken(&|f| f.child.push(6)),
+            "6 node features, 6 thresholds, 7 children, 6 path lengths"
+        );
+    }
+
+    #[test]
+    fn split_points_are_uniform_between_the_node_min_and_max() {
+        // Two rows, 2 and 12 in column 0 (column 1 constant): every split
+        // is on column 0, at a uniform point in [2, 12).
+        let x = ndarray::array![[2.0f32, 1.0], [12.0, 1.0]];
+        let grow = Grow {
+            x: x.view(),
+            sample_size: 2,
+            depth_limit: 1,
+            features: 2,
+            seed: 3,
+        };
+        let trees: Vec<Tree> = (0..2_000).map(|t| grow.tree(t)).collect();
+        let f = Forest::from_trees(trees);
+        assert_eq!(
+            (f.roots.len(), f.max_depth, f.feature.len()),
+            (2_000, 1, 6_000)
+        );
+        let t: Vec<f32> = f.roots.iter().map(|&r| f.threshold[r as usize]).collect();
+        assert!(f.roots.iter().all(|&r| f.feature[r as usize] == 0));
+        assert!(t.iter().all(|&v| (2.0..12.0).contains(&v)), "{t:?}");
+        // Uniform on [2, 12): mean 7 (standard error 0.065), both ends reached.
+        let mean = t.iter().map(|&v| f64::from(v)).sum::<f64>() / 2_000.0;
+        assert!((mean - 7.0).abs() < 0.3, "{mean}");
+        assert!(t.iter().any(|&v| v < 2.5) && t.iter().any(|&v| v > 11.5));
+        // Children right after the root, each leaf one row at depth 1.
+        for &r in &f.roots {
+            let r = r as usize;
+            assert_eq!(f.child[r] as usize, r + 1);
+            assert_eq!((f.path[r + 1], f.path[r + 2]), (1.0, 1.0));
+            assert_eq!(
+                (f.child[r + 1] as usize, f.child[r + 2] as usize),
+                (r + 1, r + 2)
+            );
+        }
+    }
+}
