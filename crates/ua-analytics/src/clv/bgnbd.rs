@@ -82,7 +82,7 @@ impl Default for BgNbd {
             variant: BgNbdVariant::BgNbd,
             l2: 0.0,
             max_iter: 1000,
-            tolerance: 1e-8,
+            tolerance: 1e-7,
         }
     }
 }
@@ -90,7 +90,7 @@ impl Default for BgNbd {
 const OP_FIT: &str = "BgNbd::fit";
 
 impl BgNbd {
-    /// BG/NBD, no penalty, 1,000 iterations, tolerance 1e-8.
+    /// BG/NBD, no penalty, 1,000 iterations, tolerance 1e-7 (lifetimes' `tol`).
     pub fn new() -> Self {
         Self::default()
     }

@@ -61,7 +61,7 @@ impl Default for GammaGamma {
         GammaGamma {
             l2: 0.0,
             max_iter: 1000,
-            tolerance: 1e-8,
+            tolerance: 1e-7,
         }
     }
 }
@@ -92,7 +92,7 @@ pub struct GammaGammaReport {
 }
 
 impl GammaGamma {
-    /// No penalty, 1,000 iterations, tolerance 1e-8.
+    /// No penalty, 1,000 iterations, tolerance 1e-7 (lifetimes' `tol`).
     pub fn new() -> Self {
         Self::default()
     }
@@ -405,6 +405,26 @@ impl FittedGammaGamma {
             });
         }
         Ok(self.p * self.v / (self.q - 1.0))
+    }
+
+    /// Log-likelihood of customers `(x, m)` under the fitted parameters (no
+    /// penalty), over the customers the fit would use (x > 0 and m > 0);
+    /// errors as [`GammaGamma::fit`] for bad inputs.
+    ///
+    /// ```
+    /// use ua_analytics::clv::{GammaGamma, simulate_gamma_gamma};
+    /// let (x, m) = simulate_gamma_gamma(300, (6.0, 4.0, 15.0), 10, 3).unwrap();
+    /// let fit = GammaGamma::new().fit(&x, &m).unwrap();
+    /// assert_eq!(fit.log_likelihood_of(&x, &m).unwrap(), fit.log_likelihood);
+    /// ```
+    pub fn log_likelihood_of(&self, frequency: &[f64], mean_spend: &[f64]) -> Result<f64> {
+        check_spend_inputs(OP_PRED, frequency, mean_spend)?;
+        Ok(frequency
+            .iter()
+            .zip(mean_spend)
+            .filter(|&(&x, &m)| x > 0.0 && m > 0.0)
+            .map(|(&x, &m)| customer_ll([self.p, self.q, self.v], x, m, None))
+            .sum())
     }
 
     /// Conditional expected average spend per transaction,

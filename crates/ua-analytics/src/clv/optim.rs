@@ -57,6 +57,9 @@ fn max_norm(g: &[f64]) -> f64 {
     g.iter().fold(0.0f64, |m, v| m.max(v.abs()))
 }
 
+/// Iterations without a decrease above rounding after which a run stops.
+const STALL_ITERATIONS: usize = 5;
+
 /// BFGS from `x0` until the gradient max-norm is at most `tolerance`,
 /// `max_iter` iterations, or a line search that finds no decrease.
 pub(crate) fn bfgs(f: &Objective<'_>, x0: &[f64], max_iter: usize, tolerance: f64) -> Run {
@@ -86,6 +89,7 @@ pub(crate) fn bfgs(f: &Objective<'_>, x0: &[f64], max_iter: usize, tolerance: f6
     let mut first_update = true;
     let (mut x_new, mut g_new, mut d) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     let mut iterations = 0;
+    let mut stalled = 0;
     let mut message = format!("stopped after max_iter = {max_iter} iterations");
     while iterations < max_iter {
         if max_norm(&g) <= tolerance {
@@ -131,10 +135,22 @@ pub(crate) fn bfgs(f: &Objective<'_>, x0: &[f64], max_iter: usize, tolerance: f6
                 }
                 x.copy_from_slice(&x_new);
                 g.copy_from_slice(&g_new);
+                stalled = if value - v <= 1e-15 * value.abs() {
+                    stalled + 1
+                } else {
+                    0
+                };
                 value = v;
                 break;
             }
             step *= 0.5;
+        }
+        if stalled >= STALL_ITERATIONS {
+            message = format!(
+                "the objective stopped decreasing (no change above rounding in \
+                 {STALL_ITERATIONS} iterations)"
+            );
+            break;
         }
         if !accepted {
             message = "the line search found no decrease (the objective is flat to rounding \
