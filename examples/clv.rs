@@ -183,7 +183,7 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
     let horizon_days = number(
         &m,
         "--horizon-days",
-        |v| v.is_finite() && v >= 0.0 && v <= 36_500.0,
+        |v| (0.0..=36_500.0).contains(&v),
         "a number of days from 0 to 36500",
     )?;
     let discount = number(
@@ -195,7 +195,7 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
     let period_days = number(
         &m,
         "--period-days",
-        |v| v.is_finite() && v >= 1.0 && v <= 36_500.0,
+        |v| (1.0..=36_500.0).contains(&v),
         "a number of days from 1 to 36500",
     )?;
     let l2 = number(&m, "--l2", |v| v.is_finite() && v >= 0.0, "finite and ≥ 0")?;

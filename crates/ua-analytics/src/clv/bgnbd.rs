@@ -634,7 +634,8 @@ impl Persist for FittedBgNbd {
             ));
         }
         let c = &self.convergence;
-        if !(c.gradient_norm >= 0.0) || c.starts_converged > c.starts {
+        if !(c.gradient_norm.is_finite() && c.gradient_norm >= 0.0) || c.starts_converged > c.starts
+        {
             return Err(format!(
                 "convergence report is inconsistent: gradient norm {}, {} of {} starts converged",
                 c.gradient_norm, c.starts_converged, c.starts
