@@ -33,7 +33,7 @@
 //! let customer = ["a", "a", "a", "a", "b", "c"];
 //! let day = [0, 0, 10, 30, 5, 45];
 //! let amount = [2.0, 3.0, 10.0, 20.0, 7.0, 1.0];
-//! let cfg = CustomerBaseConfig { calibration_end: 40, holdout_end: Some(50) };
+//! let cfg = CustomerBaseConfig { calibration_end: 40, holdout_end: Some(46) };
 //! let s = CustomerBase::compute(&customer, &day, &amount, &cfg).unwrap();
 //! assert_eq!(s.customers, ["a", "b"]);
 //! assert_eq!(s.frequency, [2, 0]);          // a: days 0, 10, 30 → 2 repeat days
@@ -316,9 +316,9 @@ impl CustomerBase<Key> {
     ///     ("date".into(), Column::categorical(&["2024-01-01", "2024-01-08", "2024-01-03"])),
     ///     ("amount".into(), Column::numeric(vec![5.0, 7.0, 3.0])),
     /// ]).unwrap();
-    /// let cfg = CustomerBaseConfig { calibration_end: parse_date("2024-01-10").unwrap(), holdout_end: None };
+    /// let cfg = CustomerBaseConfig { calibration_end: parse_date("2024-01-09").unwrap(), holdout_end: None };
     /// let s = CustomerBase::from_table(&t, "id", "date", "amount", &cfg).unwrap();
-    /// assert_eq!((s.frequency[0], s.recency[0], s.age[0]), (1, 7, 9));
+    /// assert_eq!((s.frequency[0], s.recency[0], s.age[0]), (1, 7, 8));
     /// ```
     pub fn from_table(
         table: &Table,
