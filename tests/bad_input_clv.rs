@@ -362,5 +362,8 @@ fn a_fit_that_does_not_converge_is_reported_not_silent() {
     let (json, _) = case(&args(&f, &["--json"]), 0, &[]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["bgnbd"]["converged"], false, "{json}");
-    assert!(out.contains("0 of 3 starts converged"), "{out}");
+    assert!(
+        out.contains("NOT converged after") && out.contains(" of 3 starts converged"),
+        "{out}"
+    );
 }
