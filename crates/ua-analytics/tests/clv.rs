@@ -321,6 +321,14 @@ fn buys_again_serves_batches_like_single_rows_and_round_trips() {
 fn saved_models_load_identically_and_wrong_kinds_are_refused() {
     let h = simulate_bgnbd(1_000, (0.5, 6.0, 0.7, 3.0), 40.0, 3).unwrap();
     let bg = BgNbd::new().modified().l2(0.001).fit(&h).unwrap();
+    // The builder reaches the fit: MBG/NBD's likelihood, not BG/NBD's.
+    assert_eq!(bg.params.variant, BgNbdVariant::Modified);
+    let as_bg = model(BgNbdVariant::BgNbd, bg.parameters()).log_likelihood_of(&h);
+    assert!(
+        (bg.log_likelihood - as_bg).abs() > 1e-6,
+        "{} vs {as_bg}",
+        bg.log_likelihood
+    );
     let back = FittedBgNbd::from_json(&bg.to_json().unwrap()).unwrap();
     assert_eq!(back, bg);
     assert_eq!(
