@@ -9,6 +9,7 @@
 //! | [`prediction`] | logistic regression, the MLP classifier, the propensity model (automatic preprocessing + a classifier), repeat-purchase features |
 //! | [`segmentation`] | k-means (Lloyd/Elkan, k-means++), mini-batch k-means, cluster quality, k selection, RFM scores and named segments |
 //! | [`recommend`] | recommendation from implicit feedback: popularity, item-kNN, RP3β, EASE, implicit ALS, BPR; filters, evaluation, tuning, serving by external ids |
+//! | [`clv`] | customer lifetime value: BG/NBD and MBG/NBD (P(alive), expected purchases), the Gamma-Gamma spend model, discounted CLV |
 //! | [`risk`] | risk scores (higher = riskier): the isolation forest |
 //! | [`pipeline`] | [`Pipeline`](pipeline::Pipeline): any table preprocessor + any classifier, fitted, cross-validated, saved and served as one |
 //! | [`selection`] | `evaluate`, stratified `cross_validate`, `grid_search`, `permutation_importance` — over any model |
@@ -57,6 +58,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod clv;
 mod error;
 pub mod metrics;
 pub mod pipeline;

@@ -2,6 +2,7 @@
 //!
 //! | module | what |
 //! | --- | --- |
+//! | [`customer_base`] | the calibration/holdout summary for customer-base models: repeat purchase days x, recency t_x, age T, mean repeat spend, holdout purchases |
 //! | [`rfm`] | per-customer recency, frequency, monetary value, tenure, inter-purchase time, and a holdout "bought again" label |
 //! | [`interactions`] | a user × item sparse matrix with dense id maps, for recommenders |
 //! | [`interaction_split`] | per-user hold-out splits of an interaction log (temporal, last k, random) |
@@ -21,6 +22,7 @@
 //! assert_eq!(f.recency_days, vec![1, 6]);
 //! ```
 
+pub mod customer_base;
 pub mod interaction_split;
 pub mod interactions;
 pub mod rfm;
