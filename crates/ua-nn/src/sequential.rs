@@ -453,15 +453,18 @@ impl<S: Scalar> SequentialBuilder<S> {
                     let steps = width / in_channels;
                     let out_steps = match padding {
                         Padding::Same => steps,
-                        Padding::Valid => (steps + 1).checked_sub(kernel_width).filter(|&t| t > 0).ok_or_else(|| {
-                            crate::error::invalid(
-                                op(),
-                                format!(
-                                    "valid padding needs at least kernel_width {kernel_width} \
+                        Padding::Valid => (steps + 1)
+                            .checked_sub(kernel_width)
+                            .filter(|&t| t > 0)
+                            .ok_or_else(|| {
+                                crate::error::invalid(
+                                    op(),
+                                    format!(
+                                        "valid padding needs at least kernel_width {kernel_width} \
                                      steps, the input has {steps}"
-                                ),
-                            )
-                        })?,
+                                    ),
+                                )
+                            })?,
                     };
                     width = out_steps.checked_mul(out_channels).ok_or_else(|| {
                         crate::error::invalid(op(), "steps × out_channels overflows")
@@ -542,18 +545,25 @@ impl<S: Scalar> SequentialBuilder<S> {
                         Activation::Relu | Activation::LeakyRelu { .. } => Initializer::HeUniform,
                         _ => Initializer::GlorotUniform,
                     };
-                    let c = Conv1D::new(channels, out_channels, kernel_width, activation, init, &mut rng)
-                        .map_err(|e| at_layer(e, op()))?
-                        .with_padding(padding);
+                    let c = Conv1D::new(
+                        channels,
+                        out_channels,
+                        kernel_width,
+                        activation,
+                        init,
+                        &mut rng,
+                    )
+                    .map_err(|e| at_layer(e, op()))?
+                    .with_padding(padding);
                     channels = out_channels;
                     Box::new(c)
                 }
-                Step::Pool(Pooling::Max) => Box::new(
-                    GlobalMaxPool1D::new(channels).map_err(|e| at_layer(e, op()))?,
-                ),
-                Step::Pool(Pooling::Avg) => Box::new(
-                    GlobalAvgPool1D::new(channels).map_err(|e| at_layer(e, op()))?,
-                ),
+                Step::Pool(Pooling::Max) => {
+                    Box::new(GlobalMaxPool1D::new(channels).map_err(|e| at_layer(e, op()))?)
+                }
+                Step::Pool(Pooling::Avg) => {
+                    Box::new(GlobalAvgPool1D::new(channels).map_err(|e| at_layer(e, op()))?)
+                }
                 Step::Layer(ref given) => given.0.boxed_clone(),
                 Step::Dense {
                     units,

@@ -552,7 +552,11 @@ impl<S: Scalar> Conv1D<S> {
         row_copy: &mut Vec<S>,
     ) -> Result<()> {
         let g = self.geometry(input.ncols())?;
-        check_out("conv1d", &out, (input.nrows(), g.out_steps * self.w.ncols()))?;
+        check_out(
+            "conv1d",
+            &out,
+            (input.nrows(), g.out_steps * self.w.ncols()),
+        )?;
         self.forward_into(&g, input, out, cols, row_copy)
     }
 
@@ -701,8 +705,9 @@ impl<S: Scalar> Conv1D<S> {
         }
         // ∂L/∂unfolded = ∂z · Wᵀ, then folded back onto the input steps.
         {
-            let dcols = ndarray::ArrayViewMut2::from_shape((lines, window), &mut cols[..lines * window])
-                .map_err(|e| crate::error::invalid("conv1d backward", e.to_string()))?;
+            let dcols =
+                ndarray::ArrayViewMut2::from_shape((lines, window), &mut cols[..lines * window])
+                    .map_err(|e| crate::error::invalid("conv1d backward", e.to_string()))?;
             gemm_into(
                 S::one(),
                 gz,
@@ -757,7 +762,12 @@ fn affine<S: Scalar>(
 /// im2col: writes one line of `kernel_width·in_channels` values per output
 /// step of every row of `input` into `cols` (grown as needed), zeros where
 /// a tap falls outside the sequence.
-fn unfold<S: Scalar>(g: &Geometry, input: ArrayView2<'_, S>, cols: &mut Vec<S>, row_copy: &mut Vec<S>) {
+fn unfold<S: Scalar>(
+    g: &Geometry,
+    input: ArrayView2<'_, S>,
+    cols: &mut Vec<S>,
+    row_copy: &mut Vec<S>,
+) {
     let window = g.window();
     let ic = g.in_channels;
     let need = input.nrows() * g.out_steps * window;
@@ -855,7 +865,11 @@ impl<S: Scalar> Layer<S> for Conv1D<S> {
 
     fn infer_into(&self, input: ArrayView2<'_, S>, out: ArrayViewMut2<'_, S>) -> Result<()> {
         let g = self.geometry(input.ncols())?;
-        check_out("conv1d", &out, (input.nrows(), g.out_steps * self.w.ncols()))?;
+        check_out(
+            "conv1d",
+            &out,
+            (input.nrows(), g.out_steps * self.w.ncols()),
+        )?;
         let (mut cols, mut row_copy) = (Vec::new(), Vec::new());
         if out.is_standard_layout() {
             self.forward_into(&g, input, out, &mut cols, &mut row_copy)
@@ -974,8 +988,13 @@ mod tests {
     #[test]
     fn same_padding_puts_the_extra_zero_after_the_sequence_for_even_spans() {
         // kernel [1, 10] over [1, 2, 3]: span 2, no zero before, one after.
-        let c = Conv1D::<f64>::from_weights(array![[1.0], [10.0]], array![0.0], 1, Activation::Identity)
-            .unwrap();
+        let c = Conv1D::<f64>::from_weights(
+            array![[1.0], [10.0]],
+            array![0.0],
+            1,
+            Activation::Identity,
+        )
+        .unwrap();
         assert_eq!(
             c.infer(array![[1.0, 2.0, 3.0]].view()).unwrap(),
             array![[21.0, 32.0, 3.0]]
@@ -984,8 +1003,13 @@ mod tests {
 
     #[test]
     fn valid_lengths_count_only_windows_inside_the_sequence() {
-        let c = Conv1D::<f64>::from_weights(array![[1.0], [1.0], [1.0]], array![0.0], 1, Activation::Identity)
-            .unwrap();
+        let c = Conv1D::<f64>::from_weights(
+            array![[1.0], [1.0], [1.0]],
+            array![0.0],
+            1,
+            Activation::Identity,
+        )
+        .unwrap();
         assert_eq!(c.valid_out_steps(4, 10), 4);
         assert_eq!(c.valid_out_steps(12, 10), 10);
         let c = c.with_padding(Padding::Valid).with_dilation(2).unwrap(); // span 5
@@ -999,9 +1023,13 @@ mod tests {
     #[test]
     fn sizes_are_checked_with_overflow() {
         assert_eq!(check_conv_size(2, 3, 4, 1).unwrap(), 2 * 3 * 4 + 3);
-        let e = check_conv_size(1 << 20, 1 << 20, 1 << 20, 1).unwrap_err().to_string();
+        let e = check_conv_size(1 << 20, 1 << 20, 1 << 20, 1)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("overflows"), "{e}");
-        let e = check_conv_size(1 << 10, 1 << 10, 1 << 9, 1).unwrap_err().to_string();
+        let e = check_conv_size(1 << 10, 1 << 10, 1 << 9, 1)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("more than the limit"), "{e}");
         for (args, name) in [
             ((0, 1, 1, 1), "in_channels"),
@@ -1009,10 +1037,14 @@ mod tests {
             ((1, 1, 0, 1), "kernel_width"),
             ((1, 1, 1, 0), "dilation"),
         ] {
-            let e = check_conv_size(args.0, args.1, args.2, args.3).unwrap_err().to_string();
+            let e = check_conv_size(args.0, args.1, args.2, args.3)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(&format!("{name} must be ≥ 1, got 0")), "{e}");
         }
-        let e = check_conv_size(1, 1, 3, usize::MAX).unwrap_err().to_string();
+        let e = check_conv_size(1, 1, 3, usize::MAX)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("dilation"), "{e}");
     }
 }

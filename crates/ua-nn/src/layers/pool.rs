@@ -207,7 +207,12 @@ impl<S: Scalar> PoolCore<S> {
         }
         let mut gin = rows_of(&mut self.gin, n, self.steps * c);
         gin.fill(S::zero());
-        for (r, (g, mut d)) in grad_output.rows().into_iter().zip(gin.rows_mut()).enumerate() {
+        for (r, (g, mut d)) in grad_output
+            .rows()
+            .into_iter()
+            .zip(gin.rows_mut())
+            .enumerate()
+        {
             let len = self.lens[r];
             if len == 0 {
                 continue;

@@ -34,7 +34,8 @@ struct BranchData {
 /// token ids (as numbers, right-padded with the embedding's padding index),
 /// then `numeric_channels` values per step, time-major
 /// (`[t0c0, t0c1, …, t1c0, …]`). **Output**: the last convolution's
-/// `out_channels` (or the embedding's `dim` without convolutions).
+/// `out_channels` (without convolutions: the embedding's `dim` plus
+/// `numeric_channels`, pooled).
 ///
 /// **Lengths come from the padding.** A row's length is one past its last
 /// token that is not the padding index (trailing padding is not part of the
@@ -149,9 +150,9 @@ impl<S: Scalar> SequenceBranch<S> {
                     c.in_channels()
                 ));
             }
-            t = c
-                .out_steps(t)
-                .map_err(|e| crate::error::invalid("sequence branch", format!("convolution {}: {e}", i + 1)))?;
+            t = c.out_steps(t).map_err(|e| {
+                crate::error::invalid("sequence branch", format!("convolution {}: {e}", i + 1))
+            })?;
             channels = c.out_channels();
         }
         let pool = PoolCore::new(pooling, channels)?;
@@ -327,7 +328,8 @@ impl<S: Scalar> SequenceBranch<S> {
             c.infer_with(x.view(), y.view_mut(), &mut cols, &mut row_copy)?;
             for (r, len) in lens.iter_mut().enumerate() {
                 *len = c.valid_out_steps(*len, t_out);
-                y.slice_mut(s![r, *len * c.out_channels()..]).fill(S::zero());
+                y.slice_mut(s![r, *len * c.out_channels()..])
+                    .fill(S::zero());
             }
             x = y;
             t = t_out;
@@ -342,10 +344,14 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
     }
 
     fn output_dim(&self, input_dim: usize) -> Result<usize> {
-        self.check_input(&ArrayView2::<S>::from_shape((0, input_dim), &[]).map_err(|e| {
-            crate::error::invalid("sequence branch", e.to_string())
-        })?)?;
-        Ok(self.convs.last().map_or(self.embedding.dim(), |c| c.out_channels()))
+        self.check_input(
+            &ArrayView2::<S>::from_shape((0, input_dim), &[])
+                .map_err(|e| crate::error::invalid("sequence branch", e.to_string()))?,
+        )?;
+        Ok(self
+            .convs
+            .last()
+            .map_or(self.conv_channels(), |c| c.out_channels()))
     }
 
     fn forward(&mut self, input: ArrayView2<'_, S>, mode: Mode) -> Result<ArrayView2<'_, S>> {
@@ -429,7 +435,11 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
                 crate::error::dims(input.dim()),
             ));
         }
-        check_grad("sequence branch", &grad_output, (n, self.pool.output().ncols()))?;
+        check_grad(
+            "sequence branch",
+            &grad_output,
+            (n, self.pool.output().ncols()),
+        )?;
         let (e, k, steps) = (self.embedding.dim(), self.numeric, self.steps);
         let c = e + k;
         let SequenceBranch {
@@ -477,11 +487,7 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
                 }
             }
         }
-        embedding.backward(
-            input.slice(s![.., ..steps]),
-            gemb.slice(s![..n, ..]),
-            false,
-        )?;
+        embedding.backward(input.slice(s![.., ..steps]), gemb.slice(s![..n, ..]), false)?;
         if !need_input_grad {
             return Ok(None);
         }
@@ -525,7 +531,11 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
                 numeric_channels: self.numeric,
                 pooling: self.pool.kind(),
                 embedding: self.embedding.to_saved()?,
-                convs: self.convs.iter().map(|c| c.to_saved()).collect::<Result<_>>()?,
+                convs: self
+                    .convs
+                    .iter()
+                    .map(|c| c.to_saved())
+                    .collect::<Result<_>>()?,
             },
         )
     }
@@ -536,13 +546,18 @@ pub(crate) fn load_branch<S: Scalar>(saved: &SavedLayer) -> Result<Box<dyn Layer
     if d.embedding.type_name != "embedding" {
         return Err(crate::error::invalid(
             "sequence branch",
-            format!("the embedding is saved as type {}, expected embedding", d.embedding.type_name),
+            format!(
+                "the embedding is saved as type {}, expected embedding",
+                d.embedding.type_name
+            ),
         ));
     }
     let emb = crate::layers::embedding::load::<S>(&d.embedding)?
         .downcast_ref::<Embedding<S>>()
         .cloned()
-        .ok_or_else(|| crate::error::invalid("sequence branch", "the embedding did not load as one"))?;
+        .ok_or_else(|| {
+            crate::error::invalid("sequence branch", "the embedding did not load as one")
+        })?;
     let convs = d
         .convs
         .iter()
@@ -551,7 +566,11 @@ pub(crate) fn load_branch<S: Scalar>(saved: &SavedLayer) -> Result<Box<dyn Layer
             if c.type_name != "conv1d" {
                 return Err(crate::error::invalid(
                     "sequence branch",
-                    format!("convolution {} is saved as type {}, expected conv1d", i + 1, c.type_name),
+                    format!(
+                        "convolution {} is saved as type {}, expected conv1d",
+                        i + 1,
+                        c.type_name
+                    ),
                 ));
             }
             load_conv::<S>(c)
@@ -650,7 +669,9 @@ impl<S: Scalar> std::fmt::Debug for Parallel<S> {
             .iter()
             .map(|b| (b.inputs, b.layers.iter().map(|l| l.name()).collect()))
             .collect();
-        f.debug_struct("Parallel").field("branches", &shown).finish()
+        f.debug_struct("Parallel")
+            .field("branches", &shown)
+            .finish()
     }
 }
 
@@ -675,7 +696,10 @@ impl<S: Scalar> Parallel<S> {
         let mut built = Vec::with_capacity(branches.len());
         for (b, (inputs, layers)) in branches.into_iter().enumerate() {
             if inputs == 0 {
-                return bad(format!("branch {} reads 0 columns; each branch needs ≥ 1", b + 1));
+                return bad(format!(
+                    "branch {} reads 0 columns; each branch needs ≥ 1",
+                    b + 1
+                ));
             }
             let mut width = inputs;
             for (i, l) in layers.iter().enumerate() {
@@ -807,7 +831,10 @@ impl<S: Scalar> Layer<S> for Parallel<S> {
         if input_dim != self.input_dim {
             return Err(crate::error::shape(
                 "parallel layer",
-                format!("{} input columns (the branches' inputs together)", self.input_dim),
+                format!(
+                    "{} input columns (the branches' inputs together)",
+                    self.input_dim
+                ),
                 input_dim,
             ));
         }
