@@ -1023,7 +1023,7 @@ mod tests {
     #[test]
     fn sizes_are_checked_with_overflow() {
         assert_eq!(check_conv_size(2, 3, 4, 1).unwrap(), 2 * 3 * 4 + 3);
-        let e = check_conv_size(1 << 20, 1 << 20, 1 << 20, 1)
+        let e = check_conv_size(1 << 22, 1 << 22, 1 << 22, 1)
             .unwrap_err()
             .to_string();
         assert!(e.contains("overflows"), "{e}");
