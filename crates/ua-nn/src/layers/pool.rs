@@ -122,36 +122,27 @@ impl<S: Scalar> PoolCore<S> {
             a.clear();
             a.resize(input.nrows() * c, NONE);
         }
+        // Rows are contiguous in every buffer the layers write; a strided
+        // row (a caller's own view) is copied first.
+        let (mut xbuf, mut obuf) = (Vec::new(), Vec::new());
         for (r, (x, mut o)) in input.rows().into_iter().zip(out.rows_mut()).enumerate() {
             let len = lengths.map_or(steps, |l| l[r]);
-            o.fill(S::zero());
-            if len == 0 {
-                continue;
-            }
-            match self.kind {
-                Pooling::Max => {
-                    for ch in 0..c {
-                        let mut best = x[ch];
-                        let mut at = ch;
-                        for t in 1..len {
-                            let v = x[t * c + ch];
-                            if v > best {
-                                best = v;
-                                at = t * c + ch;
-                            }
-                        }
-                        o[ch] = best;
-                        if let Some(a) = arg.as_deref_mut() {
-                            a[r * c + ch] = at;
-                        }
-                    }
+            let x: &[S] = match x.as_slice() {
+                Some(x) => x,
+                None => {
+                    xbuf.clear();
+                    xbuf.extend(x.iter().copied());
+                    &xbuf
                 }
-                Pooling::Avg => {
-                    for t in 0..len {
-                        o.zip_mut_with(&x.slice(s![t * c..(t + 1) * c]), |a, &v| *a = *a + v);
-                    }
-                    let inv = S::one() / S::lit(len as f64);
-                    o.mapv_inplace(|v| v * inv);
+            };
+            let a = arg.as_deref_mut().map(|a| &mut a[r * c..(r + 1) * c]);
+            match o.as_slice_mut() {
+                Some(o) => pool_row(self.kind, x, len, o, a),
+                None => {
+                    obuf.clear();
+                    obuf.resize(c, S::zero());
+                    pool_row(self.kind, x, len, &mut obuf, a);
+                    o.iter_mut().zip(&obuf).for_each(|(d, &v)| *d = v);
                 }
             }
         }
@@ -245,6 +236,42 @@ impl<S: Scalar> PoolCore<S> {
         out: ArrayViewMut2<'_, S>,
     ) -> Result<()> {
         self.pool_into(input, lengths, out, None)
+    }
+}
+
+/// Pools the first `len` steps of one time-major row `x` into `o` (one value
+/// per channel); for max, records the chosen column of each channel in `arg`.
+fn pool_row<S: Scalar>(kind: Pooling, x: &[S], len: usize, o: &mut [S], arg: Option<&mut [usize]>) {
+    let c = o.len();
+    if len == 0 {
+        o.fill(S::zero());
+        return;
+    }
+    o.copy_from_slice(&x[..c]);
+    match (kind, arg) {
+        (Pooling::Max, Some(a)) => {
+            a.iter_mut().enumerate().for_each(|(ch, v)| *v = ch);
+            for (t, step) in x[c..len * c].chunks_exact(c).enumerate() {
+                for (ch, (&v, best)) in step.iter().zip(o.iter_mut()).enumerate() {
+                    if v > *best {
+                        *best = v;
+                        a[ch] = (t + 1) * c + ch;
+                    }
+                }
+            }
+        }
+        (Pooling::Max, None) => {
+            for step in x[c..len * c].chunks_exact(c) {
+                o.iter_mut().zip(step).for_each(|(b, &v)| *b = b.max(v));
+            }
+        }
+        (Pooling::Avg, _) => {
+            for step in x[c..len * c].chunks_exact(c) {
+                o.iter_mut().zip(step).for_each(|(b, &v)| *b = *b + v);
+            }
+            let inv = S::one() / S::lit(len as f64);
+            o.iter_mut().for_each(|v| *v = *v * inv);
+        }
     }
 }
 

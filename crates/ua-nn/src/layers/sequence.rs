@@ -293,14 +293,11 @@ impl<S: Scalar> SequenceBranch<S> {
         let (e, k) = (self.embedding.dim(), self.numeric);
         let c = e + k;
         for (r, mut row) in x0.rows_mut().into_iter().enumerate() {
-            for t in 0..self.steps {
-                row.slice_mut(s![t * c..t * c + e])
-                    .assign(&emb.slice(s![r, t * e..(t + 1) * e]));
-                let mut dst = row.slice_mut(s![t * c + e..(t + 1) * c]);
-                if t < lens[r] {
-                    dst.assign(&numeric.slice(s![r, t * k..(t + 1) * k]));
-                } else {
-                    dst.fill(S::zero());
+            copy_steps(emb.row(r), (e, 0), row.view_mut(), (c, 0), e, self.steps);
+            if k > 0 {
+                copy_steps(numeric.row(r), (k, 0), row.view_mut(), (c, e), k, lens[r]);
+                for t in lens[r]..self.steps {
+                    row.slice_mut(s![t * c + e..(t + 1) * c]).fill(S::zero());
                 }
             }
         }
@@ -471,19 +468,15 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
         }
         // `grad` is ∂L/∂x0: split it into the embedding's and the channels'.
         let mut ge = rows_of(gemb, n, steps * e);
-        for (mut dst, src) in ge.rows_mut().into_iter().zip(grad.rows()) {
-            for t in 0..steps {
-                dst.slice_mut(s![t * e..(t + 1) * e])
-                    .assign(&src.slice(s![t * c..t * c + e]));
-            }
+        for (dst, src) in ge.rows_mut().into_iter().zip(grad.rows()) {
+            copy_steps(src, (c, 0), dst, (e, 0), e, steps);
         }
         if need_input_grad {
             let mut gi = rows_of(gin, n, steps * (1 + k));
             gi.fill(S::zero());
-            for (r, (mut dst, src)) in gi.rows_mut().into_iter().zip(grad.rows()).enumerate() {
-                for t in 0..valid[0][r] {
-                    dst.slice_mut(s![steps + t * k..steps + (t + 1) * k])
-                        .assign(&src.slice(s![t * c + e..(t + 1) * c]));
+            if k > 0 {
+                for (r, (dst, src)) in gi.rows_mut().into_iter().zip(grad.rows()).enumerate() {
+                    copy_steps(src, (c, e), dst, (k, steps), k, valid[0][r]);
                 }
             }
         }
@@ -538,6 +531,33 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
                     .collect::<Result<_>>()?,
             },
         )
+    }
+}
+
+/// Copies `width` values per step for `steps` steps from `src` (step `t`
+/// at `t·src_step + src_off`) to `dst` (at `t·dst_step + dst_off`).
+fn copy_steps<S: Scalar>(
+    src: ndarray::ArrayView1<'_, S>,
+    (src_step, src_off): (usize, usize),
+    mut dst: ndarray::ArrayViewMut1<'_, S>,
+    (dst_step, dst_off): (usize, usize),
+    width: usize,
+    steps: usize,
+) {
+    match (src.as_slice(), dst.as_slice_mut()) {
+        (Some(a), Some(b)) => {
+            for t in 0..steps {
+                b[t * dst_step + dst_off..][..width]
+                    .copy_from_slice(&a[t * src_step + src_off..][..width]);
+            }
+        }
+        _ => {
+            for t in 0..steps {
+                for j in 0..width {
+                    dst[t * dst_step + dst_off + j] = src[t * src_step + src_off + j];
+                }
+            }
+        }
     }
 }
 
