@@ -30,7 +30,13 @@
 //!
 //! `train_samples_per_sec` times `fit` only (not data generation);
 //! `infer_samples_per_sec` times eval-mode inference over all rows in blocks
-//! of 4,096. Training runs on one thread; inference runs on one thread with
+//! of 4,096. Both are wall-clock rates. On Linux the JSON also carries the
+//! CPU time the calling thread spent in each phase (from
+//! `/proc/thread-self/schedstat`, nanoseconds on the CPU) and the rates per
+//! CPU second (`train_samples_per_cpu_sec`, `infer_samples_per_cpu_sec`,
+//! with `--threads 1` only): on a machine shared with other work these say
+//! what one core does when it runs this program, where the wall-clock rates
+//! also count the time other processes held the core. Training runs on one thread; inference runs on one thread with
 //! `--threads 1` (`predict`) and with `--threads N > 1` on a rayon pool of N
 //! threads (`predict_parallel`).
 
@@ -199,6 +205,13 @@ fn network(a: &Args) -> Result<Sequential<f32>, String> {
         .map_err(e)
 }
 
+/// CPU time the calling thread has run, in seconds (Linux; `None` elsewhere).
+fn thread_cpu_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
 fn run(a: &Args) -> Result<(), Error> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads)
@@ -225,6 +238,7 @@ fn run(a: &Args) -> Result<(), Error> {
             }
             user_analytics::nn::Control::Continue
         });
+    let cpu = thread_cpu_seconds();
     let t = Instant::now();
     let history = model
         .fit(
@@ -236,7 +250,9 @@ fn run(a: &Args) -> Result<(), Error> {
         )
         .map_err(|e| e.to_string())?;
     let train_secs = t.elapsed().as_secs_f64();
+    let train_cpu = cpu.zip(thread_cpu_seconds()).map(|(a, b)| b - a);
 
+    let cpu = thread_cpu_seconds();
     let t = Instant::now();
     let p = if a.threads > 1 {
         model.predict_parallel(x.view())
@@ -245,6 +261,11 @@ fn run(a: &Args) -> Result<(), Error> {
     }
     .map_err(|e| e.to_string())?;
     let infer_secs = t.elapsed().as_secs_f64();
+    // with more threads the work is not on this thread
+    let infer_cpu = cpu
+        .zip(thread_cpu_seconds())
+        .map(|(a, b)| b - a)
+        .filter(|_| a.threads == 1);
     let correct = p
         .iter()
         .zip(y.iter())
@@ -255,6 +276,9 @@ fn run(a: &Args) -> Result<(), Error> {
     let infer_sps = n as f64 / infer_secs;
     let final_loss = history.loss().last().copied().unwrap_or(f64::NAN);
     let train_accuracy = correct as f64 / n as f64;
+    let per_cpu = |samples: usize, secs: Option<f64>| secs.map(|s| samples as f64 / s);
+    let train_per_cpu = per_cpu(n * history.epochs.len(), train_cpu);
+    let infer_per_cpu = per_cpu(n, infer_cpu);
     if a.json {
         let out = serde_json::json!({
             "rows": n,
@@ -268,6 +292,11 @@ fn run(a: &Args) -> Result<(), Error> {
             "infer_samples_per_sec": infer_sps,
             "final_loss": final_loss,
             "train_accuracy": train_accuracy,
+            "train_seconds": train_secs,
+            "train_cpu_seconds": train_cpu,
+            "train_samples_per_cpu_sec": train_per_cpu,
+            "infer_cpu_seconds": infer_cpu,
+            "infer_samples_per_cpu_sec": infer_per_cpu,
         });
         println!("{out}");
     } else {
@@ -278,6 +307,9 @@ fn run(a: &Args) -> Result<(), Error> {
         println!("parameters             {}", model.n_params());
         println!("train_samples_per_sec  {train_sps:.0}");
         println!("infer_samples_per_sec  {infer_sps:.0}");
+        if let (Some(t), Some(i)) = (train_per_cpu, infer_per_cpu) {
+            println!("per CPU second         train {t:.0}, infer {i:.0}");
+        }
         println!("final_loss             {final_loss:.4}");
         println!("train_accuracy         {train_accuracy:.4}");
     }

@@ -32,7 +32,7 @@ pub enum Padding {
 /// Rows of input processed per im2col block: the block's unfolded matrix
 /// (`rows·steps × kernel·in_channels`) stays within about this many values,
 /// so it lives in cache while the product reads it.
-const BLOCK_VALUES: usize = 1 << 16;
+const BLOCK_VALUES: usize = 1 << 15;
 
 /// The saved form of a [`Conv1D`] (type name `"conv1d"`).
 #[derive(Serialize, Deserialize)]

@@ -307,31 +307,78 @@ impl<S: Scalar> SequenceBranch<S> {
         self.embedding.dim() + self.numeric
     }
 
-    /// Eval-mode output of a block of rows into `out`.
-    fn infer_block(&self, input: ArrayView2<'_, S>, mut out: ArrayViewMut2<'_, S>) -> Result<()> {
+    /// Eval-mode output of a block of rows into `out`, in buffers that
+    /// `scratch` keeps from block to block.
+    fn infer_block(
+        &self,
+        input: ArrayView2<'_, S>,
+        mut out: ArrayViewMut2<'_, S>,
+        scratch: &mut InferScratch<S>,
+    ) -> Result<()> {
         let n = input.nrows();
+        let bad = |e: ndarray::ShapeError| {
+            crate::error::invalid("sequence branch inference", e.to_string())
+        };
         let tokens = input.slice(s![.., ..self.steps]);
         let numeric = input.slice(s![.., self.steps..]);
-        let emb = self.embedding.infer(tokens)?;
-        let mut lens = Vec::with_capacity(n);
-        self.lengths_of(tokens, &mut lens);
-        let mut x = Array2::zeros((n, self.steps * self.conv_channels()));
-        self.interleave(emb.view(), numeric, &lens, x.view_mut());
-        let (mut cols, mut row_copy) = (Vec::new(), Vec::new());
-        let mut t = self.steps;
+        let InferScratch {
+            emb,
+            a,
+            b,
+            cols,
+            row_copy,
+            lens,
+        } = scratch;
+        let ew = self.steps * self.embedding.dim();
+        grow(emb, n * ew);
+        self.embedding.infer_into(
+            tokens,
+            ArrayViewMut2::from_shape((n, ew), &mut emb[..n * ew]).map_err(bad)?,
+        )?;
+        self.lengths_of(tokens, lens);
+        let xw = self.steps * self.conv_channels();
+        grow(a, n * xw);
+        self.interleave(
+            ArrayView2::from_shape((n, ew), &emb[..n * ew]).map_err(bad)?,
+            numeric,
+            lens,
+            ArrayViewMut2::from_shape((n, xw), &mut a[..n * xw]).map_err(bad)?,
+        );
+        let (mut t, mut width) = (self.steps, xw);
         for c in &self.convs {
             let t_out = c.out_steps(t)?;
-            let mut y = Array2::zeros((n, t_out * c.out_channels()));
-            c.infer_with(x.view(), y.view_mut(), &mut cols, &mut row_copy)?;
+            let oc = c.out_channels();
+            let yw = t_out * oc;
+            grow(b, n * yw);
+            let x = ArrayView2::from_shape((n, width), &a[..n * width]).map_err(bad)?;
+            let mut y = ArrayViewMut2::from_shape((n, yw), &mut b[..n * yw]).map_err(bad)?;
+            c.infer_with(x, y.view_mut(), cols, row_copy)?;
             for (r, len) in lens.iter_mut().enumerate() {
                 *len = c.valid_out_steps(*len, t_out);
-                y.slice_mut(s![r, *len * c.out_channels()..])
-                    .fill(S::zero());
+                y.slice_mut(s![r, *len * oc..]).fill(S::zero());
             }
-            x = y;
-            t = t_out;
+            std::mem::swap(a, b);
+            (t, width) = (t_out, yw);
         }
-        self.pool.infer_into(x.view(), Some(&lens), out.view_mut())
+        let x = ArrayView2::from_shape((n, width), &a[..n * width]).map_err(bad)?;
+        self.pool.infer_into(x, Some(lens), out.view_mut())
+    }
+}
+
+/// The buffers of [`SequenceBranch`] inference, reused from block to block.
+struct InferScratch<S> {
+    emb: Vec<S>,
+    a: Vec<S>,
+    b: Vec<S>,
+    cols: Vec<S>,
+    row_copy: Vec<S>,
+    lens: Vec<usize>,
+}
+
+/// Grows `v` to at least `len` values.
+fn grow<S: Scalar>(v: &mut Vec<S>, len: usize) {
+    if v.len() < len {
+        v.resize(len, S::zero());
     }
 }
 
@@ -492,10 +539,22 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
         let width = self.output_dim(input.ncols())?;
         check_out("sequence branch", &out, (input.nrows(), width))?;
         let n = input.nrows();
+        let mut scratch = InferScratch {
+            emb: Vec::new(),
+            a: Vec::new(),
+            b: Vec::new(),
+            cols: Vec::new(),
+            row_copy: Vec::new(),
+            lens: Vec::new(),
+        };
         let mut r0 = 0;
         while r0 < n {
             let r1 = (r0 + INFER_ROWS).min(n);
-            self.infer_block(input.slice(s![r0..r1, ..]), out.slice_mut(s![r0..r1, ..]))?;
+            self.infer_block(
+                input.slice(s![r0..r1, ..]),
+                out.slice_mut(s![r0..r1, ..]),
+                &mut scratch,
+            )?;
             r0 = r1;
         }
         Ok(())
