@@ -265,15 +265,19 @@ fn sequence_branch_gradients_with_masks_paddings_and_dilations() {
         ),
         (Pooling::Avg, vec![]),
     ] {
-        let mut b = branch(7, 2, pooling, &convs);
-        let x = branch_input(&lens, 7, 2, 3);
-        let r = check_layer(&mut b, x.view(), 9).unwrap();
-        assert!(r.max() < TOL, "{pooling:?} {convs:?}: {r:?}");
-        assert_eq!(b.lengths(), lens);
-        // the all-padding row gives zeros, not NaN
-        let y = b.infer(x.view()).unwrap();
-        assert!(y.row(3).iter().all(|&v| v == 0.0), "{y}");
-        assert!(y.iter().all(|v| v.is_finite()));
+        // with numeric channels (interleaved) and without (the embedding
+        // feeds the convolution directly)
+        for k in [2, 0] {
+            let mut b = branch(7, k, pooling, &convs);
+            let x = branch_input(&lens, 7, k, 3);
+            let r = check_layer(&mut b, x.view(), 9).unwrap();
+            assert!(r.max() < TOL, "{pooling:?} {convs:?} k{k}: {r:?}");
+            assert_eq!(b.lengths(), lens);
+            // the all-padding row gives zeros, not NaN
+            let y = b.infer(x.view()).unwrap();
+            assert!(y.row(3).iter().all(|&v| v == 0.0), "{y}");
+            assert!(y.iter().all(|v| v.is_finite()));
+        }
     }
 }
 

@@ -407,16 +407,24 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
         self.embedding.forward(tokens, mode)?;
         let mut valid = std::mem::take(&mut self.valid);
         self.lengths_of(tokens, &mut valid[0]);
-        let mut x0 = std::mem::take(&mut self.x0);
-        let width = self.steps * self.conv_channels();
-        self.interleave(
-            self.embedding.output(),
-            numeric,
-            &valid[0],
-            rows_of(&mut x0, n, width),
-        );
-        self.x0 = x0;
-        let x0 = self.x0.slice(s![..n, ..]);
+        // Without numeric channels the embedding's output is the
+        // convolutions' input as it is; otherwise interleave the two.
+        if self.numeric > 0 {
+            let mut x0 = std::mem::take(&mut self.x0);
+            let width = self.steps * self.conv_channels();
+            self.interleave(
+                self.embedding.output(),
+                numeric,
+                &valid[0],
+                rows_of(&mut x0, n, width),
+            );
+            self.x0 = x0;
+        }
+        let x0 = if self.numeric > 0 {
+            self.x0.slice(s![..n, ..])
+        } else {
+            self.embedding.output()
+        };
         let mut t = self.steps;
         let mut done = Ok(());
         for i in 0..self.convs.len() {
@@ -496,7 +504,11 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
             gin,
             ..
         } = self;
-        let x0 = x0.slice(s![..n, ..]);
+        let x0 = if k > 0 {
+            x0.slice(s![..n, ..])
+        } else {
+            embedding.output()
+        };
         let mut grad = pool
             .backward(grad_output, true)?
             .ok_or_else(|| crate::error::invalid("sequence branch backward", "no pool gradient"))?;
@@ -514,6 +526,15 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
             rest = init;
         }
         // `grad` is ∂L/∂x0: split it into the embedding's and the channels'.
+        if k == 0 {
+            // ∂L/∂x0 is the embedding's gradient as it is.
+            embedding.backward(input.slice(s![.., ..steps]), grad, false)?;
+            if !need_input_grad {
+                return Ok(None);
+            }
+            rows_of(gin, n, steps).fill(S::zero());
+            return Ok(Some(self.gin.slice(s![..n, ..])));
+        }
         let mut ge = rows_of(gemb, n, steps * e);
         for (dst, src) in ge.rows_mut().into_iter().zip(grad.rows()) {
             copy_steps(src, (c, 0), dst, (e, 0), e, steps);
