@@ -175,8 +175,37 @@ pub struct Conv1D<S: Scalar> {
     cols: Vec<S>,
     /// A contiguous copy of one input row when the input is strided.
     row_copy: Vec<S>,
+    /// Compacted output lines (masked forward) / their gradient (backward).
+    lines: Vec<S>,
     rows: usize,
     steps: usize,
+}
+
+/// Which output steps of each row are computed: all `all` of them, or with
+/// `valid`, the first `valid[r]` of row `r` (the others are zero and get no
+/// gradient). The unfolded lines of a block are the computed steps of its
+/// rows, one after the other.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lines<'a> {
+    all: usize,
+    valid: Option<&'a [usize]>,
+}
+
+impl Lines<'_> {
+    fn of(&self, r: usize) -> usize {
+        self.valid.map_or(self.all, |v| v[r].min(self.all))
+    }
+
+    /// The rows `r0..r1` of the next block (at least one row, else at most
+    /// `max_lines` lines) and their number of lines.
+    fn next_block(&self, r0: usize, n: usize, max_lines: usize) -> (usize, usize) {
+        let (mut r1, mut total) = (r0, 0);
+        while r1 < n && (r1 == r0 || total + self.of(r1) <= max_lines) {
+            total += self.of(r1);
+            r1 += 1;
+        }
+        (r1, total)
+    }
 }
 
 /// The geometry of one convolution call.
@@ -196,9 +225,9 @@ impl Geometry {
         self.kernel_width * self.in_channels
     }
 
-    /// Input rows per im2col block.
-    fn block_rows(&self) -> usize {
-        (BLOCK_VALUES / (self.out_steps * self.window()).max(1)).max(1)
+    /// Lines (output steps) per im2col block.
+    fn block_lines(&self) -> usize {
+        (BLOCK_VALUES / self.window().max(1)).max(1)
     }
 }
 
@@ -294,6 +323,7 @@ impl<S: Scalar> Conv1D<S> {
             gin: Array2::zeros((0, 0)),
             cols: Vec::new(),
             row_copy: Vec::new(),
+            lines: Vec::new(),
             rows: 0,
             steps: 0,
         })
@@ -514,29 +544,48 @@ impl<S: Scalar> Conv1D<S> {
         })
     }
 
-    /// `out = f(conv(input))`, block by block; `cols` and `row_copy` are scratch.
+    /// `out = f(conv(input))` at the steps `lines` asks for (zeros at the
+    /// others), block by block; the `Vec`s are scratch.
     fn forward_into(
         &self,
         g: &Geometry,
         input: ArrayView2<'_, S>,
         mut out: ArrayViewMut2<'_, S>,
-        cols: &mut Vec<S>,
-        row_copy: &mut Vec<S>,
+        lines: Lines<'_>,
+        (cols, row_copy, compact): (&mut Vec<S>, &mut Vec<S>, &mut Vec<S>),
     ) -> Result<()> {
         let n = input.nrows();
         let oc = self.w.ncols();
         let window = g.window();
-        let block = g.block_rows();
+        let bad = |e: ndarray::ShapeError| crate::error::invalid("conv1d forward", e.to_string());
         let mut r0 = 0;
         while r0 < n {
-            let r1 = (r0 + block).min(n);
-            let lines = (r1 - r0) * g.out_steps;
-            unfold(g, input.slice(s![r0..r1, ..]), cols, row_copy);
-            let a = ArrayView2::from_shape((lines, window), &cols[..lines * window])
-                .map_err(|e| crate::error::invalid("conv1d forward", e.to_string()))?;
-            let mut o = out.slice_mut(s![r0..r1, ..]);
-            let o = lines_view(&mut o, lines, oc, "conv1d forward")?;
-            affine(self, a, o)?;
+            let (r1, total) = lines.next_block(r0, n, g.block_lines());
+            unfold(g, input.slice(s![r0..r1, ..]), r0, lines, cols, row_copy);
+            let a =
+                ArrayView2::from_shape((total, window), &cols[..total * window]).map_err(bad)?;
+            if lines.valid.is_none() {
+                // every step: the block of `out` is these lines, contiguous
+                let mut o = out.slice_mut(s![r0..r1, ..]);
+                let o = lines_view(&mut o, total, oc, "conv1d forward")?;
+                affine(self, a, o)?;
+            } else {
+                if compact.len() < total * oc {
+                    compact.resize(total * oc, S::zero());
+                }
+                let z = ArrayViewMut2::from_shape((total, oc), &mut compact[..total * oc])
+                    .map_err(bad)?;
+                affine(self, a, z)?;
+                let mut off = 0;
+                for r in r0..r1 {
+                    let seg = lines.of(r) * oc;
+                    let mut row = out.row_mut(r);
+                    for (j, v) in row.iter_mut().enumerate() {
+                        *v = if j < seg { compact[off + j] } else { S::zero() };
+                    }
+                    off += seg;
+                }
+            }
             r0 = r1;
         }
         Ok(())
@@ -544,12 +593,15 @@ impl<S: Scalar> Conv1D<S> {
 
     /// Inference into `out` (contiguous, `rows × out_steps·out_channels`)
     /// with caller-owned scratch, for composite layers.
+    ///
+    /// With `valid`, only the first `valid[r]` output steps of row `r` are
+    /// computed; the rest are zero.
     pub(crate) fn infer_with(
         &self,
         input: ArrayView2<'_, S>,
         out: ArrayViewMut2<'_, S>,
-        cols: &mut Vec<S>,
-        row_copy: &mut Vec<S>,
+        valid: Option<&[usize]>,
+        scratch: (&mut Vec<S>, &mut Vec<S>, &mut Vec<S>),
     ) -> Result<()> {
         let g = self.geometry(input.ncols())?;
         check_out(
@@ -557,39 +609,51 @@ impl<S: Scalar> Conv1D<S> {
             &out,
             (input.nrows(), g.out_steps * self.w.ncols()),
         )?;
-        self.forward_into(&g, input, out, cols, row_copy)
+        check_valid(valid, input.nrows())?;
+        let lines = Lines {
+            all: g.out_steps,
+            valid,
+        };
+        self.forward_into(&g, input, out, lines, scratch)
     }
 
-    /// Zeroes the output steps of each row from its valid length on (the
-    /// output of the last training forward), for masked sequences.
-    pub(crate) fn mask_output(&mut self, valid: &[usize]) {
-        let oc = self.w.ncols();
-        let cols = self.out.ncols();
-        for (r, &len) in valid.iter().enumerate().take(self.rows) {
-            let from = (len * oc).min(cols);
-            self.out.slice_mut(s![r, from..]).fill(S::zero());
-        }
-    }
-
-    /// The training forward pass; see [`Layer::forward`].
-    fn train_forward(&mut self, input: ArrayView2<'_, S>) -> Result<()> {
+    /// The training forward pass; see [`Layer::forward`]. With `valid`,
+    /// only the first `valid[r]` output steps of row `r` are computed (the
+    /// rest are zero); pass the same `valid` to
+    /// [`backward_masked`](Self::backward_masked).
+    pub(crate) fn forward_masked(
+        &mut self,
+        input: ArrayView2<'_, S>,
+        valid: Option<&[usize]>,
+    ) -> Result<()> {
+        self.rows = 0;
+        self.steps = 0;
         let g = self.geometry(input.ncols())?;
+        check_valid(valid, input.nrows())?;
         let n = input.nrows();
         let oc = self.w.ncols();
         let mut out = std::mem::take(&mut self.out);
         let mut cols = std::mem::take(&mut self.cols);
         let mut row_copy = std::mem::take(&mut self.row_copy);
+        let mut compact = std::mem::take(&mut self.lines);
+        let lines = Lines {
+            all: g.out_steps,
+            valid,
+        };
         let done = self.forward_into(
             &g,
             input,
             rows_of(&mut out, n, g.out_steps * oc),
-            &mut cols,
-            &mut row_copy,
+            lines,
+            (&mut cols, &mut row_copy, &mut compact),
         );
         self.out = out;
         self.cols = cols;
         self.row_copy = row_copy;
-        (self.rows, self.steps) = if done.is_ok() { (n, g.steps) } else { (0, 0) };
+        self.lines = compact;
+        if done.is_ok() {
+            (self.rows, self.steps) = (n, g.steps);
+        }
         done
     }
 
@@ -617,6 +681,7 @@ impl<S: Scalar> Conv1D<S> {
         let g = self.geometry(input.ncols())?;
         let width = g.out_steps * oc;
         crate::layer::check_grad("conv1d", &grad_output, (n, width))?;
+        check_valid(valid, n)?;
         // ∂L/∂z = ∂L/∂y ⊙ f'(z), with f' taken from y.
         {
             let y = self.out.slice(s![..n, ..]);
@@ -639,27 +704,29 @@ impl<S: Scalar> Conv1D<S> {
         if need_input_grad {
             rows_of(&mut self.gin, n, g.steps * g.in_channels).fill(S::zero());
         }
-        let window = g.window();
-        let block = g.block_rows();
+        let lines = Lines {
+            all: g.out_steps,
+            valid,
+        };
         let mut cols = std::mem::take(&mut self.cols);
         let mut row_copy = std::mem::take(&mut self.row_copy);
+        let mut compact = std::mem::take(&mut self.lines);
         let mut r0 = 0;
         let mut result = Ok(());
         while r0 < n && result.is_ok() {
-            let r1 = (r0 + block).min(n);
+            let (r1, total) = lines.next_block(r0, n, g.block_lines());
             result = self.backward_block(
                 &g,
                 input.slice(s![r0..r1, ..]),
-                r0,
+                (r0, total, lines),
                 need_input_grad,
-                window,
-                &mut cols,
-                &mut row_copy,
+                (&mut cols, &mut row_copy, &mut compact),
             );
             r0 = r1;
         }
         self.cols = cols;
         self.row_copy = row_copy;
+        self.lines = compact;
         result?;
         if !need_input_grad {
             return Ok(None);
@@ -667,28 +734,43 @@ impl<S: Scalar> Conv1D<S> {
         Ok(Some(self.gin.slice(s![..n, ..])))
     }
 
-    /// One block of rows `r0..r0 + input.nrows()` of the backward pass.
-    #[allow(clippy::too_many_arguments)]
+    /// One block of rows `r0..r0 + input.nrows()` (`total` lines) of the
+    /// backward pass.
     fn backward_block(
         &mut self,
         g: &Geometry,
         input: ArrayView2<'_, S>,
-        r0: usize,
+        (r0, total, lines): (usize, usize, Lines<'_>),
         need_input_grad: bool,
-        window: usize,
-        cols: &mut Vec<S>,
-        row_copy: &mut Vec<S>,
+        (cols, row_copy, compact): (&mut Vec<S>, &mut Vec<S>, &mut Vec<S>),
     ) -> Result<()> {
         let oc = self.w.ncols();
+        let window = g.window();
         let r1 = r0 + input.nrows();
-        let lines = input.nrows() * g.out_steps;
-        unfold(g, input, cols, row_copy);
+        let bad = |e: ndarray::ShapeError| crate::error::invalid("conv1d backward", e.to_string());
+        unfold(g, input, r0, lines, cols, row_copy);
         let mut gz_block = self.gz.slice_mut(s![r0..r1, ..]);
-        let gz = lines_view(&mut gz_block, lines, oc, "conv1d backward")?;
+        let gz = if lines.valid.is_none() {
+            lines_view(&mut gz_block, total, oc, "conv1d backward")?
+        } else {
+            // gather the computed steps' gradients, one line after the other
+            if compact.len() < total * oc {
+                compact.resize(total * oc, S::zero());
+            }
+            let mut off = 0;
+            for (i, row) in gz_block.rows().into_iter().enumerate() {
+                let seg = lines.of(r0 + i) * oc;
+                for (d, &v) in compact[off..off + seg].iter_mut().zip(row.iter()) {
+                    *d = v;
+                }
+                off += seg;
+            }
+            ArrayViewMut2::from_shape((total, oc), &mut compact[..total * oc]).map_err(bad)?
+        };
         let gz = gz.view();
         {
-            let a = ArrayView2::from_shape((lines, window), &cols[..lines * window])
-                .map_err(|e| crate::error::invalid("conv1d backward", e.to_string()))?;
+            let a =
+                ArrayView2::from_shape((total, window), &cols[..total * window]).map_err(bad)?;
             // ∂L/∂W += unfoldedᵀ · ∂z
             gemm_into(
                 S::one(),
@@ -705,9 +787,8 @@ impl<S: Scalar> Conv1D<S> {
         }
         // ∂L/∂unfolded = ∂z · Wᵀ, then folded back onto the input steps.
         {
-            let dcols =
-                ndarray::ArrayViewMut2::from_shape((lines, window), &mut cols[..lines * window])
-                    .map_err(|e| crate::error::invalid("conv1d backward", e.to_string()))?;
+            let dcols = ArrayViewMut2::from_shape((total, window), &mut cols[..total * window])
+                .map_err(bad)?;
             gemm_into(
                 S::one(),
                 gz,
@@ -719,8 +800,20 @@ impl<S: Scalar> Conv1D<S> {
             )?;
         }
         let mut gin = self.gin.slice_mut(s![r0..r1, ..]);
-        fold(g, &cols[..lines * window], &mut gin);
+        fold(g, &cols[..total * window], &mut gin, r0, lines);
         Ok(())
+    }
+}
+
+/// Checks that a mask has one length per row.
+fn check_valid(valid: Option<&[usize]>, rows: usize) -> Result<()> {
+    match valid {
+        Some(v) if v.len() != rows => Err(crate::error::shape(
+            "conv1d valid steps",
+            format!("{rows} lengths (one per row)"),
+            v.len(),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -759,22 +852,25 @@ fn affine<S: Scalar>(
     Ok(())
 }
 
-/// im2col: writes one line of `kernel_width·in_channels` values per output
-/// step of every row of `input` into `cols` (grown as needed), zeros where
-/// a tap falls outside the sequence.
+/// im2col: writes one line of `kernel_width·in_channels` values per
+/// computed output step (see [`Lines`]) of the rows `r0..` in `input` into
+/// `cols` (grown as needed), zeros where a tap falls outside the sequence.
 fn unfold<S: Scalar>(
     g: &Geometry,
     input: ArrayView2<'_, S>,
+    r0: usize,
+    lines: Lines<'_>,
     cols: &mut Vec<S>,
     row_copy: &mut Vec<S>,
 ) {
     let window = g.window();
     let ic = g.in_channels;
-    let need = input.nrows() * g.out_steps * window;
-    if cols.len() < need {
-        cols.resize(need, S::zero());
+    let total: usize = (0..input.nrows()).map(|i| lines.of(r0 + i)).sum();
+    if cols.len() < total * window {
+        cols.resize(total * window, S::zero());
     }
-    for (r, row) in input.rows().into_iter().enumerate() {
+    let mut base = 0;
+    for (i, row) in input.rows().into_iter().enumerate() {
         let x: &[S] = match row.as_slice() {
             Some(x) => x,
             None => {
@@ -783,8 +879,8 @@ fn unfold<S: Scalar>(
                 row_copy
             }
         };
-        let base = r * g.out_steps * window;
-        for t in 0..g.out_steps {
+        let count = lines.of(r0 + i);
+        for t in 0..count {
             let line = &mut cols[base + t * window..base + (t + 1) * window];
             for k in 0..g.kernel_width {
                 let dst = &mut line[k * ic..(k + 1) * ic];
@@ -797,19 +893,29 @@ fn unfold<S: Scalar>(
                 }
             }
         }
+        base += count * window;
     }
 }
 
-/// col2im: adds each line's values back onto the input steps they came from.
-fn fold<S: Scalar>(g: &Geometry, dcols: &[S], gin: &mut ArrayViewMut2<'_, S>) {
+/// col2im: adds each line's values back onto the input steps they came
+/// from (the lines of [`unfold`] for the same rows).
+fn fold<S: Scalar>(
+    g: &Geometry,
+    dcols: &[S],
+    gin: &mut ArrayViewMut2<'_, S>,
+    r0: usize,
+    lines: Lines<'_>,
+) {
     let window = g.window();
     let ic = g.in_channels;
-    for (r, mut row) in gin.rows_mut().into_iter().enumerate() {
+    let mut base = 0;
+    for (i, mut row) in gin.rows_mut().into_iter().enumerate() {
+        let count = lines.of(r0 + i);
         let Some(x) = row.as_slice_mut() else {
+            base += count * window;
             continue; // the layer's own buffer is always contiguous
         };
-        let base = r * g.out_steps * window;
-        for t in 0..g.out_steps {
+        for t in 0..count {
             let line = &dcols[base + t * window..base + (t + 1) * window];
             for k in 0..g.kernel_width {
                 if let Some(src) = (t + k * g.dilation).checked_sub(g.pad)
@@ -822,6 +928,7 @@ fn fold<S: Scalar>(g: &Geometry, dcols: &[S], gin: &mut ArrayViewMut2<'_, S>) {
                 }
             }
         }
+        base += count * window;
     }
 }
 
@@ -846,7 +953,7 @@ impl<S: Scalar> Layer<S> for Conv1D<S> {
     }
 
     fn forward(&mut self, input: ArrayView2<'_, S>, _mode: Mode) -> Result<ArrayView2<'_, S>> {
-        self.train_forward(input)?;
+        self.forward_masked(input, None)?;
         Ok(self.output())
     }
 
@@ -870,12 +977,17 @@ impl<S: Scalar> Layer<S> for Conv1D<S> {
             &out,
             (input.nrows(), g.out_steps * self.w.ncols()),
         )?;
-        let (mut cols, mut row_copy) = (Vec::new(), Vec::new());
+        let (mut cols, mut row_copy, mut compact) = (Vec::new(), Vec::new(), Vec::new());
+        let lines = Lines {
+            all: g.out_steps,
+            valid: None,
+        };
+        let scratch = (&mut cols, &mut row_copy, &mut compact);
         if out.is_standard_layout() {
-            self.forward_into(&g, input, out, &mut cols, &mut row_copy)
+            self.forward_into(&g, input, out, lines, scratch)
         } else {
             let mut tmp = Array2::zeros(out.dim());
-            self.forward_into(&g, input, tmp.view_mut(), &mut cols, &mut row_copy)?;
+            self.forward_into(&g, input, tmp.view_mut(), lines, scratch)?;
             let mut out = out;
             out.assign(&tmp);
             Ok(())
@@ -1018,6 +1130,71 @@ mod tests {
         assert_eq!(c.valid_out_steps(0, 6), 0);
         assert_eq!(c.valid_out_steps(10, 6), 6);
         assert_eq!(c.valid_out_steps(9, 6), 5);
+    }
+
+    #[test]
+    fn a_masked_pass_computes_the_valid_steps_and_zeroes_the_rest() {
+        let mut rng = ua_tensor::init::seeded_rng(4);
+        let mut c = Conv1D::<f64>::new(
+            2,
+            3,
+            3,
+            Activation::Tanh,
+            Initializer::GlorotUniform,
+            &mut rng,
+        )
+        .unwrap();
+        let x = Array2::from_shape_fn((4, 6 * 2), |(i, j)| ((i * 5 + j) % 7) as f64 / 3.0 - 1.0);
+        let full = c.infer(x.view()).unwrap();
+        let valid = [6, 0, 2, 9]; // 9 is clamped to the 6 steps
+        c.forward_masked(x.view(), Some(&valid)).unwrap();
+        let y = c.output().to_owned();
+        for (r, &len) in valid.iter().enumerate() {
+            for j in 0..18 {
+                let want = if j < len.min(6) * 3 {
+                    full[[r, j]]
+                } else {
+                    0.0
+                };
+                assert_eq!(y[[r, j]], want, "row {r} column {j}");
+            }
+        }
+        let mut inferred = Array2::zeros((4, 18));
+        let (mut a, mut b, mut d) = (Vec::new(), Vec::new(), Vec::new());
+        c.infer_with(
+            x.view(),
+            inferred.view_mut(),
+            Some(&valid),
+            (&mut a, &mut b, &mut d),
+        )
+        .unwrap();
+        assert_eq!(inferred, y);
+        let e = c
+            .forward_masked(x.view(), Some(&valid[..3]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("4 lengths (one per row)"), "{e}");
+    }
+
+    #[test]
+    fn blocks_hold_whole_rows_up_to_the_line_budget() {
+        let valid = [3, 0, 4, 2, 5];
+        let lines = Lines {
+            all: 4,
+            valid: Some(&valid),
+        };
+        assert_eq!(lines.of(4), 4);
+        assert_eq!(lines.next_block(0, 5, 7), (3, 7));
+        assert_eq!(lines.next_block(3, 5, 7), (5, 6));
+        // a row longer than the budget still makes a block of its own
+        assert_eq!(lines.next_block(2, 5, 1), (3, 4));
+        assert_eq!(lines.next_block(1, 5, 1), (2, 0)); // an empty row alone
+        let all = Lines {
+            all: 4,
+            valid: None,
+        };
+        assert_eq!(all.next_block(0, 5, 8), (2, 8));
+        assert_eq!(all.next_block(4, 5, 8), (5, 4));
     }
 
     #[test]

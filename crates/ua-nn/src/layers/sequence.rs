@@ -327,6 +327,7 @@ impl<S: Scalar> SequenceBranch<S> {
             b,
             cols,
             row_copy,
+            compact,
             lens,
         } = scratch;
         let ew = self.steps * self.embedding.dim();
@@ -351,12 +352,12 @@ impl<S: Scalar> SequenceBranch<S> {
             let yw = t_out * oc;
             grow(b, n * yw);
             let x = ArrayView2::from_shape((n, width), &a[..n * width]).map_err(bad)?;
-            let mut y = ArrayViewMut2::from_shape((n, yw), &mut b[..n * yw]).map_err(bad)?;
-            c.infer_with(x, y.view_mut(), cols, row_copy)?;
-            for (r, len) in lens.iter_mut().enumerate() {
+            let y = ArrayViewMut2::from_shape((n, yw), &mut b[..n * yw]).map_err(bad)?;
+            // only the valid output steps are computed; the rest are zero
+            for len in lens.iter_mut() {
                 *len = c.valid_out_steps(*len, t_out);
-                y.slice_mut(s![r, *len * oc..]).fill(S::zero());
             }
+            c.infer_with(x, y, Some(lens), (cols, row_copy, compact))?;
             std::mem::swap(a, b);
             (t, width) = (t_out, yw);
         }
@@ -372,6 +373,7 @@ struct InferScratch<S> {
     b: Vec<S>,
     cols: Vec<S>,
     row_copy: Vec<S>,
+    compact: Vec<S>,
     lens: Vec<usize>,
 }
 
@@ -435,11 +437,7 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
             };
             let conv = &mut rest[0];
             // (`?` would leave `valid` taken; errors end the loop instead.)
-            let t_out = match conv
-                .forward(input, mode)
-                .map(|_| ())
-                .and_then(|()| conv.out_steps(t))
-            {
+            let t_out = match conv.out_steps(t) {
                 Ok(t_out) => t_out,
                 Err(e) => {
                     done = Err(e);
@@ -449,7 +447,11 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
             let (prev, next) = valid.split_at_mut(i + 1);
             next[0].clear();
             next[0].extend(prev[i].iter().map(|&l| conv.valid_out_steps(l, t_out)));
-            conv.mask_output(&next[0]);
+            // only the valid output steps are computed; the rest are zero
+            if let Err(e) = conv.forward_masked(input, Some(&next[0])) {
+                done = Err(e);
+                break;
+            }
             t = t_out;
         }
         let last = valid.len() - 1;
@@ -566,6 +568,7 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
             b: Vec::new(),
             cols: Vec::new(),
             row_copy: Vec::new(),
+            compact: Vec::new(),
             lens: Vec::new(),
         };
         let mut r0 = 0;
