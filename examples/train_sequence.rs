@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example train_sequence -- [--batch-size 256] [--epochs 3] [--threads 1]
-//!     [--rows 100000] [--steps 50] [--numeric-channels 0] [--seed 42] [--json]
+//!     [--rows 100000] [--steps 50] [--min-length 5] [--numeric-channels 0] [--seed 42] [--json]
 //! ```
 //!
 //! `--help` lists the flags with their defaults; usage errors exit with
@@ -19,7 +19,7 @@
 //! issue: ≈ 1.8 MFLOP per sequence per training step).
 //!
 //! **Data** (generated, seeded): `--rows` sequences of up to `--steps` tokens,
-//! each length uniform in `5..=steps`, right-padded with 0; tokens uniform in
+//! each length uniform in `min-length..=steps` (default `5..=50`), right-padded with 0; tokens uniform in
 //! `3..1000`; `--numeric-channels` standard normals per valid step (zeros in
 //! the padding); 8 standard-normal static features s0..s7. In half of the rows
 //! (chosen at random, m = 1) the motif "token 1 directly followed by token 2"
@@ -65,6 +65,12 @@ const CMD: Command = Command {
         Flag::value("--rows", "N", "generated sequences").default("100000"),
         Flag::value("--steps", "N", "longest sequence (at least 5)").default("50"),
         Flag::value(
+            "--min-length",
+            "N",
+            "shortest sequence (2..=steps; --min-length = --steps: no padding)",
+        )
+        .default("5"),
+        Flag::value(
             "--numeric-channels",
             "N",
             "numeric values per step beside each token",
@@ -89,6 +95,7 @@ struct Args {
     threads: usize,
     rows: usize,
     steps: usize,
+    min_length: usize,
     numeric: usize,
     seed: u64,
     json: bool,
@@ -102,6 +109,7 @@ fn parse_args() -> Result<Args, Error> {
         threads: m.required("--threads")?,
         rows: m.required("--rows")?,
         steps: m.required("--steps")?,
+        min_length: m.required("--min-length")?,
         numeric: m.required("--numeric-channels")?,
         seed: m.required("--seed")?,
         json: m.switch("--json"),
@@ -120,6 +128,12 @@ fn parse_args() -> Result<Args, Error> {
         return Err(Error::usage(format!(
             "--steps must be at least 5 (lengths are uniform in 5..=steps), found {}",
             a.steps
+        )));
+    }
+    if a.min_length < 2 || a.min_length > a.steps {
+        return Err(Error::usage(format!(
+            "--min-length must be in 2..={} (the planted motif needs two steps), found {}",
+            a.steps, a.min_length
         )));
     }
     if a.threads > MAX_THREADS {
@@ -151,7 +165,7 @@ fn generate(a: &Args) -> (Array2<f32>, Array2<f32>) {
     let mut y = Array2::<f32>::zeros((a.rows, 1));
     let normal = |rng: &mut StdRng| -> f64 { StandardNormal.sample(rng) };
     for (mut row, label) in x.rows_mut().into_iter().zip(y.iter_mut()) {
-        let len = rng.random_range(5..=steps);
+        let len = rng.random_range(a.min_length..=steps);
         for t in 0..len {
             row[t] = rng.random_range(3..VOCAB) as f32;
             for c in 0..k {
@@ -283,6 +297,7 @@ fn run(a: &Args) -> Result<(), Error> {
         let out = serde_json::json!({
             "rows": n,
             "steps": a.steps,
+            "min_length": a.min_length,
             "numeric_channels": a.numeric,
             "batch_size": a.batch_size,
             "epochs": history.epochs.len(),
