@@ -285,7 +285,7 @@ impl<S: Scalar> Conv1D<S> {
         activation: Activation,
     ) -> Result<Self> {
         activation.validate()?;
-        if in_channels == 0 || w.nrows() == 0 || w.nrows() % in_channels != 0 {
+        if in_channels == 0 || w.nrows() == 0 || !w.nrows().is_multiple_of(in_channels) {
             return Err(crate::error::invalid(
                 "conv1d layer",
                 format!(
@@ -514,7 +514,7 @@ impl<S: Scalar> Conv1D<S> {
 
     /// Input steps for an input of `input_dim` columns.
     fn steps_of(&self, input_dim: usize) -> Result<usize> {
-        if input_dim == 0 || input_dim % self.in_channels != 0 {
+        if input_dim == 0 || !input_dim.is_multiple_of(self.in_channels) {
             return Err(crate::error::shape(
                 "conv1d layer",
                 format!(

@@ -72,7 +72,7 @@ impl<S: Scalar> PoolCore<S> {
     }
 
     pub(crate) fn steps_of(&self, input_dim: usize) -> Result<usize> {
-        if input_dim == 0 || input_dim % self.channels != 0 {
+        if input_dim == 0 || !input_dim.is_multiple_of(self.channels) {
             return Err(crate::error::shape(
                 pool_name(self.kind),
                 format!(

@@ -789,6 +789,7 @@ impl<S: Scalar> Parallel<S> {
     /// let e = Parallel::<f32>::new(vec![(0, vec![])]).unwrap_err().to_string();
     /// assert!(e.contains("branch 1 reads 0 columns"), "{e}");
     /// ```
+    #[allow(clippy::type_complexity)] // (columns, layers) pairs read best spelled out
     pub fn new(branches: Vec<(usize, Vec<Box<dyn Layer<S>>>)>) -> Result<Self> {
         let bad = |m: String| Err(crate::error::invalid("parallel layer", m));
         if branches.is_empty() {
