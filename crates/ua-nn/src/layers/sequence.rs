@@ -44,7 +44,9 @@ struct BranchData {
 /// convolution's output is zeroed (with [`Padding::Valid`](crate::layers::Padding)
 /// only windows wholly inside the sequence count) and the pool ignores those
 /// steps, so the output does not depend on what lies beyond the length nor on
-/// how far a row is padded; a row of padding only gives zeros. Because the
+/// how far a row is padded; a row of padding only gives zeros. The
+/// convolutions are computed at the valid steps only (padding costs no
+/// matrix-product work), in training and at inference. Because the
 /// mask travels inside the layer, the model trains in a plain
 /// [`Sequential`](crate::Sequential) with the usual `fit`, optimizers, early
 /// stopping and class weights, and [`Parallel`] puts it beside static features.
