@@ -5,7 +5,7 @@
 //!
 //! | piece | types |
 //! | --- | --- |
-//! | layers | [`Layer`] trait; [`layers::Dense`] (fused activation), [`layers::Dropout`], [`layers::Embedding`] (indices as input values, padding index, sparse gradient rows), [`layers::Sigmoid`], [`layers::ReLU`], [`layers::Tanh`], [`layers::LeakyReLU`], [`layers::Softmax`] |
+//! | layers | [`Layer`] trait; [`layers::Dense`] (fused activation), [`layers::Dropout`], [`layers::Embedding`] (indices as input values, padding index, sparse gradient rows), [`layers::Sigmoid`], [`layers::ReLU`], [`layers::Tanh`], [`layers::LeakyReLU`], [`layers::Softmax`]; for sequences [`layers::Conv1D`] (time-major, same/valid padding, dilation; im2col + GEMM), [`layers::GlobalMaxPool1D`] / [`layers::GlobalAvgPool1D`] (with a length per row), [`layers::SequenceBranch`] (tokens + numeric channels → embedding → convolutions → pool over each row's length, read from the padding), [`layers::Parallel`] (column ranges through their own layers, side by side: a sequence beside static features) |
 //! | losses | [`Loss`] trait; [`losses::MeanSquaredError`], [`losses::BinaryCrossEntropy`], [`losses::CategoricalCrossEntropy`], [`losses::LogLoss`] |
 //! | optimizers | [`Optimizer`] trait; [`optim::Sgd`], [`optim::Adam`], [`optim::AdamW`], [`optim::LrSchedule`] |
 //! | models | [`Sequential`] with a builder; `fit` with [`FitConfig`], [`EarlyStopping`], [`ClassWeight`] → [`History`]; `predict`, `predict_parallel`, `evaluate` |

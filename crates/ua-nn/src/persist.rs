@@ -156,12 +156,20 @@ impl<S: Scalar> Default for LayerRegistry<S> {
 
 impl<S: Scalar> LayerRegistry<S> {
     /// A registry that knows the built-in layers (`dense`, `dropout`,
-    /// `embedding`, `sigmoid`, `relu`, `tanh`, `leaky_relu`, `softmax`).
+    /// `embedding`, `sigmoid`, `relu`, `tanh`, `leaky_relu`, `softmax`,
+    /// `conv1d`, `global_max_pool1d`, `global_avg_pool1d`, `sequence_branch`,
+    /// `parallel`). The composite layers' loaders rebuild their children
+    /// with a registry of the built-in layers; see
+    /// [`Parallel::loader`](crate::layers::Parallel::loader) for children of
+    /// your own types.
     ///
     /// ```
     /// use ua_nn::persist::LayerRegistry;
     /// let reg = LayerRegistry::<f64>::new();
-    /// assert_eq!(reg.type_names(), ["dense", "dropout", "embedding", "leaky_relu", "relu", "sigmoid", "softmax", "tanh"]);
+    /// assert_eq!(reg.type_names(), [
+    ///     "conv1d", "dense", "dropout", "embedding", "global_avg_pool1d", "global_max_pool1d",
+    ///     "leaky_relu", "parallel", "relu", "sequence_branch", "sigmoid", "softmax", "tanh",
+    /// ]);
     /// ```
     pub fn new() -> Self {
         let mut reg = LayerRegistry {
@@ -198,7 +206,7 @@ impl<S: Scalar> LayerRegistry<S> {
     /// ```
     /// use ua_nn::{Layer, layers::Sigmoid, persist::LayerRegistry};
     /// let reg = LayerRegistry::<f64>::new().with("my/sigmoid", |_| Ok(Box::new(Sigmoid::new()) as Box<dyn Layer<f64>>));
-    /// assert_eq!(reg.type_names().len(), 9);
+    /// assert_eq!(reg.type_names().len(), 14);
     /// ```
     pub fn with(
         mut self,

@@ -8,7 +8,10 @@ use ua_tensor::activation::Activation;
 use ua_tensor::init::{Initializer, seeded_rng};
 
 use crate::layer::{Layer, MAX_PARAMS, Mode, Param};
-use crate::layers::{Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, check_dense_size};
+use crate::layers::{
+    Conv1D, Dense, Dropout, Embedding, GlobalAvgPool1D, GlobalMaxPool1D, LeakyReLU, Padding,
+    Pooling, ReLU, Sigmoid, Softmax, Tanh, check_conv_size, check_dense_size,
+};
 use crate::{Error, Result, Scalar};
 
 /// A feed-forward network: layers applied one after the other.
@@ -84,12 +87,39 @@ impl<S: Scalar> std::fmt::Debug for Sequential<S> {
 pub struct SequentialBuilder<S: Scalar> {
     input_dim: usize,
     seed: u64,
-    steps: Vec<Step>,
-    _scalar: std::marker::PhantomData<S>,
+    steps: Vec<Step<S>>,
+}
+
+/// A layer given whole to [`SequentialBuilder::layer`].
+struct Given<S: Scalar>(Box<dyn Layer<S>>);
+
+impl<S: Scalar> Clone for Given<S> {
+    fn clone(&self) -> Self {
+        Given(self.0.boxed_clone())
+    }
+}
+
+impl<S: Scalar> std::fmt::Debug for Given<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 #[derive(Debug, Clone)]
-enum Step {
+enum Step<S: Scalar> {
+    Embedding {
+        vocab: usize,
+        dim: usize,
+        padding: Option<usize>,
+    },
+    Conv1D {
+        out_channels: usize,
+        kernel_width: usize,
+        padding: Padding,
+        activation: Activation,
+    },
+    Pool(Pooling),
+    Layer(Given<S>),
     Dense {
         units: usize,
         activation: Activation,
@@ -232,6 +262,107 @@ impl<S: Scalar> SequentialBuilder<S> {
         self
     }
 
+    /// Appends an [`Embedding`] of `vocab` rows of `dim` values (indices as
+    /// input values, `padding_index` read as zeros and never trained). Its
+    /// table is drawn from the model seed and the layer's position.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential, layers::Padding};
+    /// let m = Sequential::<f32>::builder(50)           // 50 token ids per row
+    ///     .embedding(1000, 32, Some(0))                // → 50 steps × 32
+    ///     .conv1d(64, 3, Padding::Same, Activation::Relu) // → 50 steps × 64
+    ///     .global_max_pool1d()                         // → 64
+    ///     .dense(1, Activation::Sigmoid)
+    ///     .build().unwrap();
+    /// assert_eq!(m.n_params(), 1000 * 32 + 3 * 32 * 64 + 64 + 64 + 1);
+    /// let e = Sequential::<f32>::builder(5).embedding(10, 2, Some(10)).build().unwrap_err();
+    /// assert!(e.to_string().contains("padding_index 10 must be below vocab 10"), "{e}");
+    /// ```
+    pub fn embedding(mut self, vocab: usize, dim: usize, padding_index: Option<usize>) -> Self {
+        self.steps.push(Step::Embedding {
+            vocab,
+            dim,
+            padding: padding_index,
+        });
+        self
+    }
+
+    /// Appends a [`Conv1D`] with `out_channels` filters of `kernel_width`
+    /// taps (dilation 1; for another, pass a [`Conv1D`] to
+    /// [`layer`](Self::layer)). Its input channels are the channels of the
+    /// layer before, which must be an embedding or a convolution (possibly
+    /// followed by activation or dropout layers). Weights are He-uniform for
+    /// ReLU-family activations and Glorot-uniform otherwise.
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Sequential, layers::Padding};
+    /// let m = Sequential::<f32>::builder(10).embedding(20, 4, Some(0))
+    ///     .conv1d(8, 3, Padding::Valid, Activation::Relu).build().unwrap();
+    /// assert_eq!(m.output_dim(), 8 * 8); // 10 − 3 + 1 steps of 8 channels
+    /// let e = Sequential::<f32>::builder(10).conv1d(8, 3, Padding::Same, Activation::Relu).build().unwrap_err();
+    /// assert!(e.to_string().contains("conv1d layer 1"), "{e}");
+    /// ```
+    pub fn conv1d(
+        mut self,
+        out_channels: usize,
+        kernel_width: usize,
+        padding: Padding,
+        activation: Activation,
+    ) -> Self {
+        self.steps.push(Step::Conv1D {
+            out_channels,
+            kernel_width,
+            padding,
+            activation,
+        });
+        self
+    }
+
+    /// Appends a [`GlobalMaxPool1D`] over every step of the sequence the
+    /// layer before writes (an embedding or a convolution). For rows of
+    /// different lengths use a [`SequenceBranch`](crate::layers::SequenceBranch),
+    /// which masks the padding.
+    ///
+    /// ```
+    /// use ua_nn::{Sequential};
+    /// let m = Sequential::<f32>::builder(6).embedding(9, 3, None).global_max_pool1d().build().unwrap();
+    /// assert_eq!(m.output_dim(), 3);
+    /// ```
+    pub fn global_max_pool1d(mut self) -> Self {
+        self.steps.push(Step::Pool(Pooling::Max));
+        self
+    }
+
+    /// Appends a [`GlobalAvgPool1D`] (see [`global_max_pool1d`](Self::global_max_pool1d)).
+    ///
+    /// ```
+    /// use ua_nn::{Sequential};
+    /// let m = Sequential::<f32>::builder(6).embedding(9, 3, None).global_avg_pool1d().build().unwrap();
+    /// assert_eq!(m.output_dim(), 3);
+    /// ```
+    pub fn global_avg_pool1d(mut self) -> Self {
+        self.steps.push(Step::Pool(Pooling::Avg));
+        self
+    }
+
+    /// Appends a layer built by hand (a [`Parallel`](crate::layers::Parallel)
+    /// of a sequence branch and static features, a dilated [`Conv1D`], a
+    /// layer of your own). Its width is checked at [`build`](Self::build).
+    ///
+    /// ```
+    /// use ua_nn::{Activation, Layer, Sequential, layers::{Embedding, Parallel, Pooling, SequenceBranch}};
+    /// let emb = Embedding::<f32>::new(100, 8, 1).unwrap().with_padding_index(Some(0)).unwrap();
+    /// let seq = SequenceBranch::new(20, 0, emb, vec![], Pooling::Avg).unwrap();
+    /// // a row: 20 tokens, then 3 static features
+    /// let both = Parallel::new(vec![(20, vec![Box::new(seq) as Box<dyn Layer<f32>>]), (3, vec![])]).unwrap();
+    /// let m = Sequential::<f32>::builder(23).layer(Box::new(both)).dense(1, Activation::Sigmoid).build().unwrap();
+    /// assert_eq!(m.layers()[0].output_dim(23).unwrap(), 8 + 3);
+    /// ```
+    pub fn layer(mut self, layer: Box<dyn Layer<S>>) -> Self {
+        self.steps.push(Step::Layer(Given(layer)));
+        self
+    }
+
     /// Seed for the initial weights and the dropout masks (default 0).
     ///
     /// ```
@@ -266,30 +397,110 @@ impl<S: Scalar> SequentialBuilder<S> {
         // that cannot be built.
         let mut width = self.input_dim;
         let mut total = 0usize;
+        // Channels per step of the sequence the previous layer writes, if any.
+        let mut channels: Option<usize> = None;
         for (i, step) in self.steps.iter().enumerate() {
-            if let Step::Dense {
-                units, activation, ..
-            } = *step
-            {
-                let op = || format!("dense layer {}", i + 1);
-                let n = check_dense_size(width, units).map_err(|e| at_layer(e, op()))?;
-                activation
-                    .validate()
-                    .map_err(|e| at_layer(e.into(), op()))?;
-                total = total
-                    .checked_add(n)
-                    .filter(|&t| t <= MAX_PARAMS)
-                    .ok_or_else(|| {
+            let op = || format!("{} layer {}", step_name(step), i + 1);
+            let n = match step {
+                &Step::Dense {
+                    units, activation, ..
+                } => {
+                    let n = check_dense_size(width, units).map_err(|e| at_layer(e, op()))?;
+                    activation
+                        .validate()
+                        .map_err(|e| at_layer(e.into(), op()))?;
+                    (width, channels) = (units, None);
+                    n
+                }
+                &Step::Embedding { vocab, dim, .. } => {
+                    let n = vocab
+                        .checked_mul(dim)
+                        .filter(|&n| n <= MAX_PARAMS)
+                        .ok_or_else(|| {
+                            crate::error::invalid(
+                                op(),
+                                format!(
+                                    "vocab {vocab} × dim {dim} is more than the limit of \
+                                     {MAX_PARAMS} parameters (MAX_PARAMS)"
+                                ),
+                            )
+                        })?;
+                    width = width.checked_mul(dim).ok_or_else(|| {
+                        crate::error::invalid(op(), format!("{width} steps × dim {dim} overflows"))
+                    })?;
+                    channels = Some(dim);
+                    n
+                }
+                &Step::Conv1D {
+                    out_channels,
+                    kernel_width,
+                    activation,
+                    padding,
+                } => {
+                    let in_channels = channels.ok_or_else(|| {
                         crate::error::invalid(
                             op(),
-                            format!(
-                                "the layers up to this one hold more than {MAX_PARAMS} parameters \
-                                 (MAX_PARAMS)"
-                            ),
+                            "the layer before must write a sequence (an embedding or a conv1d \
+                             layer) whose channels are this layer's input channels; for other \
+                             inputs pass Conv1D::new(..) to SequentialBuilder::layer",
                         )
                     })?;
-                width = units;
-            }
+                    let n = check_conv_size(in_channels, out_channels, kernel_width, 1)
+                        .map_err(|e| at_layer(e, op()))?;
+                    activation
+                        .validate()
+                        .map_err(|e| at_layer(e.into(), op()))?;
+                    let steps = width / in_channels;
+                    let out_steps = match padding {
+                        Padding::Same => steps,
+                        Padding::Valid => (steps + 1)
+                            .checked_sub(kernel_width)
+                            .filter(|&t| t > 0)
+                            .ok_or_else(|| {
+                                crate::error::invalid(
+                                    op(),
+                                    format!(
+                                        "valid padding needs at least kernel_width {kernel_width} \
+                                     steps, the input has {steps}"
+                                    ),
+                                )
+                            })?,
+                    };
+                    width = out_steps.checked_mul(out_channels).ok_or_else(|| {
+                        crate::error::invalid(op(), "steps × out_channels overflows")
+                    })?;
+                    channels = Some(out_channels);
+                    n
+                }
+                Step::Pool(_) => {
+                    width = channels.ok_or_else(|| {
+                        crate::error::invalid(
+                            op(),
+                            "the layer before must write a sequence (an embedding or a conv1d layer)",
+                        )
+                    })?;
+                    channels = None;
+                    0
+                }
+                Step::Layer(Given(l)) => {
+                    width = l.output_dim(width).map_err(|e| at_layer(e, op()))?;
+                    channels = None;
+                    l.n_params()
+                }
+                Step::Dropout(_) | Step::Activation(..) => 0,
+            };
+            total = total
+                .checked_add(n)
+                .filter(|&t| t <= MAX_PARAMS)
+                .ok_or_else(|| {
+                    crate::error::invalid(
+                        op(),
+                        format!(
+                            "the layers up to this one hold more than {MAX_PARAMS} parameters \
+                             (MAX_PARAMS)"
+                        ),
+                    )
+                })?;
         }
         // Weights, their gradients and up to two optimiser moments (Adam)
         // per parameter, against the memory budget (UA_MEMORY_BUDGET).
@@ -302,8 +513,58 @@ impl<S: Scalar> SequentialBuilder<S> {
         let mut rng = seeded_rng(self.seed);
         let mut layers: Vec<Box<dyn Layer<S>>> = Vec::with_capacity(self.steps.len());
         let mut width = self.input_dim;
+        let mut channels = 0;
         for (i, step) in self.steps.iter().enumerate() {
+            let op = || format!("{} layer {}", step_name(step), i + 1);
+            // Each layer that draws random numbers gets its own stream
+            // derived from the seed and its position.
+            let stream = self
+                .seed
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .wrapping_add(i as u64 + 1);
             let layer: Box<dyn Layer<S>> = match *step {
+                Step::Embedding {
+                    vocab,
+                    dim,
+                    padding,
+                } => {
+                    channels = dim;
+                    Box::new(
+                        Embedding::new(vocab, dim, stream)
+                            .and_then(|e| e.with_padding_index(padding))
+                            .map_err(|e| at_layer(e, op()))?,
+                    )
+                }
+                Step::Conv1D {
+                    out_channels,
+                    kernel_width,
+                    padding,
+                    activation,
+                } => {
+                    let init = match activation {
+                        Activation::Relu | Activation::LeakyRelu { .. } => Initializer::HeUniform,
+                        _ => Initializer::GlorotUniform,
+                    };
+                    let c = Conv1D::new(
+                        channels,
+                        out_channels,
+                        kernel_width,
+                        activation,
+                        init,
+                        &mut rng,
+                    )
+                    .map_err(|e| at_layer(e, op()))?
+                    .with_padding(padding);
+                    channels = out_channels;
+                    Box::new(c)
+                }
+                Step::Pool(Pooling::Max) => {
+                    Box::new(GlobalMaxPool1D::new(channels).map_err(|e| at_layer(e, op()))?)
+                }
+                Step::Pool(Pooling::Avg) => {
+                    Box::new(GlobalAvgPool1D::new(channels).map_err(|e| at_layer(e, op()))?)
+                }
+                Step::Layer(ref given) => given.0.boxed_clone(),
                 Step::Dense {
                     units,
                     activation,
@@ -318,17 +579,10 @@ impl<S: Scalar> SequentialBuilder<S> {
                             .map_err(|e| at_layer(e, format!("dense layer {}", i + 1)))?,
                     )
                 }
-                Step::Dropout(rate) => {
-                    // Each dropout layer gets its own stream derived from the seed.
-                    let seed = self
-                        .seed
-                        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-                        .wrapping_add(i as u64 + 1);
-                    Box::new(
-                        Dropout::new(rate, seed)
-                            .map_err(|e| at_layer(e, format!("dropout layer {}", i + 1)))?,
-                    )
-                }
+                Step::Dropout(rate) => Box::new(
+                    Dropout::new(rate, stream)
+                        .map_err(|e| at_layer(e, format!("dropout layer {}", i + 1)))?,
+                ),
                 Step::Activation(name, alpha) => match name {
                     "relu" => Box::new(ReLU::new()),
                     "sigmoid" => Box::new(Sigmoid::new()),
@@ -347,6 +601,20 @@ impl<S: Scalar> SequentialBuilder<S> {
     }
 }
 
+/// The layer name used in builder messages.
+fn step_name<S: Scalar>(step: &Step<S>) -> &'static str {
+    match step {
+        Step::Dense { .. } => "dense",
+        Step::Embedding { .. } => "embedding",
+        Step::Conv1D { .. } => "conv1d",
+        Step::Pool(Pooling::Max) => "global_max_pool1d",
+        Step::Pool(Pooling::Avg) => "global_avg_pool1d",
+        Step::Layer(g) => g.0.name(),
+        Step::Dropout(_) => "dropout",
+        Step::Activation(name, _) => name,
+    }
+}
+
 impl<S: Scalar> Sequential<S> {
     /// Starts describing a model whose inputs have `input_dim` columns (see
     /// [`SequentialBuilder`]).
@@ -361,7 +629,6 @@ impl<S: Scalar> Sequential<S> {
             input_dim,
             seed: 0,
             steps: Vec::new(),
-            _scalar: std::marker::PhantomData,
         }
     }
 
