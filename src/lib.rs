@@ -27,12 +27,17 @@ pub use ua_tensor::ndarray;
 /// the tools that consume them, the models, the preprocessing pipeline, the
 /// saved-model format, tables and CSV.
 pub mod prelude {
+    pub use ua_analytics::clv::{BgNbd, CustomerHistories, GammaGamma};
     pub use ua_analytics::metrics::ClassificationReport;
     pub use ua_analytics::pipeline::{FittedPipeline, Pipeline};
     pub use ua_analytics::prediction::{
         ClassWeight, EarlyStopping, LogisticRegression, MlpClassifier, ModelKind, PropensityConfig,
     };
     pub use ua_analytics::recommend::Filter;
+    pub use ua_analytics::risk::{
+        AlertPolicy, AlertRule, Autoencoder, Combined, IsolationForest, RobustZ, Supervised,
+        evaluate_at_budget,
+    };
     pub use ua_analytics::segmentation::profile::SegmentProfiles;
     pub use ua_analytics::segmentation::rfm::{RfmColumns, RfmKMeans};
     pub use ua_analytics::segmentation::{KMeans, MiniBatchKMeans};
@@ -40,7 +45,8 @@ pub mod prelude {
         GridSearch, Metric, cross_validate, evaluate, grid_search, permutation_importance,
     };
     pub use ua_analytics::{
-        Classifier, Dataset, Predictor, Recommender, RecommenderModel, RiskScorer, Segmenter,
+        Classifier, Dataset, Detector, Predictor, Recommender, RecommenderModel, RiskScorer,
+        Segmenter,
     };
     pub use ua_data::csv_io::{CsvOptions, read_csv, write_csv};
     pub use ua_data::features::rfm::{RfmConfig, RfmFeatures, default_as_of};

@@ -24,6 +24,7 @@ use ua_tensor::check::ensure_finite;
 use ua_tensor::persist::Persist;
 
 use super::Contamination;
+use super::iforest::{quantile, upper_quantile};
 use crate::error::parameter;
 use crate::pipeline::max_feature_abs;
 use crate::{Error, Result, RiskScorer};
@@ -494,27 +495,10 @@ fn check_scaled_range(op: &'static str, z: ArrayView2<'_, f32>) -> Result<()> {
     Ok(())
 }
 
-/// The score above which a share `c` of `scores` lies: the (1 − c)
-/// quantile, interpolated linearly (NumPy's default percentile), as the
-/// isolation forest's threshold.
-fn upper_quantile(scores: &[f32], c: f64) -> f32 {
-    quantile(scores, 1.0 - c)
-}
-
 /// Tukey's upper fence `Q3 + 1.5 · (Q3 − Q1)` of `scores`.
 fn tukey_fence(scores: &[f32]) -> f32 {
     let (q1, q3) = (quantile(scores, 0.25), quantile(scores, 0.75));
     (f64::from(q3) + 1.5 * (f64::from(q3) - f64::from(q1))) as f32
-}
-
-/// The `q` quantile of `scores` (non-empty), interpolated linearly.
-fn quantile(scores: &[f32], q: f64) -> f32 {
-    let mut sorted = scores.to_vec();
-    sorted.sort_by(f32::total_cmp);
-    let pos = q * (sorted.len() - 1) as f64;
-    let (lo, frac) = (pos.floor() as usize, pos - pos.floor());
-    let hi = (lo + 1).min(sorted.len() - 1);
-    (f64::from(sorted[lo]) + frac * (f64::from(sorted[hi]) - f64::from(sorted[lo]))) as f32
 }
 
 /// What a fit did with the rows it was given.

@@ -80,24 +80,41 @@ impl From<String> for Key {
 }
 
 /// Id types that can be written back into a [`Table`] column: integers as a
-/// numeric column, texts as a categorical column.
+/// numeric column (as text when one is beyond ±2⁵³, where `f64` would round
+/// two ids to one), texts as a categorical column.
 ///
 /// ```
 /// use ua_data::features::IdColumn;
 /// use ua_data::ColumnType;
 /// assert_eq!(u64::to_column(&[1, 2]).dtype(), ColumnType::Numeric);
 /// assert_eq!(String::to_column(&["a".to_string()]).dtype(), ColumnType::Categorical);
+/// // 2⁵³ + 1 is not an f64: the ids stay distinct as text.
+/// let big = u64::to_column(&[1 << 53, (1 << 53) + 1]);
+/// assert_eq!(big.dtype(), ColumnType::Categorical);
+/// assert_eq!(big.get(1).unwrap().to_string(), "9007199254740993");
 /// ```
 pub trait IdColumn: Sized {
     /// A column holding `ids` in order.
     fn to_column(ids: &[Self]) -> Column;
 }
 
+/// Integers up to this magnitude are exact in an `f64`.
+const EXACT_IN_F64: u128 = 1 << 53;
+
+/// `ids` as numbers when every one is exact in an `f64`, else as text.
+fn integer_ids(ids: impl ExactSizeIterator<Item = i128> + Clone) -> Column {
+    if ids.clone().all(|v| v.unsigned_abs() <= EXACT_IN_F64) {
+        Column::numeric(ids.map(|v| v as f64).collect())
+    } else {
+        Column::categorical(&ids.map(|v| v.to_string()).collect::<Vec<_>>())
+    }
+}
+
 macro_rules! int_id_column {
     ($($t:ty),*) => {$(
         impl IdColumn for $t {
             fn to_column(ids: &[Self]) -> Column {
-                Column::numeric(ids.iter().map(|&v| v as f64).collect())
+                integer_ids(ids.iter().map(|&v| v as i128))
             }
         }
     )*};
@@ -117,17 +134,14 @@ impl IdColumn for &str {
 }
 
 impl IdColumn for Key {
-    /// Numeric if every id is an integer, else categorical (integers as text).
+    /// Numeric if every id is an integer exact in an `f64`, else categorical
+    /// (integers as text).
     fn to_column(ids: &[Self]) -> Column {
         if ids.iter().all(|k| matches!(k, Key::Int(_))) {
-            Column::numeric(
-                ids.iter()
-                    .map(|k| match k {
-                        Key::Int(i) => *i as f64,
-                        Key::Text(_) => f64::NAN,
-                    })
-                    .collect(),
-            )
+            integer_ids(ids.iter().map(|k| match k {
+                Key::Int(i) => i128::from(*i),
+                Key::Text(_) => 0,
+            }))
         } else {
             let text: Vec<String> = ids.iter().map(Key::to_string).collect();
             Column::categorical(&text)
@@ -290,6 +304,26 @@ pub(crate) fn read_day_column(op: &'static str, table: &Table, name: &str) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_ids_beyond_f64_precision_stay_distinct_as_text() {
+        use crate::ColumnType;
+        let edge = 1i64 << 53;
+        // ±2⁵³ are exact: numbers.
+        let c = Key::to_column(&[Key::Int(edge), Key::Int(-edge)]);
+        assert_eq!(c.dtype(), ColumnType::Numeric);
+        assert_eq!(c.get(1).unwrap().to_string(), (-edge as f64).to_string());
+        // One past it would round onto its neighbour: text, every id kept.
+        for ids in [[edge + 1, edge], [-edge - 1, 3]] {
+            let keys: Vec<Key> = ids.iter().map(|&i| Key::Int(i)).collect();
+            let c = Key::to_column(&keys);
+            assert_eq!(c.dtype(), ColumnType::Categorical, "{ids:?}");
+            assert_eq!(c.get(0).unwrap().to_string(), ids[0].to_string());
+            let c = i64::to_column(&ids);
+            assert_eq!(c.dtype(), ColumnType::Categorical, "{ids:?}");
+        }
+        assert_eq!(usize::to_column(&[7]).dtype(), ColumnType::Numeric);
+    }
 
     #[test]
     fn day_columns_of_three_kinds_and_errors_name_the_row() {

@@ -22,7 +22,7 @@ use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Key, read_key_column, read_numeric};
+use super::{IdColumn, Key, read_key_column, read_numeric};
 use crate::table::{Column, Table};
 use crate::{Error, Result};
 
@@ -263,15 +263,7 @@ impl<K: Ord + Hash + Clone> VelocityFeatures<K> {
         K: Into<Key>,
     {
         let ids: Vec<Key> = self.customers.iter().cloned().map(Into::into).collect();
-        let id_column = if ids.iter().all(|k| matches!(k, Key::Int(_))) {
-            Column::numeric(
-                ids.iter()
-                    .map(|k| if let Key::Int(i) = k { *i as f64 } else { 0.0 })
-                    .collect(),
-            )
-        } else {
-            Column::categorical(&ids.iter().map(Key::to_string).collect::<Vec<_>>())
-        };
+        let id_column = Key::to_column(&ids);
         let u = |v: &[u32]| Column::numeric(v.iter().map(|&x| f64::from(x)).collect());
         let mut columns = vec![
             (customer_col.to_owned(), id_column),

@@ -252,11 +252,17 @@ impl crate::Detector for IsolationForest {
 }
 
 /// The score above which a share `c` of `scores` lies (the (1 − c)
-/// quantile, linear interpolation as NumPy's default percentile).
-fn upper_quantile(scores: &[f32], c: f64) -> f32 {
+/// quantile, linear interpolation as NumPy's default percentile); the
+/// autoencoder's contamination threshold uses it too.
+pub(crate) fn upper_quantile(scores: &[f32], c: f64) -> f32 {
+    quantile(scores, 1.0 - c)
+}
+
+/// The `q` quantile of `scores` (non-empty), interpolated linearly.
+pub(crate) fn quantile(scores: &[f32], q: f64) -> f32 {
     let mut sorted = scores.to_vec();
     sorted.sort_by(f32::total_cmp);
-    let pos = (1.0 - c) * (sorted.len() - 1) as f64;
+    let pos = q * (sorted.len() - 1) as f64;
     let (lo, frac) = (pos.floor() as usize, pos - pos.floor());
     let hi = (lo + 1).min(sorted.len() - 1);
     (f64::from(sorted[lo]) + frac * (f64::from(sorted[hi]) - f64::from(sorted[lo]))) as f32

@@ -12,10 +12,20 @@ fn planted(n: usize, d: usize, seed: u64) -> (Array2<f32>, Vec<u8>) {
 #[test]
 fn planted_anomalies_are_found() {
     let (x, y) = planted(20_000, 16, 5);
+    // The ROC-AUC of one forest depends on its random draw (0.91–0.97 over
+    // seeds 0–9 on these points; scikit-learn's spreads as much): the
+    // claim is about the average forest, and no seed may fail badly.
+    let aucs: Vec<f64> = (0..10)
+        .map(|seed| {
+            let forest = IsolationForest::new().seed(seed).fit(x.view()).unwrap();
+            roc_auc(&y, &forest.risk_score(x.view()).unwrap()).unwrap()
+        })
+        .collect();
+    let mean = aucs.iter().sum::<f64>() / aucs.len() as f64;
+    assert!(mean >= 0.94, "mean ROC-AUC {mean}: {aucs:?}");
+    assert!(aucs.iter().all(|&a| a >= 0.9), "{aucs:?}");
     let forest = IsolationForest::new().seed(3).fit(x.view()).unwrap();
     let scores = forest.risk_score(x.view()).unwrap();
-    let auc = roc_auc(&y, &scores).unwrap();
-    assert!(auc >= 0.95, "ROC-AUC {auc}");
     assert!(scores.iter().all(|&v| v > 0.0 && v <= 1.0));
     // The anomalies score above 0.5 on average, the rest below.
     let mean = |label: u8| {
