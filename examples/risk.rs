@@ -56,7 +56,7 @@ use ua_analytics::prediction::evaluate::Holdout;
 use ua_analytics::prediction::{ClassWeight, LogisticRegression, MlpClassifier};
 use ua_analytics::risk::{
     Autoencoder, BudgetEvaluation, Combined, FittedIsolationForest, IsolationForest, RobustZ,
-    Supervised, evaluate_at_budget,
+    Supervised, evaluate_at_budget, flagged_rows,
 };
 use ua_analytics::{Classifier, Detector, RiskScorer};
 use ua_data::features::velocity::{VelocityConfig, VelocityFeatures};
@@ -636,7 +636,7 @@ fn top_rows(
     explain: Option<&(&'static str, Explain)>,
 ) -> Result<Evaluated, String> {
     let n = test.len();
-    let flagged = ((a.budget * n as f64).ceil() as usize).clamp(1, n);
+    let flagged = flagged_rows(a.budget, n);
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&p, &q| scores[q].total_cmp(&scores[p]));
     order.truncate(a.top.min(flagged));

@@ -31,6 +31,20 @@ pub struct BudgetEvaluation {
     pub recall_at_budget: f64,
 }
 
+/// The rows a review budget flags among `n`: ⌈`budget` · n⌉, at least 1 and
+/// at most n, where a product like 0.3 · 10 = 3.0000000000000004 counts as
+/// the whole number it is meant to be.
+///
+/// ```
+/// use ua_analytics::risk::flagged_rows;
+/// assert_eq!(flagged_rows(0.3, 10), 3);
+/// assert_eq!(flagged_rows(0.31, 10), 4);
+/// assert_eq!(flagged_rows(0.001, 10), 1);
+/// ```
+pub fn flagged_rows(budget: f64, n: usize) -> usize {
+    budget_rows(budget, n as u64) as usize
+}
+
 /// Evaluates risk `scores` (higher = riskier) against labels `y` (0/1):
 /// ROC-AUC, PR-AUC, and precision and recall when exactly the top
 /// ⌈`budget` · n⌉ rows are flagged — a fixed review capacity, so rows tied
@@ -68,7 +82,7 @@ pub fn evaluate_at_budget<'a, 'b>(
     let roc_auc = roc_auc(y, scores)?;
     let pr_auc = average_precision(y, scores)?;
     let n = y.len();
-    let flagged = budget_rows(budget, n as u64) as usize;
+    let flagged = flagged_rows(budget, n);
     let mut order: Vec<usize> = (0..n).collect();
     // Stable: equal scores keep row order.
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));

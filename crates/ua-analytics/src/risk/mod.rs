@@ -42,7 +42,7 @@ mod supervised;
 pub use autoencoder::{AUTOENCODER_MAX_UNITS, Autoencoder, AutoencoderReport, FittedAutoencoder};
 pub use combine::{Combined, RankAverage, SavedScorers, ScorerSet};
 pub use decision::{AlertPolicy, AlertRule, BudgetPoint, Interval, budget_curve};
-pub use evaluate::{BudgetEvaluation, evaluate_at_budget};
+pub use evaluate::{BudgetEvaluation, evaluate_at_budget, flagged_rows};
 pub use iforest::{
     Contamination, FitReport, FittedIsolationForest, IsolationForest, MAX_TREES,
     average_path_length,
