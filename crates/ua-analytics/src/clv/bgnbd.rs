@@ -126,24 +126,7 @@ impl BgNbd {
     /// assert!(e.to_string().contains("parameter l2"), "{e}");
     /// ```
     pub fn check(&self) -> Result<()> {
-        if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return Err(parameter(
-                OP_FIT,
-                "l2",
-                format!("must be finite and ≥ 0, got {}", self.l2),
-            ));
-        }
-        if self.max_iter == 0 {
-            return Err(parameter(OP_FIT, "max_iter", "must be at least 1, got 0"));
-        }
-        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
-            return Err(parameter(
-                OP_FIT,
-                "tolerance",
-                format!("must be finite and > 0, got {}", self.tolerance),
-            ));
-        }
-        Ok(())
+        super::optim::check_settings(OP_FIT, self.l2, self.max_iter, self.tolerance)
     }
 
     /// Fits the model by maximum likelihood (see the [module](self) docs).

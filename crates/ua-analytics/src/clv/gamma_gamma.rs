@@ -122,24 +122,7 @@ impl GammaGamma {
     /// assert!(e.to_string().contains("parameter tolerance"), "{e}");
     /// ```
     pub fn check(&self) -> Result<()> {
-        if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return Err(parameter(
-                OP_FIT,
-                "l2",
-                format!("must be finite and ≥ 0, got {}", self.l2),
-            ));
-        }
-        if self.max_iter == 0 {
-            return Err(parameter(OP_FIT, "max_iter", "must be at least 1, got 0"));
-        }
-        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
-            return Err(parameter(
-                OP_FIT,
-                "tolerance",
-                format!("must be finite and > 0, got {}", self.tolerance),
-            ));
-        }
-        Ok(())
+        super::optim::check_settings(OP_FIT, self.l2, self.max_iter, self.tolerance)
     }
 
     /// Fits on per-customer repeat purchases `frequency` (x) and mean

@@ -60,6 +60,35 @@ fn max_norm(g: &[f64]) -> f64 {
 /// Iterations without a decrease above rounding after which a run stops.
 const STALL_ITERATIONS: usize = 5;
 
+/// Checks the optimiser settings every customer-base model shares: an L2
+/// penalty finite and ≥ 0, at least one iteration, a finite tolerance > 0.
+pub(crate) fn check_settings(
+    op: &'static str,
+    l2: f64,
+    max_iter: usize,
+    tolerance: f64,
+) -> crate::Result<()> {
+    use crate::error::parameter;
+    if !(l2.is_finite() && l2 >= 0.0) {
+        return Err(parameter(
+            op,
+            "l2",
+            format!("must be finite and ≥ 0, got {l2}"),
+        ));
+    }
+    if max_iter == 0 {
+        return Err(parameter(op, "max_iter", "must be at least 1, got 0"));
+    }
+    if !(tolerance.is_finite() && tolerance > 0.0) {
+        return Err(parameter(
+            op,
+            "tolerance",
+            format!("must be finite and > 0, got {tolerance}"),
+        ));
+    }
+    Ok(())
+}
+
 /// BFGS from `x0` until the gradient max-norm is at most `tolerance`,
 /// `max_iter` iterations, or a line search that finds no decrease.
 pub(crate) fn bfgs(f: &Objective<'_>, x0: &[f64], max_iter: usize, tolerance: f64) -> Run {
