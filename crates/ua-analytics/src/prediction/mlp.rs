@@ -297,41 +297,20 @@ impl MlpClassifier {
             std::mem::size_of::<f32>(),
         )?;
         let mut net = self.network(x.ncols())?;
-        // The validation rows are a stratified, seeded share of the training
-        // rows; class weights are counted over the rows that train only.
-        let (train_rows, val_rows) = match &self.early_stopping {
-            Some(es) => stratified_holdout(OP, y, es.validation_fraction, self.seed)?,
-            None => ((0..y.len()).collect(), Vec::new()),
-        };
-        let targets =
-            |rows: &[usize]| Array2::from_shape_fn((rows.len(), 1), |(i, _)| f32::from(y[rows[i]]));
-        let x_train = x.select(Axis(0), &train_rows);
-        let y_train = targets(&train_rows);
-        let x_val = x.select(Axis(0), &val_rows);
-        let y_val = targets(&val_rows);
-        let mut config = FitConfig::new()
-            .epochs(self.epochs)
-            .batch_size(self.batch_size)
-            .seed(self.seed)
-            .regularization(0.0, self.l2);
-        if let Some(es) = &self.early_stopping {
-            config = config
-                .validation_data(x_val.view(), y_val.view())
-                .early_stopping(es.clone());
-        }
-        if let Some(cw) = &self.class_weight {
-            // Fixed [w0, w1] from the training rows only (not the validation rows).
-            let train_labels: Vec<u8> = train_rows.iter().map(|&i| y[i]).collect();
-            let [w0, w1] = cw.binary_weights(&train_labels)?;
-            config = config.class_weight(ClassWeight::binary(w0, w1));
-        }
-        let mut adam = Adam::new(self.learning_rate);
-        let history = net.fit(
-            x_train.view(),
-            y_train.view(),
-            &BinaryCrossEntropy::new(),
-            &mut adam,
-            config,
+        let history = train_binary(
+            OP,
+            &mut net,
+            x,
+            y,
+            &Training {
+                learning_rate: self.learning_rate,
+                epochs: self.epochs,
+                batch_size: self.batch_size,
+                early_stopping: self.early_stopping.as_ref(),
+                class_weight: self.class_weight.as_ref(),
+                l2: self.l2,
+                seed: self.seed,
+            },
         )?;
         Ok(FittedMlpClassifier {
             params: self.clone(),
@@ -426,6 +405,65 @@ impl Predictor<ArrayView2<'_, f32>> for FittedMlpClassifier {
         let out = self.network.predict(x).map_err(crate::Error::from)?;
         Ok(out.column(0).to_owned())
     }
+}
+
+/// How a binary network is trained: Adam, mini-batches, an L2 penalty, and
+/// optionally early stopping on a stratified validation split and class
+/// weights (shared by the MLP and the sequence classifier).
+pub(super) struct Training<'a> {
+    pub learning_rate: f64,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub early_stopping: Option<&'a EarlyStopping>,
+    pub class_weight: Option<&'a ClassWeight>,
+    pub l2: f64,
+    pub seed: u64,
+}
+
+/// Trains `net` (one sigmoid output) on rows `x` with labels `y` by binary
+/// cross-entropy. With early stopping, a seeded stratified share of the rows
+/// validates (and does not train); class weights are counted over the rows
+/// that train only.
+pub(super) fn train_binary(
+    op: &'static str,
+    net: &mut Sequential<f32>,
+    x: ArrayView2<'_, f32>,
+    y: &[u8],
+    t: &Training<'_>,
+) -> Result<History> {
+    let (train_rows, val_rows) = match t.early_stopping {
+        Some(es) => stratified_holdout(op, y, es.validation_fraction, t.seed)?,
+        None => ((0..y.len()).collect(), Vec::new()),
+    };
+    let targets =
+        |rows: &[usize]| Array2::from_shape_fn((rows.len(), 1), |(i, _)| f32::from(y[rows[i]]));
+    let x_train = x.select(Axis(0), &train_rows);
+    let y_train = targets(&train_rows);
+    let x_val = x.select(Axis(0), &val_rows);
+    let y_val = targets(&val_rows);
+    let mut config = FitConfig::new()
+        .epochs(t.epochs)
+        .batch_size(t.batch_size)
+        .seed(t.seed)
+        .regularization(0.0, t.l2);
+    if let Some(es) = t.early_stopping {
+        config = config
+            .validation_data(x_val.view(), y_val.view())
+            .early_stopping(es.clone());
+    }
+    if let Some(cw) = t.class_weight {
+        let train_labels: Vec<u8> = train_rows.iter().map(|&i| y[i]).collect();
+        let [w0, w1] = cw.binary_weights(&train_labels)?;
+        config = config.class_weight(ClassWeight::binary(w0, w1));
+    }
+    let mut adam = Adam::new(t.learning_rate);
+    Ok(net.fit(
+        x_train.view(),
+        y_train.view(),
+        &BinaryCrossEntropy::new(),
+        &mut adam,
+        config,
+    )?)
 }
 
 /// Splits rows into (train, validation) with `fraction` of each class held

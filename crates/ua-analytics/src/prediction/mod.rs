@@ -6,6 +6,7 @@
 //! | classifiers on arrays | [`LogisticRegression`] → [`FittedLogisticRegression`], [`MlpClassifier`] → [`FittedMlpClassifier`]: [`Classifier`](crate::Classifier)s whose fitted types are [`Predictor`](crate::Predictor)s |
 //! | from a table to a score | [`PropensityConfig`] → [`FittedPropensityModel`], a [`FittedPipeline`](crate::pipeline::FittedPipeline) of the automatic column recipe and a [`ModelKind`] |
 //! | hold-out evaluation | [`evaluate::evaluate_holdout`] → [`evaluate::Evaluation`] (with the one [`ClassificationReport`](crate::metrics::ClassificationReport)); what drives the score: [`crate::selection::permutation_importance`] |
+//! | classifiers over event sequences | [`SequenceClassifier`] → [`FittedSequenceClassifier`] (embedding → 1-D convolution → masked max pool → beside static features → dense), the order-blind baseline [`BagOfEvents`] → [`FittedBagOfEvents`]; rows laid out by a [`SequenceLayout`] |
 //! | will a customer buy again | [`RepeatPurchase`] builds the per-customer table from a transaction log |
 //!
 //! ## Design
@@ -56,11 +57,16 @@ mod logistic;
 mod mlp;
 mod propensity;
 mod repeat;
+mod sequence;
 
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Solver};
 pub use mlp::{FittedMlpClassifier, MAX_UNITS, MlpClassifier};
 pub use propensity::{FittedClassifier, FittedPropensityModel, ModelKind, PropensityConfig};
 pub use repeat::{RepeatPurchase, RepeatPurchaseFeatures};
+pub use sequence::{
+    BagOfEvents, FittedBagOfEvents, FittedSequenceClassifier, MAX_SEQUENCE_UNITS,
+    SequenceClassifier, SequenceLayout,
+};
 /// The class-weight and early-stopping types of the workspace (from `ua-nn`).
 pub use ua_nn::{ClassWeight, EarlyStopping};
 
