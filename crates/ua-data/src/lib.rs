@@ -125,7 +125,7 @@
 //! | [`labels`] | 0/1 labels from a boolean, 0/1 or yes/no column, or a named positive value |
 //! | [`pipeline`] | the open [`ColumnTransformer`](pipeline::ColumnTransformer): steps on column selections, remainder, id column, input schema, one saved file |
 //! | [`split`] | row-index splits: train/test (stratified), k-fold, stratified k-fold, time split |
-//! | [`features`] | feature extraction from logs: RFM per customer (cut-offs checked against the data, a default as-of date), user × item interaction matrices |
+//! | [`features`] | feature extraction from logs: RFM per customer (cut-offs checked against the data, a default as-of date), user × item interaction matrices, per-user event sequences (token ids + numeric channels up to a cut-off) for sequence models |
 //! | [`synth`] | a seeded synthetic shop (users, items, events, orders, fraud) with a documented hidden structure |
 #![warn(missing_docs)]
 

@@ -3,6 +3,7 @@
 //! | module | what |
 //! | --- | --- |
 //! | [`customer_base`] | the calibration/holdout summary for customer-base models: repeat purchase days x, recency t_x, age T, mean repeat spend, holdout purchases |
+//! | [`sequences`] | per user the last N events before a cut-off as token ids and numeric channels (log amount, log gap, hour), right-padded, with a vocabulary fitted on training users; the input rows of `ua_nn`'s `SequenceBranch` |
 //! | [`rfm`] | per-customer recency, frequency, monetary value, tenure, inter-purchase time, and a holdout "bought again" label |
 //! | [`interactions`] | a user × item sparse matrix with dense id maps, for recommenders |
 //! | [`interaction_split`] | per-user hold-out splits of an interaction log (temporal, last k, random) |
@@ -26,6 +27,7 @@ pub mod customer_base;
 pub mod interaction_split;
 pub mod interactions;
 pub mod rfm;
+pub mod sequences;
 pub mod velocity;
 
 use serde::{Deserialize, Serialize};
