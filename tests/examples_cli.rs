@@ -406,6 +406,55 @@ fn repeat_purchase_synthetic_and_csv() {
 }
 
 #[test]
+fn repeat_purchase_sequence_models() {
+    // The synthetic shop: the sequence models read its event log.
+    let a = repeat_purchase::parse_args(args(&["--model", "sequence"])).unwrap();
+    let text = repeat_purchase::run(&a).unwrap();
+    assert!(
+        text.contains("sequences: the last 50 events per customer (the shop's event log)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("model: sequence") && text.contains("roc_auc"),
+        "{text}"
+    );
+    // A transaction file: each customer's purchases, 20 kept.
+    let dir = temp_dir("repeat_seq");
+    let file = write(&dir, "tx.csv", &transactions_csv());
+    for model in ["sequence", "bag"] {
+        let a = repeat_purchase::parse_args(repeat_args(
+            &file,
+            &["--model", model, "--max-events", "20", "--json"],
+        ))
+        .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&repeat_purchase::run(&a).unwrap()).unwrap();
+        assert_eq!(keys_of(&v), sorted_keys());
+        assert_eq!(v["model"].as_str(), Some(model));
+        assert_eq!(
+            (v["train_rows"].as_u64(), v["test_rows"].as_u64()),
+            (Some(96), Some(24))
+        );
+        // 20 steps × (token + log amount + log gap) + 8 RFM features
+        assert_eq!(v["n_features"].as_u64(), Some(68));
+        assert!(v["roc_auc"].as_f64().unwrap() > 0.9, "{model}: {v}");
+    }
+    for (flags, expected) in [
+        (
+            &["--max-events", "0"][..],
+            "--max-events must be in 1..=10000, got 0",
+        ),
+        (&["--model", "gru"][..], "mlp, logistic, sequence or bag"),
+    ] {
+        let err = repeat_purchase::parse_args(repeat_args(&file, flags))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn repeat_purchase_bad_input_is_a_clear_error() {
     let dir = temp_dir("repeat_bad");
     let file = write(&dir, "tx.csv", &transactions_csv());

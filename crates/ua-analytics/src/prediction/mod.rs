@@ -7,7 +7,7 @@
 //! | from a table to a score | [`PropensityConfig`] → [`FittedPropensityModel`], a [`FittedPipeline`](crate::pipeline::FittedPipeline) of the automatic column recipe and a [`ModelKind`] |
 //! | hold-out evaluation | [`evaluate::evaluate_holdout`] → [`evaluate::Evaluation`] (with the one [`ClassificationReport`](crate::metrics::ClassificationReport)); what drives the score: [`crate::selection::permutation_importance`] |
 //! | classifiers over event sequences | [`SequenceClassifier`] → [`FittedSequenceClassifier`] (embedding → 1-D convolution → masked max pool → beside static features → dense), the order-blind baseline [`BagOfEvents`] → [`FittedBagOfEvents`]; rows laid out by a [`SequenceLayout`] |
-//! | will a customer buy again | [`RepeatPurchase`] builds the per-customer table from a transaction log |
+//! | will a customer buy again | [`RepeatPurchase`] builds the per-customer table from a transaction log; [`PurchaseSequences`] → [`FittedPurchaseSequences`] each customer's transactions as a sequence beside that table, for the sequence models |
 //!
 //! ## Design
 //!
@@ -56,12 +56,14 @@ pub mod evaluate;
 mod logistic;
 mod mlp;
 mod propensity;
+mod purchase_sequences;
 mod repeat;
 mod sequence;
 
 pub use logistic::{FittedLogisticRegression, LogisticRegression, Solver};
 pub use mlp::{FittedMlpClassifier, MAX_UNITS, MlpClassifier};
 pub use propensity::{FittedClassifier, FittedPropensityModel, ModelKind, PropensityConfig};
+pub use purchase_sequences::{FittedPurchaseSequences, PURCHASE_TOKEN, PurchaseSequences};
 pub use repeat::{RepeatPurchase, RepeatPurchaseFeatures};
 pub use sequence::{
     BagOfEvents, FittedBagOfEvents, FittedSequenceClassifier, MAX_SEQUENCE_UNITS,

@@ -169,6 +169,25 @@ impl KeyColumn {
     }
 }
 
+/// The ids of a key column as [`Key`]s: whole numbers from a numeric
+/// column, texts from a categorical one — the keys the feature builders of
+/// this module list their customers and users by.
+///
+/// Errors: an unknown column, a missing or fractional id (naming the
+/// column and where the row is), another column type.
+///
+/// ```
+/// use ua_data::{Column, Table};
+/// use ua_data::features::{Key, read_keys};
+/// let t = Table::new(vec![("c".into(), Column::numeric(vec![7.0, 3.0]))]).unwrap();
+/// assert_eq!(read_keys(&t, "c").unwrap(), [Key::Int(7), Key::Int(3)]);
+/// let t = Table::new(vec![("c".into(), Column::numeric(vec![1.5]))]).unwrap();
+/// assert!(read_keys(&t, "c").unwrap_err().to_string().contains("1.5"));
+/// ```
+pub fn read_keys(table: &Table, column: &str) -> Result<Vec<Key>> {
+    Ok(read_key_column("read_keys", table, column)?.into_keys())
+}
+
 /// Reads a key column: a numeric column of whole numbers or a categorical
 /// column. Missing or fractional values are errors naming the column and
 /// where the row is ([`Table::locate`]).
