@@ -39,6 +39,8 @@ pub struct HeatGrid {
     values: Vec<f64>,
     cell_text: Option<Vec<String>>,
     value_label: String,
+    /// Write the colour key's ends as percentages (values are shares).
+    key_percent: bool,
 }
 
 impl HeatGrid {
@@ -65,6 +67,7 @@ impl HeatGrid {
             values: values.to_vec(),
             cell_text: None,
             value_label: "value".into(),
+            key_percent: false,
         }
     }
 
@@ -114,6 +117,11 @@ impl HeatGrid {
     /// ```
     pub fn value_label(mut self, label: impl Into<String>) -> Self {
         self.value_label = label.into();
+        self
+    }
+
+    fn percent_key(mut self) -> Self {
+        self.key_percent = true;
         self
     }
 
@@ -330,14 +338,14 @@ fn blue(t: f64) -> String {
     )
 }
 
-/// A value in a cell: integers without decimals, else 2 decimals (4 below 1).
+/// A value in a cell: integers without decimals, else 2 decimals (3 below 1).
 fn short(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format_number(v, 0)
     } else if v.abs() >= 1.0 {
         format_number(v, 2)
     } else {
-        format_number(v, 4)
+        format_number(v, 3)
     }
 }
 
@@ -462,5 +470,6 @@ pub fn confusion_chart(
         "Confusion matrix at threshold {}.",
         format_number(threshold, 3)
     ))
+    .percent_key()
     .to_svg()
 }
