@@ -8,6 +8,12 @@ use crate::format::{escape, format_tick, nice_ticks};
 use crate::svg::{self, Scale, Swatch, axis_title, px, text, text_width};
 
 /// Most bars one chart draws.
+///
+/// ```
+/// let bars: Vec<_> = (0..=ua_report::MAX_BARS).map(|i| ua_report::Bar::new(format!("f{i}"), 1.0)).collect();
+/// assert!(ua_report::bar_chart("t", ("v", ""), &bars).is_err());
+/// assert!(ua_report::bar_chart("t", ("v", ""), &bars[1..]).is_ok());
+/// ```
 pub const MAX_BARS: usize = 60;
 
 /// One bar: a label, a value and an optional error (drawn as value ± error).

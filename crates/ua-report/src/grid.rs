@@ -8,6 +8,14 @@ use crate::format::{escape, format_number, format_percent};
 use crate::svg::{self, MAX_WIDTH, axis_title, px, text, text_width};
 
 /// Most rows or columns a heat grid draws.
+///
+/// ```
+/// let rows: Vec<String> = (0..=ua_report::MAX_GRID_SIDE).map(|i| i.to_string()).collect();
+/// let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+/// let values = vec![1.0; rows.len()];
+/// let e = ua_report::HeatGrid::new("t", &rows, &["c"], &values).to_svg().unwrap_err();
+/// assert!(e.to_string().contains("at most 50"));
+/// ```
 pub const MAX_GRID_SIDE: usize = 50;
 
 /// A grid of cells coloured by value (light = low, dark = high), each with

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::Svg;
 use crate::curves::{CalibrationBin, GainPoint, PrPoint, RocPoint, auc, average_precision};
 use crate::error::{Result, check_finite, check_len, empty, invalid};
-use crate::format::{format_number, nice_ticks};
+use crate::format::{Ticks, format_number, nice_ticks};
 use crate::svg::{
     self, MAX_WIDTH, REFERENCE_COLOR, REFERENCE_DASH, Scale, Swatch, axis_title, dash_attr, px,
     style,
@@ -15,8 +15,21 @@ use crate::svg::{
 
 /// Longest line drawn point by point; longer series are thinned by a fixed
 /// stride (first and last points kept) and the description says so.
+///
+/// ```
+/// let ys: Vec<f64> = (0..3 * ua_report::MAX_LINE_POINTS).map(|i| i as f64).collect();
+/// let svg = ua_report::LineChart::new("t").series_y("a", &ys).to_svg().unwrap();
+/// assert!(svg.as_str().contains("Drawn with one point in 3"));
+/// ```
 pub const MAX_LINE_POINTS: usize = 5000;
 /// Most points a scatter chart draws; more are thinned by a fixed stride.
+///
+/// ```
+/// let n = ua_report::MAX_SCATTER_POINTS + 1;
+/// let pts: Vec<(f64, f64)> = (0..n).map(|i| (i as f64, 0.0)).collect();
+/// let svg = ua_report::scatter_chart("t", ("x", ""), ("y", ""), &pts, &vec![0; n], &["all"]).unwrap();
+/// assert!(svg.as_str().contains(&format!("Showing 2501 of {n} points (one row in 2)")));
+/// ```
 pub const MAX_SCATTER_POINTS: usize = 5000;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,6 +85,7 @@ pub struct LineChart {
     marks: Vec<(f64, String)>,
     annotations: Vec<(f64, f64, String)>,
     notes: Vec<String>,
+    integer_x: bool,
     width: f64,
     height: f64,
 }
@@ -96,6 +110,7 @@ impl LineChart {
             marks: Vec::new(),
             annotations: Vec::new(),
             notes: Vec::new(),
+            integer_x: false,
             width: 800.0,
             height: 480.0,
         }
@@ -239,6 +254,19 @@ impl LineChart {
         self
     }
 
+    /// The x values are counts (epochs, k): ticks at whole numbers only,
+    /// never `2.5` epochs.
+    ///
+    /// ```
+    /// let svg = ua_report::LineChart::new("t").integer_x()
+    ///     .series("a", &[(2.0, 1.0), (3.0, 0.5), (4.0, 0.4)]).to_svg().unwrap();
+    /// assert!(svg.as_str().contains(">3</text>") && !svg.as_str().contains(">2.5</text>"));
+    /// ```
+    pub fn integer_x(mut self) -> Self {
+        self.integer_x = true;
+        self
+    }
+
     /// Sets the size in px (width 200..=1200, height 150..=1200).
     ///
     /// ```
@@ -322,7 +350,7 @@ impl LineChart {
             );
             if s.kind != Kind::Points && s.points.len() > MAX_LINE_POINTS {
                 let stride = s.points.len().div_ceil(MAX_LINE_POINTS);
-                let _ = write!(d, " Drawn with every {stride}th point (and the last).");
+                let _ = write!(d, " Drawn with one point in {stride} (and the last).");
             }
         }
         for r in &self.references {
@@ -394,8 +422,18 @@ impl LineChart {
             y0 = y0.min(lo);
             y1 = y1.max(hi);
         }
+        let mut x_ticks = nice_ticks(x0, x1, ((right - left) / 90.0).clamp(2.0, 10.0) as usize)?;
+        if self.integer_x && x_ticks.step < 1.0 {
+            let (lo, hi) = (x0.floor(), x1.ceil().max(x0.floor() + 1.0));
+            x_ticks = Ticks {
+                step: 1.0,
+                lo,
+                hi,
+                values: (lo as i64..=hi as i64).map(|v| v as f64).collect(),
+            };
+        }
         let xs = Scale {
-            ticks: nice_ticks(x0, x1, ((right - left) / 90.0).clamp(2.0, 10.0) as usize)?,
+            ticks: x_ticks,
             from: left,
             to: right,
         };
@@ -563,6 +601,7 @@ pub fn epoch_chart(
 ) -> Result<Svg> {
     named(series, title)?;
     let mut c = LineChart::new(title)
+        .integer_x()
         .x_axis("epoch", "")
         .y_axis(metric, unit)
         .desc(format!("{metric} after each training epoch."));
@@ -814,11 +853,13 @@ pub fn k_selection_chart(
         |v: &[f64]| -> Vec<(f64, f64)> { ks.iter().zip(v).map(|(&k, &y)| (k as f64, y)).collect() };
     let mark = format!("chosen k = {chosen}");
     let left = LineChart::new("Inertia (elbow)")
+        .integer_x()
         .x_axis("k", "segments")
         .y_axis("inertia", "sum of squared distances")
         .series("inertia", &pts(inertia))
         .mark_x(chosen as f64, mark.clone());
     let right = LineChart::new("Silhouette")
+        .integer_x()
         .x_axis("k", "segments")
         .y_axis("silhouette", "-1 to 1, higher is better")
         .series("silhouette", &pts(silhouette))
@@ -982,7 +1023,7 @@ pub fn scatter_chart(
         .size(900.0, 600.0)
         .desc(if stride > 1 {
             format!(
-                "Showing {shown} of {} points (every {stride}th row); group counts in the legend are of all points.",
+                "Showing {shown} of {} points (one row in {stride}); group counts in the legend are of all points.",
                 points.len()
             )
         } else {

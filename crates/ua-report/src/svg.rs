@@ -8,6 +8,12 @@ use std::fmt::Write as _;
 use crate::format::{Ticks, escape, format_number};
 
 /// Widest chart this crate draws, in px (fits a 1280-px screen with margins).
+///
+/// ```
+/// let c = ua_report::LineChart::new("t").series_y("a", &[1.0]);
+/// assert!(c.clone().size(ua_report::MAX_WIDTH, 400.0).to_svg().is_ok());
+/// assert!(c.size(ua_report::MAX_WIDTH + 1.0, 400.0).to_svg().is_err());
+/// ```
 pub const MAX_WIDTH: f64 = 1200.0;
 
 /// A complete `<svg>` element made by this crate: deterministic text, safe

@@ -372,7 +372,7 @@ fn scatter_colours_and_shapes_groups_and_thins_large_inputs() {
     assert_eq!(by_class(&doc, "marker").len(), 4000 + 2);
     let (_, desc) = title_desc(&doc);
     assert!(
-        desc.contains("Showing 4000 of 12000 points (every 3th row)"),
+        desc.contains("Showing 4000 of 12000 points (one row in 3)"),
         "{desc}"
     );
     assert_eq!(texts(&doc, "legend"), ["a (6000)", "b (6000)"]);
@@ -512,7 +512,7 @@ fn long_lines_are_thinned_and_said_so() {
     assert_eq!(path_points(&d), 4001);
     let (_, desc) = title_desc(&doc);
     assert!(
-        desc.contains("12001 points on a line") && desc.contains("every 3th point"),
+        desc.contains("12001 points on a line") && desc.contains("one point in 3"),
         "{desc}"
     );
     // Markers: about 20, evenly spaced, plus the legend sample.
