@@ -412,8 +412,17 @@ impl LineChart {
                 .chain(&self.references)
                 .flat_map(|s| s.points.iter())
         };
-        let (mut x0, mut x1) = extent(all().map(|p| p.0).chain(self.marks.iter().map(|m| m.0)));
-        let (mut y0, mut y1) = extent(all().map(|p| p.1));
+        let (mut x0, mut x1) = extent(
+            all()
+                .map(|p| p.0)
+                .chain(self.marks.iter().map(|m| m.0))
+                .chain(self.annotations.iter().map(|a| a.0)),
+        );
+        let (mut y0, mut y1) = extent(
+            all()
+                .map(|p| p.1)
+                .chain(self.annotations.iter().map(|a| a.1)),
+        );
         if let Some((lo, hi)) = self.x_range {
             x0 = x0.min(lo);
             x1 = x1.max(hi);

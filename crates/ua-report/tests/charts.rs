@@ -644,3 +644,44 @@ fn empty_input_is_an_error_that_says_what_was_empty() {
     let e = budget_chart("t", &[], &[], &[]).unwrap_err().to_string();
     assert!(e.contains("budgets is empty"), "{e}");
 }
+
+#[test]
+fn points_map_onto_the_plot_frame() {
+    let svg = LineChart::new("t")
+        .x_range(0.0, 1.0)
+        .y_range(0.0, 1.0)
+        .series("diagonal", &[(0.0, 0.0), (0.5, 0.25), (1.0, 1.0)])
+        .to_svg()
+        .unwrap();
+    let doc = parse(svg.as_str());
+    let frame = &by_class(&doc, "frame")[0];
+    let f = |a: &str| frame.attribute(a).unwrap().parse::<f64>().unwrap();
+    let (x, y, w, h) = (f("x"), f("y"), f("width"), f("height"));
+    let d = by_class(&doc, "series")[0]
+        .attribute("d")
+        .unwrap()
+        .to_string();
+    let nums: Vec<f64> = d
+        .split(|c: char| c == 'M' || c == 'L' || c == ' ')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let want = [x, y + h, x + w / 2.0, y + h * 0.75, x + w, y];
+    assert_eq!(nums.len(), want.len());
+    for (got, want) in nums.iter().zip(want) {
+        assert!((got - want).abs() <= 0.1, "{d} vs frame {x} {y} {w} {h}");
+    }
+    // An annotation outside the data widens the axes instead of leaving the frame.
+    let svg = LineChart::new("t")
+        .series_y("a", &[1.0, 2.0])
+        .annotate(1.5, 9.0, "peak")
+        .to_svg()
+        .unwrap();
+    let ticks = texts(&parse(svg.as_str()), "tick");
+    assert!(
+        ticks
+            .iter()
+            .any(|t| t.parse::<f64>().is_ok_and(|v| v >= 9.0)),
+        "{ticks:?}"
+    );
+}
