@@ -11,6 +11,11 @@
 use crate::error::{Error, Result, check_finite, check_len, empty, invalid};
 
 /// One point of a ROC curve.
+///
+/// ```
+/// let p = ua_report::curves::roc_points(&[0.8, 0.2], &[true, false]).unwrap();
+/// assert_eq!((p[1].threshold, p[1].fpr, p[1].tpr), (0.8, 0.0, 1.0));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RocPoint {
     /// Rows with score ≥ `threshold` are predicted positive (`+inf` for the
@@ -23,6 +28,11 @@ pub struct RocPoint {
 }
 
 /// One point of a precision–recall curve.
+///
+/// ```
+/// let p = ua_report::curves::pr_points(&[0.8, 0.2], &[true, false]).unwrap();
+/// assert_eq!((p[0].threshold, p[0].recall, p[0].precision), (0.8, 1.0, 1.0));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PrPoint {
     /// Rows with score ≥ `threshold` are predicted positive.
@@ -34,6 +44,11 @@ pub struct PrPoint {
 }
 
 /// One point of a cumulative gain curve.
+///
+/// ```
+/// let g = ua_report::curves::gain_points(&[0.8, 0.2], &[true, false]).unwrap();
+/// assert_eq!((g[1].fraction_targeted, g[1].fraction_captured, g[1].lift), (0.5, 1.0, Some(2.0)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GainPoint {
     /// Share of rows targeted (highest scores first).
@@ -45,6 +60,12 @@ pub struct GainPoint {
 }
 
 /// One bin of a calibration (reliability) curve.
+///
+/// ```
+/// let b = ua_report::curves::calibration_bins(&[0.3], &[true], 2).unwrap();
+/// assert_eq!((b[0].lower, b[0].upper, b[0].count), (0.0, 0.5, 1));
+/// assert_eq!((b[1].count, b[1].mean_predicted), (0, None));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CalibrationBin {
     /// Lower edge of the bin (inclusive).
@@ -59,7 +80,13 @@ pub struct CalibrationBin {
     pub fraction_positive: Option<f64>,
 }
 
-/// Largest number of bins accepted by [`calibration_bins`].
+/// Largest number of bins accepted by [`calibration_bins`] (and by
+/// [`histogram_chart`](crate::histogram_chart)).
+///
+/// ```
+/// use ua_report::curves::{MAX_BINS, calibration_bins};
+/// assert!(calibration_bins(&[0.5], &[true], MAX_BINS + 1).is_err());
+/// ```
 pub const MAX_BINS: usize = 1000;
 
 /// Checks scores and labels and returns the row order by descending score
