@@ -86,6 +86,7 @@ pub struct LineChart {
     annotations: Vec<(f64, f64, String)>,
     notes: Vec<String>,
     integer_x: bool,
+    end_labels: bool,
     width: f64,
     height: f64,
 }
@@ -111,6 +112,7 @@ impl LineChart {
             annotations: Vec::new(),
             notes: Vec::new(),
             integer_x: false,
+            end_labels: false,
             width: 800.0,
             height: 480.0,
         }
@@ -267,6 +269,22 @@ impl LineChart {
         self
     }
 
+    /// Writes each line's label at its last point as well as in the legend
+    /// (labels are pushed apart vertically so they do not overlap). For
+    /// curves that end at different heights, such as training curves; not
+    /// for ROC curves, which all end at (1, 1).
+    ///
+    /// ```
+    /// let svg = ua_report::LineChart::new("t").end_labels()
+    ///     .series_y("training", &[0.7, 0.4]).series_y("validation", &[0.7, 0.5])
+    ///     .to_svg().unwrap();
+    /// assert_eq!(svg.as_str().matches(r#"class="series-label""#).count(), 2);
+    /// ```
+    pub fn end_labels(mut self) -> Self {
+        self.end_labels = true;
+        self
+    }
+
     /// Sets the size in px (width 200..=1200, height 150..=1200).
     ///
     /// ```
@@ -393,7 +411,17 @@ impl LineChart {
                 .iter()
                 .map(|r| (r.label.clone(), Swatch::Reference)),
         );
-        let (left, right) = (ox + 76.0, ox + w - 20.0);
+        let label_room = if self.end_labels {
+            self.series
+                .iter()
+                .map(|s| svg::text_width(&s.label))
+                .fold(0.0, f64::max)
+                .min(180.0)
+                + 10.0
+        } else {
+            0.0
+        };
+        let (left, right) = (ox + 76.0, ox + w - 20.0 - label_room);
         let rows = svg::legend(None, left, 0.0, right - left, &entries);
         let top = oy + if subtitle.is_some() { 30.0 } else { 10.0 };
         let bottom = oy + h - 46.0 - rows as f64 * 18.0;
@@ -495,6 +523,27 @@ impl LineChart {
                     svg::marker(out, st.marker, xs.map(x), ys.map(y), st.color);
                 }
                 out.push_str("</g>\n");
+            }
+        }
+        if self.end_labels {
+            let mut ends: Vec<(f64, f64, &str)> = self
+                .series
+                .iter()
+                .filter(|s| s.kind != Kind::Points)
+                .filter_map(|s| {
+                    s.points
+                        .last()
+                        .map(|&(x, y)| (xs.map(x), ys.map(y), s.label.as_str()))
+                })
+                .collect();
+            ends.sort_by(|a, b| a.1.total_cmp(&b.1));
+            for i in 1..ends.len() {
+                if ends[i].1 < ends[i - 1].1 + 14.0 {
+                    ends[i].1 = ends[i - 1].1 + 14.0;
+                }
+            }
+            for (x, y, label) in ends {
+                svg::text(out, "series-label", x + 8.0, y + 4.0, "start", label);
             }
         }
         for (x, label) in &self.marks {
@@ -611,6 +660,7 @@ pub fn epoch_chart(
     named(series, title)?;
     let mut c = LineChart::new(title)
         .integer_x()
+        .end_labels()
         .x_axis("epoch", "")
         .y_axis(metric, unit)
         .desc(format!("{metric} after each training epoch."));
@@ -826,6 +876,7 @@ pub fn budget_chart(
         .y_range(0.0, 1.0)
         .x_range(0.0, 0.0)
         .desc("Precision (share of alerts that are true) and recall (share of true cases alerted) at each review budget.")
+        .end_labels()
         .series("precision", &pct(precision))
         .series("recall", &pct(recall))
         .to_svg()

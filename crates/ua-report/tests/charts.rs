@@ -42,6 +42,8 @@ fn epoch_chart_has_two_series_with_markers_legend_and_axes() {
     // 5 markers per series, plus one sample in each legend entry.
     assert_eq!(by_class(&doc, "marker").len(), 2 * 5 + 2);
     assert_eq!(texts(&doc, "legend"), ["training", "validation"]);
+    // Labels at the ends of the lines too, in order of height (validation ends higher).
+    assert_eq!(texts(&doc, "series-label"), ["validation", "training"]);
     assert_eq!(texts(&doc, "axis-label"), ["epoch", "loss (cross-entropy)"]);
     assert_eq!(texts(&doc, "chart-title"), ["Loss per epoch"]);
     let (title, desc) = title_desc(&doc);
