@@ -664,7 +664,7 @@ fn points_map_onto_the_plot_frame() {
         .unwrap()
         .to_string();
     let nums: Vec<f64> = d
-        .split(|c: char| c == 'M' || c == 'L' || c == ' ')
+        .split(['M', 'L', ' '])
         .filter(|s| !s.is_empty())
         .map(|s| s.parse().unwrap())
         .collect();
