@@ -57,6 +57,20 @@ impl Bar {
     }
 }
 
+/// Longest bar label shown in full; longer ones are cut with `…` (the full
+/// label stays in the bar's tooltip and the description).
+const MAX_LABEL_CHARS: usize = 36;
+
+fn shorten(label: &str) -> String {
+    if label.chars().count() <= MAX_LABEL_CHARS {
+        label.to_string()
+    } else {
+        let mut s: String = label.chars().take(MAX_LABEL_CHARS - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
 /// Horizontal bars in the given order (sort them first, e.g. by
 /// importance), each with its value written at its end and an optional
 /// error bar; the value axis is named with its unit.
@@ -97,9 +111,8 @@ pub fn bar_chart(title: &str, value_axis: (&str, &str), bars: &[Bar]) -> Result<
     let any_error = bars.iter().any(|b| b.error.is_some());
     let label_w = bars
         .iter()
-        .map(|b| text_width(&b.label))
-        .fold(0.0, f64::max)
-        .min(260.0);
+        .map(|b| text_width(&shorten(&b.label)))
+        .fold(0.0, f64::max);
     let width = 900.0;
     let (left, right) = (label_w + 24.0, width - 70.0);
     let row = 26.0;
@@ -161,7 +174,7 @@ pub fn bar_chart(title: &str, value_axis: (&str, &str), bars: &[Bar]) -> Result<
             left - 8.0,
             y + row / 2.0 + 4.0,
             "end",
-            &b.label,
+            &shorten(&b.label),
         );
         let _ = writeln!(
             out,

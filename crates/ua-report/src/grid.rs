@@ -196,9 +196,9 @@ impl HeatGrid {
             .fold(0.0, f64::max)
             .min(200.0);
         let left = 40.0 + row_label_w + 10.0;
-        let cw = ((MAX_WIDTH - left - 30.0) / nc as f64)
-            .min((widest_text + 16.0).max(60.0))
-            .max(30.0);
+        // Cells shrink to fit 1200 px (text may then overflow a narrow cell;
+        // the description still lists every cell).
+        let cw = ((MAX_WIDTH - left - 30.0) / nc as f64).min((widest_text + 16.0).max(60.0));
         let rh = (lines as f64 * 15.0 + 14.0).max(34.0);
         let top = 48.0;
         let width = (left + nc as f64 * cw + 30.0).clamp(400.0, MAX_WIDTH);

@@ -270,6 +270,12 @@ fn bar_chart_has_bars_error_bars_labels_and_values() {
         .map(|b| b.attribute("width").unwrap().parse().unwrap())
         .collect();
     assert!(w[0] > w[1] && w[1] > w[2], "{w:?}");
+    // A long label is cut in the picture, kept whole in the tooltip.
+    let long = "x".repeat(50);
+    let svg = bar_chart("t", ("v", ""), &[Bar::new(long.clone(), 1.0)]).unwrap();
+    let doc = parse(svg.as_str());
+    assert_eq!(texts(&doc, "bar-label"), [format!("{}…", "x".repeat(35))]);
+    assert!(svg.as_str().contains(&format!("<title>{long}: ")));
     let e = bar_chart("t", ("v", ""), &[Bar::new("a", 1.0).error(-1.0)])
         .unwrap_err()
         .to_string();
@@ -417,6 +423,18 @@ fn heat_grid_draws_every_cell_with_its_text() {
     // Lowest value lightest, highest darkest.
     assert_eq!(cells[0].attribute("fill"), Some("#f7fbff"));
     assert_eq!(cells[24].attribute("fill"), Some("#08306b"));
+    // The widest grid still fits in 1200 px.
+    let many: Vec<String> = (0..MAX_GRID_SIDE).map(|i| format!("c{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let svg = HeatGrid::new("wide", &["r"], &many, &vec![1.0; MAX_GRID_SIDE])
+        .to_svg()
+        .unwrap();
+    let doc = parse(svg.as_str());
+    let cells = by_class(&doc, "cell");
+    let last = cells.last().unwrap();
+    let end: f64 = last.attribute("x").unwrap().parse::<f64>().unwrap()
+        + last.attribute("width").unwrap().parse::<f64>().unwrap();
+    assert!(end <= 1200.0, "last cell ends at {end}");
     let e = HeatGrid::new("t", &["a"], &["b", "c"], &[1.0, 2.0])
         .cell_text(vec!["x".into()])
         .to_svg()
