@@ -1,6 +1,6 @@
 //! # user-analytics
 //!
-//! The facade of the user-analytics workspace: it re-exports the four crates
+//! The facade of the user-analytics workspace: it re-exports the five crates
 //! under short names and a [`prelude`] with the types most programs use.
 //!
 //! | module | crate | what |
@@ -9,6 +9,7 @@
 //! | [`nn`] | `ua-nn` | layers, losses, optimizers, training |
 //! | [`data`] | `ua-data` | tables, CSV, preprocessing, features, synthetic shop |
 //! | [`analytics`] | `ua-analytics` | prediction, segmentation, metrics |
+//! | [`report`] | `ua-report` | deterministic SVG charts, curve points, HTML report pages |
 //! | [`cli`] | this crate | flag parsing and input/output guards for the examples |
 //!
 //! The README follows; its example is compiled and run as a doc test.
@@ -20,6 +21,8 @@ pub mod cli;
 pub use ua_analytics as analytics;
 pub use ua_data as data;
 pub use ua_nn as nn;
+/// Deterministic SVG charts, curve points and self-contained HTML report pages.
+pub use ua_report as report;
 pub use ua_tensor as tensor;
 pub use ua_tensor::ndarray;
 
