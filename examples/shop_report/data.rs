@@ -1,0 +1,215 @@
+//! The shop's data: the synthetic shop of `ua_data::synth`, or the user's
+//! own order log and event log, with their columns renamed to one set of
+//! names so every stage reads the same columns.
+
+use std::path::PathBuf;
+
+use user_analytics::cli::{self, Error};
+use user_analytics::data::csv_io::{CsvOptions, read_csv};
+use user_analytics::data::date::format_date;
+use user_analytics::data::synth::{ShopConfig, generate};
+use user_analytics::data::{Column, ColumnType, Table};
+
+/// Column names every stage reads.
+pub mod col {
+    /// Customer id (orders and events).
+    pub const USER: &str = "user";
+    /// Order date (orders; a date column).
+    pub const DATE: &str = "date";
+    /// Order amount (orders).
+    pub const AMOUNT: &str = "amount";
+    /// Fraud label (orders, optional; boolean).
+    pub const FRAUD: &str = "fraud";
+    /// Item id (events; orders when given).
+    pub const ITEM: &str = "item";
+    /// Event type (events).
+    pub const EVENT: &str = "event";
+    /// Event time, seconds since 1970 UTC (events; orders when known).
+    pub const TIME: &str = "time";
+}
+
+/// Where the user's files are and which columns to read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Files {
+    /// The order log (one row per order or transaction).
+    pub orders: Option<PathBuf>,
+    /// The event log (views, carts, purchases).
+    pub events: Option<PathBuf>,
+    /// Customer id column (both files).
+    pub user_col: String,
+    /// Order date column.
+    pub date_col: String,
+    /// Order amount column.
+    pub amount_col: String,
+    /// Fraud label column of the orders, if any.
+    pub fraud_col: Option<String>,
+    /// Item column of the events.
+    pub item_col: String,
+    /// Event type column of the events.
+    pub event_col: String,
+    /// Event time column (seconds since 1970 UTC, or a date).
+    pub time_col: String,
+    /// The event type that is a purchase.
+    pub purchase_event: String,
+    /// Field separator.
+    pub delimiter: u8,
+}
+
+/// The tables of one shop, columns named as in [`col`].
+pub struct ShopData {
+    /// Where the data came from, for the report.
+    pub source: String,
+    /// `user`, `date`, `amount` [, `fraud`] [, `time`].
+    pub orders: Table,
+    /// `user`, `item`, `event`, `time`, when an event log is given.
+    pub events: Option<Table>,
+    /// The event type that counts as a purchase.
+    #[allow(dead_code)] // read by the recommendation section
+    pub purchase_event: String,
+    /// First and last order day.
+    pub first_day: i32,
+    /// The report's date: the last day with data (or `--as-of`).
+    pub as_of: i32,
+}
+
+/// Keeps `pairs` (from → to) of `table`, renamed.
+fn renamed(table: &Table, pairs: &[(&str, &str)]) -> Result<Table, String> {
+    let names: Vec<&str> = pairs.iter().map(|p| p.0).collect();
+    let mut t = table.select(&names).map_err(|e| e.to_string())?;
+    for (from, to) in pairs {
+        if from != to {
+            t.rename_column(from, *to).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(t)
+}
+
+/// The synthetic shop with `users` customers, seeded.
+pub fn synthetic(seed: u64, users: usize) -> Result<ShopData, Error> {
+    let config = ShopConfig {
+        seed,
+        n_users: users,
+        ..ShopConfig::default()
+    };
+    let shop = generate(&config).map_err(|e| e.to_string())?;
+    let orders = renamed(
+        &shop.orders_table().map_err(|e| e.to_string())?,
+        &[
+            ("user_id", col::USER),
+            ("date", col::DATE),
+            ("amount", col::AMOUNT),
+            ("is_fraud", col::FRAUD),
+            ("timestamp", col::TIME),
+        ],
+    )?;
+    let events = renamed(
+        &shop.events_table().map_err(|e| e.to_string())?,
+        &[
+            ("user_id", col::USER),
+            ("item_id", col::ITEM),
+            ("event", col::EVENT),
+            ("timestamp", col::TIME),
+        ],
+    )?;
+    Ok(ShopData {
+        source: format!(
+            "synthetic shop (ua_data::synth, seed {seed}): {users} users, {} items, {} days from {}",
+            config.n_items,
+            config.n_days,
+            format_date(config.start_day)
+        ),
+        orders,
+        events: Some(events),
+        purchase_event: "purchase".into(),
+        first_day: config.start_day,
+        as_of: config.end_day(),
+    })
+}
+
+/// The user's files; `as_of` defaults to the last order day.
+pub fn from_files(f: &Files, as_of: Option<i32>) -> Result<ShopData, Error> {
+    let Some(orders_path) = &f.orders else {
+        return Err(Error::usage(
+            "--orders is needed with --events: the purchase, value, risk and segment \
+             sections read the order log",
+        ));
+    };
+    cli::check_not_empty("--orders", orders_path)?;
+    let mut opts = CsvOptions::default()
+        .delimiter(f.delimiter)
+        .with_type(&f.user_col, ColumnType::Categorical)
+        .with_type(&f.date_col, ColumnType::Date)
+        .with_type(&f.amount_col, ColumnType::Numeric);
+    if let Some(fr) = &f.fraud_col {
+        opts = opts.with_type(fr, ColumnType::Boolean);
+    }
+    let raw = read_csv(orders_path, &opts).map_err(|e| e.to_string())?;
+    let name = orders_path.display().to_string();
+    let (first_day, last_day) = cli::check_dates(&raw, &f.date_col, &name, 1)?;
+    let mut pairs = vec![
+        (f.user_col.as_str(), col::USER),
+        (f.date_col.as_str(), col::DATE),
+        (f.amount_col.as_str(), col::AMOUNT),
+    ];
+    if let Some(fr) = &f.fraud_col {
+        pairs.push((fr.as_str(), col::FRAUD));
+    }
+    let orders = renamed(&raw, &pairs).map_err(|e| format!("{name}: {e}"))?;
+    let events = match &f.events {
+        None => None,
+        Some(path) => {
+            cli::check_not_empty("--events", path)?;
+            let opts = CsvOptions::default()
+                .delimiter(f.delimiter)
+                .with_type(&f.user_col, ColumnType::Categorical)
+                .with_type(&f.item_col, ColumnType::Categorical)
+                .with_type(&f.event_col, ColumnType::Categorical);
+            let raw = read_csv(path, &opts).map_err(|e| e.to_string())?;
+            let name = path.display().to_string();
+            let mut t = renamed(
+                &raw,
+                &[
+                    (f.user_col.as_str(), col::USER),
+                    (f.item_col.as_str(), col::ITEM),
+                    (f.event_col.as_str(), col::EVENT),
+                    (f.time_col.as_str(), col::TIME),
+                ],
+            )
+            .map_err(|e| format!("{name}: {e}"))?;
+            // A date column becomes midnight of its day, in seconds.
+            if let Ok(days) = t.date(col::TIME) {
+                let secs = days
+                    .iter()
+                    .map(|d| d.map(|d| f64::from(d) * 86_400.0))
+                    .collect();
+                t.replace_column(col::TIME, Column::numeric_opt(secs))
+                    .map_err(|e| e.to_string())?;
+            }
+            Some(t)
+        }
+    };
+    let as_of = as_of.unwrap_or(last_day);
+    if as_of < first_day {
+        return Err(Error::usage(format!(
+            "--as-of {} is before the first order ({})",
+            format_date(as_of),
+            format_date(first_day)
+        )));
+    }
+    Ok(ShopData {
+        source: format!(
+            "{name}{}: orders {} .. {}",
+            f.events
+                .as_ref()
+                .map(|e| format!(" and {}", e.display()))
+                .unwrap_or_default(),
+            format_date(first_day),
+            format_date(last_day)
+        ),
+        orders,
+        events,
+        purchase_event: f.purchase_event.clone(),
+        first_day,
+        as_of,
+    })
+}
