@@ -25,6 +25,7 @@
 mod data;
 mod purchase;
 mod section;
+mod sequence;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -172,7 +173,10 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
 type Stage = (&'static str, fn(&Context) -> Result<Section, String>);
 
 /// The report's sections, in order.
-const STAGES: &[Stage] = &[("purchase", purchase::section)];
+const STAGES: &[Stage] = &[
+    ("purchase", purchase::section),
+    ("sequence", sequence::section),
+];
 
 /// Runs every stage and writes the report; returns the path of `index.html`.
 pub fn run(a: &Args) -> Result<PathBuf, Error> {

@@ -145,7 +145,23 @@ impl EarlyStopping {
 /// let log = &h.epochs[1];
 /// assert_eq!((log.epoch, log.learning_rate, log.accuracy, log.val_loss), (2, 0.05, None, None));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// The wall-clock `seconds` are an observation of the run, not part of the
+/// model: they are not saved (a model file depends only on the data, the
+/// settings and the seed, byte for byte; a loaded log reads 0) and two logs
+/// are equal when everything else is.
+///
+/// ```
+/// use ua_nn::EpochLog;
+/// let log = EpochLog { epoch: 1, loss: 0.5, accuracy: None, val_loss: None, val_accuracy: None,
+///     learning_rate: 0.1, seconds: 2.5 };
+/// let json = serde_json::to_string(&log).unwrap();
+/// assert!(!json.contains("seconds"));
+/// let back: EpochLog = serde_json::from_str(&json).unwrap();
+/// assert_eq!((back.seconds, back == log), (0.0, true));
+/// assert_ne!(EpochLog { loss: 0.6, ..log.clone() }, log);
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EpochLog {
     /// 1-based epoch number.
     pub epoch: usize,
@@ -159,8 +175,21 @@ pub struct EpochLog {
     pub val_accuracy: Option<f64>,
     /// Learning rate used in the epoch.
     pub learning_rate: f64,
-    /// Wall-clock seconds of the epoch (training and validation).
+    /// Wall-clock seconds of the epoch (training and validation); not saved.
+    #[serde(skip_serializing, default)]
     pub seconds: f64,
+}
+
+impl PartialEq for EpochLog {
+    /// Equal training figures; `seconds` is not compared (see the type's docs).
+    fn eq(&self, other: &Self) -> bool {
+        self.epoch == other.epoch
+            && self.loss == other.loss
+            && self.accuracy == other.accuracy
+            && self.val_loss == other.val_loss
+            && self.val_accuracy == other.val_accuracy
+            && self.learning_rate == other.learning_rate
+    }
 }
 
 /// What the progress callback tells the loop.

@@ -30,6 +30,7 @@ use super::invalid;
 use super::repeat::{RepeatPurchase, RepeatPurchaseFeatures};
 use super::sequence::SequenceLayout;
 use crate::Result;
+use ua_tensor::persist::Persist;
 
 /// The token of every transaction when no token column is given.
 pub const PURCHASE_TOKEN: &str = "purchase";
@@ -73,7 +74,9 @@ impl Default for PurchaseSequences {
 }
 
 /// The vocabulary and the static-feature recipe fitted on the training
-/// customers; builds rows for any customers.
+/// customers; builds rows for any customers. Saved through the envelope
+/// (kind `ua-analytics/purchase-sequences`), beside the classifier that
+/// reads its rows.
 ///
 /// ```
 /// use ua_analytics::prediction::{PurchaseSequences, RepeatPurchase};
@@ -211,5 +214,27 @@ impl FittedPurchaseSequences {
         let statics = self.statics.transform_matrix(&features.table)?;
         let x = concatenate![Axis(1), seq.to_matrix()?, statics];
         Ok((x, *seq.report()))
+    }
+}
+
+impl Persist for FittedPurchaseSequences {
+    const KIND: &'static str = "ua-analytics/purchase-sequences";
+
+    /// Checks the settings and that the vocabulary holds padding and
+    /// unknown at least.
+    fn validate(&self) -> std::result::Result<(), String> {
+        if self.spec.max_len == 0 || self.spec.min_count == 0 {
+            return Err(format!(
+                "max_len {} and min_count {} must be ≥ 1",
+                self.spec.max_len, self.spec.min_count
+            ));
+        }
+        if self.vocabulary.len() < 2 {
+            return Err(format!(
+                "the vocabulary holds {} ids, at least 2 (padding, unknown) expected",
+                self.vocabulary.len()
+            ));
+        }
+        Ok(())
     }
 }
