@@ -11,12 +11,14 @@
 //! | [`analytics`] | `ua-analytics` | prediction, segmentation, metrics |
 //! | [`report`] | `ua-report` | deterministic SVG charts, curve points, HTML report pages |
 //! | [`cli`] | this crate | flag parsing and input/output guards for the examples |
+//! | [`progress`] | this crate | a one-line progress display of the library's progress events, on a terminal only |
 //!
 //! The README follows; its example is compiled and run as a doc test.
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod progress;
 
 pub use ua_analytics as analytics;
 pub use ua_data as data;

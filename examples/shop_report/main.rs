@@ -15,8 +15,10 @@
 //! self-contained page: inline SVG, no JavaScript, no network),
 //! `OUT/summary.json` (every headline figure), the fitted models in
 //! `OUT/models/` (the common saved-model envelope) and per-user CSV files.
-//! Stage lines with their times go to stderr (not with `--quiet`); the last
-//! line on stdout is the report's path. The same data and seed give
+//! Stage lines with their times go to stderr (not with `--quiet`), and on a
+//! terminal a progress line shows the epochs and iterations of the stage
+//! running (from the library's progress events); the last line on stdout is
+//! the report's path. The same data and seed give
 //! byte-identical files (times are printed, never written).
 //!
 //! `--help` lists the flags with their defaults; usage errors exit with
@@ -30,12 +32,15 @@ mod sequence;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 use user_analytics::cli::{Command, Delimiter, Error, Flag, Matches};
 use user_analytics::data::date::{format_date, parse_date};
+use user_analytics::progress::ProgressLine;
 use user_analytics::report::Page;
+use user_analytics::tensor::progress::observe;
 
 use data::{Files, ShopData};
 use section::{Context, Out, Section};
@@ -209,7 +214,16 @@ pub fn run(a: &Args) -> Result<PathBuf, Error> {
     let mut sections = Vec::new();
     for (name, stage) in STAGES {
         let t = Instant::now();
-        let s = stage(&ctx).map_err(|e| Error::failed(format!("{name}: {e}")))?;
+        // Epochs and iterations on one line of stderr, on a terminal only.
+        let s = match ProgressLine::stderr(name, a.quiet).map(Arc::new) {
+            Some(line) => {
+                let s = observe(line.clone(), || stage(&ctx));
+                line.clear();
+                s
+            }
+            None => stage(&ctx),
+        }
+        .map_err(|e| Error::failed(format!("{name}: {e}")))?;
         say(format!("{name}: done ({:.2} s)", t.elapsed().as_secs_f64()));
         sections.push(s);
     }

@@ -289,6 +289,14 @@ impl<S: Scalar> Sequential<S> {
             } else {
                 since_best += 1;
             }
+            if ua_tensor::progress::is_observed() {
+                let mut figures = vec![("loss", log.loss)];
+                figures.extend(log.val_loss.map(|v| ("val_loss", v)));
+                ua_tensor::progress::report(
+                    &ua_tensor::progress::Event::new("epoch", epoch, Some(config.epochs))
+                        .with(&figures),
+                );
+            }
             let mut stop = false;
             if let Some(cb) = config.callback.as_mut() {
                 stop = cb(&log) == Control::Stop;

@@ -18,6 +18,7 @@
 //! | [`sparse`] | CSR sparse matrices (triplet construction, transpose, products) |
 //! | [`linalg`] | Cholesky factorisation and symmetric positive-definite solves (with a growing ridge); blocked parallel Cholesky (`cholesky_lower`), `lower_triangular_inverse`, `spd_inverse` and `gram_matrix` on the GEMM |
 //! | [`persist`] | the one saved-model envelope every fitted object of the workspace uses ([`persist::Persist`]) |
+//! | [`progress`] | progress events of long work (epochs, iterations) for an observer the program installs; the library never prints |
 //!
 //! ## Design
 //!
@@ -57,6 +58,7 @@ pub mod gemm;
 pub mod init;
 pub mod linalg;
 pub mod persist;
+pub mod progress;
 pub mod reduce;
 pub mod scalar;
 pub mod sparse;

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use ua_tensor::budget::{check_allocation, elements};
 use ua_tensor::linalg::solve_spd_with_jitter;
 use ua_tensor::persist::Persist;
+use ua_tensor::progress::{Event, report};
 use ua_tensor::sparse::CsrMatrix;
 
 use super::factors::{cosine_similar, score_known_users, scores_into};
@@ -583,9 +584,10 @@ impl RecommenderModel for ImplicitAls {
         let mut users = init(n_users);
         let mut items = init(n_items);
         let by_item = interactions.transpose();
-        for _ in 0..self.iterations {
+        for it in 0..self.iterations {
             half_sweep(&mut users, &items, interactions, self)?;
             half_sweep(&mut items, &users, &by_item, self)?;
+            report(&Event::new("ALS", it + 1, Some(self.iterations)));
         }
         Ok(FittedImplicitAls {
             params: *self,

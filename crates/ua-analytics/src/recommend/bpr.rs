@@ -18,6 +18,7 @@
 //! `unsafe`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use ua_tensor::progress::{Event, report};
 
 use ndarray::{Array1, Array2, ArrayViewMut2, Axis};
 use rand::rngs::SmallRng;
@@ -413,10 +414,11 @@ impl RecommenderModel for Bpr {
             })
             .collect();
         let per_shard = interactions.nnz().div_ceil(shards.len());
-        for _ in 0..self.epochs {
+        for epoch in 0..self.epochs {
             shards
                 .par_iter_mut()
                 .for_each(|shard| shard.run(self, interactions, &items, per_shard));
+            report(&Event::new("BPR", epoch + 1, Some(self.epochs)));
         }
         drop(shards);
         let values: Vec<f32> = items

@@ -6,6 +6,7 @@
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use ua_tensor::Scalar;
+use ua_tensor::progress::{Event, report};
 
 use super::fit::Run;
 use super::lloyd::update_centers;
@@ -151,6 +152,7 @@ pub(crate) fn elkan<S: Scalar>(
     let mut n_iter = 0;
     for it in 0..max_iter {
         n_iter = it + 1;
+        report(&Event::new("k-means", n_iter, Some(max_iter)));
         let (half, next) = center_half_distances(centers.view())?;
         let cs = centers
             .as_slice()

@@ -5,6 +5,7 @@
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use ua_tensor::Scalar;
+use ua_tensor::progress::{Event, report};
 
 use super::fit::Run;
 use crate::Result;
@@ -100,6 +101,7 @@ pub(crate) fn lloyd<S: Scalar>(
     let mut n_iter = 0;
     for it in 0..max_iter {
         n_iter = it + 1;
+        report(&Event::new("k-means", n_iter, Some(max_iter)));
         let cnorm = row_sq_norms(centers.view());
         let cv = centers.view();
         let run = |(b, lab): (usize, &mut [usize])| -> Result<Acc> {
