@@ -1124,3 +1124,69 @@ impl<K: Hash + Eq + Clone> EventSequences<K> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_counts_cover_only_events_up_to_the_cutoff() {
+        let levels = vec!["a".to_string()];
+        let m = CategoricalColumn::MISSING;
+        let users = [1u64, 1, 1, 1];
+        let times = [0, 5, 6, 50];
+        let codes = [0, m, m, m];
+        let log = EventLog::from_codes(&users, &times, &codes, &levels).unwrap();
+        let v = Vocabulary::fit(["a"], 1, None).unwrap();
+        let e = EventSequences::build(&log, &SequenceConfig::new(3, 10), &v)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column `codes` has 2 missing value(s), first at row 2"),
+            "{e}"
+        );
+        let log = EventLog::new(&users, &times, &["a"; 4]).unwrap();
+        let mut log = log.with_amounts(&[1.0, f64::NAN, 0.0, f64::NAN]).unwrap();
+        let missing = [false, true, false, true];
+        log.amount_missing = Some(&missing);
+        let e = EventSequences::build(&log, &SequenceConfig::new(3, 10), &v)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column `amounts` has 1 missing value(s), first at row 2"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn report_counts_truncated_users_and_unknown_tokens() {
+        let users = [1u64, 1, 1, 2, 2, 3];
+        let times = [3, 2, 1, 1, 2, 9];
+        let tokens = ["a", "x", "a", "x", "a", "a"];
+        let log = EventLog::new(&users, &times, &tokens).unwrap();
+        let v = Vocabulary::fit(["a"], 1, None).unwrap();
+        let seq = EventSequences::build(&log, &SequenceConfig::new(2, 5), &v).unwrap();
+        assert_eq!(
+            *seq.report(),
+            SequenceReport {
+                events: 6,
+                events_used: 4,
+                events_truncated: 1,
+                events_after_cutoff: 1,
+                unknown_tokens: 2,
+                users: 2,
+                users_truncated: 1,
+                users_after_cutoff_only: 1,
+                users_without_events: 0,
+            }
+        );
+        assert_eq!(seq.tokens(), [1, 2, 1, 2]);
+        assert_eq!(seq.vocab_len(), 3);
+        assert_eq!(seq.channels(), Channel::ALL);
+        // negative times and gaps across the epoch
+        let log = EventLog::new(&[1u64, 1], &[-86_400 - 3_600, -3_600], &["a", "a"]).unwrap();
+        let cfg = SequenceConfig::new(2, 0).channels(vec![Channel::LogGapDays, Channel::HourOfDay]);
+        let seq = EventSequences::build(&log, &cfg, &v).unwrap();
+        assert_eq!(seq.values(), [0.0, 1.0, 1f64.ln_1p() as f32, 1.0]);
+    }
+}
