@@ -78,6 +78,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use ua_tensor::budget::{check_allocation, elements};
 
+use crate::table::hash::FastMap;
 use crate::{CategoricalColumn, Error, Result};
 
 /// Seconds in a day.
@@ -632,18 +633,35 @@ impl<K: Ord + Hash + Clone> EventSequences<K> {
             }
         };
 
-        // Pass 1: dense user ids, used events per user, checks.
-        let mut dense: HashMap<&K, u32> = HashMap::new();
+        if n > u32::MAX as usize {
+            return Err(Error::InvalidArgument {
+                op: OP_BUILD,
+                message: format!(
+                    "{n} events is more than the {} one build handles; split the log by user",
+                    u32::MAX
+                ),
+            });
+        }
+        // Pass 1: dense user ids (keys cloned once per user), used events
+        // per user, token ids, checks.
+        let mut dense: FastMap<K, u32> = FastMap::default();
+        let mut first_row: Vec<usize> = Vec::new();
         let mut user_of: Vec<u32> = Vec::with_capacity(n);
         let mut used: Vec<u32> = Vec::new();
         let mut ids: Vec<u32> = Vec::with_capacity(n);
         let mut after = 0usize;
         for row in 0..n {
-            let next = used.len() as u32;
-            let u = *dense.entry(&log.users[row]).or_insert(next);
-            if u == next {
-                used.push(0);
-            }
+            let key = &log.users[row];
+            let u = match dense.get(key) {
+                Some(&u) => u,
+                None => {
+                    let u = used.len() as u32;
+                    dense.insert(key.clone(), u);
+                    first_row.push(row);
+                    used.push(0);
+                    u
+                }
+            };
             user_of.push(u);
             if log.times[row] > cutoff {
                 after += 1;
@@ -656,6 +674,7 @@ impl<K: Ord + Hash + Clone> EventSequences<K> {
                 check_amount(log, row, a[row], cutoff)?;
             }
         }
+        drop(dense);
         let events_before = n - after;
         if events_before == 0 {
             let first = log.times.iter().min();
@@ -672,32 +691,47 @@ impl<K: Ord + Hash + Clone> EventSequences<K> {
         }
 
         // Users with events up to the cut-off, ascending: output rows.
-        let mut by_dense: Vec<(&K, u32)> = dense
-            .into_iter()
-            .filter(|&(_, u)| used[u as usize] > 0)
+        let user = |u: u32| &log.users[first_row[u as usize]];
+        let mut by_dense: Vec<u32> = (0..used.len() as u32)
+            .filter(|&u| used[u as usize] > 0)
             .collect();
         let users_after_cutoff_only = used.len() - by_dense.len();
-        by_dense.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        by_dense.sort_unstable_by(|&a, &b| user(a).cmp(user(b)));
         let n_users = by_dense.len();
         let mut out_row = vec![u32::MAX; used.len()];
-        for (i, &(_, u)) in by_dense.iter().enumerate() {
+        for (i, &u) in by_dense.iter().enumerate() {
             out_row[u as usize] = i as u32;
         }
 
         // Counting sort of the used events by output row, input order kept.
         let mut start = vec![0usize; n_users + 1];
-        for (&(_, u), s) in by_dense.iter().zip(&mut start[1..]) {
+        for (&u, s) in by_dense.iter().zip(&mut start[1..]) {
             *s = used[u as usize] as usize;
         }
         for i in 0..n_users {
             start[i + 1] += start[i];
         }
+        // The events themselves move (not row indices), so that each user's
+        // events are contiguous below: one scattered write per event
+        // instead of three scattered reads later.
         let mut fill = start.clone();
-        let mut order = vec![0usize; events_before];
+        let mut order = vec![
+            Event {
+                time: 0,
+                amount: 0.0,
+                id: 0
+            };
+            events_before
+        ];
         for row in 0..n {
-            if log.times[row] <= cutoff {
+            let time = log.times[row];
+            if time <= cutoff {
                 let r = out_row[user_of[row] as usize] as usize;
-                order[fill[r]] = row;
+                order[fill[r]] = Event {
+                    time,
+                    amount: log.amounts.map_or(0.0, |a| a[row]),
+                    id: ids[row],
+                };
                 fill[r] += 1;
             }
         }
@@ -722,12 +756,13 @@ impl<K: Ord + Hash + Clone> EventSequences<K> {
             ..SequenceReport::default()
         };
         for r in 0..n_users {
-            let rows = &mut order[start[r]..start[r + 1]];
-            if !rows.is_sorted_by_key(|&i| log.times[i]) {
-                rows.sort_by_key(|&i| log.times[i]);
+            // One user's events, sorted by time (stable: ties in input order).
+            let events = &mut order[start[r]..start[r + 1]];
+            if !events.is_sorted_by_key(|e| e.time) {
+                events.sort_by_key(|e| e.time);
             }
-            let len = rows.len().min(steps);
-            let skip = rows.len() - len;
+            let len = events.len().min(steps);
+            let skip = events.len() - len;
             report.events_truncated += skip;
             report.users_truncated += usize::from(skip > 0);
             report.events_used += len;
@@ -736,30 +771,29 @@ impl<K: Ord + Hash + Clone> EventSequences<K> {
             let val = &mut values[r * steps * k..(r * steps + len) * k];
             for (j, t) in tok.iter_mut().enumerate() {
                 let i = skip + j;
-                let row = rows[i];
-                *t = ids[row];
-                report.unknown_tokens += usize::from(*t == Vocabulary::UNKNOWN);
+                let e = events[i];
+                *t = e.id;
+                report.unknown_tokens += usize::from(e.id == Vocabulary::UNKNOWN);
                 let v = &mut val[j * k..(j + 1) * k];
-                let time = log.times[row];
                 for (slot, c) in v.iter_mut().zip(&config.channels) {
                     *slot = match c {
-                        Channel::LogAmount => log.amounts.map_or(0.0, |a| a[row].ln_1p() as f32),
+                        Channel::LogAmount => e.amount.ln_1p() as f32,
                         Channel::LogGapDays => match i.checked_sub(1) {
                             Some(p) => {
-                                let gap = i128::from(time) - i128::from(log.times[rows[p]]);
+                                let gap = i128::from(e.time) - i128::from(events[p].time);
                                 (gap as f64 / SECONDS_PER_DAY as f64).ln_1p() as f32
                             }
                             None => 0.0,
                         },
                         Channel::HourOfDay => {
-                            (time.rem_euclid(SECONDS_PER_DAY) / 3_600) as f32 / 23.0
+                            (e.time.rem_euclid(SECONDS_PER_DAY) / 3_600) as f32 / 23.0
                         }
                     };
                 }
             }
         }
         Ok(EventSequences {
-            users: by_dense.into_iter().map(|(u, _)| u.clone()).collect(),
+            users: by_dense.into_iter().map(|u| user(u).clone()).collect(),
             steps,
             channels: config.channels.clone(),
             vocab_len: vocab.len(),
@@ -769,6 +803,14 @@ impl<K: Ord + Hash + Clone> EventSequences<K> {
             report,
         })
     }
+}
+
+/// One event up to the cut-off, as the build moves it.
+#[derive(Debug, Clone, Copy)]
+struct Event {
+    time: i64,
+    amount: f64,
+    id: u32,
 }
 
 /// A missing, negative or non-finite amount is an error naming the row.
@@ -1080,5 +1122,71 @@ impl<K: Hash + Eq + Clone> EventSequences<K> {
                 ..self.report
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_counts_cover_only_events_up_to_the_cutoff() {
+        let levels = vec!["a".to_string()];
+        let m = CategoricalColumn::MISSING;
+        let users = [1u64, 1, 1, 1];
+        let times = [0, 5, 6, 50];
+        let codes = [0, m, m, m];
+        let log = EventLog::from_codes(&users, &times, &codes, &levels).unwrap();
+        let v = Vocabulary::fit(["a"], 1, None).unwrap();
+        let e = EventSequences::build(&log, &SequenceConfig::new(3, 10), &v)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column `codes` has 2 missing value(s), first at row 2"),
+            "{e}"
+        );
+        let log = EventLog::new(&users, &times, &["a"; 4]).unwrap();
+        let mut log = log.with_amounts(&[1.0, f64::NAN, 0.0, f64::NAN]).unwrap();
+        let missing = [false, true, false, true];
+        log.amount_missing = Some(&missing);
+        let e = EventSequences::build(&log, &SequenceConfig::new(3, 10), &v)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column `amounts` has 1 missing value(s), first at row 2"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn report_counts_truncated_users_and_unknown_tokens() {
+        let users = [1u64, 1, 1, 2, 2, 3];
+        let times = [3, 2, 1, 1, 2, 9];
+        let tokens = ["a", "x", "a", "x", "a", "a"];
+        let log = EventLog::new(&users, &times, &tokens).unwrap();
+        let v = Vocabulary::fit(["a"], 1, None).unwrap();
+        let seq = EventSequences::build(&log, &SequenceConfig::new(2, 5), &v).unwrap();
+        assert_eq!(
+            *seq.report(),
+            SequenceReport {
+                events: 6,
+                events_used: 4,
+                events_truncated: 1,
+                events_after_cutoff: 1,
+                unknown_tokens: 2,
+                users: 2,
+                users_truncated: 1,
+                users_after_cutoff_only: 1,
+                users_without_events: 0,
+            }
+        );
+        assert_eq!(seq.tokens(), [1, 2, 1, 2]);
+        assert_eq!(seq.vocab_len(), 3);
+        assert_eq!(seq.channels(), Channel::ALL);
+        // negative times and gaps across the epoch
+        let log = EventLog::new(&[1u64, 1], &[-86_400 - 3_600, -3_600], &["a", "a"]).unwrap();
+        let cfg = SequenceConfig::new(2, 0).channels(vec![Channel::LogGapDays, Channel::HourOfDay]);
+        let seq = EventSequences::build(&log, &cfg, &v).unwrap();
+        assert_eq!(seq.values(), [0.0, 1.0, 1f64.ln_1p() as f32, 1.0]);
     }
 }

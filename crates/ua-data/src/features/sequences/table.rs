@@ -77,12 +77,11 @@ fn column_codes(table: &Table, name: &str) -> Result<(Vec<u32>, Vec<String>)> {
     let col = table.column(name)?;
     Ok(match col {
         Column::Categorical(c) => (c.codes().to_vec(), c.levels().to_vec()),
-        Column::Boolean(_) => {
-            let codes = (0..col.len())
-                .map(|i| match col.get(i) {
-                    None => MISSING,
-                    Some(v) => u32::from(v.to_string() == "true"),
-                })
+        Column::Boolean(c) => {
+            let codes = c
+                .values()
+                .iter()
+                .map(|v| v.map_or(MISSING, u32::from))
                 .collect();
             (codes, vec!["false".into(), "true".into()])
         }
@@ -380,5 +379,85 @@ impl Vocabulary {
         config.validate()?;
         let events = TableEvents::read("Vocabulary::fit_table", table, columns, config.cutoff)?;
         Vocabulary::fit_on(&events.log(table, columns)?, config, users)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_codes_number_levels_by_first_appearance() {
+        let t = Table::new(vec![
+            (
+                "n".into(),
+                Column::numeric_opt(vec![
+                    Some(2.0),
+                    None,
+                    Some(-0.0),
+                    Some(2.0),
+                    Some(0.0),
+                    Some(1e16),
+                ]),
+            ),
+            (
+                "d".into(),
+                Column::date_opt(vec![Some(1), Some(0), Some(1), None, Some(0), Some(2)]),
+            ),
+            (
+                "b".into(),
+                Column::boolean_opt(vec![
+                    Some(false),
+                    Some(true),
+                    None,
+                    Some(true),
+                    Some(false),
+                    Some(true),
+                ]),
+            ),
+        ])
+        .unwrap();
+        let m = CategoricalColumn::MISSING;
+        let (codes, levels) = column_codes(&t, "n").unwrap();
+        assert_eq!(codes, [0, m, 1, 0, 1, 2]);
+        assert_eq!(levels, ["2", "0", "10000000000000000"]);
+        let (codes, levels) = column_codes(&t, "d").unwrap();
+        assert_eq!(codes, [0, 1, 0, m, 1, 2]);
+        assert_eq!(levels, ["1970-01-02", "1970-01-01", "1970-01-03"]);
+        let (codes, levels) = column_codes(&t, "b").unwrap();
+        assert_eq!(codes, [0, 1, m, 1, 0, 1]);
+        assert_eq!(levels, ["false", "true"]);
+    }
+
+    #[test]
+    fn times_from_seconds_round_down_and_dates_are_midnight() {
+        let t = Table::new(vec![
+            ("s".into(), Column::numeric(vec![-1.5, 59.9, 8.9e15])),
+            ("d".into(), Column::date(vec![-1, 0, 2])),
+            ("big".into(), Column::numeric(vec![0.0, 0.0, 9.0e15])),
+            ("nan".into(), Column::numeric(vec![0.0, f64::NAN, 0.0])),
+            ("gap".into(), Column::date_opt(vec![Some(0), Some(1), None])),
+            ("c".into(), Column::categorical(&["a", "b", "c"])),
+        ])
+        .unwrap();
+        assert_eq!(
+            read_times("t", &t, "s").unwrap(),
+            [-2, 59, 8_900_000_000_000_000]
+        );
+        assert_eq!(read_times("t", &t, "d").unwrap(), [-86_400, 0, 172_800]);
+        let e = read_times("t", &t, "big").unwrap_err().to_string();
+        assert!(
+            e.contains("`9000000000000000` at row 3 is not a finite time"),
+            "{e}"
+        );
+        let e = read_times("t", &t, "nan").unwrap_err().to_string();
+        assert!(e.contains("at row 2"), "{e}");
+        let e = read_times("t", &t, "gap").unwrap_err().to_string();
+        assert!(
+            e.contains("column `gap` has 1 missing value(s), first at row 3"),
+            "{e}"
+        );
+        let e = read_times("t", &t, "c").unwrap_err().to_string();
+        assert!(e.contains("has type categorical"), "{e}");
     }
 }
