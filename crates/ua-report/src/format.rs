@@ -258,6 +258,17 @@ mod tests {
     }
 
     #[test]
+    fn target_is_bounded() {
+        let e = nice_ticks(0.0, 1.0, 101).unwrap_err().to_string();
+        assert!(
+            e.contains("target") && e.contains("101") && e.contains("1..=100"),
+            "{e}"
+        );
+        assert_eq!(nice_ticks(0.0, 100.0, MAX_TICKS).unwrap().values.len(), 101);
+        assert_eq!(nice_ticks(0.0, 1.0, 1).unwrap().values, [0.0, 1.0]);
+    }
+
+    #[test]
     fn tick_format_follows_the_step() {
         assert_eq!(format_tick(0.25, 0.05), "0.25");
         assert_eq!(format_tick(1.0, 0.5), "1.0");
