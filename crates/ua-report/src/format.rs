@@ -44,11 +44,19 @@ impl Ticks {
     }
 }
 
+/// Most tick intervals [`nice_ticks`] is asked for (an axis needs about 5–10).
+///
+/// ```
+/// assert!(ua_report::format::nice_ticks(0.0, 1.0, ua_report::format::MAX_TICKS + 1).is_err());
+/// ```
+pub const MAX_TICKS: usize = 100;
+
 /// Chooses a step 1, 2 or 5 × 10^k giving about `target` intervals over
 /// `[min, max]`, and the ticks covering that range.
 ///
-/// A zero-width range is widened to one step around the value. Errors when a
-/// bound is not finite, `min > max`, or `target` is 0.
+/// A zero-width range (or one below f64 rounding at its magnitude) is
+/// widened by 10% of the value (±1 around 0). Errors when a bound is not
+/// finite, `min > max`, or `target` is 0 or above [`MAX_TICKS`].
 ///
 /// ```
 /// let t = ua_report::format::nice_ticks(3.0, 47.0, 5).unwrap();
@@ -60,8 +68,12 @@ pub fn nice_ticks(min: f64, max: f64, target: usize) -> Result<Ticks> {
     if min > max {
         return Err(invalid("axis range", format!("{min}..{max}"), "min <= max"));
     }
-    if target == 0 {
-        return Err(invalid("target", 0, "at least 1 tick interval"));
+    if target == 0 || target > MAX_TICKS {
+        return Err(invalid(
+            "target",
+            target,
+            &format!("1..={MAX_TICKS} tick intervals"),
+        ));
     }
     let (mut lo, mut hi) = (min, max);
     if hi - lo <= f64::EPSILON * lo.abs().max(hi.abs()).max(1e-300) {
@@ -69,55 +81,42 @@ pub fn nice_ticks(min: f64, max: f64, target: usize) -> Result<Ticks> {
         lo -= pad;
         hi += pad;
     }
-    let (step, exp) = nice_step((hi - lo) / target as f64);
+    let (mantissa, exp) = nice_step((hi - lo) / target as f64);
+    let step = decimal(mantissa, exp);
     let first = (lo / step + 1e-9).floor() as i64;
     let last = (hi / step - 1e-9).ceil() as i64;
-    let values = (first..=last).map(|i| tick_value(i, step, exp)).collect();
+    let values = (first..=last)
+        .map(|i| decimal(i.saturating_mul(mantissa), exp))
+        .collect();
     Ok(Ticks {
         step,
-        lo: tick_value(first, step, exp),
-        hi: tick_value(last, step, exp),
+        lo: decimal(first.saturating_mul(mantissa), exp),
+        hi: decimal(last.saturating_mul(mantissa), exp),
         values,
     })
 }
 
-/// The nice step ≥ `raw` (1, 2 or 5 × 10^k) and its exponent k.
-fn nice_step(raw: f64) -> (f64, i32) {
-    let mut exp = (raw.log10() + 1e-9).floor() as i32;
+/// The nice step ≥ `raw` as (mantissa 1, 2 or 5; exponent k).
+fn nice_step(raw: f64) -> (i64, i32) {
+    // A power of ten whose log10 rounds just below the integer gives a norm
+    // of ~10, which the last branch turns into 1 × 10^(k+1): no epsilon needed.
+    let exp = raw.log10().floor() as i32;
     let norm = raw / 10f64.powi(exp);
-    let mantissa = if norm <= 1.0 + 1e-9 {
-        1.0
+    if norm <= 1.0 + 1e-9 {
+        (1, exp)
     } else if norm <= 2.0 + 1e-9 {
-        2.0
+        (2, exp)
     } else if norm <= 5.0 + 1e-9 {
-        5.0
+        (5, exp)
     } else {
-        exp += 1;
-        1.0
-    };
-    (scaled(mantissa, exp), exp)
-}
-
-/// `m × 10^exp`, computed by division for negative exponents so that
-/// `2 × 10^-1` is exactly the literal `0.2`.
-fn scaled(m: f64, exp: i32) -> f64 {
-    if exp >= 0 {
-        m * 10f64.powi(exp)
-    } else {
-        m / 10f64.powi(-exp)
+        (1, exp + 1)
     }
 }
 
-/// The `i`-th multiple of `step`, rounded to the decimals of the step so that
-/// it equals the decimal literal (`3 × 0.1` is `0.3`, not `0.30000000000000004`).
-fn tick_value(i: i64, step: f64, exp: i32) -> f64 {
-    let v = i as f64 * step;
-    if exp < 0 {
-        let scale = 10f64.powi(-exp);
-        (v * scale).round() / scale
-    } else {
-        v
-    }
+/// `n × 10^exp` as the f64 nearest to that decimal (`3 × 10^-1` is exactly
+/// the literal `0.3`, not `0.30000000000000004`), by parsing its decimal text.
+fn decimal(n: i64, exp: i32) -> f64 {
+    format!("{n}e{exp}").parse().unwrap_or(f64::NAN)
 }
 
 /// Formats a tick value with the decimals its step needs (the same for every
@@ -211,6 +210,12 @@ mod tests {
         assert_eq!(nice_ticks(0.0, 1.0, 5).unwrap().step, 0.2);
         assert_eq!(nice_ticks(0.0, 10.0, 5).unwrap().step, 2.0);
         assert_eq!(nice_ticks(0.0, 23.0, 5).unwrap().step, 5.0);
+        assert_eq!(nice_ticks(0.0, 25.0, 5).unwrap().step, 5.0);
+        assert_eq!(nice_ticks(0.0, 5.0, 5).unwrap().step, 1.0);
+        assert_eq!(nice_ticks(0.0, 500.0, 5).unwrap().step, 100.0);
+        assert_eq!(nice_ticks(0.0, 0.5, 5).unwrap().step, 0.1);
+        assert_eq!(nice_ticks(0.0, 0.001, 5).unwrap().step, 0.0002);
+        assert_eq!(nice_ticks(0.0, 3e7, 3).unwrap().step, 1e7);
         assert_eq!(nice_ticks(0.0, 70.0, 5).unwrap().step, 20.0);
         assert_eq!(nice_ticks(0.0, 0.07, 5).unwrap().step, 0.02);
         assert_eq!(nice_ticks(0.0, 9.0, 1).unwrap().step, 10.0);
@@ -228,8 +233,12 @@ mod tests {
 
     #[test]
     fn flat_range_is_widened() {
+        // Widened by 10% of the value: 4.5..5.5, step 0.5.
         let t = nice_ticks(5.0, 5.0, 4).unwrap();
-        assert!(t.lo < 5.0 && t.hi > 5.0, "{t:?}");
+        assert_eq!((t.lo, t.hi, t.step), (4.5, 5.5, 0.5));
+        // A range below f64 rounding at its magnitude counts as flat.
+        let t = nice_ticks(1000.0, 1000.0 + 1e-13, 4).unwrap();
+        assert_eq!((t.lo, t.hi), (900.0, 1100.0));
         let t = nice_ticks(0.0, 0.0, 4).unwrap();
         assert!(t.lo <= -1.0 && t.hi >= 1.0, "{t:?}");
     }
@@ -249,6 +258,17 @@ mod tests {
     }
 
     #[test]
+    fn target_is_bounded() {
+        let e = nice_ticks(0.0, 1.0, 101).unwrap_err().to_string();
+        assert!(
+            e.contains("target") && e.contains("101") && e.contains("1..=100"),
+            "{e}"
+        );
+        assert_eq!(nice_ticks(0.0, 100.0, MAX_TICKS).unwrap().values.len(), 101);
+        assert_eq!(nice_ticks(0.0, 1.0, 1).unwrap().values, [0.0, 1.0]);
+    }
+
+    #[test]
     fn tick_format_follows_the_step() {
         assert_eq!(format_tick(0.25, 0.05), "0.25");
         assert_eq!(format_tick(1.0, 0.5), "1.0");
@@ -259,6 +279,11 @@ mod tests {
         assert_eq!(format_tick(0.003, 0.001), "0.003");
         assert_eq!(format_tick(0.0, 1e7), "0");
         assert_eq!(format_number(-1.25, 1), "-1.2");
+        // A step that is not a positive number: the value as Rust writes it.
+        assert_eq!(format_tick(1.5, f64::NAN), "1.5");
+        assert_eq!(format_tick(1.5, 0.0), "1.5");
+        assert_eq!(format_tick(1.5, -1.0), "1.5");
+        assert_eq!(format_tick(f64::INFINITY, 1.0), "inf");
         assert_eq!(format_number(f64::NAN, 2), "NaN");
     }
 
