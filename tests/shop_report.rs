@@ -285,6 +285,36 @@ fn the_users_own_files_work_with_column_flags() {
     assert_eq!(s["sections"]["Who will buy"]["horizon_days"], 30);
     check_page(&std::fs::read_to_string(out.join("index.html")).unwrap());
 
+    // An event log alone: the orders are its purchase events.
+    let only_events = dir.join("report_events");
+    ok(&[
+        "--events",
+        events.to_str().unwrap(),
+        "--user-col",
+        "user_id",
+        "--item-col",
+        "item_id",
+        "--event-col",
+        "event",
+        "--time-col",
+        "timestamp",
+        "--horizon-days",
+        "30",
+        "--out",
+        only_events.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let s = summary(&only_events);
+    assert!(
+        s["source"]
+            .as_str()
+            .unwrap()
+            .contains("the orders are its purchase events"),
+        "{}",
+        s["source"]
+    );
+    assert!(s["sections"]["Who will buy"]["customers"].as_u64().unwrap() > 50);
+
     // Bad input: clear errors, no panics.
     let missing = dir.join("nope.csv");
     for (flags, code, words) in [
@@ -301,9 +331,14 @@ fn the_users_own_files_work_with_column_flags() {
         (vec!["--as-of", "2024-13-01"], 2, "is not a date"),
         (vec!["--orders", missing.to_str().unwrap()], 1, "nope.csv"),
         (
-            vec!["--events", events.to_str().unwrap()],
-            2,
-            "--orders is needed",
+            vec![
+                "--events",
+                events.to_str().unwrap(),
+                "--purchase-event",
+                "buy",
+            ],
+            1,
+            "no `buy` event",
         ),
         (
             vec!["--horizon-days", "400", "--shop-users", "60"],

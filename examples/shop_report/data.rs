@@ -126,67 +126,145 @@ pub fn synthetic(seed: u64, users: usize) -> Result<ShopData, Error> {
     })
 }
 
-/// The user's files; `as_of` defaults to the last order day.
-pub fn from_files(f: &Files, as_of: Option<i32>) -> Result<ShopData, Error> {
-    let Some(orders_path) = &f.orders else {
-        return Err(Error::usage(
-            "--orders is needed with --events: the purchase, value, risk and segment \
-             sections read the order log",
-        ));
-    };
-    cli::check_not_empty("--orders", orders_path)?;
-    let mut opts = CsvOptions::default()
+/// Reads the event log: `user`, `item`, `event`, `time` in seconds (a date
+/// column becomes midnight of its day), and `amount` when the file has the
+/// amount column.
+fn read_events(f: &Files, path: &std::path::Path) -> Result<Table, Error> {
+    cli::check_not_empty("--events", path)?;
+    let opts = CsvOptions::default()
         .delimiter(f.delimiter)
         .with_type(&f.user_col, ColumnType::Categorical)
-        .with_type(&f.date_col, ColumnType::Date)
-        .with_type(&f.amount_col, ColumnType::Numeric);
-    if let Some(fr) = &f.fraud_col {
-        opts = opts.with_type(fr, ColumnType::Boolean);
-    }
-    let raw = read_csv(orders_path, &opts).map_err(|e| e.to_string())?;
-    let name = orders_path.display().to_string();
-    let (first_day, last_day) = cli::check_dates(&raw, &f.date_col, &name, 1)?;
+        .with_type(&f.item_col, ColumnType::Categorical)
+        .with_type(&f.event_col, ColumnType::Categorical);
+    let raw = read_csv(path, &opts).map_err(|e| e.to_string())?;
+    let name = path.display().to_string();
     let mut pairs = vec![
         (f.user_col.as_str(), col::USER),
-        (f.date_col.as_str(), col::DATE),
-        (f.amount_col.as_str(), col::AMOUNT),
+        (f.item_col.as_str(), col::ITEM),
+        (f.event_col.as_str(), col::EVENT),
+        (f.time_col.as_str(), col::TIME),
     ];
-    if let Some(fr) = &f.fraud_col {
-        pairs.push((fr.as_str(), col::FRAUD));
+    if raw.has_column(&f.amount_col) {
+        pairs.push((f.amount_col.as_str(), col::AMOUNT));
     }
-    let orders = renamed(&raw, &pairs).map_err(|e| format!("{name}: {e}"))?;
-    let events = match &f.events {
-        None => None,
-        Some(path) => {
-            cli::check_not_empty("--events", path)?;
-            let opts = CsvOptions::default()
+    let mut t = renamed(&raw, &pairs).map_err(|e| format!("{name}: {e}"))?;
+    if let Ok(days) = t.date(col::TIME) {
+        let secs = days
+            .iter()
+            .map(|d| d.map(|d| f64::from(d) * 86_400.0))
+            .collect();
+        t.replace_column(col::TIME, Column::numeric_opt(secs))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(t)
+}
+
+/// The orders of an event log: its purchase events, dated by their day,
+/// with their amount (1 per purchase when the log has no amount column).
+fn orders_from_events(events: &Table, purchase: &str, name: &str) -> Result<Table, Error> {
+    let kinds = events.categorical(col::EVENT).map_err(|e| e.to_string())?;
+    let rows: Vec<usize> = kinds
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| *k == Some(purchase))
+        .map(|(i, _)| i)
+        .collect();
+    if rows.is_empty() {
+        return Err(Error::failed(format!(
+            "{name}: no `{purchase}` event (the purchases the orders are made of); \
+             name the purchase event type with --purchase-event or give --orders"
+        )));
+    }
+    let p = events.take(&rows).map_err(|e| e.to_string())?;
+    let time = p.numeric(col::TIME).map_err(|e| e.to_string())?;
+    let mut days = Vec::with_capacity(rows.len());
+    for (i, t) in time.iter().enumerate() {
+        let t = t.ok_or_else(|| format!("{name}: purchase event {} has no time", i + 1))?;
+        days.push((t / 86_400.0).floor() as i32);
+    }
+    let amount = match p.numeric(col::AMOUNT) {
+        Ok(a) => Column::Numeric(a.clone()),
+        Err(_) => Column::numeric(vec![1.0; rows.len()]),
+    };
+    Table::new(vec![
+        (
+            col::USER.into(),
+            p.column(col::USER).map_err(|e| e.to_string())?.clone(),
+        ),
+        (col::DATE.into(), Column::date(days)),
+        (col::AMOUNT.into(), amount),
+        (
+            col::TIME.into(),
+            p.column(col::TIME).map_err(|e| e.to_string())?.clone(),
+        ),
+    ])
+    .map_err(|e| Error::failed(e.to_string()))
+}
+
+/// First and last purchase day of orders made from events; a day outside
+/// 1900–2100 is an error naming the purchase and its time.
+fn purchase_days(orders: &Table, name: &str) -> Result<(i32, i32), Error> {
+    let (lo, hi) = cli::plausible_days();
+    let days = orders.date(col::DATE).map_err(|e| e.to_string())?;
+    let mut range: Option<(i32, i32)> = None;
+    for (i, d) in days.iter().enumerate() {
+        let d = d.unwrap_or(i32::MIN);
+        if d < lo || d > hi {
+            return Err(Error::failed(format!(
+                "{name}: purchase event {} has an implausible time (day {d}, expected \
+                 1900-01-01 to 2100-12-31 as seconds since 1970 or a date)",
+                i + 1
+            )));
+        }
+        range = Some(range.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
+    }
+    range.ok_or_else(|| Error::failed(format!("{name}: no purchases")))
+}
+
+/// The user's files; `as_of` defaults to the last order day. Without
+/// `--orders`, the orders are the event log's purchases.
+pub fn from_files(f: &Files, as_of: Option<i32>) -> Result<ShopData, Error> {
+    let events = f.events.as_ref().map(|p| read_events(f, p)).transpose()?;
+    let (orders, name) = match (&f.orders, &events) {
+        (Some(path), _) => {
+            cli::check_not_empty("--orders", path)?;
+            let mut opts = CsvOptions::default()
                 .delimiter(f.delimiter)
                 .with_type(&f.user_col, ColumnType::Categorical)
-                .with_type(&f.item_col, ColumnType::Categorical)
-                .with_type(&f.event_col, ColumnType::Categorical);
+                .with_type(&f.date_col, ColumnType::Date)
+                .with_type(&f.amount_col, ColumnType::Numeric);
+            if let Some(fr) = &f.fraud_col {
+                opts = opts.with_type(fr, ColumnType::Boolean);
+            }
             let raw = read_csv(path, &opts).map_err(|e| e.to_string())?;
             let name = path.display().to_string();
-            let mut t = renamed(
-                &raw,
-                &[
-                    (f.user_col.as_str(), col::USER),
-                    (f.item_col.as_str(), col::ITEM),
-                    (f.event_col.as_str(), col::EVENT),
-                    (f.time_col.as_str(), col::TIME),
-                ],
-            )
-            .map_err(|e| format!("{name}: {e}"))?;
-            // A date column becomes midnight of its day, in seconds.
-            if let Ok(days) = t.date(col::TIME) {
-                let secs = days
-                    .iter()
-                    .map(|d| d.map(|d| f64::from(d) * 86_400.0))
-                    .collect();
-                t.replace_column(col::TIME, Column::numeric_opt(secs))
-                    .map_err(|e| e.to_string())?;
+            let mut pairs = vec![
+                (f.user_col.as_str(), col::USER),
+                (f.date_col.as_str(), col::DATE),
+                (f.amount_col.as_str(), col::AMOUNT),
+            ];
+            if let Some(fr) = &f.fraud_col {
+                pairs.push((fr.as_str(), col::FRAUD));
             }
-            Some(t)
+            (
+                renamed(&raw, &pairs).map_err(|e| format!("{name}: {e}"))?,
+                name,
+            )
         }
+        (None, Some(ev)) => {
+            let name = f
+                .events
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            (orders_from_events(ev, &f.purchase_event, &name)?, name)
+        }
+        (None, None) => return Err(Error::usage("give --orders, --events or both")),
+    };
+    let (first_day, last_day) = if f.orders.is_some() {
+        cli::check_dates(&orders, col::DATE, &name, 1)?
+    } else {
+        purchase_days(&orders, &name)?
     };
     let as_of = as_of.unwrap_or(last_day);
     if as_of < first_day {
@@ -197,12 +275,12 @@ pub fn from_files(f: &Files, as_of: Option<i32>) -> Result<ShopData, Error> {
         )));
     }
     Ok(ShopData {
-        source: format!(
-            "{name}{}: orders {} .. {}",
-            f.events
-                .as_ref()
-                .map(|e| format!(" and {}", e.display()))
-                .unwrap_or_default(),
+        source: match (&f.orders, &f.events) {
+            (Some(_), Some(e)) => format!("{name} and {}", e.display()),
+            (Some(_), None) => name,
+            _ => format!("{name} (the orders are its purchase events)"),
+        } + &format!(
+            ": orders {} .. {}",
             format_date(first_day),
             format_date(last_day)
         ),

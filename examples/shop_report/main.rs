@@ -6,6 +6,8 @@
 //! cargo run --release --example shop_report -- [--out report] [--seed 42] [--shop-users 2000]
 //!     [--orders FILE --user-col C --date-col D --amount-col A [--fraud-col F]]
 //!     [--events FILE --item-col I --event-col E --time-col T [--purchase-event purchase]]
+//!     (--orders, --events or both; without --orders the orders are the event
+//!     log's purchase events, with their --amount-col when the log has one)
 //!     [--as-of YYYY-MM-DD] [--horizon-days 60] [--delimiter ,] [--quiet]
 //! ```
 //!
