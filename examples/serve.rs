@@ -507,6 +507,13 @@ impl Model {
             }
             objects.push(obj);
         }
+        if names.is_empty() {
+            return Err(bad_request(
+                "every row is empty; send each row as {\"column\": value, ...} with the \
+                 columns GET /model lists"
+                    .into(),
+            ));
+        }
         self.check_size(rows.len(), names.len())?;
         let schema = self.scorer.schema();
         let mut columns = Vec::with_capacity(names.len());
@@ -624,6 +631,16 @@ impl Model {
             .scorer
             .score(&request.table)
             .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+        if scores.len() != request.table.n_rows() {
+            return Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!(
+                    "the model returned {} scores for {} rows",
+                    scores.len(),
+                    request.table.n_rows()
+                ),
+            ));
+        }
         let schema = self.scorer.schema();
         let ignored: Vec<&String> = request
             .columns

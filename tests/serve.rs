@@ -336,6 +336,9 @@ fn server_answers_errors(server: &Server) {
         error_text(&out).contains("rows[0], column `visits`: an array"),
         "{out}"
     );
+    let (status, out) = server.score_json(&json!({"rows": [{}, {}]}));
+    assert_eq!(status, 400);
+    assert!(error_text(&out).contains("every row is empty"), "{out}");
     let (status, out) = server.score_json(&json!({"rows": []}));
     assert_eq!(status, 400);
     assert!(error_text(&out).contains("`rows` is empty"), "{out}");
