@@ -182,6 +182,16 @@ impl<S: Scalar> PoolCore<S> {
         Ok(self.output())
     }
 
+    /// Max pool: the input column chosen for each (row, channel) of the
+    /// last training forward, row-major `rows × channels` (`usize::MAX` for
+    /// a row of length 0); `None` for the average pool. The pool's input
+    /// gradient is `grad_output[[r, ch]]` at column `columns[r·channels + ch]`
+    /// of row `r` and zero elsewhere, so a layer before it can use these
+    /// positions instead of that mostly-zero matrix.
+    pub(crate) fn max_columns(&self) -> Option<&[usize]> {
+        (self.kind == Pooling::Max).then(|| &self.arg[..self.rows * self.channels])
+    }
+
     pub(crate) fn output(&self) -> ArrayView2<'_, S> {
         self.out.slice(s![..self.rows, ..])
     }

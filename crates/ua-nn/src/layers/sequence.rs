@@ -513,10 +513,28 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
         } else {
             embedding.output()
         };
-        let mut grad = pool
-            .backward(grad_output, true)?
-            .ok_or_else(|| crate::error::invalid("sequence branch backward", "no pool gradient"))?;
+        let no_grad = || crate::error::invalid("sequence branch backward", "no pool gradient");
         let mut rest = &mut convs[..];
+        let rest_len = rest.len();
+        // After a max pool the last convolution's output gradient is non-zero
+        // at one step per (row, channel): that convolution takes the pool's
+        // chosen positions instead of the mostly-zero dense gradient.
+        let mut grad = match pool.max_columns() {
+            Some(at) if !rest.is_empty() => {
+                let (init, last) = std::mem::take(&mut rest).split_at_mut(rest_len - 1);
+                let last = &mut last[0];
+                let input = match init.last() {
+                    Some(prev) => prev.output(),
+                    None => x0.view(),
+                };
+                let g = last
+                    .backward_at(input, grad_output, at, true)?
+                    .ok_or_else(no_grad)?;
+                rest = init;
+                g
+            }
+            _ => pool.backward(grad_output, true)?.ok_or_else(no_grad)?,
+        };
         while let Some((last, init)) = rest.split_last_mut() {
             let input = match init.last() {
                 Some(prev) => prev.output(),
