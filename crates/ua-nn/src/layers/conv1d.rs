@@ -738,7 +738,10 @@ impl<S: Scalar> Conv1D<S> {
     /// one step per (row, output channel) at most — what a global max pool
     /// sends back. `at[r·out_channels + o]` is the output column
     /// (`t·out_channels + o`) of row `r` that channel `o`'s gradient
-    /// `grad[[r, o]]` flows to, or `usize::MAX` for none (a row of length 0).
+    /// `grad[[r, o]]` flows to, or `usize::MAX` for none (a row of length 0);
+    /// `chosen[[r, o]]` is this layer's output at that column (what the max
+    /// pool returned), so the activation's derivative needs no look-up in
+    /// the large output buffer.
     ///
     /// Gives the same gradients as [`backward_masked`](Self::backward_masked)
     /// with a dense gradient holding `grad[[r, o]]` at column `at[r·oc + o]`
@@ -750,10 +753,48 @@ impl<S: Scalar> Conv1D<S> {
     pub(crate) fn backward_at(
         &mut self,
         input: ArrayView2<'_, S>,
-        grad: ArrayView2<'_, S>,
-        at: &[usize],
+        (grad, chosen, at): (ArrayView2<'_, S>, ArrayView2<'_, S>, &[usize]),
         need_input_grad: bool,
     ) -> Result<Option<ArrayView2<'_, S>>> {
+        if !need_input_grad {
+            self.backward_at_with(input, (grad, chosen, at), |_, _, _, _| {})?;
+            return Ok(None);
+        }
+        let n = self.rows;
+        let in_width = self.steps * self.in_channels;
+        let mut gin = std::mem::take(&mut self.gin);
+        rows_of(&mut gin, n, in_width).fill(S::zero());
+        let ic = self.in_channels;
+        let done = match gin.as_slice_mut() {
+            // `rows_of` keeps the buffer row-major with exactly `in_width` columns
+            Some(flat) => self.backward_at_with(input, (grad, chosen, at), |r, src, dz, w| {
+                let at = r * in_width + src * ic;
+                flat[at..at + ic]
+                    .iter_mut()
+                    .zip(w)
+                    .for_each(|(a, &v)| *a = *a + dz * v);
+            }),
+            None => Err(crate::error::invalid(
+                "conv1d backward",
+                "the input-gradient buffer is not contiguous (internal error)",
+            )),
+        };
+        self.gin = gin;
+        done?;
+        Ok(Some(self.gin.slice(s![..n, ..])))
+    }
+
+    /// [`backward_at`](Self::backward_at) handing each input-gradient term
+    /// to `sink(row, input_step, dz, w)`: `∂L/∂x[row, input_step, c] += dz·w[c]`
+    /// for the `in_channels` values of `w` (a tap's column of `W`). Only
+    /// steps inside the sequence are passed; the weight and bias gradients
+    /// accumulate as in `backward_at`.
+    pub(crate) fn backward_at_with(
+        &mut self,
+        input: ArrayView2<'_, S>,
+        (grad, chosen, at): (ArrayView2<'_, S>, ArrayView2<'_, S>, &[usize]),
+        mut sink: impl FnMut(usize, usize, S, &[S]),
+    ) -> Result<()> {
         let n = self.rows;
         let oc = self.w.ncols();
         if self.steps == 0 || input.dim() != (n, self.steps * self.in_channels) {
@@ -769,6 +810,7 @@ impl<S: Scalar> Conv1D<S> {
         let g = self.geometry(input.ncols())?;
         let width = g.out_steps * oc;
         crate::layer::check_grad("conv1d", &grad, (n, oc))?;
+        crate::layer::check_grad("conv1d chosen outputs", &chosen, (n, oc))?;
         if at.len() != n * oc {
             return Err(crate::error::shape(
                 "conv1d gradient positions",
@@ -805,19 +847,7 @@ impl<S: Scalar> Conv1D<S> {
         for ((j, o), &v) in self.w.indexed_iter() {
             wt[o * window + j] = v;
         }
-        let in_width = g.steps * ic;
-        if need_input_grad {
-            rows_of(&mut self.gin, n, in_width).fill(S::zero());
-        }
         let act = self.activation;
-        let y = self.out.slice(s![..n, ..]);
-        let gb = &mut self.gb;
-        // `rows_of` keeps the buffer row-major with exactly `in_width` columns.
-        let mut gin = if need_input_grad {
-            self.gin.as_slice_mut()
-        } else {
-            None
-        };
         for (r, x) in input.rows().into_iter().enumerate() {
             let x: &[S] = match x.as_slice() {
                 Some(x) => x,
@@ -832,11 +862,11 @@ impl<S: Scalar> Conv1D<S> {
                 if col == usize::MAX {
                     continue;
                 }
-                let dz = grad[[r, o]] * act.derivative_from_output(y[[r, col]]);
+                let dz = grad[[r, o]] * act.derivative_from_output(chosen[[r, o]]);
                 if dz == S::zero() {
                     continue; // adds nothing (e.g. ReLU at or below zero)
                 }
-                gb[o] = gb[o] + dz;
+                self.gb[o] = self.gb[o] + dz;
                 let t = col / oc;
                 let gline = &mut gwt[o * window..(o + 1) * window];
                 let wline = &wt[o * window..(o + 1) * window];
@@ -852,13 +882,7 @@ impl<S: Scalar> Conv1D<S> {
                         .iter_mut()
                         .zip(xs)
                         .for_each(|(a, &v)| *a = *a + dz * v);
-                    if let Some(gin) = gin.as_deref_mut() {
-                        let at = r * in_width + src * ic;
-                        gin[at..at + ic]
-                            .iter_mut()
-                            .zip(&wline[k * ic..(k + 1) * ic])
-                            .for_each(|(a, &v)| *a = *a + dz * v);
-                    }
+                    sink(r, src, dz, &wline[k * ic..(k + 1) * ic]);
                 }
             }
         }
@@ -868,10 +892,7 @@ impl<S: Scalar> Conv1D<S> {
         self.cols = wt;
         self.lines = gwt;
         self.row_copy = row_copy;
-        if !need_input_grad {
-            return Ok(None);
-        }
-        Ok(Some(self.gin.slice(s![..n, ..])))
+        Ok(())
     }
 
     /// One block of rows `r0..r0 + input.nrows()` (`total` lines) of the
@@ -1368,14 +1389,18 @@ mod tests {
                 }
             }
             dense.forward(x.view(), Mode::Train).unwrap();
-            sparse.forward(x.view(), Mode::Train).unwrap();
+            let y = sparse.forward(x.view(), Mode::Train).unwrap();
+            let chosen = Array2::from_shape_fn((n, oc), |(r, o)| match at[r * oc + o] {
+                usize::MAX => 0.0,
+                col => y[[r, col]],
+            });
             let want_in = dense
                 .backward(x.view(), gdense.view(), true)
                 .unwrap()
                 .unwrap()
                 .to_owned();
             let got_in = sparse
-                .backward_at(x.view(), grad.view(), &at, true)
+                .backward_at(x.view(), (grad.view(), chosen.view(), &at), true)
                 .unwrap()
                 .unwrap()
                 .to_owned();
@@ -1403,7 +1428,7 @@ mod tests {
             let before = sparse.gw.clone();
             assert!(
                 sparse
-                    .backward_at(x.view(), grad.view(), &at, false)
+                    .backward_at(x.view(), (grad.view(), chosen.view(), &at), false)
                     .unwrap()
                     .is_none()
             );
@@ -1422,31 +1447,32 @@ mod tests {
         .unwrap();
         let x = array![[1.0, 2.0, 3.0]];
         let g = array![[1.0, 1.0]];
+        let y = array![[0.0, 0.0]]; // (identity: the derivative does not depend on it)
         let e = c
-            .backward_at(x.view(), g.view(), &[0, 1], true)
+            .backward_at(x.view(), (g.view(), y.view(), &[0, 1]), true)
             .unwrap_err()
             .to_string();
         assert!(e.contains("the last forward input"), "{e}");
         c.forward(x.view(), Mode::Train).unwrap();
         let e = c
-            .backward_at(x.view(), g.view(), &[0], true)
+            .backward_at(x.view(), (g.view(), y.view(), &[0]), true)
             .unwrap_err()
             .to_string();
         assert!(e.contains("2 positions (1 rows × 2 channels)"), "{e}");
         // column 2 is channel 0 of step 1, not channel 1
         let e = c
-            .backward_at(x.view(), g.view(), &[0, 2], true)
+            .backward_at(x.view(), (g.view(), y.view(), &[0, 2]), true)
             .unwrap_err()
             .to_string();
         assert!(e.contains("row 0, channel 1: column 2"), "{e}");
         // 3 steps × 2 channels = 6 columns
         let e = c
-            .backward_at(x.view(), g.view(), &[6, 1], true)
+            .backward_at(x.view(), (g.view(), y.view(), &[6, 1]), true)
             .unwrap_err()
             .to_string();
         assert!(e.contains("column 6") && e.contains("6 columns"), "{e}");
         let gi = c
-            .backward_at(x.view(), g.view(), &[4, 1], true)
+            .backward_at(x.view(), (g.view(), y.view(), &[4, 1]), true)
             .unwrap()
             .unwrap()
             .to_owned();

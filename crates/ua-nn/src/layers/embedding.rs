@@ -384,6 +384,54 @@ impl<S: Scalar> Embedding<S> {
         self.touched.clear();
     }
 
+    /// The output of the last training forward beside a gradient sink for
+    /// it: `sink(row, step, scale, values)` adds `scale·values` (`dim`
+    /// values) to the gradient of the row of the table that token `step` of
+    /// batch row `row` used, exactly as [`backward`](Layer::backward) would
+    /// for an output gradient holding `scale·values` there — padding is
+    /// skipped, touched rows are recorded. A composite layer can so send
+    /// a sparse output gradient straight to the table without building the
+    /// dense `rows × seq_len·dim` one. Positions outside the last forward's
+    /// batch are ignored (the caller's own positions come from that batch).
+    pub(crate) fn output_and_gradient_sink(
+        &mut self,
+    ) -> (ArrayView2<'_, S>, impl FnMut(usize, usize, S, &[S]) + '_) {
+        let (rows, seq_len, dim) = (self.rows, self.seq_len, self.dim());
+        let Embedding {
+            out,
+            indices,
+            grad,
+            padding,
+            touched,
+            is_touched,
+            ..
+        } = self;
+        let output = out.slice(s![..rows, ..(seq_len * dim).min(out.ncols())]);
+        let padding = *padding;
+        let indices = &indices[..rows * seq_len];
+        let sink = move |row: usize, step: usize, scale: S, values: &[S]| {
+            if step >= seq_len {
+                return;
+            }
+            let Some(&k) = indices.get(row * seq_len + step) else {
+                return;
+            };
+            if Some(k) == padding {
+                return;
+            }
+            if !is_touched[k] {
+                is_touched[k] = true;
+                touched.push(k);
+            }
+            if let Some(g) = grad.row_mut(k).into_slice() {
+                g.iter_mut()
+                    .zip(values)
+                    .for_each(|(a, &v)| *a = *a + scale * v);
+            }
+        };
+        (output, sink)
+    }
+
     /// Writes the vectors of `input`'s indices into `out` (shapes checked by
     /// the caller), recording the indices in `record` when given.
     fn gather(

@@ -508,6 +508,18 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
             gin,
             ..
         } = self;
+        if let (0, [conv], Some(at)) = (k, &mut convs[..], pool.max_columns()) {
+            // Tokens only, one convolution, a max pool: the convolution's
+            // input is the embedding's output, and each of its few non-zero
+            // input-gradient terms goes straight to a row of the table.
+            let (x0, sink) = embedding.output_and_gradient_sink();
+            conv.backward_at_with(x0, (grad_output, pool.output(), at), sink)?;
+            if !need_input_grad {
+                return Ok(None);
+            }
+            rows_of(gin, n, steps).fill(S::zero());
+            return Ok(Some(self.gin.slice(s![..n, ..])));
+        }
         let x0 = if k > 0 {
             x0.slice(s![..n, ..])
         } else {
@@ -528,7 +540,7 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
                     None => x0.view(),
                 };
                 let g = last
-                    .backward_at(input, grad_output, at, true)?
+                    .backward_at(input, (grad_output, pool.output(), at), true)?
                     .ok_or_else(no_grad)?;
                 rest = init;
                 g
