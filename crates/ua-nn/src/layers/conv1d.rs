@@ -756,58 +756,68 @@ impl<S: Scalar> Conv1D<S> {
         (grad, chosen, at): (ArrayView2<'_, S>, ArrayView2<'_, S>, &[usize]),
         need_input_grad: bool,
     ) -> Result<Option<ArrayView2<'_, S>>> {
-        if !need_input_grad {
-            self.backward_at_with(input, (grad, chosen, at), |_, _, _, _| {})?;
-            return Ok(None);
-        }
         let n = self.rows;
         let in_width = self.steps * self.in_channels;
+        if input.dim() != (n, in_width) {
+            return Err(self.not_last_input(input.dim()));
+        }
+        let input = input.as_standard_layout();
         let mut gin = std::mem::take(&mut self.gin);
-        rows_of(&mut gin, n, in_width).fill(S::zero());
-        let ic = self.in_channels;
-        let done = match gin.as_slice_mut() {
-            // `rows_of` keeps the buffer row-major with exactly `in_width` columns
-            Some(flat) => self.backward_at_with(input, (grad, chosen, at), |r, src, dz, w| {
-                let at = r * in_width + src * ic;
-                flat[at..at + ic]
-                    .iter_mut()
-                    .zip(w)
-                    .for_each(|(a, &v)| *a = *a + dz * v);
-            }),
+        if need_input_grad {
+            rows_of(&mut gin, n, in_width).fill(S::zero());
+        }
+        // `rows_of` keeps the buffer row-major with exactly `in_width` columns
+        let flat = gin.as_slice_mut().filter(|_| need_input_grad);
+        let done = match input.as_slice() {
+            Some(x) => {
+                let mut steps = DenseSteps {
+                    x,
+                    gin: flat,
+                    width: in_width,
+                    channels: self.in_channels,
+                };
+                self.backward_at_with(&mut steps, (grad, chosen, at))
+            }
             None => Err(crate::error::invalid(
                 "conv1d backward",
-                "the input-gradient buffer is not contiguous (internal error)",
+                "the input is not contiguous (internal error)",
             )),
         };
         self.gin = gin;
         done?;
+        if !need_input_grad {
+            return Ok(None);
+        }
         Ok(Some(self.gin.slice(s![..n, ..])))
     }
 
-    /// [`backward_at`](Self::backward_at) handing each input-gradient term
-    /// to `sink(row, input_step, dz, w)`: `∂L/∂x[row, input_step, c] += dz·w[c]`
-    /// for the `in_channels` values of `w` (a tap's column of `W`). Only
-    /// steps inside the sequence are passed; the weight and bias gradients
-    /// accumulate as in `backward_at`.
+    fn not_last_input(&self, found: (usize, usize)) -> crate::Error {
+        crate::error::shape(
+            "conv1d backward input",
+            format!(
+                "{} (the last forward input)",
+                crate::error::dims((self.rows, self.steps * self.in_channels))
+            ),
+            crate::error::dims(found),
+        )
+    }
+
+    /// [`backward_at`](Self::backward_at) reading the last forward's input
+    /// steps from `input` and handing it each input-gradient term (only
+    /// steps inside the sequence); the weight and bias gradients accumulate
+    /// as in `backward_at`.
     pub(crate) fn backward_at_with(
         &mut self,
-        input: ArrayView2<'_, S>,
+        input: &mut impl InputSteps<S>,
         (grad, chosen, at): (ArrayView2<'_, S>, ArrayView2<'_, S>, &[usize]),
-        mut sink: impl FnMut(usize, usize, S, &[S]),
     ) -> Result<()> {
         let n = self.rows;
         let oc = self.w.ncols();
-        if self.steps == 0 || input.dim() != (n, self.steps * self.in_channels) {
-            return Err(crate::error::shape(
-                "conv1d backward input",
-                format!(
-                    "{} (the last forward input)",
-                    crate::error::dims((n, self.steps * self.in_channels))
-                ),
-                crate::error::dims(input.dim()),
-            ));
+        if self.steps == 0 || input.dims() != (n, self.steps) {
+            let (rows, steps) = input.dims();
+            return Err(self.not_last_input((rows, steps * self.in_channels)));
         }
-        let g = self.geometry(input.ncols())?;
+        let g = self.geometry(self.steps * self.in_channels)?;
         let width = g.out_steps * oc;
         crate::layer::check_grad("conv1d", &grad, (n, oc))?;
         crate::layer::check_grad("conv1d chosen outputs", &chosen, (n, oc))?;
@@ -839,7 +849,6 @@ impl<S: Scalar> Conv1D<S> {
         // each entry then reads and writes contiguous lines.
         let mut wt = std::mem::take(&mut self.cols);
         let mut gwt = std::mem::take(&mut self.lines);
-        let mut row_copy = std::mem::take(&mut self.row_copy);
         wt.clear();
         wt.resize(oc * window, S::zero());
         gwt.clear();
@@ -848,15 +857,7 @@ impl<S: Scalar> Conv1D<S> {
             wt[o * window + j] = v;
         }
         let act = self.activation;
-        for (r, x) in input.rows().into_iter().enumerate() {
-            let x: &[S] = match x.as_slice() {
-                Some(x) => x,
-                None => {
-                    row_copy.clear();
-                    row_copy.extend(x.iter().copied());
-                    &row_copy
-                }
-            };
+        for r in 0..n {
             for o in 0..oc {
                 let col = at[r * oc + o];
                 if col == usize::MAX {
@@ -877,12 +878,11 @@ impl<S: Scalar> Conv1D<S> {
                     if src >= g.steps {
                         continue;
                     }
-                    let xs = &x[src * ic..(src + 1) * ic];
                     gline[k * ic..(k + 1) * ic]
                         .iter_mut()
-                        .zip(xs)
+                        .zip(input.step(r, src))
                         .for_each(|(a, &v)| *a = *a + dz * v);
-                    sink(r, src, dz, &wline[k * ic..(k + 1) * ic]);
+                    input.add_gradient(r, src, dz, &wline[k * ic..(k + 1) * ic]);
                 }
             }
         }
@@ -891,7 +891,6 @@ impl<S: Scalar> Conv1D<S> {
         }
         self.cols = wt;
         self.lines = gwt;
-        self.row_copy = row_copy;
         Ok(())
     }
 
@@ -963,6 +962,52 @@ impl<S: Scalar> Conv1D<S> {
         let mut gin = self.gin.slice_mut(s![r0..r1, ..]);
         fold(g, &cols[..total * window], &mut gin, r0, lines);
         Ok(())
+    }
+}
+
+/// The input of a [`Conv1D`]'s positioned backward pass
+/// ([`Conv1D::backward_at_with`]): its steps, and where the input-gradient
+/// terms go.
+pub(crate) trait InputSteps<S> {
+    /// Rows and steps of the input.
+    fn dims(&self) -> (usize, usize);
+    /// The `in_channels` values of step `step` of row `row`.
+    fn step(&self, row: usize, step: usize) -> &[S];
+    /// `∂L/∂x[row, step, c] += dz·w[c]` for each channel `c`.
+    fn add_gradient(&mut self, row: usize, step: usize, dz: S, w: &[S]);
+}
+
+/// A contiguous row-major input, with a dense input gradient of the same
+/// shape or none.
+struct DenseSteps<'a, S> {
+    x: &'a [S],
+    gin: Option<&'a mut [S]>,
+    /// Values per row (`steps·channels`).
+    width: usize,
+    channels: usize,
+}
+
+impl<S: Scalar> InputSteps<S> for DenseSteps<'_, S> {
+    fn dims(&self) -> (usize, usize) {
+        (
+            self.x.len() / self.width.max(1),
+            self.width / self.channels.max(1),
+        )
+    }
+
+    fn step(&self, row: usize, step: usize) -> &[S] {
+        let at = row * self.width + step * self.channels;
+        &self.x[at..at + self.channels]
+    }
+
+    fn add_gradient(&mut self, row: usize, step: usize, dz: S, w: &[S]) {
+        if let Some(gin) = self.gin.as_deref_mut() {
+            let at = row * self.width + step * self.channels;
+            gin[at..at + self.channels]
+                .iter_mut()
+                .zip(w)
+                .for_each(|(a, &v)| *a = *a + dz * v);
+        }
     }
 }
 

@@ -512,8 +512,8 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
             // Tokens only, one convolution, a max pool: the convolution's
             // input is the embedding's output, and each of its few non-zero
             // input-gradient terms goes straight to a row of the table.
-            let (x0, sink) = embedding.output_and_gradient_sink();
-            conv.backward_at_with(x0, (grad_output, pool.output(), at), sink)?;
+            let mut table = embedding.table_steps();
+            conv.backward_at_with(&mut table, (grad_output, pool.output(), at))?;
             if !need_input_grad {
                 return Ok(None);
             }
