@@ -285,7 +285,11 @@ fn pool_row<S: Scalar>(
                 for ((best, when), &v) in o.iter_mut().zip(at.iter_mut()).zip(step) {
                     let up = v > *best;
                     *best = if up { v } else { *best };
-                    *when = if up { now } else { *when };
+                    // `when + 1·(now − when)` is `now` exactly (integers);
+                    // written as arithmetic so that it stays a vector
+                    // blend rather than a conditional store per lane
+                    let m = if up { S::one() } else { S::zero() };
+                    *when = *when + m * (now - *when);
                 }
             }
             for (ch, (v, &when)) in a.iter_mut().zip(at.iter()).enumerate() {
