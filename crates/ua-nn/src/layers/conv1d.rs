@@ -142,7 +142,10 @@ pub(crate) fn load<S: Scalar>(saved: &SavedLayer) -> Result<Box<dyn Layer<S>>> {
 /// unfolds the same blocks again (rather than keeping the whole unfolded
 /// batch), adds `unfoldedᵀ·∂z` to the weight gradient and folds
 /// `∂z·Wᵀ` back onto the input gradient. Buffers grow to the largest batch
-/// seen; a training step allocates nothing after the first.
+/// seen; a training step allocates nothing after the first. Inside a
+/// [`SequenceBranch`](crate::layers::SequenceBranch) followed by a max pool,
+/// the output gradient is non-zero at one step per (row, channel) only, and
+/// the branch uses a positioned backward pass that visits just those steps.
 ///
 /// ```
 /// use ndarray::array;

@@ -46,7 +46,13 @@ struct BranchData {
 /// steps, so the output does not depend on what lies beyond the length nor on
 /// how far a row is padded; a row of padding only gives zeros. The
 /// convolutions are computed at the valid steps only (padding costs no
-/// matrix-product work), in training and at inference. Because the
+/// matrix-product work), in training and at inference. With
+/// [`Pooling::Max`] the backward pass of the last convolution uses only the
+/// step each (row, channel) maximum came from — the rest of its output
+/// gradient is zero — so it costs `kernel_width·in_channels` products per
+/// (row, channel) instead of two matrix products over every step; with no
+/// numeric channels and one convolution, those gradient terms go straight
+/// to the embedding table's rows. Because the
 /// mask travels inside the layer, the model trains in a plain
 /// [`Sequential`](crate::Sequential) with the usual `fit`, optimizers, early
 /// stopping and class weights, and [`Parallel`] puts it beside static features.
