@@ -567,8 +567,9 @@ impl<S: Scalar> Conv1D<S> {
             unfold(g, input.slice(s![r0..r1, ..]), r0, lines, cols, row_copy);
             let a =
                 ArrayView2::from_shape((total, window), &cols[..total * window]).map_err(bad)?;
-            if lines.valid.is_none() {
-                // every step: the block of `out` is these lines, contiguous
+            if total == (r1 - r0) * g.out_steps {
+                // every step of every row (no mask, or the block's rows are
+                // all full length): the block of `out` is these lines, contiguous
                 let mut o = out.slice_mut(s![r0..r1, ..]);
                 let o = lines_view(&mut o, total, oc, "conv1d forward")?;
                 affine(self, a, o)?;
@@ -1355,6 +1356,10 @@ mod tests {
         .unwrap();
         let x = Array2::from_shape_fn((4, 6 * 2), |(i, j)| ((i * 5 + j) % 7) as f64 / 3.0 - 1.0);
         let full = c.infer(x.view()).unwrap();
+        // all rows full length (with a length beyond the steps): written
+        // straight into the output, as without a mask
+        c.forward_masked(x.view(), Some(&[6, 6, 9, 6])).unwrap();
+        assert_eq!(c.output(), full);
         let valid = [6, 0, 2, 9]; // 9 is clamped to the 6 steps
         c.forward_masked(x.view(), Some(&valid)).unwrap();
         let y = c.output().to_owned();
