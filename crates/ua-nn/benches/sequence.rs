@@ -10,7 +10,10 @@
 //! GEMM of every step by all taps' weights side by side, then a shifted sum
 //! of the taps). `sequence_branch/*` times the masked composite (embedding
 //! 1,000 × 32 → Conv1D 64 × 3 ReLU → masked max pool) on lengths uniform in
-//! 5..=50.
+//! 5..=50, and (`*_full_length`) on rows that are all 50 tokens long. Its
+//! backward pass takes the max pool's chosen steps only
+//! (`Conv1D::backward_at`), so it costs far less than `conv1d/forward_backward`,
+//! which times the dense backward of the bare layer.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -241,6 +244,27 @@ fn sequence_branch(c: &mut Criterion) {
     g.bench_function("infer", |b| {
         b.iter(|| {
             branch.infer_into(x.view(), out.view_mut()).expect("infer");
+            black_box(out[[0, 0]])
+        })
+    });
+    // every row 50 tokens long: no step is padding (the speed target)
+    let full = Array2::from_shape_fn((BATCH, STEPS), |_| rng.random_range(1..1000) as f32);
+    g.bench_function("forward_backward_full_length", |b| {
+        b.iter(|| {
+            branch.forward(full.view(), Mode::Train).expect("forward");
+            black_box(
+                branch
+                    .backward(full.view(), go.view(), false)
+                    .expect("backward")
+                    .is_none(),
+            )
+        })
+    });
+    g.bench_function("infer_full_length", |b| {
+        b.iter(|| {
+            branch
+                .infer_into(full.view(), out.view_mut())
+                .expect("infer");
             black_box(out[[0, 0]])
         })
     });

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use ua_tensor::init::Initializer;
 
 use crate::layer::{Layer, MAX_PARAMS, Mode, Param, ParamKind, check_grad, check_out, rows_of};
+use crate::layers::conv1d::InputSteps;
 use crate::persist::SavedLayer;
 use crate::{Result, Scalar};
 
@@ -384,6 +385,27 @@ impl<S: Scalar> Embedding<S> {
         self.touched.clear();
     }
 
+    /// The last training forward's output as the input of a convolution's
+    /// positioned backward pass ([`InputSteps`]): steps are read from the
+    /// table (small, so it stays in cache, unlike the `rows × seq_len·dim`
+    /// output) and each gradient term `dz·w` goes straight to the gradient
+    /// of the table row that token used, exactly as [`backward`](Layer::backward)
+    /// would add it from a dense output gradient — padding is skipped,
+    /// touched rows are recorded — without building that dense gradient.
+    pub(crate) fn table_steps(&mut self) -> TableSteps<'_, S> {
+        let (rows, seq_len) = (self.rows, self.seq_len);
+        TableSteps {
+            indices: &self.indices[..rows * seq_len],
+            rows,
+            seq_len,
+            table: &self.table,
+            padding: self.padding,
+            grad: &mut self.grad,
+            touched: &mut self.touched,
+            is_touched: &mut self.is_touched,
+        }
+    }
+
     /// Writes the vectors of `input`'s indices into `out` (shapes checked by
     /// the caller), recording the indices in `record` when given.
     fn gather(
@@ -408,6 +430,48 @@ impl<S: Scalar> Embedding<S> {
             }
         }
         Ok(())
+    }
+}
+
+/// See [`Embedding::table_steps`].
+pub(crate) struct TableSteps<'a, S: Scalar> {
+    indices: &'a [usize],
+    rows: usize,
+    seq_len: usize,
+    table: &'a Array2<S>,
+    padding: Option<usize>,
+    grad: &'a mut Array2<S>,
+    touched: &'a mut Vec<usize>,
+    is_touched: &'a mut Vec<bool>,
+}
+
+impl<S: Scalar> InputSteps<S> for TableSteps<'_, S> {
+    fn dims(&self) -> (usize, usize) {
+        (self.rows, self.seq_len)
+    }
+
+    /// The token's vector; for the padding index, whose vector the forward
+    /// wrote as zeros, no values (a zero step adds nothing).
+    fn step(&self, row: usize, step: usize) -> &[S] {
+        let k = self.indices[row * self.seq_len + step];
+        if Some(k) == self.padding {
+            return &[];
+        }
+        self.table.row(k).to_slice().unwrap_or(&[])
+    }
+
+    fn add_gradient(&mut self, row: usize, step: usize, dz: S, w: &[S]) {
+        let k = self.indices[row * self.seq_len + step];
+        if Some(k) == self.padding {
+            return;
+        }
+        if !self.is_touched[k] {
+            self.is_touched[k] = true;
+            self.touched.push(k);
+        }
+        if let Some(g) = self.grad.row_mut(k).into_slice() {
+            g.iter_mut().zip(w).for_each(|(a, &v)| *a = *a + dz * v);
+        }
     }
 }
 
@@ -680,6 +744,56 @@ mod tests {
         let e = e.with_padding_index(None).unwrap();
         assert_eq!(e.padding_index(), None);
         assert_eq!(e.infer(array![[0.0]].view()).unwrap().dim(), (1, 2));
+    }
+
+    #[test]
+    fn table_steps_read_the_output_and_add_what_backward_would() {
+        let table = array![[0.0, 0.0], [1.0, 2.0], [3.0, 4.0], [5.0, 6.0]];
+        let mut dense = Embedding::<f64>::from_weights(table)
+            .unwrap()
+            .with_padding_index(Some(0))
+            .unwrap();
+        let x = array![[1.0, 3.0, 0.0], [3.0, 2.0, 1.0]];
+        dense.forward(x.view(), Mode::Train).unwrap();
+        let mut fast = dense.clone();
+        // terms (row, step, dz, w), two of them on the same token 3 and one on padding
+        let terms = [
+            (0, 1, 2.0, [1.0, -1.0]),
+            (1, 0, 0.5, [4.0, 2.0]),
+            (0, 2, 3.0, [1.0, 1.0]),
+            (1, 2, -1.0, [1.0, 3.0]),
+        ];
+        let mut g = Array2::<f64>::zeros((2, 6));
+        for &(r, t, dz, w) in &terms {
+            g[[r, 2 * t]] += dz * w[0];
+            g[[r, 2 * t + 1]] += dz * w[1];
+        }
+        dense.backward(x.view(), g.view(), false).unwrap();
+        let out = dense.output().to_owned();
+        let mut steps = fast.table_steps();
+        assert_eq!(steps.dims(), (2, 3));
+        for r in 0..2 {
+            for t in 0..3 {
+                let v = steps.step(r, t).to_vec();
+                if x[[r, t]] == 0.0 {
+                    assert!(v.is_empty(), "padding has no values: {v:?}");
+                } else {
+                    assert_eq!(v, out.slice(s![r, 2 * t..2 * t + 2]).to_vec());
+                }
+            }
+        }
+        for &(r, t, dz, w) in &terms {
+            steps.add_gradient(r, t, dz, &w);
+        }
+        assert_eq!(fast.gradient(), dense.gradient());
+        assert_eq!(
+            fast.gradient(),
+            &array![[0.0, 0.0], [-1.0, -3.0], [0.0, 0.0], [4.0, -1.0]]
+        );
+        // only rows that received a term count as touched (backward touches
+        // every token of the batch, token 2 with a zero gradient)
+        assert_eq!(fast.touched_rows(), [3, 1]);
+        assert_eq!(dense.touched_rows(), [1, 3, 2]);
     }
 
     #[test]

@@ -125,6 +125,7 @@ impl<S: Scalar> PoolCore<S> {
         // Rows are contiguous in every buffer the layers write; a strided
         // row (a caller's own view) is copied first.
         let (mut xbuf, mut obuf) = (Vec::new(), Vec::new());
+        let mut at = vec![S::zero(); if arg.is_some() { c } else { 0 }];
         for (r, (x, mut o)) in input.rows().into_iter().zip(out.rows_mut()).enumerate() {
             let len = lengths.map_or(steps, |l| l[r]);
             let x: &[S] = match x.as_slice() {
@@ -137,11 +138,11 @@ impl<S: Scalar> PoolCore<S> {
             };
             let a = arg.as_deref_mut().map(|a| &mut a[r * c..(r + 1) * c]);
             match o.as_slice_mut() {
-                Some(o) => pool_row(self.kind, x, len, o, a),
+                Some(o) => pool_row(self.kind, x, len, o, a, &mut at),
                 None => {
                     obuf.clear();
                     obuf.resize(c, S::zero());
-                    pool_row(self.kind, x, len, &mut obuf, a);
+                    pool_row(self.kind, x, len, &mut obuf, a, &mut at);
                     o.iter_mut().zip(&obuf).for_each(|(d, &v)| *d = v);
                 }
             }
@@ -180,6 +181,16 @@ impl<S: Scalar> PoolCore<S> {
         }
         done?;
         Ok(self.output())
+    }
+
+    /// Max pool: the input column chosen for each (row, channel) of the
+    /// last training forward, row-major `rows × channels` (`usize::MAX` for
+    /// a row of length 0); `None` for the average pool. The pool's input
+    /// gradient is `grad_output[[r, ch]]` at column `columns[r·channels + ch]`
+    /// of row `r` and zero elsewhere, so a layer before it can use these
+    /// positions instead of that mostly-zero matrix.
+    pub(crate) fn max_columns(&self) -> Option<&[usize]> {
+        (self.kind == Pooling::Max).then(|| &self.arg[..self.rows * self.channels])
     }
 
     pub(crate) fn output(&self) -> ArrayView2<'_, S> {
@@ -239,9 +250,22 @@ impl<S: Scalar> PoolCore<S> {
     }
 }
 
+/// Steps up to which every scalar type holds the step numbers exactly (2^24,
+/// an f32's integers): rows up to this long take the vectorised arg-max.
+const EXACT_STEPS: usize = 1 << 24;
+
 /// Pools the first `len` steps of one time-major row `x` into `o` (one value
-/// per channel); for max, records the chosen column of each channel in `arg`.
-fn pool_row<S: Scalar>(kind: Pooling, x: &[S], len: usize, o: &mut [S], arg: Option<&mut [usize]>) {
+/// per channel); for max, records the chosen column of each channel in `arg`
+/// (the first step holding the maximum), using `at` (at least one value per
+/// channel) as scratch.
+fn pool_row<S: Scalar>(
+    kind: Pooling,
+    x: &[S],
+    len: usize,
+    o: &mut [S],
+    arg: Option<&mut [usize]>,
+    at: &mut [S],
+) {
     let c = o.len();
     if len == 0 {
         o.fill(S::zero());
@@ -249,6 +273,29 @@ fn pool_row<S: Scalar>(kind: Pooling, x: &[S], len: usize, o: &mut [S], arg: Opt
     }
     o.copy_from_slice(&x[..c]);
     match (kind, arg) {
+        (Pooling::Max, Some(a)) if len <= EXACT_STEPS && at.len() >= c => {
+            // Branch-free, so the compiler vectorises it: the step where each
+            // channel's maximum was first reached is kept as a number of `S`
+            // beside the maximum and chosen by the same comparison (exact
+            // for steps below 2^24, the integers an f32 holds).
+            let at = &mut at[..c];
+            at.fill(S::zero());
+            for (t, step) in x[c..len * c].chunks_exact(c).enumerate() {
+                let now = S::lit((t + 1) as f64);
+                for ((best, when), &v) in o.iter_mut().zip(at.iter_mut()).zip(step) {
+                    let up = v > *best;
+                    *best = if up { v } else { *best };
+                    // `when + 1·(now − when)` is `now` exactly (integers);
+                    // written as arithmetic so that it stays a vector
+                    // blend rather than a conditional store per lane
+                    let m = if up { S::one() } else { S::zero() };
+                    *when = *when + m * (now - *when);
+                }
+            }
+            for (ch, (v, &when)) in a.iter_mut().zip(at.iter()).enumerate() {
+                *v = when.as_f64() as usize * c + ch;
+            }
+        }
         (Pooling::Max, Some(a)) => {
             a.iter_mut().enumerate().for_each(|(ch, v)| *v = ch);
             for (t, step) in x[c..len * c].chunks_exact(c).enumerate() {
@@ -472,3 +519,63 @@ global_pool!(
     Pooling::Avg,
     "global_avg_pool1d"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `pool_row`'s max with arg-max: the vectorised path (scratch given)
+    /// and the scalar one (no scratch).
+    fn both(x: &[f32], len: usize, c: usize) -> [(Vec<f32>, Vec<usize>); 2] {
+        [c, 0].map(|scratch| {
+            let (mut o, mut a, mut at) = (vec![0.0; c], vec![NONE; c], vec![0.0; scratch]);
+            pool_row(Pooling::Max, x, len, &mut o, Some(&mut a), &mut at);
+            (o, a)
+        })
+    }
+
+    #[test]
+    fn the_arg_max_is_the_first_step_holding_the_maximum() {
+        // 3 channels × 4 steps; channel 0 ties at steps 1 and 3, channel 1
+        // peaks at step 0, channel 2 at the last valid step
+        let x = [
+            1.0, 9.0, -5.0, //
+            4.0, 2.0, -4.0, //
+            0.0, 3.0, -3.0, //
+            4.0, 8.0, 7.0,
+        ];
+        for (o, a) in both(&x, 3, 3) {
+            assert_eq!(o, [4.0, 9.0, -3.0]);
+            assert_eq!(a, [3, 1, 8]); // columns t·3 + ch
+        }
+        for (o, a) in both(&x, 4, 3) {
+            assert_eq!(o, [4.0, 9.0, 7.0]);
+            assert_eq!(a, [3, 1, 11]);
+        }
+        for (o, a) in both(&x, 1, 3) {
+            assert_eq!(o, [1.0, 9.0, -5.0]);
+            assert_eq!(a, [0, 1, 2]);
+        }
+    }
+
+    #[test]
+    fn the_vectorised_arg_max_agrees_with_the_scalar_one() {
+        let mut rng = ua_tensor::init::seeded_rng(5);
+        for &(c, steps) in &[(1, 1), (3, 7), (5, 13), (64, 50), (17, 33)] {
+            // few distinct values: many ties
+            let x: Vec<f32> = (0..c * steps)
+                .map(|_| (rand::Rng::random_range(&mut rng, 0..7) as f32) - 3.0)
+                .collect();
+            for len in [1, steps / 2 + 1, steps] {
+                let [fast, slow] = both(&x, len, c);
+                assert_eq!(fast, slow, "c {c} steps {steps} len {len}");
+                for (ch, &col) in fast.1.iter().enumerate() {
+                    assert_eq!(col % c, ch);
+                    assert!(col / c < len);
+                    assert_eq!(x[col], fast.0[ch]);
+                    assert!(x[ch..len * c].iter().step_by(c).all(|&v| v <= fast.0[ch]));
+                }
+            }
+        }
+    }
+}

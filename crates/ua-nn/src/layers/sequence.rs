@@ -46,7 +46,13 @@ struct BranchData {
 /// steps, so the output does not depend on what lies beyond the length nor on
 /// how far a row is padded; a row of padding only gives zeros. The
 /// convolutions are computed at the valid steps only (padding costs no
-/// matrix-product work), in training and at inference. Because the
+/// matrix-product work), in training and at inference. With
+/// [`Pooling::Max`] the backward pass of the last convolution uses only the
+/// step each (row, channel) maximum came from — the rest of its output
+/// gradient is zero — so it costs `kernel_width·in_channels` products per
+/// (row, channel) instead of two matrix products over every step; with no
+/// numeric channels and one convolution, those gradient terms go straight
+/// to the embedding table's rows. Because the
 /// mask travels inside the layer, the model trains in a plain
 /// [`Sequential`](crate::Sequential) with the usual `fit`, optimizers, early
 /// stopping and class weights, and [`Parallel`] puts it beside static features.
@@ -508,15 +514,45 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
             gin,
             ..
         } = self;
+        if let (0, [conv], Some(at)) = (k, &mut convs[..], pool.max_columns()) {
+            // Tokens only, one convolution, a max pool: the convolution's
+            // input is the embedding's output, and each of its few non-zero
+            // input-gradient terms goes straight to a row of the table.
+            let mut table = embedding.table_steps();
+            conv.backward_at_with(&mut table, (grad_output, pool.output(), at))?;
+            if !need_input_grad {
+                return Ok(None);
+            }
+            rows_of(gin, n, steps).fill(S::zero());
+            return Ok(Some(self.gin.slice(s![..n, ..])));
+        }
         let x0 = if k > 0 {
             x0.slice(s![..n, ..])
         } else {
             embedding.output()
         };
-        let mut grad = pool
-            .backward(grad_output, true)?
-            .ok_or_else(|| crate::error::invalid("sequence branch backward", "no pool gradient"))?;
+        let no_grad = || crate::error::invalid("sequence branch backward", "no pool gradient");
         let mut rest = &mut convs[..];
+        let rest_len = rest.len();
+        // After a max pool the last convolution's output gradient is non-zero
+        // at one step per (row, channel): that convolution takes the pool's
+        // chosen positions instead of the mostly-zero dense gradient.
+        let mut grad = match pool.max_columns() {
+            Some(at) if !rest.is_empty() => {
+                let (init, last) = std::mem::take(&mut rest).split_at_mut(rest_len - 1);
+                let last = &mut last[0];
+                let input = match init.last() {
+                    Some(prev) => prev.output(),
+                    None => x0.view(),
+                };
+                let g = last
+                    .backward_at(input, (grad_output, pool.output(), at), true)?
+                    .ok_or_else(no_grad)?;
+                rest = init;
+                g
+            }
+            _ => pool.backward(grad_output, true)?.ok_or_else(no_grad)?,
+        };
         while let Some((last, init)) = rest.split_last_mut() {
             let input = match init.last() {
                 Some(prev) => prev.output(),
