@@ -152,6 +152,33 @@ fn run<M: RecommenderModel + Serialize>(
     ))
 }
 
+/// Tuned parameters for a table cell: `name value` pairs, enum variants
+/// with their fields in brackets, reals at the precision they were set
+/// with (f32 parameters print as the f32 they are).
+fn describe(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) if m.is_empty() => "—".into(),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Object(inner) if inner.len() == 1 => {
+                    let (variant, fields) = inner.iter().next().expect("one entry");
+                    format!("{k} {variant}({})", describe(fields))
+                }
+                _ => format!("{k} {}", describe(v)),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if n.is_f64() => format!("{}", x as f32),
+            _ => n.to_string(),
+        },
+        Value::String(t) => t.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// The best parameters of each model, to refit the chosen one.
 enum Chosen {
     Popularity(Popularity),
@@ -462,7 +489,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
                 t.name,
                 if t.name == b.name { " (served)" } else { "" }
             ),
-            t.params.to_string(),
+            describe(&t.params),
             format!("{:.4}", t.validation_ndcg),
             format!("{:.4}", r.ndcg),
             format!("{:.4}", r.precision),

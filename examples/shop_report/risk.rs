@@ -73,7 +73,7 @@ fn customers(ctx: &Context) -> Result<Customers, String> {
     let as_of = (i64::from(ctx.shop.as_of) + 1) * 86_400 - 1;
     let (mut keys, mut secs, mut amounts, mut bad) = (vec![], vec![], vec![], vec![]);
     let (mut after_as_of, mut no_amount, mut missing_labels) = (0, 0, 0);
-    for r in 0..o.n_rows() {
+    for (r, id) in ids.iter().enumerate() {
         let t = match times.as_ref().and_then(|t| t.get(r)) {
             Some(s) if s.is_finite() => s.floor() as i64,
             _ => match dates.get(r) {
@@ -103,7 +103,7 @@ fn customers(ctx: &Context) -> Result<Customers, String> {
                 }
             }
         }
-        keys.push(ids[r].clone());
+        keys.push(id.clone());
         secs.push(t);
         amounts.push(a);
     }
@@ -307,22 +307,26 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     s.figure("customers", n);
     s.figure("orders", c.orders);
 
+    // Why there is no supervised model, when there is none.
+    let mut unlabelled_because = "the orders carry no fraud label (--fraud-col)".to_string();
     let labelled = match &c.labels {
         Some(y) if positives >= MIN_POSITIVES && n - positives >= MIN_POSITIVES => Some(y),
         Some(_) => {
-            intro += &format!(
-                " The orders carry fraud marks, but only {positives} of {n} customers are \
-                 marked (at least {MIN_POSITIVES} of each class are needed to train and \
-                 evaluate a supervised model), so only the unsupervised model runs."
+            unlabelled_because = format!(
+                "only {positives} of {n} customers have an order marked fraud, and at least \
+                 {MIN_POSITIVES} of each class are needed to train and evaluate a supervised model"
             );
             None
         }
-        None => {
-            intro += " The orders carry no fraud label (--fraud-col), so only the unsupervised \
-                       isolation forest runs and nothing can be measured against known fraud.";
-            None
-        }
+        None => None,
     };
+    if labelled.is_none() {
+        intro += &format!(
+            " No supervised model and no precision or recall: {unlabelled_because}. The \
+             isolation forest (seed {}) is fitted on every customer without labels.",
+            ctx.seed
+        );
+    }
 
     let Some(y) = labelled else {
         // Unlabelled: the forest on every customer, the top of its ranking explained.
@@ -356,8 +360,8 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
         let flagged = write_scores(ctx, &c.table, &[("iforest", scores)], 0)?;
         let common = most_common(&reasons);
         s.summary.push(format!(
-            "Risky accounts: without fraud labels, the isolation forest flags {flagged} of {n} \
-             customers at a {} review budget{} (no precision can be measured without labels).",
+            "Risky accounts: the isolation forest flags {flagged} of {n} customers at a {} \
+             review budget{}; no precision or recall is measured, as {unlabelled_because}.",
             pct(DEFAULT_BUDGET),
             common.as_ref().map_or(String::new(), |(f, k)| format!(
                 "; for {k} of the top {} the feature that isolated them most is {f}",
@@ -365,6 +369,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
             ))
         ));
         s.figure("labelled", false);
+        s.figure("unlabelled_because", unlabelled_because);
         s.figure("flagged_at_5_percent", flagged);
         if let Some((f, k)) = common {
             s.figure("top_reason", json!({"feature": f, "customers": k}));
@@ -545,12 +550,17 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
         .position(|&b| b == DEFAULT_BUDGET)
         .ok_or("the default budget is not evaluated")?;
     let (f, l, m) = (&evals[0][at], &evals[1][at], &evals[2][at]);
+    // The most a perfect ranking could reach at this budget.
+    let ceiling = (test_pos as f64 / m.flagged as f64).min(1.0);
     s.summary.push(format!(
-        "Risky accounts: reviewing the top {} of held-out customers by the combined score finds \
-         fraud in {} of the reviews (precision {:.2}) and catches {} of the fraud (recall \
-         {:.2}); the isolation forest alone: precision {:.2}, recall {:.2}; the supervised \
-         model alone: precision {:.2}, recall {:.2}.",
+        "Risky accounts: reviewing the top {} of held-out customers ({} reviews for {test_pos} \
+         fraud customers, so precision can be at most {:.2}) by the combined score finds fraud \
+         in {} of the reviews (precision {:.2}) and catches {} of the fraud (recall {:.2}); \
+         the isolation forest alone: precision {:.2}, recall {:.2}; the supervised model alone: \
+         precision {:.2}, recall {:.2}.",
         pct(DEFAULT_BUDGET),
+        m.flagged,
+        ceiling,
         pct(m.precision_at_budget),
         m.precision_at_budget,
         pct(m.recall_at_budget),
@@ -564,6 +574,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     s.figure("fraud_customers", positives);
     s.figure("test_customers", test.len());
     s.figure("test_fraud_customers", test_pos);
+    s.figure("precision_ceiling_at_5_percent", ceiling);
     for (k, e) in keys.iter().zip(&evals) {
         s.figure(
             &format!("{k}_test"),
