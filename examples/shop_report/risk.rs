@@ -135,7 +135,7 @@ fn customers(ctx: &Context) -> Result<Customers, String> {
         time_from: if times.is_some() {
             "order times"
         } else {
-            "order dates (midnight UTC)"
+            "order dates, at midnight UTC"
         },
     })
 }
@@ -552,15 +552,20 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     let (f, l, m) = (&evals[0][at], &evals[1][at], &evals[2][at]);
     // The most a perfect ranking could reach at this budget.
     let ceiling = (test_pos as f64 / m.flagged as f64).min(1.0);
+    let reviews = if ceiling < 1.0 {
+        format!(
+            "{} reviews for {test_pos} fraud customers, so precision can be at most {ceiling:.2}",
+            m.flagged
+        )
+    } else {
+        format!("{} reviews, {test_pos} fraud customers", m.flagged)
+    };
     s.summary.push(format!(
-        "Risky accounts: reviewing the top {} of held-out customers ({} reviews for {test_pos} \
-         fraud customers, so precision can be at most {:.2}) by the combined score finds fraud \
-         in {} of the reviews (precision {:.2}) and catches {} of the fraud (recall {:.2}); \
-         the isolation forest alone: precision {:.2}, recall {:.2}; the supervised model alone: \
-         precision {:.2}, recall {:.2}.",
+        "Risky accounts: reviewing the top {} of held-out customers by the combined score \
+         ({reviews}) finds fraud in {} of the reviews (precision {:.2}) and catches {} of the \
+         fraud (recall {:.2}); the isolation forest alone: precision {:.2}, recall {:.2}; the \
+         supervised model alone: precision {:.2}, recall {:.2}.",
         pct(DEFAULT_BUDGET),
-        m.flagged,
-        ceiling,
         pct(m.precision_at_budget),
         m.precision_at_budget,
         pct(m.recall_at_budget),
