@@ -48,6 +48,8 @@ struct Log {
     kinds: Vec<(String, usize, f64)>,
     /// Rows left out because the user, item, event or time was missing.
     incomplete: usize,
+    /// Rows left out because they come after the report date.
+    after_as_of: usize,
 }
 
 impl Log {
@@ -72,8 +74,9 @@ fn weight_of(kind: &str, purchase: &str) -> f64 {
     }
 }
 
-/// Reads the events: every complete row, weighted by its type.
-fn read_log(events: &Table, purchase: &str) -> Result<Log, String> {
+/// Reads the events: every complete row up to `as_of` (seconds since 1970
+/// UTC), weighted by its type.
+fn read_log(events: &Table, purchase: &str, as_of: i64) -> Result<Log, String> {
     let (u, i, e) = (
         events.column(col::USER).map_err(err)?,
         events.column(col::ITEM).map_err(err)?,
@@ -89,6 +92,7 @@ fn read_log(events: &Table, purchase: &str) -> Result<Log, String> {
         weights: Vec::with_capacity(events.n_rows()),
         kinds: Vec::new(),
         incomplete: 0,
+        after_as_of: 0,
     };
     for r in 0..events.n_rows() {
         let (Some(user), Some(item), Some(kind), Some(time)) =
@@ -101,6 +105,11 @@ fn read_log(events: &Table, purchase: &str) -> Result<Log, String> {
             log.incomplete += 1;
             continue;
         }
+        let time = time.round() as i64;
+        if time > as_of {
+            log.after_as_of += 1;
+            continue;
+        }
         let kind = kind.to_string();
         let w = weight_of(&kind, purchase);
         match log.kinds.iter_mut().find(|k| k.0 == kind) {
@@ -109,7 +118,7 @@ fn read_log(events: &Table, purchase: &str) -> Result<Log, String> {
         }
         log.users.push(user.to_string());
         log.items.push(item.to_string());
-        log.times.push(time.round() as i64);
+        log.times.push(time);
         log.weights.push(w);
     }
     Ok(log)
@@ -313,11 +322,14 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     let Some(events) = &ctx.shop.events else {
         return Ok(skipped());
     };
-    let log = read_log(events, &ctx.shop.purchase_event)?;
+    // Events up to the end of the report day.
+    let as_of = (i64::from(ctx.shop.as_of) + 1) * 86_400 - 1;
+    let log = read_log(events, &ctx.shop.purchase_event, as_of)?;
     if log.users.is_empty() {
         return Err(format!(
-            "the event log has no complete row ({} rows miss a user, item, event or time)",
-            log.incomplete
+            "the event log has no complete row up to the report date ({} rows miss a user, \
+             item, event or time; {} are after the report date)",
+            log.incomplete, log.after_as_of
         ));
     }
     // Per-user temporal split: the most recent share of each user's events is test.
@@ -442,10 +454,19 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
          NDCG@{K}.",
         log.users.len(),
         kinds.join(", "),
-        if log.incomplete > 0 {
-            format!(" ({} incomplete rows left out)", log.incomplete)
-        } else {
-            String::new()
+        {
+            let mut out = Vec::new();
+            if log.incomplete > 0 {
+                out.push(format!("{} incomplete rows", log.incomplete));
+            }
+            if log.after_as_of > 0 {
+                out.push(format!("{} rows after the report date", log.after_as_of));
+            }
+            if out.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} left out)", out.join(" and "))
+            }
         },
         pct(TEST_SHARE),
         split.train.len(),
@@ -550,6 +571,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     s.figure("k", K);
     s.figure("events", log.users.len());
     s.figure("incomplete_rows", log.incomplete);
+    s.figure("rows_after_report_date", log.after_as_of);
     s.figure(
         "event_weights",
         serde_json::Value::Object(
