@@ -64,7 +64,6 @@ pub struct ShopData {
     /// `user`, `item`, `event`, `time`, when an event log is given.
     pub events: Option<Table>,
     /// The event type that counts as a purchase.
-    #[allow(dead_code)] // read by the recommendation section
     pub purchase_event: String,
     /// First and last order day.
     pub first_day: i32,

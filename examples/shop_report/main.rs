@@ -28,6 +28,8 @@
 
 mod data;
 mod purchase;
+mod recommend;
+mod risk;
 mod section;
 mod sequence;
 
@@ -183,6 +185,8 @@ type Stage = (&'static str, fn(&Context) -> Result<Section, String>);
 const STAGES: &[Stage] = &[
     ("purchase", purchase::section),
     ("sequence", sequence::section),
+    ("recommend", recommend::section),
+    ("risk", risk::section),
 ];
 
 /// Runs every stage and writes the report; returns the path of `index.html`.
