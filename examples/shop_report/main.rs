@@ -25,6 +25,8 @@
 mod data;
 mod purchase;
 mod section;
+mod segments;
+mod value;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -172,7 +174,11 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
 type Stage = (&'static str, fn(&Context) -> Result<Section, String>);
 
 /// The report's sections, in order.
-const STAGES: &[Stage] = &[("purchase", purchase::section)];
+const STAGES: &[Stage] = &[
+    ("purchase", purchase::section),
+    ("value", value::section),
+    ("segments", segments::section),
+];
 
 /// Runs every stage and writes the report; returns the path of `index.html`.
 pub fn run(a: &Args) -> Result<PathBuf, Error> {
