@@ -150,7 +150,11 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
         .gamma_gamma
         .expected_average_spend(cal_h.frequency(), &cal_sum.mean_repeat_spend)
         .map_err(err)?;
-    let revenue_predicted: f64 = expected_hold.iter().zip(&cal_spend).map(|(e, s)| e * s).sum();
+    let revenue_predicted: f64 = expected_hold
+        .iter()
+        .zip(&cal_spend)
+        .map(|(e, s)| e * s)
+        .sum();
     let revenue_actual: f64 = actual_spend.iter().sum();
     let actual_total: u64 = actual.iter().map(|&a| u64::from(a)).sum();
     let expected_total: f64 = expected_hold.iter().sum();
@@ -181,7 +185,12 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     };
     let clv = final_fit
         .gamma_gamma
-        .customer_lifetime_value(&final_fit.bgnbd, &all_h, &all_sum.mean_repeat_spend, &settings)
+        .customer_lifetime_value(
+            &final_fit.bgnbd,
+            &all_h,
+            &all_sum.mean_repeat_spend,
+            &settings,
+        )
         .map_err(err)?;
     let clv_total: f64 = clv.iter().sum();
     let top10_share = top_share(&clv, 0.1);
@@ -215,7 +224,9 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
         actual_total,
         buyers,
         expected_total,
-        auc.map_or("undefined (one class only)".to_string(), |v| format!("{v:.3}")),
+        auc.map_or("undefined (one class only)".to_string(), |v| format!(
+            "{v:.3}"
+        )),
         revenue_predicted,
         revenue_actual,
     )));
@@ -274,14 +285,8 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
 
     // Expected vs actual holdout purchases by calibration frequency.
     let buckets = by_frequency(&cal_sum.frequency, &actual, &expected_hold);
-    let actual_pts: Vec<(f64, f64)> = buckets
-        .iter()
-        .map(|b| (f64::from(b.0), b.2))
-        .collect();
-    let predicted_pts: Vec<(f64, f64)> = buckets
-        .iter()
-        .map(|b| (f64::from(b.0), b.3))
-        .collect();
+    let actual_pts: Vec<(f64, f64)> = buckets.iter().map(|b| (f64::from(b.0), b.2)).collect();
+    let predicted_pts: Vec<(f64, f64)> = buckets.iter().map(|b| (f64::from(b.0), b.3)).collect();
     let counts: Vec<String> = buckets
         .iter()
         .map(|b| {
@@ -294,28 +299,29 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
         })
         .collect();
     s.items.push(
-        LineChart::new(format!(
-            "Holdout purchases ({days} days after {}): actual vs BG/NBD, by calibration repeat \
-             purchases",
-            format_date(cal)
-        ))
-        .integer_x()
-        .x_axis(
-            &format!("repeat purchase days up to {} ({MAX_FREQ} = {MAX_FREQ} or more)", format_date(cal)),
-            "",
-        )
-        .y_axis("mean purchase days in the holdout", "per customer")
-        .y_range(0.0, 0.0)
-        .series("actual (mean)", &actual_pts)
-        .series("BG/NBD expected (mean)", &predicted_pts)
-        .desc(format!(
-            "Customers per point: {}. The closer the two lines, the better the model predicts \
+        LineChart::new("Holdout purchases per customer: actual vs BG/NBD expected")
+            .integer_x()
+            .x_axis(
+                &format!(
+                    "repeat purchase days up to {} ({MAX_FREQ} = {MAX_FREQ} or more)",
+                    format_date(cal)
+                ),
+                "",
+            )
+            .y_axis("mean purchase days in the holdout", "per customer")
+            .y_range(0.0, 0.0)
+            .series("actual (mean)", &actual_pts)
+            .series("BG/NBD expected (mean)", &predicted_pts)
+            .desc(format!(
+                "Mean purchase days in the {days} days after {}, by repeat purchase days up to it. \
+             Customers per point: {}. The closer the two lines, the better the model predicts \
              future purchases.",
-            counts.join(", ")
-        ))
-        .to_svg()
-        .map_err(err)?
-        .into(),
+                format_date(cal),
+                counts.join(", ")
+            ))
+            .to_svg()
+            .map_err(err)?
+            .into(),
     );
 
     // CLV distribution.
@@ -341,12 +347,43 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
             .into(),
         );
     }
+    // The same customers up to the 95th percentile of CLV, where most of
+    // them are (equal bins over the whole range put nearly all in one bin).
+    let mut sorted = positive.clone();
+    sorted.sort_by(f64::total_cmp);
+    let cut = sorted
+        .get((sorted.len() * 95 / 100).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0);
+    let below: Vec<f64> = positive.iter().copied().filter(|&v| v <= cut).collect();
+    let above = positive.len() - below.len();
+    let above_share: f64 =
+        positive.iter().filter(|&&v| v > cut).sum::<f64>() / clv_total.max(f64::MIN_POSITIVE);
+    if above > 0 && below.len() > 1 {
+        s.items.push(
+            histogram_chart(
+                &format!(
+                    "CLV up to its 95th percentile ({cut:.0}): {} customers, without the top {above}",
+                    below.len()
+                ),
+                "CLV",
+                "order amount units, discounted",
+                &[("customers", &below[..])],
+                CLV_BINS,
+                false,
+            )
+            .map_err(err)?
+            .into(),
+        );
+    }
     s.items.push(Item::Paragraph(format!(
-        "The histogram uses equal value bins (a log scale is not available), so the long tail of \
-         valuable customers shows as low bars on the right; {} of {} customers have a CLV of 0 \
-         and are not shown. CLV sums expected spend over \
-         {HORIZON_DAYS} days, discounted {} per {PERIOD_DAYS}-day period. Total {clv_total:.0}; \
+        "The histograms use equal value bins (a log scale is not available), so in the first \
+         the long tail of valuable customers shows as low bars on the right; the second shows \
+         the customers with CLV up to the 95th percentile ({cut:.0}); the {above} above it hold \
+         {} of the predicted value. {} of {} customers have a CLV of 0 and are in neither. \
+         CLV sums expected spend over {HORIZON_DAYS} days, discounted {} per {PERIOD_DAYS}-day period. Total {clv_total:.0}; \
          the top 10 % of customers hold {} of it.",
+        pct(above_share),
         clv.len() - positive.len(),
         clv.len(),
         pct(DISCOUNT),
@@ -359,6 +396,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     let mut top = HtmlTable::new(&[
         "customer",
         "purchase days",
+        "mean spend per repeat purchase day",
         "P(alive)",
         &format!("expected purchases, next {HORIZON_DAYS} days"),
         "CLV",
@@ -368,6 +406,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
         top = top.row([
             all_sum.customers[i].to_string(),
             (all_sum.frequency[i] + 1).to_string(),
+            format!("{:.2}", all_sum.mean_repeat_spend[i]),
             format!("{:.3}", p_alive[i]),
             format!("{:.2}", expected[i]),
             format!("{:.2}", clv[i]),
