@@ -54,16 +54,14 @@ fn eigen_sym3(m: [[f64; 3]; 3]) -> ([f64; 3], [[f64; 3]; 3]) {
             let c = 1.0 / (t * t + 1.0).sqrt();
             let s = t * c;
             // A ← Jᵀ A J with the rotation J in the (p, q) plane.
-            for k in 0..3 {
-                let (akp, akq) = (a[k][p], a[k][q]);
-                a[k][p] = c * akp - s * akq;
-                a[k][q] = s * akp + c * akq;
+            for row in a.iter_mut() {
+                let (akp, akq) = (row[p], row[q]);
+                row[p] = c * akp - s * akq;
+                row[q] = s * akp + c * akq;
             }
-            for k in 0..3 {
-                let (apk, aqk) = (a[p][k], a[q][k]);
-                a[p][k] = c * apk - s * aqk;
-                a[q][k] = s * apk + c * aqk;
-            }
+            let (ap, aq) = (a[p], a[q]);
+            a[p] = std::array::from_fn(|k| c * ap[k] - s * aq[k]);
+            a[q] = std::array::from_fn(|k| s * ap[k] + c * aq[k]);
             for row in v.iter_mut() {
                 let (vp, vq) = (row[p], row[q]);
                 row[p] = c * vp - s * vq;
@@ -186,7 +184,22 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
         ));
     }
     let (x, scaler) = LogRfmScaler::fit_transform(&f).map_err(err)?;
-    let k_hi = K_MAX.min(n - 1);
+    // k-means needs at least k distinct customers (identical RFM rows are one point).
+    let distinct = x
+        .rows()
+        .into_iter()
+        .map(|r| [r[0].to_bits(), r[1].to_bits(), r[2].to_bits()])
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if distinct <= K_MIN {
+        return Err(format!(
+            "the {n} customers with orders up to {} have only {distinct} distinct (recency, \
+             frequency, spend) values: segmenting needs at least {}",
+            format_date(shop.as_of),
+            K_MIN + 1
+        ));
+    }
+    let k_hi = K_MAX.min(distinct - 1);
     let base = KMeans::default().n_init(N_INIT).seed(ctx.seed);
     let report = evaluate_k_range(
         x.view(),
@@ -229,8 +242,9 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
             (RfmSegment::ALL[i], count as f64 / size.max(1) as f64)
         })
         .collect();
-    let names: Vec<String> = describe(&x, labels, k)
-        .into_iter()
+    let words = describe(&x, labels, k);
+    let names: Vec<String> = words
+        .iter()
         .enumerate()
         .map(|(c, d)| format!("segment {c}: {d}"))
         .collect();
@@ -459,12 +473,14 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     let chosen_sil = report.scores_for(chosen).and_then(|sc| sc.silhouette);
     s.summary.push(format!(
         "Customer segments: k-means on log-RFM finds {chosen} segments (silhouette {}, the \
-         highest of k = {K_MIN}..={k_hi}); the largest is {} with {} of the customers, the most \
-         valuable {} (mean spend {:.0}, {} of all spend from {} of the customers).",
+         highest of k = {K_MIN}..={k_hi}); the largest, segment 0 ({}), holds {} of the \
+         customers; the most valuable, segment {} ({}), has a mean spend of {:.0} and brings \
+         {} of all spend from {} of the customers.",
         chosen_sil.map_or("undefined".into(), |v| format!("{v:.3}")),
-        largest.segment,
+        words[largest.index],
         pct(largest.share),
-        richest.segment,
+        richest.index,
+        words[richest.index],
         mean_of(richest, "monetary").unwrap_or(0.0),
         pct(richest.revenue_share),
         pct(richest.share),
@@ -520,5 +536,24 @@ mod tests {
         assert!((v[0] - 3.0).abs() < 1e-12 && (v[1] - 1.0).abs() < 1e-12);
         let h = 0.5f64.sqrt();
         assert!((e[0][0] - h).abs() < 1e-12 && (e[0][1] - h).abs() < 1e-12);
+        // A diagonal matrix: the axes, largest first, each pointing up.
+        let (v, e) = eigen_sym3([[1.0, 0.0, 0.0], [0.0, 5.0, 0.0], [0.0, 0.0, 2.0]]);
+        assert_eq!(v, [5.0, 2.0, 1.0]);
+        assert_eq!(e, [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]);
+    }
+
+    #[test]
+    fn pca_of_points_on_a_plane() {
+        // Rows (t, 2t, u) centred: PC 1 along (1, 2, 0)/√5 with variance 5·var(t).
+        let t = [-2.0, -1.0, 0.0, 1.0, 2.0];
+        let u = [0.5, -0.5, 0.0, -0.5, 0.5];
+        let x = Array2::from_shape_fn((5, 3), |(i, j)| [t[i], 2.0 * t[i], u[i]][j]);
+        let (pts, share) = pca2(&x);
+        let (var_t, var_u) = (2.0, 0.2);
+        let total = 5.0 * var_t + var_u;
+        assert!((share[0] - 5.0 * var_t / total).abs() < 1e-12, "{share:?}");
+        assert!((share[1] - var_u / total).abs() < 1e-12, "{share:?}");
+        // The last row (t = 2, u = 0.5) projects to (2√5, 0.5).
+        assert!((pts[4].0 - 2.0 * 5f64.sqrt()).abs() < 1e-12 && (pts[4].1 - 0.5).abs() < 1e-12);
     }
 }

@@ -482,3 +482,35 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     s.figure("clv_top_10_percent_share", top10_share);
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_by_hand() {
+        // Differences 1, −2, 0: MAE 1, RMSE √(5/3).
+        let (mae, rmse) = mae_rmse(&[1.0, 0.0, 3.0], &[0, 2, 3]);
+        assert!((mae - 1.0).abs() < 1e-12);
+        assert!((rmse - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn frequency_buckets_pool_the_top() {
+        // x = 0, 0, 9, 7: buckets 0 (two customers) and 7+ (two); 1..6 absent.
+        let b = by_frequency(&[0, 0, 9, 7], &[1, 0, 4, 2], &[0.5, 0.25, 3.0, 2.0]);
+        assert_eq!(b, vec![(0, 2, 0.5, 0.375), (MAX_FREQ, 2, 3.0, 2.5)]);
+    }
+
+    #[test]
+    fn share_of_the_top_tenth() {
+        // 20 values: the top 2 (10 and 9) of a total of 10 + 9 + 18 × 1 = 37.
+        let mut v = vec![1.0; 18];
+        v.extend([9.0, 10.0]);
+        assert!((top_share(&v, 0.1) - 19.0 / 37.0).abs() < 1e-12);
+        // 5 values: the top ⌈0.5⌉ = 1.
+        assert!((top_share(&[1.0, 2.0, 3.0, 4.0, 10.0], 0.1) - 0.5).abs() < 1e-12);
+        assert_eq!(top_share(&[], 0.1), 0.0);
+        assert_eq!(top_share(&[0.0, 0.0], 0.1), 0.0);
+    }
+}
