@@ -31,7 +31,9 @@ mod purchase;
 mod recommend;
 mod risk;
 mod section;
+mod segments;
 mod sequence;
+mod value;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -184,9 +186,11 @@ type Stage = (&'static str, fn(&Context) -> Result<Section, String>);
 /// The report's sections, in order.
 const STAGES: &[Stage] = &[
     ("purchase", purchase::section),
+    ("value", value::section),
     ("sequence", sequence::section),
     ("recommend", recommend::section),
     ("risk", risk::section),
+    ("segments", segments::section),
 ];
 
 /// Runs every stage and writes the report; returns the path of `index.html`.
