@@ -151,7 +151,15 @@ fn the_synthetic_shop_report_is_complete_honest_and_reproducible() {
         format!("report: {}", a.join("index.html").display())
     );
     // One line per stage with its time on stderr.
-    for stage in ["data:", "purchase: done (", "sequence: done ("] {
+    for stage in [
+        "data:",
+        "purchase: done (",
+        "value: done (",
+        "sequence: done (",
+        "recommend: done (",
+        "risk: done (",
+        "segments: done (",
+    ] {
         assert!(stderr.contains(stage), "{stage} missing in {stderr}");
     }
     let (_, quiet) = ok(&[
@@ -186,7 +194,14 @@ fn the_synthetic_shop_report_is_complete_honest_and_reproducible() {
             "section {name} has no heading: {titles:?}"
         );
     }
-    for required in ["Who will buy", "Behaviour sequences"] {
+    for required in [
+        "Who will buy",
+        "What customers are worth",
+        "Behaviour sequences",
+        "What to recommend",
+        "Risky accounts",
+        "Customer segments",
+    ] {
         assert!(sections.contains_key(required), "{required} missing");
     }
     // The figures in summary.json are the ones the page prints.
@@ -207,7 +222,7 @@ fn the_synthetic_shop_report_is_complete_honest_and_reproducible() {
             "{key} {auc:.3} not on the page"
         );
     }
-    // The charts the issue names for the purchase section.
+    // The charts the issue names, by words of their titles.
     let charts = chart_titles(&html);
     for wanted in [
         "ROC curve",
@@ -218,6 +233,14 @@ fn the_synthetic_shop_report_is_complete_honest_and_reproducible() {
         "Confusion matrix",
         "permutation importance",
         "Scores of the",
+        "BG/NBD expected",
+        "CLV over the next",
+        "sequence vs bag vs RFM",
+        "NDCG@10 per model",
+        "at each review budget",
+        "Choosing the number of segments",
+        "principal components",
+        "RFM grid",
     ] {
         assert!(
             charts.iter().any(|t| t.contains(wanted)),

@@ -37,7 +37,7 @@ use ua_tensor::persist::Persist;
 
 use super::CustomerHistories;
 use super::optim::{Convergence, multi_start};
-use super::special::{digamma, ln_gamma, ln_hyp2f1};
+use super::special::{digamma, hyp2f1, ln_gamma, ln_hyp2f1};
 use crate::error::parameter;
 use crate::{Error, Predictor, Result};
 
@@ -475,12 +475,20 @@ impl FittedBgNbd {
             BgNbdVariant::Modified => (b + x + 1.0, a + b + x, (a + b + x) / (a - 1.0)),
         };
         let z = t / (alpha + age + t);
-        let ln_h = ln_hyp2f1(r + x, hb, hc, z).map_err(|m| Error::Undefined {
+        let undefined = |m: String| Error::Undefined {
             op: OP_PRED,
             message: format!("expected purchases: {m}"),
-        })?;
-        let ln_term = ln_h + (r + x) * ((alpha + age).ln() - (alpha + age + t).ln());
-        let value = lead * -ln_term.exp_m1() * self.alive(x, tx, age);
+        };
+        let ln_decay = (r + x) * ((alpha + age).ln() - (alpha + age + t).ln());
+        // In log space while c > 0 (large histories); a + b < 1 makes c
+        // negative for customers without repeat purchases, where the
+        // hypergeometric value may be negative and is small.
+        let bracket = if hc > 0.0 {
+            -(ln_hyp2f1(r + x, hb, hc, z).map_err(undefined)? + ln_decay).exp_m1()
+        } else {
+            1.0 - ln_decay.exp() * hyp2f1(r + x, hb, hc, z).map_err(undefined)?
+        };
+        let value = lead * bracket * self.alive(x, tx, age);
         if value.is_finite() {
             Ok(value.max(0.0))
         } else {
@@ -544,11 +552,17 @@ impl FittedBgNbd {
             BgNbdVariant::BgNbd => (b, a + b - 1.0, (a + b - 1.0) / (a - 1.0)),
             BgNbdVariant::Modified => (b + 1.0, a + b, b / (a - 1.0)),
         };
-        let ln_h = ln_hyp2f1(r, hb, hc, t / (alpha + t)).map_err(|m| Error::Undefined {
+        let undefined = |m: String| Error::Undefined {
             op: OP_PRED,
             message: format!("expected purchases of a new customer: {m}"),
-        })?;
-        let value = lead * -(ln_h + r * (alpha.ln() - (alpha + t).ln())).exp_m1();
+        };
+        let (z, ln_decay) = (t / (alpha + t), r * (alpha.ln() - (alpha + t).ln()));
+        let bracket = if hc > 0.0 {
+            -(ln_hyp2f1(r, hb, hc, z).map_err(undefined)? + ln_decay).exp_m1()
+        } else {
+            1.0 - ln_decay.exp() * hyp2f1(r, hb, hc, z).map_err(undefined)?
+        };
+        let value = lead * bracket;
         if value.is_finite() {
             Ok(value.max(0.0))
         } else {
