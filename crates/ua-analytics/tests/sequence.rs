@@ -207,3 +207,41 @@ fn bad_tokens_and_settings_are_errors_that_say_where() {
         .to_string();
     assert!(e.contains("embedding table"), "{e}");
 }
+
+#[test]
+fn the_bag_names_one_feature_per_token_then_the_static_features() {
+    let (x, y, layout) = motif_rows(100, 8);
+    let bag = BagOfEvents::new(layout).fit(x.view(), &y).unwrap();
+    let names = bag.feature_names();
+    assert_eq!(names.len(), VOCAB - 1 + 2);
+    assert_eq!(names[0], "token_1");
+    assert_eq!(names[VOCAB - 2], format!("token_{}", VOCAB - 1));
+    assert_eq!(names[VOCAB - 1..], ["static_0", "static_1"]);
+    assert_eq!(bag.logistic().coef().len(), names.len());
+}
+
+#[test]
+fn saved_models_that_do_not_match_their_layout_are_refused() {
+    use ua_analytics::prediction::{FittedBagOfEvents, FittedSequenceClassifier};
+    use ua_tensor::persist::Persist;
+    let (x, y, layout) = motif_rows(100, 9);
+    let net = small_network(layout).epochs(1).fit(x.view(), &y).unwrap();
+    let bag = BagOfEvents::new(layout).fit(x.view(), &y).unwrap();
+    // One more static feature in the saved layout than the model reads.
+    let widen = |json: String| {
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["model"]["params"]["layout"]["static_features"] = serde_json::json!(3);
+        v.to_string()
+    };
+    let e = FittedSequenceClassifier::from_json(&widen(net.to_json().unwrap()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("26 inputs") && e.contains("expected 27"), "{e}");
+    let e = FittedBagOfEvents::from_json(&widen(bag.to_json().unwrap()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the layout gives 42"), "{e}");
+    // Untouched files load.
+    assert!(FittedSequenceClassifier::from_json(&net.to_json().unwrap()).is_ok());
+    assert!(FittedBagOfEvents::from_json(&bag.to_json().unwrap()).is_ok());
+}

@@ -248,3 +248,45 @@ fn the_vocabulary_knows_the_training_customers_tokens_only() {
         .unwrap();
     assert!(seq_all.vocabulary().id("view|9999") > 1);
 }
+
+#[test]
+fn purchase_sequences_save_load_and_refuse_bad_settings() {
+    use ua_analytics::prediction::FittedPurchaseSequences;
+    use ua_tensor::persist::Persist;
+    let shop = shop(200);
+    let rp = split(&shop);
+    let orders = shop.orders_table().unwrap();
+    let features = rp.training_table(&orders).unwrap();
+    let train: Vec<usize> = (0..features.table.n_rows()).collect();
+    let seq = PurchaseSequences::default()
+        .fit(&rp, &orders, &features, &train)
+        .unwrap();
+    let json = seq.to_json().unwrap();
+    let back = FittedPurchaseSequences::from_json(&json).unwrap();
+    assert_eq!(back.layout(), seq.layout());
+    assert_eq!(
+        back.rows(&orders, &features, rp.calibration_end).unwrap().0,
+        seq.rows(&orders, &features, rp.calibration_end).unwrap().0
+    );
+    let edit = |path: &[&str], value: serde_json::Value| {
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut at = &mut v["model"];
+        for p in path {
+            at = &mut at[*p];
+        }
+        *at = value;
+        v.to_string()
+    };
+    for (field, what) in [("max_len", "max_len 0"), ("min_count", "min_count 0")] {
+        let e = FittedPurchaseSequences::from_json(&edit(&["spec", field], serde_json::json!(0)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(what) && e.contains("must be ≥ 1"), "{e}");
+    }
+    // A vocabulary without any token (padding and unknown only) is usable.
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["model"]["vocabulary"]["tokens"] = serde_json::json!([]);
+    v["model"]["vocabulary"]["counts"] = serde_json::json!([]);
+    let bare = FittedPurchaseSequences::from_json(&v.to_string()).unwrap();
+    assert_eq!(bare.layout().vocab_size, 2);
+}

@@ -1027,4 +1027,92 @@ mod tests {
         assert!(none.check_against(&bare).is_ok());
         assert!(s.check_against(&bare).is_err());
     }
+
+    #[test]
+    fn row_scaling_reads_each_channel_and_static_feature_in_its_own_column() {
+        // 2 steps × 2 channels, 2 static features. Columns: tokens t0 t1 |
+        // (t0, c0) (t0, c1) (t1, c0) (t1, c1) | s0 s1. Row 1 has one valid step.
+        let layout = SequenceLayout::new(2, 2, 2, 5);
+        let x = array![
+            [2.0f32, 3.0, 1.0, 10.0, 3.0, 30.0, 0.0, 100.0],
+            [4.0, 0.0, 5.0, 50.0, 99.0, 99.0, 2.0, 300.0],
+        ];
+        let s = RowScaling::fit(&layout, x.view()).unwrap();
+        let ch = s.channels.as_ref().unwrap();
+        // channel 0 over valid steps: 1, 3, 5; channel 1: 10, 30, 50
+        assert_eq!(ch.n_samples(), 3);
+        assert_eq!(ch.mean(), &[3.0, 30.0]);
+        let st = s.statics.as_ref().unwrap();
+        assert_eq!(
+            (st.mean(), st.scale()),
+            (&[1.0, 200.0][..], &[1.0, 100.0][..])
+        );
+        let out = s.apply(&layout, x.view());
+        let sd0 = (8.0f32 / 3.0).sqrt();
+        let sd1 = (800.0f32 / 3.0).sqrt();
+        let expect = [
+            ((0, 2), -2.0 / sd0),
+            ((0, 3), -20.0 / sd1),
+            ((0, 4), 0.0),
+            ((0, 5), 0.0),
+            ((1, 2), 2.0 / sd0),
+            ((1, 3), 20.0 / sd1),
+            ((0, 6), -1.0),
+            ((0, 7), -1.0),
+            ((1, 6), 1.0),
+            ((1, 7), 1.0),
+        ];
+        for ((r, c), want) in expect {
+            assert!((out[[r, c]] - want).abs() < 1e-5, "[{r}, {c}]: {out}");
+        }
+        assert_eq!(out.slice(s![.., ..2]), x.slice(s![.., ..2]));
+        assert!(s.check_against(&layout).is_ok());
+    }
+
+    #[test]
+    fn row_scaling_of_rows_without_valid_steps_learns_no_channels() {
+        let layout = SequenceLayout::new(2, 1, 0, 5);
+        let x = array![[0.0f32, 0.0, 7.0, 8.0], [0.0, 0.0, 1.0, 2.0]];
+        let s = RowScaling::fit(&layout, x.view()).unwrap();
+        assert!(s.channels.is_none() && s.statics.is_none());
+        // No channel scaling is consistent with any channel count.
+        assert!(s.check_against(&layout).is_ok());
+        assert_eq!(s.apply(&layout, x.view()), x);
+    }
+
+    #[test]
+    fn row_scaling_check_against_names_a_channel_count_mismatch() {
+        let one = SequenceLayout::new(2, 1, 0, 5);
+        let x = array![[2.0f32, 3.0, 1.0, 2.0], [4.0, 0.0, 5.0, 0.0]];
+        let s = RowScaling::fit(&one, x.view()).unwrap();
+        assert!(s.check_against(&one).is_ok());
+        let e = s
+            .check_against(&SequenceLayout::new(2, 2, 0, 5))
+            .unwrap_err();
+        assert!(e.contains("1 channels, the layout 2"), "{e}");
+        let e = s
+            .check_against(&SequenceLayout::new(2, 1, 3, 5))
+            .unwrap_err();
+        assert!(e.contains("0 features, the layout 3"), "{e}");
+    }
+
+    #[test]
+    fn the_network_has_a_dropout_layer_only_for_a_positive_rate() {
+        let layout = SequenceLayout::new(3, 0, 0, 5);
+        let with = SequenceClassifier::new(layout)
+            .dropout(0.2)
+            .network()
+            .unwrap();
+        let without = SequenceClassifier::new(layout)
+            .dropout(0.0)
+            .network()
+            .unwrap();
+        assert_eq!(with.layers().len(), without.layers().len() + 1);
+        // Without static features the network reads the token columns only.
+        assert_eq!((without.input_dim(), without.output_dim()), (3, 1));
+        let statics = SequenceClassifier::new(SequenceLayout::new(3, 1, 2, 5))
+            .network()
+            .unwrap();
+        assert_eq!(statics.input_dim(), 3 * 2 + 2);
+    }
 }
