@@ -237,7 +237,6 @@ fn the_synthetic_shop_report_is_complete_honest_and_reproducible() {
         "CLV over the next",
         "sequence vs bag vs RFM",
         "NDCG@10 per model",
-        "at each review budget",
         "Choosing the number of segments",
         "principal components",
         "RFM grid",
@@ -247,6 +246,14 @@ fn the_synthetic_shop_report_is_complete_honest_and_reproducible() {
             "no chart titled …{wanted}… in {charts:?}"
         );
     }
+    // Risk: at review budgets with enough fraud labels, else the forest's scores.
+    assert!(
+        charts
+            .iter()
+            .any(|t| t.contains("at each review budget")
+                || t.contains("Isolation-forest risk scores")),
+        "no risk chart in {charts:?}"
+    );
     // The propensity pipeline comes first in name order and loads.
     let mut models: Vec<_> = listed.iter().filter(|f| f.starts_with("models/")).collect();
     models.sort();
