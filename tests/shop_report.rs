@@ -345,6 +345,37 @@ fn the_users_own_files_work_with_column_flags() {
     );
     assert!(s["sections"]["Who will buy"]["customers"].as_u64().unwrap() > 50);
 
+    // Orders without an amount are left out and counted, not a failure.
+    let text = std::fs::read_to_string(&orders).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let amount_at = header.iter().position(|h| *h == "amount").unwrap();
+    for line in lines.iter_mut().skip(1).step_by(50) {
+        let mut fields: Vec<&str> = line.split(',').collect();
+        fields[amount_at] = "";
+        *line = fields.join(",");
+    }
+    let holes = dir.join("orders_holes.csv");
+    std::fs::write(&holes, lines.join("\n") + "\n").unwrap();
+    let out_holes = dir.join("report_holes");
+    ok(&[
+        "--orders",
+        holes.to_str().unwrap(),
+        "--user-col",
+        "user_id",
+        "--horizon-days",
+        "30",
+        "--out",
+        out_holes.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let source = summary(&out_holes)["source"].as_str().unwrap().to_owned();
+    let expected = (1..lines.len()).step_by(50).count();
+    assert!(
+        source.contains(&format!("; {expected} orders without an amount left out")),
+        "{source}"
+    );
+
     // Bad input: clear errors, no panics.
     let missing = dir.join("nope.csv");
     for (flags, code, words) in [

@@ -71,6 +71,23 @@ pub struct ShopData {
     pub as_of: i32,
 }
 
+/// `orders` without the rows that have no amount, and how many those were
+/// (every section reads amounts; the report says how many were left out).
+fn without_missing_amounts(orders: Table) -> Result<(Table, usize), Error> {
+    let amounts = orders.numeric(col::AMOUNT).map_err(|e| e.to_string())?;
+    let keep: Vec<usize> = amounts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    let dropped = orders.n_rows() - keep.len();
+    if dropped == 0 {
+        return Ok((orders, 0));
+    }
+    Ok((orders.take(&keep).map_err(|e| e.to_string())?, dropped))
+}
+
 /// Keeps `pairs` (from → to) of `table`, renamed.
 fn renamed(table: &Table, pairs: &[(&str, &str)]) -> Result<Table, String> {
     let names: Vec<&str> = pairs.iter().map(|p| p.0).collect();
@@ -260,6 +277,7 @@ pub fn from_files(f: &Files, as_of: Option<i32>) -> Result<ShopData, Error> {
         }
         (None, None) => return Err(Error::usage("give --orders, --events or both")),
     };
+    let (orders, no_amount) = without_missing_amounts(orders)?;
     let (first_day, last_day) = if f.orders.is_some() {
         cli::check_dates(&orders, col::DATE, &name, 1)?
     } else {
@@ -279,9 +297,14 @@ pub fn from_files(f: &Files, as_of: Option<i32>) -> Result<ShopData, Error> {
             (Some(_), None) => name,
             _ => format!("{name} (the orders are its purchase events)"),
         } + &format!(
-            ": orders {} .. {}",
+            ": orders {} .. {}{}",
             format_date(first_day),
-            format_date(last_day)
+            format_date(last_day),
+            if no_amount > 0 {
+                format!("; {no_amount} orders without an amount left out")
+            } else {
+                String::new()
+            }
         ),
         orders,
         events,
