@@ -64,6 +64,7 @@ use user_analytics::data::features::Key;
 use user_analytics::data::features::customer_base::{CustomerBase, CustomerBaseConfig};
 use user_analytics::data::synth::{ShopConfig, generate};
 use user_analytics::data::{Column, ColumnType, Table};
+use user_analytics::progress::with_progress;
 
 /// The flags, their defaults and help (`--help` prints them).
 pub const CMD: Command = Command {
@@ -684,7 +685,8 @@ fn readable(o: &Outcome, a: &Args) -> String {
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    match parse_args(args).and_then(|a| run(&a)) {
+    // Epochs and iterations on one stderr line, on a terminal only.
+    match with_progress("clv", false, || parse_args(args).and_then(|a| run(&a))) {
         Ok(out) => {
             println!("{}", out.trim_end());
             ExitCode::SUCCESS

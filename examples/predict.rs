@@ -56,6 +56,7 @@ use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
 pub use user_analytics::cli::{parse_test_rows, read_table, read_test_rows};
 use user_analytics::data::synth::{EventKind, ShopConfig, generate};
 use user_analytics::data::{Column, Table};
+use user_analytics::progress::with_progress;
 use user_analytics::tensor::persist::Persist;
 
 /// The flags, their defaults and help (`--help` prints them).
@@ -380,7 +381,8 @@ fn readable(
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    match parse_args(args).and_then(|a| run(&a)) {
+    // Epochs and iterations on one stderr line, on a terminal only.
+    match with_progress("predict", false, || parse_args(args).and_then(|a| run(&a))) {
         Ok(out) => {
             println!("{}", out.trim_end());
             ExitCode::SUCCESS

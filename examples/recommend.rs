@@ -63,6 +63,7 @@ use user_analytics::data::features::interaction_split::{HoldoutRule, split_inter
 use user_analytics::data::features::interactions::Interactions;
 use user_analytics::data::synth::{ShopConfig, generate};
 use user_analytics::data::{Column, ColumnType, Table};
+use user_analytics::progress::with_progress;
 
 const CMD: Command = Command {
     name: "recommend",
@@ -903,7 +904,10 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Result<String, Error> {
 }
 
 fn main() -> ExitCode {
-    match run(std::env::args_os().skip(1).collect()) {
+    // Iterations on one stderr line, on a terminal only.
+    match with_progress("recommend", false, || {
+        run(std::env::args_os().skip(1).collect())
+    }) {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS

@@ -62,6 +62,7 @@ use user_analytics::data::csv_io::{CsvOptions, read_csv};
 use user_analytics::data::date::{format_date, parse_date};
 use user_analytics::data::features::sequences::{Channel, EventColumns};
 use user_analytics::data::synth::{ShopConfig, generate};
+use user_analytics::progress::with_progress;
 
 /// The flags, their defaults and help (`--help` prints them).
 pub const CMD: Command = Command {
@@ -473,7 +474,10 @@ fn readable(run: &HoldoutRun, d: &Data, config: &PropensityConfig, seed: u64) ->
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    match parse_args(args).and_then(|a| run(&a)) {
+    // Epochs and iterations on one stderr line, on a terminal only.
+    match with_progress("repeat_purchase", false, || {
+        parse_args(args).and_then(|a| run(&a))
+    }) {
         Ok(out) => {
             println!("{}", out.trim_end());
             ExitCode::SUCCESS

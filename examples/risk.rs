@@ -65,6 +65,7 @@ use ua_data::pipeline::ColumnTransformer;
 use ua_data::synth::{ShopConfig, generate};
 use ua_data::{Column, Table};
 use user_analytics::cli::{self, Command, Delimiter, Error, Flag, read_table, read_test_rows};
+use user_analytics::progress::with_progress;
 
 /// The flags, their defaults and help (`--help` prints them).
 pub const CMD: Command = Command {
@@ -793,7 +794,10 @@ fn readable(o: &Outcome) -> String {
 }
 
 fn main() -> ExitCode {
-    match parse_args(std::env::args_os().skip(1).collect()).and_then(|a| run(&a)) {
+    // Epochs on one stderr line, on a terminal only.
+    match with_progress("risk", false, || {
+        parse_args(std::env::args_os().skip(1).collect()).and_then(|a| run(&a))
+    }) {
         Ok(out) => {
             println!("{}", out.trim_end());
             ExitCode::SUCCESS

@@ -63,6 +63,7 @@ use ua_data::features::rfm::{RfmConfig, RfmFeatures, default_as_of};
 use ua_data::synth::{ShopConfig, generate};
 use ua_data::table::{Column, Table};
 use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
+use user_analytics::progress::with_progress;
 
 const N_INIT: usize = 10;
 
@@ -493,7 +494,10 @@ fn run(args: &Args) -> Result<(), Error> {
 }
 
 fn main() -> ExitCode {
-    let result = parse_args(std::env::args_os().skip(1).collect()).and_then(|a| run(&a));
+    // Iterations on one stderr line, on a terminal only.
+    let result = with_progress("segment", false, || {
+        parse_args(std::env::args_os().skip(1).collect()).and_then(|a| run(&a))
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Help(h)) => {

@@ -17,10 +17,10 @@
 //! ```
 
 use std::io::{IsTerminal, Write};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ua_tensor::progress::{Event, Observer};
+use ua_tensor::progress::{Event, Observer, observe};
 
 /// The least time between two drawings.
 const REDRAW: Duration = Duration::from_millis(100);
@@ -113,6 +113,26 @@ impl ProgressLine {
     }
 }
 
+/// Runs `work` with a [`ProgressLine`] labelled `label` drawing its
+/// progress events on stderr — when stderr is a terminal and not `quiet` —
+/// and clears the line afterwards; otherwise just runs `work`.
+///
+/// ```
+/// use user_analytics::progress::with_progress;
+/// // In a test or a pipe nothing is drawn; the work's result comes back.
+/// assert_eq!(with_progress("fit", false, || 6 * 7), 42);
+/// ```
+pub fn with_progress<R>(label: &str, quiet: bool, work: impl FnOnce() -> R) -> R {
+    match ProgressLine::stderr(label, quiet).map(Arc::new) {
+        Some(line) => {
+            let out = observe(line.clone(), work);
+            line.clear();
+            out
+        }
+        None => work(),
+    }
+}
+
 impl Observer for ProgressLine {
     fn event(&self, e: &Event<'_>) {
         let Ok(mut s) = self.state.lock() else { return };
@@ -142,8 +162,7 @@ impl Observer for ProgressLine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-    use ua_tensor::progress::{observe, report};
+    use ua_tensor::progress::report;
 
     #[test]
     fn rapid_events_are_drawn_sparingly_but_the_last_always() {

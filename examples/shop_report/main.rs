@@ -38,15 +38,13 @@ mod value;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 use user_analytics::cli::{Command, Delimiter, Error, Flag, Matches};
 use user_analytics::data::date::{format_date, parse_date};
-use user_analytics::progress::ProgressLine;
+use user_analytics::progress::with_progress;
 use user_analytics::report::Page;
-use user_analytics::tensor::progress::observe;
 
 use data::{Files, ShopData};
 use section::{Context, Out, Section};
@@ -225,15 +223,8 @@ pub fn run(a: &Args) -> Result<PathBuf, Error> {
     for (name, stage) in STAGES {
         let t = Instant::now();
         // Epochs and iterations on one line of stderr, on a terminal only.
-        let s = match ProgressLine::stderr(name, a.quiet).map(Arc::new) {
-            Some(line) => {
-                let s = observe(line.clone(), || stage(&ctx));
-                line.clear();
-                s
-            }
-            None => stage(&ctx),
-        }
-        .map_err(|e| Error::failed(format!("{name}: {e}")))?;
+        let s = with_progress(name, a.quiet, || stage(&ctx))
+            .map_err(|e| Error::failed(format!("{name}: {e}")))?;
         say(format!("{name}: done ({:.2} s)", t.elapsed().as_secs_f64()));
         sections.push(s);
     }
