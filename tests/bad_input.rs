@@ -13,6 +13,8 @@
 //! of the libraries (identifier inference, provenance of row numbers,
 //! undefined metrics, overflow, dates, one-hot cardinality).
 
+mod common;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -24,28 +26,10 @@ use user_analytics::data::pipeline::ColumnTransformer;
 use user_analytics::ndarray::array;
 use user_analytics::tensor::persist::Persist;
 
-/// Path of an example binary built by `cargo test`.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/debug/deps/bad_input-HASH → target/debug/examples/NAME
-    let debug = exe.parent().and_then(Path::parent).expect("target/debug");
-    let p = debug
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo test` (it builds the examples) or `cargo build --examples`",
-        p.display()
-    );
-    p
-}
+use common::example;
 
-/// A fresh directory for one test's files.
 fn temp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ua_bad_input_{}_{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("bad_input", test)
 }
 
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {

@@ -7,31 +7,19 @@
 //! `cargo test` builds the examples before it runs this file; running only
 //! this file after changing the example needs `cargo build --examples` first.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use user_analytics::data::date::{format_date, parse_date};
 
-/// Path of the example binary built by `cargo test`.
 fn example() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let debug = exe.parent().and_then(Path::parent).expect("target/debug");
-    let p = debug
-        .join("examples")
-        .join(format!("clv{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo test` (it builds the examples) or `cargo build --examples`",
-        p.display()
-    );
-    p
+    common::example("clv")
 }
 
 fn temp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ua_clv_{}_{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("clv", test)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {

@@ -9,6 +9,8 @@
 //! only this file (`cargo test --test serve`) after changing the example
 //! needs `cargo build --example serve` first.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -28,28 +30,10 @@ use user_analytics::data::{Column, Table};
 use user_analytics::ndarray::array;
 use user_analytics::tensor::persist::Persist;
 
-/// Path of an example binary built by `cargo test`.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/debug/deps/serve-HASH → target/debug/examples/NAME
-    let debug = exe.parent().and_then(Path::parent).expect("target/debug");
-    let p = debug
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo test` (it builds the examples) or `cargo build --example {name}`",
-        p.display()
-    );
-    p
-}
+use common::example;
 
-/// A fresh directory for one test's files.
 fn temp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ua_serve_{}_{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("serve", test)
 }
 
 /// `n` users: an id, visits (a few missing), a plan, bought = visits ≥ 10.

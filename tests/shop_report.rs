@@ -8,6 +8,8 @@
 //! `cargo test` builds the example before it runs this file (running only
 //! this file after changing the example needs `cargo build --examples`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -16,26 +18,12 @@ use user_analytics::analytics::prediction::FittedPropensityModel;
 use user_analytics::data::synth::{ShopConfig, generate};
 use user_analytics::tensor::persist::Persist;
 
-/// Path of the example binary built by `cargo test`.
 fn example() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let debug = exe.parent().and_then(Path::parent).expect("target/debug");
-    let p = debug
-        .join("examples")
-        .join(format!("shop_report{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo test` (it builds the examples) or `cargo build --examples`",
-        p.display()
-    );
-    p
+    common::example("shop_report")
 }
 
 fn temp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ua_shop_report_{}_{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("shop_report", test)
 }
 
 fn run(args: &[&str]) -> Output {

@@ -215,37 +215,21 @@ impl MlpClassifier {
                 format!("layer widths must be in 1..={MAX_UNITS}, got {w}"),
             ));
         }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(parameter(
-                OP,
-                "dropout",
-                format!("must be in [0, 1), got {}", self.dropout),
-            ));
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(parameter(
-                OP,
-                "learning_rate",
-                format!("must be finite and > 0, got {}", self.learning_rate),
-            ));
-        }
-        if self.epochs == 0 {
-            return Err(parameter(OP, "epochs", "must be ≥ 1"));
-        }
-        if self.batch_size == 0 {
-            return Err(parameter(OP, "batch_size", "must be ≥ 1"));
-        }
-        if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return Err(parameter(
-                OP,
-                "l2",
-                format!("must be finite and ≥ 0, got {}", self.l2),
-            ));
-        }
-        if let Some(es) = &self.early_stopping {
-            es.validate()?;
-        }
+        check_dropout(OP, self.dropout)?;
+        self.training().check(OP)?;
         Ok(())
+    }
+
+    fn training(&self) -> Training<'_> {
+        Training {
+            learning_rate: self.learning_rate,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            early_stopping: self.early_stopping.as_ref(),
+            class_weight: self.class_weight.as_ref(),
+            l2: self.l2,
+            seed: self.seed,
+        }
     }
 
     /// The untrained network for `n_features` inputs.
@@ -297,21 +281,7 @@ impl MlpClassifier {
             std::mem::size_of::<f32>(),
         )?;
         let mut net = self.network(x.ncols())?;
-        let history = train_binary(
-            OP,
-            &mut net,
-            x,
-            y,
-            &Training {
-                learning_rate: self.learning_rate,
-                epochs: self.epochs,
-                batch_size: self.batch_size,
-                early_stopping: self.early_stopping.as_ref(),
-                class_weight: self.class_weight.as_ref(),
-                l2: self.l2,
-                seed: self.seed,
-            },
-        )?;
+        let history = train_binary(OP, &mut net, x, y, &self.training())?;
         Ok(FittedMlpClassifier {
             params: self.clone(),
             n_features: x.ncols(),
@@ -418,6 +388,49 @@ pub(super) struct Training<'a> {
     pub class_weight: Option<&'a ClassWeight>,
     pub l2: f64,
     pub seed: u64,
+}
+
+impl Training<'_> {
+    /// Checks the learning rate, epochs, batch size, L2 penalty and early
+    /// stopping; an error names the parameter.
+    pub(super) fn check(&self, op: &'static str) -> Result<()> {
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(parameter(
+                op,
+                "learning_rate",
+                format!("must be finite and > 0, got {}", self.learning_rate),
+            ));
+        }
+        if self.epochs == 0 {
+            return Err(parameter(op, "epochs", "must be ≥ 1"));
+        }
+        if self.batch_size == 0 {
+            return Err(parameter(op, "batch_size", "must be ≥ 1"));
+        }
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return Err(parameter(
+                op,
+                "l2",
+                format!("must be finite and ≥ 0, got {}", self.l2),
+            ));
+        }
+        if let Some(es) = self.early_stopping {
+            es.validate()?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a dropout rate: in [0, 1).
+pub(super) fn check_dropout(op: &'static str, rate: f64) -> Result<()> {
+    if !(0.0..1.0).contains(&rate) {
+        return Err(parameter(
+            op,
+            "dropout",
+            format!("must be in [0, 1), got {rate}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Trains `net` (one sigmoid output) on rows `x` with labels `y` by binary

@@ -39,7 +39,7 @@ use ua_tensor::init::{Initializer, seeded_rng};
 use ua_tensor::persist::Persist;
 
 use super::logistic::{FittedLogisticRegression, LogisticRegression};
-use super::mlp::{Training, train_binary};
+use super::mlp::{Training, check_dropout, train_binary};
 use super::{check_training_data, invalid};
 use crate::error::parameter;
 use crate::{Classifier, Error, Predictor, Result};
@@ -533,36 +533,8 @@ impl SequenceClassifier {
                 ),
             ));
         }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(parameter(
-                OP,
-                "dropout",
-                format!("must be in [0, 1), got {}", self.dropout),
-            ));
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(parameter(
-                OP,
-                "learning_rate",
-                format!("must be finite and > 0, got {}", self.learning_rate),
-            ));
-        }
-        if self.epochs == 0 {
-            return Err(parameter(OP, "epochs", "must be ≥ 1"));
-        }
-        if self.batch_size == 0 {
-            return Err(parameter(OP, "batch_size", "must be ≥ 1"));
-        }
-        if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return Err(parameter(
-                OP,
-                "l2",
-                format!("must be finite and ≥ 0, got {}", self.l2),
-            ));
-        }
-        if let Some(es) = &self.early_stopping {
-            es.validate()?;
-        }
+        check_dropout(OP, self.dropout)?;
+        self.training().check(OP)?;
         // The embedding table is the one large parameter.
         check_allocation(
             OP,
@@ -571,6 +543,18 @@ impl SequenceClassifier {
             std::mem::size_of::<f32>() * 4, // weights, gradient, two Adam moments
         )?;
         Ok(())
+    }
+
+    fn training(&self) -> Training<'_> {
+        Training {
+            learning_rate: self.learning_rate,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            early_stopping: self.early_stopping.as_ref(),
+            class_weight: self.class_weight.as_ref(),
+            l2: self.l2,
+            seed: self.seed,
+        }
     }
 
     /// The untrained network.
@@ -642,21 +626,7 @@ impl SequenceClassifier {
         let scaling = RowScaling::fit(&self.layout, x)?;
         let scaled = scaling.apply(&self.layout, x);
         let mut network = self.network()?;
-        let history = train_binary(
-            OP,
-            &mut network,
-            scaled.view(),
-            y,
-            &Training {
-                learning_rate: self.learning_rate,
-                epochs: self.epochs,
-                batch_size: self.batch_size,
-                early_stopping: self.early_stopping.as_ref(),
-                class_weight: self.class_weight.as_ref(),
-                l2: self.l2,
-                seed: self.seed,
-            },
-        )?;
+        let history = train_binary(OP, &mut network, scaled.view(), y, &self.training())?;
         Ok(FittedSequenceClassifier {
             params: self.clone(),
             scaling,
