@@ -130,21 +130,46 @@ pub fn bias_add_activate<S: Scalar>(
             &owned
         }
     };
-    // Monomorphise the inner loop per activation so each compiles to a
-    // straight contiguous loop.
+    let mut scratch = Vec::new();
+    for mut row in z.rows_mut() {
+        if let Some(r) = row.as_slice_mut() {
+            bias_add_activate_slice(r, bias, act)?;
+        } else {
+            scratch.clear();
+            scratch.extend(row.iter().copied());
+            bias_add_activate_slice(&mut scratch, bias, act)?;
+            row.iter_mut().zip(&scratch).for_each(|(v, &s)| *v = s);
+        }
+    }
+    Ok(())
+}
+
+/// In place over one contiguous row: `row[j] ← f(row[j] + bias[j])`.
+///
+/// The one row primitive behind [`bias_add_activate`] and the products that
+/// fuse their write-out with the bias and activation.
+///
+/// ```
+/// use ua_tensor::activation::{bias_add_activate_slice, Activation};
+/// let mut row = [-1.0f64, 2.0];
+/// bias_add_activate_slice(&mut row, &[0.5, 0.5], Activation::Relu).unwrap();
+/// assert_eq!(row, [0.0, 2.5]);
+/// ```
+pub fn bias_add_activate_slice<S: Scalar>(
+    row: &mut [S],
+    bias: &[S],
+    act: Activation,
+) -> Result<()> {
+    if bias.len() != row.len() {
+        return Err(shape_mismatch("bias add", row.len(), bias.len()));
+    }
+    // Monomorphise the loop per activation so each compiles to a straight
+    // contiguous loop.
     macro_rules! sweep {
         ($f:expr) => {{
             let f = $f;
-            for mut row in z.rows_mut() {
-                if let Some(r) = row.as_slice_mut() {
-                    for (v, &bj) in r.iter_mut().zip(bias) {
-                        *v = f(*v + bj);
-                    }
-                } else {
-                    for (v, &bj) in row.iter_mut().zip(bias) {
-                        *v = f(*v + bj);
-                    }
-                }
+            for (v, &bj) in row.iter_mut().zip(bias) {
+                *v = f(*v + bj);
             }
         }};
     }
@@ -263,6 +288,17 @@ mod tests {
             activate_inplace(two.view_mut(), act);
             assert_eq!(fused, two, "{act:?}");
         }
+        // Rows that are not contiguous (a transposed view) give the same.
+        for act in ALL {
+            let mut t = z0.t().to_owned().reversed_axes().to_owned();
+            let mut storage = z0.t().to_owned();
+            bias_add_activate(storage.view_mut().reversed_axes(), b.view(), act).unwrap();
+            bias_add_activate(t.view_mut(), b.view(), act).unwrap();
+            assert_eq!(storage.t(), t, "{act:?}");
+        }
+        let mut row = [1.0f64, 2.0];
+        let err = bias_add_activate_slice(&mut row, &[1.0], Activation::Relu).unwrap_err();
+        assert!(err.to_string().contains("bias add"), "{err}");
         let mut z = Array2::<f32>::zeros((2, 3));
         assert!(bias_add_activate(z.view_mut(), array![1.0f32].view(), Activation::Relu).is_err());
     }
