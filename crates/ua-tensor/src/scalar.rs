@@ -39,6 +39,41 @@ pub trait Scalar:
     fn lit(v: f64) -> Self;
     /// Widens to `f64`.
     fn as_f64(self) -> f64;
+    /// The slice as `f32` when `Self` is `f32` (`None` otherwise): how a
+    /// generic kernel dispatches to a precision-specific one without `unsafe`.
+    ///
+    /// ```
+    /// use ua_tensor::Scalar;
+    /// assert_eq!(f32::as_f32_slice(&[1.0f32]), Some(&[1.0f32][..]));
+    /// assert!(f64::as_f32_slice(&[1.0f64]).is_none());
+    /// ```
+    fn as_f32_slice(s: &[Self]) -> Option<&[f32]>;
+    /// Mutable form of [`Scalar::as_f32_slice`].
+    ///
+    /// ```
+    /// use ua_tensor::Scalar;
+    /// let mut v = [1.0f32];
+    /// f32::as_f32_slice_mut(&mut v).unwrap()[0] = 2.0;
+    /// assert_eq!(v, [2.0]);
+    /// ```
+    fn as_f32_slice_mut(s: &mut [Self]) -> Option<&mut [f32]>;
+    /// The slice as `f64` when `Self` is `f64` (`None` otherwise).
+    ///
+    /// ```
+    /// use ua_tensor::Scalar;
+    /// assert!(f64::as_f64_slice(&[1.0f64]).is_some());
+    /// assert!(f32::as_f64_slice(&[1.0f32]).is_none());
+    /// ```
+    fn as_f64_slice(s: &[Self]) -> Option<&[f64]>;
+    /// Mutable form of [`Scalar::as_f64_slice`].
+    ///
+    /// ```
+    /// use ua_tensor::Scalar;
+    /// let mut v = [1.0f64];
+    /// assert!(f64::as_f64_slice_mut(&mut v).is_some());
+    /// assert!(f32::as_f64_slice_mut(&mut [1.0f32]).is_none());
+    /// ```
+    fn as_f64_slice_mut(s: &mut [Self]) -> Option<&mut [f64]>;
 }
 
 impl Scalar for f32 {
@@ -51,6 +86,22 @@ impl Scalar for f32 {
     fn as_f64(self) -> f64 {
         self as f64
     }
+    #[inline(always)]
+    fn as_f32_slice(s: &[Self]) -> Option<&[f32]> {
+        Some(s)
+    }
+    #[inline(always)]
+    fn as_f32_slice_mut(s: &mut [Self]) -> Option<&mut [f32]> {
+        Some(s)
+    }
+    #[inline(always)]
+    fn as_f64_slice(_: &[Self]) -> Option<&[f64]> {
+        None
+    }
+    #[inline(always)]
+    fn as_f64_slice_mut(_: &mut [Self]) -> Option<&mut [f64]> {
+        None
+    }
 }
 
 impl Scalar for f64 {
@@ -62,5 +113,21 @@ impl Scalar for f64 {
     #[inline(always)]
     fn as_f64(self) -> f64 {
         self
+    }
+    #[inline(always)]
+    fn as_f64_slice(s: &[Self]) -> Option<&[f64]> {
+        Some(s)
+    }
+    #[inline(always)]
+    fn as_f64_slice_mut(s: &mut [Self]) -> Option<&mut [f64]> {
+        Some(s)
+    }
+    #[inline(always)]
+    fn as_f32_slice(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
+    #[inline(always)]
+    fn as_f32_slice_mut(_: &mut [Self]) -> Option<&mut [f32]> {
+        None
     }
 }
