@@ -390,9 +390,11 @@ fn the_users_own_files_work_with_column_flags() {
             "no `buy` event",
         ),
         (
+            // Not a failure of the run: the stages that need history are
+            // skipped with the reason (see the test below).
             vec!["--horizon-days", "400", "--shop-users", "60"],
-            1,
-            "leaves no history",
+            0,
+            "purchase: skipped — --horizon-days 400 leaves no history",
         ),
     ] {
         let mut all = flags.clone();
@@ -403,5 +405,70 @@ fn the_users_own_files_work_with_column_flags() {
         assert_eq!(o.status.code(), Some(code), "{flags:?}: {stderr}");
         assert!(stderr.contains(words), "{flags:?}: {stderr}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_stage_that_cannot_run_is_skipped_with_its_reason_and_the_rest_still_run() {
+    // Thirty one-off orders over nine days: with the default 60-day horizon
+    // there is no history for the purchase and value models, but segments
+    // and risk scores can still be built.
+    let dir = temp_dir("skipped");
+    let orders = dir.join("orders.csv");
+    let mut csv = String::from("user_id,date,amount\n");
+    for i in 1..=30 {
+        csv.push_str(&format!("u{i},2024-01-0{},{}.5\n", i % 9 + 1, i * 3));
+    }
+    std::fs::write(&orders, csv).unwrap();
+    let out = dir.join("report");
+    let o = run(&[
+        "--orders",
+        orders.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: purchase: skipped — --horizon-days 60 leaves no history"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("segments: done"), "{stderr}");
+    let s = summary(&out);
+    assert_eq!(s["failed_stages"], serde_json::json!(["purchase", "value"]));
+    let why = s["sections"]["Who will buy"]["skipped"].as_str().unwrap();
+    assert!(why.contains("the orders start 2024-01-01"), "{why}");
+    assert!(s["sections"]["Customer segments"]["skipped"].is_null());
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let doc = parse(&html);
+    let h2: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "h2")
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(
+        h2[2..],
+        [
+            "Who will buy",
+            "What customers are worth",
+            "Behaviour sequences",
+            "What to recommend",
+            "Risky accounts",
+            "Customer segments"
+        ],
+        "{h2:?}"
+    );
+    assert!(html.contains("Who will buy: skipped — --horizon-days 60"));
+    // With --quiet the warning is still said: the report is incomplete.
+    let o = run(&[
+        "--orders",
+        orders.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("value: skipped"), "{stderr}");
+    assert!(!stderr.contains("segments: done"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }

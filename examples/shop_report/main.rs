@@ -23,8 +23,12 @@
 //! the report's path. The same data and seed give
 //! byte-identical files (times are printed, never written).
 //!
-//! `--help` lists the flags with their defaults; usage errors exit with
-//! status 2, failures with status 1.
+//! A stage that fails (say, too few customers for a held-out split) does
+//! not stop the others: its section and the summary say it was skipped and
+//! why, a warning goes to stderr, and `summary.json` lists it under
+//! `failed_stages`. `--help` lists the flags with their defaults; usage
+//! errors exit with status 2, failures to read the data or write the report
+//! with status 1.
 
 mod data;
 mod purchase;
@@ -178,17 +182,22 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
     })
 }
 
-/// A stage: its name on the progress line and the function that builds its section.
-type Stage = (&'static str, fn(&Context) -> Result<Section, String>);
+/// A stage: its name on the progress line, its section's heading, and the
+/// function that builds the section.
+type Stage = (
+    &'static str,
+    &'static str,
+    fn(&Context) -> Result<Section, String>,
+);
 
 /// The report's sections, in order.
 const STAGES: &[Stage] = &[
-    ("purchase", purchase::section),
-    ("value", value::section),
-    ("sequence", sequence::section),
-    ("recommend", recommend::section),
-    ("risk", risk::section),
-    ("segments", segments::section),
+    ("purchase", purchase::TITLE, purchase::section),
+    ("value", value::TITLE, value::section),
+    ("sequence", sequence::TITLE, sequence::section),
+    ("recommend", recommend::TITLE, recommend::section),
+    ("risk", risk::TITLE, risk::section),
+    ("segments", segments::TITLE, segments::section),
 ];
 
 /// Runs every stage and writes the report; returns the path of `index.html`.
@@ -220,12 +229,23 @@ pub fn run(a: &Args) -> Result<PathBuf, Error> {
         horizon_days: a.horizon_days,
     };
     let mut sections = Vec::new();
-    for (name, stage) in STAGES {
+    let mut skipped = Vec::new();
+    for (name, title, stage) in STAGES {
         let t = Instant::now();
         // Epochs and iterations on one line of stderr, on a terminal only.
-        let s = with_progress(name, a.quiet, || stage(&ctx))
-            .map_err(|e| Error::failed(format!("{name}: {e}")))?;
-        say(format!("{name}: done ({:.2} s)", t.elapsed().as_secs_f64()));
+        // A stage that fails does not stop the others: its section says why.
+        let s = match with_progress(name, a.quiet, || stage(&ctx)) {
+            Ok(s) => {
+                say(format!("{name}: done ({:.2} s)", t.elapsed().as_secs_f64()));
+                s
+            }
+            Err(e) => {
+                // Said even with --quiet: the report is incomplete.
+                eprintln!("shop_report: warning: {name}: skipped — {e}");
+                skipped.push(name.to_string());
+                Section::skipped(title, &e)
+            }
+        };
         sections.push(s);
     }
     let mut page = Page::new("Shop report").summary(
@@ -253,6 +273,7 @@ pub fn run(a: &Args) -> Result<PathBuf, Error> {
         "as_of": format_date(shop.as_of),
         "seed": a.seed,
         "sections": figures,
+        "failed_stages": skipped,
         "files": files,
     });
     out.text(

@@ -19,6 +19,9 @@ use user_analytics::report::{
 use crate::data::col;
 use crate::section::{Context, Section, pct};
 
+/// The section's heading.
+pub const TITLE: &str = "Who will buy";
+
 /// Share of customers a campaign would contact in the summary's sentence.
 const CONTACT: f64 = 0.2;
 
@@ -108,7 +111,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     let base_rate = labels.iter().filter(|&&l| l).count() as f64 / labels.len() as f64;
 
     let mut s = Section::new(
-        "Who will buy",
+        TITLE,
         &format!(
             "Each customer's recency, frequency and spend up to {} predict whether they buy in the \
              {h} days after it. The curves are measured on customers the models never saw: the \

@@ -20,6 +20,9 @@ use user_analytics::report::{Bar, HtmlTable, Item, bar_chart};
 use crate::data::col;
 use crate::section::{Context, Section, pct};
 
+/// The section's heading.
+pub const TITLE: &str = "What to recommend";
+
 /// Recommendations per user, and the cut-off of every ranking metric.
 const K: usize = 10;
 /// Users shown in the examples table, and items shown per user there.
@@ -300,27 +303,14 @@ fn serve<M: RecommenderModel>(model: &M, ctx: &Context, log: &Log) -> Result<Ser
     })
 }
 
-/// The section when there is no event log.
-fn skipped() -> Section {
-    let mut s = Section::new(
-        "What to recommend",
-        "Recommendations need an event log (who viewed, carted or bought which item).",
-    );
-    s.items.push(Item::Paragraph(
-        "Skipped: no event log was given (--events FILE), and the order log has no item \
-         column, so there is nothing to learn item preferences from."
-            .into(),
-    ));
-    s.summary
-        .push("What to recommend: skipped — no event log, and orders carry no item ids.".into());
-    s.figure("skipped", "no event log");
-    s
-}
-
 /// The recommendation section.
 pub fn section(ctx: &Context) -> Result<Section, String> {
     let Some(events) = &ctx.shop.events else {
-        return Ok(skipped());
+        return Ok(Section::skipped(
+            TITLE,
+            "no event log was given (--events FILE), and the order log has no item column, so \
+             there is nothing to learn item preferences from",
+        ));
     };
     // Events up to the end of the report day.
     let as_of = (i64::from(ctx.shop.as_of) + 1) * 86_400 - 1;
@@ -431,7 +421,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     };
 
     let mut s = Section::new(
-        "What to recommend",
+        TITLE,
         &format!(
             "Each model learns from every user's earlier events and is scored on the items of \
              their most recent events, which it never saw. NDCG@{K} is 1 when the held-out items \

@@ -22,6 +22,9 @@ use user_analytics::report::{HtmlTable, Item, LineChart, histogram_chart};
 use crate::data::col;
 use crate::section::{Context, Section, pct};
 
+/// The section's heading.
+pub const TITLE: &str = "Risky accounts";
+
 /// Review budgets evaluated (share of customers checked).
 const BUDGETS: [f64; 4] = [0.01, 0.02, 0.05, 0.10];
 /// The budget of the summary and of the `flagged` column.
@@ -280,7 +283,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
         .as_ref()
         .map_or(0, |y| y.iter().filter(|&&v| v == 1).count());
     let mut s = Section::new(
-        "Risky accounts",
+        TITLE,
         "Each customer's order behaviour — how many orders and how much spend in their busiest \
          hour and day, the share at night, how new the account is — is scored for risk. Read \
          the budget chart as: if the review team checks the top X % of customers by score, \

@@ -37,6 +37,16 @@ impl Section {
         }
     }
 
+    /// A section that could not be built: it says why, in the section and
+    /// in the summary, and `summary.json` records the reason under `skipped`.
+    pub fn skipped(title: &str, reason: &str) -> Self {
+        let mut s = Section::new(title, "This section was not built.");
+        s.items.push(Item::Paragraph(format!("Skipped: {reason}.")));
+        s.summary.push(format!("{title}: skipped — {reason}."));
+        s.figure("skipped", reason);
+        s
+    }
+
     /// Records a headline figure.
     pub fn figure(&mut self, key: &str, value: impl Into<Value>) {
         self.figures.insert(key.into(), value.into());

@@ -18,6 +18,9 @@ use user_analytics::report::{HeatGrid, HtmlTable, Item, k_selection_chart, scatt
 use crate::data::col;
 use crate::section::{Context, Section, pct};
 
+/// The section's heading.
+pub const TITLE: &str = "Customer segments";
+
 /// The k tried: 2..=K_MAX (fewer when there are few customers).
 const K_MIN: usize = 2;
 const K_MAX: usize = 8;
@@ -252,7 +255,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     let named_profiles = SegmentProfiles::from_rfm_segments(&f, &named).map_err(err)?;
 
     let mut s = Section::new(
-        "Customer segments",
+        TITLE,
         &format!(
             "Customers grouped by k-means on the logarithms of their recency, frequency and \
              spend as of {} (standardised). The number of segments k is the one with the \

@@ -17,6 +17,9 @@ use user_analytics::report::{HtmlTable, Item, epoch_chart, roc_chart};
 use crate::data::col;
 use crate::section::{Context, Section};
 
+/// The section's heading.
+pub const TITLE: &str = "Behaviour sequences";
+
 /// Events kept per customer.
 const MAX_EVENTS: usize = 50;
 
@@ -24,12 +27,12 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-/// The sequence section (a note that it was skipped without an event log).
+/// The sequence section (skipped without an event log).
 pub fn section(ctx: &Context) -> Result<Section, String> {
     let shop = ctx.shop;
     let h = ctx.horizon_days;
     let mut s = Section::new(
-        "Behaviour sequences",
+        TITLE,
         "The same question as \"Who will buy\", answered from each customer's last events in \
          order (a 1-D convolutional network over event type, gap and hour), from the same events \
          as counts (order ignored), and from the RFM summary alone — on the same test customers. \
@@ -37,11 +40,10 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
          signal here.",
     );
     let Some(events) = &shop.events else {
-        s.items.push(Item::Paragraph(
-            "Skipped: no event log was given (--events).".into(),
+        return Ok(Section::skipped(
+            TITLE,
+            "no event log was given (--events FILE)",
         ));
-        s.figure("skipped", "no event log");
-        return Ok(s);
     };
     let cal = shop.as_of - h;
     let rp = RepeatPurchase::new(col::USER, col::DATE, col::AMOUNT, cal, shop.as_of);

@@ -17,6 +17,9 @@ use user_analytics::report::{HtmlTable, Item, LineChart, histogram_chart};
 use crate::data::col;
 use crate::section::{Context, Section, pct};
 
+/// The section's heading.
+pub const TITLE: &str = "What customers are worth";
+
 /// CLV horizon in days.
 const HORIZON_DAYS: f64 = 365.0;
 /// Discount rate per period: the rate the `clv` example uses by default
@@ -196,7 +199,7 @@ pub fn section(ctx: &Context) -> Result<Section, String> {
     let top10_share = top_share(&clv, 0.1);
 
     let mut s = Section::new(
-        "What customers are worth",
+        TITLE,
         &format!(
             "BG/NBD models how often each customer buys and when they stop; Gamma-Gamma models \
              how much they spend per purchase day. Both are first fitted on the orders up to {} \
