@@ -100,6 +100,7 @@ pub const CMD: Command = Command {
         Flag::switch("--force", "replace the --output file if it exists"),
         Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
         Flag::switch("--json", "print one JSON object"),
+        cli::QUIET,
     ],
     positional: None,
 };
@@ -144,6 +145,8 @@ pub struct Args {
     pub delimiter: u8,
     /// Print JSON.
     pub json: bool,
+    /// No progress line (`--quiet`).
+    pub quiet: bool,
 }
 
 fn date_arg(m: &Matches, key: &'static str) -> Result<Option<i32>, Error> {
@@ -255,6 +258,7 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
         force: m.switch("--force"),
         delimiter,
         json: m.switch("--json"),
+        quiet: m.switch("--quiet"),
     })
 }
 
@@ -686,7 +690,7 @@ fn readable(o: &Outcome, a: &Args) -> String {
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     // Epochs and iterations on one stderr line, on a terminal only.
-    match with_progress("clv", false, || parse_args(args).and_then(|a| run(&a))) {
+    match parse_args(args).and_then(|a| with_progress("clv", a.quiet, || run(&a))) {
         Ok(out) => {
             println!("{}", out.trim_end());
             ExitCode::SUCCESS

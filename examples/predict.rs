@@ -89,6 +89,7 @@ pub const CMD: Command = Command {
         Flag::value("--save", "FILE", "write the fitted model (JSON) to FILE"),
         Flag::switch("--force", "replace the --save file if it exists"),
         Flag::switch("--json", "print one JSON object"),
+        cli::QUIET,
     ],
     positional: None,
 };
@@ -120,6 +121,8 @@ pub struct Args {
     pub delimiter: u8,
     /// Print JSON.
     pub json: bool,
+    /// No progress line (`--quiet`).
+    pub quiet: bool,
 }
 
 /// Parses the arguments (without the program name).
@@ -138,6 +141,7 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
         force: m.switch("--force"),
         delimiter: m.required::<Delimiter>("--delimiter")?.0,
         json: m.switch("--json"),
+        quiet: m.switch("--quiet"),
     };
     if a.csv.is_some() && a.target.is_none() {
         return Err(Error::usage("--csv needs --target COL"));
@@ -382,7 +386,7 @@ fn readable(
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     // Epochs and iterations on one stderr line, on a terminal only.
-    match with_progress("predict", false, || parse_args(args).and_then(|a| run(&a))) {
+    match parse_args(args).and_then(|a| with_progress("predict", a.quiet, || run(&a))) {
         Ok(out) => {
             println!("{}", out.trim_end());
             ExitCode::SUCCESS

@@ -109,6 +109,7 @@ const CMD: Command = Command {
         Flag::value("--threads", "N", "threads (default: all cores)"),
         Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
         Flag::switch("--json", "print one JSON object"),
+        cli::QUIET,
         Flag::value("--factors", "N", "latent factors (als, bpr)"),
         Flag::value("--iterations", "N", "alternating sweeps (als)"),
         Flag::value(
@@ -157,6 +158,8 @@ struct Args {
     threads: Option<usize>,
     delimiter: u8,
     json: bool,
+    /// No progress line (`--quiet`).
+    quiet: bool,
     set: ModelFlags,
 }
 
@@ -251,6 +254,7 @@ fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, Error> {
         threads: m.value("--threads")?,
         delimiter: m.required::<Delimiter>("--delimiter")?.0,
         json: m.switch("--json"),
+        quiet: m.switch("--quiet"),
         set: ModelFlags {
             factors: m.value("--factors")?,
             iterations: m.value("--iterations")?,
@@ -749,8 +753,12 @@ fn dispatch(
 
 /// Runs the example on `args` (without the program name) and returns its report.
 pub fn run(args: Vec<std::ffi::OsString>) -> Result<String, Error> {
-    let a = parse_args(args)?;
-    let mut log = read_log(&a)?;
+    report(&parse_args(args)?)
+}
+
+/// The report for parsed arguments.
+fn report(a: &Args) -> Result<String, Error> {
+    let mut log = read_log(a)?;
     let kept = kept_rows(&mut log, a.min_weight);
     let pick =
         |v: &[String], rows: &[usize]| rows.iter().map(|&r| v[r].clone()).collect::<Vec<_>>();
@@ -832,8 +840,8 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Result<String, Error> {
             .num_threads(n)
             .build()
             .map_err(|e| Error::failed(e.to_string()))?
-            .install(|| dispatch(&a, &train_log, &train, &test))?,
-        None => dispatch(&a, &train_log, &train, &test)?,
+            .install(|| dispatch(a, &train_log, &train, &test))?,
+        None => dispatch(a, &train_log, &train, &test)?,
     };
     let r = &outcome.report;
     if a.json {
@@ -905,9 +913,9 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Result<String, Error> {
 
 fn main() -> ExitCode {
     // Iterations on one stderr line, on a terminal only.
-    match with_progress("recommend", false, || {
-        run(std::env::args_os().skip(1).collect())
-    }) {
+    match parse_args(std::env::args_os().skip(1).collect())
+        .and_then(|a| with_progress("recommend", a.quiet, || report(&a)))
+    {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS

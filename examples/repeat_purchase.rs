@@ -100,6 +100,7 @@ pub const CMD: Command = Command {
         Flag::value("--seed", "N", "seed of the split and the network").default("42"),
         Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
         Flag::switch("--json", "print one JSON object"),
+        cli::QUIET,
     ],
     positional: None,
 };
@@ -128,6 +129,8 @@ pub struct Args {
     pub delimiter: u8,
     /// Print JSON.
     pub json: bool,
+    /// No progress line (`--quiet`).
+    pub quiet: bool,
 }
 
 fn date_arg(m: &Matches, key: &'static str) -> Result<Option<i32>, Error> {
@@ -157,6 +160,7 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
     let seed: u64 = m.required("--seed")?;
     let delimiter = m.required::<Delimiter>("--delimiter")?.0;
     let json = m.switch("--json");
+    let quiet = m.switch("--quiet");
     if !SEQUENCE_MODELS.contains(&model.as_str()) {
         model_kind(&model, seed).map_err(Error::usage)?;
     }
@@ -195,6 +199,7 @@ pub fn parse_args(args: Vec<OsString>) -> Result<Args, Error> {
         seed,
         delimiter,
         json,
+        quiet,
     })
 }
 
@@ -475,9 +480,7 @@ fn readable(run: &HoldoutRun, d: &Data, config: &PropensityConfig, seed: u64) ->
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     // Epochs and iterations on one stderr line, on a terminal only.
-    match with_progress("repeat_purchase", false, || {
-        parse_args(args).and_then(|a| run(&a))
-    }) {
+    match parse_args(args).and_then(|a| with_progress("repeat_purchase", a.quiet, || run(&a))) {
         Ok(out) => {
             println!("{}", out.trim_end());
             ExitCode::SUCCESS

@@ -113,6 +113,7 @@ pub const CMD: Command = Command {
         Flag::value("--top", "N", "rows listed without a label").default("10"),
         Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
         Flag::switch("--json", "print one JSON object"),
+        cli::QUIET,
     ],
     positional: None,
 };
@@ -148,6 +149,8 @@ pub struct Args {
     pub delimiter: u8,
     /// Print JSON.
     pub json: bool,
+    /// No progress line (`--quiet`).
+    pub quiet: bool,
 }
 
 /// The `--model` choices.
@@ -203,6 +206,7 @@ pub fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, Error> {
         top: m.required("--top")?,
         delimiter: m.required::<Delimiter>("--delimiter")?.0,
         json: m.switch("--json"),
+        quiet: m.switch("--quiet"),
     };
     if !(a.budget > 0.0 && a.budget <= 1.0) {
         return Err(Error::usage(format!(
@@ -795,9 +799,9 @@ fn readable(o: &Outcome) -> String {
 
 fn main() -> ExitCode {
     // Epochs on one stderr line, on a terminal only.
-    match with_progress("risk", false, || {
-        parse_args(std::env::args_os().skip(1).collect()).and_then(|a| run(&a))
-    }) {
+    match parse_args(std::env::args_os().skip(1).collect())
+        .and_then(|a| with_progress("risk", a.quiet, || run(&a)))
+    {
         Ok(out) => {
             println!("{}", out.trim_end());
             ExitCode::SUCCESS

@@ -46,6 +46,7 @@
 //! and exits with status 1 (2 for the as-of date). Line numbers count one header line and assume no
 //! line breaks inside quoted fields.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -99,6 +100,7 @@ const CMD: Command = Command {
         Flag::value("--seed", "N", "seed of k-means").default("42"),
         Flag::value("--delimiter", "C", "field separator: , ; | or tab").default(","),
         Flag::switch("--json", "print one JSON object"),
+        cli::QUIET,
     ],
     positional: None,
 };
@@ -114,6 +116,8 @@ struct Args {
     seed: u64,
     delimiter: u8,
     json: bool,
+    /// No progress line (`--quiet`).
+    quiet: bool,
 }
 
 /// `A..B` (or `A..=B`), both ends included, 2 ≤ A ≤ B.
@@ -169,6 +173,7 @@ fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, Error> {
         seed: m.required("--seed")?,
         delimiter: m.required::<Delimiter>("--delimiter")?.0,
         json: m.switch("--json"),
+        quiet: m.switch("--quiet"),
     };
     if a.k == 0 {
         return Err(Error::usage("--k must be at least 1"));
@@ -302,7 +307,7 @@ struct Output<'a> {
     rfm_segments: &'a [SegmentProfile],
 }
 
-fn run(args: &Args) -> Result<(), Error> {
+fn run(args: &Args) -> Result<String, Error> {
     let t_start = Instant::now();
     let log = load(args)?;
     let (first, last) = check(&log)?;
@@ -410,12 +415,13 @@ fn run(args: &Args) -> Result<(), Error> {
             rfm_segments: &named.profiles,
         };
         let s = serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?;
-        println!("{s}");
-        return Ok(());
+        return Ok(format!("{s}\n"));
     }
 
-    println!("source: {}", log.source);
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(out, "source: {}", log.source);
+    let _ = writeln!(
+        out,
         "as of {} (log {} .. {}); {} rows: {} counted, {} after as-of{}",
         format_date(as_of),
         format_date(first),
@@ -429,11 +435,13 @@ fn run(args: &Args) -> Result<(), Error> {
             String::new()
         }
     );
-    println!(
+    let _ = writeln!(
+        out,
         "{} customers with history; {} customers only bought after as-of and are not included",
         r.customers, r.customers_excluded
     );
-    println!(
+    let _ = writeln!(
+        out,
         "features: standardised log1p(recency_days, frequency, monetary); means {:.4?}, stds {:.4?}",
         seg.scaler().mean(),
         seg.scaler().scale()
@@ -443,12 +451,14 @@ fn run(args: &Args) -> Result<(), Error> {
     } else {
         "on all customers".to_string()
     };
-    println!();
-    println!(
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
         "k-means (k-means++, n_init {N_INIT}, seed {}), silhouette {sil_note}:",
         args.seed
     );
-    println!(
+    let _ = writeln!(
+        out,
         "{:>3}  {:>12}  {:>10}  {:>14}  {:>17}  {:>10}  {:>11}",
         "k",
         "inertia",
@@ -460,7 +470,8 @@ fn run(args: &Args) -> Result<(), Error> {
     );
     let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"));
     for s in &by_k {
-        println!(
+        let _ = writeln!(
+            out,
             "{:>3}  {:>12.3}  {:>10}  {:>14}  {:>17}  {:>10}  {:>11.4}",
             s.k,
             s.inertia,
@@ -471,35 +482,40 @@ fn run(args: &Args) -> Result<(), Error> {
             s.fit_seconds
         );
     }
-    println!("recommended: {}", report.reason);
-    println!();
-    println!(
+    let _ = writeln!(out, "recommended: {}", report.reason);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
         "profiles of k = {chosen} (clusters numbered by size; sizes {:?}):",
         seg.sizes()
     );
-    println!("{profiles}");
-    println!();
-    println!(
+    let _ = writeln!(out, "{profiles}");
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
         "RFM named segments (R, F, M rank quintiles, ties share a score; segment from R and F):"
     );
-    println!("{named}");
-    println!();
+    let _ = writeln!(out, "{named}");
+    let _ = writeln!(out);
     let rules: Vec<String> = RfmSegment::ALL
         .iter()
         .map(|s| format!("{} = {}", s.name(), s.rule()))
         .collect();
-    println!("segment rules: {}", rules.join("; "));
-    println!("total time {:.2} s", t_start.elapsed().as_secs_f64());
-    Ok(())
+    let _ = writeln!(out, "segment rules: {}", rules.join("; "));
+    let _ = writeln!(out, "total time {:.2} s", t_start.elapsed().as_secs_f64());
+    Ok(out)
 }
 
 fn main() -> ExitCode {
     // Iterations on one stderr line, on a terminal only.
-    let result = with_progress("segment", false, || {
-        parse_args(std::env::args_os().skip(1).collect()).and_then(|a| run(&a))
-    });
+    let result = parse_args(std::env::args_os().skip(1).collect())
+        .and_then(|a| with_progress("segment", a.quiet, || run(&a)));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(out) => {
+            // Printed after the work, so the progress line is gone first.
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
         Err(Error::Help(h)) => {
             println!("{h}");
             ExitCode::SUCCESS

@@ -136,6 +136,20 @@ impl From<&str> for Error {
     }
 }
 
+/// The `--quiet` switch of every example that draws progress: no progress
+/// line on stderr (it is drawn only on a terminal anyway); errors and
+/// warnings are still said.
+///
+/// ```
+/// use user_analytics::cli::{Command, QUIET};
+/// const CMD: Command = Command { name: "fit", about: "", positional: None, flags: &[QUIET] };
+/// assert!(CMD.parse(["--quiet"]).unwrap().switch("--quiet"));
+/// ```
+pub const QUIET: Flag = Flag::switch(
+    "--quiet",
+    "no progress line on stderr (drawn only on a terminal anyway)",
+);
+
 /// One flag of a [`Command`]: a switch (`--json`) or a flag with a value
 /// (`--seed N`), with its help line and default.
 ///

@@ -1,17 +1,21 @@
 //! Long fits report their iterations to a progress observer: k-means (Lloyd
-//! and Elkan) and implicit ALS, one event per iteration in order.
+//! and Elkan) and implicit ALS, one event per iteration in order; the
+//! isolation forest its trees in rounds; the CLV models each optimiser
+//! start. Listening never changes the result.
 
 use std::sync::{Arc, Mutex};
 
 use ndarray::Array2;
 use ua_analytics::RecommenderModel;
+use ua_analytics::clv::{BgNbd, GammaGamma, simulate_bgnbd, simulate_gamma_gamma};
 use ua_analytics::recommend::ImplicitAls;
+use ua_analytics::risk::IsolationForest;
 use ua_analytics::segmentation::{Algorithm, KMeans};
 use ua_tensor::progress::{Event, Observer, observe};
 use ua_tensor::sparse::CsrMatrix;
 
 #[derive(Default)]
-struct Record(Mutex<Vec<(String, usize, Option<usize>)>>);
+struct Record(Mutex<Vec<(String, usize, Option<usize>)>>, Mutex<Vec<f64>>);
 
 impl Observer for Record {
     fn event(&self, e: &Event<'_>) {
@@ -19,6 +23,7 @@ impl Observer for Record {
             .lock()
             .unwrap()
             .push((e.task.to_owned(), e.step, e.total));
+        self.1.lock().unwrap().extend(e.figures.iter().map(|f| f.1));
     }
 }
 
@@ -63,4 +68,53 @@ fn als_reports_every_iteration() {
             .map(|i| ("ALS".to_owned(), i, Some(7)))
             .collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn the_isolation_forest_reports_its_trees_in_rounds_and_grows_the_same_forest() {
+    let x = Array2::from_shape_fn((300, 3), |(i, j)| ((i * 31 + j * 17) % 97) as f32);
+    for trees in [1usize, 7, 100, 250] {
+        let forest = IsolationForest::new().trees(trees).seed(5);
+        let rec = Arc::new(Record::default());
+        let observed = observe(rec.clone(), || forest.fit(x.view())).unwrap();
+        assert_eq!(observed, forest.fit(x.view()).unwrap(), "{trees} trees");
+        let events = rec.0.lock().unwrap();
+        let steps: Vec<usize> = events.iter().map(|e| e.1).collect();
+        assert_eq!(steps.last(), Some(&trees), "{steps:?}");
+        assert!(steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+        assert!(events.iter().all(|e| e.0 == "trees" && e.2 == Some(trees)));
+        // About twenty rounds for a large forest, never one per tree.
+        if trees >= 100 {
+            assert!((2..=25).contains(&steps.len()), "{steps:?}");
+        }
+    }
+}
+
+#[test]
+fn the_clv_models_report_each_optimiser_start_with_the_best_objective() {
+    let h = simulate_bgnbd(2_000, (0.25, 4.0, 0.8, 2.5), 52.0, 3).unwrap();
+    let rec = Arc::new(Record::default());
+    let fit = observe(rec.clone(), || BgNbd::new().fit(&h)).unwrap();
+    let starts = fit.convergence.starts;
+    assert!(starts >= 2);
+    assert_eq!(
+        *rec.0.lock().unwrap(),
+        (1..=starts)
+            .map(|i| ("BG/NBD starts".to_owned(), i, Some(starts)))
+            .collect::<Vec<_>>()
+    );
+    let objectives = rec.1.lock().unwrap().clone();
+    // The best objective so far never rises.
+    assert!(
+        objectives.windows(2).all(|w| w[1] <= w[0]),
+        "{objectives:?}"
+    );
+    assert_eq!(fit, BgNbd::new().fit(&h).unwrap());
+
+    let (freq, spend) = simulate_gamma_gamma(1_000, (6.0, 4.0, 15.0), 5, 1).unwrap();
+    let rec = Arc::new(Record::default());
+    let gg = observe(rec.clone(), || GammaGamma::new().fit(&freq, &spend)).unwrap();
+    let events = rec.0.lock().unwrap();
+    assert_eq!(events.len(), gg.convergence.starts);
+    assert!(events.iter().all(|e| e.0 == "Gamma-Gamma starts"));
 }

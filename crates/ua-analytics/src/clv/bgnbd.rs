@@ -178,8 +178,13 @@ impl BgNbd {
             vec![0.0; 4],
             vec![(0.3f64).ln(), (0.3f64).ln(), (0.7f64).ln(), (2.5f64).ln()],
         ];
-        let (theta, value, convergence) =
-            multi_start(&objective, &starts, self.max_iter, self.tolerance);
+        let (theta, value, convergence) = multi_start(
+            "BG/NBD starts",
+            &objective,
+            &starts,
+            self.max_iter,
+            self.tolerance,
+        );
         if !value.is_finite() || theta.len() != 4 {
             return Err(Error::Undefined {
                 op: OP_FIT,

@@ -193,8 +193,13 @@ impl GammaGamma {
             vec![0.0; 3],
             vec![2f64.ln(), 3f64.ln(), (2.0 * mean_m).ln()],
         ];
-        let (theta, value, convergence) =
-            multi_start(&objective, &starts, self.max_iter, self.tolerance);
+        let (theta, value, convergence) = multi_start(
+            "Gamma-Gamma starts",
+            &objective,
+            &starts,
+            self.max_iter,
+            self.tolerance,
+        );
         if !value.is_finite() || theta.len() != 3 {
             return Err(Error::Undefined {
                 op: OP_FIT,

@@ -11,6 +11,7 @@
 //! with autograd gradients).
 
 use serde::{Deserialize, Serialize};
+use ua_tensor::progress::{Event, report};
 
 /// How a fit's optimiser ended. A fit whose `converged` is false still
 /// returns its best parameters; callers must show the flag (the `clv`
@@ -220,8 +221,11 @@ fn update_inverse(h: &mut [f64], s: &[f64], y: &[f64], sy: f64) {
 }
 
 /// Runs [`bfgs`] from every start and keeps the lowest finite objective;
-/// the report counts the starts and how many converged.
+/// the report counts the starts and how many converged. Each finished start
+/// is a progress event of `task` (`ua_tensor::progress`) with the best
+/// objective so far.
 pub(crate) fn multi_start(
+    task: &str,
     f: &Objective<'_>,
     starts: &[Vec<f64>],
     max_iter: usize,
@@ -229,7 +233,7 @@ pub(crate) fn multi_start(
 ) -> (Vec<f64>, f64, Convergence) {
     let mut best: Option<Run> = None;
     let mut starts_converged = 0;
-    for x0 in starts {
+    for (i, x0) in starts.iter().enumerate() {
         let run = bfgs(f, x0, max_iter, tolerance);
         starts_converged += usize::from(run.converged);
         let better = match &best {
@@ -244,6 +248,8 @@ pub(crate) fn multi_start(
         if better {
             best = Some(run);
         }
+        let objective = best.as_ref().map_or(f64::NAN, |b| b.value);
+        report(&Event::new(task, i + 1, Some(starts.len())).with(&[("objective", objective)]));
     }
     let Some(best) = best else {
         return (
@@ -317,7 +323,7 @@ mod tests {
             "{}",
             run.message
         );
-        let (x, v, c) = multi_start(&log_only, &[vec![-1.0], vec![5.0]], 50, 1e-10);
+        let (x, v, c) = multi_start("test", &log_only, &[vec![-1.0], vec![5.0]], 50, 1e-10);
         assert!((x[0] - 2.0).abs() < 1e-8 && v < 1e-15);
         assert_eq!((c.starts, c.starts_converged, c.converged), (2, 1, true));
     }

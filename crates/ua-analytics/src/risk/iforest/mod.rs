@@ -218,10 +218,7 @@ impl IsolationForest {
             features,
             seed: self.seed,
         };
-        let trees = (0..self.n_trees)
-            .into_par_iter()
-            .map(|t| grow.tree(t))
-            .collect();
+        let trees = grow.trees(self.n_trees);
         let mut fitted = FittedIsolationForest {
             params: *self,
             n_features: d,

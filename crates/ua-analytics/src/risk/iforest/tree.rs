@@ -83,6 +83,28 @@ pub(crate) fn tree_seed(seed: u64, tree: usize) -> u64 {
 }
 
 impl Grow<'_> {
+    /// Trees `0..n`, grown in parallel. When a progress observer listens
+    /// (`ua_tensor::progress`), they are grown in rounds and each round
+    /// reports the trees done so far (task `"trees"`); every tree depends
+    /// only on its index, so the forest is the same either way.
+    pub fn trees(&self, n: usize) -> Vec<Tree> {
+        use rayon::prelude::*;
+        use ua_tensor::progress::{Event, is_observed, report};
+        if !is_observed() {
+            return (0..n).into_par_iter().map(|t| self.tree(t)).collect();
+        }
+        // About twenty rounds, each with work for every thread.
+        let round = (n / 20).max(4 * rayon::current_num_threads()).max(1);
+        let mut trees = Vec::with_capacity(n);
+        while trees.len() < n {
+            let start = trees.len();
+            let end = (start + round).min(n);
+            trees.par_extend((start..end).into_par_iter().map(|t| self.tree(t)));
+            report(&Event::new("trees", end, Some(n)));
+        }
+        trees
+    }
+
     /// Tree `t`: a subsample of `sample_size` distinct rows, split on a
     /// random feature (among `features` drawn for this tree) at a uniform
     /// random point between the node's min and max, until a node holds one
