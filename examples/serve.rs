@@ -74,22 +74,21 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use user_analytics::analytics::ndarray::Array1;
-use user_analytics::analytics::pipeline::{ColumnRoles, FittedDetectorPipeline, FittedPipeline};
+use user_analytics::analytics::pipeline::{FittedDetectorPipeline, FittedPipeline};
 use user_analytics::analytics::prediction::{
     FittedPropensityModel, LogisticRegression, MlpClassifier,
 };
 use user_analytics::analytics::risk::{Autoencoder, IsolationForest};
-use user_analytics::analytics::{Predictor, RiskScorer};
+use user_analytics::analytics::{Classifier, Detector, Predictor, RiskScorer};
 use user_analytics::cli::{Command, Error, Flag};
 use user_analytics::data::csv_io::{CsvOptions, read_csv_reader};
 use user_analytics::data::pipeline::{ColumnSchema, ColumnTransformer, number_as_level};
 use user_analytics::data::{Column, ColumnType, DateColumn, Table};
 use user_analytics::tensor::budget::{check_allocation, elements, parse_bytes};
-use user_analytics::tensor::persist::{FORMAT, Persist, PersistError};
+use user_analytics::tensor::persist::{Header, Persist, PersistError};
 
 /// The command line.
 pub const CMD: Command = Command {
@@ -175,195 +174,158 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Result<Args, Err
 /// The kinds this server loads.
 const SUPPORTED_KINDS: [&str; 2] = ["ua-analytics/pipeline", "ua-analytics/detector-pipeline"];
 
-/// The envelope's header, read without knowing the model's type (the
-/// library has no public function for it: `persist.rs` keeps its `Header`
-/// private).
-#[derive(Deserialize)]
-struct Header {
-    format: String,
-    kind: String,
-    format_version: u32,
-    crate_version: String,
+/// What the server needs of a loaded model, whichever concrete type the
+/// file holds; scoring goes through `&self`, so requests run in parallel.
+trait Served: Send + Sync {
+    /// One score per row of `table`.
+    fn score(&self, table: &Table) -> user_analytics::analytics::Result<Array1<f32>>;
+    /// The input columns and their types.
+    fn schema(&self) -> &[ColumnSchema];
+    /// The features the model reads.
+    fn feature_names(&self) -> &[String];
+    /// The column returned with the scores.
+    fn id_column(&self) -> Option<&str>;
+    /// Rows it was fitted on.
+    fn training_rows(&self) -> usize;
 }
 
-/// The column roles inside a saved detector pipeline, which has no public
-/// accessor for its id column.
-#[derive(Deserialize)]
-struct DetectorEnvelope {
-    model: DetectorRoles,
-}
-
-#[derive(Deserialize)]
-struct DetectorRoles {
-    columns: ColumnRoles,
-}
-
-/// The loaded model, one variant per concrete type a file of a supported
-/// kind can hold.
-enum Scorer {
-    Propensity(FittedPropensityModel),
-    Logistic(FittedPipeline<ColumnTransformer, LogisticRegression>),
-    Mlp(FittedPipeline<ColumnTransformer, MlpClassifier>),
-    Forest(FittedDetectorPipeline<ColumnTransformer, IsolationForest>),
-    Autoencoder(FittedDetectorPipeline<ColumnTransformer, Autoencoder>),
-}
-
-impl Scorer {
-    /// One score per row of `table`, through `&self`.
+impl<C: Classifier> Served for FittedPipeline<ColumnTransformer, C> {
     fn score(&self, table: &Table) -> user_analytics::analytics::Result<Array1<f32>> {
-        match self {
-            Scorer::Propensity(m) => m.predict_proba(table),
-            Scorer::Logistic(m) => m.predict_proba(table),
-            Scorer::Mlp(m) => m.predict_proba(table),
-            Scorer::Forest(m) => m.risk_score(table),
-            Scorer::Autoencoder(m) => m.risk_score(table),
-        }
+        self.predict_proba(table)
     }
-
     fn schema(&self) -> &[ColumnSchema] {
-        match self {
-            Scorer::Propensity(m) => m.preprocessor().schema(),
-            Scorer::Logistic(m) => m.preprocessor().schema(),
-            Scorer::Mlp(m) => m.preprocessor().schema(),
-            Scorer::Forest(m) => m.preprocessor().schema(),
-            Scorer::Autoencoder(m) => m.preprocessor().schema(),
-        }
+        self.preprocessor().schema()
     }
-
     fn feature_names(&self) -> &[String] {
-        match self {
-            Scorer::Propensity(m) => m.feature_names(),
-            Scorer::Logistic(m) => m.feature_names(),
-            Scorer::Mlp(m) => m.feature_names(),
-            Scorer::Forest(m) => m.feature_names(),
-            Scorer::Autoencoder(m) => m.feature_names(),
-        }
+        FittedPipeline::feature_names(self)
     }
-
-    /// The model's name and what its score means.
-    fn describe(&self) -> (&'static str, &'static str) {
-        match self {
-            Scorer::Propensity(m) => (m.params().classifier.name(), "probability"),
-            Scorer::Logistic(_) => ("logistic", "probability"),
-            Scorer::Mlp(_) => ("mlp", "probability"),
-            Scorer::Forest(_) => ("isolation_forest", "risk"),
-            Scorer::Autoencoder(_) => ("autoencoder", "risk"),
-        }
+    fn id_column(&self) -> Option<&str> {
+        self.params().columns.id_column.as_deref()
     }
-
     fn training_rows(&self) -> usize {
-        match self {
-            Scorer::Propensity(m) => m.summary().n_rows,
-            Scorer::Logistic(m) => m.summary().n_rows,
-            Scorer::Mlp(m) => m.summary().n_rows,
-            Scorer::Forest(m) => m.n_rows(),
-            Scorer::Autoencoder(m) => m.n_rows(),
-        }
+        self.summary().n_rows
+    }
+}
+
+impl<D: Detector> Served for FittedDetectorPipeline<ColumnTransformer, D> {
+    fn score(&self, table: &Table) -> user_analytics::analytics::Result<Array1<f32>> {
+        self.risk_score(table)
+    }
+    fn schema(&self) -> &[ColumnSchema] {
+        self.preprocessor().schema()
+    }
+    fn feature_names(&self) -> &[String] {
+        FittedDetectorPipeline::feature_names(self)
+    }
+    fn id_column(&self) -> Option<&str> {
+        self.columns().id_column.as_deref()
+    }
+    fn training_rows(&self) -> usize {
+        self.n_rows()
     }
 }
 
 /// The served model and what the routes say about it.
 struct Model {
-    scorer: Scorer,
+    scorer: Box<dyn Served>,
     id_column: Option<String>,
     info: Value,
 }
 
-/// Tries each concrete type a kind can hold, in order; a file that does not
-/// deserialise as one (`Corrupt`) is tried as the next; any other error
-/// (a version this build does not read, contents that break an invariant)
-/// is the answer.
-fn load_first<T>(
-    path: &Path,
-    tries: &mut Vec<String>,
-    name: &str,
-    wrap: impl FnOnce(T) -> Scorer,
-) -> Result<Option<Scorer>, String>
-where
-    T: Persist,
-{
-    match T::load(path) {
-        Ok(m) => Ok(Some(wrap(m))),
-        Err(e @ PersistError::Corrupt { .. }) => {
-            tries.push(format!("as {name}: {e}"));
-            Ok(None)
-        }
-        Err(e) => Err(e.to_string()),
+/// One concrete type a kind can hold: its name in `GET /model`, what its
+/// score means, and how to read it.
+struct Candidate {
+    name: &'static str,
+    score: &'static str,
+    read: fn(&str) -> Result<Box<dyn Served>, PersistError>,
+}
+
+fn read_as<T: Served + Persist + 'static>(json: &str) -> Result<Box<dyn Served>, PersistError> {
+    Ok(Box::new(T::from_json(json)?))
+}
+
+/// The types each supported kind can hold, tried in order.
+fn candidates(kind: &str) -> &'static [Candidate] {
+    const PIPELINES: &[Candidate] = &[
+        Candidate {
+            name: "logistic",
+            score: "probability",
+            read: read_as::<FittedPipeline<ColumnTransformer, LogisticRegression>>,
+        },
+        Candidate {
+            name: "mlp",
+            score: "probability",
+            read: read_as::<FittedPipeline<ColumnTransformer, MlpClassifier>>,
+        },
+    ];
+    const DETECTORS: &[Candidate] = &[
+        Candidate {
+            name: "isolation_forest",
+            score: "risk",
+            read: read_as::<FittedDetectorPipeline<ColumnTransformer, IsolationForest>>,
+        },
+        Candidate {
+            name: "autoencoder",
+            score: "risk",
+            read: read_as::<FittedDetectorPipeline<ColumnTransformer, Autoencoder>>,
+        },
+    ];
+    match kind {
+        "ua-analytics/pipeline" => PIPELINES,
+        "ua-analytics/detector-pipeline" => DETECTORS,
+        _ => &[],
     }
+}
+
+/// The model a propensity pipeline file holds (`ModelKind`, what `predict
+/// --save` and `shop_report` write), by the tag of its classifier.
+fn propensity(json: &str) -> Option<(&'static str, Box<dyn Served>)> {
+    let m = FittedPropensityModel::from_json(json).ok()?;
+    Some((m.params().classifier.name(), Box::new(m)))
 }
 
 /// Reads the model file: header, kind, then the model.
 fn load_model(path: &Path) -> Result<Model, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let header: Header = serde_json::from_str(&text).map_err(|e| {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+    let header = Header::from_json(&text).map_err(|e| {
         format!(
-            "{}: not a user-analytics model file (expected a JSON envelope with format, kind, \
-             format_version, crate_version, model): {e}",
-            path.display()
+            "{shown}: not a user-analytics model file (expected a JSON envelope with format, \
+             kind, format_version, crate_version, model): {e}"
         )
     })?;
-    if header.format != FORMAT {
+    let kinds = candidates(&header.kind);
+    if kinds.is_empty() {
         return Err(format!(
-            "{}: format is `{}`, expected `{FORMAT}`",
-            path.display(),
-            header.format
+            "{shown}: the file holds a `{}` model; this server loads the kinds {} (a \
+             preprocessing pipeline with its model, e.g. `predict --save FILE`)",
+            header.kind,
+            SUPPORTED_KINDS.join(" and ")
         ));
     }
     let mut tries = Vec::new();
-    let scorer = match header.kind.as_str() {
-        "ua-analytics/pipeline" => {
-            let mut s = load_first::<FittedPropensityModel>(
-                path,
-                &mut tries,
-                "logistic or MLP (ModelKind)",
-                Scorer::Propensity,
-            )?;
-            if s.is_none() {
-                s = load_first(path, &mut tries, "logistic regression", Scorer::Logistic)?;
-            }
-            if s.is_none() {
-                s = load_first(path, &mut tries, "MLP", Scorer::Mlp)?;
-            }
-            s
+    let mut loaded = None;
+    if header.kind == "ua-analytics/pipeline" {
+        loaded = propensity(&text).map(|(name, m)| (name, "probability", m));
+    }
+    for c in kinds {
+        if loaded.is_some() {
+            break;
         }
-        "ua-analytics/detector-pipeline" => {
-            let mut s = load_first(path, &mut tries, "isolation forest", Scorer::Forest)?;
-            if s.is_none() {
-                s = load_first(path, &mut tries, "autoencoder", Scorer::Autoencoder)?;
-            }
-            s
+        match (c.read)(&text) {
+            Ok(m) => loaded = Some((c.name, c.score, m)),
+            Err(e) => tries.push(format!("as {}: {e}", c.name)),
         }
-        other => {
-            return Err(format!(
-                "{}: the file holds a `{other}` model; this server loads the kinds {} \
-                 (a preprocessing pipeline with its model, e.g. `predict --save FILE`)",
-                path.display(),
-                SUPPORTED_KINDS.join(" and ")
-            ));
-        }
-    };
-    let Some(scorer) = scorer else {
+    }
+    let Some((name, score, scorer)) = loaded else {
         return Err(format!(
-            "{}: a {} file whose model this server cannot read with the column recipe \
+            "{shown}: a {} file whose model this server cannot read with the column recipe \
              (ColumnTransformer) in front; tried {}",
-            path.display(),
             header.kind,
             tries.join("; ")
         ));
     };
-    let id_column = match &scorer {
-        Scorer::Propensity(m) => m.params().columns.id_column.clone(),
-        Scorer::Logistic(m) => m.params().columns.id_column.clone(),
-        Scorer::Mlp(m) => m.params().columns.id_column.clone(),
-        Scorer::Forest(_) | Scorer::Autoencoder(_) => {
-            serde_json::from_str::<DetectorEnvelope>(&text)
-                .map_err(|e| format!("{}: reading the id column: {e}", path.display()))?
-                .model
-                .columns
-                .id_column
-        }
-    };
-    let (name, score) = scorer.describe();
+    let id_column = scorer.id_column().map(str::to_owned);
     let info = json!({
         "kind": header.kind,
         "format_version": header.format_version,

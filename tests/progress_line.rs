@@ -21,10 +21,17 @@ fn on_a_terminal(cmd: &str) -> String {
 fn segment_draws_k_means_iterations_on_a_terminal_and_clears_the_line_first() {
     let exe = common::example("segment");
     let text = on_a_terminal(&exe.display().to_string());
-    assert!(text.contains("\r\x1b[2Ksegment: k-means 1/300"), "{text:.300}");
+    assert!(
+        text.contains("\r\x1b[2Ksegment: k-means 1/300"),
+        "{text:.300}"
+    );
     // The line is cleared before the results are printed over it.
     let source = text.find("source: synthetic shop").expect("the results");
-    assert!(text[..source].ends_with("\r\x1b[2K"), "{:?}", &text[..source]);
+    assert!(
+        text[..source].ends_with("\r\x1b[2K"),
+        "{:?}",
+        &text[..source]
+    );
     assert!(!text[source..].contains("k-means 1/300"));
 
     let quiet = on_a_terminal(&format!("{} --quiet", exe.display()));

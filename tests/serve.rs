@@ -20,8 +20,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use user_analytics::analytics::pipeline::{FittedDetectorPipeline, Pipeline};
-use user_analytics::analytics::prediction::{FittedPropensityModel, LogisticRegression, ModelKind};
-use user_analytics::analytics::risk::IsolationForest;
+use user_analytics::analytics::prediction::{
+    FittedPropensityModel, LogisticRegression, MlpClassifier, ModelKind,
+};
+use user_analytics::analytics::risk::{Autoencoder, IsolationForest};
 use user_analytics::analytics::segmentation::KMeans;
 use user_analytics::analytics::{Predictor, RiskScorer};
 use user_analytics::data::csv_io::write_csv_writer;
@@ -452,6 +454,72 @@ fn a_saved_detector_pipeline_serves_risk_scores() {
     assert!(
         got[2] > got[0] && got[2] > got[1] && got[2] > got[3],
         "{got:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Serves `file` and checks `GET /model` names `model` and `score`, and that
+/// the scores of four rows are `want`.
+fn serves_like(file: &Path, model: &str, score: &str, rows: &Table, want: &[f32]) {
+    let server = Server::start(file, &["--quiet"]);
+    let (status, info) = server.request("GET", "/model", None, b"");
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(
+        (info["model"].as_str(), info["score"].as_str()),
+        (Some(model), Some(score))
+    );
+    assert_eq!(info["id_column"], "user_id", "{info}");
+    let (status, out) = server.score_json(&json_rows(rows));
+    assert_eq!(status, 200, "{out}");
+    assert_scores(&scores(&out), want);
+}
+
+#[test]
+fn every_model_type_a_supported_kind_holds_is_served() {
+    // Not only the propensity form (`ModelKind`): a pipeline of a bare
+    // logistic regression or MLP, and an autoencoder detector pipeline.
+    let dir = temp_dir("types");
+    let (t, y) = users(300);
+    let rows = t.take(&[0, 1, 2, 3]).unwrap();
+    let prep = || ColumnTransformer::auto(&t, None, &["user_id"]).unwrap();
+
+    let logistic = Pipeline::new(prep(), LogisticRegression::new())
+        .id_column("user_id")
+        .fit(&t, &y)
+        .unwrap();
+    let file = dir.join("logistic.json");
+    logistic.save(&file).unwrap();
+    let want = logistic.predict_proba(&rows).unwrap();
+    serves_like(
+        &file,
+        "logistic",
+        "probability",
+        &rows,
+        want.as_slice().unwrap(),
+    );
+
+    let mlp = Pipeline::new(prep(), MlpClassifier::new().hidden(&[4]).epochs(3))
+        .id_column("user_id")
+        .fit(&t, &y)
+        .unwrap();
+    let file = dir.join("mlp.json");
+    mlp.save(&file).unwrap();
+    let want = mlp.predict_proba(&rows).unwrap();
+    serves_like(&file, "mlp", "probability", &rows, want.as_slice().unwrap());
+
+    let ae = Pipeline::new(prep(), Autoencoder::new().epochs(3).seed(1))
+        .id_column("user_id")
+        .fit_unsupervised(&t)
+        .unwrap();
+    let file = dir.join("autoencoder.json");
+    ae.save(&file).unwrap();
+    let want = ae.risk_score(&rows).unwrap();
+    serves_like(
+        &file,
+        "autoencoder",
+        "risk",
+        &rows,
+        want.as_slice().unwrap(),
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

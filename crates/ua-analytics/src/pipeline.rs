@@ -746,6 +746,45 @@ impl<P: Preprocessor, D: Detector> FittedDetectorPipeline<P, D> {
     pub fn n_rows(&self) -> usize {
         self.n_rows
     }
+    /// Which columns stay out of the features: the id column returned with
+    /// the scores, and the excluded ones.
+    ///
+    /// ```
+    /// use ua_analytics::pipeline::Pipeline;
+    /// use ua_analytics::risk::IsolationForest;
+    /// use ua_data::pipeline::ColumnTransformer;
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![
+    ///     ("user_id".into(), Column::categorical(&["a", "b", "c", "d"])),
+    ///     ("orders".into(), Column::numeric(vec![1.0, 2.0, 3.0, 40.0])),
+    /// ]).unwrap();
+    /// let prep = ColumnTransformer::auto(&t, None, &["user_id"]).unwrap();
+    /// let model = Pipeline::new(prep, IsolationForest::new()).id_column("user_id")
+    ///     .fit_unsupervised(&t).unwrap();
+    /// assert_eq!(model.columns().id_column.as_deref(), Some("user_id"));
+    /// assert_eq!(model.input_columns(), ["orders"]);
+    /// ```
+    pub fn columns(&self) -> &ColumnRoles {
+        &self.columns
+    }
+    /// The columns the preprocessor reads, in the training table's order.
+    ///
+    /// ```
+    /// # use ua_analytics::pipeline::Pipeline;
+    /// # use ua_analytics::risk::IsolationForest;
+    /// # use ua_data::pipeline::ColumnTransformer;
+    /// # use ua_data::{Column, Table};
+    /// let t = Table::new(vec![
+    ///     ("a".into(), Column::numeric(vec![1.0, 2.0, 3.0])),
+    ///     ("b".into(), Column::numeric(vec![0.0, 2.0, 1.0])),
+    /// ]).unwrap();
+    /// let prep = ColumnTransformer::auto(&t, None, &[]).unwrap();
+    /// let model = Pipeline::new(prep, IsolationForest::new()).fit_unsupervised(&t).unwrap();
+    /// assert_eq!(model.input_columns(), ["a", "b"]);
+    /// ```
+    pub fn input_columns(&self) -> &[String] {
+        &self.input_columns
+    }
     /// The feature matrix of `table`, exactly as the model sees it.
     pub fn features(&self, table: &Table) -> Result<Array2<f32>> {
         table_features(

@@ -182,15 +182,81 @@ struct EnvelopeOut<'a, T> {
     model: &'a T,
 }
 
+/// What a saved file holds, read without knowing the model's type: a
+/// program that serves "any saved model" reads this first, then loads the
+/// file as the type its `kind` names.
+///
+/// ```
+/// use ua_tensor::persist::Header;
+/// let h = Header::from_json(r#"{"format":"user-analytics","kind":"demo/model",
+///     "format_version":2,"crate_version":"0.1.0","model":{"w":[1.0]}}"#).unwrap();
+/// assert_eq!((h.kind.as_str(), h.format_version), ("demo/model", 2));
+/// let e = Header::from_json(r#"{"format":"other","kind":"k","format_version":1,
+///     "crate_version":"0","model":null}"#).unwrap_err();
+/// assert!(e.to_string().contains("format is other, expected user-analytics"), "{e}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The model kind, `"crate/model"` ([`Persist::KIND`]).
+    pub kind: String,
+    /// The layout version of that kind.
+    pub format_version: u32,
+    /// The version of the crate that wrote the file.
+    pub crate_version: String,
+}
+
+/// The header as read: the model must be there, its contents are skipped.
 #[derive(Deserialize)]
-struct Header {
-    format: String,
-    kind: String,
-    format_version: u32,
-    #[allow(dead_code)]
-    crate_version: String,
+struct HeaderIn {
+    #[serde(flatten)]
+    header: Header,
     #[allow(dead_code)]
     model: IgnoredAny,
+}
+
+impl Header {
+    /// Reads the header of a saved model's JSON (an error when it is not
+    /// the common envelope).
+    pub fn from_json(json: &str) -> Result<Self, PersistError> {
+        let corrupt = |message: String| PersistError::Corrupt {
+            source_name: MEMORY.into(),
+            message,
+        };
+        let header = serde_json::from_str::<HeaderIn>(json)
+            .map_err(|e| corrupt(e.to_string()))?
+            .header;
+        if header.format != FORMAT {
+            return Err(corrupt(format!(
+                "format is {}, expected {FORMAT}",
+                header.format
+            )));
+        }
+        Ok(header)
+    }
+
+    /// Reads the header of the saved model at `path`; errors name the file.
+    ///
+    /// ```
+    /// use ua_tensor::persist::Header;
+    /// let e = Header::load("no/such/model.json").unwrap_err();
+    /// assert!(e.to_string().contains("no/such/model.json"), "{e}");
+    /// ```
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, PersistError> {
+        let (name, json) = read_file(path.as_ref())?;
+        Self::from_json(&json).map_err(|e| e.at(&name))
+    }
+}
+
+/// The file's name (for errors) and its text.
+fn read_file(path: &Path) -> Result<(String, String), PersistError> {
+    let name = path.display().to_string();
+    let json = std::fs::read_to_string(path).map_err(|source| PersistError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    Ok((name, json))
 }
 
 #[derive(Deserialize)]
@@ -234,17 +300,7 @@ pub trait Persist: Serialize + DeserializeOwned {
     /// Reads a value written by [`to_json`](Persist::to_json): checks the
     /// envelope, the kind and the version, then [`validate`](Persist::validate)s it.
     fn from_json(json: &str) -> Result<Self, PersistError> {
-        let corrupt = |e: serde_json::Error| PersistError::Corrupt {
-            source_name: MEMORY.into(),
-            message: e.to_string(),
-        };
-        let header: Header = serde_json::from_str(json).map_err(corrupt)?;
-        if header.format != FORMAT {
-            return Err(PersistError::Corrupt {
-                source_name: MEMORY.into(),
-                message: format!("format is {}, expected {FORMAT}", header.format),
-            });
-        }
+        let header = Header::from_json(json)?;
         if header.kind != Self::KIND {
             return Err(PersistError::WrongKind {
                 source_name: MEMORY.into(),
@@ -286,12 +342,7 @@ pub trait Persist: Serialize + DeserializeOwned {
 
     /// Reads a value written by [`save`](Persist::save); errors name the file.
     fn load(path: impl AsRef<Path>) -> Result<Self, PersistError> {
-        let path = path.as_ref();
-        let name = path.display().to_string();
-        let json = std::fs::read_to_string(path).map_err(|source| PersistError::Io {
-            path: name.clone(),
-            source,
-        })?;
+        let (name, json) = read_file(path.as_ref())?;
         Self::from_json(&json).map_err(|e| e.at(&name))
     }
 }
