@@ -3,6 +3,7 @@
 //! with `--quiet` (issue 13, item 3). The terminal is a pseudo-terminal
 //! from util-linux's `script` (part of every Debian/Ubuntu base system).
 
+#[allow(dead_code)] // only `example` is used here
 mod common;
 
 use std::process::Command;
