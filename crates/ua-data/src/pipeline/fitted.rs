@@ -369,7 +369,8 @@ impl FittedColumnTransformer {
     ) -> Result<(Vec<Table>, Option<Column>, TransformReport)> {
         let mut conformed: Vec<(&str, Cow<'_, Column>)> = Vec::with_capacity(self.schema.len());
         for s in &self.schema {
-            conformed.push((&s.name, conform(op, s, column(table, &s.name, op)?)?));
+            let at = |row: usize| table.locate(row);
+            conformed.push((&s.name, conform(op, s, column(table, &s.name, op)?, &at)?));
         }
         let get = |name: &str| -> Result<Column> {
             conformed

@@ -111,11 +111,14 @@ fn mismatch(op: &'static str, s: &ColumnSchema, found: ColumnType, reason: Strin
 }
 
 /// `column` with the type of `schema`: borrowed when the types agree,
-/// converted when that loses nothing, else an [`Error::SchemaMismatch`].
+/// converted when that loses nothing, else an [`Error::SchemaMismatch`]
+/// whose reason places the bad value with `at(row)` (the table's
+/// [`locate`](crate::Table::locate): `line 102` for a row read from a file).
 pub(crate) fn conform<'a>(
     op: &'static str,
     schema: &ColumnSchema,
     column: &'a Column,
+    at: &dyn Fn(usize) -> String,
 ) -> Result<Cow<'a, Column>> {
     let found = column.dtype();
     if found == schema.dtype {
@@ -123,7 +126,7 @@ pub(crate) fn conform<'a>(
     }
     let fail = |reason: String| mismatch(op, schema, found, reason);
     let bad_value =
-        |row: usize, value: &str, what: &str| fail(format!("row {row} holds `{value}`, {what}"));
+        |row: usize, value: &str, what: &str| fail(format!("{} holds `{value}`, {what}", at(row)));
     let converted = match (schema.dtype, column) {
         (ColumnType::Numeric, Column::Boolean(c)) => Column::Numeric(NumericColumn::from_options(
             c.values()
@@ -234,15 +237,23 @@ mod tests {
         ColumnSchema::of(name, c)
     }
 
+    /// Places rows as a table not read from a file does (1-based).
+    fn at(row: usize) -> String {
+        format!("row {}", row + 1)
+    }
+
     fn conv(s: &ColumnSchema, c: &Column) -> Result<Column> {
-        conform("t", s, c).map(Cow::into_owned)
+        conform("t", s, c, &at).map(Cow::into_owned)
     }
 
     #[test]
     fn same_type_is_borrowed() {
         let c = Column::numeric(vec![1.0]);
         let s = schema_of("x", &c);
-        assert!(matches!(conform("t", &s, &c).unwrap(), Cow::Borrowed(_)));
+        assert!(matches!(
+            conform("t", &s, &c, &at).unwrap(),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
@@ -320,7 +331,7 @@ mod tests {
             conv(&age, &Column::categorical(&["31", "N/A"])),
             "age",
             &[
-                "row 1 holds `N/A`",
+                "row 2 holds `N/A`",
                 "not a finite number",
                 "ColumnType::Numeric",
             ],
@@ -328,7 +339,7 @@ mod tests {
         expect_mismatch(
             conv(&age, &Column::categorical(&["NaN"])),
             "age",
-            &["row 0 holds `NaN`"],
+            &["row 1 holds `NaN`"],
         );
         expect_mismatch(
             conv(&age, &Column::date(vec![3])),
@@ -339,25 +350,25 @@ mod tests {
         expect_mismatch(
             conv(&vip, &Column::numeric(vec![1.0, 2.0])),
             "vip",
-            &["row 1 holds `2`", "not 0 or 1"],
+            &["row 2 holds `2`", "not 0 or 1"],
         );
         expect_mismatch(
             conv(&vip, &Column::categorical(&["yes"])),
             "vip",
-            &["row 0 holds `yes`"],
+            &["row 1 holds `yes`"],
         );
         let d = schema_of("d", &Column::date(vec![0]));
         expect_mismatch(
             conv(&d, &Column::categorical(&["1970-01-01", "soon"])),
             "d",
-            &["row 1 holds `soon`", "YYYY-MM-DD"],
+            &["row 2 holds `soon`", "YYYY-MM-DD"],
         );
         expect_mismatch(conv(&d, &Column::numeric(vec![1.0])), "d", &["was date"]);
         let c = schema_of("c", &Column::categorical(&["a"]));
         expect_mismatch(
             conv(&c, &Column::numeric(vec![f64::INFINITY])),
             "c",
-            &["row 0 holds `inf`"],
+            &["row 1 holds `inf`"],
         );
     }
 

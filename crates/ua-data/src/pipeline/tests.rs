@@ -555,7 +555,8 @@ fn schema_converts_lossless_type_changes_and_refuses_others() {
                 (expected, found),
                 (ColumnType::Numeric, ColumnType::Categorical)
             );
-            assert!(reason.contains("row 1 holds `N/A`"), "{reason}");
+            // Placed as the table places rows (1-based; `line N` from a file).
+            assert!(reason.contains("row 2 holds `N/A`"), "{reason}");
             assert!(
                 hint.contains("CsvOptions::with_type(\"spend\", ColumnType::Numeric)"),
                 "{hint}"
@@ -1217,6 +1218,14 @@ fn pipeline_errors_give_the_file_line_of_the_row() {
         "{err}"
     );
     assert!(!err.contains("inf"), "{err}");
+    // A column read as text where numbers were seen: the bad value's file
+    // line, also after the rows were taken out of the table.
+    let text = CsvOptions::default().with_type("spend", crate::ColumnType::Categorical);
+    let test = read_csv_reader("spend,plan\n1,a\n\nlots,b\n".as_bytes(), "g.csv", &text).unwrap();
+    for t in [test.clone(), test.take(&[1]).unwrap()] {
+        let err = pipe.transform_features(&t).unwrap_err().to_string();
+        assert!(err.contains("line 4 holds `lots`"), "{err}");
+    }
 }
 
 /// A CSV with CRLF line ends and blank lines: data rows sit on file lines
