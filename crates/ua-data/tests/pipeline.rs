@@ -153,7 +153,7 @@ fn bad_input_is_an_error_naming_the_column() {
     let err = pipe.transform_matrix(&wrong).unwrap_err().to_string();
     assert!(
         err.contains("column `age` was numeric when the pipeline was fitted but is categorical")
-            && err.contains("row 0 holds `old`"),
+            && err.contains("row 1 holds `old`"),
         "{err}"
     );
     // ... and one that can: the same numbers as text.
