@@ -114,6 +114,7 @@
 //! | [`table`] | [`Table`], [`Column`] and the typed column storages |
 //! | [`date`] | dates as day counts: parse, format, calendar arithmetic |
 //! | [`traits`] | [`Transformer`] / [`Transform`], the fit/transform split |
+//! | `arrow_io` | (feature `parquet`) Arrow `RecordBatch` ↔ [`Table`] with types and missing values kept, Parquet writing (Spark-readable UTC timestamps) and reading with projection and row-group streaming |
 //! | [`csv_io`] | CSV reading (type inference that keeps identifiers as text, overrides, a plausible-date window, errors at the editor's line) and writing |
 //! | [`describe`] | per-column summary statistics |
 //! | [`clean`] | dropping incomplete rows, imputation ([`clean::Impute`], the one imputation rule), dedup, clipping |
@@ -129,6 +130,8 @@
 //! | [`synth`] | a seeded synthetic shop (users, items, events, orders, fraud) with a documented hidden structure |
 #![warn(missing_docs)]
 
+#[cfg(feature = "parquet")]
+pub mod arrow_io;
 pub mod clean;
 pub mod csv_io;
 pub mod date;
