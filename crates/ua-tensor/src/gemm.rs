@@ -528,11 +528,14 @@ fn with_packed<E: Scalar>(
         Err(_) => &mut local,
     };
     packed.clear();
+    packed.resize(d.k * d.n, E::zero());
     let (b, rs, cs) = d.b;
-    for q in 0..d.k {
-        for j in 0..d.n {
+    for (q, row) in packed.chunks_exact_mut(d.n).enumerate() {
+        // SAFETY: row q of the k × n right operand.
+        let src = unsafe { b.offset(q as isize * rs) };
+        for (j, v) in row.iter_mut().enumerate() {
             // SAFETY: (q, j) is inside the k × n right operand.
-            packed.push(unsafe { *b.offset(q as isize * rs + j as isize * cs) });
+            *v = unsafe { *src.offset(j as isize * cs) };
         }
     }
     p.b = packed.as_ptr();
