@@ -241,25 +241,49 @@ unsafe fn tile<V: Simd, const R: usize, const NV: usize>(
         let alpha = V::splat(p.alpha);
         let beta0 = p.beta == <V::E as num_traits::Zero>::zero();
         let beta = V::splat(p.beta);
-        for (i, row) in acc.iter().enumerate() {
-            for (v, x) in row.iter().enumerate() {
-                let r = x.mul(alpha);
-                let cp = c.offset(i as isize * p.rsc + (j + v * V::L) as isize * p.csc);
-                if p.csc == 1 {
-                    if beta0 {
-                        r.store(cp);
-                    } else {
-                        V::load(cp).fma(beta, r).store(cp);
+        // Branches outside the (constant-count) loops, so that they unroll
+        // and the accumulators stay in registers.
+        if p.csc == 1 {
+            if beta0 {
+                for (i, row) in acc.iter().enumerate() {
+                    let ci = c.offset(i as isize * p.rsc).add(j);
+                    for (v, x) in row.iter().enumerate() {
+                        x.mul(alpha).store(ci.add(v * V::L));
                     }
-                } else {
-                    let mut lanes = [<V::E as num_traits::Zero>::zero(); 16];
-                    r.store(lanes.as_mut_ptr());
-                    for (l, &s) in lanes.iter().enumerate().take(V::L) {
-                        let e = cp.offset(l as isize * p.csc);
-                        *e = if beta0 { s } else { s + p.beta * *e };
+                }
+            } else {
+                for (i, row) in acc.iter().enumerate() {
+                    let ci = c.offset(i as isize * p.rsc).add(j);
+                    for (v, x) in row.iter().enumerate() {
+                        let cp = ci.add(v * V::L);
+                        V::load(cp).fma(beta, x.mul(alpha)).store(cp);
                     }
                 }
             }
+        } else {
+            let mut lanes = [<V::E as num_traits::Zero>::zero(); 16];
+            for (i, row) in acc.iter().enumerate() {
+                for (v, x) in row.iter().enumerate() {
+                    let cp = c.offset(i as isize * p.rsc + (j + v * V::L) as isize * p.csc);
+                    x.mul(alpha).store(lanes.as_mut_ptr());
+                    scatter(p, &lanes[..V::L], cp);
+                }
+            }
+        }
+    }
+}
+
+/// Writes `lanes` to `cp, cp + csc, …` (`c ← lane + beta·c`, `c` not read
+/// when `beta == 0`). Out of line, so the tile's write-out loop stays small
+/// enough to unroll.
+#[inline(never)]
+unsafe fn scatter<E: Scalar>(p: &Problem<'_, E>, lanes: &[E], cp: *mut E) {
+    let beta0 = p.beta == E::zero();
+    for (l, &s) in lanes.iter().enumerate() {
+        // SAFETY: `cp + l·csc` for l < L are elements of the output (caller).
+        unsafe {
+            let e = cp.offset(l as isize * p.csc);
+            *e = if beta0 { s } else { s + p.beta * *e };
         }
     }
 }
@@ -270,33 +294,44 @@ unsafe fn tile<V: Simd, const R: usize, const NV: usize>(
 unsafe fn dot_rows<V: Simd>(p: &Problem<'_, V::E>) {
     // SAFETY: every offset stays inside the operands (Problem invariants).
     unsafe {
-        let k = p.k;
-        let kv = k - k % V::L;
-        let contiguous_b = p.rsb == 1;
         let mut i = 0;
+        while i + 4 <= p.m {
+            dot_block::<V, 4>(p, i);
+            i += 4;
+        }
         while i < p.m {
-            let rows = (p.m - i).min(4);
-            let mut acc = [V::zero(); 4];
-            let mut q = 0;
-            if contiguous_b {
-                while q < kv {
-                    let bv = V::load(p.b.add(q));
-                    for (r, x) in acc.iter_mut().enumerate().take(rows) {
-                        let ar = p.a.offset((i + r) as isize * p.rsa);
-                        *x = V::load(ar.add(q)).fma(bv, *x);
-                    }
-                    q += V::L;
+            dot_block::<V, 1>(p, i);
+            i += 1;
+        }
+    }
+}
+
+/// Rows `i0 .. i0 + R` of a one-column product.
+#[inline(always)]
+unsafe fn dot_block<V: Simd, const R: usize>(p: &Problem<'_, V::E>, i0: usize) {
+    // SAFETY: every offset stays inside the operands (Problem invariants).
+    unsafe {
+        let k = p.k;
+        let mut acc = [V::zero(); R];
+        let mut q = 0;
+        if p.rsb == 1 {
+            let kv = k - k % V::L;
+            while q < kv {
+                let bv = V::load(p.b.add(q));
+                for (r, x) in acc.iter_mut().enumerate() {
+                    let ar = p.a.offset((i0 + r) as isize * p.rsa);
+                    *x = V::load(ar.add(q)).fma(bv, *x);
                 }
+                q += V::L;
             }
-            for (r, x) in acc.iter().enumerate().take(rows) {
-                let ar = p.a.offset((i + r) as isize * p.rsa);
-                let mut s = x.hsum();
-                for qq in q..k {
-                    s = s + *ar.add(qq) * *p.b.offset(qq as isize * p.rsb);
-                }
-                write_one(p, p.c.offset((i + r) as isize * p.rsc), s);
+        }
+        for (r, x) in acc.iter().enumerate() {
+            let ar = p.a.offset((i0 + r) as isize * p.rsa);
+            let mut s = x.hsum();
+            for qq in q..k {
+                s = s + *ar.add(qq) * *p.b.offset(qq as isize * p.rsb);
             }
-            i += rows;
+            write_one(p, p.c.offset((i0 + r) as isize * p.rsc), s);
         }
     }
 }
