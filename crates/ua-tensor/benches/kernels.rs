@@ -113,9 +113,12 @@ fn bench_gemm(c: &mut Criterion) {
     group.finish();
 }
 
+/// One product: `(name, a_shape, ta, b_shape, tb)`.
+type NamedProduct = (String, (usize, usize), Trans, (usize, usize), Trans);
+
 /// Every product of one training step of the 16→64→32→1 network, oriented
-/// as `ua-nn`'s Dense layer calls them: `(name, a_shape, ta, b_shape, tb)`.
-fn all_mlp_products(batch: usize) -> Vec<(String, (usize, usize), Trans, (usize, usize), Trans)> {
+/// as `ua-nn`'s Dense layer calls them.
+fn all_mlp_products(batch: usize) -> Vec<NamedProduct> {
     let mut v = Vec::new();
     for (i, o) in [(16usize, 64usize), (64, 32), (32, 1)] {
         v.push((
