@@ -105,6 +105,11 @@ impl Isa {
             }
             c => c,
         };
+        Self::from_code(code)
+    }
+
+    /// The instruction set of a detection code (see [`Isa::pick`]).
+    fn from_code(code: u8) -> Isa {
         match code {
             #[cfg(target_arch = "x86_64")]
             3 => Isa::Avx512,
@@ -114,17 +119,33 @@ impl Isa {
         }
     }
 
+    /// The detection code of this machine (never 0, which marks "not yet
+    /// detected").
     fn detect() -> u8 {
         #[cfg(target_arch = "x86_64")]
         {
-            if is_x86_feature_detected!("avx512f") {
-                return 3;
-            }
-            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-                return 2;
-            }
+            Self::pick(
+                is_x86_feature_detected!("avx512f"),
+                is_x86_feature_detected!("avx2"),
+                is_x86_feature_detected!("fma"),
+            )
         }
-        1
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            1
+        }
+    }
+
+    /// 3 (AVX-512F) over 2 (AVX2 and FMA, both needed) over 1 (portable).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    fn pick(avx512f: bool, avx2: bool, fma: bool) -> u8 {
+        if avx512f {
+            3
+        } else if avx2 && fma {
+            2
+        } else {
+            1
+        }
     }
 }
 

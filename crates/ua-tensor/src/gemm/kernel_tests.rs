@@ -484,6 +484,22 @@ fn the_detected_instruction_set_is_the_best_available_one() {
 }
 
 #[test]
+fn detection_prefers_avx512_then_avx2_with_fma_then_portable() {
+    assert_eq!(Isa::pick(true, false, false), 3);
+    assert_eq!(Isa::pick(true, true, true), 3);
+    assert_eq!(Isa::pick(false, true, true), 2);
+    assert_eq!(Isa::pick(false, true, false), 1);
+    assert_eq!(Isa::pick(false, false, true), 1);
+    assert_eq!(Isa::pick(false, false, false), 1);
+    assert_eq!(Isa::from_code(1), Isa::Portable);
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert_eq!(Isa::from_code(2), Isa::Avx2);
+        assert_eq!(Isa::from_code(3), Isa::Avx512);
+    }
+}
+
+#[test]
 fn implementation_choice_gives_the_same_product() {
     let mut rng = Lcg(5);
     let a = rng.matrix((20, 30)).mapv(|v| v as f32);
