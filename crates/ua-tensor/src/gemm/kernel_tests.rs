@@ -484,6 +484,14 @@ fn the_detected_instruction_set_is_the_best_available_one() {
 }
 
 #[test]
+fn only_non_negative_strides_go_to_the_small_kernels() {
+    assert_eq!(strides(&[3, 1]), Some((3, 1)));
+    assert_eq!(strides(&[0, 7]), Some((0, 7)));
+    assert_eq!(strides(&[-1, 1]), None);
+    assert_eq!(strides(&[2, -3]), None);
+}
+
+#[test]
 fn detection_prefers_avx512_then_avx2_with_fma_then_portable() {
     assert_eq!(Isa::pick(true, false, false), 3);
     assert_eq!(Isa::pick(true, true, true), 3);
