@@ -10,7 +10,7 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ua_tensor::activation::{Activation, bias_add_activate};
 use ua_tensor::distance::{nearest_rows, pairwise_sq_distances};
-use ua_tensor::gemm::{Trans, gemm_into};
+use ua_tensor::gemm::{Implementation, Trans, gemm_into, gemm_into_with};
 use ua_tensor::linalg::{Cholesky, cholesky_lower, gram_matrix, spd_inverse};
 use ua_tensor::ndarray::{Array1, Array2};
 use ua_tensor::rand::rngs::SmallRng;
@@ -108,6 +108,124 @@ fn bench_gemm(c: &mut Criterion) {
                     .unwrap();
                 })
             });
+        }
+    }
+    group.finish();
+}
+
+/// One product: `(name, a_shape, ta, b_shape, tb)`.
+type NamedProduct = (String, (usize, usize), Trans, (usize, usize), Trans);
+
+/// Every product of one training step of the 16→64→32→1 network, oriented
+/// as `ua-nn`'s Dense layer calls them.
+fn all_mlp_products(batch: usize) -> Vec<NamedProduct> {
+    let mut v = Vec::new();
+    for (i, o) in [(16usize, 64usize), (64, 32), (32, 1)] {
+        v.push((
+            format!("fwd_x.W_{i}x{o}"),
+            (batch, i),
+            Trans::No,
+            (i, o),
+            Trans::No,
+        ));
+        v.push((
+            format!("bwd_xT.g_{i}x{o}"),
+            (batch, i),
+            Trans::Yes,
+            (batch, o),
+            Trans::No,
+        ));
+        v.push((
+            format!("bwd_g.WT_{o}x{i}"),
+            (batch, o),
+            Trans::No,
+            (i, o),
+            Trans::Yes,
+        ));
+    }
+    v
+}
+
+/// Runs `op(a)·op(b)` on one implementation, reporting FLOP/s.
+fn bench_product(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    id: String,
+    imp: Implementation,
+    a: &Array2<f32>,
+    ta: Trans,
+    b: &Array2<f32>,
+    tb: Trans,
+) {
+    let m = if ta == Trans::No {
+        a.nrows()
+    } else {
+        a.ncols()
+    };
+    let k = if ta == Trans::No {
+        a.ncols()
+    } else {
+        a.nrows()
+    };
+    let n = if tb == Trans::No {
+        b.ncols()
+    } else {
+        b.nrows()
+    };
+    let mut out = Array2::<f32>::zeros((m, n));
+    group.throughput(Throughput::Elements((2 * m * k * n) as u64));
+    group.bench_function(id, |bch| {
+        bch.iter(|| {
+            gemm_into_with(
+                imp,
+                1.0,
+                black_box(a.view()),
+                ta,
+                black_box(b.view()),
+                tb,
+                0.0,
+                out.view_mut(),
+            )
+            .unwrap();
+        })
+    });
+}
+
+/// The small kernels (`Auto`) against `matrixmultiply` (`Large`, what
+/// `gemm_into` used before) on every product of the training step, and
+/// both on square-ish products of growing size, which is how the
+/// thresholds `SMALL_MAX_N` / `SMALL_MAX_KN` were measured. "Elements" in
+/// the throughput are flops.
+fn bench_gemm_paths(c: &mut Criterion) {
+    let mut rng = SmallRng::seed_from_u64(3);
+    let mut group = c.benchmark_group("gemm_paths");
+    for batch in [32usize, 256] {
+        for (what, a_shape, ta, b_shape, tb) in all_mlp_products(batch) {
+            let a = random_matrix(&mut rng, a_shape.0, a_shape.1);
+            let b = random_matrix(&mut rng, b_shape.0, b_shape.1);
+            for (name, imp) in [
+                ("large", Implementation::Large),
+                ("auto", Implementation::Auto),
+            ] {
+                let id = format!("b{batch}/{what}/{name}");
+                bench_product(&mut group, id, imp, &a, ta, &b, tb);
+            }
+        }
+    }
+    for (m, k, n) in [
+        (256, 64, 64),
+        (256, 128, 128),
+        (256, 256, 256),
+        (256, 512, 256),
+        (512, 512, 512),
+    ] {
+        let a = random_matrix(&mut rng, m, k);
+        let b = random_matrix(&mut rng, k, n);
+        for (name, imp) in [
+            ("large", Implementation::Large),
+            ("small", Implementation::Small),
+        ] {
+            let id = format!("square/{m}x{k}x{n}/{name}");
+            bench_product(&mut group, id, imp, &a, Trans::No, &b, Trans::No);
         }
     }
     group.finish();
@@ -246,6 +364,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = kernels;
     config = config();
-    targets = bench_gemm, bench_elementwise, bench_distance, bench_topk_sparse, bench_linalg
+    targets = bench_gemm, bench_gemm_paths, bench_elementwise, bench_distance, bench_topk_sparse, bench_linalg
 }
 criterion_main!(kernels);

@@ -3,8 +3,8 @@
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, s};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use ua_tensor::activation::{Activation, activation_backward_into, bias_add_activate};
-use ua_tensor::gemm::{Trans, gemm_into};
+use ua_tensor::activation::{Activation, activation_backward_into};
+use ua_tensor::gemm::{Trans, gemm_bias_act_into, gemm_into};
 use ua_tensor::init::Initializer;
 
 use crate::layer::{
@@ -369,25 +369,25 @@ impl<S: Scalar> Layer<S> for Dense<S> {
     }
 }
 
-/// `out = activation(input · w + b)`: the one product and the fused pass
-/// that training (`forward`) and inference (`infer_into`) share.
+/// `out = activation(input · w + b)`: the one fused product (bias and
+/// activation applied to each output row as it is finished) that training
+/// (`forward`) and inference (`infer_into`) share.
 fn affine_activate<S: Scalar>(
     w: &Array2<S>,
     b: &Array1<S>,
     activation: Activation,
     input: ArrayView2<'_, S>,
-    mut out: ArrayViewMut2<'_, S>,
+    out: ArrayViewMut2<'_, S>,
 ) -> Result<()> {
-    gemm_into(
-        S::one(),
+    gemm_bias_act_into(
         input,
         Trans::No,
         w.view(),
         Trans::No,
-        S::zero(),
-        out.view_mut(),
+        b.view(),
+        activation,
+        out,
     )?;
-    bias_add_activate(out, b.view(), activation)?;
     Ok(())
 }
 
