@@ -2,9 +2,8 @@
 //! each compiled inside a `#[target_feature]` function so the intrinsics
 //! inline into one straight loop nest.
 //!
-//! The AVX-512 intrinsics are stable since Rust 1.89: the workspace's
-//! `rust-version` has to say 1.89 (the lint is silenced here until it does).
-#![allow(clippy::incompatible_msrv)]
+//! The AVX-512 intrinsics are stable since Rust 1.89, the workspace's
+//! `rust-version`.
 
 use std::arch::x86_64::*;
 
