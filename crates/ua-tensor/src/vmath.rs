@@ -307,7 +307,7 @@ impl Kernels {
         } else if let Some(v) = S::as_f64_slice(xs) {
             S::lit(with_isa!(self.isa, m => m::lse::<f64>(v)))
         } else {
-            crate::stable::log_sum_exp(xs)
+            scalar_log_sum_exp(xs)
         }
     }
 
@@ -326,7 +326,7 @@ impl Kernels {
         } else if let Some(v) = S::as_f64_slice_mut(xs) {
             with_isa!(self.isa, m => m::softmax_slice::<f64>(v));
         } else {
-            let l = crate::stable::log_sum_exp(xs);
+            let l = scalar_log_sum_exp(xs);
             xs.iter_mut().for_each(|x| *x = (*x - l).exp());
         }
     }
@@ -345,10 +345,21 @@ impl Kernels {
         } else if let Some(v) = S::as_f64_slice_mut(xs) {
             with_isa!(self.isa, m => m::log_softmax_slice::<f64>(v));
         } else {
-            let l = crate::stable::log_sum_exp(xs);
+            let l = scalar_log_sum_exp(xs);
             xs.iter_mut().for_each(|x| *x = *x - l);
         }
     }
+}
+
+/// `ln Σ e^{xᵢ}` element by element, for a `Scalar` that is neither `f32`
+/// nor `f64` (none exists today; kept so the dispatch is total).
+fn scalar_log_sum_exp<S: Scalar>(xs: &[S]) -> S {
+    let m = xs.iter().copied().fold(S::neg_infinity(), S::max);
+    if !m.is_finite() {
+        return m;
+    }
+    let s: S = xs.iter().map(|&x| (x - m).exp()).sum();
+    m + s.ln()
 }
 
 /// `x ← eˣ` on the detected instruction set ([`Kernels::exp_inplace`]).

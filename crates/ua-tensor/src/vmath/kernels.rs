@@ -26,6 +26,9 @@
 //! multiply rounds once into the subnormal), and `±∞`/NaN are handled by a
 //! clamp that lets NaN through (x86 `max`/`min` semantics).
 
+// Coefficients are quoted digit for digit as their sources print them.
+#![allow(clippy::excessive_precision)]
+
 use super::simd::{Float, Lane, Vector};
 
 /// Per-precision approximations.
@@ -175,7 +178,7 @@ impl Elem for f64 {
     unsafe fn exp<V: Vector<Elem = f64>>(x: V) -> V {
         unsafe {
             let xc = V::lit(Self::EXP_HI).min(V::lit(Self::EXP_LO).max(x));
-            let k = xc.mul(V::lit(1.442_695_040_888_963_387)).round();
+            let k = xc.mul(V::lit(std::f64::consts::LOG2_E)).round();
             let hi = k.fma(V::lit(-6.931_471_803_691_238_164_9e-1), xc);
             let lo = k.mul(V::lit(1.908_214_929_270_587_700_02e-10));
             let r = hi.sub(lo);
@@ -271,7 +274,11 @@ unsafe fn ln<E: Elem, V: Vector<Elem = E>>(x: V) -> V {
         let sub = x.lt(V::lit(E::MIN_NORMAL));
         let xs = V::select(sub, x.mul(V::lit(E::SUBNORMAL_SCALE)), x);
         let r = E::ln_core(xs);
-        let r = V::select(sub, r.sub(V::lit(E::SUBNORMAL_SCALE_EXP * std::f64::consts::LN_2)), r);
+        let r = V::select(
+            sub,
+            r.sub(V::lit(E::SUBNORMAL_SCALE_EXP * std::f64::consts::LN_2)),
+            r,
+        );
         let r = V::select(x.eq(V::lit(0.0)), V::lit(f64::NEG_INFINITY), r);
         let r = V::select(x.lt(V::lit(0.0)), V::lit(f64::NAN), r);
         let r = V::select(x.eq(V::lit(f64::INFINITY)), x, r);
@@ -569,7 +576,14 @@ mod x86_entry {
     use super::*;
     type Fused32 = Lane<f32, true>;
     type Fused64 = Lane<f64, true>;
-    isa_entry_points!(avx512, ["avx512f", "avx2", "fma"], F32x16, Fused32, F64x8, Fused64);
+    isa_entry_points!(
+        avx512,
+        ["avx512f", "avx2", "fma"],
+        F32x16,
+        Fused32,
+        F64x8,
+        Fused64
+    );
     isa_entry_points!(avx2, ["avx2", "fma"], F32x8, Fused32, F64x4, Fused64);
 }
 #[cfg(target_arch = "x86_64")]

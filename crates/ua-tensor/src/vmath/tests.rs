@@ -9,7 +9,11 @@ use super::{Isa, Kernels};
 /// of `want` rounded to `f32` (subnormal ulps below the normal range).
 fn ulps32(got: f32, want: f64) -> f64 {
     if got.is_nan() || want.is_nan() {
-        return if got.is_nan() && want.is_nan() { 0.0 } else { f64::INFINITY };
+        return if got.is_nan() && want.is_nan() {
+            0.0
+        } else {
+            f64::INFINITY
+        };
     }
     if want.abs() > f32::MAX as f64 * (1.0 + 2f64.powi(-25)) {
         return if got.is_infinite() && got.signum() as f64 == want.signum() {
@@ -29,7 +33,11 @@ fn ulps32(got: f32, want: f64) -> f64 {
 /// The same in `f64` units (references from `f64` libm).
 fn ulps64(got: f64, want: f64) -> f64 {
     if got.is_nan() || want.is_nan() {
-        return if got.is_nan() && want.is_nan() { 0.0 } else { f64::INFINITY };
+        return if got.is_nan() && want.is_nan() {
+            0.0
+        } else {
+            f64::INFINITY
+        };
     }
     if want.is_infinite() || got.is_infinite() {
         return if got == want { 0.0 } else { f64::INFINITY };
@@ -53,7 +61,11 @@ fn ulps64(got: f64, want: f64) -> f64 {
 fn points32(lo: f32, hi: f32, n: usize) -> Vec<f32> {
     let key = |x: f32| {
         let b = x.to_bits() as i64;
-        if b & 0x8000_0000 != 0 { -(b & 0x7FFF_FFFF) } else { b }
+        if b & 0x8000_0000 != 0 {
+            -(b & 0x7FFF_FFFF)
+        } else {
+            b
+        }
     };
     let unkey = |k: i64| {
         if k < 0 {
@@ -77,7 +89,11 @@ fn points32(lo: f32, hi: f32, n: usize) -> Vec<f32> {
 fn points64(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let key = |x: f64| {
         let b = x.to_bits() as i128;
-        if b & (1 << 63) != 0 { -(b & 0x7FFF_FFFF_FFFF_FFFF) } else { b }
+        if b & (1 << 63) != 0 {
+            -(b & 0x7FFF_FFFF_FFFF_FFFF)
+        } else {
+            b
+        }
     };
     let unkey = |k: i128| {
         if k < 0 {
@@ -123,7 +139,11 @@ fn softplus64(x: f64) -> f64 {
 }
 
 /// Max ulp error of `f` (through `k`) against `reference` over `xs`, `f32`.
-fn max_ulps32(xs: &[f32], apply: impl Fn(&mut [f32]), reference: impl Fn(f64) -> f64) -> (f64, f32) {
+fn max_ulps32(
+    xs: &[f32],
+    apply: impl Fn(&mut [f32]),
+    reference: impl Fn(f64) -> f64,
+) -> (f64, f32) {
     let mut got = xs.to_vec();
     apply(&mut got);
     let mut worst = (0.0, 0.0);
@@ -136,7 +156,11 @@ fn max_ulps32(xs: &[f32], apply: impl Fn(&mut [f32]), reference: impl Fn(f64) ->
     worst
 }
 
-fn max_ulps64(xs: &[f64], apply: impl Fn(&mut [f64]), reference: impl Fn(f64) -> f64) -> (f64, f64) {
+fn max_ulps64(
+    xs: &[f64],
+    apply: impl Fn(&mut [f64]),
+    reference: impl Fn(f64) -> f64,
+) -> (f64, f64) {
     let mut got = xs.to_vec();
     apply(&mut got);
     let mut worst = (0.0, 0.0);
@@ -170,15 +194,39 @@ fn f32_functions_within_stated_ulp_bounds() {
     let tanh_pts = points32(-20.0, 20.0, N);
     for k in kernels() {
         let cases: [(&str, f64, (f64, f32)); 5] = [
-            ("exp", EXP32, max_ulps32(&exp_pts, |v| k.exp_inplace(v), f64::exp)),
-            ("ln", LN32, max_ulps32(&ln_pts, |v| k.ln_inplace(v), f64::ln)),
-            ("sigmoid", SIGMOID32, max_ulps32(&wide, |v| k.sigmoid_inplace(v), sigmoid64)),
-            ("softplus", SOFTPLUS32, max_ulps32(&wide, |v| k.softplus_inplace(v), softplus64)),
-            ("tanh", TANH32, max_ulps32(&tanh_pts, |v| k.tanh_inplace(v), f64::tanh)),
+            (
+                "exp",
+                EXP32,
+                max_ulps32(&exp_pts, |v| k.exp_inplace(v), f64::exp),
+            ),
+            (
+                "ln",
+                LN32,
+                max_ulps32(&ln_pts, |v| k.ln_inplace(v), f64::ln),
+            ),
+            (
+                "sigmoid",
+                SIGMOID32,
+                max_ulps32(&wide, |v| k.sigmoid_inplace(v), sigmoid64),
+            ),
+            (
+                "softplus",
+                SOFTPLUS32,
+                max_ulps32(&wide, |v| k.softplus_inplace(v), softplus64),
+            ),
+            (
+                "tanh",
+                TANH32,
+                max_ulps32(&tanh_pts, |v| k.tanh_inplace(v), f64::tanh),
+            ),
         ];
         for (name, bound, (worst, at)) in cases {
             eprintln!("{:?} f32 {name}: max {worst:.3} ulp at {at:e}", k.isa());
-            assert!(worst <= bound, "{:?} f32 {name}: {worst} ulp at x = {at:e} (bound {bound})", k.isa());
+            assert!(
+                worst <= bound,
+                "{:?} f32 {name}: {worst} ulp at x = {at:e} (bound {bound})",
+                k.isa()
+            );
         }
     }
 }
@@ -191,15 +239,39 @@ fn f64_functions_within_stated_ulp_bounds() {
     let tanh_pts = points64(-40.0, 40.0, N);
     for k in kernels() {
         let cases: [(&str, f64, (f64, f64)); 5] = [
-            ("exp", EXP64, max_ulps64(&exp_pts, |v| k.exp_inplace(v), f64::exp)),
-            ("ln", LN64, max_ulps64(&ln_pts, |v| k.ln_inplace(v), f64::ln)),
-            ("sigmoid", SIGMOID64, max_ulps64(&wide, |v| k.sigmoid_inplace(v), sigmoid64)),
-            ("softplus", SOFTPLUS64, max_ulps64(&wide, |v| k.softplus_inplace(v), softplus64)),
-            ("tanh", TANH64, max_ulps64(&tanh_pts, |v| k.tanh_inplace(v), f64::tanh)),
+            (
+                "exp",
+                EXP64,
+                max_ulps64(&exp_pts, |v| k.exp_inplace(v), f64::exp),
+            ),
+            (
+                "ln",
+                LN64,
+                max_ulps64(&ln_pts, |v| k.ln_inplace(v), f64::ln),
+            ),
+            (
+                "sigmoid",
+                SIGMOID64,
+                max_ulps64(&wide, |v| k.sigmoid_inplace(v), sigmoid64),
+            ),
+            (
+                "softplus",
+                SOFTPLUS64,
+                max_ulps64(&wide, |v| k.softplus_inplace(v), softplus64),
+            ),
+            (
+                "tanh",
+                TANH64,
+                max_ulps64(&tanh_pts, |v| k.tanh_inplace(v), f64::tanh),
+            ),
         ];
         for (name, bound, (worst, at)) in cases {
             eprintln!("{:?} f64 {name}: max {worst:.3} ulp at {at:e}", k.isa());
-            assert!(worst <= bound, "{:?} f64 {name}: {worst} ulp at x = {at:e} (bound {bound})", k.isa());
+            assert!(
+                worst <= bound,
+                "{:?} f64 {name}: {worst} ulp at x = {at:e} (bound {bound})",
+                k.isa()
+            );
         }
     }
 }
@@ -216,13 +288,24 @@ fn special_values_f32() {
         assert_eq!(v[3], inf, "{isa:?} overflow");
         assert_eq!(v[4], 0.0, "{isa:?} underflow");
         assert_eq!(&v[5..7], &[1.0, 1.0], "{isa:?}");
-        assert!(v[7] > 0.0 && v[7] < f32::MIN_POSITIVE, "{isa:?} subnormal result {}", v[7]);
+        assert!(
+            v[7] > 0.0 && v[7] < f32::MIN_POSITIVE,
+            "{isa:?} subnormal result {}",
+            v[7]
+        );
         let mut v = [0.0, -0.0, -1.0, inf, -inf, nan, f32::from_bits(1), 1.0];
         k.ln_inplace(&mut v);
         assert_eq!(&v[..2], &[-inf, -inf], "{isa:?}");
-        assert!(v[2].is_nan() && v[4].is_nan() && v[5].is_nan(), "{isa:?} {v:?}");
+        assert!(
+            v[2].is_nan() && v[4].is_nan() && v[5].is_nan(),
+            "{isa:?} {v:?}"
+        );
         assert_eq!(v[3], inf, "{isa:?}");
-        assert!(ulps32(v[6], -149.0 * std::f64::consts::LN_2) <= 1.0, "{isa:?} ln(min subnormal) = {}", v[6]);
+        assert!(
+            ulps32(v[6], -149.0 * std::f64::consts::LN_2) <= 1.0,
+            "{isa:?} ln(min subnormal) = {}",
+            v[6]
+        );
         assert_eq!(v[7], 0.0, "{isa:?}");
         let mut s = [inf, -inf, nan, 1e4, -1e4, 0.0];
         let mut p = s;
@@ -230,10 +313,25 @@ fn special_values_f32() {
         k.sigmoid_inplace(&mut s);
         k.softplus_inplace(&mut p);
         k.tanh_inplace(&mut t);
-        assert_eq!([s[0], s[1], s[3], s[4], s[5]], [1.0, 0.0, 1.0, 0.0, 0.5], "{isa:?} sigmoid");
-        assert_eq!([p[0], p[1], p[3], p[4]], [inf, 0.0, 1e4, 0.0], "{isa:?} softplus");
-        assert_eq!([t[0], t[1], t[3], t[4], t[5]], [1.0, -1.0, 1.0, -1.0, 0.0], "{isa:?} tanh");
-        assert!(s[2].is_nan() && p[2].is_nan() && t[2].is_nan(), "{isa:?} NaN");
+        assert_eq!(
+            [s[0], s[1], s[3], s[4], s[5]],
+            [1.0, 0.0, 1.0, 0.0, 0.5],
+            "{isa:?} sigmoid"
+        );
+        assert_eq!(
+            [p[0], p[1], p[3], p[4]],
+            [inf, 0.0, 1e4, 0.0],
+            "{isa:?} softplus"
+        );
+        assert_eq!(
+            [t[0], t[1], t[3], t[4], t[5]],
+            [1.0, -1.0, 1.0, -1.0, 0.0],
+            "{isa:?} tanh"
+        );
+        assert!(
+            s[2].is_nan() && p[2].is_nan() && t[2].is_nan(),
+            "{isa:?} NaN"
+        );
     }
 }
 
@@ -249,24 +347,51 @@ fn special_values_f64() {
         assert_eq!(v[3], inf, "{isa:?} overflow");
         assert_eq!(v[4], 0.0, "{isa:?} underflow");
         assert_eq!(v[5], 1.0, "{isa:?}");
-        assert!(v[6] > 0.0 && v[6] < f64::MIN_POSITIVE, "{isa:?} subnormal result {}", v[6]);
-        assert!(ulps64(v[7], 709.7f64.exp()) <= 1.0, "{isa:?} near overflow {}", v[7]);
+        assert!(
+            v[6] > 0.0 && v[6] < f64::MIN_POSITIVE,
+            "{isa:?} subnormal result {}",
+            v[6]
+        );
+        assert!(
+            ulps64(v[7], 709.7f64.exp()) <= 1.0,
+            "{isa:?} near overflow {}",
+            v[7]
+        );
         let mut v = [0.0, -1.0, inf, nan, f64::from_bits(1)];
         k.ln_inplace(&mut v);
         assert_eq!(v[0], -inf, "{isa:?}");
         assert!(v[1].is_nan() && v[3].is_nan(), "{isa:?}");
         assert_eq!(v[2], inf, "{isa:?}");
-        assert!(ulps64(v[4], f64::from_bits(1).ln()) <= 1.0, "{isa:?} {}", v[4]);
+        assert!(
+            ulps64(v[4], f64::from_bits(1).ln()) <= 1.0,
+            "{isa:?} {}",
+            v[4]
+        );
         let mut s = [inf, -inf, nan, 1e30, -1e30];
         let mut p = s;
         let mut t = s;
         k.sigmoid_inplace(&mut s);
         k.softplus_inplace(&mut p);
         k.tanh_inplace(&mut t);
-        assert_eq!([s[0], s[1], s[3], s[4]], [1.0, 0.0, 1.0, 0.0], "{isa:?} sigmoid");
-        assert_eq!([p[0], p[1], p[3], p[4]], [inf, 0.0, 1e30, 0.0], "{isa:?} softplus");
-        assert_eq!([t[0], t[1], t[3], t[4]], [1.0, -1.0, 1.0, -1.0], "{isa:?} tanh");
-        assert!(s[2].is_nan() && p[2].is_nan() && t[2].is_nan(), "{isa:?} NaN");
+        assert_eq!(
+            [s[0], s[1], s[3], s[4]],
+            [1.0, 0.0, 1.0, 0.0],
+            "{isa:?} sigmoid"
+        );
+        assert_eq!(
+            [p[0], p[1], p[3], p[4]],
+            [inf, 0.0, 1e30, 0.0],
+            "{isa:?} softplus"
+        );
+        assert_eq!(
+            [t[0], t[1], t[3], t[4]],
+            [1.0, -1.0, 1.0, -1.0],
+            "{isa:?} tanh"
+        );
+        assert!(
+            s[2].is_nan() && p[2].is_nan() && t[2].is_nan(),
+            "{isa:?} NaN"
+        );
     }
 }
 
@@ -301,7 +426,12 @@ fn tail_matches_body_and_vector_isas_agree() {
             for (i, &x) in xs.iter().enumerate() {
                 let mut one = [x];
                 op(k, &mut one);
-                assert_eq!(one[0].to_bits(), all[i].to_bits(), "{:?} f32 {name} at {x}", k.isa());
+                assert_eq!(
+                    one[0].to_bits(),
+                    all[i].to_bits(),
+                    "{:?} f32 {name} at {x}",
+                    k.isa()
+                );
             }
             if k.isa() != Isa::Portable {
                 vector_results32.push(all.iter().map(|v| v.to_bits()).collect());
@@ -313,7 +443,12 @@ fn tail_matches_body_and_vector_isas_agree() {
             for (i, &x) in xd.iter().enumerate().step_by(7) {
                 let mut one = [x];
                 op(k, &mut one);
-                assert_eq!(one[0].to_bits(), all[i].to_bits(), "{:?} f64 {name} at {x}", k.isa());
+                assert_eq!(
+                    one[0].to_bits(),
+                    all[i].to_bits(),
+                    "{:?} f64 {name} at {x}",
+                    k.isa()
+                );
             }
             if k.isa() != Isa::Portable {
                 vector_results64.push(all.iter().map(|v| v.to_bits()).collect());
@@ -321,8 +456,16 @@ fn tail_matches_body_and_vector_isas_agree() {
         }
     }
     if vector_results32.len() == 10 {
-        assert_eq!(vector_results32[..5], vector_results32[5..], "AVX-512 and AVX2 differ (f32)");
-        assert_eq!(vector_results64[..5], vector_results64[5..], "AVX-512 and AVX2 differ (f64)");
+        assert_eq!(
+            vector_results32[..5],
+            vector_results32[5..],
+            "AVX-512 and AVX2 differ (f32)"
+        );
+        assert_eq!(
+            vector_results64[..5],
+            vector_results64[5..],
+            "AVX-512 and AVX2 differ (f64)"
+        );
     }
 }
 
@@ -353,7 +496,11 @@ fn reductions_match_references() {
                 let lse = m + s.ln();
                 let got = k.log_sum_exp(&x32) as f64;
                 let tol = 4.0 * f32::EPSILON as f64 * lse.abs().max(1.0);
-                assert!((got - lse).abs() <= tol, "{:?} lse n={n} scale={scale}: {got} vs {lse}", k.isa());
+                assert!(
+                    (got - lse).abs() <= tol,
+                    "{:?} lse n={n} scale={scale}: {got} vs {lse}",
+                    k.isa()
+                );
                 let mut sm = x32.clone();
                 k.softmax_inplace(&mut sm);
                 let mut ls = x32.clone();
@@ -369,7 +516,8 @@ fn reductions_match_references() {
                     );
                     let lw = r[j] - lse;
                     assert!(
-                        (ls[j] as f64 - lw).abs() <= 4.0 * f32::EPSILON as f64 * lse.abs().max(lw.abs()).max(1.0),
+                        (ls[j] as f64 - lw).abs()
+                            <= 4.0 * f32::EPSILON as f64 * lse.abs().max(lw.abs()).max(1.0),
                         "{:?} log-softmax n={n} j={j}: {} vs {lw}",
                         k.isa(),
                         ls[j]
@@ -380,20 +528,36 @@ fn reductions_match_references() {
                 let s: f64 = x64.iter().map(|v| (v - m).exp()).sum();
                 let lse = m + s.ln();
                 let got = k.log_sum_exp(&x64);
-                assert!((got - lse).abs() <= 1e-14 * lse.abs().max(1.0), "{:?} f64 lse {got} vs {lse}", k.isa());
+                assert!(
+                    (got - lse).abs() <= 1e-14 * lse.abs().max(1.0),
+                    "{:?} f64 lse {got} vs {lse}",
+                    k.isa()
+                );
                 let mut sm = x64.clone();
                 k.softmax_inplace(&mut sm);
                 for j in 0..n {
                     let want = (x64[j] - m).exp() / s;
-                    assert!((sm[j] - want).abs() <= 1e-14 * want + 1e-300, "{:?} f64 softmax {} vs {want}", k.isa(), sm[j]);
+                    assert!(
+                        (sm[j] - want).abs() <= 1e-14 * want + 1e-300,
+                        "{:?} f64 softmax {} vs {want}",
+                        k.isa(),
+                        sm[j]
+                    );
                 }
                 let total: f64 = sm.iter().sum();
-                assert!((total - 1.0).abs() < 1e-13, "{:?} softmax sums to {total}", k.isa());
+                assert!(
+                    (total - 1.0).abs() < 1e-13,
+                    "{:?} softmax sums to {total}",
+                    k.isa()
+                );
             }
         }
         // Edge cases: empty, ±inf, NaN.
         assert_eq!(k.log_sum_exp::<f32>(&[]), f32::NEG_INFINITY);
-        assert_eq!(k.log_sum_exp(&[f64::NEG_INFINITY, f64::NEG_INFINITY]), f64::NEG_INFINITY);
+        assert_eq!(
+            k.log_sum_exp(&[f64::NEG_INFINITY, f64::NEG_INFINITY]),
+            f64::NEG_INFINITY
+        );
         assert_eq!(k.log_sum_exp(&[1.0f32, f32::INFINITY]), f32::INFINITY);
         assert!(k.log_sum_exp(&[1.0f32, f32::NAN, 2.0]).is_nan());
         let mut v = [1e4f32, -1e4, 1e4];
