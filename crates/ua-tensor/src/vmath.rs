@@ -42,8 +42,9 @@
 //! # Reproducibility
 //!
 //! Within one instruction set an element's result does not depend on where
-//! it sits in the slice or how long the slice is: the scalar tail runs the
-//! same fused operations as the vector body. AVX2 and AVX-512 give the same
+//! it sits in the slice or how long the slice is: the tail of a slice
+//! (fewer elements than a register holds) is copied into a padded register
+//! and runs the same vector code as the body. AVX2 and AVX-512 give the same
 //! bits for the element-wise functions; the portable version (no FMA) may
 //! differ in the last bit. Sums (log-sum-exp, softmax) are accumulated per
 //! lane, so they differ between instruction sets within the bounds above.

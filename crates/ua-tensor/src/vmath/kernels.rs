@@ -340,10 +340,22 @@ map_op!(Sigmoid, |x| sigmoid::<E, V>(x));
 map_op!(Softplus, |x| softplus::<E, V>(x));
 map_op!(Tanh, |x| E::tanh(x));
 
-/// `xs[i] ← O(xs[i])`: the vector type over full registers, the one-lane
-/// type `T` (same arithmetic) over the tail.
+/// Widest register of any instruction set, in elements.
+const MAX_LANES: usize = 16;
+
+/// A partial register: `xs` (fewer than `V::LANES` elements) copied into a
+/// buffer padded with `pad`, so the tail of a slice runs the same vector
+/// code as its body (same bits) instead of a scalar loop.
 #[inline(always)]
-unsafe fn map<E: Elem, V: Vector<Elem = E>, T: Vector<Elem = E>, O: MapOp>(xs: &mut [E]) {
+fn padded<E: Elem>(xs: &[E], pad: E) -> [E; MAX_LANES] {
+    let mut buf = [pad; MAX_LANES];
+    buf[..xs.len()].copy_from_slice(xs);
+    buf
+}
+
+/// `xs[i] ← O(xs[i])`, full registers then one padded register for the tail.
+#[inline(always)]
+unsafe fn map<E: Elem, V: Vector<Elem = E>, O: MapOp>(xs: &mut [E]) {
     unsafe {
         let n = xs.len();
         let p = xs.as_mut_ptr();
@@ -352,41 +364,49 @@ unsafe fn map<E: Elem, V: Vector<Elem = E>, T: Vector<Elem = E>, O: MapOp>(xs: &
             O::apply::<E, V>(V::load(p.add(i))).store(p.add(i));
             i += V::LANES;
         }
-        while i < n {
-            O::apply::<E, T>(T::load(p.add(i))).store(p.add(i));
-            i += 1;
+        if i < n {
+            let mut buf = padded(&xs[i..], E::from_f64(0.0));
+            O::apply::<E, V>(V::load(buf.as_ptr())).store(buf.as_mut_ptr());
+            xs[i..].copy_from_slice(&buf[..n - i]);
         }
     }
 }
 
+/// Lane 0 of a one-lane value.
+#[inline(always)]
+unsafe fn first<E: Elem, T: Vector<Elem = E>>(t: T) -> E {
+    unsafe {
+        let mut out = [E::from_f64(0.0)];
+        t.to_slice(&mut out);
+        out[0]
+    }
+}
+
 /// The largest element (NaN may or may not win; NaN rows give NaN results
-/// either way, through the exponentials).
+/// either way, through the exponentials). `−∞` for an empty slice.
 #[inline(always)]
 unsafe fn max_of<E: Elem, V: Vector<Elem = E>, T: Vector<Elem = E>>(xs: &[E]) -> E {
     unsafe {
         let n = xs.len();
         let p = xs.as_ptr();
+        let neg_inf = E::from_f64(f64::NEG_INFINITY);
+        let mut acc = V::splat(neg_inf);
         let mut i = 0;
-        let mut m = T::lit(f64::NEG_INFINITY);
-        if n >= V::LANES {
-            let mut acc = V::lit(f64::NEG_INFINITY);
-            while i + V::LANES <= n {
-                acc = V::load(p.add(i)).max(acc);
-                i += V::LANES;
-            }
-            let mut lanes = [E::from_f64(0.0); 16];
-            acc.to_slice(&mut lanes);
-            for &l in &lanes[..V::LANES] {
-                m = T::splat(l).max(m);
-            }
+        while i + V::LANES <= n {
+            acc = V::load(p.add(i)).max(acc);
+            i += V::LANES;
         }
-        while i < n {
-            m = T::load(p.add(i)).max(m);
-            i += 1;
+        if i < n {
+            let buf = padded(&xs[i..], neg_inf);
+            acc = V::load(buf.as_ptr()).max(acc);
         }
-        let mut out = [E::from_f64(0.0)];
-        m.to_slice(&mut out);
-        out[0]
+        let mut lanes = [neg_inf; MAX_LANES];
+        acc.to_slice(&mut lanes);
+        let mut m = T::splat(neg_inf);
+        for &l in &lanes[..V::LANES] {
+            m = T::splat(l).max(m);
+        }
+        first(m)
     }
 }
 
@@ -398,63 +418,55 @@ unsafe fn sum_exp<E: Elem, V: Vector<Elem = E>, T: Vector<Elem = E>, const STORE
     m: E,
 ) -> E {
     unsafe {
+        let mv = V::splat(m);
+        let mut acc = V::lit(0.0);
         let mut i = 0;
-        let mut s = T::lit(0.0);
-        if n >= V::LANES {
-            let mv = V::splat(m);
-            let mut acc = V::lit(0.0);
-            while i + V::LANES <= n {
-                let e = E::exp(V::load(xs.add(i)).sub(mv));
-                if STORE {
-                    e.store(xs.add(i));
-                }
-                acc = acc.add(e);
-                i += V::LANES;
-            }
-            let mut lanes = [E::from_f64(0.0); 16];
-            acc.to_slice(&mut lanes);
-            for &l in &lanes[..V::LANES] {
-                s = s.add(T::splat(l));
-            }
-        }
-        let mt = T::splat(m);
-        while i < n {
-            let e = E::exp(T::load(xs.add(i)).sub(mt));
+        while i + V::LANES <= n {
+            let e = E::exp(V::load(xs.add(i)).sub(mv));
             if STORE {
                 e.store(xs.add(i));
             }
-            s = s.add(e);
-            i += 1;
+            acc = acc.add(e);
+            i += V::LANES;
         }
-        let mut out = [E::from_f64(0.0)];
-        s.to_slice(&mut out);
-        out[0]
+        if i < n {
+            // Padding with −∞ adds e^{−∞} = 0.
+            let tail = std::slice::from_raw_parts(xs.add(i), n - i);
+            let mut buf = padded(tail, E::from_f64(f64::NEG_INFINITY));
+            let e = E::exp(V::load(buf.as_ptr()).sub(mv));
+            if STORE {
+                e.store(buf.as_mut_ptr());
+                std::ptr::copy_nonoverlapping(buf.as_ptr(), xs.add(i), n - i);
+            }
+            acc = acc.add(e);
+        }
+        let mut lanes = [E::from_f64(0.0); MAX_LANES];
+        acc.to_slice(&mut lanes);
+        let mut s = T::lit(0.0);
+        for &l in &lanes[..V::LANES] {
+            s = s.add(T::splat(l));
+        }
+        first(s)
     }
 }
 
 /// `xs[i] ← xs[i] · c` (`MUL`) or `xs[i] − c`.
 #[inline(always)]
-unsafe fn scale_or_shift<E: Elem, V: Vector<Elem = E>, T: Vector<Elem = E>, const MUL: bool>(
-    xs: &mut [E],
-    c: E,
-) {
+unsafe fn scale_or_shift<E: Elem, V: Vector<Elem = E>, const MUL: bool>(xs: &mut [E], c: E) {
     unsafe {
         let n = xs.len();
         let p = xs.as_mut_ptr();
-        let mut i = 0;
         let cv = V::splat(c);
+        let op = |v: V| if MUL { v.mul(cv) } else { v.sub(cv) };
+        let mut i = 0;
         while i + V::LANES <= n {
-            let v = V::load(p.add(i));
-            let r = if MUL { v.mul(cv) } else { v.sub(cv) };
-            r.store(p.add(i));
+            op(V::load(p.add(i))).store(p.add(i));
             i += V::LANES;
         }
-        let ct = T::splat(c);
-        while i < n {
-            let v = T::load(p.add(i));
-            let r = if MUL { v.mul(ct) } else { v.sub(ct) };
-            r.store(p.add(i));
-            i += 1;
+        if i < n {
+            let mut buf = padded(&xs[i..], E::from_f64(0.0));
+            op(V::load(buf.as_ptr())).store(buf.as_mut_ptr());
+            xs[i..].copy_from_slice(&buf[..n - i]);
         }
     }
 }
@@ -480,9 +492,7 @@ unsafe fn log_sum_exp<E: Elem, V: Vector<Elem = E>, T: Vector<Elem = E>>(xs: &[E
         }
         let s = sum_exp::<E, V, T, false>(xs.as_ptr() as *mut E, xs.len(), m);
         let l = ln1::<E, T>(s);
-        let mut out = [m];
-        T::splat(m).add(T::splat(l)).to_slice(&mut out);
-        out[0]
+        first(T::splat(m).add(T::splat(l)))
     }
 }
 
@@ -499,9 +509,8 @@ unsafe fn softmax<E: Elem, V: Vector<Elem = E>, T: Vector<Elem = E>>(xs: &mut [E
     unsafe {
         let m = max_of::<E, V, T>(xs);
         let s = sum_exp::<E, V, T, true>(xs.as_mut_ptr(), xs.len(), m);
-        let mut inv = [s];
-        T::lit(1.0).div(T::splat(s)).to_slice(&mut inv);
-        scale_or_shift::<E, V, T, true>(xs, inv[0]);
+        let inv = first(T::lit(1.0).div(T::splat(s)));
+        scale_or_shift::<E, V, true>(xs, inv);
     }
 }
 
@@ -512,14 +521,13 @@ unsafe fn log_softmax<E: Elem, V: Vector<Elem = E>, T: Vector<Elem = E>>(xs: &mu
         let m = max_of::<E, V, T>(xs);
         let s = sum_exp::<E, V, T, false>(xs.as_mut_ptr(), xs.len(), m);
         let l = ln1::<E, T>(s);
-        let mut shift = [m];
-        T::splat(m).add(T::splat(l)).to_slice(&mut shift);
-        scale_or_shift::<E, V, T, false>(xs, shift[0]);
+        let shift = first(T::splat(m).add(T::splat(l)));
+        scale_or_shift::<E, V, false>(xs, shift);
     }
 }
 
-/// One instruction set's entry points, for one (vector, tail) pair per
-/// precision. `$features` is the `target_feature` list (empty for portable).
+/// One instruction set's entry points, for one (vector, one-lane) pair per
+/// precision (the one-lane type does the scalar steps of the reductions). `$features` is the `target_feature` list (empty for portable).
 macro_rules! isa_entry_points {
     ($modname:ident, [$($feat:literal),*], $v32:ty, $t32:ty, $v64:ty, $t64:ty) => {
         pub(crate) mod $modname {
@@ -546,7 +554,7 @@ macro_rules! isa_entry_points {
 
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn map_slice<E: Pick, O: MapOp>(xs: &mut [E]) {
-                unsafe { map::<E, E::V, E::T, O>(xs) }
+                unsafe { map::<E, E::V, O>(xs) }
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn lse<E: Pick>(xs: &[E]) -> E {

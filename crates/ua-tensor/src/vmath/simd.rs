@@ -4,9 +4,9 @@
 //!
 //! Every operation is IEEE-exact (add, sub, mul, div, fma, min, max,
 //! compares, bit manipulation), so one algorithm evaluated through the
-//! 16-lane, 8-lane or 1-lane fused type gives *the same bits*: the scalar
-//! tail of a slice matches its vector body, and a row of one element matches
-//! the same element inside a long row.
+//! 16-lane, 8-lane or 1-lane fused type gives *the same bits* (AVX2 and
+//! AVX-512 agree; the one-lane types serve the horizontal steps of the
+//! reductions and the portable path).
 //!
 //! # Safety
 //!

@@ -1,6 +1,6 @@
 //! Accuracy against `f64` references over ≥ 1 M points per function, edge
 //! cases, special values, and agreement between instruction sets and
-//! between a slice's vector body and its scalar tail. Every instruction set
+//! between a slice's vector body and its padded tail. Every instruction set
 //! this CPU can run is forced explicitly.
 
 use super::{Isa, Kernels};
@@ -396,7 +396,7 @@ fn special_values_f64() {
 }
 
 /// An element gives the same bits alone and inside a long slice (vector
-/// body vs scalar tail), and AVX2 and AVX-512 agree bit for bit.
+/// body vs padded tail), and AVX2 and AVX-512 agree bit for bit.
 #[test]
 fn tail_matches_body_and_vector_isas_agree() {
     let xs: Vec<f32> = points32(-30.0, 30.0, 1000);
