@@ -18,7 +18,11 @@ use ua_tensor::stable;
 use ua_tensor::vmath::{Isa, Kernels};
 
 /// The shapes: `(label, rows, cols)`; row functions work per row.
-const SHAPES: [(&str, usize, usize); 2] = [("256x64", 256, 64), ("4096", 1, 4096)];
+const SHAPES: [(&str, usize, usize); 3] = [
+    ("256x64", 256, 64),
+    ("4096", 1, 4096),
+    ("4096x10", 4096, 10),
+];
 
 #[derive(Clone, Copy)]
 enum Func {

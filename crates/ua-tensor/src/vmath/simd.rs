@@ -46,6 +46,11 @@ pub(crate) trait Vector: Copy {
     const LANES: usize;
     unsafe fn load(p: *const Self::Elem) -> Self;
     unsafe fn store(self, p: *mut Self::Elem);
+    /// The first `n < LANES` elements at `p`, the other lanes `pad` (masked
+    /// load: nothing past `p + n` is read).
+    unsafe fn load_partial(p: *const Self::Elem, n: usize, pad: Self::Elem) -> Self;
+    /// Writes the first `n < LANES` lanes to `p` (masked store).
+    unsafe fn store_partial(self, p: *mut Self::Elem, n: usize);
     unsafe fn splat(v: Self::Elem) -> Self;
     #[inline(always)]
     unsafe fn lit(v: f64) -> Self {
@@ -76,6 +81,10 @@ pub(crate) trait Vector: Copy {
     unsafe fn frexp(self) -> (Self, Self);
     /// The lanes, first to last, into `out[..LANES]`.
     unsafe fn to_slice(self, out: &mut [Self::Elem]);
+    /// Sum of the lanes (a fixed tree order per type).
+    unsafe fn hsum(self) -> Self::Elem;
+    /// Maximum of the lanes (a fixed tree order per type).
+    unsafe fn hmax(self) -> Self::Elem;
 }
 
 /// One scalar lane. `FUSED` selects a single-rounding `fma` (`mul_add`, a
@@ -99,6 +108,12 @@ macro_rules! scalar_lane {
             unsafe fn store(self, p: *mut $e) {
                 unsafe { p.write(self.0) }
             }
+            #[inline(always)]
+            unsafe fn load_partial(_: *const $e, _: usize, pad: $e) -> Self {
+                Lane(pad)
+            }
+            #[inline(always)]
+            unsafe fn store_partial(self, _: *mut $e, _: usize) {}
             #[inline(always)]
             unsafe fn splat(v: $e) -> Self {
                 Lane(v)
@@ -179,6 +194,14 @@ macro_rules! scalar_lane {
             unsafe fn to_slice(self, out: &mut [$e]) {
                 out[0] = self.0;
             }
+            #[inline(always)]
+            unsafe fn hsum(self) -> $e {
+                self.0
+            }
+            #[inline(always)]
+            unsafe fn hmax(self) -> $e {
+                self.0
+            }
         }
     };
 }
@@ -216,6 +239,23 @@ mod x86 {
     use super::Vector;
     use std::arch::x86_64::*;
 
+    /// All-ones in the first `n` of 8 32-bit lanes (AVX2 masked load/store).
+    #[inline(always)]
+    unsafe fn mask32x8(n: usize) -> __m256i {
+        unsafe {
+            _mm256_cmpgt_epi32(
+                _mm256_set1_epi32(n as i32),
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+            )
+        }
+    }
+
+    /// All-ones in the first `n` of 4 64-bit lanes.
+    #[inline(always)]
+    unsafe fn mask64x4(n: usize) -> __m256i {
+        unsafe { _mm256_cmpgt_epi64(_mm256_set1_epi64x(n as i64), _mm256_setr_epi64x(0, 1, 2, 3)) }
+    }
+
     /// 16 × `f32` in an AVX-512 register.
     #[derive(Clone, Copy)]
     pub(crate) struct F32x16(__m512);
@@ -240,6 +280,17 @@ mod x86 {
         #[inline(always)]
         unsafe fn store(self, p: *mut f32) {
             unsafe { _mm512_storeu_ps(p, self.0) }
+        }
+        #[inline(always)]
+        unsafe fn load_partial(p: *const f32, n: usize, pad: f32) -> Self {
+            unsafe {
+                let m = ((1u32 << n) - 1) as __mmask16;
+                F32x16(_mm512_mask_loadu_ps(_mm512_set1_ps(pad), m, p))
+            }
+        }
+        #[inline(always)]
+        unsafe fn store_partial(self, p: *mut f32, n: usize) {
+            unsafe { _mm512_mask_storeu_ps(p, ((1u32 << n) - 1) as __mmask16, self.0) }
         }
         #[inline(always)]
         unsafe fn splat(v: f32) -> Self {
@@ -323,6 +374,14 @@ mod x86 {
             }
         }
         #[inline(always)]
+        unsafe fn hsum(self) -> f32 {
+            unsafe { _mm512_reduce_add_ps(self.0) }
+        }
+        #[inline(always)]
+        unsafe fn hmax(self) -> f32 {
+            unsafe { _mm512_reduce_max_ps(self.0) }
+        }
+        #[inline(always)]
         unsafe fn to_slice(self, out: &mut [f32]) {
             unsafe { _mm512_storeu_ps(out[..16].as_mut_ptr(), self.0) }
         }
@@ -339,6 +398,17 @@ mod x86 {
         #[inline(always)]
         unsafe fn store(self, p: *mut f64) {
             unsafe { _mm512_storeu_pd(p, self.0) }
+        }
+        #[inline(always)]
+        unsafe fn load_partial(p: *const f64, n: usize, pad: f64) -> Self {
+            unsafe {
+                let m = ((1u32 << n) - 1) as __mmask8;
+                F64x8(_mm512_mask_loadu_pd(_mm512_set1_pd(pad), m, p))
+            }
+        }
+        #[inline(always)]
+        unsafe fn store_partial(self, p: *mut f64, n: usize) {
+            unsafe { _mm512_mask_storeu_pd(p, ((1u32 << n) - 1) as __mmask8, self.0) }
         }
         #[inline(always)]
         unsafe fn splat(v: f64) -> Self {
@@ -425,6 +495,14 @@ mod x86 {
             }
         }
         #[inline(always)]
+        unsafe fn hsum(self) -> f64 {
+            unsafe { _mm512_reduce_add_pd(self.0) }
+        }
+        #[inline(always)]
+        unsafe fn hmax(self) -> f64 {
+            unsafe { _mm512_reduce_max_pd(self.0) }
+        }
+        #[inline(always)]
         unsafe fn to_slice(self, out: &mut [f64]) {
             unsafe { _mm512_storeu_pd(out[..8].as_mut_ptr(), self.0) }
         }
@@ -441,6 +519,22 @@ mod x86 {
         #[inline(always)]
         unsafe fn store(self, p: *mut f32) {
             unsafe { _mm256_storeu_ps(p, self.0) }
+        }
+        #[inline(always)]
+        unsafe fn load_partial(p: *const f32, n: usize, pad: f32) -> Self {
+            unsafe {
+                let m = mask32x8(n);
+                let v = _mm256_maskload_ps(p, m);
+                F32x8(_mm256_blendv_ps(
+                    _mm256_set1_ps(pad),
+                    v,
+                    _mm256_castsi256_ps(m),
+                ))
+            }
+        }
+        #[inline(always)]
+        unsafe fn store_partial(self, p: *mut f32, n: usize) {
+            unsafe { _mm256_maskstore_ps(p, mask32x8(n), self.0) }
         }
         #[inline(always)]
         unsafe fn splat(v: f32) -> Self {
@@ -527,6 +621,28 @@ mod x86 {
             }
         }
         #[inline(always)]
+        unsafe fn hsum(self) -> f32 {
+            unsafe {
+                let v = _mm_add_ps(
+                    _mm256_castps256_ps128(self.0),
+                    _mm256_extractf128_ps::<1>(self.0),
+                );
+                let v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+                _mm_cvtss_f32(_mm_add_ss(v, _mm_shuffle_ps::<0b01>(v, v)))
+            }
+        }
+        #[inline(always)]
+        unsafe fn hmax(self) -> f32 {
+            unsafe {
+                let v = _mm_max_ps(
+                    _mm256_castps256_ps128(self.0),
+                    _mm256_extractf128_ps::<1>(self.0),
+                );
+                let v = _mm_max_ps(v, _mm_movehl_ps(v, v));
+                _mm_cvtss_f32(_mm_max_ss(v, _mm_shuffle_ps::<0b01>(v, v)))
+            }
+        }
+        #[inline(always)]
         unsafe fn to_slice(self, out: &mut [f32]) {
             unsafe { _mm256_storeu_ps(out[..8].as_mut_ptr(), self.0) }
         }
@@ -543,6 +659,22 @@ mod x86 {
         #[inline(always)]
         unsafe fn store(self, p: *mut f64) {
             unsafe { _mm256_storeu_pd(p, self.0) }
+        }
+        #[inline(always)]
+        unsafe fn load_partial(p: *const f64, n: usize, pad: f64) -> Self {
+            unsafe {
+                let m = mask64x4(n);
+                let v = _mm256_maskload_pd(p, m);
+                F64x4(_mm256_blendv_pd(
+                    _mm256_set1_pd(pad),
+                    v,
+                    _mm256_castsi256_pd(m),
+                ))
+            }
+        }
+        #[inline(always)]
+        unsafe fn store_partial(self, p: *mut f64, n: usize) {
+            unsafe { _mm256_maskstore_pd(p, mask64x4(n), self.0) }
         }
         #[inline(always)]
         unsafe fn splat(v: f64) -> Self {
@@ -629,6 +761,26 @@ mod x86 {
                     _mm256_set1_epi64x(0x3FE0_0000_0000_0000),
                 );
                 (F64x4(e), F64x4(_mm256_castsi256_pd(m)))
+            }
+        }
+        #[inline(always)]
+        unsafe fn hsum(self) -> f64 {
+            unsafe {
+                let v = _mm_add_pd(
+                    _mm256_castpd256_pd128(self.0),
+                    _mm256_extractf128_pd::<1>(self.0),
+                );
+                _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v)))
+            }
+        }
+        #[inline(always)]
+        unsafe fn hmax(self) -> f64 {
+            unsafe {
+                let v = _mm_max_pd(
+                    _mm256_castpd256_pd128(self.0),
+                    _mm256_extractf128_pd::<1>(self.0),
+                );
+                _mm_cvtsd_f64(_mm_max_sd(v, _mm_unpackhi_pd(v, v)))
             }
         }
         #[inline(always)]
