@@ -6,11 +6,15 @@
 //! Run with `cargo bench -p ua-tensor --bench vmath`; a filter such as
 //! `-- 'vmath/sigmoid/f32'` runs one group. Figures are recorded in
 //! `docs/bench-notes/vmath.md`. Instruction sets this CPU lacks are skipped.
+//!
+//! With `VMATH_COUNT=1` the binary skips criterion and runs sigmoid over
+//! 256 × 64 scalar and vectorised 200 times each, for instruction counts:
+//! `VMATH_COUNT=1 valgrind --tool=callgrind target/release/deps/vmath-<hash>`.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group};
 use ua_tensor::Scalar;
 use ua_tensor::rand::rngs::SmallRng;
 use ua_tensor::rand::{Rng, SeedableRng};
@@ -172,4 +176,45 @@ criterion_group! {
     config = config();
     targets = bench_f32, bench_f64
 }
-criterion_main!(vmath);
+
+/// Iterations of the instruction-count mode.
+const COUNT_ITERS: usize = 200;
+
+/// Sigmoid over 256 × 64 `f32` with the scalar formula, `COUNT_ITERS` times
+/// (a separate function so callgrind can attribute its instructions).
+#[inline(never)]
+fn count_sigmoid_scalar(data: &mut [f32]) {
+    for _ in 0..COUNT_ITERS {
+        Func::Sigmoid.scalar(black_box(&mut *data), 64);
+    }
+}
+
+/// The same through the vmath kernels of `isa`.
+#[inline(never)]
+fn count_sigmoid_vmath(data: &mut [f32], k: Kernels) {
+    for _ in 0..COUNT_ITERS {
+        k.sigmoid_inplace(black_box(&mut *data));
+    }
+}
+
+/// Instruction-count mode (`VMATH_COUNT=1`, run under
+/// `valgrind --tool=callgrind`): no criterion, just the two functions above
+/// on the best instruction set valgrind supports (it has no AVX-512).
+fn count() {
+    let mut rng = SmallRng::seed_from_u64(14);
+    let base: Vec<f32> = (0..256 * 64).map(|_| rng.random_range(-5.0..5.0)).collect();
+    let mut a = base.clone();
+    count_sigmoid_scalar(&mut a);
+    let mut b = base;
+    count_sigmoid_vmath(&mut b, Kernels::detected());
+    println!("isa {:?}: {} iterations each", Isa::detected(), COUNT_ITERS);
+}
+
+fn main() {
+    if std::env::var_os("VMATH_COUNT").is_some() {
+        count();
+        return;
+    }
+    vmath();
+    Criterion::default().configure_from_args().final_summary();
+}
