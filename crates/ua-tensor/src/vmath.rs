@@ -349,17 +349,14 @@ impl Kernels {
     /// ```
     pub fn log_softmax_inplace<S: Scalar>(self, xs: &mut [S]) {
         if xs.len() < SHORT_ROW {
-            let l = scalar_log_sum_exp(xs);
-            xs.iter_mut().for_each(|x| *x = *x - l);
-            return;
+            return scalar_log_softmax(xs);
         }
         if let Some(v) = S::as_f32_slice_mut(xs) {
             with_isa!(self.isa, m => m::log_softmax_slice::<f32>(v));
         } else if let Some(v) = S::as_f64_slice_mut(xs) {
             with_isa!(self.isa, m => m::log_softmax_slice::<f64>(v));
         } else {
-            let l = scalar_log_sum_exp(xs);
-            xs.iter_mut().for_each(|x| *x = *x - l);
+            scalar_log_softmax(xs);
         }
     }
 }
@@ -393,6 +390,12 @@ fn scalar_softmax<S: Scalar>(xs: &mut [S]) {
     }
     let inv = S::one() / sum;
     xs.iter_mut().for_each(|v| *v = *v * inv);
+}
+
+/// Log-softmax element by element with `libm` (short rows).
+fn scalar_log_softmax<S: Scalar>(xs: &mut [S]) {
+    let l = scalar_log_sum_exp(xs);
+    xs.iter_mut().for_each(|x| *x = *x - l);
 }
 
 /// `x ← eˣ` on the detected instruction set ([`Kernels::exp_inplace`]).

@@ -592,3 +592,32 @@ fn detection_is_cached_and_forced_isas_are_checked() {
         );
     }
 }
+
+/// Slices shorter than 16 take the scalar libm formulas in the reductions:
+/// same bits as those formulas written out here, on every instruction set.
+#[test]
+fn short_rows_use_the_scalar_formulas() {
+    for k in kernels() {
+        for n in 1..16usize {
+            let x: Vec<f32> = (0..n)
+                .map(|i| (i as f32 * 1.7 - 6.0) * if i % 2 == 0 { 1.0 } else { -0.6 })
+                .collect();
+            let m = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let s: f32 = x.iter().map(|&v| (v - m).exp()).sum();
+            let lse = m + s.ln();
+            assert_eq!(k.log_sum_exp(&x), lse, "{:?} n={n}", k.isa());
+            let mut ls = x.clone();
+            k.log_softmax_inplace(&mut ls);
+            let want: Vec<f32> = x.iter().map(|&v| v - lse).collect();
+            assert_eq!(ls, want, "{:?} n={n}", k.isa());
+            let mut sm = x.clone();
+            k.softmax_inplace(&mut sm);
+            let e: Vec<f32> = x.iter().map(|&v| (v - m).exp()).collect();
+            let inv = 1.0 / e.iter().fold(0.0f32, |a, &b| a + b);
+            let want: Vec<f32> = e.iter().map(|&v| v * inv).collect();
+            assert_eq!(sm, want, "{:?} n={n}", k.isa());
+        }
+        assert_eq!(k.log_sum_exp(&[f64::INFINITY, 1.0]), f64::INFINITY);
+        assert_eq!(k.log_sum_exp(&[f64::NEG_INFINITY]), f64::NEG_INFINITY);
+    }
+}
