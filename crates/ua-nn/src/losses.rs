@@ -5,9 +5,13 @@
 //! per row (`Σ wᵢ·lᵢ / n`, the Keras convention, so class weights scale the
 //! gradient without changing its normalisation). Gradients are written into
 //! a buffer the caller owns.
+//!
+//! The transcendental parts (softplus and sigmoid of logits, the logarithms
+//! of probabilities, log-softmax) run on the vectorised
+//! [`ua_tensor::vmath`] kernels, a chunk of up to 256 elements at a time.
 
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
-use ua_tensor::stable::{log_softmax_rows_inplace, sigmoid, softplus};
+use ua_tensor::vmath::Kernels;
 
 use crate::{Result, Scalar};
 
@@ -184,6 +188,75 @@ fn elementwise<S: Scalar>(
             }
         }
         total = total + row_loss * wi;
+    }
+    total
+}
+
+/// Elements per chunk of [`chunked`] (three stack buffers of this size).
+const CHUNK: usize = 256;
+
+/// Like [`elementwise`], but the transcendental work of a chunk of up to
+/// [`CHUNK`] elements is done first, vectorised: `prep(z, a, b)` fills `a`
+/// and `b` from the predictions `z` of the chunk (taken in row-major order
+/// across rows, so an `n × 1` output is one long vector), then
+/// `per_elem(z, t, a, b) -> (loss, dloss/dpred)` runs per element. Rows are
+/// weighted and summed exactly as in `elementwise`.
+fn chunked<S: Scalar>(
+    pred: ArrayView2<'_, S>,
+    target: ArrayView2<'_, S>,
+    weights: Option<ArrayView1<'_, S>>,
+    mut grad: Option<ArrayViewMut2<'_, S>>,
+    divisor: S,
+    prep: impl Fn(&[S], &mut [S], &mut [S]),
+    per_elem: impl Fn(S, S, S, S) -> (S, S),
+) -> S {
+    let scale = S::one() / divisor;
+    let (nrows, ncols) = pred.dim();
+    let mut zs = pred.iter();
+    let mut ts = target.iter();
+    let mut gs = grad.as_mut().map(|g| g.iter_mut());
+    let (mut zbuf, mut tbuf) = ([S::zero(); CHUNK], [S::zero(); CHUNK]);
+    let (mut abuf, mut bbuf) = ([S::zero(); CHUNK], [S::zero(); CHUNK]);
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut wi = if nrows > 0 {
+        w_at(&weights, 0) * scale
+    } else {
+        S::zero()
+    };
+    let mut row_loss = S::zero();
+    let mut total = S::zero();
+    loop {
+        let mut c = 0;
+        for ((zb, tb), (&z, &t)) in zbuf
+            .iter_mut()
+            .zip(tbuf.iter_mut())
+            .zip(zs.by_ref().zip(ts.by_ref()))
+        {
+            *zb = z;
+            *tb = t;
+            c += 1;
+        }
+        if c == 0 {
+            break;
+        }
+        prep(&zbuf[..c], &mut abuf[..c], &mut bbuf[..c]);
+        for q in 0..c {
+            let (l, d) = per_elem(zbuf[q], tbuf[q], abuf[q], bbuf[q]);
+            row_loss = row_loss + l;
+            if let Some(gv) = gs.as_mut().and_then(|g| g.next()) {
+                *gv = d * wi;
+            }
+            j += 1;
+            if j == ncols {
+                total = total + row_loss * wi;
+                row_loss = S::zero();
+                j = 0;
+                i += 1;
+                if i < nrows {
+                    wi = w_at(&weights, i) * scale;
+                }
+            }
+        }
     }
     total
 }
@@ -422,22 +495,56 @@ impl BinaryCrossEntropy {
             .map(|(a, b)| (S::lit(a), S::lit(b)))
             .unwrap_or((S::one(), S::one()));
         let cw = move |t: S| cw0 + (cw1 - cw0) * t;
+        let k = Kernels::detected();
         if self.from_logits {
-            Ok(elementwise(pred, target, weights, grad, div, |z, t| {
-                // l = softplus(z) − t·z ; dl/dz = σ(z) − t
-                let c = cw(t);
-                ((softplus(z) - t * z) * c, (sigmoid(z) - t) * c)
-            }))
+            // l = softplus(z) − t·z ; dl/dz = σ(z) − t
+            let prep = |z: &[S], sp: &mut [S], sg: &mut [S]| {
+                sp.copy_from_slice(z);
+                sg.copy_from_slice(z);
+                k.softplus_inplace(sp);
+                k.sigmoid_inplace(sg);
+            };
+            Ok(chunked(
+                pred,
+                target,
+                weights,
+                grad,
+                div,
+                prep,
+                |z, t, sp, sg| {
+                    let c = cw(t);
+                    ((sp - t * z) * c, (sg - t) * c)
+                },
+            ))
         } else {
             let eps = S::lit(self.epsilon);
             let hi = S::one() - eps;
-            Ok(elementwise(pred, target, weights, grad, div, |p, t| {
-                let pc = p.max(eps).min(hi);
-                let c = cw(t);
-                let l = -(t * pc.ln() + (S::one() - t) * (S::one() - pc).ln());
-                // d/dp of the clipped expression, kept finite: (p − t) / (p(1 − p)).
-                (l * c, (pc - t) / (pc * (S::one() - pc)) * c)
-            }))
+            let clip = move |p: S| p.max(eps).min(hi);
+            // a = ln(p_c), b = ln(1 − p_c) for the clipped p_c
+            let prep = |p: &[S], a: &mut [S], b: &mut [S]| {
+                for ((av, bv), &pv) in a.iter_mut().zip(b.iter_mut()).zip(p) {
+                    let pc = clip(pv);
+                    *av = pc;
+                    *bv = S::one() - pc;
+                }
+                k.ln_inplace(a);
+                k.ln_inplace(b);
+            };
+            Ok(chunked(
+                pred,
+                target,
+                weights,
+                grad,
+                div,
+                prep,
+                |p, t, lp, lq| {
+                    let pc = clip(p);
+                    let c = cw(t);
+                    let l = -(t * lp + (S::one() - t) * lq);
+                    // d/dp of the clipped expression, kept finite: (p − t) / (p(1 − p)).
+                    (l * c, (pc - t) / (pc * (S::one() - pc)) * c)
+                },
+            ))
         }
     }
 }
@@ -580,8 +687,10 @@ impl CategoricalCrossEntropy {
         let mut total = S::zero();
         let mut grad = grad;
         let eps = S::lit(1e-7);
-        // One row at a time through a small scratch row: no n×k temporary.
+        // One row at a time through small scratch rows: no n×k temporary.
+        let k = Kernels::detected();
         let mut scratch = vec![S::zero(); pred.ncols()];
+        let mut probs = vec![S::zero(); if grad.is_some() { pred.ncols() } else { 0 }];
         for i in 0..n {
             let wi = w_at(&weights, i);
             let (p, t) = (pred.row(i), target.row(i));
@@ -590,22 +699,18 @@ impl CategoricalCrossEntropy {
                 for (s, &v) in scratch.iter_mut().zip(p.iter()) {
                     *s = v;
                 }
-                let mut sv =
-                    ndarray::ArrayViewMut2::from_shape((1, scratch.len()), &mut scratch[..])
-                        .map_err(|e| {
-                            crate::error::invalid("categorical cross-entropy", e.to_string())
-                        })?;
-                log_softmax_rows_inplace(sv.view_mut());
+                k.log_softmax_inplace(&mut scratch);
                 for (&ls, &tv) in scratch.iter().zip(t.iter()) {
                     row_loss = row_loss - tv * ls;
                 }
                 if let Some(g) = grad.as_mut() {
                     let tsum: S = t.iter().copied().sum();
-                    for ((gv, &ls), &tv) in
-                        g.row_mut(i).iter_mut().zip(scratch.iter()).zip(t.iter())
+                    probs.copy_from_slice(&scratch);
+                    k.exp_inplace(&mut probs);
+                    for ((gv, &sj), &tv) in g.row_mut(i).iter_mut().zip(probs.iter()).zip(t.iter())
                     {
                         // ∂/∂z_j [−Σ t_k log softmax_k] = softmax_j·Σt − t_j
-                        *gv = (ls.exp() * tsum - tv) * wi * inv_n;
+                        *gv = (sj * tsum - tv) * wi * inv_n;
                     }
                 }
             } else {
@@ -647,5 +752,131 @@ impl<S: Scalar> Loss<S> for CategoricalCrossEntropy {
             .filter(|(p, t)| argmax(p.view()) == argmax(t.view()))
             .count();
         Some(correct as f64 / pred.nrows() as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array1, Array2};
+    use ua_tensor::stable::{sigmoid, softplus};
+
+    /// Logits, targets and row weights over more than one chunk (CHUNK = 256
+    /// elements), so rows straddle chunk boundaries.
+    fn data(n: usize, k: usize) -> (Array2<f64>, Array2<f64>, Array1<f64>) {
+        let z = Array2::from_shape_fn((n, k), |(i, j)| ((i * 7 + j * 13) % 41) as f64 * 0.9 - 18.0);
+        let t = Array2::from_shape_fn((n, k), |(i, j)| ((i + 2 * j) % 3) as f64 / 2.0);
+        let w = Array1::from_shape_fn(n, |i| 0.5 + (i % 5) as f64 * 0.25);
+        (z, t, w)
+    }
+
+    #[test]
+    fn bce_on_logits_matches_the_scalar_formula_across_chunks() {
+        for (n, k) in [(1, 1), (300, 1), (100, 3), (9, 257)] {
+            let (z, t, w) = data(n, k);
+            let bce = BinaryCrossEntropy::from_logits().with_class_weights(0.5, 2.0);
+            let mut g = Array2::zeros((n, k));
+            let l = bce
+                .loss_and_grad_into(z.view(), t.view(), Some(w.view()), g.view_mut())
+                .unwrap();
+            let (mut want, div) = (0.0, (n * k) as f64);
+            for i in 0..n {
+                for j in 0..k {
+                    let (zv, tv) = (z[[i, j]], t[[i, j]]);
+                    let c = 0.5 + 1.5 * tv;
+                    want += w[i] * c * (softplus(zv) - tv * zv) / div;
+                    let gw = w[i] * c * (sigmoid(zv) - tv) / div;
+                    assert!(
+                        (g[[i, j]] - gw).abs() <= 1e-15 + 4e-16 * gw.abs(),
+                        "{n}x{k} grad ({i}, {j}): {} vs {gw}",
+                        g[[i, j]]
+                    );
+                }
+            }
+            assert!(
+                (l - want).abs() <= 1e-13 * want.abs(),
+                "{n}x{k}: {l} vs {want}"
+            );
+            // The loss alone and a column-major (non-contiguous rows) copy agree bit for bit.
+            assert_eq!(bce.loss(z.view(), t.view(), Some(w.view())).unwrap(), l);
+            let zc = z.t().as_standard_layout().into_owned().reversed_axes();
+            let mut gc = Array2::zeros((n, k));
+            let lc = bce
+                .loss_and_grad_into(zc.view(), t.view(), Some(w.view()), gc.view_mut())
+                .unwrap();
+            assert_eq!((lc, &gc), (l, &g), "{n}x{k} column-major");
+        }
+        // f32 at ±1e4 stays finite and exact.
+        let z = ndarray::array![[1e4f32], [-1e4]];
+        let t = ndarray::array![[0.0f32], [1.0]];
+        let (l, g) = BinaryCrossEntropy::from_logits()
+            .loss_and_grad(z.view(), t.view())
+            .unwrap();
+        assert_eq!(l, 1e4);
+        assert_eq!(g, ndarray::array![[0.5f32], [-0.5]]);
+    }
+
+    #[test]
+    fn bce_on_probabilities_matches_the_scalar_formula() {
+        let (z, t, w) = data(300, 2);
+        let p = z.mapv(|v| {
+            if v > 15.0 {
+                1.0
+            } else if v < -17.0 {
+                0.0
+            } else {
+                sigmoid(v)
+            }
+        });
+        let bce = BinaryCrossEntropy::new();
+        let mut g = Array2::zeros(p.dim());
+        let l = bce
+            .loss_and_grad_into(p.view(), t.view(), Some(w.view()), g.view_mut())
+            .unwrap();
+        let div = p.len() as f64;
+        let mut want = 0.0;
+        for ((i, j), &pv) in p.indexed_iter() {
+            let tv = t[[i, j]];
+            let pc = pv.clamp(1e-7, 1.0 - 1e-7);
+            want += w[i] * -(tv * pc.ln() + (1.0 - tv) * (1.0 - pc).ln()) / div;
+            let gw = w[i] * (pc - tv) / (pc * (1.0 - pc)) / div;
+            assert!(
+                (g[[i, j]] - gw).abs() <= 1e-14 * gw.abs(),
+                "({i}, {j}): {} vs {gw}",
+                g[[i, j]]
+            );
+        }
+        assert!((l - want).abs() <= 1e-13 * want, "{l} vs {want}");
+        // LogLoss (ε = 1e-15) on clipped-at-the-ends probabilities is finite.
+        let l = LogLoss.loss(p.view(), t.view(), None).unwrap();
+        assert!(l.is_finite() && l > want * 0.5, "{l}");
+    }
+
+    #[test]
+    fn categorical_on_logits_matches_the_scalar_formula() {
+        let (z, t, w) = data(40, 7);
+        let cce = CategoricalCrossEntropy::new();
+        let mut g = Array2::zeros(z.dim());
+        let l = cce
+            .loss_and_grad_into(z.view(), t.view(), Some(w.view()), g.view_mut())
+            .unwrap();
+        let n = z.nrows() as f64;
+        let mut want = 0.0;
+        for i in 0..z.nrows() {
+            let m = z.row(i).fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            let lse = m + z.row(i).iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+            let tsum: f64 = t.row(i).sum();
+            for j in 0..z.ncols() {
+                want -= w[i] * t[[i, j]] * (z[[i, j]] - lse) / n;
+                let gw = w[i] * ((z[[i, j]] - lse).exp() * tsum - t[[i, j]]) / n;
+                assert!(
+                    (g[[i, j]] - gw).abs() <= 1e-15 + 1e-14 * gw.abs(),
+                    "({i}, {j}): {} vs {gw}",
+                    g[[i, j]]
+                );
+            }
+        }
+        assert!((l - want).abs() <= 1e-13 * want.abs(), "{l} vs {want}");
+        assert_eq!(cce.loss(z.view(), t.view(), Some(w.view())).unwrap(), l);
     }
 }

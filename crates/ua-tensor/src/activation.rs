@@ -5,13 +5,17 @@
 //! [`bias_add_activate`] (one sweep over the output); its backward pass
 //! starts with [`activation_backward_into`], which needs only the layer's
 //! *output*, so no pre-activation copy is kept.
+//!
+//! Sigmoid and tanh over slices and matrices go through the vectorised
+//! [`crate::vmath`] kernels (≤ 2 ulp in `f32`); [`Activation::apply`] on one
+//! value uses the scalar `libm` formulas, so the two may differ in the last
+//! bits.
 
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::error::shape_mismatch;
-use crate::stable::sigmoid;
-use crate::{Result, Scalar};
+use crate::{Result, Scalar, vmath};
 
 /// An element-wise activation function.
 ///
@@ -54,7 +58,7 @@ impl Activation {
                     x * S::lit(alpha)
                 }
             }
-            Activation::Sigmoid => sigmoid(x),
+            Activation::Sigmoid => crate::stable::sigmoid(x),
             Activation::Tanh => x.tanh(),
         }
     }
@@ -130,6 +134,20 @@ pub fn bias_add_activate<S: Scalar>(
             &owned
         }
     };
+    // A contiguous matrix under sigmoid/tanh: add the bias row by row, then
+    // one vectorised pass over everything (rows of one or a few elements,
+    // as in an output layer, would otherwise run the scalar tail per row).
+    if matches!(act, Activation::Sigmoid | Activation::Tanh)
+        && let Some(all) = z.as_slice_mut()
+    {
+        if !bias.is_empty() {
+            for row in all.chunks_exact_mut(bias.len()) {
+                row.iter_mut().zip(bias).for_each(|(v, &b)| *v = *v + b);
+            }
+        }
+        activate_slice(all, act);
+        return Ok(());
+    }
     let mut scratch = Vec::new();
     for mut row in z.rows_mut() {
         if let Some(r) = row.as_slice_mut() {
@@ -176,11 +194,25 @@ pub fn bias_add_activate_slice<S: Scalar>(
     match act {
         Activation::Identity => sweep!(|v: S| v),
         Activation::Relu => sweep!(|v: S| v.max(S::zero())),
-        Activation::Sigmoid => sweep!(sigmoid::<S>),
-        Activation::Tanh => sweep!(|v: S| v.tanh()),
+        Activation::Sigmoid | Activation::Tanh => {
+            sweep!(|v: S| v);
+            activate_slice(row, act);
+        }
         a @ Activation::LeakyRelu { .. } => sweep!(|v: S| a.apply(v)),
     }
     Ok(())
+}
+
+/// `f` over a contiguous slice: sigmoid and tanh vectorised ([`crate::vmath`]),
+/// the others element by element (they vectorise as plain loops).
+fn activate_slice<S: Scalar>(xs: &mut [S], act: Activation) {
+    match act {
+        Activation::Identity => {}
+        Activation::Sigmoid => vmath::sigmoid_inplace(xs),
+        Activation::Tanh => vmath::tanh_inplace(xs),
+        Activation::Relu => xs.iter_mut().for_each(|v| *v = v.max(S::zero())),
+        a @ Activation::LeakyRelu { .. } => xs.iter_mut().for_each(|v| *v = a.apply(*v)),
+    }
 }
 
 /// `dst ← grad_out ⊙ f'(·)`, with `f'` taken from the layer output `y`.
@@ -246,8 +278,23 @@ pub fn activation_backward_into<S: Scalar>(
 /// assert_eq!(z[[0, 1]], 0.0);
 /// ```
 pub fn activate_inplace<S: Scalar>(mut z: ArrayViewMut2<'_, S>, act: Activation) {
-    if act != Activation::Identity {
-        z.mapv_inplace(|v| act.apply(v));
+    if act == Activation::Identity {
+        return;
+    }
+    if let Some(all) = z.as_slice_memory_order_mut() {
+        activate_slice(all, act);
+        return;
+    }
+    let mut scratch = Vec::new();
+    for mut row in z.rows_mut() {
+        if let Some(r) = row.as_slice_mut() {
+            activate_slice(r, act);
+        } else {
+            scratch.clear();
+            scratch.extend(row.iter().copied());
+            activate_slice(&mut scratch, act);
+            row.iter_mut().zip(&scratch).for_each(|(v, &s)| *v = s);
+        }
     }
 }
 
@@ -301,6 +348,42 @@ mod tests {
         assert!(err.to_string().contains("bias add"), "{err}");
         let mut z = Array2::<f32>::zeros((2, 3));
         assert!(bias_add_activate(z.view_mut(), array![1.0f32].view(), Activation::Relu).is_err());
+    }
+
+    #[test]
+    fn sigmoid_and_tanh_rows_are_vectorised_and_layout_independent() {
+        let z0 = Array2::from_shape_fn((7, 19), |(i, j)| {
+            (i as f32 - 3.0) * 2.5 + j as f32 * 0.37 - 4.0
+        });
+        let b = ndarray::Array1::from_shape_fn(19, |j| j as f32 * 0.1 - 0.5);
+        for act in [Activation::Sigmoid, Activation::Tanh] {
+            // Whole contiguous matrix (one vmath pass) vs row by row.
+            let mut whole = z0.clone();
+            bias_add_activate(whole.view_mut(), b.view(), act).unwrap();
+            let mut rows = z0.clone();
+            for mut r in rows.rows_mut() {
+                bias_add_activate_slice(r.as_slice_mut().unwrap(), b.as_slice().unwrap(), act)
+                    .unwrap();
+            }
+            assert_eq!(whole, rows, "{act:?}");
+            // Column-major storage (scratch rows) gives the same bits.
+            let mut cm = z0.t().as_standard_layout().into_owned().reversed_axes();
+            assert!(cm.row(0).as_slice().is_none());
+            bias_add_activate(cm.view_mut(), b.view(), act).unwrap();
+            assert_eq!(whole, cm, "{act:?}");
+            // Within 2 ulp-ish (relative 2.5e-7) of the scalar formula.
+            for ((i, j), &v) in whole.indexed_iter() {
+                let want = act.apply((z0[[i, j]] + b[j]) as f64);
+                assert!(
+                    (v as f64 - want).abs() <= 2.5e-7 * want.abs() + 1e-30,
+                    "{act:?} at ({i}, {j}): {v} vs {want}"
+                );
+            }
+            // One-column matrices (an output layer) go through the same kernels.
+            let mut col = z0.column(0).to_owned().insert_axis(ndarray::Axis(1));
+            bias_add_activate(col.view_mut(), ndarray::array![b[0]].view(), act).unwrap();
+            assert_eq!(col.column(0), whole.column(0), "{act:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! | [`gemm`] | matrix products with transposes, into preallocated outputs |
 //! | [`activation`] | element-wise activations, fused with the bias add, and their derivatives |
 //! | [`stable`] | overflow-free sigmoid, softplus, log-sigmoid, log-sum-exp, softmax |
+//! | [`vmath`] | vectorised `exp`, `ln`, sigmoid, softplus, `tanh`, log-sum-exp, softmax over slices (AVX-512 / AVX2+FMA chosen at run time, portable fallback; stated ulp bounds) |
 //! | [`init`] | seeded Glorot/He initialisers |
 //! | [`budget`] | size guards before work starts: overflowing element counts and allocations over the memory budget (`UA_MEMORY_BUDGET`) |
 //! | [`check`] | finiteness/emptiness checks that say where the bad value is |
@@ -64,6 +65,7 @@ pub mod scalar;
 pub mod sparse;
 pub mod stable;
 pub mod topk;
+pub mod vmath;
 
 pub use error::{Error, Result};
 pub use scalar::Scalar;

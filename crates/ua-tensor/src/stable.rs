@@ -2,10 +2,15 @@
 //!
 //! Each function is written so that no intermediate overflows: inputs of
 //! ±1e4 (or ±1e30) give finite, correct results, never NaN.
+//!
+//! The one-value functions ([`sigmoid`], [`softplus`], [`log_sigmoid`]) use
+//! the scalar `libm`; the slice and row functions ([`log_sum_exp`],
+//! [`softmax_rows_inplace`], [`log_softmax_rows_inplace`], ...) run on the
+//! vectorised [`crate::vmath`] kernels.
 
 use ndarray::{Array1, ArrayView2, ArrayViewMut2, Axis};
 
-use crate::Scalar;
+use crate::{Scalar, vmath};
 
 /// The logistic function `1 / (1 + e^-x)`, stable for any finite `x`.
 ///
@@ -60,12 +65,7 @@ pub fn log_sigmoid<S: Scalar>(x: S) -> S {
 /// assert!((v - (1e4 + 2f64.ln())).abs() < 1e-9);
 /// ```
 pub fn log_sum_exp<S: Scalar>(xs: &[S]) -> S {
-    let m = xs.iter().copied().fold(S::neg_infinity(), S::max);
-    if !m.is_finite() {
-        return m;
-    }
-    let s: S = xs.iter().map(|&x| (x - m).exp()).sum();
-    m + s.ln()
+    vmath::log_sum_exp(xs)
 }
 
 /// Row-wise `ln Σ_j e^{x_ij}`.
@@ -78,12 +78,33 @@ pub fn log_sum_exp<S: Scalar>(xs: &[S]) -> S {
 /// assert!((r[1] - (-1e4 + 2f32.ln())).abs() < 1e-2);
 /// ```
 pub fn log_sum_exp_rows<S: Scalar>(x: ArrayView2<'_, S>) -> Array1<S> {
+    let mut scratch = Vec::new();
     x.axis_iter(Axis(0))
         .map(|row| match row.as_slice() {
-            Some(s) => log_sum_exp(s),
-            None => log_sum_exp(&row.to_vec()),
+            Some(s) => vmath::log_sum_exp(s),
+            None => {
+                scratch.clear();
+                scratch.extend(row.iter().copied());
+                vmath::log_sum_exp(&scratch)
+            }
         })
         .collect()
+}
+
+/// Applies `f` to every row of `x` in place, through a scratch row when the
+/// row is not contiguous.
+fn for_each_row<S: Scalar>(mut x: ArrayViewMut2<'_, S>, f: impl Fn(&mut [S])) {
+    let mut scratch = Vec::new();
+    for mut row in x.axis_iter_mut(Axis(0)) {
+        if let Some(r) = row.as_slice_mut() {
+            f(r);
+        } else {
+            scratch.clear();
+            scratch.extend(row.iter().copied());
+            f(&mut scratch);
+            row.iter_mut().zip(&scratch).for_each(|(v, &s)| *v = s);
+        }
+    }
 }
 
 /// Replaces each row of `x` by its softmax, in place (shifted by the row
@@ -96,18 +117,9 @@ pub fn log_sum_exp_rows<S: Scalar>(x: ArrayView2<'_, S>) -> Array1<S> {
 /// softmax_rows_inplace(x.view_mut());
 /// assert_eq!(x, array![[0.5, 0.5, 0.0]]);
 /// ```
-pub fn softmax_rows_inplace<S: Scalar>(mut x: ArrayViewMut2<'_, S>) {
-    for mut row in x.axis_iter_mut(Axis(0)) {
-        let m = row.iter().copied().fold(S::neg_infinity(), S::max);
-        let mut sum = S::zero();
-        row.mapv_inplace(|v| {
-            let e = (v - m).exp();
-            sum = sum + e;
-            e
-        });
-        let inv = S::one() / sum;
-        row.mapv_inplace(|v| v * inv);
-    }
+pub fn softmax_rows_inplace<S: Scalar>(x: ArrayViewMut2<'_, S>) {
+    let k = vmath::Kernels::detected();
+    for_each_row(x, |r| k.softmax_inplace(r));
 }
 
 /// Replaces each row of `x` by its log-softmax, in place.
@@ -119,13 +131,9 @@ pub fn softmax_rows_inplace<S: Scalar>(mut x: ArrayViewMut2<'_, S>) {
 /// log_softmax_rows_inplace(x.view_mut());
 /// assert!((x[[0, 0]] + 2f64.ln()).abs() < 1e-15);
 /// ```
-pub fn log_softmax_rows_inplace<S: Scalar>(mut x: ArrayViewMut2<'_, S>) {
-    for mut row in x.axis_iter_mut(Axis(0)) {
-        let m = row.iter().copied().fold(S::neg_infinity(), S::max);
-        let s: S = row.iter().map(|&v| (v - m).exp()).sum();
-        let shift = m + s.ln();
-        row.mapv_inplace(|v| v - shift);
-    }
+pub fn log_softmax_rows_inplace<S: Scalar>(x: ArrayViewMut2<'_, S>) {
+    let k = vmath::Kernels::detected();
+    for_each_row(x, |r| k.log_softmax_inplace(r));
 }
 
 #[cfg(test)]
@@ -170,5 +178,42 @@ mod tests {
         let naive = v.iter().map(|x| x.exp()).sum::<f64>().ln();
         assert_abs_diff_eq!(log_sum_exp(&v), naive, epsilon = 1e-12);
         assert_eq!(log_sum_exp::<f64>(&[]), f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn rows_match_the_slice_kernels_for_any_layout() {
+        let x = array![
+            [0.5f32, -2.0, 3.0, 1e4],
+            [-1e4, 0.0, 7.5, -3.25],
+            [1.0, 1.0, 1.0, 1.0]
+        ];
+        // Row-major and column-major (rows not contiguous) give the same bits.
+        let mut a = x.clone();
+        let mut b = x.t().as_standard_layout().into_owned().reversed_axes();
+        assert!(b.row(0).as_slice().is_none());
+        softmax_rows_inplace(a.view_mut());
+        softmax_rows_inplace(b.view_mut());
+        assert_eq!(a, b);
+        let mut want = x.row(1).to_vec();
+        vmath::softmax_inplace(&mut want);
+        assert_eq!(a.row(1).to_vec(), want);
+        assert_abs_diff_eq!(a.row(1).sum(), 1.0, epsilon = 1e-6);
+        assert_eq!(a.row(2).to_vec(), vec![0.25; 4]);
+        let mut a = x.clone();
+        let mut b = x.t().as_standard_layout().into_owned().reversed_axes();
+        log_softmax_rows_inplace(a.view_mut());
+        log_softmax_rows_inplace(b.view_mut());
+        assert_eq!(a, b);
+        assert_abs_diff_eq!(a[[0, 3]], 0.0, epsilon = 1e-6);
+        let r = log_sum_exp_rows(
+            x.t()
+                .as_standard_layout()
+                .into_owned()
+                .reversed_axes()
+                .view(),
+        );
+        assert_eq!(r, log_sum_exp_rows(x.view()));
+        assert_abs_diff_eq!(r[2], 1.0 + 4f32.ln(), epsilon = 1e-6);
+        assert_eq!(r[0], 1e4);
     }
 }

@@ -3,10 +3,12 @@
 //!
 //! A [`Dense`](super::Dense) layer can fuse its activation (cheaper); these
 //! layers exist for architectures that need the activation on its own.
+//! Sigmoid, tanh and softmax run on the vectorised [`ua_tensor::vmath`]
+//! kernels (training and inference give the same bits).
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, Zip, s};
 use serde::{Deserialize, Serialize};
-use ua_tensor::activation::{Activation, activation_backward_into};
+use ua_tensor::activation::{Activation, activate_inplace, activation_backward_into};
 use ua_tensor::stable::softmax_rows_inplace;
 
 use crate::layer::{Layer, Mode, check_grad, check_out, rows_of};
@@ -66,10 +68,10 @@ impl<S: Scalar> Buffers<S> {
         let (n, d) = input.dim();
         self.rows = n;
         self.cols = d;
-        let out = rows_of(&mut self.out, n, d);
-        Zip::from(out)
-            .and(input)
-            .for_each(|o, &x| *o = act.apply(x));
+        let mut out = rows_of(&mut self.out, n, d);
+        out.assign(&input);
+        // Sigmoid and tanh vectorised (ua_tensor::vmath), one pass.
+        activate_inplace(out, act);
         self.output()
     }
 
@@ -121,9 +123,9 @@ macro_rules! impl_activation_layer {
             ) -> Result<()> {
                 let (label, act) = self.activation();
                 check_out(label, &out, input.dim())?;
-                Zip::from(out)
-                    .and(input)
-                    .for_each(|o, &x| *o = act.apply(x));
+                let mut out = out;
+                out.assign(&input);
+                activate_inplace(out, act);
                 Ok(())
             }
             fn boxed_clone(&self) -> Box<dyn Layer<S>> {
