@@ -6,7 +6,7 @@
 //! | module | what |
 //! | --- | --- |
 //! | [`scalar`] | the [`Scalar`] trait, implemented for `f32` and `f64` |
-//! | [`gemm`] | matrix products with transposes, into preallocated outputs |
+//! | [`gemm`] | matrix products with transposes, into preallocated outputs; fused bias + activation (`gemm_bias_act_into`) |
 //! | [`activation`] | element-wise activations, fused with the bias add, and their derivatives |
 //! | [`stable`] | overflow-free sigmoid, softplus, log-sigmoid, log-sum-exp, softmax |
 //! | [`vmath`] | vectorised `exp`, `ln`, sigmoid, softplus, `tanh`, log-sum-exp, softmax over slices (AVX-512 / AVX2+FMA chosen at run time, portable fallback; stated ulp bounds) |
@@ -26,11 +26,16 @@
 //! * **No allocation in hot loops.** Kernels write into buffers the caller
 //!   owns (`*_into`, `*_inplace`); convenience versions that allocate exist
 //!   beside them for one-off use.
-//! * **Products are `ndarray` products.** `gemm_into` goes through
-//!   `ndarray::linalg::general_mat_mul`, i.e. the `matrixmultiply` crate in
-//!   pure Rust; this workspace switches on its AVX-512 kernels. No system BLAS
-//!   is needed, and there is one level of parallelism (the callers' `rayon`
+//! * **Small products are ours, large ones `matrixmultiply`'s.** `gemm_into`
+//!   runs the shapes this library lives on (right operand ≤ 256 columns and
+//!   ≤ 65,536 values, or one column) on register-blocked AVX-512F /
+//!   AVX2+FMA / portable kernels chosen at run time, without packing, and
+//!   larger products on `ndarray::linalg::general_mat_mul` (the
+//!   `matrixmultiply` crate in pure Rust, its AVX-512 kernels switched on).
+//!   No system BLAS, and one level of parallelism (the callers' `rayon`
 //!   loops), never threads inside threads.
+//! * **Transcendentals are vectorised.** Activations, softmax and the losses
+//!   go through [`vmath`] (run-time ISA choice, ulp bounds tested).
 //! * **Errors, not panics.** Every entry point that takes user-shaped input
 //!   returns [`Result`], whose [`Error`] names the operation and the expected
 //!   and found shapes.

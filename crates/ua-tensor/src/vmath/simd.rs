@@ -231,10 +231,8 @@ scalar_lane!(
 pub(crate) use x86::*;
 
 // AVX-512 intrinsics and `target_feature(enable = "avx512f")` are stable
-// since Rust 1.89; the workspace's `rust-version` (1.88) must be raised to
-// 1.89 for this crate (asked of the lead, who owns the root Cargo.toml).
+// since Rust 1.89, the workspace's `rust-version`.
 #[cfg(target_arch = "x86_64")]
-#[allow(clippy::incompatible_msrv)]
 mod x86 {
     use super::Vector;
     use std::arch::x86_64::*;
