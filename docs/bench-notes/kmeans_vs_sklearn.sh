@@ -2,7 +2,9 @@
 # k-means (Lloyd, k = 8, one k-means++ init, f64) on 200,000 × 8 points:
 # ours (examples/kmeans_bench.rs) against scikit-learn, 1 and 2 threads,
 # well-separated (std 1) and overlapping (std 6) data, seeds 0–4, runs of
-# the two tools interleaved per seed. Prints one table of medians.
+# the two tools interleaved per seed. Prints one table of medians: wall
+# clock of the fit and CPU time of the fit (all threads), for both tools.
+# On a loaded machine compare the CPU columns; on an idle one both.
 #
 # usage (from the repository root):
 #   docs/bench-notes/kmeans_vs_sklearn.sh [OUR_BINARY]
@@ -40,10 +42,11 @@ x = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64)
 for seed in seeds:
     with threadpool_limits(limits=threads):
         km = KMeans(n_clusters=8, n_init=1, algorithm="lloyd", random_state=seed)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         km.fit(x)
-        dt = time.perf_counter() - t
+        dt, dc = time.perf_counter() - t, time.process_time() - c
     print(json.dumps({"tool": "sklearn", "threads": threads, "seed": seed, "seconds": dt,
+                      "cpu_seconds": dc,
                       "iterations": int(km.n_iter_), "inertia": float(km.inertia_)}))
 EOF
 
@@ -65,19 +68,18 @@ echo "# done $(date -u '+%H:%M:%S UTC') load: $(uptime | sed 's/.*load average: 
 "$PY" - "$RAW" <<'EOF'
 import json, sys, statistics as st
 rows = [json.loads(l) for l in open(sys.argv[1])]
-print("| data | threads | ours (s) | scikit-learn (s) | sklearn / ours | iterations ours / sk | inertia rel. diff (median, max) |")
-print("| --- | --- | --- | --- | --- | --- | --- |")
+print("| data | threads | ours wall (s) | sklearn wall (s) | sklearn / ours wall | ours CPU (s) | sklearn CPU (s) | sklearn / ours CPU | iterations ours / sk | inertia rel. diff (median, max abs) |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for kind in ["std1", "std6"]:
     for t in sorted({r["threads"] for r in rows}):
         o = [r for r in rows if r["data"] == kind and r["threads"] == t and r["tool"] == "ours"]
         k = [r for r in rows if r["data"] == kind and r["threads"] == t and r["tool"] == "sklearn"]
         if not o or not k:
             continue
-        mo = st.median(r["seconds"] for r in o)
-        mk = st.median(r["seconds"] for r in k)
-        io = st.median(r["iterations"] for r in o)
-        ik = st.median(r["iterations"] for r in k)
+        med = lambda rs, f: st.median(r[f] for r in rs)
+        mo, mk = med(o, "seconds"), med(k, "seconds")
+        co, ck = med(o, "cpu_seconds"), med(k, "cpu_seconds")
         rel = [(a["inertia"] - b["inertia"]) / b["inertia"] for a, b in zip(o, k)]
-        print(f"| {kind} | {t} | {mo:.4f} | {mk:.4f} | {mk / mo:.1f}x | {io:g} / {ik:g} | "
-              f"{st.median(rel):.1e}, {max(rel, key=abs):.1e} |")
+        print(f"| {kind} | {t} | {mo:.4f} | {mk:.4f} | {mk / mo:.1f}x | {co:.4f} | {ck:.4f} | {ck / co:.1f}x | "
+              f"{med(o, 'iterations'):g} / {med(k, 'iterations'):g} | {st.median(rel):.1e}, {max(rel, key=abs):.1e} |")
 EOF

@@ -203,13 +203,37 @@ fn potentials<S: Scalar>(
                     }
                 }
             }
-            for (cl, grow) in cl_chunk.iter_mut().zip(g.rows()) {
-                let cl_new = updated(*cl, grow[trials].as_f64());
-                *cl = cl_new;
-                sums[0] += cl_new;
-                for (t, s) in sums[1..].iter_mut().enumerate() {
-                    *s += updated(cl_new, grow[t].as_f64());
+            let gs = g
+                .as_slice()
+                .ok_or_else(|| internal("k-means++: scratch not contiguous"))?;
+            let w = trials + 1;
+            // One running sum at a time, in a register, rows in order (the
+            // order of the reference): first the pending centre's update.
+            let mut acc = sums[0];
+            for (cl, grow) in cl_chunk.iter_mut().zip(gs.chunks_exact(w)) {
+                *cl = updated(*cl, grow[trials].as_f64());
+                acc += *cl;
+            }
+            sums[0] = acc;
+            // Four trials side by side: four independent chains of adds.
+            let mut t0 = 0;
+            while t0 + 4 <= trials {
+                let mut acc = [sums[1 + t0], sums[2 + t0], sums[3 + t0], sums[4 + t0]];
+                for (&cl, grow) in cl_chunk.iter().zip(gs.chunks_exact(w)) {
+                    let grow = &grow[t0..t0 + 4];
+                    for (a, &v) in acc.iter_mut().zip(grow) {
+                        *a += updated(cl, v.as_f64());
+                    }
                 }
+                sums[1 + t0..5 + t0].copy_from_slice(&acc);
+                t0 += 4;
+            }
+            for t in t0..trials {
+                let mut acc = sums[1 + t];
+                for (&cl, grow) in cl_chunk.iter().zip(gs.chunks_exact(w)) {
+                    acc += updated(cl, grow[t].as_f64());
+                }
+                sums[1 + t] = acc;
             }
         }
         Ok(sums)
