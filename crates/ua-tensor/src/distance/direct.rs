@@ -27,7 +27,7 @@ pub(crate) const MAX_ROWS: usize = 64;
 /// Whether the direct kernel is the faster choice for `d` columns and `m`
 /// rows of `y` (measured threshold; see docs/bench-notes/kmeans.md).
 pub(crate) fn use_direct(d: usize, m: usize) -> bool {
-    d >= 1 && d <= MAX_COLS && m >= 1 && m <= MAX_ROWS
+    (1..=MAX_COLS).contains(&d) && (1..=MAX_ROWS).contains(&m)
 }
 
 /// Copies rows `r0..r0 + m` of `x` into the transposed tile

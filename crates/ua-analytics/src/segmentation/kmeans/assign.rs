@@ -75,14 +75,14 @@ mod tests {
         let mut acc = Acc::new(3, 3);
         assign_block(x.view(), c.view(), 100, &mut labels, Some(&mut acc)).unwrap();
         let mut want = Acc::new(3, 3);
-        for r in 0..600 {
+        for (r, &label) in labels.iter().enumerate() {
             let xi = x.row(100 + r).to_vec();
             let d: Vec<f64> = (0..3)
                 .map(|j| sq_dist_f64(&xi, c.row(j).as_slice().unwrap()))
                 .collect();
             // First minimum: ties keep the lowest index.
             let best = (0..3).fold(0, |b, j| if d[j] < d[b] { j } else { b });
-            assert_eq!(labels[r], best, "row {r}");
+            assert_eq!(label, best, "row {r}");
             want.add(best, &xi);
         }
         assert_eq!(acc.counts, want.counts);
