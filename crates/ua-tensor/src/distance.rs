@@ -11,6 +11,14 @@
 //! [`CHUNK_ROWS`] rows and `y` in tiles of [`TILE_ROWS`] rows, in parallel over
 //! the `x` chunks when asked. Each chunk's answer depends only on its own rows,
 //! so serial and parallel runs give identical results.
+//!
+//! **Few columns, few rows of `y`** (both at most 64, e.g. k-means with
+//! `k`, `d` ≤ 64): the product is not worth its packing, so
+//! [`pairwise_sq_distances_into`], [`nearest_rows`] and [`nearest_rows_into`]
+//! evaluate `Σ (x_t − y_t)²` directly in a register-blocked kernel (no
+//! cancellation, never below zero) compiled for AVX-512F, AVX2 and the
+//! baseline target and chosen at run time; the three give bit-identical
+//! results. Larger shapes use the product form above.
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 use rayon::prelude::*;
@@ -20,8 +28,36 @@ use crate::gemm::{Trans, gemm_into};
 use crate::reduce::{lane_dot, lane_sq_diff, row_sq_norms, row_sq_norms_into};
 use crate::{Error, Result, Scalar};
 
+mod direct;
+
 /// Rows of `x` handled per product in the chunked distance kernels.
 pub const CHUNK_ROWS: usize = 256;
+
+/// Largest number of columns for which [`pairwise_sq_distances_into`],
+/// [`nearest_rows`] and [`nearest_rows_into`] use the direct kernel (with at
+/// most [`DIRECT_MAX_ROWS`] rows of `y`). Its squared distances are, bit for
+/// bit, the sum `acc = acc + (x_t − y_t)²` over the columns in order, in the
+/// element type, starting from zero — callers may recompute single values
+/// that way and rely on equality.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_tensor::distance::{DIRECT_MAX_COLS, pairwise_sq_distances};
+/// assert_eq!(DIRECT_MAX_COLS, 64);
+/// let x = array![[0.1f32, 0.7, -2.3]];
+/// let y = array![[1.3f32, -0.2, 0.4]];
+/// let by_hand = x.iter().zip(&y).fold(0.0f32, |a, (p, q)| a + (p - q) * (p - q));
+/// assert_eq!(pairwise_sq_distances(x.view(), y.view()).unwrap()[[0, 0]], by_hand);
+/// ```
+pub const DIRECT_MAX_COLS: usize = direct::MAX_COLS;
+
+/// Largest number of rows of `y` for the direct kernel; see
+/// [`DIRECT_MAX_COLS`].
+///
+/// ```
+/// assert_eq!(ua_tensor::distance::DIRECT_MAX_ROWS, 64);
+/// ```
+pub const DIRECT_MAX_ROWS: usize = direct::MAX_ROWS;
 
 /// Rows of `y` per tile in [`nearest_rows`] (bounds the scratch buffer to
 /// `CHUNK_ROWS × TILE_ROWS` elements whatever the size of `y`).
@@ -97,6 +133,21 @@ pub fn pairwise_sq_distances_into<S: Scalar>(
             (n, m),
             out.dim(),
         ));
+    }
+    if direct::use_direct(x.ncols(), m) {
+        let ys = y.as_standard_layout();
+        let ys = ys.as_slice().unwrap_or(&[]);
+        match out.as_slice_mut() {
+            Some(o) => direct::sq_distances_into(x, ys, o),
+            None => {
+                let mut o = vec![S::zero(); n * m];
+                direct::sq_distances_into(x, ys, &mut o);
+                for (dst, src) in out.iter_mut().zip(o) {
+                    *dst = src;
+                }
+            }
+        }
+        return Ok(());
     }
     let yn = row_sq_norms(y);
     let yn = yn.as_slice().unwrap_or(&[]);
@@ -247,24 +298,28 @@ pub fn nearest_rows<S: Scalar>(
     y: ArrayView2<'_, S>,
     parallel: bool,
 ) -> Result<(Array1<usize>, Array1<S>)> {
-    check_cols("nearest rows", x.ncols(), y.ncols())?;
+    check_nearest(x, y)?;
     let n = x.nrows();
-    let m = y.nrows();
-    if m == 0 {
-        return Err(Error::Empty {
-            op: "nearest rows (y has no rows to choose from)",
-        });
-    }
-    let yn = row_sq_norms(y);
-    let yn = yn.as_slice().unwrap_or(&[]);
     let mut idx = vec![0usize; n];
     let mut dist = vec![S::zero(); n];
-    if parallel {
+    if parallel && direct::use_direct(x.ncols(), y.nrows()) {
+        let ys = y.as_standard_layout();
+        let ys = ys.as_slice().unwrap_or(&[]);
+        idx.par_chunks_mut(CHUNK_ROWS)
+            .zip(dist.par_chunks_mut(CHUNK_ROWS))
+            .enumerate()
+            .for_each(|(c, (ib, db))| {
+                let r0 = c * CHUNK_ROWS;
+                direct::nearest_into(x.slice(s![r0..r0 + ib.len(), ..]), ys, ib, db);
+            });
+    } else if parallel {
+        let yn = row_sq_norms(y);
+        let yn = yn.as_slice().unwrap_or(&[]);
         idx.par_chunks_mut(CHUNK_ROWS)
             .zip(dist.par_chunks_mut(CHUNK_ROWS))
             .enumerate()
             .try_for_each_init(
-                || Scratch::new(m),
+                || Scratch::new(y.nrows()),
                 |sc, (c, (ib, db))| {
                     let r0 = c * CHUNK_ROWS;
                     let xc = x.slice(s![r0..r0 + ib.len(), ..]);
@@ -272,18 +327,87 @@ pub fn nearest_rows<S: Scalar>(
                 },
             )?;
     } else {
-        let mut sc = Scratch::new(m);
-        for (c, (ib, db)) in idx
-            .chunks_mut(CHUNK_ROWS)
-            .zip(dist.chunks_mut(CHUNK_ROWS))
-            .enumerate()
-        {
-            let r0 = c * CHUNK_ROWS;
-            let xc = x.slice(s![r0..r0 + ib.len(), ..]);
-            nearest_chunk(xc, y, yn, &mut sc, ib, db)?;
-        }
+        nearest_rows_unchecked(x, y, &mut idx, &mut dist)?;
     }
     Ok((Array1::from(idx), Array1::from(dist)))
+}
+
+/// [`nearest_rows`] into preallocated outputs, on the calling thread: for
+/// every row `i` of `x`, `idx[i]` is the index of the nearest row of `y` and
+/// `dist[i]` the squared distance to it (same ties and NaN rules). Meant for
+/// callers that walk their own row chunks (k-means assigns 256 rows at a
+/// time and adds them to their centres while they are in cache).
+///
+/// Errors when the column counts differ, `y` has no rows, or `idx`/`dist`
+/// do not have one entry per row of `x`.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_tensor::distance::nearest_rows_into;
+/// let centres = array![[0.0f64, 0.0], [10.0, 10.0]];
+/// let x = array![[1.0f64, 0.0], [9.0, 9.0]];
+/// let (mut idx, mut d) = (vec![0; 2], vec![0.0; 2]);
+/// nearest_rows_into(x.view(), centres.view(), &mut idx, &mut d).unwrap();
+/// assert_eq!((idx, d), (vec![0, 1], vec![1.0, 2.0]));
+/// let mut short = vec![0.0; 1];
+/// let e = nearest_rows_into(x.view(), centres.view(), &mut [0; 2], &mut short).unwrap_err();
+/// assert!(e.to_string().contains("length 1"));
+/// ```
+pub fn nearest_rows_into<S: Scalar>(
+    x: ArrayView2<'_, S>,
+    y: ArrayView2<'_, S>,
+    idx: &mut [usize],
+    dist: &mut [S],
+) -> Result<()> {
+    check_nearest(x, y)?;
+    for (what, len) in [("idx", idx.len()), ("dist", dist.len())] {
+        if len != x.nrows() {
+            return Err(shape_mismatch(
+                "nearest rows output",
+                format!("{what} of length {} (one per row of x)", x.nrows()),
+                format!("length {len}"),
+            ));
+        }
+    }
+    nearest_rows_unchecked(x, y, idx, dist)
+}
+
+fn check_nearest<S: Scalar>(x: ArrayView2<'_, S>, y: ArrayView2<'_, S>) -> Result<()> {
+    check_cols("nearest rows", x.ncols(), y.ncols())?;
+    if y.nrows() == 0 {
+        return Err(Error::Empty {
+            op: "nearest rows (y has no rows to choose from)",
+        });
+    }
+    Ok(())
+}
+
+/// The work of [`nearest_rows_into`] once the shapes are known to agree.
+fn nearest_rows_unchecked<S: Scalar>(
+    x: ArrayView2<'_, S>,
+    y: ArrayView2<'_, S>,
+    idx: &mut [usize],
+    dist: &mut [S],
+) -> Result<()> {
+    let m = y.nrows();
+    if direct::use_direct(x.ncols(), m) {
+        let ys = y.as_standard_layout();
+        direct::nearest_into(x, ys.as_slice().unwrap_or(&[]), idx, dist);
+        return Ok(());
+    }
+    let yn = row_sq_norms(y);
+    let yn = yn.as_slice().unwrap_or(&[]);
+    let mut sc = Scratch::new(m);
+    for (c, (ib, db)) in idx
+        .chunks_mut(CHUNK_ROWS)
+        .zip(dist.chunks_mut(CHUNK_ROWS))
+        .enumerate()
+    {
+        let r0 = c * CHUNK_ROWS;
+        let xc = x.slice(s![r0..r0 + ib.len(), ..]);
+        nearest_chunk(xc, y, yn, &mut sc, ib, db)?;
+    }
+    Ok(())
 }
 
 fn as_slices<'a, S: Scalar>(
@@ -414,7 +538,17 @@ mod tests {
                 2000.3 - kf * 0.11,
                 -3000.7 + kf * 0.05
             ]];
-            let y = &x + &array![[1e-3f32, -2e-3, 0.0]];
+            // Row 0 of y is the near one; 64 far rows beyond the direct
+            // kernel's limit send the shape through the product form.
+            let mut y = Array2::from_elem((DIRECT_MAX_ROWS + 1, 3), 1e4f32);
+            y.row_mut(0)
+                .assign(&(&x.row(0) + &array![1e-3f32, -2e-3, 0.0]));
+            let y = y.slice(s![..1, ..]).to_owned();
+            let y_far = {
+                let mut f = Array2::from_elem((DIRECT_MAX_ROWS + 1, 3), 1e4f32);
+                f.row_mut(0).assign(&y.row(0));
+                f
+            };
             // The unclamped value exactly as the kernel forms it.
             let mut c = Array2::zeros((1, 1));
             gemm_into(
@@ -432,18 +566,79 @@ mod tests {
                 negatives += 1;
             }
             let naive_d: f32 = x.iter().zip(y.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-            let d = pairwise_sq_distances(x.view(), y.view()).unwrap()[[0, 0]];
+            let d = pairwise_sq_distances(x.view(), y_far.view()).unwrap()[[0, 0]];
             assert!(d >= 0.0, "k = {k}: {d}");
             assert!(d == raw.max(0.0), "k = {k}: {d} vs {raw}");
             let scale = row_sq_norms(x.view())[0] * 2.0;
             assert!((d - naive_d).abs() <= 4.0 * f32::EPSILON * scale, "k = {k}");
-            let (_, nd) = nearest_rows(x.view(), y.view(), false).unwrap();
-            assert_eq!(nd[0], d);
+            let (i, nd) = nearest_rows(x.view(), y_far.view(), false).unwrap();
+            assert_eq!((i[0], nd[0]), (0, d));
+            // The direct kernel (one row of y) has no cancellation: exact
+            // differences, never below zero, equal to the naive sum.
+            let direct = pairwise_sq_distances(x.view(), y.view()).unwrap()[[0, 0]];
+            assert_eq!(direct, naive_d, "k = {k}");
         }
         assert!(
             negatives > 0,
             "no case rounded below zero; the test proves nothing"
         );
+    }
+
+    #[test]
+    fn direct_and_product_paths_match_naive_for_odd_sizes() {
+        // d, m ∈ {1, 3, 8, 17, 65}: 65 goes through the product form.
+        for d in [1, 3, 8, 17, 65] {
+            for m in [1, 3, 8, 17, 65] {
+                let x = data(300, d, 1);
+                let y = data(m, d, 2);
+                let want = naive(&x, &y);
+                let got = pairwise_sq_distances(x.view(), y.view()).unwrap();
+                let direct = d <= DIRECT_MAX_COLS && m <= DIRECT_MAX_ROWS;
+                for (a, b) in got.iter().zip(want.iter()) {
+                    if direct {
+                        assert_eq!(a, b, "d {d} m {m}");
+                    } else {
+                        assert_abs_diff_eq!(*a, *b, epsilon = 1e-9);
+                    }
+                }
+                for parallel in [false, true] {
+                    let (idx, dist) = nearest_rows(x.view(), y.view(), parallel).unwrap();
+                    for i in 0..x.nrows() {
+                        let row = want.row(i);
+                        let best = row.iter().cloned().fold(f64::INFINITY, f64::min);
+                        assert_abs_diff_eq!(dist[i], best, epsilon = 1e-9);
+                        assert_abs_diff_eq!(row[idx[i]], best, epsilon = 1e-9);
+                    }
+                    let mut i2 = vec![0; x.nrows()];
+                    let mut d2 = vec![0.0; x.nrows()];
+                    nearest_rows_into(x.view(), y.view(), &mut i2, &mut d2).unwrap();
+                    assert_eq!(i2, idx.to_vec(), "d {d} m {m}");
+                    assert_eq!(d2, dist.to_vec(), "d {d} m {m}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_contiguous_inputs_and_outputs_give_the_same_distances() {
+        let big = data(90, 12, 5);
+        let x = big.slice(s![..;3, 2..9]);
+        let yb = data(20, 12, 6);
+        let y = yb.slice(s![1..;2, 2..9]);
+        let want = pairwise_sq_distances(x.to_owned().view(), y.to_owned().view()).unwrap();
+        assert_eq!(pairwise_sq_distances(x, y).unwrap(), want);
+        // A transposed output (column-major), written through the fallback.
+        let mut out_t = Array2::<f64>::zeros((y.nrows(), x.nrows()));
+        pairwise_sq_distances_into(x, y, out_t.view_mut().reversed_axes()).unwrap();
+        assert_eq!(out_t.t(), want);
+        let (i1, d1) = nearest_rows(x, y, true).unwrap();
+        let (i2, d2) = nearest_rows(x.to_owned().view(), y.to_owned().view(), false).unwrap();
+        assert_eq!((i1, d1), (i2, d2));
+        // Output lengths are checked.
+        let e = nearest_rows_into(x, y, &mut [0; 3], &mut [0.0; 30]).unwrap_err();
+        assert!(e.to_string().contains("idx of length 30"), "{e}");
+        let e = nearest_rows_into(x, y.slice(s![..0, ..]), &mut [0; 30], &mut [0.0; 30]);
+        assert!(matches!(e, Err(Error::Empty { .. })));
     }
 
     #[test]
@@ -455,6 +650,24 @@ mod tests {
         let (i, nd) = nearest_rows(x.view(), y.view(), false).unwrap();
         assert_eq!(i[0], 0);
         assert!(nd[0].is_nan());
+        // The same through the product form (more rows of y than the direct
+        // kernel takes), and a NaN centre never wins in either.
+        let many = Array2::from_shape_fn((DIRECT_MAX_ROWS + 1, 2), |(i, _)| i as f32);
+        assert!(
+            pairwise_sq_distances(x.view(), many.view())
+                .unwrap()
+                .iter()
+                .all(|v| v.is_nan())
+        );
+        let (i, nd) = nearest_rows(x.view(), many.view(), true).unwrap();
+        assert_eq!(i[0], 0);
+        assert!(nd[0].is_nan());
+        for ys in [y.clone(), many.clone()] {
+            let mut ys = ys;
+            ys[[0, 1]] = f32::NAN;
+            let (i, nd) = nearest_rows(array![[0.0f32, 0.0]].view(), ys.view(), false).unwrap();
+            assert_eq!((i[0], nd[0]), (1, 2.0), "{} rows", ys.nrows());
+        }
     }
 
     #[test]

@@ -11,9 +11,10 @@ use ua_tensor::Scalar;
 use ua_tensor::check::ensure_squares_fit;
 use ua_tensor::check::{ensure_finite, max_abs_for_squares};
 
+use super::assign::assign_all;
 use super::fit::{Run, standard, str_names};
 use super::params::{KMeans, sealed};
-use crate::segmentation::kernel::{assign_all, dist_s, inertia, internal};
+use crate::segmentation::kernel::{dist_s, inertia, internal};
 use crate::{Error, Result, Segmenter};
 
 /// The parameter types whose fits are a [`FittedKMeans`]: [`KMeans`] and

@@ -7,12 +7,10 @@ use rayon::prelude::*;
 use ua_tensor::Scalar;
 use ua_tensor::progress::{Event, report};
 
+use super::assign::{assign_all, assign_block};
 use super::fit::Run;
 use crate::Result;
-use crate::segmentation::kernel::{
-    Acc, assign_all, assign_rows, block_rows, inertia, internal, map_blocks, row_sq_norms,
-    sq_dist_f64,
-};
+use crate::segmentation::kernel::{Acc, block_rows, inertia, internal, map_blocks, sq_dist_f64};
 
 /// New centres from the merged sums; empty clusters are re-seeded at the
 /// points farthest from their (old) centre, as scikit-learn does.
@@ -102,11 +100,10 @@ pub(crate) fn lloyd<S: Scalar>(
     for it in 0..max_iter {
         n_iter = it + 1;
         report(&Event::new("k-means", n_iter, Some(max_iter)));
-        let cnorm = row_sq_norms(centers.view());
         let cv = centers.view();
         let run = |(b, lab): (usize, &mut [usize])| -> Result<Acc> {
             let mut acc = Acc::new(k, d);
-            assign_rows(x, None, cv, &cnorm, b * br, lab, None, Some(&mut acc))?;
+            assign_block(x, cv, b * br, lab, Some(&mut acc))?;
             Ok(acc)
         };
         let parts: Vec<Acc> = if parallel {
@@ -147,4 +144,112 @@ pub(crate) fn lloyd<S: Scalar>(
         n_iter,
         converged,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segmentation::gaussian_blobs;
+    use crate::segmentation::kernel::{assign_rows, row_sq_norms};
+    use crate::segmentation::{Algorithm, KMeans};
+
+    /// Lloyd as it was before the direct kernel: the product form
+    /// `‖c‖² − 2·x·cᵀ` of `kernel::assign_rows` for every assignment.
+    fn reference(x: ArrayView2<'_, f64>, mut centers: Array2<f64>, tol: f64) -> (Vec<usize>, f64) {
+        let (n, d) = x.dim();
+        let k = centers.nrows();
+        let mut labels = vec![0usize; n];
+        let mut old = vec![usize::MAX; n];
+        for _ in 0..300 {
+            let cnorm = row_sq_norms(centers.view());
+            let mut acc = Acc::new(k, d);
+            assign_rows(
+                x,
+                None,
+                centers.view(),
+                &cnorm,
+                0,
+                &mut labels,
+                None,
+                Some(&mut acc),
+            )
+            .unwrap();
+            let (new, shift) = update_centers(x, centers.view(), &labels, acc, false).unwrap();
+            centers = new;
+            if labels == old {
+                break;
+            }
+            if shift <= tol {
+                let cnorm = row_sq_norms(centers.view());
+                assign_rows(x, None, centers.view(), &cnorm, 0, &mut labels, None, None).unwrap();
+                break;
+            }
+            old.copy_from_slice(&labels);
+        }
+        let inertia = inertia(x, centers.view(), &labels, false).unwrap();
+        (labels, inertia)
+    }
+
+    #[test]
+    fn direct_kernel_keeps_the_inertia_of_the_product_form_within_1e_12() {
+        // The benchmark's two data kinds: separated (std 1) and overlapping (std 6).
+        for std in [1.0, 6.0] {
+            let (x, _) = gaussian_blobs::<f64>(20_000, 8, 8, std, 10.0, 42).unwrap();
+            let tol = 1e-4 * crate::segmentation::kmeans::mean_variance(x.view());
+            for seed in 0..3u64 {
+                let init = Array2::from_shape_fn((8, 8), |(j, t)| x[[j * 997 + seed as usize, t]]);
+                let run = lloyd(x.view(), init.clone(), 300, tol, false).unwrap();
+                let (labels, want) = reference(x.view(), init, tol);
+                let rel = (run.inertia - want).abs() / want;
+                assert!(
+                    rel <= 1e-12,
+                    "std {std} seed {seed}: {} vs {want} ({rel:e})",
+                    run.inertia
+                );
+                let moved = labels
+                    .iter()
+                    .zip(&run.labels)
+                    .filter(|(a, b)| a != b)
+                    .count();
+                assert!(moved <= 2, "std {std} seed {seed}: {moved} labels differ");
+            }
+        }
+    }
+
+    #[test]
+    fn one_and_two_threads_give_bit_identical_fits() {
+        for std in [1.0, 6.0] {
+            let (x, _) = gaussian_blobs::<f64>(30_000, 8, 8, std, 10.0, 7).unwrap();
+            let xf = x.mapv(|v| v as f32);
+            for alg in [Algorithm::Lloyd, Algorithm::Elkan] {
+                let fit_in = |threads: usize, parallel: bool| {
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .unwrap();
+                    pool.install(|| {
+                        let p = KMeans::new(8).seed(3).algorithm(alg).parallel(parallel);
+                        (p.fit(x.view()).unwrap(), p.fit(xf.view()).unwrap())
+                    })
+                };
+                let (one, one_f) = fit_in(1, true);
+                let (two, two_f) = fit_in(2, true);
+                let (seq, seq_f) = fit_in(2, false);
+                for (name, other, other_f) in
+                    [("2 threads", &two, &two_f), ("serial", &seq, &seq_f)]
+                {
+                    assert_eq!(one.labels(), other.labels(), "{name} std {std} {alg:?}");
+                    assert_eq!(one.centers(), other.centers(), "{name} std {std} {alg:?}");
+                    assert_eq!(
+                        one.training_inertia().to_bits(),
+                        other.training_inertia().to_bits(),
+                        "{name} std {std} {alg:?}"
+                    );
+                    assert_eq!(one.n_iter(), other.n_iter());
+                    assert_eq!(one_f.labels(), other_f.labels(), "f32 {name}");
+                    assert_eq!(one_f.centers(), other_f.centers(), "f32 {name}");
+                }
+            }
+        }
+    }
 }

@@ -5,15 +5,17 @@
 //! | --- | --- |
 //! | `params` | [`KMeans`], [`Algorithm`], [`Init`]: the hyper-parameters and their checks |
 //! | `fit` | [`KMeans::fit`] and [`KMeans::fit_from`]; input preparation shared with mini-batch k-means |
-//! | `init` | k-means++ and random seeding |
+//! | `init` | k-means++ (one pass over the data per centre) and random seeding |
+//! | `assign` | nearest centre of each row, fused with the centre sums |
 //! | `lloyd`, `elkan` | the two iterations and the centre update they share |
 //! | `fitted` | [`FittedKMeans`]: centres, labels, `predict`, `transform`, `inertia`, `score` |
 //! | `persist` | saving and loading through the envelope, and the invariants checked at load |
 //!
-//! * **Lloyd** assigns every point with the distance product
-//!   `‖x‖² + ‖c‖² − 2·x·cᵀ` over chunks of 256 rows (one `gemm_into` per
-//!   chunk into a preallocated buffer), fused with the argmin and the
-//!   accumulation of the new centre sums in `f64`.
+//! * **Lloyd** assigns every point with `ua_tensor::distance::nearest_rows_into`
+//!   over chunks of 256 rows — for `k`, `d` ≤ 64 a direct register-blocked
+//!   kernel (`Σ (x_t − c_t)²`, no product to pack), else the product
+//!   `‖x‖² + ‖c‖² − 2·x·cᵀ` — and adds each chunk to the new centre sums in
+//!   `f64` while it is in cache.
 //! * **Elkan** keeps an upper bound per point and a lower bound per point and
 //!   centre, and uses the triangle inequality with the centre–centre
 //!   distances to skip most distance computations. From the same initial
@@ -27,6 +29,7 @@
 //! parallel (`rayon`) and sequential paths give bit-identical results for a
 //! given seed.
 
+mod assign;
 mod elkan;
 mod fit;
 mod fitted;

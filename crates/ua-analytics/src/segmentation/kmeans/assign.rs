@@ -1,0 +1,103 @@
+//! Assignment of rows to their nearest centre for k-means: the direct
+//! distance kernel of [`ua_tensor::distance`] over chunks of [`CHUNK`] rows
+//! (no product, no packing for `k`, `d` ≤ 64), fused with the accumulation
+//! of the new centre sums in `f64` while the chunk is in cache.
+
+use ndarray::{ArrayView2, s};
+use rayon::prelude::*;
+use ua_tensor::Scalar;
+use ua_tensor::distance::nearest_rows_into;
+
+use crate::Result;
+use crate::segmentation::kernel::{Acc, CHUNK, block_rows, internal};
+
+/// Assigns rows `start..start + labels.len()` of `x` (standard layout) to
+/// their nearest centre, writing the labels and, when `acc` is given, adding
+/// each row to its centre's sums. Ties go to the lowest centre index.
+pub(crate) fn assign_block<S: Scalar>(
+    x: ArrayView2<'_, S>,
+    centers: ArrayView2<'_, S>,
+    start: usize,
+    labels: &mut [usize],
+    mut acc: Option<&mut Acc>,
+) -> Result<()> {
+    let d = x.ncols();
+    let xs = x
+        .as_slice()
+        .ok_or_else(|| internal("assign_block: x must be in standard layout"))?;
+    let mut dist = vec![S::zero(); CHUNK.min(labels.len())];
+    for (c, lab) in labels.chunks_mut(CHUNK).enumerate() {
+        let r0 = start + c * CHUNK;
+        let m = lab.len();
+        nearest_rows_into(x.slice(s![r0..r0 + m, ..]), centers, lab, &mut dist[..m])?;
+        if let Some(a) = acc.as_deref_mut() {
+            for (r, &l) in lab.iter().enumerate() {
+                let i = r0 + r;
+                a.add(l, &xs[i * d..(i + 1) * d]);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Assigns every row of `x` (standard layout) to its nearest centre, over
+/// the fixed blocks of [`block_rows`] (parallel when asked; the same labels
+/// either way).
+pub(crate) fn assign_all<S: Scalar>(
+    x: ArrayView2<'_, S>,
+    centers: ArrayView2<'_, S>,
+    parallel: bool,
+) -> Result<Vec<usize>> {
+    let n = x.nrows();
+    let mut labels = vec![0usize; n];
+    let br = block_rows(n.max(1));
+    let run = |(b, lab): (usize, &mut [usize])| assign_block(x, centers, b * br, lab, None);
+    if parallel {
+        labels.par_chunks_mut(br).enumerate().try_for_each(run)?;
+    } else {
+        labels.chunks_mut(br).enumerate().try_for_each(run)?;
+    }
+    Ok(labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segmentation::kernel::sq_dist_f64;
+    use ndarray::{Array2, array};
+
+    #[test]
+    fn fused_assignment_matches_brute_force() {
+        // 600 rows: several chunks, started mid-way; sums and counts by hand.
+        let x = Array2::from_shape_fn((700, 3), |(i, j)| ((i * 7 + j * 13) % 17) as f64 - 8.0);
+        let c = array![[-5.0, 0.0, 1.0], [4.0, 4.0, -3.0], [0.0, -6.0, 6.0]];
+        let mut labels = vec![usize::MAX; 600];
+        let mut acc = Acc::new(3, 3);
+        assign_block(x.view(), c.view(), 100, &mut labels, Some(&mut acc)).unwrap();
+        let mut want = Acc::new(3, 3);
+        for (r, &label) in labels.iter().enumerate() {
+            let xi = x.row(100 + r).to_vec();
+            let d: Vec<f64> = (0..3)
+                .map(|j| sq_dist_f64(&xi, c.row(j).as_slice().unwrap()))
+                .collect();
+            // First minimum: ties keep the lowest index.
+            let best = (0..3).fold(0, |b, j| if d[j] < d[b] { j } else { b });
+            assert_eq!(label, best, "row {r}");
+            want.add(best, &xi);
+        }
+        assert_eq!(acc.counts, want.counts);
+        assert_eq!(acc.sums, want.sums);
+        let all = assign_all(x.view(), c.view(), true).unwrap();
+        assert_eq!(&all[100..700], &labels[..]);
+        assert_eq!(all, assign_all(x.view(), c.view(), false).unwrap());
+        // A tie between centres 0 and 1 goes to 0, between 1 and 2 to 1.
+        let t = array![[0.0, 0.0, 0.0], [2.0, 0.0, 0.0]];
+        let ct = array![[-1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [3.0, 0.0, 0.0]];
+        assert_eq!(assign_all(t.view(), ct.view(), false).unwrap(), [0, 1]);
+        // Column-major x is refused (callers pass standard layout).
+        let f = x.t().as_standard_layout().into_owned();
+        let mut l = vec![0; 3];
+        let e = assign_block(f.t(), c.view(), 0, &mut l, None).unwrap_err();
+        assert!(e.to_string().contains("standard layout"), "{e}");
+    }
+}
