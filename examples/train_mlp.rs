@@ -142,7 +142,7 @@ fn parse_args() -> Result<Args, Error> {
 }
 
 /// The planted data set described in the module docs.
-fn generate(rows: usize, features: usize, seed: u64) -> (Array2<f32>, Array2<f32>) {
+pub fn generate(rows: usize, features: usize, seed: u64) -> (Array2<f32>, Array2<f32>) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut x = Array2::<f64>::zeros((rows, features));
     let mut y = Array2::<f32>::zeros((rows, 1));

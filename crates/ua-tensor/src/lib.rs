@@ -14,7 +14,7 @@
 //! | [`budget`] | size guards before work starts: overflowing element counts and allocations over the memory budget (`UA_MEMORY_BUDGET`) |
 //! | [`check`] | finiteness/emptiness checks that say where the bad value is |
 //! | [`reduce`] | column/row sums, column mean and variance, row norms, argmax, compensated sum |
-//! | [`distance`] | pairwise squared distances (chunked products), nearest rows, vector distances, cosine |
+//! | [`distance`] | pairwise squared distances (direct register-blocked kernel for d, k ≤ 64; chunked products beyond), nearest rows, vector distances, cosine |
 //! | [`topk`] | top-k selection (partial, deterministic, NaN last) of slices and rows |
 //! | [`sparse`] | CSR sparse matrices (triplet construction, transpose, products) |
 //! | [`linalg`] | Cholesky factorisation and symmetric positive-definite solves (with a growing ridge); blocked parallel Cholesky (`cholesky_lower`), `lower_triangular_inverse`, `spd_inverse` and `gram_matrix` on the GEMM |
