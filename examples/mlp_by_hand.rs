@@ -99,7 +99,13 @@ impl Layer {
 /// ReLU then inverted dropout (keep 0.5, scale 2); returns the output and
 /// the factor each element was multiplied by (0 or 2, and 0 where ReLU cut).
 fn relu_dropout(z: Array2<f32>, rng: &mut StdRng) -> (Array2<f32>, Array2<f32>) {
-    let factor = z.mapv(|v| if v > 0.0 && rng.random::<bool>() { 2.0 } else { 0.0 });
+    let factor = z.mapv(|v| {
+        if v > 0.0 && rng.random::<bool>() {
+            2.0
+        } else {
+            0.0
+        }
+    });
     (&z * &factor, factor)
 }
 
@@ -141,11 +147,9 @@ fn run(m: &user_analytics::cli::Matches) -> Result<String, Error> {
             let logit = layers[2].forward(h2.view());
             let p = logit.mapv(sigmoid);
             // Mean BCE on the logit: softplus(z) − y·z; its gradient (p − y)/n.
-            loss_sum += Zip::from(&logit)
-                .and(&yb)
-                .fold(0.0f64, |acc, &z, &t| {
-                    acc + f64::from(z.max(0.0) + (-z.abs()).exp().ln_1p() - t * z)
-                });
+            loss_sum += Zip::from(&logit).and(&yb).fold(0.0f64, |acc, &z, &t| {
+                acc + f64::from(z.max(0.0) + (-z.abs()).exp().ln_1p() - t * z)
+            });
             let g3 = (&p - &yb) / n;
             let g2 = g3.dot(&layers[2].w.t()) * &f2;
             let g1 = g2.dot(&layers[1].w.t()) * &f1;
