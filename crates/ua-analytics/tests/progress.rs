@@ -88,6 +88,25 @@ fn the_isolation_forest_reports_its_trees_in_rounds_and_grows_the_same_forest() 
             assert!((2..=25).contains(&steps.len()), "{steps:?}");
         }
     }
+    // The round size: a twentieth of the forest, but at least four trees per
+    // thread — exactly twenty rounds of 50 for 1,000 trees (up to 12
+    // threads), and rounds of 4 × threads for a small forest.
+    let threads = rayon::current_num_threads();
+    for (trees, round) in [(1_000usize, 50usize.max(4 * threads)), (7, 4 * threads)] {
+        let rec = Arc::new(Record::default());
+        observe(rec.clone(), || {
+            IsolationForest::new()
+                .trees(trees)
+                .sample_size(16)
+                .fit(x.view())
+        })
+        .unwrap();
+        let steps: Vec<usize> = rec.0.lock().unwrap().iter().map(|e| e.1).collect();
+        let want: Vec<usize> = (1..=trees.div_ceil(round))
+            .map(|r| (r * round).min(trees))
+            .collect();
+        assert_eq!(steps, want, "{trees} trees, {threads} threads");
+    }
 }
 
 #[test]
