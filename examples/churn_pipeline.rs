@@ -35,101 +35,64 @@ use user_analytics::prelude::*;
 
 // ---- the user-facing code: as short as the scikit-learn version ----------
 
-/// Our own preprocessing step: adds spend per order (0 for users without one).
-#[derive(Debug, Clone)]
+/// Our own preprocessing step: spend per order (0 for users without one). It
+/// learns nothing, so the fitted type is the whole step (`Stateless` below).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct SpendPerOrder;
 
-#[derive(Debug, Serialize, Deserialize)]
-struct FittedSpendPerOrder;
-
-impl Transformer for SpendPerOrder {
-    type Fitted = FittedSpendPerOrder;
-    fn fit(&self, _: &Table) -> user_analytics::data::Result<FittedSpendPerOrder> {
-        Ok(FittedSpendPerOrder) // learns nothing: a pure feature
-    }
-}
-
-impl Transform for FittedSpendPerOrder {
+impl Transform for SpendPerOrder {
     fn transform(&self, t: &Table) -> user_analytics::data::Result<Table> {
         let (spend, orders) = (t.numeric("spend")?.values(), t.numeric("orders")?.values());
-        let ratio = spend
-            .iter()
-            .zip(orders)
-            .map(|(s, o)| if *o > 0.0 { s / o } else { 0.0 });
-        let mut out = t.clone();
-        out.add_column("spend_per_order", Column::numeric(ratio.collect()))?;
-        Ok(out)
+        let ratio = spend.iter().zip(orders);
+        let ratio = ratio.map(|(s, o)| if *o > 0.0 { s / o } else { 0.0 });
+        t.clone()
+            .with_column("spend_per_order", Column::numeric(ratio.collect()))
     }
 }
 
 #[typetag::serde(name = "churn_pipeline/spend-per-order")]
-impl FittedStep for FittedSpendPerOrder {}
+impl FittedStep for SpendPerOrder {}
 
-fn churn(
-    users: &Table,
-    target: &str,
-    positive: Option<&str>,
-    id: &str,
-    seed: u64,
-    out: &Path,
-) -> AnyResult<Summary> {
-    let y = binary_labels(users, target, positive)?;
-    let (train, test) = TrainTestSplit {
-        test_fraction: 0.2,
-        shuffle: true,
-        seed,
-    }
-    .split_stratified(&y)?;
-    let (users_train, users_test) = (users.take(&train)?, users.take(&test)?);
-    let (y_train, y_test) = (pick(&y, &train), pick(&y, &test));
+fn churn(users: &Table, target: &str, id: &str, a: &Args) -> AnyResult<Summary> {
+    let y = binary_labels(users, target, a.positive.as_deref())?;
+    let ((train, y_train), (test, y_test)) =
+        TrainTestSplit::new(0.2, a.seed).split_table_stratified(users, &y)?;
 
     // The automatic recipe (impute, scale, one-hot); spend and orders go
     // through our step first, then median imputation and scaling.
     let ours = ["spend", "orders"];
     let prep = if ours.iter().all(|c| users.has_column(c)) {
-        let ours_then_scale = Chain::new(SpendPerOrder).then(NumericSteps::default());
+        let ours_then_scale = Chain::new(Stateless(SpendPerOrder)).then(NumericSteps::default());
         ColumnTransformer::auto(users, Some(target), &[id, "spend", "orders"])?
             .step(&ours, ours_then_scale)
     } else {
         ColumnTransformer::auto(users, Some(target), &[id])?
     };
-    let pipe = |model| {
-        Pipeline::new(prep.clone(), model)
-            .id_column(id)
-            .exclude(&[target])
-    };
+    let prep = prep.id_column(id); // returned with the scores, never a feature
+    let pipe = |model| Pipeline::new(prep.clone(), model).exclude(&[target]);
     let candidates = [
         pipe(ModelKind::Logistic(LogisticRegression::new())),
-        pipe(ModelKind::Mlp(MlpClassifier::new().seed(seed))),
+        pipe(ModelKind::Mlp(MlpClassifier::new().seed(a.seed))),
     ];
     // 5-fold CV of both on the training rows (preprocessing refitted per fold),
     // the better one refitted on all training rows.
-    let search = grid_search(&candidates, &users_train, &y_train, 5, seed, Metric::RocAuc)?;
-    let holdout = evaluate(&search.best_model, &users_test, &y_test)?;
+    let search = grid_search(&candidates, &train, &y_train, 5, a.seed, Metric::RocAuc)?;
+    let holdout = evaluate(&search.best_model, &test, &y_test)?;
 
     // One file; loaded back, it scores new users with their ids.
-    std::fs::create_dir_all(out)?;
-    let path = out.join("model.json");
+    std::fs::create_dir_all(&a.out)?;
+    let path = a.out.join("model.json");
     search.best_model.save(&path)?;
     let loaded = FittedPipeline::<ColumnTransformer, ModelKind>::load(&path)?;
-    let scores = loaded.score_table(&users_test, "p_churn")?;
-    write_csv(&scores, out.join("scores.csv"))?;
-    Ok(Summary {
-        search,
-        holdout,
-        scores,
-    })
+    let scores = loaded.score_table(&test, "p_churn")?;
+    write_csv(&scores, a.out.join("scores.csv"))?;
+    Ok((search, holdout, scores))
 }
 
 fn segment(orders: &Table, seed: u64) -> AnyResult<SegmentProfiles> {
-    let as_of = default_as_of(orders, "day")?.as_of;
-    let config = RfmConfig {
-        as_of,
-        holdout_end: None,
-    };
+    let config = default_as_of(orders, "day")?.rfm_config();
     let rfm = RfmFeatures::from_table(orders, "user", "day", "amount", None, &config)?;
-    let columns = RfmColumns::new(&rfm.recency_days, &rfm.frequency, &rfm.monetary);
-    let model = RfmKMeans::fit(columns, &KMeans::new(4).seed(seed))?; // log-RFM, standardised
+    let model = RfmKMeans::fit(&rfm, &KMeans::new(4).seed(seed))?; // log-RFM, standardised
     let names = ["largest", "second", "third", "smallest"];
     Ok(SegmentProfiles::from_rfm(&rfm, model.labels(), &names)?)
 }
@@ -138,18 +101,16 @@ fn segment(orders: &Table, seed: u64) -> AnyResult<SegmentProfiles> {
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
-struct Summary {
-    search: GridSearch<
+/// The grid search over both pipelines, the chosen one's holdout report,
+/// and the holdout users' scores with their ids.
+type Summary = (
+    GridSearch<
         Pipeline<ColumnTransformer, ModelKind>,
         FittedPipeline<ColumnTransformer, ModelKind>,
     >,
-    holdout: ClassificationReport,
-    scores: Table,
-}
-
-fn pick(y: &[u8], rows: &[usize]) -> Vec<u8> {
-    rows.iter().map(|&i| y[i]).collect()
-}
+    ClassificationReport,
+    Table,
+);
 
 /// The flags, their defaults and help (`--help` prints them).
 pub const CMD: Command = Command {
@@ -353,17 +314,16 @@ pub fn report(a: &Args) -> AnyResult<(String, serde_json::Value)> {
     };
     let target = a.target.as_deref().unwrap_or("churned");
     let id = a.id_col.as_deref().unwrap_or("user_id");
-    let s = churn(&users, target, a.positive.as_deref(), id, a.seed, &a.out)?;
+    let (search, holdout, scores) = churn(&users, target, id, a)?;
     let segments = log.map(|l| segment(&l, a.seed)).transpose()?;
-    let best = s.search.best();
-    let cv: Vec<_> = s
-        .search
+    let best = search.best();
+    let cv: Vec<_> = search
         .results
         .iter()
         .map(|c| json!({"model": c.params.classifier.name(), "cv": c.cv}))
         .collect();
     let summary = json!({"users": users.n_rows(), "cross_validation": cv, "chosen": best.params.classifier.name(),
-        "holdout": s.holdout, "scored": s.scores.n_rows(),
+        "holdout": holdout, "scored": scores.n_rows(),
         "segments": segments});
     if a.json {
         return Ok((summary.to_string(), summary));
@@ -374,25 +334,25 @@ pub fn report(a: &Args) -> AnyResult<(String, serde_json::Value)> {
         "{} users, {} input columns; features: {}",
         users.n_rows(),
         users.n_cols(),
-        s.search.best_model.feature_names().join(", ")
+        search.best_model.feature_names().join(", ")
     )?;
-    for c in &s.search.results {
+    for c in &search.results {
         writeln!(o, "5-fold CV {:<8} {}", c.params.classifier.name(), c.cv)?;
     }
     writeln!(
         o,
         "chosen: {} (best mean ROC-AUC); on the held-out 20 %:\n{}",
         best.params.classifier.name(),
-        s.holdout
+        holdout
     )?;
     writeln!(
         o,
         "model saved and loaded back: {}; scores of {} users with their ids in {}",
         a.out.join("model.json").display(),
-        s.scores.n_rows(),
+        scores.n_rows(),
         a.out.join("scores.csv").display()
     )?;
-    writeln!(o, "{}", s.scores.to_pretty_string(5))?;
+    writeln!(o, "{}", scores.to_pretty_string(5))?;
     if let Some(profiles) = segments {
         writeln!(
             o,

@@ -56,7 +56,7 @@ pub mod prelude {
     pub use ua_data::csv_io::{CsvOptions, read_csv, write_csv};
     pub use ua_data::features::rfm::{RfmConfig, RfmFeatures, default_as_of};
     pub use ua_data::labels::binary_labels;
-    pub use ua_data::pipeline::{Chain, ColumnTransformer, FittedStep, NumericSteps};
+    pub use ua_data::pipeline::{Chain, ColumnTransformer, FittedStep, NumericSteps, Stateless};
     pub use ua_data::scale::StandardScaler;
     pub use ua_data::split::TrainTestSplit;
     pub use ua_data::synth::{ShopConfig, generate};

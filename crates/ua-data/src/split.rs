@@ -28,10 +28,13 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::date::format_date;
-use crate::{Error, Result};
+use crate::{Error, Result, Table};
 
 /// Training and test row indices.
 pub type SplitIndices = (Vec<usize>, Vec<usize>);
+
+/// The rows of a table on one side of a split, with their labels.
+pub type Labelled<L> = (Table, Vec<L>);
 
 fn invalid(op: &'static str, message: String) -> Error {
     Error::InvalidArgument { op, message }
@@ -134,6 +137,68 @@ impl Default for TrainTestSplit {
 }
 
 impl TrainTestSplit {
+    /// A shuffled split holding out `test_fraction` of the rows, with `seed`.
+    ///
+    /// ```
+    /// use ua_data::split::TrainTestSplit;
+    /// let s = TrainTestSplit::new(0.2, 7);
+    /// assert_eq!((s.test_fraction, s.shuffle, s.seed), (0.2, true, 7));
+    /// ```
+    pub fn new(test_fraction: f64, seed: u64) -> Self {
+        Self {
+            test_fraction,
+            shuffle: true,
+            seed,
+        }
+    }
+
+    /// Splits a table and its labels (one per row) the same way, each class
+    /// keeping its share as in [`split_stratified`](Self::split_stratified):
+    /// `((train_table, train_labels), (test_table, test_labels))`. The rows
+    /// keep their file lines, so later errors still point into the file.
+    ///
+    /// Errors: the label count differs from the table's row count, or as
+    /// [`split_stratified`](Self::split_stratified).
+    ///
+    /// ```
+    /// use ua_data::split::TrainTestSplit;
+    /// use ua_data::{Column, Table};
+    /// let t = Table::new(vec![("x".into(), Column::numeric((0..10).map(f64::from).collect()))]).unwrap();
+    /// let y = [0u8, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+    /// let ((train, y_train), (test, y_test)) = TrainTestSplit::new(0.2, 1).split_table_stratified(&t, &y).unwrap();
+    /// assert_eq!((train.n_rows(), test.n_rows()), (8, 2));
+    /// assert_eq!(y_test.iter().filter(|&&v| v == 1).count(), 1);
+    /// // Labels follow their rows: here x < 5 exactly for the rows labelled 0.
+    /// for (x, &l) in test.numeric("x").unwrap().values().iter().zip(&y_test) {
+    ///     assert_eq!(*x >= 5.0, l == 1);
+    /// }
+    /// assert!(TrainTestSplit::new(0.2, 1).split_table_stratified(&t, &y[..9]).is_err());
+    /// ```
+    pub fn split_table_stratified<L: Ord + Clone>(
+        &self,
+        table: &Table,
+        labels: &[L],
+    ) -> Result<(Labelled<L>, Labelled<L>)> {
+        if labels.len() != table.n_rows() {
+            return Err(invalid(
+                "stratified train_test_split",
+                format!(
+                    "{} labels for a table of {} rows: give one label per row",
+                    labels.len(),
+                    table.n_rows()
+                ),
+            ));
+        }
+        let (train, test) = self.split_stratified(labels)?;
+        let side = |rows: &[usize]| -> Result<Labelled<L>> {
+            Ok((
+                table.take(rows)?,
+                rows.iter().map(|&i| labels[i].clone()).collect(),
+            ))
+        };
+        Ok((side(&train)?, side(&test)?))
+    }
+
     /// Splits the row indices `0..n` into (train, test).
     ///
     /// ```
@@ -455,6 +520,51 @@ mod tests {
     fn sorted(mut v: Vec<usize>) -> Vec<usize> {
         v.sort_unstable();
         v
+    }
+
+    #[test]
+    fn split_table_stratified_takes_the_rows_of_split_stratified_with_their_labels() {
+        use crate::Column;
+        let n = 40;
+        let labels: Vec<u8> = (0..n).map(|i| u8::from(i % 4 == 0)).collect();
+        let t = Table::new(vec![(
+            "row".into(),
+            Column::numeric((0..n).map(|i| i as f64).collect()),
+        )])
+        .unwrap();
+        let split = TrainTestSplit::new(0.25, 9);
+        let ((train, y_train), (test, y_test)) = split.split_table_stratified(&t, &labels).unwrap();
+        let (train_rows, test_rows) = split.split_stratified(&labels).unwrap();
+        for (table, y, rows) in [
+            (&train, &y_train, &train_rows),
+            (&test, &y_test, &test_rows),
+        ] {
+            let got: Vec<usize> = table
+                .numeric("row")
+                .unwrap()
+                .values()
+                .iter()
+                .map(|&v| v as usize)
+                .collect();
+            assert_eq!(&got, rows);
+            let want: Vec<u8> = rows.iter().map(|&i| labels[i]).collect();
+            assert_eq!(y, &want);
+        }
+        assert_eq!(
+            (y_test.len(), y_test.iter().filter(|&&l| l == 1).count()),
+            (10, 3)
+        );
+
+        let err = split
+            .split_table_stratified(&t, &labels[..39])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("39 labels for a table of 40 rows"), "{err}");
+        let unshuffled = TrainTestSplit {
+            shuffle: false,
+            ..split
+        };
+        assert!(unshuffled.split_table_stratified(&t, &labels).is_err());
     }
 
     /// Train and test are disjoint and together are exactly `0..n`.

@@ -13,7 +13,8 @@
 //! applies any step to a selection of columns. To go into a pipeline (and
 //! be saved with it), the fitted type also implements
 //! [`FittedStep`](crate::pipeline::FittedStep) — one `typetag` line, shown
-//! there.
+//! there. A step that learns nothing needs no unfitted type: wrap its fitted
+//! type in [`Stateless`](crate::pipeline::Stateless).
 //!
 //! Implementing the pair for a small step (subtract the training mean of `x`):
 //!

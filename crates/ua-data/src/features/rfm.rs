@@ -516,6 +516,22 @@ pub struct AsOfDate {
     pub last: i32,
 }
 
+impl AsOfDate {
+    /// The RFM configuration with this as-of date and no holdout period.
+    ///
+    /// ```
+    /// use ua_data::features::rfm::{AsOfDate, RfmConfig};
+    /// let a = AsOfDate { as_of: 11, first: 1, last: 10 };
+    /// assert_eq!(a.rfm_config(), RfmConfig { as_of: 11, holdout_end: None });
+    /// ```
+    pub fn rfm_config(&self) -> RfmConfig {
+        RfmConfig {
+            as_of: self.as_of,
+            holdout_end: None,
+        }
+    }
+}
+
 /// The default as-of date of a transaction log: the day after its last
 /// transaction, with the log's range. Use it wherever a tool needs an
 /// as-of date the user did not give.

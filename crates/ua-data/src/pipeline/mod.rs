@@ -18,7 +18,9 @@
 //! fitted type of this crate is one — scalers, encoders, the imputer, the
 //! clipper, log1p, binning, date parts, [`Chain`] and [`Passthrough`] — and
 //! so can a user's own, which then saves and loads inside the pipeline's
-//! file like the built-in ones ([`FittedStep`] shows how). The fluent
+//! file like the built-in ones ([`FittedStep`] shows how; a step that
+//! learns nothing is written as its fitted type alone and wrapped in
+//! [`Stateless`]). The fluent
 //! builders [`numeric`](ColumnTransformer::numeric),
 //! [`categorical`](ColumnTransformer::categorical),
 //! [`dates`](ColumnTransformer::dates) and
@@ -98,4 +100,4 @@ pub use report::{
 };
 pub use schema::{ColumnSchema, number_as_level};
 pub use spec::{ColumnTransformer, Remainder};
-pub use step::{Chain, FittedChain, FittedPassthrough, FittedStep, Passthrough};
+pub use step::{Chain, FittedChain, FittedPassthrough, FittedStep, Passthrough, Stateless};

@@ -386,3 +386,55 @@ impl FittedStep for FittedPassthrough {
         Persist::validate(self)
     }
 }
+
+/// A step that learns nothing: a fitted step used as its own recipe.
+///
+/// A feature computed from the row alone (a ratio, a flag) has nothing to
+/// fit, so writing a separate unfitted type and a `Transformer` impl for it
+/// is pure ceremony. Write the fitted type only — `Transform`, serde and
+/// the one [`FittedStep`] registration line — and wrap it in `Stateless`
+/// where a [`Transformer`] is expected: fitting returns a clone of it.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use ua_data::pipeline::{ColumnTransformer, FittedColumnTransformer, FittedStep, Stateless};
+/// use ua_data::typetag; // the attribute below expands to `typetag::...` paths
+/// use ua_data::{Column, Result, Table, Transform, Transformer};
+/// use ua_tensor::persist::Persist;
+///
+/// /// Spend per order; 0 without an order.
+/// #[derive(Debug, Clone, Serialize, Deserialize)]
+/// struct SpendPerOrder;
+/// impl Transform for SpendPerOrder {
+///     fn transform(&self, t: &Table) -> Result<Table> {
+///         let (s, o) = (t.numeric("spend")?.values(), t.numeric("orders")?.values());
+///         let ratio = s.iter().zip(o).map(|(s, o)| if *o > 0.0 { s / o } else { 0.0 });
+///         t.clone().with_column("per_order", Column::numeric(ratio.collect()))
+///     }
+/// }
+/// #[typetag::serde(name = "my-app/spend-per-order")]
+/// impl FittedStep for SpendPerOrder {}
+///
+/// let t = Table::new(vec![
+///     ("spend".into(), Column::numeric(vec![30.0, 0.0])),
+///     ("orders".into(), Column::numeric(vec![3.0, 0.0])),
+/// ]).unwrap();
+/// let pipe = ColumnTransformer::new()
+///     .step(&["spend", "orders"], Stateless(SpendPerOrder))
+///     .fit(&t)
+///     .unwrap();
+/// let loaded = FittedColumnTransformer::from_json(&pipe.to_json().unwrap()).unwrap();
+/// assert_eq!(loaded.feature_names(), &["spend", "orders", "per_order"]);
+/// assert_eq!(loaded.transform_matrix(&t).unwrap().column(2).to_vec(), vec![10.0, 0.0]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stateless<T>(pub T);
+
+impl<T: Transform + Clone> Transformer for Stateless<T> {
+    type Fitted = T;
+
+    /// Returns a clone of the wrapped step; the table is not read.
+    fn fit(&self, _table: &Table) -> Result<T> {
+        Ok(self.0.clone())
+    }
+}

@@ -474,6 +474,21 @@ impl Table {
         })
     }
 
+    /// The table with one more column, for building a table in one
+    /// expression (a step's output: `t.clone().with_column(..)`). Errors as
+    /// [`add_column`](Table::add_column).
+    ///
+    /// ```
+    /// use ua_data::{Column, Table};
+    /// let t = Table::default().with_column("a", Column::numeric(vec![1.0])).unwrap();
+    /// assert_eq!(t.column_names(), vec!["a"]);
+    /// assert!(t.with_column("a", Column::numeric(vec![2.0])).is_err());
+    /// ```
+    pub fn with_column(mut self, name: impl Into<String>, column: Column) -> Result<Table> {
+        self.add_column(name, column)?;
+        Ok(self)
+    }
+
     /// Appends a column. Errors: the name exists, or the length differs from
     /// the table's row count.
     ///
