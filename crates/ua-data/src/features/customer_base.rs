@@ -341,13 +341,6 @@ impl CustomerBase<Key> {
 /// after the last; the holdout end after the calibration end and not past
 /// the day after the last transaction.
 fn check_cutoffs(days: &[i32], config: &CustomerBaseConfig) -> Result<()> {
-    let first = days.iter().copied().min().unwrap_or(0);
-    let last = days.iter().copied().max().unwrap_or(0);
-    let range = format!(
-        "the data runs from {} to {}",
-        format_date(first),
-        format_date(last)
-    );
     if let Some(end) = config.holdout_end
         && end <= config.calibration_end
     {
@@ -357,26 +350,11 @@ fn check_cutoffs(days: &[i32], config: &CustomerBaseConfig) -> Result<()> {
             format_date(config.calibration_end)
         )));
     }
+    let first = days.iter().copied().min().unwrap_or(0);
+    let last = days.iter().copied().max().unwrap_or(0);
     let mut cutoffs = vec![("calibration_end", config.calibration_end)];
     cutoffs.extend(config.holdout_end.map(|e| ("holdout_end", e)));
-    for (name, day) in cutoffs {
-        if day < first {
-            return Err(invalid(format!(
-                "{name} {} is before the first transaction ({}): no customer has history; {range}",
-                format_date(day),
-                format_date(first)
-            )));
-        }
-        if i64::from(day) > i64::from(last) + 1 {
-            return Err(invalid(format!(
-                "{name} {} is after the last transaction ({}); {range}; use a date up to {}",
-                format_date(day),
-                format_date(last),
-                format_date(last.saturating_add(1))
-            )));
-        }
-    }
-    Ok(())
+    super::check_cutoffs(first, last, &cutoffs).map_err(invalid)
 }
 
 #[cfg(test)]

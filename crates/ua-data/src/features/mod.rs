@@ -32,9 +32,64 @@ pub mod velocity;
 
 use serde::{Deserialize, Serialize};
 
-use crate::date::{from_ymd, parse_date};
+use crate::date::{format_date, from_ymd, parse_date};
 use crate::table::{Column, Table};
 use crate::{Error, Result};
+
+/// Checks cut-off dates (`(name, day)`, days since 1970-01-01) against a
+/// transaction log that runs from day `first` to day `last`: each must lie
+/// from the first transaction day to the day after the last one. Returns
+/// the message for the first cut-off out of range — naming it, the data's
+/// range in ISO dates and the latest date allowed — for the caller to wrap
+/// in its own error. The RFM and customer-base builders use it, and so do
+/// engines that compute the same features elsewhere (`ua-datafusion`).
+///
+/// ```
+/// use ua_data::date::parse_date;
+/// use ua_data::features::check_cutoffs;
+/// let (first, last) = (parse_date("2024-01-01").unwrap(), parse_date("2024-03-31").unwrap());
+/// assert!(check_cutoffs(first, last, &[("as_of", last + 1)]).is_ok());
+/// let e = check_cutoffs(first, last, &[("as_of", last), ("holdout_end", last + 2)]).unwrap_err();
+/// assert_eq!(e, "holdout_end 2024-04-02 is after the last transaction (2024-03-31); \
+///                the data runs from 2024-01-01 to 2024-03-31; use a date up to 2024-04-01, \
+///                the day after the last transaction");
+/// let e = check_cutoffs(first, last, &[("as_of", first - 1)]).unwrap_err();
+/// assert!(e.starts_with("as_of 2023-12-31 is before the first transaction (2024-01-01)"), "{e}");
+/// ```
+pub fn check_cutoffs(
+    first: i32,
+    last: i32,
+    cutoffs: &[(&str, i32)],
+) -> std::result::Result<(), String> {
+    let range = || {
+        format!(
+            "the data runs from {} to {}",
+            format_date(first),
+            format_date(last)
+        )
+    };
+    for &(name, day) in cutoffs {
+        if day < first {
+            return Err(format!(
+                "{name} {} is before the first transaction ({}), so no customer has history; {}",
+                format_date(day),
+                format_date(first),
+                range()
+            ));
+        }
+        if i64::from(day) > i64::from(last) + 1 {
+            return Err(format!(
+                "{name} {} is after the last transaction ({}); {}; \
+                 use a date up to {}, the day after the last transaction",
+                format_date(day),
+                format_date(last),
+                range(),
+                format_date(last.saturating_add(1))
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// An external id read from a table column: a whole number (from a numeric
 /// column) or a text (from a categorical column). Integers sort before texts;

@@ -467,36 +467,9 @@ impl RfmFeatures<Key> {
 fn check_cutoffs(days: &[i32], config: &RfmConfig) -> Result<()> {
     let first = days.iter().copied().min().unwrap_or(0);
     let last = days.iter().copied().max().unwrap_or(0);
-    let range = || {
-        format!(
-            "the data runs from {} to {}",
-            format_date(first),
-            format_date(last)
-        )
-    };
     let mut cutoffs = vec![("as_of", config.as_of)];
     cutoffs.extend(config.holdout_end.map(|end| ("holdout_end", end)));
-    for (name, day) in cutoffs {
-        if day < first {
-            return Err(invalid(format!(
-                "{name} {} is before the first transaction ({}); {}",
-                format_date(day),
-                format_date(first),
-                range()
-            )));
-        }
-        if i64::from(day) > i64::from(last) + 1 {
-            return Err(invalid(format!(
-                "{name} {} is after the last transaction ({}); {}; \
-                 use a date up to {}, the day after the last transaction",
-                format_date(day),
-                format_date(last),
-                range(),
-                format_date(last.saturating_add(1))
-            )));
-        }
-    }
-    Ok(())
+    super::check_cutoffs(first, last, &cutoffs).map_err(invalid)
 }
 
 /// What [`default_as_of`] found: the default as-of date and the data's range.
