@@ -276,31 +276,9 @@ pub async fn rfm_features(
     }
     let first = get("first_day")?.unwrap_or(0) as i32;
     let last = get("last_day")?.unwrap_or(0) as i32;
-    let range = format!(
-        "the data runs from {} to {}",
-        format_date(first),
-        format_date(last)
-    );
     let mut cutoffs = vec![("as_of", config.as_of)];
     cutoffs.extend(config.holdout_end.map(|e| ("holdout_end", e)));
-    for (name, day) in cutoffs {
-        if day < first {
-            return Err(invalid(format!(
-                "{name} {} is before the first transaction ({}); {range}",
-                format_date(day),
-                format_date(first)
-            )));
-        }
-        if i64::from(day) > i64::from(last) + 1 {
-            return Err(invalid(format!(
-                "{name} {} is after the last transaction ({}); {range}; use a date up to {}, \
-                 the day after the last transaction",
-                format_date(day),
-                format_date(last),
-                format_date(last.saturating_add(1))
-            )));
-        }
-    }
+    ua_data::features::check_cutoffs(first, last, &cutoffs).map_err(invalid)?;
     let rows_in_window = count("rows_in_window")?;
     let rows_in_holdout = if config.holdout_end.is_some() {
         count("rows_in_holdout")?
