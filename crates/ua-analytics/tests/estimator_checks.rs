@@ -65,6 +65,18 @@ enum Breakage {
     ForgetsParams,
     /// Accepts one-class labels.
     AcceptsOneClass,
+    /// Probabilities above 1.
+    OutOfRange,
+    /// One probability too few.
+    ShortOutput,
+    /// The loaded model predicts differently from the fitted one.
+    LoadDiffers,
+    /// Ignores a feature column too many.
+    AcceptsExtraColumn,
+    /// Reads a label 2 as 1.
+    AcceptsLabel2,
+    /// Fits on the first rows when there are fewer labels than rows.
+    AcceptsShortLabels,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -73,6 +85,9 @@ struct FittedBroken {
     params: Broken,
     #[serde(skip)]
     nonce: f32,
+    /// True in the fitted model, false once loaded (not saved).
+    #[serde(skip)]
+    fresh: bool,
 }
 
 static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -82,6 +97,14 @@ impl Classifier for Broken {
     type Fitted = FittedBroken;
     fn fit(&self, x: ArrayView2<'_, f32>, y: &[u8]) -> Result<FittedBroken> {
         let ones = y.iter().filter(|&&v| v == 1).count();
+        let y = &match self.how {
+            Breakage::AcceptsLabel2 => y.iter().map(|&v| v.min(1)).collect(),
+            _ => y.to_vec(),
+        };
+        let x = match self.how {
+            Breakage::AcceptsShortLabels => x.slice_move(ndarray::s![..y.len().min(x.nrows()), ..]),
+            _ => x,
+        };
         let y_used: Vec<u8> =
             if self.how == Breakage::AcceptsOneClass && (ones == 0 || ones == y.len()) {
                 // Fit on flipped first label so the inner model can be fitted.
@@ -102,6 +125,7 @@ impl Classifier for Broken {
                 self.clone()
             },
             nonce,
+            fresh: true,
         })
     }
     fn params(&self) -> Self {
@@ -119,7 +143,11 @@ impl Persist for FittedBroken {
 impl Predictor<ArrayView2<'_, f32>> for FittedBroken {
     fn predict_proba(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
         match self.params.how {
-            Breakage::AcceptsNan => Ok(x.column(0).mapv(|v| if v.is_nan() { 0.5 } else { 0.4 })),
+            // Width and emptiness still checked by the inner model: only
+            // non-finite values slip through.
+            Breakage::AcceptsNan if x.ncols() == 3 && x.nrows() > 0 => {
+                Ok(x.column(0).mapv(|v| if v.is_nan() { 0.5 } else { 0.4 }))
+            }
             Breakage::Nondeterministic => Ok(self
                 .inner
                 .predict_proba(x)?
@@ -127,6 +155,20 @@ impl Predictor<ArrayView2<'_, f32>> for FittedBroken {
             Breakage::BatchDependent => {
                 let shift = if x.nrows() > 1 { 0.01 } else { 0.0 };
                 Ok(self.inner.predict_proba(x)?.mapv(|p| (p - shift).max(0.0)))
+            }
+            Breakage::OutOfRange => Ok(self.inner.predict_proba(x)?.mapv(|p| p * 2.0)),
+            Breakage::ShortOutput => {
+                let p = self.inner.predict_proba(x)?;
+                Ok(p.slice(ndarray::s![1..]).to_owned())
+            }
+            Breakage::LoadDiffers => {
+                let shift = if self.fresh { 1e-3 } else { 0.0 };
+                Ok(self.inner.predict_proba(x)?.mapv(|p| (p - shift).max(0.0)))
+            }
+            Breakage::AcceptsExtraColumn => {
+                let width = x.ncols().min(3);
+                self.inner
+                    .predict_proba(x.slice_move(ndarray::s![.., ..width]))
             }
             _ => self.inner.predict_proba(x),
         }
@@ -136,15 +178,58 @@ impl Predictor<ArrayView2<'_, f32>> for FittedBroken {
 #[test]
 fn the_checks_catch_each_broken_property() {
     let (x, y) = planted();
-    for (how, check) in [
-        (Breakage::Nondeterministic, "determinism"),
-        (Breakage::BatchDependent, "batch_equals_rows"),
-        (Breakage::AcceptsNan, "bad_input"),
-        (Breakage::ForgetsParams, "params_retained"),
-        (Breakage::AcceptsOneClass, "bad_input"),
+    for (how, check, words) in [
+        (
+            Breakage::Nondeterministic,
+            "determinism",
+            "two fits with the same parameters differ",
+        ),
+        (
+            Breakage::BatchDependent,
+            "batch_equals_rows",
+            "in the batch",
+        ),
+        (Breakage::AcceptsNan, "bad_input", "NaN in the first row"),
+        (
+            Breakage::ForgetsParams,
+            "params_retained",
+            "the fitted model says",
+        ),
+        (
+            Breakage::AcceptsOneClass,
+            "bad_input",
+            "fit with one class only (all 0) succeeded",
+        ),
+        (Breakage::OutOfRange, "predict", "probability 1."),
+        (
+            Breakage::ShortOutput,
+            "predict",
+            "79 probabilities for 80 rows",
+        ),
+        (
+            Breakage::LoadDiffers,
+            "save_load",
+            "the loaded model predicts differently",
+        ),
+        (
+            Breakage::AcceptsExtraColumn,
+            "bad_input",
+            "one feature column too many",
+        ),
+        (
+            Breakage::AcceptsLabel2,
+            "bad_input",
+            "fit with a label 2 succeeded",
+        ),
+        (
+            Breakage::AcceptsShortLabels,
+            "bad_input",
+            "fit with one label too few succeeded",
+        ),
     ] {
         let err = check_classifier(&Broken { how }, &x, &y).unwrap_err();
         assert_eq!(err.check, check, "{how:?}: {err}");
+        assert!(err.detail.contains(words), "{how:?}: {err}");
     }
 }
 
