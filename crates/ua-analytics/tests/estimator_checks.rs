@@ -333,3 +333,124 @@ fn the_isolation_forest_passes_the_risk_scorer_checks_and_a_batch_dependent_scor
     let err = check_risk_scorer(|| Ok(RelativeToBatch), x.view()).unwrap_err();
     assert_eq!(err.check, "batch_equals_rows", "{err}");
 }
+
+// --- a segmenter broken on purpose: check_segmenter must catch each way ----
+
+/// Splits rows at a threshold of column 0 (two segments), and breaks one
+/// property unless `how` is `None`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Halves {
+    mid: f64,
+    width: usize,
+    how: Option<SegBreakage>,
+    /// True in the fitted model, false once loaded (not saved).
+    #[serde(skip)]
+    fresh: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+enum SegBreakage {
+    /// A segment equal to `n_segments()`.
+    SegmentTooLarge,
+    /// One label too few.
+    ShortLabels,
+    /// The threshold moves from fit to fit.
+    Nondeterministic,
+    /// A row alone always gets segment 0.
+    BatchDependent,
+    /// The loaded model assigns everything to segment 0.
+    LoadDiffers,
+    /// NaN rows get segment 0 instead of an error.
+    AcceptsNan,
+}
+
+static FITS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+impl Halves {
+    fn fit(x: ArrayView2<'_, f64>, how: Option<SegBreakage>) -> Result<Halves> {
+        let c = x.column(0);
+        let mut mid = (c.iter().copied().fold(f64::MAX, f64::min)
+            + c.iter().copied().fold(f64::MIN, f64::max))
+            / 2.0;
+        if how == Some(SegBreakage::Nondeterministic) {
+            let n = FITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            mid += if n.is_multiple_of(2) { 1.5 } else { -1.5 };
+        }
+        Ok(Halves {
+            mid,
+            width: x.ncols(),
+            how,
+            fresh: true,
+        })
+    }
+}
+
+impl Persist for Halves {
+    const KIND: &'static str = "test/halves";
+}
+
+impl ua_analytics::Segmenter<ArrayView2<'_, f64>> for Halves {
+    fn n_segments(&self) -> usize {
+        2
+    }
+
+    fn assign(&self, x: ArrayView2<'_, f64>) -> Result<Array1<usize>> {
+        let refuse = |what: &str| {
+            Err(ua_analytics::Error::InvalidArgument {
+                op: "halves",
+                message: what.to_string(),
+            })
+        };
+        if x.ncols() != self.width || x.nrows() == 0 {
+            return refuse("wrong width or no rows");
+        }
+        let nan_ok = self.how == Some(SegBreakage::AcceptsNan);
+        if !nan_ok && x.iter().any(|v| !v.is_finite()) {
+            return refuse("non-finite value");
+        }
+        let mut labels = x.column(0).mapv(|v| usize::from(v > self.mid));
+        match self.how {
+            Some(SegBreakage::SegmentTooLarge) => labels[0] = 2,
+            Some(SegBreakage::ShortLabels) => labels = labels.slice(ndarray::s![1..]).to_owned(),
+            Some(SegBreakage::BatchDependent) if x.nrows() == 1 => labels[0] = 0,
+            Some(SegBreakage::LoadDiffers) if !self.fresh => labels.fill(0),
+            _ => {}
+        }
+        Ok(labels)
+    }
+}
+
+#[test]
+fn check_segmenter_passes_a_correct_segmenter_and_catches_each_broken_property() {
+    use ua_analytics::testkit::check_segmenter;
+    let x = Array2::from_shape_fn((30, 2), |(i, j)| ((i * 7 + j * 5) % 13) as f64);
+    check_segmenter(|| Halves::fit(x.view(), None), x.view()).unwrap();
+    for (how, check, words) in [
+        (
+            SegBreakage::SegmentTooLarge,
+            "assign",
+            "row 0: segment 2 of 2",
+        ),
+        (SegBreakage::ShortLabels, "assign", "29 labels for 30 rows"),
+        (
+            SegBreakage::Nondeterministic,
+            "determinism",
+            "assign differently",
+        ),
+        (
+            SegBreakage::BatchDependent,
+            "batch_equals_rows",
+            "in the batch",
+        ),
+        (
+            SegBreakage::LoadDiffers,
+            "save_load",
+            "the loaded model assigns differently",
+        ),
+        (SegBreakage::AcceptsNan, "bad_input", "NaN in the first row"),
+    ] {
+        let err = check_segmenter(|| Halves::fit(x.view(), Some(how)), x.view()).unwrap_err();
+        assert_eq!(err.check, check, "{how:?}: {err}");
+        assert!(err.detail.contains(words), "{how:?}: {err}");
+    }
+}
