@@ -454,3 +454,220 @@ fn check_segmenter_passes_a_correct_segmenter_and_catches_each_broken_property()
         assert!(err.detail.contains(words), "{how:?}: {err}");
     }
 }
+
+// --- a recommender broken on purpose: check_recommender must catch each way --
+
+mod broken_recommender {
+    use super::*;
+    use ua_analytics::recommend::{Filter, FittedPopularity, Popularity};
+    use ua_analytics::testkit::check_recommender;
+    use ua_analytics::traits::{ItemIndex, UserIndex};
+    use ua_analytics::{Recommender, RecommenderModel};
+    use ua_tensor::sparse::CsrMatrix;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+    pub enum Breakage {
+        /// Says it knows one item more than the matrix has.
+        WrongShape,
+        /// Scores move by a per-fit amount.
+        Nondeterministic,
+        /// Forgets its parameters.
+        ForgetsParams,
+        /// Scores a batch of users differently from one user.
+        BatchDiffers,
+        /// Ranks without the filter (seen items come back).
+        IgnoresFilter,
+        /// An item is the most similar to itself.
+        SimilarToItself,
+        /// The loaded model scores item 0 higher.
+        LoadDiffers,
+        /// An unknown user gets scores instead of an error.
+        AcceptsUnknownUser,
+        /// NaN and negative weights are fitted on as 1.
+        AcceptsBadWeights,
+    }
+
+    /// Popularity with one property broken (`None`: the real thing).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct BrokenRec {
+        pub how: Option<Breakage>,
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    pub struct FittedBrokenRec {
+        inner: FittedPopularity,
+        params: BrokenRec,
+        #[serde(skip)]
+        nonce: f32,
+        #[serde(skip)]
+        fresh: bool,
+    }
+
+    static REC_FITS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+    impl RecommenderModel for BrokenRec {
+        type Params = BrokenRec;
+        type Fitted = FittedBrokenRec;
+        fn fit(&self, x: &CsrMatrix<f32>) -> Result<FittedBrokenRec> {
+            let inner = if self.how == Some(Breakage::AcceptsBadWeights) {
+                let data = x
+                    .data()
+                    .iter()
+                    .map(|&w| if w.is_finite() && w > 0.0 { w } else { 1.0 });
+                let (rows, cols) = x.shape();
+                let clean = CsrMatrix::from_parts(
+                    rows,
+                    cols,
+                    x.indptr().to_vec(),
+                    x.indices().to_vec(),
+                    data.collect(),
+                )?;
+                Popularity::new().fit(&clean)?
+            } else {
+                Popularity::new().fit(x)?
+            };
+            let n = REC_FITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let params = match self.how {
+                Some(Breakage::ForgetsParams) => BrokenRec { how: None },
+                _ => self.clone(),
+            };
+            Ok(FittedBrokenRec {
+                inner,
+                params,
+                nonce: (n % 2) as f32,
+                fresh: true,
+            })
+        }
+        fn params(&self) -> BrokenRec {
+            self.clone()
+        }
+        fn params_of(fitted: &FittedBrokenRec) -> BrokenRec {
+            fitted.params.clone()
+        }
+    }
+
+    impl Persist for FittedBrokenRec {
+        const KIND: &'static str = "test/broken-recommender";
+    }
+
+    impl FittedBrokenRec {
+        fn how(&self) -> Option<Breakage> {
+            self.params.how
+        }
+    }
+
+    impl Recommender for FittedBrokenRec {
+        fn n_users(&self) -> usize {
+            self.inner.n_users()
+        }
+        fn n_items(&self) -> usize {
+            self.inner.n_items() + usize::from(self.how() == Some(Breakage::WrongShape))
+        }
+        fn seen_items(&self, user: UserIndex) -> Result<&[u32]> {
+            self.inner.seen_items(user)
+        }
+        fn score_user(&self, user: UserIndex, out: &mut [f32]) -> Result<()> {
+            if self.how() == Some(Breakage::AcceptsUnknownUser) && user >= self.n_users() {
+                out.fill(0.0);
+                return Ok(());
+            }
+            self.inner.score_user(user, out)?;
+            match self.how() {
+                Some(Breakage::Nondeterministic) => out.iter_mut().for_each(|s| *s += self.nonce),
+                Some(Breakage::LoadDiffers) if !self.fresh => out[0] += 100.0,
+                _ => {}
+            }
+            Ok(())
+        }
+        fn score_history(&self, items: &[u32], weights: &[f32], out: &mut [f32]) -> Result<()> {
+            self.inner.score_history(items, weights, out)
+        }
+        fn similar_items(&self, item: ItemIndex, k: usize) -> Result<Vec<(ItemIndex, f32)>> {
+            let mut s = self.inner.similar_items(item, k)?;
+            if self.how() == Some(Breakage::SimilarToItself) {
+                s.insert(0, (item, 1.0));
+                s.truncate(k);
+            }
+            Ok(s)
+        }
+        fn recommend(
+            &self,
+            user: UserIndex,
+            k: usize,
+            filter: &Filter,
+        ) -> Result<Vec<(ItemIndex, f32)>> {
+            match self.how() {
+                Some(Breakage::IgnoresFilter) => self.inner.recommend(user, k, &Filter::none()),
+                Some(Breakage::AcceptsUnknownUser) if user >= self.n_users() => Ok(Vec::new()),
+                _ => self.inner.recommend(user, k, filter),
+            }
+        }
+        fn recommend_batch(
+            &self,
+            users: &[UserIndex],
+            k: usize,
+            filter: &Filter,
+        ) -> Result<Vec<Vec<(ItemIndex, f32)>>> {
+            let mut lists: Vec<_> = users
+                .iter()
+                .map(|&u| self.recommend(u, k, filter))
+                .collect::<Result<_>>()?;
+            if self.how() == Some(Breakage::BatchDiffers) {
+                lists[0].reverse();
+            }
+            Ok(lists)
+        }
+    }
+
+    /// 6 users × 8 items, each user 3 items, item popularity uneven.
+    fn interactions() -> CsrMatrix<f32> {
+        let users: Vec<usize> = (0..18).map(|i| i / 3).collect();
+        let items: Vec<usize> = (0..18).map(|i| (i * 5 + i / 3) % 8).collect();
+        CsrMatrix::from_triplets(6, 8, &users, &items, &[1.0f32; 18]).unwrap()
+    }
+
+    #[test]
+    fn check_recommender_passes_the_real_one_and_catches_each_broken_property() {
+        let x = interactions();
+        check_recommender(&BrokenRec { how: None }, &x).unwrap();
+        for (how, check, words) in [
+            (
+                Breakage::WrongShape,
+                "fit",
+                "the model knows 6 users × 9 items",
+            ),
+            (
+                Breakage::Nondeterministic,
+                "determinism",
+                "score differently",
+            ),
+            (Breakage::ForgetsParams, "params_retained", "fitted with"),
+            (Breakage::BatchDiffers, "batch_equals_users", "in the batch"),
+            (Breakage::IgnoresFilter, "filter", "got their own item"),
+            (
+                Breakage::SimilarToItself,
+                "similar_items",
+                "must not contain the item",
+            ),
+            (
+                Breakage::LoadDiffers,
+                "save_load",
+                "the loaded model scores differently",
+            ),
+            (
+                Breakage::AcceptsUnknownUser,
+                "bad_input",
+                "recommend to an unknown user succeeded",
+            ),
+            (
+                Breakage::AcceptsBadWeights,
+                "bad_input",
+                "fit on a NaN weight succeeded",
+            ),
+        ] {
+            let err = check_recommender(&BrokenRec { how: Some(how) }, &x).unwrap_err();
+            assert_eq!(err.check, check, "{how:?}: {err}");
+            assert!(err.detail.contains(words), "{how:?}: {err}");
+        }
+    }
+}
