@@ -671,3 +671,104 @@ mod broken_recommender {
         }
     }
 }
+
+// --- a risk scorer broken on purpose: check_risk_scorer must catch each way --
+
+/// Risk = distance of a row's sum from the training mean of the sums;
+/// breaks one property unless `how` is `None`.
+#[derive(Serialize, Deserialize)]
+struct SumDistance {
+    mean: f32,
+    width: usize,
+    how: Option<RiskBreakage>,
+    /// True in the fitted model, false once loaded (not saved).
+    #[serde(skip)]
+    fresh: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+enum RiskBreakage {
+    /// One score too few.
+    ShortScores,
+    /// An infinite score.
+    InfiniteScore,
+    /// The mean moves from fit to fit.
+    Nondeterministic,
+    /// The loaded model scores differently.
+    LoadDiffers,
+    /// NaN rows score 0 instead of an error.
+    AcceptsNan,
+}
+
+static RISK_FITS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+impl SumDistance {
+    fn fit(x: ArrayView2<'_, f32>, how: Option<RiskBreakage>) -> Result<SumDistance> {
+        let mut mean = x.sum_axis(ndarray::Axis(1)).mean().unwrap_or(0.0);
+        if how == Some(RiskBreakage::Nondeterministic) {
+            mean += RISK_FITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as f32;
+        }
+        Ok(SumDistance {
+            mean,
+            width: x.ncols(),
+            how,
+            fresh: true,
+        })
+    }
+}
+
+impl Persist for SumDistance {
+    const KIND: &'static str = "test/sum-distance";
+}
+
+impl ua_analytics::RiskScorer<ArrayView2<'_, f32>> for SumDistance {
+    fn risk_score(&self, x: ArrayView2<'_, f32>) -> Result<Array1<f32>> {
+        let nan_ok = self.how == Some(RiskBreakage::AcceptsNan);
+        if x.ncols() != self.width
+            || x.nrows() == 0
+            || (!nan_ok && x.iter().any(|v| !v.is_finite()))
+        {
+            return Err(ua_analytics::Error::Empty { op: "sum distance" });
+        }
+        let mut s = x.sum_axis(ndarray::Axis(1)).mapv(|v| (v - self.mean).abs());
+        s.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
+        match self.how {
+            Some(RiskBreakage::ShortScores) => s = s.slice(ndarray::s![1..]).to_owned(),
+            Some(RiskBreakage::InfiniteScore) => s[0] = f32::INFINITY,
+            Some(RiskBreakage::LoadDiffers) if !self.fresh => s += 1.0,
+            _ => {}
+        }
+        Ok(s)
+    }
+}
+
+#[test]
+fn check_risk_scorer_passes_a_correct_scorer_and_catches_each_broken_property() {
+    use ua_analytics::testkit::check_risk_scorer;
+    let x = Array2::from_shape_fn((40, 3), |(i, j)| ((i * 5 + j * 3) % 11) as f32);
+    check_risk_scorer(|| SumDistance::fit(x.view(), None), x.view()).unwrap();
+    for (how, check, words) in [
+        (
+            RiskBreakage::ShortScores,
+            "risk_score",
+            "39 scores for 40 rows",
+        ),
+        (
+            RiskBreakage::InfiniteScore,
+            "risk_score",
+            "row 0: score inf",
+        ),
+        (RiskBreakage::Nondeterministic, "determinism", "row 0: "),
+        (RiskBreakage::LoadDiffers, "save_load", "row 0: "),
+        (
+            RiskBreakage::AcceptsNan,
+            "bad_input",
+            "NaN in the first row",
+        ),
+    ] {
+        let err =
+            check_risk_scorer(|| SumDistance::fit(x.view(), Some(how)), x.view()).unwrap_err();
+        assert_eq!(err.check, check, "{how:?}: {err}");
+        assert!(err.detail.contains(words), "{how:?}: {err}");
+    }
+}
