@@ -887,6 +887,30 @@ mod tests {
     }
 
     #[test]
+    fn the_sampled_silhouette_is_the_exact_one_on_its_seeded_sample_or_on_all_rows() {
+        let x = Array2::from_shape_fn((30, 2), |(i, j)| ((i * 7 + j * 5) % 13) as f64);
+        let labels = Array1::from_shape_fn(30, |i| i % 3);
+        let exact = silhouette_score(x.view(), labels.view()).unwrap();
+        // sample_size ≥ n: every row, the exact score
+        for size in [30, 31, 1000] {
+            assert_eq!(
+                silhouette_score_sampled(x.view(), labels.view(), size, 1).unwrap(),
+                exact
+            );
+        }
+        // sample_size < n: the rows drawn with the seed, in their order in x
+        let mut rng = StdRng::seed_from_u64(4);
+        let mut idx = rand::seq::index::sample(&mut rng, 30, 12).into_vec();
+        idx.sort_unstable();
+        let xs = x.select(ndarray::Axis(0), &idx);
+        let ls: Array1<usize> = idx.iter().map(|&i| labels[i]).collect();
+        let want = silhouette_score(xs.view(), ls.view()).unwrap();
+        let got = silhouette_score_sampled(x.view(), labels.view(), 12, 4).unwrap();
+        assert_eq!(got, want);
+        assert_ne!(got, exact);
+    }
+
+    #[test]
     fn dense_labels_keep_order() {
         let l = Array1::from(vec![9usize, 2, 9, 40]);
         assert_eq!(dense_labels(l.view()), (vec![1, 0, 1, 2], 3));
