@@ -1154,8 +1154,10 @@ fn report(a: &Args) -> Result<String, Error> {
 /// file's `model.model` object is matched against each layout in turn
 /// (their fields differ, so at most one matches).
 fn saved_model_name(file: &Value) -> Option<&'static str> {
+    /// Whether a JSON value has one model's layout.
+    type Fits = fn(&Value) -> bool;
     let m = &file["model"]["model"];
-    let fits: [(&str, fn(&Value) -> bool); 7] = [
+    let fits: [(&str, Fits); 7] = [
         ("popularity", |v| FittedPopularity::deserialize(v).is_ok()),
         ("itemknn", |v| FittedItemKnn::deserialize(v).is_ok()),
         ("rp3beta", |v| FittedRp3Beta::deserialize(v).is_ok()),

@@ -2278,7 +2278,7 @@ fn recommend_serving_refuses_wrong_files_unknown_users_and_bad_flags() {
         1,
         &["--load", "model.csv", "not a readable"],
     );
-    let odd = write(&dir, "odd.json", &text.replace("\"counts\"", "\"tallies\""));
+    let odd = write(&dir, "odd.json", text.replace("\"counts\"", "\"tallies\""));
     rec_fails(
         &dir,
         &["--load", &odd, "--user", "u0"],
