@@ -5,11 +5,13 @@
 //! cargo run --release --example recommend -- --interactions FILE --user-col U --item-col I
 //!     [--time-col T] [--weight-col W] [--min-weight X]
 //!     [--model popularity|itemknn|rp3beta|ease|als|bpr|two-tower] [--k 10] [--test-rows FILE]
-//!     [--tune] [--seed 42] [--threads N] [--delimiter ,] [--json]
+//!     [--tune] [--seed 42] [--threads N] [--delimiter ,] [--json] [--save FILE [--force]]
 //!     [--factors N] [--iterations N] [--regularization X] [--alpha X] [--cg-steps N]
 //!     [--epochs N] [--learning-rate X] [--bpr-mode deterministic|parallel]
-//!     [--neighbours N] [--weighting none|bm25|tfidf] [--beta X] [--lambda X]
+//!     [--neighbours N] [--weighting none|bm25|tfidf] [--beta X] [--lambda X] [--max-items N]
 //! cargo run --release --example recommend        # the synthetic shop's event log
+//! cargo run --release --example recommend -- --load FILE --user ID [--user ID …]
+//!     [--history ITEM,ITEM,…] [--k 10] [--fallback error|popular] [--json]
 //! ```
 //!
 //! Protocol:
@@ -40,20 +42,42 @@
 //!   (itemknn, rp3beta), `--weighting` (itemknn), `--beta` (rp3beta),
 //!   `--lambda` (ease). Unset parameters keep the model's defaults.
 //!
+//!   `--max-items` (ease, also with `--tune`) is the largest catalogue EASE
+//!   inverts (default 10,000; its memory grows with items², time with items³).
+//!
 //! The report shows three users with their history and recommendations;
 //! `--json` prints one object with keys `model`, `users_evaluated`,
 //! `catalogue_items`, `precision_at_k`, `recall_at_k`, `ndcg_at_k`,
 //! `map_at_k`, `hit_rate_at_k`, `mrr`, `coverage`, `fit_seconds`,
-//! `recommend_seconds`, `params`.
+//! `recommend_seconds`, `params` (and `saved` with `--save`).
+//!
+//! **Serving.** `--save FILE` refits the evaluated parameters (the tuned
+//! best with `--tune`) on all kept rows — the held-out ones too — and writes
+//! the model with its user and item ids and the popularity counts as one
+//! `ua_analytics::recommend::IdRecommender` file (never over an input; an
+//! existing file only with `--force`). `--load FILE` serves such a file by
+//! external ids: each `--user` gets `--k` items they do not have yet, and
+//! `--history` (the item ids of an anonymous session, comma-separated) gets
+//! `--k` items not in it. Each list says where it came from: `model`,
+//! `history` (the session folded in), or `popular` (the most popular items,
+//! for a user the model does not know with `--fallback popular`). An
+//! unknown user without `--fallback popular` is an error (exit 1) naming
+//! the id; so is a history none of whose items is in the catalogue. With
+//! `--json`: one object with keys `model`, `users`, `items` (the model's
+//! sizes), `k` and `recommendations` (per request: `user` or `history`,
+//! `source`, `unknown_items`, `items` as `[{"item", "score"}]`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 use user_analytics::analytics::recommend::{
-    AlsSolver, Bpr, BprMode, Ease, Filter, ImplicitAls, InteractionWeighting, ItemKnn, LogRows,
-    Popularity, RecommendationReport, Rp3Beta, TwoTower, evaluate, tune,
+    AlsSolver, Bpr, BprMode, Ease, Filter, FittedBpr, FittedEase, FittedImplicitAls, FittedItemKnn,
+    FittedPopularity, FittedRp3Beta, FittedTwoTower, IdRecommender, ImplicitAls,
+    InteractionWeighting, ItemKnn, LogRows, Popularity, RecommendationReport, Recommendations,
+    Rp3Beta, Source, TwoTower, UnknownUser, evaluate, tune,
 };
 use user_analytics::analytics::{Recommender, RecommenderModel};
 use user_analytics::cli::{self, Command, Delimiter, Error, Flag};
@@ -64,6 +88,7 @@ use user_analytics::data::features::interactions::Interactions;
 use user_analytics::data::synth::{ShopConfig, generate};
 use user_analytics::data::{Column, ColumnType, Table};
 use user_analytics::progress::with_progress;
+use user_analytics::tensor::persist::{Persist, PersistError};
 
 const CMD: Command = Command {
     name: "recommend",
@@ -138,9 +163,70 @@ const CMD: Command = Command {
         Flag::value("--weighting", "W", "none, bm25 or tfidf (itemknn)"),
         Flag::value("--beta", "X", "popularity penalty (rp3beta)"),
         Flag::value("--lambda", "X", "L2 regularisation (ease)"),
+        Flag::value(
+            "--max-items",
+            "N",
+            "largest catalogue EASE inverts (ease; default 10000)",
+        ),
+        Flag::value(
+            "--save",
+            "FILE",
+            "refit on all kept rows and write the model with its ids to FILE (serve it with --load)",
+        ),
+        Flag::switch("--force", "replace the --save file if it exists"),
+        Flag::value(
+            "--load",
+            "FILE",
+            "serve a model written by --save to --user / --history (no evaluation)",
+        ),
+        Flag::value("--user", "ID", "with --load: a user id to recommend to").repeatable(),
+        Flag::value(
+            "--history",
+            "ITEMS",
+            "with --load: comma-separated item ids of an anonymous session",
+        ),
+        Flag::value(
+            "--fallback",
+            "F",
+            "with --load: unknown users get an error or the popular items",
+        )
+        .default("error"),
     ],
     positional: None,
 };
+
+/// The flags that fit a model; with `--load` the model comes from the file.
+const FIT_ONLY: [&str; 26] = [
+    "--interactions",
+    "--user-col",
+    "--item-col",
+    "--time-col",
+    "--weight-col",
+    "--min-weight",
+    "--model",
+    "--test-rows",
+    "--tune",
+    "--seed",
+    "--delimiter",
+    "--save",
+    "--force",
+    "--factors",
+    "--iterations",
+    "--cg-steps",
+    "--regularization",
+    "--alpha",
+    "--epochs",
+    "--learning-rate",
+    "--bpr-mode",
+    "--neighbours",
+    "--weighting",
+    "--beta",
+    "--lambda",
+    "--max-items",
+];
+
+/// The flags that serve a saved model.
+const SERVE_ONLY: [&str; 3] = ["--user", "--history", "--fallback"];
 
 /// Parsed command line.
 struct Args {
@@ -161,6 +247,20 @@ struct Args {
     /// No progress line (`--quiet`).
     quiet: bool,
     set: ModelFlags,
+    /// EASE's catalogue cap (`--max-items`).
+    max_items: Option<usize>,
+    /// Write the model refitted on all kept rows here (`--save`).
+    save: Option<PathBuf>,
+    /// Replace an existing `--save` file.
+    force: bool,
+    /// Serve this saved model instead of fitting one (`--load`).
+    load: Option<PathBuf>,
+    /// `--user` ids to serve, in order.
+    users: Vec<String>,
+    /// `--history` item ids.
+    history: Vec<String>,
+    /// What `--load` does for unknown users (`--fallback`).
+    fallback: UnknownUser,
 }
 
 /// Model parameters given on the command line (each `None` when unset;
@@ -239,6 +339,26 @@ const MODELS: [&str; 7] = [
 
 fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, Error> {
     let m = CMD.parse(args)?;
+    if m.given("--load") {
+        if let Some(flag) = FIT_ONLY.iter().find(|f| m.given(f)) {
+            return Err(Error::usage(format!(
+                "{flag} is for fitting a model; with --load the model comes from the file"
+            )));
+        }
+    } else if let Some(flag) = SERVE_ONLY.iter().find(|f| m.given(f)) {
+        return Err(Error::usage(format!(
+            "{flag} serves a saved model and needs --load FILE"
+        )));
+    }
+    let fallback = match m.required::<String>("--fallback")?.as_str() {
+        "error" => UnknownUser::Error,
+        "popular" => UnknownUser::Popular,
+        other => {
+            return Err(Error::usage(format!(
+                "--fallback: '{other}' is not one of error, popular"
+            )));
+        }
+    };
     let a = Args {
         interactions: m.value("--interactions")?,
         user_col: m.value("--user-col")?,
@@ -269,7 +389,43 @@ fn parse_args(args: Vec<std::ffi::OsString>) -> Result<Args, Error> {
             beta: m.value("--beta")?,
             lambda: m.value("--lambda")?,
         },
+        max_items: m.value("--max-items")?,
+        save: m.value("--save")?,
+        force: m.switch("--force"),
+        load: m.value("--load")?,
+        users: m.values("--user").into_iter().map(str::to_owned).collect(),
+        history: m.list("--history"),
+        fallback,
     };
+    if m.given("--history") && a.history.is_empty() {
+        return Err(Error::usage(
+            "--history needs at least one item id (ITEM,ITEM,…)",
+        ));
+    }
+    if a.load.is_some() && a.users.is_empty() && a.history.is_empty() {
+        return Err(Error::usage(
+            "--load needs --user ID (repeatable) or --history ITEM,ITEM,…",
+        ));
+    }
+    if let Some(u) = a.users.iter().find(|u| u.is_empty()) {
+        return Err(Error::usage(format!("--user needs a user id, found '{u}'")));
+    }
+    if a.force && a.save.is_none() {
+        return Err(Error::usage("--force only applies to --save FILE"));
+    }
+    if let Some(n) = a.max_items {
+        if a.model != "ease" {
+            return Err(Error::usage(format!(
+                "--max-items applies to --model ease, not to {}",
+                a.model
+            )));
+        }
+        if n == 0 {
+            return Err(Error::usage(
+                "--max-items must be at least 1 (the largest catalogue EASE inverts)",
+            ));
+        }
+    }
     if !MODELS.contains(&a.model.as_str()) {
         return Err(Error::usage(format!(
             "--model: '{}' is not one of {}",
@@ -441,7 +597,16 @@ fn read_log(a: &Args) -> Result<Log, Error> {
         .delimiter(a.delimiter)
         .with_type(user_col, ColumnType::Categorical)
         .with_type(item_col, ColumnType::Categorical);
-    let t = read_csv(path, &opts).map_err(|e| Error::failed(e.to_string()))?;
+    // The reader's errors name the file where they point at a line; a
+    // missing id column (asked for by `with_type`) is named here.
+    let t = read_csv(path, &opts).map_err(|e| {
+        let m = e.to_string();
+        Error::failed(if m.contains(&file) {
+            m
+        } else {
+            format!("{file}: {m}")
+        })
+    })?;
     if t.n_rows() == 0 {
         return Err(Error::failed(format!(
             "{file}: no data rows (only a header line)"
@@ -554,10 +719,17 @@ struct Outcome {
     fit_seconds: f64,
     recommend_seconds: f64,
     examples: Vec<(String, Vec<String>, Vec<String>)>,
+    /// With `--save`: the file and the users × items of the saved model.
+    saved: Option<(String, usize, usize)>,
 }
 
+/// Where `--save` writes and the interactions of all kept rows it refits on.
+type SaveTo<'a> = Option<(&'a Path, &'a Interactions<String, String>)>;
+
 /// Fits `grid[0]` (or the tuned best of `grid`), evaluates it, and picks
-/// three example users.
+/// three example users; with `save`, refits the same parameters on all
+/// kept rows and writes them with the id maps as an [`IdRecommender`].
+#[allow(clippy::too_many_arguments)]
 fn run_model<M>(
     name: &str,
     grid: &[M],
@@ -566,6 +738,7 @@ fn run_model<M>(
     train: &Interactions<String, String>,
     test: &Interactions<String, String>,
     k: usize,
+    save: SaveTo<'_>,
 ) -> Result<Outcome, Error>
 where
     M: RecommenderModel + serde::Serialize,
@@ -607,6 +780,21 @@ where
             ))
         })
         .collect::<Result<_, Error>>()?;
+    let saved = match save {
+        Some((path, all)) => {
+            let model = best.fit(&all.matrix).map_err(failed)?;
+            let shop =
+                IdRecommender::new(model, all.users.clone(), all.items.clone()).map_err(failed)?;
+            shop.save(path)
+                .map_err(|e| Error::failed(format!("--save: {e}")))?;
+            Some((
+                path.display().to_string(),
+                all.matrix.n_rows(),
+                all.matrix.n_cols(),
+            ))
+        }
+        None => None,
+    };
     Ok(Outcome {
         model: name.to_owned(),
         params: serde_json::to_value(&best).unwrap_or(Value::Null),
@@ -614,6 +802,7 @@ where
         fit_seconds,
         recommend_seconds,
         examples,
+        saved,
     })
 }
 
@@ -629,6 +818,7 @@ fn dispatch(
     log: &LogRows<'_, String, String>,
     train: &Interactions<String, String>,
     test: &Interactions<String, String>,
+    save: SaveTo<'_>,
 ) -> Result<Outcome, Error> {
     let (k, t, seed, f) = (a.k, a.tune, a.seed, &a.set);
     match a.model.as_str() {
@@ -640,6 +830,7 @@ fn dispatch(
             train,
             test,
             k,
+            save,
         ),
         "itemknn" => {
             let mut grid: Vec<ItemKnn> = [100, 20, 400]
@@ -659,7 +850,7 @@ fn dispatch(
                     _ => InteractionWeighting::None,
                 };
             }
-            run_model("itemknn", &grid, t, log, train, test, k)
+            run_model("itemknn", &grid, t, log, train, test, k, save)
         }
         "rp3beta" => {
             let mut grid: Vec<Rp3Beta> = [0.5, 0.3, 0.7, 0.0]
@@ -670,7 +861,7 @@ fn dispatch(
             set(&mut m.neighbours, f.neighbours);
             set(&mut m.alpha, f.alpha.map(|v| v as f32));
             set(&mut m.beta, f.beta.map(|v| v as f32));
-            run_model("rp3beta", &grid, t, log, train, test, k)
+            run_model("rp3beta", &grid, t, log, train, test, k, save)
         }
         "ease" => {
             let mut grid: Vec<Ease> = [500.0, 100.0, 1000.0, 50.0]
@@ -678,7 +869,11 @@ fn dispatch(
                 .map(|l| Ease::new().lambda(l))
                 .collect();
             set(&mut grid[0].lambda, f.lambda);
-            run_model("ease", &grid, t, log, train, test, k)
+            // The cap applies to every candidate (it is not tuned).
+            if let Some(cap) = a.max_items {
+                grid.iter_mut().for_each(|m| m.max_items = cap);
+            }
+            run_model("ease", &grid, t, log, train, test, k, save)
         }
         "als" => {
             let mut grid: Vec<ImplicitAls> = [
@@ -709,7 +904,7 @@ fn dispatch(
                     AlsSolver::ConjugateGradient { steps }
                 };
             }
-            run_model("als", &grid, t, log, train, test, k)
+            run_model("als", &grid, t, log, train, test, k, save)
         }
         "two-tower" => {
             // The defaults, and the smaller model that measured better on
@@ -727,7 +922,7 @@ fn dispatch(
             set(&mut m.dim, f.factors);
             set(&mut m.epochs, f.epochs);
             set(&mut m.learning_rate, f.learning_rate.map(|v| v as f32));
-            run_model("two-tower", &grid, t, log, train, test, k)
+            run_model("two-tower", &grid, t, log, train, test, k, save)
         }
         _ => {
             let mut grid: Vec<Bpr> = [0.01, 0.05]
@@ -746,7 +941,7 @@ fn dispatch(
                     BprMode::Deterministic
                 };
             }
-            run_model("bpr", &grid, t, log, train, test, k)
+            run_model("bpr", &grid, t, log, train, test, k, save)
         }
     }
 }
@@ -756,8 +951,29 @@ pub fn run(args: Vec<std::ffi::OsString>) -> Result<String, Error> {
     report(&parse_args(args)?)
 }
 
-/// The report for parsed arguments.
+/// The report for parsed arguments: the served recommendations with
+/// `--load`, else the evaluation.
 fn report(a: &Args) -> Result<String, Error> {
+    if let Some(path) = &a.load {
+        return match a.threads {
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::failed(e.to_string()))?
+                .install(|| serve(a, path)),
+            None => serve(a, path),
+        };
+    }
+    if let Some(out) = &a.save {
+        let mut inputs: Vec<(&str, &Path)> = Vec::new();
+        if let Some(p) = &a.interactions {
+            inputs.push(("--interactions", p));
+        }
+        if let Some(p) = &a.test_rows {
+            inputs.push(("--test-rows", p));
+        }
+        cli::check_output("--save", out, &inputs, a.force)?;
+    }
     let mut log = read_log(a)?;
     let kept = kept_rows(&mut log, a.min_weight);
     let pick =
@@ -835,17 +1051,27 @@ fn report(a: &Args) -> Result<String, Error> {
             train.matrix.n_cols()
         )));
     }
+    // With --save: the interactions of all kept rows, for the refit.
+    let all = match &a.save {
+        Some(_) => Some(
+            kept_log
+                .select(&(0..kept.len()).collect::<Vec<_>>(), None)
+                .map_err(failed)?,
+        ),
+        None => None,
+    };
+    let save = a.save.as_deref().zip(all.as_ref());
     let outcome = match a.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| Error::failed(e.to_string()))?
-            .install(|| dispatch(a, &train_log, &train, &test))?,
-        None => dispatch(a, &train_log, &train, &test)?,
+            .install(|| dispatch(a, &train_log, &train, &test, save))?,
+        None => dispatch(a, &train_log, &train, &test, save)?,
     };
     let r = &outcome.report;
     if a.json {
-        let v = json!({
+        let mut v = json!({
             "model": outcome.model,
             "users_evaluated": r.ranking.users_evaluated,
             "catalogue_items": train.matrix.n_cols(),
@@ -863,6 +1089,9 @@ fn report(a: &Args) -> Result<String, Error> {
             "rows_below_min_weight": log.rows_below_min_weight,
             "users_not_evaluated": r.users_without_test_items,
         });
+        if let Some((file, users, items)) = &outcome.saved {
+            v["saved"] = json!({ "file": file, "users": users, "items": items });
+        }
         return Ok(v.to_string());
     }
     let mut out = format!(
@@ -898,6 +1127,14 @@ fn report(a: &Args) -> Result<String, Error> {
     if let Some(n) = too_short.filter(|&n| n > 0) {
         out += &format!("{n} users with fewer than 5 rows not evaluated\n");
     }
+    if let Some((file, users, items)) = &outcome.saved {
+        out += &format!(
+            "saved {file}: {} refitted on all {} kept rows ({users} users × {items} items); \
+             serve it with --load {file} --user ID\n",
+            outcome.model,
+            kept.len()
+        );
+    }
     for (user, history, recs) in &outcome.examples {
         let shown: Vec<&str> = history.iter().take(10).map(String::as_str).collect();
         out += &format!(
@@ -907,6 +1144,188 @@ fn report(a: &Args) -> Result<String, Error> {
             if history.len() > 10 { ", …" } else { "" },
             recs.join(", ")
         );
+    }
+    Ok(out)
+}
+
+/// The models an [`IdRecommender`] file written by `--save` may hold, by
+/// their `--model` names, with a check that the saved model has that
+/// model's layout. The envelope does not name the wrapped model, so the
+/// file's `model.model` object is matched against each layout in turn
+/// (their fields differ, so at most one matches).
+fn saved_model_name(file: &Value) -> Option<&'static str> {
+    /// Whether a JSON value has one model's layout.
+    type Fits = fn(&Value) -> bool;
+    let m = &file["model"]["model"];
+    let fits: [(&str, Fits); 7] = [
+        ("popularity", |v| FittedPopularity::deserialize(v).is_ok()),
+        ("itemknn", |v| FittedItemKnn::deserialize(v).is_ok()),
+        ("rp3beta", |v| FittedRp3Beta::deserialize(v).is_ok()),
+        ("ease", |v| FittedEase::deserialize(v).is_ok()),
+        ("als", |v| FittedImplicitAls::deserialize(v).is_ok()),
+        ("bpr", |v| FittedBpr::deserialize(v).is_ok()),
+        ("two-tower", |v| FittedTwoTower::deserialize(v).is_ok()),
+    ];
+    fits.iter().find(|(_, ok)| ok(m)).map(|(name, _)| *name)
+}
+
+/// Loads `--load FILE` as an [`IdRecommender`] wrapping `R`.
+fn load<R>(path: &Path) -> Result<IdRecommender<R, String, String>, Error>
+where
+    R: Recommender + Persist,
+{
+    IdRecommender::load(path).map_err(|e| Error::failed(format!("--load: {e}")))
+}
+
+/// Serves the model saved in `path` (`--load`).
+fn serve(a: &Args, path: &Path) -> Result<String, Error> {
+    cli::check_input("--load", path)?;
+    let file: Option<Value> = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    match file.as_ref().and_then(saved_model_name) {
+        Some("popularity") => serve_with("popularity", load::<FittedPopularity>(path)?, a, path),
+        Some("itemknn") => serve_with("itemknn", load::<FittedItemKnn>(path)?, a, path),
+        Some("rp3beta") => serve_with("rp3beta", load::<FittedRp3Beta>(path)?, a, path),
+        Some("ease") => serve_with("ease", load::<FittedEase>(path)?, a, path),
+        Some("als") => serve_with("als", load::<FittedImplicitAls>(path)?, a, path),
+        Some("bpr") => serve_with("bpr", load::<FittedBpr>(path)?, a, path),
+        Some(_) => serve_with("two-tower", load::<FittedTwoTower>(path)?, a, path),
+        // Not a model this example wrote: the envelope check says what the
+        // file is (not JSON, truncated, another kind of model, a newer
+        // version); an id-recommender file with another model gets its
+        // own message.
+        None => match IdRecommender::<FittedPopularity, String, String>::load(path) {
+            Err(PersistError::Invalid { .. }) | Ok(_) => Err(Error::failed(format!(
+                "--load {}: an id-recommender file whose model is none of {} \
+                 (write it with this example's --save)",
+                path.display(),
+                MODELS.join(", ")
+            ))),
+            Err(e) => Err(Error::failed(format!("--load: {e}"))),
+        },
+    }
+}
+
+/// The lower-case name of a [`Source`].
+fn source_name(s: Source) -> &'static str {
+    match s {
+        Source::Model => "model",
+        Source::History => "history",
+        Source::Popular => "popular",
+    }
+}
+
+/// One served list: the request (`user ID` or the history) and its items.
+fn served_json(request: (&str, Value), r: &Recommendations<String>) -> Value {
+    let items: Vec<Value> = r
+        .items
+        .iter()
+        .map(|(item, score)| json!({ "item": item, "score": score }))
+        .collect();
+    json!({
+        request.0: request.1,
+        "source": source_name(r.source),
+        "unknown_items": r.unknown_items,
+        "items": items,
+    })
+}
+
+/// One served list as a text line.
+fn served_text(request: &str, r: &Recommendations<String>) -> String {
+    let items: Vec<String> = r
+        .items
+        .iter()
+        .map(|(item, score)| format!("{item} ({score:.4})"))
+        .collect();
+    let unknown = match r.unknown_items {
+        0 => String::new(),
+        n => format!(", {n} unknown item(s) left out"),
+    };
+    format!(
+        "{request} [{}{unknown}]: {}\n",
+        source_name(r.source),
+        items.join(", ")
+    )
+}
+
+/// Recommends with a loaded model to each `--user` and to the `--history`.
+fn serve_with<R: Recommender>(
+    name: &str,
+    shop: IdRecommender<R, String, String>,
+    a: &Args,
+    path: &Path,
+) -> Result<String, Error> {
+    let failed = |e: user_analytics::analytics::Error| Error::failed(e.to_string());
+    let shop = shop.unknown_users(a.fallback);
+    let (n_users, n_items) = (shop.users().len(), shop.items().len());
+    if a.k > n_items {
+        return Err(Error::usage(format!(
+            "--k {} is more than the catalogue's {n_items} items",
+            a.k
+        )));
+    }
+    if a.fallback == UnknownUser::Error {
+        if let Some(u) = a.users.iter().find(|u| shop.users().index(*u).is_none()) {
+            return Err(Error::failed(format!(
+                "--user {u}: unknown user; the model in {} knows {n_users} users \
+                 (pass --fallback popular to answer unknown users with the most popular items)",
+                path.display()
+            )));
+        }
+        if !a.history.is_empty() && a.history.iter().all(|i| shop.items().index(i).is_none()) {
+            return Err(Error::failed(format!(
+                "--history: none of its {} item id(s) is in the catalogue of the model in {} \
+                 ({n_items} items; pass --fallback popular to answer with the most popular items)",
+                a.history.len(),
+                path.display()
+            )));
+        }
+    }
+    let filter = Filter::exclude_seen();
+    let by_user = if a.users.is_empty() {
+        Vec::new()
+    } else {
+        shop.recommend_batch(&a.users, a.k, &filter)
+            .map_err(failed)?
+    };
+    let history = if a.history.is_empty() {
+        None
+    } else {
+        Some(
+            shop.recommend_history(&a.history, None, a.k, &filter)
+                .map_err(failed)?,
+        )
+    };
+    if a.json {
+        let mut lists: Vec<Value> = a
+            .users
+            .iter()
+            .zip(&by_user)
+            .map(|(u, r)| served_json(("user", json!(u)), r))
+            .collect();
+        if let Some(r) = &history {
+            lists.push(served_json(("history", json!(a.history)), r));
+        }
+        let v = json!({
+            "model": name,
+            "users": n_users,
+            "items": n_items,
+            "k": a.k,
+            "recommendations": lists,
+        });
+        return Ok(v.to_string());
+    }
+    let mut out = format!(
+        "{}: {name} model, {n_users} users × {n_items} items; the top {} as item (score), [source]\n",
+        path.display(),
+        a.k
+    );
+    for (u, r) in a.users.iter().zip(&by_user) {
+        out += &served_text(&format!("user {u}"), r);
+    }
+    if let Some(r) = &history {
+        out += &served_text(&format!("history {}", a.history.join(",")), r);
     }
     Ok(out)
 }

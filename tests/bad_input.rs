@@ -1802,19 +1802,23 @@ fn recommend_empty_files_and_missing_columns() {
         1,
         &["--interactions", "empty.csv", "the file is empty"],
     );
-    // A missing id column is named, with the columns there are.
+    // A missing id column is named, with the file and the columns there are.
     for (user, item) in [("customer", "item"), ("user", "sku")] {
         let args = ["--interactions", &f, "--user-col", user, "--item-col", item];
         let missing = if user == "user" { item } else { user };
-        rec_fails(
+        let e = rec_fails(
             &dir,
             &args,
             1,
             &[
+                "log.csv",
                 &format!("unknown column `{missing}`"),
                 "available columns: user, item, time, w",
             ],
         );
+        // named once, at the start of the message
+        assert_eq!(e.matches("log.csv").count(), 1, "{e}");
+        assert!(e.starts_with(&format!("recommend: error: {f}: ")), "{e}");
     }
     for (flag, missing) in [("--time-col", "when"), ("--weight-col", "qty")] {
         rec_fails(
@@ -2225,6 +2229,174 @@ fn recommend_counts_the_users_too_short_to_evaluate() {
     assert!(
         out.contains("2 users with fewer than 5 rows not evaluated"),
         "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn recommend_serving_refuses_wrong_files_unknown_users_and_bad_flags() {
+    let dir = temp_dir("rec_serve");
+    let f = write(&dir, "log.csv", rec_csv(12, 8));
+    let model = dir.join("model.json").display().to_string();
+    let out = rec_report(&rec_args(&f, &["--model", "popularity", "--save", &model]));
+    assert!(out.contains(&format!("saved {model}")), "{out}");
+    // Another kind of model file: the envelope says what it holds.
+    let km = KMeans::new(1)
+        .fit(array![[0.0f64, 1.0], [1.0, 0.0]].view())
+        .unwrap();
+    let km_path = dir.join("kmeans.json");
+    km.save(&km_path).unwrap();
+    let km_path = km_path.display().to_string();
+    rec_fails(
+        &dir,
+        &["--load", &km_path, "--user", "u0"],
+        1,
+        &[
+            "--load",
+            "kmeans.json",
+            "kmeans",
+            "expected ua-analytics/id-recommender",
+        ],
+    );
+    // Truncated, not JSON, and an id-recommender whose model is unknown.
+    let text = std::fs::read_to_string(&model).unwrap();
+    let cut = write(&dir, "cut.json", &text[..text.len() / 2]);
+    rec_fails(
+        &dir,
+        &["--load", &cut, "--user", "u0"],
+        1,
+        &[
+            "--load",
+            "cut.json",
+            "not a readable user-analytics model file",
+        ],
+    );
+    let csv_as_model = write(&dir, "model.csv", "user,item\nu0,i1\n");
+    rec_fails(
+        &dir,
+        &["--load", &csv_as_model, "--user", "u0"],
+        1,
+        &["--load", "model.csv", "not a readable"],
+    );
+    let odd = write(&dir, "odd.json", text.replace("\"counts\"", "\"tallies\""));
+    rec_fails(
+        &dir,
+        &["--load", &odd, "--user", "u0"],
+        1,
+        &[
+            "--load",
+            "odd.json",
+            "an id-recommender file whose model is none of popularity, itemknn",
+        ],
+    );
+    let missing = dir.join("nope.json").display().to_string();
+    rec_fails(
+        &dir,
+        &["--load", &missing, "--user", "u0"],
+        1,
+        &["--load", "nope.json", "cannot open"],
+    );
+    let d = dir.display().to_string();
+    rec_fails(
+        &dir,
+        &["--load", &d, "--user", "u0"],
+        2,
+        &["--load", "is a directory"],
+    );
+    // Unknown users: an error naming the id unless --fallback popular.
+    rec_fails(
+        &dir,
+        &["--load", &model, "--user", "u0", "--user", "00u0"],
+        1,
+        &[
+            "--user 00u0: unknown user",
+            "knows 12 users",
+            "--fallback popular",
+        ],
+    );
+    // Flags: serving needs a request, fitting flags do not mix with --load,
+    // serving flags need it, and values are checked.
+    for (args, words) in [
+        (
+            vec!["--load", model.as_str()],
+            vec!["--load needs --user ID"],
+        ),
+        (
+            vec!["--load", model.as_str(), "--user", "u0", "--model", "als"],
+            vec!["--model is for fitting a model", "with --load"],
+        ),
+        (
+            vec!["--load", model.as_str(), "--user", "u0", "--tune"],
+            vec!["--tune is for fitting a model"],
+        ),
+        (
+            vec!["--user", "u0"],
+            vec!["--user serves a saved model and needs --load FILE"],
+        ),
+        (
+            vec![
+                "--load",
+                model.as_str(),
+                "--user",
+                "u0",
+                "--fallback",
+                "maybe",
+            ],
+            vec!["--fallback", "'maybe'", "error, popular"],
+        ),
+        (
+            vec!["--load", model.as_str(), "--history", ",,"],
+            vec!["--history needs at least one item id"],
+        ),
+        (
+            vec!["--load", model.as_str(), "--user", ""],
+            vec!["--user needs a user id"],
+        ),
+        (
+            vec!["--load", model.as_str(), "--user", "u0", "--k", "21"],
+            vec!["--k 21 is more than the catalogue's 20 items"],
+        ),
+    ] {
+        rec_fails(&dir, &args, 2, &words);
+    }
+    // --max-items: EASE only, at least 1; --force only with --save.
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--model", "ease", "--max-items", "0"]),
+        2,
+        &["--max-items must be at least 1"],
+    );
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--model", "itemknn", "--max-items", "50"]),
+        2,
+        &["--max-items applies to --model ease, not to itemknn"],
+    );
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--model", "ease", "--max-items", "lots"]),
+        2,
+        &["--max-items", "'lots'"],
+    );
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--force"]),
+        2,
+        &["--force only applies to --save FILE"],
+    );
+    // --save over an input or an existing file (no --force) is refused
+    // before any work.
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--save", &f]),
+        2,
+        &["--save", "is the input given to --interactions"],
+    );
+    rec_fails(
+        &dir,
+        &rec_args(&f, &["--save", &model]),
+        2,
+        &["--save", "model.json already exists; pass --force"],
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

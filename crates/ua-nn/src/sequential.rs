@@ -872,4 +872,67 @@ mod tests {
         let want = |pos: u64| 7u64.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(pos);
         assert_eq!((seed(1), seed(2)), (want(2), want(3)));
     }
+
+    #[test]
+    fn the_builders_embedding_is_the_layer_drawn_from_its_stream_with_the_padding_row_zero() {
+        // Pinned like the dropout seeds: table from the model seed and the
+        // layer's position, padding row zeroed, steps × dim into a dense layer.
+        let m = Sequential::<f64>::builder(3)
+            .embedding(6, 2, Some(4))
+            .dense(1, Activation::Identity)
+            .seed(11)
+            .build()
+            .unwrap();
+        assert_eq!((m.input_dim(), m.output_dim()), (3, 1));
+        assert_eq!(m.n_params(), 6 * 2 + 3 * 2 + 1);
+        let emb = m.layers()[0].downcast_ref::<Embedding<f64>>().unwrap();
+        let stream = 11u64.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
+        let want = Embedding::<f64>::new(6, 2, stream)
+            .unwrap()
+            .with_padding_index(Some(4))
+            .unwrap();
+        assert_eq!(emb.table(), want.table());
+        assert_eq!(emb.padding_index(), Some(4));
+        assert!(emb.table().row(4).iter().all(|&v| v == 0.0));
+        assert!(emb.table().row(3).iter().all(|&v| v != 0.0));
+        // ids 1, 4 (padding), 5 → the dense layer sees their rows side by side
+        let x = ndarray::array![[1.0, 4.0, 5.0]];
+        let dense = m.layers()[1].downcast_ref::<Dense<f64>>().unwrap();
+        let (t, w) = (emb.table(), dense.weights());
+        let expected = t[[1, 0]] * w[[0, 0]]
+            + t[[1, 1]] * w[[1, 0]]
+            + t[[5, 0]] * w[[4, 0]]
+            + t[[5, 1]] * w[[5, 0]]
+            + dense.bias()[0];
+        let got = m.predict(x.view()).unwrap()[[0, 0]];
+        assert!((got - expected).abs() < 1e-12, "{got} vs {expected}");
+        // No padding: every row drawn; a table over the parameter limit and
+        // a padding index out of range are errors naming the layer.
+        let m = Sequential::<f32>::builder(2)
+            .embedding(3, 2, None)
+            .build()
+            .unwrap();
+        let emb = m.layers()[0].downcast_ref::<Embedding<f32>>().unwrap();
+        assert_eq!(emb.padding_index(), None);
+        assert!(emb.table().iter().all(|&v| v != 0.0));
+        let e = Sequential::<f32>::builder(2)
+            .relu()
+            .embedding(1 << 20, 1 << 9, None)
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("embedding layer 2") && e.contains("MAX_PARAMS"),
+            "{e}"
+        );
+        let e = Sequential::<f32>::builder(2)
+            .embedding(3, 2, Some(3))
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("embedding layer 1") && e.contains("padding_index 3 must be below vocab 3"),
+            "{e}"
+        );
+    }
 }

@@ -22,8 +22,9 @@ use super::kernel::{Acc, assign_all, assign_rows, inertia, internal, row_sq_norm
 use super::kmeans::{Algorithm, check_k, check_memory, check_n_init, check_tol};
 use super::kmeans::{
     FittedKMeans, Init, KMeansParams, Run, check_k_against_rows, ensure_distinct, initial_centers,
-    mean_variance, prepare, sealed,
+    mean_variance, prepare, prepare_named, sealed,
 };
+use super::quality::ensure_finite_named;
 use crate::Result;
 use crate::error::parameter;
 
@@ -78,6 +79,15 @@ pub struct MiniBatchKMeans {
     pub seed: u64,
     /// Use rayon for the seeding and the final assignment.
     pub parallel: bool,
+    /// The names of the columns of `x`, for error messages only (a NaN or
+    /// a value too large to square is reported in `column "amount"`
+    /// instead of `column 2 (0-based)`), as
+    /// [`KMeans::feature_names`](super::KMeans#structfield.feature_names);
+    /// `None` by default and then not saved. When set, their number must
+    /// equal the number of columns given to `fit` and `predict` (checked
+    /// again when a saved model is loaded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_names: Option<Vec<String>>,
 }
 
 impl Default for MiniBatchKMeans {
@@ -93,6 +103,7 @@ impl Default for MiniBatchKMeans {
             reassignment_ratio: 0.01,
             seed: 0,
             parallel: true,
+            feature_names: None,
         }
     }
 }
@@ -204,6 +215,27 @@ impl MiniBatchKMeans {
         self
     }
 
+    /// Names the columns of `x` in error messages (see
+    /// [`feature_names`](Self#structfield.feature_names)); the clustering
+    /// itself does not change. The fitted model keeps them for `predict`,
+    /// its quality scores ([`FittedKMeans::silhouette_score`], …) and
+    /// through a save.
+    ///
+    /// ```
+    /// use ua_analytics::ndarray::array;
+    /// use ua_analytics::segmentation::MiniBatchKMeans;
+    /// let x = array![[1.0, 1e300], [2.0, 0.0], [3.0, 1.0]];
+    /// let named = MiniBatchKMeans::new(2).feature_names(&["visits", "amount"]);
+    /// let err = named.fit(x.view()).unwrap_err();
+    /// assert!(err.to_string().contains("column \"amount\" holds 1e300"), "{err}");
+    /// let err = MiniBatchKMeans::new(2).feature_names(&["visits"]).fit(x.view()).unwrap_err();
+    /// assert!(err.to_string().contains("1 names for 2 columns"), "{err}");
+    /// ```
+    pub fn feature_names(mut self, names: &[&str]) -> Self {
+        self.feature_names = Some(names.iter().map(|&n| n.to_owned()).collect());
+        self
+    }
+
     /// The checks that do not depend on the data.
     fn check_params(&self, op: &'static str) -> Result<()> {
         check_k(op, self.k)?;
@@ -254,7 +286,16 @@ impl MiniBatchKMeans {
     pub fn fit<S: Scalar>(&self, x: ArrayView2<'_, S>) -> Result<FittedMiniBatchKMeans<S>> {
         const OP: &str = "MiniBatchKMeans::fit";
         self.check_params(OP)?;
-        let x = prepare(OP, x)?;
+        let names = self.feature_names.as_deref();
+        let x = match names {
+            None => prepare(OP, x)?,
+            Some(_) => {
+                // NaN/±inf named too (`prepare_named` names the column of
+                // a value too large to square only).
+                ensure_finite_named(OP, x, names)?;
+                prepare_named(OP, x, names)?
+            }
+        };
         let x = x.view();
         let (n, d) = x.dim();
         let k = self.k;
@@ -405,6 +446,9 @@ impl sealed::Sealed for MiniBatchKMeans {
     fn parallel(&self) -> bool {
         self.parallel
     }
+    fn column_names(&self) -> Option<&[String]> {
+        self.feature_names.as_deref()
+    }
 }
 
 impl KMeansParams for MiniBatchKMeans {
@@ -441,6 +485,110 @@ mod tests {
             "{} vs {}",
             a.training_inertia(),
             full.training_inertia()
+        );
+    }
+
+    #[test]
+    fn errors_name_the_column_when_names_are_given() {
+        use crate::Error;
+        use ndarray::array;
+        use ua_tensor::persist::Persist;
+        let has = |e: Error, want: &str| {
+            let msg = e.to_string();
+            assert!(msg.contains(want), "`{want}` not in: {msg}");
+        };
+        let named = MiniBatchKMeans::new(2)
+            .seed(3)
+            .feature_names(&["visits", "amount"]);
+        assert_eq!(
+            named.feature_names,
+            Some(vec!["visits".to_owned(), "amount".to_owned()])
+        );
+        // Setting names changes nothing else.
+        assert_eq!(
+            MiniBatchKMeans {
+                feature_names: None,
+                ..named.clone()
+            },
+            MiniBatchKMeans::new(2).seed(3)
+        );
+        let huge = array![[1.0, 2.0], [2.0, 1e300], [3.0, 0.0], [4.0, 1.0]];
+        has(
+            named.fit(huge.view()).unwrap_err(),
+            "column \"amount\" holds 1e300 at row 1",
+        );
+        has(
+            MiniBatchKMeans::new(2).fit(huge.view()).unwrap_err(),
+            "column 1 (0-based) holds 1e300",
+        );
+        let nan = array![[1.0, 2.0], [2.0, 1.0], [3.0, 0.0], [f64::NAN, 1.0]];
+        let e = named.fit(nan.view()).unwrap_err();
+        assert!(
+            matches!(&e, Error::Tensor(ua_tensor::Error::NonFinite { .. })),
+            "{e}"
+        );
+        has(
+            e,
+            "non-finite value (NaN) at row 3 (0-based), column \"visits\"",
+        );
+        has(
+            MiniBatchKMeans::new(2).fit(nan.view()).unwrap_err(),
+            "row 3, column 0 (0-based index (3, 0))",
+        );
+        // A wrong number of names is a parameter error.
+        let e = MiniBatchKMeans::new(2)
+            .feature_names(&["a", "b", "c"])
+            .fit(huge.view())
+            .unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                Error::InvalidParameter {
+                    name: "feature_names",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        has(e, "3 names for 2 columns");
+        // The clustering is the same with and without names.
+        let ok = array![[1.0, 2.0], [2.0, 1.0], [9.0, 9.0], [8.0, 9.5], [1.5, 1.5]];
+        let fit = named.fit(ok.view()).unwrap();
+        let plain_fit = MiniBatchKMeans::new(2).seed(3).fit(ok.view()).unwrap();
+        assert_eq!(fit.centers(), plain_fit.centers());
+        assert_eq!(fit.labels(), plain_fit.labels());
+        // The names are saved and used by the loaded model.
+        let back = FittedMiniBatchKMeans::<f64>::from_json(&fit.to_json().unwrap()).unwrap();
+        assert_eq!(back.params().feature_names, named.feature_names);
+        has(
+            back.predict(huge.view()).unwrap_err(),
+            "column \"amount\" holds 1e300",
+        );
+        has(
+            back.silhouette_score(nan.view()).unwrap_err(),
+            "row 3 (0-based), column \"visits\"",
+        );
+        // Without names nothing is saved, so older files still load.
+        let plain = plain_fit.to_json().unwrap();
+        assert!(!plain.contains("feature_names"), "{plain}");
+        assert_eq!(
+            FittedMiniBatchKMeans::<f64>::from_json(&plain)
+                .unwrap()
+                .params()
+                .feature_names,
+            None
+        );
+        // A saved list of another length than the columns is refused.
+        let json = fit
+            .to_json()
+            .unwrap()
+            .replace("\"amount\"", "\"amount\",\"x\"");
+        let e = FittedMiniBatchKMeans::<f64>::from_json(&json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("name 3 feature(s) but the centres have 2 columns"),
+            "{e}"
         );
     }
 }

@@ -3,7 +3,11 @@
 //! segments from them is [`evaluate_k_range`](super::evaluate_k_range).
 //!
 //! Labels may be any `usize` values (they are mapped to dense indices
-//! internally). Definitions follow scikit-learn: a point alone in its
+//! internally). A fitted [`FittedKMeans`] (also mini-batch) scores its own
+//! partition with the same functions as methods
+//! ([`FittedKMeans::silhouette_score`], …); those name a bad column by the
+//! model's `feature_names` where the free functions, given a bare matrix,
+//! give its 0-based index. Definitions follow scikit-learn: a point alone in its
 //! cluster has silhouette 0; silhouette and Davies–Bouldin need
 //! `2 ≤ #labels ≤ n − 1`.
 //!
@@ -25,6 +29,7 @@ use ua_tensor::check::{ensure_finite, ensure_squares_fit};
 use ua_tensor::gemm::{Trans, gemm_into};
 
 use super::kernel::internal;
+use super::kmeans::{FittedKMeans, KMeansParams, sealed};
 use crate::{Error, Result};
 
 const ROW_BLOCK: usize = 128;
@@ -42,12 +47,64 @@ fn dense_labels(labels: ArrayView1<'_, usize>) -> (Vec<usize>, usize) {
     (dense, uniq.len())
 }
 
+/// `names` when there is one per column of a matrix with `ncols` columns.
+fn names_for(names: Option<&[String]>, ncols: usize) -> Option<Vec<&str>> {
+    names
+        .filter(|n| n.len() == ncols)
+        .map(|n| n.iter().map(String::as_str).collect())
+}
+
+/// Refuses a NaN or infinite value as [`ensure_finite`] does, but names its
+/// column by `names` (one per column of `x`; otherwise, or when `None`, the
+/// 0-based index as `ensure_finite` gives it): `non-finite value (NaN) at
+/// row 4 (0-based), column "amount"`. The first bad value in row-major
+/// order is reported.
+pub(crate) fn ensure_finite_named<S: Scalar>(
+    op: &'static str,
+    x: ArrayView2<'_, S>,
+    names: Option<&[String]>,
+) -> Result<()> {
+    let Err(e) = ensure_finite(op, &x) else {
+        return Ok(());
+    };
+    let (Some(names), Some(((r, c), v))) = (
+        names_for(names, x.ncols()),
+        x.indexed_iter().find(|(_, v)| !v.is_finite()),
+    ) else {
+        return Err(e.into());
+    };
+    Err(ua_tensor::Error::NonFinite {
+        op,
+        position: format!("row {r} (0-based), column {:?}", names[c]),
+        value: format!("{v}"),
+    }
+    .into())
+}
+
+/// Refuses empty input, NaN/±inf and values whose squared distances summed
+/// over `n_terms` rows would overflow, naming the column by `names` when
+/// given.
+fn check_values<S: Scalar>(
+    op: &'static str,
+    x: ArrayView2<'_, S>,
+    n_terms: usize,
+    names: Option<&[String]>,
+) -> Result<()> {
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(Error::Empty { op });
+    }
+    ensure_finite_named(op, x, names)?;
+    ensure_squares_fit(op, x, n_terms, names_for(names, x.ncols()).as_deref())?;
+    Ok(())
+}
+
 /// Checks `x` against `labels` and returns `x` as `f64` (standard layout),
 /// the dense labels and their number.
 fn check(
     op: &'static str,
     x: ArrayView2<'_, impl Scalar>,
     labels: ArrayView1<'_, usize>,
+    names: Option<&[String]>,
 ) -> Result<(Array2<f64>, Vec<usize>, usize)> {
     if x.nrows() == 0 || x.ncols() == 0 {
         return Err(Error::Empty { op });
@@ -59,8 +116,7 @@ fn check(
             found: format!("{} labels", labels.len()),
         });
     }
-    ensure_finite(op, &x)?;
-    ensure_squares_fit(op, x, x.nrows(), None)?;
+    check_values(op, x, x.nrows(), names)?;
     let (dense, m) = dense_labels(labels);
     Ok((x.mapv(|v| v.as_f64()), dense, m))
 }
@@ -172,10 +228,19 @@ pub fn silhouette_samples<S: Scalar>(
     x: ArrayView2<'_, S>,
     labels: ArrayView1<'_, usize>,
 ) -> Result<Array1<f64>> {
-    const OP: &str = "silhouette";
-    let (x, dense, m) = check(OP, x, labels)?;
+    silhouette_samples_named("silhouette", x, labels, None)
+}
+
+/// [`silhouette_samples`] with column names for the errors.
+fn silhouette_samples_named<S: Scalar>(
+    op: &'static str,
+    x: ArrayView2<'_, S>,
+    labels: ArrayView1<'_, usize>,
+    names: Option<&[String]>,
+) -> Result<Array1<f64>> {
+    let (x, dense, m) = check(op, x, labels, names)?;
     let n = x.nrows();
-    need_labels(OP, m, n)?;
+    need_labels(op, m, n)?;
     // Sort points by cluster (counting sort, stable).
     let mut counts = vec![0usize; m];
     for &l in &dense {
@@ -290,7 +355,17 @@ pub fn silhouette_score<S: Scalar>(
     x: ArrayView2<'_, S>,
     labels: ArrayView1<'_, usize>,
 ) -> Result<f64> {
-    let s = silhouette_samples(x, labels)?;
+    silhouette_score_named("silhouette", x, labels, None)
+}
+
+/// [`silhouette_score`] with column names for the errors.
+fn silhouette_score_named<S: Scalar>(
+    op: &'static str,
+    x: ArrayView2<'_, S>,
+    labels: ArrayView1<'_, usize>,
+    names: Option<&[String]>,
+) -> Result<f64> {
+    let s = silhouette_samples_named(op, x, labels, names)?;
     Ok(s.sum() / s.len() as f64)
 }
 
@@ -312,30 +387,44 @@ pub fn silhouette_score_sampled<S: Scalar>(
     sample_size: usize,
     seed: u64,
 ) -> Result<f64> {
-    const OP: &str = "silhouette (sampled)";
+    silhouette_sampled_named("silhouette (sampled)", x, labels, sample_size, seed, None)
+}
+
+/// [`silhouette_score_sampled`] with column names for the errors. All of
+/// `x` is checked before the sample is drawn, so a bad value is reported at
+/// its row in `x`, not at its position in the sample.
+fn silhouette_sampled_named<S: Scalar>(
+    op: &'static str,
+    x: ArrayView2<'_, S>,
+    labels: ArrayView1<'_, usize>,
+    sample_size: usize,
+    seed: u64,
+    names: Option<&[String]>,
+) -> Result<f64> {
     let n = x.nrows();
     if labels.len() != n {
         return Err(Error::ShapeMismatch {
-            op: OP,
+            op,
             expected: format!("{n} labels (one per row)"),
             found: format!("{} labels", labels.len()),
         });
     }
     if sample_size == 0 {
         return Err(Error::InvalidArgument {
-            op: OP,
+            op,
             message: "sample_size must be at least 1, found 0".into(),
         });
     }
     if sample_size >= n {
-        return silhouette_score(x, labels);
+        return silhouette_score_named(op, x, labels, names);
     }
+    check_values(op, x, sample_size, names)?;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut idx = rand::seq::index::sample(&mut rng, n, sample_size).into_vec();
     idx.sort_unstable();
     let xs = x.select(ndarray::Axis(0), &idx);
     let ls: Array1<usize> = idx.iter().map(|&i| labels[i]).collect();
-    silhouette_score(xs.view(), ls.view())
+    silhouette_score_named(op, xs.view(), ls.view(), names)
 }
 
 /// Per-cluster centroids (`m × d`) and sizes.
@@ -370,9 +459,18 @@ pub fn davies_bouldin_score<S: Scalar>(
     x: ArrayView2<'_, S>,
     labels: ArrayView1<'_, usize>,
 ) -> Result<f64> {
-    const OP: &str = "davies_bouldin";
-    let (x, dense, m) = check(OP, x, labels)?;
-    need_labels(OP, m, x.nrows())?;
+    davies_bouldin_named("davies_bouldin", x, labels, None)
+}
+
+/// [`davies_bouldin_score`] with column names for the errors.
+fn davies_bouldin_named<S: Scalar>(
+    op: &'static str,
+    x: ArrayView2<'_, S>,
+    labels: ArrayView1<'_, usize>,
+    names: Option<&[String]>,
+) -> Result<f64> {
+    let (x, dense, m) = check(op, x, labels, names)?;
+    need_labels(op, m, x.nrows())?;
     let (c, _counts) = centroids(&x, &dense, m);
     let mut intra = vec![0.0f64; m];
     let mut counts = vec![0usize; m];
@@ -423,14 +521,21 @@ pub fn calinski_harabasz_score<S: Scalar>(
     x: ArrayView2<'_, S>,
     labels: ArrayView1<'_, usize>,
 ) -> Result<f64> {
-    const OP: &str = "calinski_harabasz";
-    let (x, dense, m) = check(OP, x, labels)?;
+    calinski_harabasz_named("calinski_harabasz", x, labels, None)
+}
+
+/// [`calinski_harabasz_score`] with column names for the errors.
+fn calinski_harabasz_named<S: Scalar>(
+    op: &'static str,
+    x: ArrayView2<'_, S>,
+    labels: ArrayView1<'_, usize>,
+    names: Option<&[String]>,
+) -> Result<f64> {
+    let (x, dense, m) = check(op, x, labels, names)?;
     let n = x.nrows();
-    need_labels(OP, m, n)?;
+    need_labels(op, m, n)?;
     let (c, counts) = centroids(&x, &dense, m);
-    let mean = x
-        .mean_axis(ndarray::Axis(0))
-        .ok_or(Error::Empty { op: OP })?;
+    let mean = x.mean_axis(ndarray::Axis(0)).ok_or(Error::Empty { op })?;
     let mut between = 0.0;
     for (cr, &cnt) in c.rows().into_iter().zip(&counts) {
         let diff = &cr - &mean;
@@ -445,6 +550,117 @@ pub fn calinski_harabasz_score<S: Scalar>(
         return Ok(1.0);
     }
     Ok(between * (n - m) as f64 / (within * (m - 1) as f64))
+}
+
+/// The quality scores of a fitted model's own partition: the rows of `x`
+/// labelled by [`predict`](FittedKMeans::predict) (for the training rows,
+/// the model's partition of them) and scored as the free functions do. `x`
+/// is checked first; a NaN, an infinity or a value too large to square is
+/// reported with its column named by the model's feature names
+/// ([`KMeans::feature_names`](super::KMeans::feature_names),
+/// [`MiniBatchKMeans::feature_names`](super::MiniBatchKMeans::feature_names))
+/// when they were given.
+impl<S: Scalar, P: KMeansParams> FittedKMeans<S, P> {
+    /// The names of the model's input columns, if given.
+    fn input_names(&self) -> Option<&[String]> {
+        sealed::Sealed::column_names(self.params())
+    }
+
+    /// Checks `x` before [`predict`](Self::predict) and a score: the
+    /// model's number of columns, rows, finite values small enough to
+    /// square (and sum over all rows, as `predict` needs).
+    fn check_for_scores(&self, op: &'static str, x: ArrayView2<'_, S>) -> Result<()> {
+        if x.ncols() != self.n_features() {
+            return Err(Error::ShapeMismatch {
+                op,
+                expected: format!("{} columns (as in training)", self.n_features()),
+                found: format!("{} columns", x.ncols()),
+            });
+        }
+        check_values(op, x, x.nrows(), self.input_names())
+    }
+
+    /// [`silhouette_score`] of `x` partitioned by the model.
+    ///
+    /// ```
+    /// use ua_analytics::ndarray::array;
+    /// use ua_analytics::segmentation::{KMeans, silhouette_score};
+    /// let x = array![[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]];
+    /// let fit = KMeans::new(2).seed(1).feature_names(&["visits", "amount"]).fit(x.view()).unwrap();
+    /// let s = fit.silhouette_score(x.view()).unwrap();
+    /// assert_eq!(s, silhouette_score(x.view(), fit.labels()).unwrap());
+    /// let bad = array![[0.0, 0.0], [0.1, f64::NAN], [5.0, 5.0]];
+    /// let err = fit.silhouette_score(bad.view()).unwrap_err();
+    /// assert!(err.to_string().contains("row 1 (0-based), column \"amount\""), "{err}");
+    /// ```
+    pub fn silhouette_score(&self, x: ArrayView2<'_, S>) -> Result<f64> {
+        const OP: &str = "FittedKMeans::silhouette_score";
+        self.check_for_scores(OP, x)?;
+        let labels = self.predict(x)?;
+        silhouette_score_named(OP, x, labels.view(), self.input_names())
+    }
+
+    /// [`silhouette_score_sampled`] of `x` partitioned by the model (all
+    /// of `x` is checked and assigned, the distances are among the sampled
+    /// rows).
+    ///
+    /// ```
+    /// use ua_analytics::segmentation::{MiniBatchKMeans, gaussian_blobs, silhouette_score_sampled};
+    /// let (x, _) = gaussian_blobs::<f64>(2000, 2, 3, 0.3, 10.0, 5).unwrap();
+    /// let fit = MiniBatchKMeans::new(3).seed(2).fit(x.view()).unwrap();
+    /// let s = fit.silhouette_score_sampled(x.view(), 500, 7).unwrap();
+    /// assert_eq!(s, silhouette_score_sampled(x.view(), fit.labels(), 500, 7).unwrap());
+    /// assert!(fit.silhouette_score_sampled(x.view(), 0, 7).is_err());
+    /// ```
+    pub fn silhouette_score_sampled(
+        &self,
+        x: ArrayView2<'_, S>,
+        sample_size: usize,
+        seed: u64,
+    ) -> Result<f64> {
+        const OP: &str = "FittedKMeans::silhouette_score_sampled";
+        self.check_for_scores(OP, x)?;
+        let labels = self.predict(x)?;
+        silhouette_sampled_named(OP, x, labels.view(), sample_size, seed, self.input_names())
+    }
+
+    /// [`davies_bouldin_score`] of `x` partitioned by the model.
+    ///
+    /// ```
+    /// use ua_analytics::ndarray::array;
+    /// use ua_analytics::segmentation::KMeans;
+    /// // clusters {0, 2} and {10, 12}: s = 1 each, centroids 10 apart → 0.2
+    /// let x = array![[0.0], [2.0], [10.0], [12.0]];
+    /// let fit = KMeans::new(2).seed(1).feature_names(&["spend"]).fit(x.view()).unwrap();
+    /// assert!((fit.davies_bouldin_score(x.view()).unwrap() - 0.2).abs() < 1e-12);
+    /// let err = fit.davies_bouldin_score(array![[0.0], [1e300]].view()).unwrap_err();
+    /// assert!(err.to_string().contains("column \"spend\" holds 1e300"), "{err}");
+    /// ```
+    pub fn davies_bouldin_score(&self, x: ArrayView2<'_, S>) -> Result<f64> {
+        const OP: &str = "FittedKMeans::davies_bouldin_score";
+        self.check_for_scores(OP, x)?;
+        let labels = self.predict(x)?;
+        davies_bouldin_named(OP, x, labels.view(), self.input_names())
+    }
+
+    /// [`calinski_harabasz_score`] of `x` partitioned by the model.
+    ///
+    /// ```
+    /// use ua_analytics::ndarray::array;
+    /// use ua_analytics::segmentation::KMeans;
+    /// // B = 4·25 = 100, W = 4 → (100 / 1) / (4 / 2) = 50
+    /// let x = array![[0.0], [2.0], [10.0], [12.0]];
+    /// let fit = KMeans::new(2).seed(1).feature_names(&["spend"]).fit(x.view()).unwrap();
+    /// assert!((fit.calinski_harabasz_score(x.view()).unwrap() - 50.0).abs() < 1e-9);
+    /// let err = fit.calinski_harabasz_score(array![[f64::INFINITY]].view()).unwrap_err();
+    /// assert!(err.to_string().contains("column \"spend\""), "{err}");
+    /// ```
+    pub fn calinski_harabasz_score(&self, x: ArrayView2<'_, S>) -> Result<f64> {
+        const OP: &str = "FittedKMeans::calinski_harabasz_score";
+        self.check_for_scores(OP, x)?;
+        let labels = self.predict(x)?;
+        calinski_harabasz_named(OP, x, labels.view(), self.input_names())
+    }
 }
 
 /// Adjusted Rand index of two partitions of the same points: 1 for
@@ -522,6 +738,176 @@ mod tests {
         // distance between 0 and j in 1-D = j → sum 0..10 = 55
         assert_eq!(sum_dist(0.0, &xn, &g), 55.0);
         assert_eq!(sum_dist(0.0, &[-1e-18], &[0.0]), 0.0);
+    }
+
+    #[test]
+    fn names_name_the_column_of_non_finite_and_huge_values() {
+        use crate::segmentation::KMeans;
+        use ndarray::array;
+        let names = vec!["visits".to_owned(), "amount".to_owned()];
+        let has = |e: Error, want: &str| {
+            let msg = e.to_string();
+            assert!(msg.contains(want), "`{want}` not in: {msg}");
+        };
+        let x = array![[0.0, 1.0], [1.0, f64::INFINITY], [2.0, f64::NAN]];
+        // the first bad value in row-major order, by name
+        let e = ensure_finite_named("t", x.view(), Some(&names)).unwrap_err();
+        assert!(
+            matches!(&e, Error::Tensor(ua_tensor::Error::NonFinite { .. })),
+            "{e}"
+        );
+        has(
+            e,
+            "t: non-finite value (inf) at row 1 (0-based), column \"amount\"",
+        );
+        // without names, or with a list of another length: the index
+        for wrong in [None, Some(&names[..1])] {
+            has(
+                ensure_finite_named("t", x.view(), wrong).unwrap_err(),
+                "row 1, column 1 (0-based index (1, 1))",
+            );
+        }
+        assert!(ensure_finite_named("t", x.slice(s![..1, ..]), Some(&names)).is_ok());
+        // check_values: empty, then finite, then squares, names for both
+        let empty = Array2::<f64>::zeros((0, 2));
+        assert!(matches!(
+            check_values("t", empty.view(), 1, Some(&names)),
+            Err(Error::Empty { op: "t" })
+        ));
+        let no_cols = Array2::<f64>::zeros((3, 0));
+        assert!(matches!(
+            check_values("t", no_cols.view(), 1, None),
+            Err(Error::Empty { op: "t" })
+        ));
+        let huge = array![[0.0, 1.0], [1e300, 1.0]];
+        has(
+            check_values("t", huge.view(), 2, Some(&names)).unwrap_err(),
+            "column \"visits\" holds 1e300 at row 1",
+        );
+        has(
+            check_values("t", huge.view(), 2, Some(&names[..1])).unwrap_err(),
+            "column 0 (0-based) holds 1e300",
+        );
+        // n_terms is passed on: a value that fits for 2 terms but not for
+        // 10^300 of them (the limit shrinks with √n_terms)
+        let big = array![[0.0], [1e150]];
+        assert!(check_values("t", big.view(), 2, None).is_ok());
+        assert!(check_values("t", big.view(), usize::MAX, None).is_err());
+
+        // The fitted model's scores name the column; the free ones the index.
+        let ok = array![[0.0, 0.0], [0.2, 0.1], [5.0, 5.0], [5.1, 5.2], [0.1, 0.3]];
+        let fit = KMeans::new(2)
+            .seed(1)
+            .feature_names(&["visits", "amount"])
+            .fit(ok.view())
+            .unwrap();
+        let labels = fit.labels();
+        assert_eq!(
+            fit.silhouette_score(ok.view()).unwrap(),
+            silhouette_score(ok.view(), labels).unwrap()
+        );
+        assert_eq!(
+            fit.silhouette_score_sampled(ok.view(), 4, 3).unwrap(),
+            silhouette_score_sampled(ok.view(), labels, 4, 3).unwrap()
+        );
+        assert_eq!(
+            fit.davies_bouldin_score(ok.view()).unwrap(),
+            davies_bouldin_score(ok.view(), labels).unwrap()
+        );
+        assert_eq!(
+            fit.calinski_harabasz_score(ok.view()).unwrap(),
+            calinski_harabasz_score(ok.view(), labels).unwrap()
+        );
+        let mut bad = ok.clone();
+        bad[[3, 1]] = f64::NAN;
+        let at = "row 3 (0-based), column \"amount\"";
+        has(fit.silhouette_score(bad.view()).unwrap_err(), at);
+        has(
+            fit.silhouette_score_sampled(bad.view(), 2, 3).unwrap_err(),
+            at,
+        );
+        has(fit.davies_bouldin_score(bad.view()).unwrap_err(), at);
+        has(fit.calinski_harabasz_score(bad.view()).unwrap_err(), at);
+        has(
+            fit.silhouette_score(bad.view()).unwrap_err(),
+            "FittedKMeans::silhouette_score",
+        );
+        let mut big = ok.clone();
+        big[[4, 0]] = 1e300;
+        let at = "column \"visits\" holds 1e300 at row 4";
+        has(fit.silhouette_score(big.view()).unwrap_err(), at);
+        has(
+            fit.silhouette_score_sampled(big.view(), 2, 3).unwrap_err(),
+            at,
+        );
+        has(fit.davies_bouldin_score(big.view()).unwrap_err(), at);
+        has(fit.calinski_harabasz_score(big.view()).unwrap_err(), at);
+        let unnamed = "column 0 (0-based) holds 1e300 at row 4";
+        has(silhouette_score(big.view(), labels).unwrap_err(), unnamed);
+        has(
+            davies_bouldin_score(big.view(), labels).unwrap_err(),
+            unnamed,
+        );
+        has(
+            calinski_harabasz_score(big.view(), labels).unwrap_err(),
+            unnamed,
+        );
+        has(
+            silhouette_score_sampled(big.view(), labels, 2, 3).unwrap_err(),
+            unnamed,
+        );
+        // Wrong width and no rows are errors of the method itself.
+        let e = fit.davies_bouldin_score(array![[1.0]].view()).unwrap_err();
+        assert!(matches!(&e, Error::ShapeMismatch { .. }), "{e}");
+        has(e, "expected 2 columns (as in training), found 1 columns");
+        assert!(matches!(
+            fit.calinski_harabasz_score(Array2::<f64>::zeros((0, 2)).view()),
+            Err(Error::Empty {
+                op: "FittedKMeans::calinski_harabasz_score"
+            })
+        ));
+    }
+
+    #[test]
+    fn the_sampled_silhouette_reports_a_bad_row_at_its_place_in_x() {
+        // 1e308 at row 17 of 40: every sample size names row 17 (not its
+        // position in the sample) and the op, whether or not the row is drawn.
+        let mut x = Array2::from_shape_fn((40, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64);
+        x[[17, 2]] = 1e308;
+        let labels = Array1::from_shape_fn(40, |i| i % 2);
+        for (size, seed) in [(5, 1), (10, 2), (39, 3), (40, 4)] {
+            let e = silhouette_score_sampled(x.view(), labels.view(), size, seed).unwrap_err();
+            let m = e.to_string();
+            assert!(
+                m.starts_with("silhouette (sampled):")
+                    && m.contains("column 2 (0-based) holds 1e308 at row 17"),
+                "{size}: {m}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_sampled_silhouette_is_the_exact_one_on_its_seeded_sample_or_on_all_rows() {
+        let x = Array2::from_shape_fn((30, 2), |(i, j)| ((i * 7 + j * 5) % 13) as f64);
+        let labels = Array1::from_shape_fn(30, |i| i % 3);
+        let exact = silhouette_score(x.view(), labels.view()).unwrap();
+        // sample_size ≥ n: every row, the exact score
+        for size in [30, 31, 1000] {
+            assert_eq!(
+                silhouette_score_sampled(x.view(), labels.view(), size, 1).unwrap(),
+                exact
+            );
+        }
+        // sample_size < n: the rows drawn with the seed, in their order in x
+        let mut rng = StdRng::seed_from_u64(4);
+        let mut idx = rand::seq::index::sample(&mut rng, 30, 12).into_vec();
+        idx.sort_unstable();
+        let xs = x.select(ndarray::Axis(0), &idx);
+        let ls: Array1<usize> = idx.iter().map(|&i| labels[i]).collect();
+        let want = silhouette_score(xs.view(), ls.view()).unwrap();
+        let got = silhouette_score_sampled(x.view(), labels.view(), 12, 4).unwrap();
+        assert_eq!(got, want);
+        assert_ne!(got, exact);
     }
 
     #[test]
