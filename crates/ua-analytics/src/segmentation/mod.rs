@@ -5,6 +5,7 @@
 //! | [`KMeans`] → [`FittedKMeans`] | k-means++ seeding, `n_init` restarts, Lloyd or Elkan iterations, f32/f64, parallel and deterministic; the fitted model keeps its parameters and saves through the envelope | `kmeans` |
 //! | [`MiniBatchKMeans`] → [`FittedMiniBatchKMeans`] | k-means on random mini-batches, for data too large for a full pass per iteration | `minibatch` |
 //! | [`silhouette_score`], [`silhouette_score_sampled`], [`davies_bouldin_score`], [`calinski_harabasz_score`] | internal quality of a partition | `quality` |
+//! | [`FittedKMeans::silhouette_score`], `silhouette_score_sampled`, `davies_bouldin_score`, `calinski_harabasz_score` | the same scores of a fitted model's own partition of `x`, errors naming its feature columns | `quality` |
 //! | [`adjusted_rand_index`] | agreement of two partitions (e.g. with planted clusters) | `quality` |
 //! | [`evaluate_k_range`] → [`KReport`] | fits k over a range; per k inertia (elbow), silhouette, Davies–Bouldin, Calinski–Harabasz; the recommended k and why | `kselect` |
 //! | [`rfm`] | RFM scores, the named marketing segments, k-means on standardised `log1p` RFM ([`rfm::RfmKMeans`]) | `rfm` |

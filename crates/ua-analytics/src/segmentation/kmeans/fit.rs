@@ -199,7 +199,7 @@ pub(crate) fn prepare_named<'a, S: Scalar>(
         return Err(Error::Empty { op });
     }
     check_names(op, names, x.ncols())?;
-    ensure_finite(op, &x)?;
+    crate::segmentation::quality::ensure_finite_named(op, x, names)?;
     ensure_squares_fit(op, x, x.nrows(), str_names(names).as_deref())?;
     Ok(standard(x))
 }
@@ -363,6 +363,17 @@ mod tests {
             named.fit_from(ok.view(), c0.view()).unwrap_err(),
             "column \"visits\" holds 1e300",
         );
+        // NaN/±inf name the column too, at fit and at predict.
+        let mut nan = ok.clone();
+        nan[[2, 1]] = f64::NAN;
+        has(
+            named.fit(nan.view()).unwrap_err(),
+            "row 2 (0-based), column \"amount\"",
+        );
+        has(
+            KMeans::new(2).fit(nan.view()).unwrap_err(),
+            "row 2, column 1",
+        );
         // The fitted model keeps the names for predict and through a save.
         let fit = named.fit(ok.view()).unwrap();
         let back = FittedKMeans::<f64>::from_json(&fit.to_json().unwrap()).unwrap();
@@ -371,6 +382,7 @@ mod tests {
             back.predict(x.view()).unwrap_err(),
             "column \"amount\" holds 1e300",
         );
+        has(back.predict(nan.view()).unwrap_err(), "column \"amount\"");
         // Without names nothing is saved, so older files still load.
         let plain = KMeans::new(2).fit(ok.view()).unwrap().to_json().unwrap();
         assert!(!plain.contains("feature_names"), "{plain}");

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use ua_tensor::Scalar;
 use ua_tensor::check::ensure_squares_fit;
-use ua_tensor::check::{ensure_finite, max_abs_for_squares};
+use ua_tensor::check::max_abs_for_squares;
 
 use super::assign::assign_all;
 use super::fit::{Run, standard, str_names};
@@ -236,10 +236,10 @@ impl<S: Scalar, P: KMeansParams> FittedKMeans<S, P> {
             // As every other scoring entry point: no rows is an error.
             return Err(Error::Empty { op });
         }
-        ensure_finite(op, &x)?;
-        // squared distances to the centres and their sum (the inertia)
         let names = sealed::Sealed::column_names(&self.params);
         let names = names.filter(|n| n.len() == x.ncols());
+        crate::segmentation::quality::ensure_finite_named(op, x, names)?;
+        // squared distances to the centres and their sum (the inertia)
         ensure_squares_fit(op, x, x.nrows(), str_names(names).as_deref())?;
         Ok(standard(x))
     }
