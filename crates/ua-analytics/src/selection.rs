@@ -582,32 +582,25 @@ mod tests {
     use crate::prediction::LogisticRegression;
     use ndarray::Array2;
 
-    /// 120 rows, one informative column (x0) and one noise column (x1);
-    /// the label follows x0 except every 7th row.
-    fn data() -> (Array2<f32>, Vec<u8>) {
-        let x = Array2::from_shape_fn((120, 2), |(i, j)| {
-            if j == 0 {
-                (i % 12) as f32 / 6.0 - 1.0
-            } else {
-                ((i * 37) % 101) as f32 / 50.0 - 1.0
-            }
+    /// A clean linear rule on two columns (the module example's data).
+    fn linear() -> (Array2<f32>, Vec<u8>) {
+        let x = Array2::from_shape_fn((200, 2), |(i, j)| {
+            ((i * 7 + j * 13) % 23) as f32 / 11.0 - 1.0
         });
-        let y = (0..120)
-            .map(|i| u8::from((i % 12 >= 6) != (i % 7 == 0)))
+        let y = x
+            .rows()
+            .into_iter()
+            .map(|r| u8::from(r[0] + 0.5 * r[1] > 0.0))
             .collect();
         (x, y)
     }
 
-    fn report() -> ClassificationReport {
-        let y = [0u8, 1, 1, 0, 1, 0];
-        let p = [0.2f32, 0.7, 0.4, 0.6, 0.9, 0.1];
-        ClassificationReport::compute(&y[..], &p[..], THRESHOLD).unwrap()
-    }
-
     #[test]
-    fn metrics_read_their_own_field_and_losses_are_negated() {
-        let r = report();
-        let all = [
+    fn metrics_read_their_field_and_losses_are_negated_to_rank() {
+        let r =
+            ClassificationReport::compute(&[0u8, 1, 1, 0], &[0.2f32, 0.9, 0.4, 0.6], 0.5).unwrap();
+        assert_eq!(r.roc_auc, Some(0.75));
+        let fields = [
             (Metric::RocAuc, r.roc_auc, true),
             (Metric::PrAuc, r.pr_auc, true),
             (Metric::LogLoss, Some(r.log_loss), false),
@@ -615,71 +608,66 @@ mod tests {
             (Metric::F1, r.f1, true),
             (Metric::Accuracy, Some(r.accuracy), true),
         ];
-        for (m, want, higher) in all {
-            let v = want.unwrap();
-            // None of them is 0, 1 or -1 here, so a constant cannot pass.
-            assert!(![0.0, 1.0, -1.0].contains(&v), "{m:?} = {v}");
-            assert_eq!(m.of(&r), want, "{m:?}");
-            assert_eq!(m.greater_is_better(), higher, "{m:?}");
-            let oriented = if higher { v } else { -v };
-            assert_eq!(m.oriented(v), oriented, "{m:?}");
-            assert_eq!(m.score(&r), Some(oriented), "{m:?}");
+        for (metric, value, greater) in fields {
+            let v = value.unwrap();
+            assert_eq!(metric.of(&r), Some(v), "{metric:?}");
+            assert_eq!(metric.greater_is_better(), greater, "{metric:?}");
+            let oriented = if greater { v } else { -v };
+            assert_eq!(metric.oriented(v), oriented, "{metric:?}");
+            assert_eq!(metric.score(&r), Some(oriented), "{metric:?}");
         }
-    }
-
-    #[test]
-    fn mean_std_over_defined_folds_and_its_text() {
-        let m = MeanStd::of([Some(1.0), None, Some(2.0), Some(6.0), None]);
-        assert_eq!((m.mean, m.n, m.undefined), (3.0, 3, 2));
-        // Population variance: (4 + 1 + 9) / 3.
-        assert!((m.std - (14.0f64 / 3.0).sqrt()).abs() < 1e-15, "{}", m.std);
-        assert_eq!(m.mean(), Some(3.0));
-        assert_eq!(m.to_string(), "3.0000 ± 2.1602 (undefined in 2 of 5 folds)");
-        let all = MeanStd::of([Some(0.25), Some(0.25)]);
-        assert_eq!((all.mean, all.std, all.undefined), (0.25, 0.0, 0));
-        assert_eq!(all.to_string(), "0.2500 ± 0.0000");
-        let none = MeanStd::of([None, None, None]);
-        assert!(none.mean.is_nan() && none.std.is_nan());
-        assert_eq!((none.mean(), none.n, none.undefined), (None, 0, 3));
-        assert_eq!(none.to_string(), "undefined in all 3 folds");
-        let one = MeanStd::of([Some(0.0)]);
-        assert_eq!(one.mean(), Some(0.0));
-    }
-
-    #[test]
-    fn evaluate_and_labels_are_checked() {
-        let (x, y) = data();
-        let model = LogisticRegression::new().fit(x.view(), &y).unwrap();
-        let r = evaluate(&model, x.view(), &y).unwrap();
-        let p = model.predict_proba(x.view()).unwrap();
+        // Undefined stays undefined: AUC with one class.
+        let one = ClassificationReport::compute(&[1u8, 1], &[0.2f32, 0.9], 0.5).unwrap();
         assert_eq!(
-            r,
-            ClassificationReport::compute(&y[..], &p, THRESHOLD).unwrap()
+            (Metric::RocAuc.of(&one), Metric::RocAuc.score(&one)),
+            (None, None)
         );
-        let e = evaluate(&model, x.view(), &y[..119])
+    }
+
+    #[test]
+    fn evaluate_is_the_report_of_the_models_probabilities() {
+        let (x, y) = linear();
+        let model = LogisticRegression::new().fit(x.view(), &y).unwrap();
+        let p = model.predict_proba(x.view()).unwrap();
+        let want = ClassificationReport::compute(&y, &p, THRESHOLD).unwrap();
+        assert_eq!(evaluate(&model, x.view(), &y).unwrap(), want);
+        let e = evaluate(&model, x.view(), &y[..199])
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("120 labels (one per row)") && e.contains("119 labels"),
+            e.contains("200 labels (one per row)") && e.contains("199 labels"),
             "{e}"
         );
-
-        assert!(check_labels("t", 3, &[0, 1, 1]).is_ok());
-        let e = check_labels("t", 4, &[0, 1, 1]).unwrap_err().to_string();
-        assert!(e.contains("4 labels (one per row)"), "{e}");
-        let e = check_labels("t", 4, &[0, 1, 1, 2]).unwrap_err().to_string();
-        assert!(e.contains("label at row 3 is 2"), "{e}");
     }
 
     #[test]
-    fn cross_validate_folds_partition_the_rows_and_fold_counts_are_checked() {
-        let (x, y) = data();
-        let lr = LogisticRegression::new();
-        let cv = cross_validate(&lr, &x, &y, 4, 3).unwrap();
+    fn mean_and_std_over_defined_folds_and_how_they_print() {
+        let m = MeanStd::of([Some(0.5), None, Some(1.0), None]);
+        assert_eq!((m.mean, m.std, m.n, m.undefined), (0.75, 0.25, 2, 2));
+        assert_eq!(m.mean(), Some(0.75));
+        assert_eq!(m.to_string(), "0.7500 ± 0.2500 (undefined in 2 of 4 folds)");
+        // Three values: mean 2, population variance (1 + 0 + 1) / 3.
+        let m = MeanStd::of([Some(1.0), Some(2.0), Some(3.0)]);
+        assert_eq!((m.mean, m.n, m.undefined), (2.0, 3, 0));
+        assert!((m.std - (2.0f64 / 3.0).sqrt()).abs() < 1e-15, "{}", m.std);
+        assert_eq!(m.to_string(), "2.0000 ± 0.8165");
+        let one = MeanStd::of([Some(0.25)]);
+        assert_eq!((one.mean(), one.std), (Some(0.25), 0.0));
+        let none = MeanStd::of([None, None, None]);
+        assert_eq!((none.n, none.undefined, none.mean()), (0, 3, None));
+        assert!(none.mean.is_nan() && none.std.is_nan());
+        assert_eq!(none.to_string(), "undefined in all 3 folds");
+    }
+
+    #[test]
+    fn cross_validation_reports_every_fold_and_their_mean() {
+        let (x, y) = linear();
+        let cv = cross_validate(&LogisticRegression::new(), &x, &y, 4, 42).unwrap();
         assert_eq!(cv.folds.len(), 4);
+        assert_eq!(cv.folds.iter().map(|f| f.test_rows).sum::<usize>(), 200);
         for f in &cv.folds {
-            assert_eq!(f.train_rows + f.test_rows, 120);
-            assert_eq!(f.test_rows, 30);
+            assert_eq!(f.train_rows + f.test_rows, 200);
+            assert_eq!(f.report.n, f.test_rows as u64);
         }
         let over = |m: Metric| MeanStd::of(cv.folds.iter().map(|f| m.of(&f.report)));
         for m in [
@@ -692,75 +680,110 @@ mod tests {
         ] {
             assert_eq!(cv.metric(m), over(m), "{m:?}");
         }
-        assert!(cv.roc_auc.mean > 0.8, "{}", cv.roc_auc);
-        assert!(cv.to_string().starts_with("4 folds: roc_auc 0."), "{cv}");
-        // Same seed, same folds; two folds is the least.
-        assert_eq!(
-            cross_validate(&lr, &x, &y, 4, 3).unwrap().roc_auc,
-            cv.roc_auc
+        assert!(cv.roc_auc.mean > 0.95, "{}", cv.roc_auc);
+        let again = cross_validate(&LogisticRegression::new(), &x, &y, 4, 42).unwrap();
+        assert_eq!((again.roc_auc, again.log_loss), (cv.roc_auc, cv.log_loss));
+        let s = cv.to_string();
+        assert!(
+            s.starts_with("4 folds: roc_auc ")
+                && s.contains(&format!("log_loss {}", cv.log_loss))
+                && s.contains(&format!("accuracy {}", cv.accuracy)),
+            "{s}"
         );
-        assert!(cross_validate(&lr, &x, &y, 2, 3).is_ok());
-        let e = cross_validate(&lr, &x, &y, 1, 3).unwrap_err().to_string();
-        assert!(e.contains("must be ≥ 2, got 1"), "{e}");
+    }
 
-        // The rarer class bounds the folds, whichever label it is.
-        let x10 = Array2::from_shape_fn((10, 1), |(i, _)| i as f32);
-        let few_pos = [0u8, 0, 0, 0, 0, 0, 0, 1, 1, 1];
-        let few_neg = few_pos.map(|v| 1 - v);
-        for ys in [few_pos, few_neg] {
-            assert!(cross_validate(&lr, &x10, &ys, 3, 0).is_ok());
-            let e = cross_validate(&lr, &x10, &ys, 4, 0)
+    #[test]
+    fn fold_counts_and_labels_are_checked() {
+        let lr = LogisticRegression::new();
+        let x = Array2::from_shape_fn((10, 1), |(i, _)| i as f32);
+        // 3 zeros and 7 ones: the rarer class is 0.
+        let y = [0u8, 1, 1, 0, 1, 1, 1, 0, 1, 1];
+        for folds in [0, 1] {
+            let e = cross_validate(&lr, &x, &y, folds, 0)
                 .unwrap_err()
                 .to_string();
-            assert!(e.contains("the rarer class has 3"), "{e}");
+            assert!(
+                e.contains("folds") && e.contains(&format!("must be ≥ 2, got {folds}")),
+                "{e}"
+            );
         }
+        let e = cross_validate(&lr, &x, &y, 4, 0).unwrap_err().to_string();
+        assert!(
+            e.contains("4 folds need at least 4 rows of each class, the rarer class has 3"),
+            "{e}"
+        );
+        // As many folds as rows of the rarer class, and 2 folds, are fine.
+        assert_eq!(cross_validate(&lr, &x, &y, 3, 0).unwrap().folds.len(), 3);
+        assert_eq!(cross_validate(&lr, &x, &y, 2, 0).unwrap().folds.len(), 2);
+        let e = cross_validate(&lr, &x, &y[..9], 2, 0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("10 labels (one per row)") && e.contains("9 labels"),
+            "{e}"
+        );
+        let mut bad = y;
+        bad[4] = 2;
+        let e = cross_validate(&lr, &x, &bad, 2, 0).unwrap_err().to_string();
+        assert!(
+            e.contains("label at row 4 is 2; labels must be 0 or 1"),
+            "{e}"
+        );
     }
 
     #[test]
-    fn grid_search_picks_the_best_oriented_mean_and_the_earlier_on_ties() {
-        let (x, y) = data();
-        let weak = LogisticRegression::new().c(1e-4);
-        let strong = LogisticRegression::new().c(1.0);
-        let cv = |c: &LogisticRegression| cross_validate(c, &x, &y, 3, 5).unwrap();
-        let (lw, ls) = (cv(&weak).log_loss.mean, cv(&strong).log_loss.mean);
-        assert!(ls < lw, "{ls} vs {lw}");
-        // Lower log-loss wins (the loss is negated), from either position.
-        for grid in [
-            [weak.clone(), strong.clone()],
-            [strong.clone(), weak.clone()],
-        ] {
-            let s = grid_search(&grid, &x, &y, 3, 5, Metric::LogLoss).unwrap();
-            assert_eq!(s.best().params.c, 1.0);
-            assert_eq!(s.best_model.params().c, 1.0);
-            assert_eq!(s.results.len(), 2);
-            assert_eq!(s.metric, Metric::LogLoss);
-        }
-        // Ties keep the earlier candidate.
-        let twins = [strong.clone().max_iter(500), strong.clone().max_iter(600)];
-        let s = grid_search(&twins, &x, &y, 3, 5, Metric::RocAuc).unwrap();
-        assert_eq!(s.results[0].cv.roc_auc, s.results[1].cv.roc_auc);
-        assert_eq!(s.best_index, 0);
-        let e = grid_search::<Array2<f32>, LogisticRegression>(&[], &x, &y, 3, 5, Metric::F1);
-        assert!(e.unwrap_err().to_string().contains("the grid is empty"));
+    fn grid_search_picks_the_best_mean_and_the_first_of_equals() {
+        let x = Array2::from_shape_fn((100, 1), |(i, _)| (i % 10) as f32);
+        let y: Vec<u8> = (0..100).map(|i| u8::from(i % 10 >= 5)).collect();
+        // A log-loss is lower for the barely regularised model; the third
+        // candidate equals the first.
+        let grid = [1e-4, 1.0, 1e-4].map(|c| LogisticRegression::new().c(c));
+        let s = grid_search(&grid, &x, &y, 4, 7, Metric::LogLoss).unwrap();
+        assert_eq!((s.best_index, s.metric), (1, Metric::LogLoss));
+        assert_eq!(s.best().params.c, 1.0);
+        assert!(s.results[1].cv.log_loss.mean < s.results[0].cv.log_loss.mean);
+        assert_eq!(s.results[0].cv.log_loss, s.results[2].cv.log_loss);
+        assert_eq!(s.results.len(), 3);
+        // The best refitted on every row.
+        let refit = grid[1].fit(x.view(), &y).unwrap();
+        assert_eq!(
+            s.best_model.predict_proba(x.view()).unwrap(),
+            refit.predict_proba(x.view()).unwrap()
+        );
+        // Equal candidates: the first one wins.
+        let twins = [1.0, 1.0].map(|c| LogisticRegression::new().c(c));
+        let t = grid_search(&twins, &x, &y, 4, 7, Metric::RocAuc).unwrap();
+        assert_eq!(t.best_index, 0);
+        let e = grid_search::<Array2<f32>, LogisticRegression>(&[], &x, &y, 4, 7, Metric::RocAuc)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("candidates") && e.contains("the grid is empty"),
+            "{e}"
+        );
     }
 
     #[test]
-    fn permutation_importance_drops_are_oriented_and_sorted() {
-        let (x, y) = data();
+    fn permutation_importance_drops_for_the_driver_only_also_for_losses() {
+        let x = Array2::from_shape_fn((300, 2), |(i, j)| {
+            ((i * (37 + 16 * j)) % 101) as f32 / 50.0 - 1.0
+        });
+        let y: Vec<u8> = x.column(0).iter().map(|&v| u8::from(v > 0.0)).collect();
         let model = LogisticRegression::new().fit(x.view(), &y).unwrap();
-        let imp = permutation_importance(&x, &y, &model, Metric::LogLoss, 4, 9).unwrap();
-        let names: Vec<&str> = imp.iter().map(|c| c.column.as_str()).collect();
-        assert_eq!(names, ["x0", "x1"]);
-        // Shuffling the driver raises the log-loss: a positive drop.
-        assert!(imp[0].mean_drop > 0.1, "{imp:?}");
-        assert!(imp[1].mean_drop.abs() < 0.05, "{imp:?}");
-        assert!(imp[0].std_drop >= 0.0 && imp[0].std_drop < imp[0].mean_drop);
-        // The baseline is the metric itself (not negated).
-        let ll = evaluate(&model, x.view(), &y).unwrap().log_loss;
-        assert_eq!(imp[0].baseline, ll);
-        let e = permutation_importance(&x, &y, &model, Metric::LogLoss, 0, 9).unwrap_err();
-        assert!(e.to_string().contains("n_repeats"), "{e}");
-        let e = permutation_importance(&x, &y[..3], &model, Metric::LogLoss, 1, 9).unwrap_err();
-        assert!(e.to_string().contains("labels"), "{e}");
+        let report = evaluate(&model, x.view(), &y).unwrap();
+        for metric in [Metric::RocAuc, Metric::LogLoss] {
+            let imp = permutation_importance(&x, &y, &model, metric, 3, 42).unwrap();
+            let names: Vec<&str> = imp.iter().map(|c| c.column.as_str()).collect();
+            assert_eq!(names, ["x0", "x1"], "{metric:?}");
+            assert!(imp[0].mean_drop > 0.1, "{metric:?}: {imp:?}");
+            assert!(imp[1].mean_drop.abs() < 0.05, "{metric:?}: {imp:?}");
+            for c in &imp {
+                assert_eq!(c.baseline, metric.of(&report).unwrap(), "{metric:?}");
+            }
+        }
+        let e = permutation_importance(&x, &y, &model, Metric::RocAuc, 0, 42)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("n_repeats") && e.contains("must be ≥ 1"), "{e}");
     }
 }

@@ -355,4 +355,31 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn the_gram_matrix_and_the_weights_use_the_interaction_weights() {
+        // One user with weights 2 and 3: XᵀX = [[4, 6], [6, 9]].
+        let x = CsrMatrix::from_triplets(1, 2, &[0, 0], &[0, 1], &[2.0f32, 3.0]).unwrap();
+        assert_eq!(gram(&x), ndarray::array![[4.0, 6.0], [6.0, 9.0]]);
+        // λ = 1: XᵀX + I = [[5, 6], [6, 10]], P = [[10, −6], [−6, 5]] / 14,
+        // B[0, 1] = −P[0, 1] / P[1, 1] = 6/5, B[1, 0] = −P[1, 0] / P[0, 0] = 6/10.
+        let m = Ease::new().lambda(1.0).fit(&x).unwrap();
+        let ItemWeights::Dense(b) = m.item_weights() else {
+            panic!("EASE is dense")
+        };
+        assert!((b[[0, 1]] - 1.2).abs() < 1e-6, "{}", b[[0, 1]]);
+        assert!((b[[1, 0]] - 0.6).abs() < 1e-6, "{}", b[[1, 0]]);
+        // The items' form on the same weights (its transpose has more users
+        // than items): X = [[2], [3]] gives P = 1 / (13 + λ).
+        let p = inverse_through_items(&x.transpose(), 1.0).unwrap();
+        assert!((p[[0, 0]] - 1.0 / 14.0).abs() < 1e-12, "{}", p[[0, 0]]);
+    }
+
+    #[test]
+    fn fitted_models_keep_their_parameters() {
+        let p = Ease::new().lambda(3.0).max_items(50);
+        assert_eq!(p.params(), p);
+        let m = p.fit(&csr(2, 2, &[(0, 0), (1, 1)])).unwrap();
+        assert_eq!(Ease::params_of(&m), p);
+    }
 }

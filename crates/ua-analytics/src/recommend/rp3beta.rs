@@ -212,4 +212,33 @@ mod tests {
             assert!(e.contains(name), "{e}");
         }
     }
+
+    #[test]
+    fn users_whose_weights_are_all_zero_add_nothing_to_the_walk() {
+        // As in `three_step_walk_by_hand`, plus user 2 with items 1 and 2 at
+        // weight 0: its row sum is 0, so its transitions are 0 (not 0 / 0)
+        // and the walk from item 1 is the same as without it.
+        let x = CsrMatrix::from_triplets(
+            3,
+            3,
+            &[0, 0, 1, 1, 2, 2],
+            &[0, 1, 1, 2, 1, 2],
+            &[1.0f32, 1.0, 1.0, 1.0, 0.0, 0.0],
+        )
+        .unwrap();
+        assert_eq!(x.nnz(), 6);
+        let m = Rp3Beta::new().beta(0.0).fit(&x).unwrap();
+        assert_eq!(m.similar_items(1, 5).unwrap(), vec![(0, 0.25), (2, 0.25)]);
+        assert_eq!(m.similar_items(0, 5).unwrap(), vec![(1, 0.5)]);
+    }
+
+    #[test]
+    fn fitted_models_keep_their_parameters() {
+        let p = Rp3Beta::new().neighbours(7).alpha(0.8).beta(0.3);
+        assert_eq!(p.params(), p);
+        let m = p
+            .fit(&csr(2, 3, &[(0, 0), (0, 1), (1, 1), (1, 2)]))
+            .unwrap();
+        assert_eq!(Rp3Beta::params_of(&m), p);
+    }
 }

@@ -632,4 +632,15 @@ mod tests {
         let p = IdRecommender::new(Popularity::new().fit(&x).unwrap(), users, items).unwrap();
         assert_eq!(p.recommend(&1, 1, &Filter::none()).unwrap().ids(), [&2]);
     }
+
+    #[test]
+    fn the_id_maps_are_the_ones_given() {
+        let shop = shop();
+        assert_eq!((shop.users().len(), shop.items().len()), (6, 6));
+        for u in 0..6 {
+            let id = format!("u{u}");
+            let index = shop.users().index(&id).unwrap();
+            assert_eq!(shop.users().id(index), Some(&id));
+        }
+    }
 }
