@@ -857,6 +857,45 @@ mod tests {
     }
 
     #[test]
+    fn the_wide_copies_compute_the_same_bits_as_the_plain_rows() {
+        // 20 factors (a 16-lane chunk and a tail), 6 items of 9 for the row.
+        let f = 20;
+        let val = |i: usize, s: usize| (((i * 37 + s * 11) % 29) as f32 - 14.0) / 9.0;
+        let y = Array2::from_shape_fn((9, f), |(i, k)| val(i * f + k, 1));
+        let (items, weights) = ([0u32, 2, 3, 5, 7, 8], [1.0f32, 2.0, 0.5, 3.0, 1.0, 4.0]);
+        let row = CgRow {
+            y: &y,
+            items: &items,
+            weights: &weights,
+            lambda: 0.3,
+            alpha: 1.5,
+        };
+        let start: Vec<Vec<f32>> = (0..4)
+            .map(|v| (0..f).map(|k| val(k, v + 2)).collect())
+            .collect();
+        let (mut plain, mut wide) = (start.clone(), start.clone());
+        residual_row(&row, &mut plain[1], &start[0]);
+        residual_wide(&row, &mut wide[1], &start[0]);
+        assert_ne!(plain[1], start[1]);
+        let (mut rs_plain, mut rs_wide) = (2.5f32, 2.5f32);
+        for _ in 0..3 {
+            let [x, r, p, ap] = &mut plain[..] else {
+                unreachable!()
+            };
+            step_row(&row, [x, r, p, ap], &mut rs_plain);
+            let [x, r, p, ap] = &mut wide[..] else {
+                unreachable!()
+            };
+            step_wide(&row, [x, r, p, ap], &mut rs_wide);
+        }
+        let bits =
+            |v: &Vec<Vec<f32>>| -> Vec<u32> { v.iter().flatten().map(|x| x.to_bits()).collect() };
+        assert_eq!(bits(&plain), bits(&wide));
+        assert_eq!(rs_plain.to_bits(), rs_wide.to_bits());
+        assert_ne!(plain[0], start[0], "the steps moved x");
+    }
+
+    #[test]
     fn symmetric_times_is_the_matrix_vector_product() {
         let s = ndarray::array![[2.0f32, -1.0, 0.5], [-1.0, 3.0, 4.0], [0.5, 4.0, 1.0]];
         let v = [1.0f32, 2.0, -2.0];
