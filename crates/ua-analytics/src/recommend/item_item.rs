@@ -330,7 +330,7 @@ impl CoOccurrence {
         CoOccurrence {
             acc: vec![0.0; n_items],
             marked: vec![false; n_items],
-            touched: Vec::new(),
+            touched: vec![0; n_items],
             candidates: Vec::new(),
         }
     }
@@ -351,18 +351,26 @@ impl CoOccurrence {
             touched,
             candidates,
         } = self;
+        // Plain slices and a count (each item is marked once, so `touched`,
+        // as long as the catalogue, never overflows): the inner loop calls
+        // nothing and keeps its pointers in registers.
+        let (acc, marked, touched) = (&mut acc[..], &mut marked[..], &mut touched[..]);
+        let mut n_touched = 0;
         let (users, a) = left_t.row(i).unwrap_or((&[], &[]));
         for (&u, &a_ui) in users.iter().zip(a) {
             let (items, b) = right.row(u as usize).unwrap_or((&[], &[]));
             for (&j, &b_uj) in items.iter().zip(b) {
-                if !std::mem::replace(&mut marked[j as usize], true) {
-                    touched.push(j);
+                let j = j as usize;
+                if !marked[j] {
+                    marked[j] = true;
+                    touched[n_touched] = j as u32;
+                    n_touched += 1;
                 }
-                acc[j as usize] += a_ui * b_uj;
+                acc[j] += a_ui * b_uj;
             }
         }
         candidates.clear();
-        for &j in touched.iter() {
+        for &j in &touched[..n_touched] {
             let c = std::mem::take(&mut acc[j as usize]);
             marked[j as usize] = false;
             if j as usize != i {
@@ -372,7 +380,6 @@ impl CoOccurrence {
                 }
             }
         }
-        touched.clear();
         // Keep the k largest (ties to the lower item), then put the row in
         // column order for the CSR layout.
         let rank = |x: &(u32, f32), y: &(u32, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
