@@ -13,9 +13,15 @@
 //! scheduling. The shards move one epoch at a time: a shard that ran all its
 //! epochs ahead of the others would undo what they learned (measured: with
 //! two unsynchronised shards, every user of the slower one got the other
-//! taste's items). Item factors are stored as atomics with relaxed
-//! ordering and updated by adding to the current value, so this needs no
-//! `unsafe`.
+//! taste's items). In the parallel mode the item factors are stored as
+//! atomics with relaxed ordering and updated by adding to the current
+//! value, so the sharing needs no `unsafe`; the deterministic mode updates
+//! plain rows in place, so its loops vectorise. Both run the same update
+//! (`sgd_step`), from copies compiled for AVX-512F or AVX2 when the CPU
+//! has them (the only `unsafe`: calling those copies after the check), and
+//! the deterministic model is bit-identical to the atomics-only code it
+//! replaced. A negative draw tests one bit of a users × items bitset when
+//! that fits in 32 MiB, else binary-searches the user's items.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use ua_tensor::progress::{Event, report};
