@@ -1,8 +1,9 @@
 //! Criterion benchmarks of the recommenders on a synthetic log shaped like
 //! ml-latest-small (600 users × 5,000 items, about 60,000 interactions,
 //! popularity-skewed, two planted tastes): the fit of item-kNN, EASE,
-//! implicit ALS and BPR, and `recommend_batch` (top 10, seen items
-//! excluded) for every user. Run with
+//! implicit ALS and BPR (item-kNN and ALS also inside rayon pools of one
+//! and of two threads, BPR's parallel mode on two), and `recommend_batch`
+//! (top 10, seen items excluded) for every user. Run with
 //! `cargo bench -p ua-analytics --bench recommend`; figures go to
 //! `docs/benchmarks.md` (recommendation section).
 
@@ -10,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ua_analytics::recommend::{Bpr, Ease, Filter, ImplicitAls, ItemKnn};
+use ua_analytics::recommend::{Bpr, BprMode, Ease, Filter, ImplicitAls, ItemKnn};
 use ua_analytics::{Recommender, RecommenderModel};
 use ua_tensor::rand::rngs::SmallRng;
 use ua_tensor::rand::{Rng, SeedableRng};
@@ -50,21 +51,50 @@ fn synthetic_log() -> CsrMatrix<f32> {
     CsrMatrix::from_triplets(USERS, ITEMS, &rows, &cols, &vals).expect("valid triplets")
 }
 
+/// A rayon pool of `threads` threads (the fits run inside it).
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+}
+
 fn bench_fit(c: &mut Criterion) {
     let x = synthetic_log();
+    let (one, two) = (pool(1), pool(2));
     let mut g = c.benchmark_group("recommend_fit");
     g.sample_size(10);
     g.bench_function("itemknn_k100", |b| {
         b.iter(|| ItemKnn::new().fit(black_box(&x)).expect("fit"))
     });
+    for (threads, pool) in [(1, &one), (2, &two)] {
+        g.bench_function(format!("itemknn_k100_threads{threads}"), |b| {
+            b.iter(|| pool.install(|| ItemKnn::new().fit(black_box(&x)).expect("fit")))
+        });
+    }
     g.bench_function("ease_lambda500", |b| {
         b.iter(|| Ease::new().fit(black_box(&x)).expect("fit"))
     });
     g.bench_function("als_64f_15it_cg3", |b| {
         b.iter(|| ImplicitAls::new().fit(black_box(&x)).expect("fit"))
     });
+    for (threads, pool) in [(1, &one), (2, &two)] {
+        g.bench_function(format!("als_64f_15it_cg3_threads{threads}"), |b| {
+            b.iter(|| pool.install(|| ImplicitAls::new().fit(black_box(&x)).expect("fit")))
+        });
+    }
     g.bench_function("bpr_64f_100ep", |b| {
         b.iter(|| Bpr::new().fit(black_box(&x)).expect("fit"))
+    });
+    g.bench_function("bpr_64f_100ep_parallel_threads2", |b| {
+        b.iter(|| {
+            two.install(|| {
+                Bpr::new()
+                    .mode(BprMode::Parallel)
+                    .fit(black_box(&x))
+                    .expect("fit")
+            })
+        })
     });
     g.finish();
 }

@@ -286,7 +286,9 @@ struct CgScratch {
 
 /// `a·b` with 16 independent partial sums, so that the compiler vectorises
 /// it (a single running sum is a chain of dependent additions it may not
-/// reorder).
+/// reorder). Always inlined, so that it is compiled for the vector
+/// instructions of its caller.
+#[inline(always)]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     const LANES: usize = 16;
     let n = a.len().min(b.len());
@@ -483,22 +485,19 @@ fn half_sweep_cg(
     Zip::indexed(r.rows_mut())
         .and(x.rows())
         .par_for_each(|u, mut ru, xu| {
-            let (ru, xu) = (
+            let (items, weights) = items_of(u);
+            let row = CgRow {
+                y,
+                items,
+                weights,
+                lambda,
+                alpha,
+            };
+            residual_wide(
+                &row,
                 ru.as_slice_mut().expect("standard layout"),
                 xu.as_slice().expect("standard layout"),
             );
-            for (rv, xv) in ru.iter_mut().zip(xu) {
-                *rv -= lambda * xv;
-            }
-            let (items, weights) = items_of(u);
-            for (&i, &w) in items.iter().zip(weights) {
-                let yi = row(y, i);
-                let conf = 1.0 + alpha * w;
-                let coef = conf - (conf - 1.0) * dot(yi, xu);
-                for (rv, &v) in ru.iter_mut().zip(yi) {
-                    *rv += coef * v;
-                }
-            }
         });
     let mut p = r.clone();
     let mut rs: Array1<f32> = r
@@ -520,46 +519,104 @@ fn half_sweep_cg(
             .and(ap.rows_mut())
             .and(&mut rs)
             .par_for_each(|u, mut xu, mut ru, mut pu, mut apu, rs_old| {
-                // Stopped rows carry a residual below the threshold (or −1).
-                if *rs_old < 1e-20 {
-                    return;
-                }
-                let xu = xu.as_slice_mut().expect("standard layout");
-                let ru = ru.as_slice_mut().expect("standard layout");
-                let pu = pu.as_slice_mut().expect("standard layout");
-                let apu = apu.as_slice_mut().expect("standard layout");
-                for (a, pv) in apu.iter_mut().zip(pu.iter()) {
-                    *a += lambda * pv;
-                }
                 let (items, weights) = items_of(u);
-                for (&i, &w) in items.iter().zip(weights) {
-                    let yi = row(y, i);
-                    let coef = alpha * w * dot(yi, pu);
-                    for (a, &v) in apu.iter_mut().zip(yi) {
-                        *a += coef * v;
-                    }
-                }
-                let step = *rs_old / dot(pu, apu);
-                if !step.is_finite() {
-                    *rs_old = -1.0;
-                    return;
-                }
-                for ((xv, pv), (rv, av)) in xu
-                    .iter_mut()
-                    .zip(pu.iter())
-                    .zip(ru.iter_mut().zip(apu.iter()))
-                {
-                    *xv += step * pv;
-                    *rv -= step * av;
-                }
-                let rs_new = dot(ru, ru);
-                let beta = rs_new / *rs_old;
-                for (pv, rv) in pu.iter_mut().zip(ru.iter()) {
-                    *pv = rv + beta * *pv;
-                }
-                *rs_old = rs_new;
+                let row = CgRow {
+                    y,
+                    items,
+                    weights,
+                    lambda,
+                    alpha,
+                };
+                step_wide(
+                    &row,
+                    [
+                        xu.as_slice_mut().expect("standard layout"),
+                        ru.as_slice_mut().expect("standard layout"),
+                        pu.as_slice_mut().expect("standard layout"),
+                        apu.as_slice_mut().expect("standard layout"),
+                    ],
+                    rs_old,
+                );
             });
     }
+}
+
+/// What one row's conjugate-gradient work needs besides its own vectors:
+/// the fixed factors, the row's items and weights, λ and α.
+struct CgRow<'a> {
+    y: &'a Array2<f32>,
+    items: &'a [u32],
+    weights: &'a [f32],
+    lambda: f32,
+    alpha: f32,
+}
+
+/// The first residual of one row: on entry `ru = −YᵀY·x`, on return
+/// `r = b − A·x = −YᵀY·x − λx + Σ (c − (c − 1)·yᵢ·x)·yᵢ`.
+#[inline(always)]
+fn residual_row(row: &CgRow<'_>, ru: &mut [f32], xu: &[f32]) {
+    for (rv, xv) in ru.iter_mut().zip(xu) {
+        *rv -= row.lambda * xv;
+    }
+    for (&i, &w) in row.items.iter().zip(row.weights) {
+        let yi = self::row(row.y, i);
+        let conf = 1.0 + row.alpha * w;
+        let coef = conf - (conf - 1.0) * dot(yi, xu);
+        for (rv, &v) in ru.iter_mut().zip(yi) {
+            *rv += coef * v;
+        }
+    }
+}
+
+/// One conjugate-gradient step of one row (`[x, r, p, ap]`, with
+/// `ap = YᵀY·p` on entry): completes `A·p` with λ and the row's items,
+/// steps `x` and `r`, and sets the next direction. A row whose residual
+/// vanished carries `rs_old` below the threshold (or −1 when its step was
+/// not finite) and is left alone.
+#[inline(always)]
+fn step_row(row: &CgRow<'_>, [xu, ru, pu, apu]: [&mut [f32]; 4], rs_old: &mut f32) {
+    if *rs_old < 1e-20 {
+        return;
+    }
+    for (a, pv) in apu.iter_mut().zip(pu.iter()) {
+        *a += row.lambda * pv;
+    }
+    for (&i, &w) in row.items.iter().zip(row.weights) {
+        let yi = self::row(row.y, i);
+        let coef = row.alpha * w * dot(yi, pu);
+        for (a, &v) in apu.iter_mut().zip(yi) {
+            *a += coef * v;
+        }
+    }
+    let step = *rs_old / dot(pu, apu);
+    if !step.is_finite() {
+        *rs_old = -1.0;
+        return;
+    }
+    for ((xv, pv), (rv, av)) in xu
+        .iter_mut()
+        .zip(pu.iter())
+        .zip(ru.iter_mut().zip(apu.iter()))
+    {
+        *xv += step * pv;
+        *rv -= step * av;
+    }
+    let rs_new = dot(ru, ru);
+    let beta = rs_new / *rs_old;
+    for (pv, rv) in pu.iter_mut().zip(ru.iter()) {
+        *pv = rv + beta * *pv;
+    }
+    *rs_old = rs_new;
+}
+
+super::factors::wide_fn! {
+    /// [`residual_row`] compiled for the widest vector instructions the CPU has.
+    fn residual_wide => residual_row(row: &CgRow<'_>, ru: &mut [f32], xu: &[f32])
+}
+
+super::factors::wide_fn! {
+    /// [`step_row`] compiled for the widest vector instructions the CPU has.
+    fn step_wide => step_row(row: &CgRow<'_>, vectors: [&mut [f32]; 4], rs_old: &mut f32)
 }
 
 impl RecommenderModel for ImplicitAls {
@@ -797,6 +854,45 @@ mod tests {
         }
         // Unequal lengths: the common prefix.
         assert_eq!(dot(&[1.0, 2.0, 3.0], &[4.0, 5.0]), 14.0);
+    }
+
+    #[test]
+    fn the_wide_copies_compute_the_same_bits_as_the_plain_rows() {
+        // 20 factors (a 16-lane chunk and a tail), 6 items of 9 for the row.
+        let f = 20;
+        let val = |i: usize, s: usize| (((i * 37 + s * 11) % 29) as f32 - 14.0) / 9.0;
+        let y = Array2::from_shape_fn((9, f), |(i, k)| val(i * f + k, 1));
+        let (items, weights) = ([0u32, 2, 3, 5, 7, 8], [1.0f32, 2.0, 0.5, 3.0, 1.0, 4.0]);
+        let row = CgRow {
+            y: &y,
+            items: &items,
+            weights: &weights,
+            lambda: 0.3,
+            alpha: 1.5,
+        };
+        let start: Vec<Vec<f32>> = (0..4)
+            .map(|v| (0..f).map(|k| val(k, v + 2)).collect())
+            .collect();
+        let (mut plain, mut wide) = (start.clone(), start.clone());
+        residual_row(&row, &mut plain[1], &start[0]);
+        residual_wide(&row, &mut wide[1], &start[0]);
+        assert_ne!(plain[1], start[1]);
+        let (mut rs_plain, mut rs_wide) = (2.5f32, 2.5f32);
+        for _ in 0..3 {
+            let [x, r, p, ap] = &mut plain[..] else {
+                unreachable!()
+            };
+            step_row(&row, [x, r, p, ap], &mut rs_plain);
+            let [x, r, p, ap] = &mut wide[..] else {
+                unreachable!()
+            };
+            step_wide(&row, [x, r, p, ap], &mut rs_wide);
+        }
+        let bits =
+            |v: &Vec<Vec<f32>>| -> Vec<u32> { v.iter().flatten().map(|x| x.to_bits()).collect() };
+        assert_eq!(bits(&plain), bits(&wide));
+        assert_eq!(rs_plain.to_bits(), rs_wide.to_bits());
+        assert_ne!(plain[0], start[0], "the steps moved x");
     }
 
     #[test]

@@ -13,9 +13,15 @@
 //! scheduling. The shards move one epoch at a time: a shard that ran all its
 //! epochs ahead of the others would undo what they learned (measured: with
 //! two unsynchronised shards, every user of the slower one got the other
-//! taste's items). Item factors are stored as atomics with relaxed
-//! ordering and updated by adding to the current value, so this needs no
-//! `unsafe`.
+//! taste's items). In the parallel mode the item factors are stored as
+//! atomics with relaxed ordering and updated by adding to the current
+//! value, so the sharing needs no `unsafe`; the deterministic mode updates
+//! plain rows in place, so its loops vectorise. Both run the same update
+//! (`sgd_step`), from copies compiled for AVX-512F or AVX2 when the CPU
+//! has them (the only `unsafe`: calling those copies after the check), and
+//! the deterministic model is bit-identical to the atomics-only code it
+//! replaced. A negative draw tests one bit of a users × items bitset when
+//! that fits in 32 MiB, else binary-searches the user's items.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use ua_tensor::progress::{Event, report};
@@ -246,6 +252,46 @@ impl SharedItems {
     }
 }
 
+/// Item factors (with the bias as the last column) in plain memory, for one
+/// thread: the steps update the two rows in place, in loops the compiler
+/// vectorises (atomics cannot be).
+struct PlainItems<'a> {
+    values: &'a mut [f32],
+    width: usize,
+}
+
+/// Where the item rows live during training, and how one SGD step reaches
+/// them; the update maths is [`sgd_step`] in both cases.
+trait ItemRows {
+    /// One BPR step on user vector `xu` for positive `i`, negative `j`
+    /// (`i ≠ j`: the negative is an item the user has not seen).
+    fn step(&mut self, params: &Bpr, xu: &mut [f32], i: usize, j: usize, s: &mut Step);
+}
+
+impl ItemRows for PlainItems<'_> {
+    #[inline(always)]
+    fn step(&mut self, params: &Bpr, xu: &mut [f32], i: usize, j: usize, _: &mut Step) {
+        let w = self.width;
+        if let Ok([yi, yj]) = self
+            .values
+            .get_disjoint_mut([i * w..(i + 1) * w, j * w..(j + 1) * w])
+        {
+            sgd_step::<false>(params, xu, yi, yj);
+        }
+    }
+}
+
+impl ItemRows for &SharedItems {
+    #[inline(always)]
+    fn step(&mut self, params: &Bpr, xu: &mut [f32], i: usize, j: usize, s: &mut Step) {
+        self.load(i, &mut s.yi);
+        self.load(j, &mut s.yj);
+        sgd_step::<true>(params, xu, &mut s.yi, &mut s.yj);
+        self.add(i, &s.yi);
+        self.add(j, &s.yj);
+    }
+}
+
 fn sigmoid(x: f32) -> f32 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())
@@ -254,52 +300,115 @@ fn sigmoid(x: f32) -> f32 {
     }
 }
 
-/// Scratch for one SGD step.
+/// Scratch for one SGD step through the shared atomics.
 struct Step {
     yi: Vec<f32>,
     yj: Vec<f32>,
 }
 
-/// One BPR update on user vector `xu` for positive `i`, negative `j`.
-fn update(params: &Bpr, xu: &mut [f32], items: &SharedItems, i: usize, j: usize, s: &mut Step) {
-    let f = params.factors;
-    items.load(i, &mut s.yi);
-    items.load(j, &mut s.yj);
-    let (bias_i, bias_j) = (s.yi[f], s.yj[f]);
-    let x_uij = bias_i - bias_j + super::als::dot(xu, &s.yi[..f]) - super::als::dot(xu, &s.yj[..f]);
+/// The BPR update of user vector `xu` (`f` factors) and the rows `yi`, `yj`
+/// (`f` factors, then the bias) of a positive and a negative item. With
+/// `DELTA` the rows receive the changes, to be added to the stored values
+/// (the parallel mode adds them to what is stored by then); without it, the
+/// new values `old + change` in place — the same numbers, one pass fewer.
+#[inline(always)]
+fn sgd_step<const DELTA: bool>(params: &Bpr, xu: &mut [f32], yi: &mut [f32], yj: &mut [f32]) {
+    let f = xu.len();
+    let (yi, bias_i) = yi.split_at_mut(f);
+    let (yj, bias_j) = yj.split_at_mut(f);
+    let (Some(bias_i), Some(bias_j)) = (bias_i.first_mut(), bias_j.first_mut()) else {
+        return;
+    };
+    let x_uij = *bias_i - *bias_j + super::als::dot(xu, yi) - super::als::dot(xu, yj);
     let z = sigmoid(-x_uij);
     let (lr, reg) = (params.learning_rate, params.regularization);
-    // The gradients become the deltas, in place.
-    for ((u, a), b) in xu.iter_mut().zip(&mut s.yi[..f]).zip(&mut s.yj[..f]) {
+    for ((u, a), b) in xu.iter_mut().zip(yi.iter_mut()).zip(yj.iter_mut()) {
         let (uv, av, bv) = (*u, *a, *b);
         *u += lr * (z * (av - bv) - reg * uv);
-        *a = lr * (z * uv - reg * av);
-        *b = lr * (-z * uv - reg * bv);
+        let (da, db) = (lr * (z * uv - reg * av), lr * (-z * uv - reg * bv));
+        (*a, *b) = if DELTA { (da, db) } else { (av + da, bv + db) };
     }
-    s.yi[f] = lr * (z - reg * bias_i);
-    s.yj[f] = lr * (-z - reg * bias_j);
-    items.add(i, &s.yi);
-    items.add(j, &s.yj);
+    let (di, dj) = (lr * (z - reg * *bias_i), lr * (-z - reg * *bias_j));
+    (*bias_i, *bias_j) = if DELTA {
+        (di, dj)
+    } else {
+        (*bias_i + di, *bias_j + dj)
+    };
 }
 
 /// A uniformly drawn item the user has not interacted with (`seen` sorted),
 /// or `None` when the user has every item (or no draw succeeded in 100).
 fn negative(rng: &mut SmallRng, n_items: usize, seen: &[u32]) -> Option<usize> {
-    if seen.len() >= n_items {
+    negative_where(rng, n_items, seen.len(), |j| {
+        seen.binary_search(&(j as u32)).is_ok()
+    })
+}
+
+/// [`negative`] for a user with `n_seen` items, asking `is_seen` whether
+/// the user has an item (the same draws, the same result).
+#[inline(always)]
+fn negative_where(
+    rng: &mut SmallRng,
+    n_items: usize,
+    n_seen: usize,
+    is_seen: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    if n_seen >= n_items {
         return None;
     }
     (0..100).find_map(|_| {
         let j = rng.random_range(0..n_items);
-        seen.binary_search(&(j as u32)).is_err().then_some(j)
+        (!is_seen(j)).then_some(j)
     })
 }
 
+/// The most memory [`SeenBits`] may take (bytes); above it the negative
+/// draws fall back to a binary search in the user's items.
+const SEEN_BITS_BYTES: usize = 32 << 20;
+
+/// One bit per (user, item), set when the user has the item, so that
+/// testing a negative draw is one bit instead of a binary search in the
+/// user's items (measured: the search took a third of the one-thread fit on
+/// the 100,000-rating log). Built only when it fits in [`SEEN_BITS_BYTES`].
+struct SeenBits {
+    words: Vec<u64>,
+    per_user: usize,
+}
+
+impl SeenBits {
+    fn new(x: &CsrMatrix<f32>) -> Option<Self> {
+        let per_user = x.n_cols().div_ceil(64);
+        let n = x.n_rows().checked_mul(per_user)?;
+        if n > SEEN_BITS_BYTES / 8 {
+            return None;
+        }
+        let mut words = vec![0u64; n];
+        for u in 0..x.n_rows() {
+            let (items, _) = x.row(u).unwrap_or((&[], &[]));
+            for &i in items {
+                words[u * per_user + i as usize / 64] |= 1 << (i % 64);
+            }
+        }
+        Some(SeenBits { words, per_user })
+    }
+
+    #[inline(always)]
+    fn has(&self, user: usize, item: usize) -> bool {
+        self.words
+            .get(user * self.per_user + item / 64)
+            .is_some_and(|w| w >> (item % 64) & 1 == 1)
+    }
+}
+
 /// One thread's share of the users: their rows of the user factors, its
-/// generator, and the cumulative interaction counts it draws from.
+/// generator, and its interactions in a row (user after user, each user's
+/// items in order) as (position of the user in the shard, item), so that a
+/// draw is one look-up.
 struct Shard<'a> {
     users: Vec<usize>,
     rows: Vec<&'a mut [f32]>,
-    cumulative: Vec<usize>,
+    draws: Vec<(u32, u32)>,
+    seen_bits: Option<&'a SeenBits>,
     rng: SmallRng,
     step: Step,
 }
@@ -310,20 +419,22 @@ impl<'a> Shard<'a> {
         x: &CsrMatrix<f32>,
         users: Vec<usize>,
         rows: Vec<&'a mut [f32]>,
+        seen_bits: Option<&'a SeenBits>,
         seed: u64,
     ) -> Self {
-        let mut total = 0;
-        let cumulative = users
+        let draws = users
             .iter()
-            .map(|&u| {
-                total += x.row_nnz(u).unwrap_or(0);
-                total
+            .enumerate()
+            .flat_map(|(slot, &u)| {
+                let (items, _) = x.row(u).unwrap_or((&[], &[]));
+                items.iter().map(move |&i| (slot as u32, i))
             })
             .collect();
         Shard {
             users,
             rows,
-            cumulative,
+            draws,
+            seen_bits,
             rng: SmallRng::seed_from_u64(seed),
             step: Step {
                 yi: vec![0.0; params.factors + 1],
@@ -334,25 +445,175 @@ impl<'a> Shard<'a> {
 
     /// `samples` updates, each on an interaction drawn uniformly from the
     /// shard's users and a negative item.
-    fn run(&mut self, params: &Bpr, x: &CsrMatrix<f32>, items: &SharedItems, samples: usize) {
-        let total = self.cumulative.last().copied().unwrap_or(0);
+    #[inline(always)]
+    fn run<T: ItemRows>(
+        &mut self,
+        params: &Bpr,
+        x: &CsrMatrix<f32>,
+        items: &mut T,
+        samples: usize,
+    ) {
+        let total = self.draws.len();
         if total == 0 {
             return;
         }
         for _ in 0..samples {
             let draw = self.rng.random_range(0..total);
-            let slot = self.cumulative.partition_point(|&c| c <= draw);
-            let (seen, _) = x.row(self.users[slot]).unwrap_or((&[], &[]));
-            let start = if slot == 0 {
-                0
-            } else {
-                self.cumulative[slot - 1]
+            let (slot, i) = self.draws[draw];
+            let (slot, i) = (slot as usize, i as usize);
+            let user = self.users[slot];
+            let (seen, _) = x.row(user).unwrap_or((&[], &[]));
+            let j = match self.seen_bits {
+                Some(bits) => {
+                    negative_where(&mut self.rng, x.n_cols(), seen.len(), |j| bits.has(user, j))
+                }
+                None => negative(&mut self.rng, x.n_cols(), seen),
             };
-            let i = seen[draw - start] as usize;
-            if let Some(j) = negative(&mut self.rng, x.n_cols(), seen) {
-                update(params, self.rows[slot], items, i, j, &mut self.step);
+            if let Some(j) = j {
+                items.step(params, self.rows[slot], i, j, &mut self.step);
             }
         }
+    }
+
+    /// [`Shard::run`], with `wide` compiled for the widest vector
+    /// instructions the CPU has (AVX-512F, else AVX2; no fused multiply-add,
+    /// so every variant gives bit-identical results).
+    fn run_on<T: ItemRows>(
+        &mut self,
+        wide: bool,
+        params: &Bpr,
+        x: &CsrMatrix<f32>,
+        items: &mut T,
+        samples: usize,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if wide {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F (checked just above).
+                return unsafe { self.run_avx512(params, x, items, samples) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                return unsafe { self.run_avx2(params, x, items, samples) };
+            }
+        }
+        let _ = wide;
+        self.run(params, x, items, samples)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn run_avx512<T: ItemRows>(
+        &mut self,
+        params: &Bpr,
+        x: &CsrMatrix<f32>,
+        items: &mut T,
+        samples: usize,
+    ) {
+        self.run(params, x, items, samples)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_avx2<T: ItemRows>(
+        &mut self,
+        params: &Bpr,
+        x: &CsrMatrix<f32>,
+        items: &mut T,
+        samples: usize,
+    ) {
+        self.run(params, x, items, samples)
+    }
+}
+
+/// How [`Bpr::train`] runs the epochs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// One thread on plain item rows; `wide` compiles the loops for the
+    /// widest vector instructions the CPU has.
+    Plain { wide: bool },
+    /// `shards` shards on the shared atomic item rows.
+    Shared { shards: usize, wide: bool },
+}
+
+impl Bpr {
+    /// The training itself: initial factors, user shards, epochs; returns
+    /// the user factors and the item rows (factors, then bias).
+    fn train(&self, x: &CsrMatrix<f32>, path: Path) -> (Array2<f32>, Vec<f32>) {
+        let (n_users, n_items) = x.shape();
+        let f = self.factors;
+        let mut rng = SmallRng::seed_from_u64(self.seed);
+        let scale = 1.0 / (f as f32).sqrt();
+        let mut users =
+            Array2::from_shape_fn((n_users, f), |_| (rng.random::<f32>() - 0.5) * scale);
+        let mut values: Vec<f32> = (0..n_items * (f + 1))
+            .map(|p| {
+                if p % (f + 1) == f {
+                    0.0
+                } else {
+                    (rng.random::<f32>() - 0.5) * scale
+                }
+            })
+            .collect();
+        let shards = match path {
+            Path::Plain { .. } => 1,
+            Path::Shared { shards, .. } => shards.clamp(1, n_users.max(1)),
+        };
+        // Users are dealt to the shards in a seeded random order (so that no
+        // shard holds one kind of user), and the shards move in step, one
+        // epoch at a time, so none runs ahead of the others.
+        let mut order: Vec<usize> = (0..n_users).collect();
+        order.shuffle(&mut rng);
+        let seen_bits = SeenBits::new(x);
+        let mut slots: Vec<Option<&mut [f32]>> = users
+            .axis_iter_mut(Axis(0))
+            .map(|r| Some(r.into_slice().expect("standard layout")))
+            .collect();
+        let mut shards: Vec<Shard<'_>> = (0..shards)
+            .map(|s| {
+                let members: Vec<usize> = order.iter().copied().skip(s).step_by(shards).collect();
+                let rows = members
+                    .iter()
+                    .map(|&u| slots[u].take().expect("each user is in one shard"))
+                    .collect();
+                let seed = self.seed ^ (s as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                Shard::new(self, x, members, rows, seen_bits.as_ref(), seed)
+            })
+            .collect();
+        let per_shard = x.nnz().div_ceil(shards.len());
+        match path {
+            Path::Plain { wide } => {
+                let mut items = PlainItems {
+                    values: &mut values,
+                    width: f + 1,
+                };
+                for epoch in 0..self.epochs {
+                    for shard in &mut shards {
+                        shard.run_on(wide, self, x, &mut items, per_shard);
+                    }
+                    report(&Event::new("BPR", epoch + 1, Some(self.epochs)));
+                }
+            }
+            Path::Shared { wide, .. } => {
+                let items = SharedItems {
+                    values: values.iter().map(|v| AtomicU32::new(v.to_bits())).collect(),
+                    width: f + 1,
+                };
+                for epoch in 0..self.epochs {
+                    shards
+                        .par_iter_mut()
+                        .for_each(|shard| shard.run_on(wide, self, x, &mut &items, per_shard));
+                    report(&Event::new("BPR", epoch + 1, Some(self.epochs)));
+                }
+                values = items
+                    .values
+                    .iter()
+                    .map(|v| f32::from_bits(v.load(Ordering::Relaxed)))
+                    .collect();
+            }
+        }
+        drop(shards);
+        (users, values)
     }
 }
 
@@ -372,60 +633,14 @@ impl RecommenderModel for Bpr {
             elements(OP, &[n_users + n_items, f + 1])?,
             4,
         )?;
-        let mut rng = SmallRng::seed_from_u64(self.seed);
-        let scale = 1.0 / (f as f32).sqrt();
-        let mut users =
-            Array2::from_shape_fn((n_users, f), |_| (rng.random::<f32>() - 0.5) * scale);
-        let items = SharedItems {
-            values: (0..n_items * (f + 1))
-                .map(|p| {
-                    let v = if p % (f + 1) == f {
-                        0.0
-                    } else {
-                        (rng.random::<f32>() - 0.5) * scale
-                    };
-                    AtomicU32::new(f32::to_bits(v))
-                })
-                .collect(),
-            width: f + 1,
+        let path = match self.mode {
+            BprMode::Deterministic => Path::Plain { wide: true },
+            BprMode::Parallel => Path::Shared {
+                shards: rayon::current_num_threads(),
+                wide: true,
+            },
         };
-        let shards = match self.mode {
-            BprMode::Deterministic => 1,
-            BprMode::Parallel => rayon::current_num_threads().clamp(1, n_users),
-        };
-        // Users are dealt to the shards in a seeded random order (so that no
-        // shard holds one kind of user), and the shards move in step, one
-        // epoch at a time, so none runs ahead of the others.
-        let mut order: Vec<usize> = (0..n_users).collect();
-        order.shuffle(&mut rng);
-        let mut slots: Vec<Option<&mut [f32]>> = users
-            .axis_iter_mut(Axis(0))
-            .map(|r| Some(r.into_slice().expect("standard layout")))
-            .collect();
-        let mut shards: Vec<Shard<'_>> = (0..shards)
-            .map(|s| {
-                let members: Vec<usize> = order.iter().copied().skip(s).step_by(shards).collect();
-                let rows = members
-                    .iter()
-                    .map(|&u| slots[u].take().expect("each user is in one shard"))
-                    .collect();
-                let seed = self.seed ^ (s as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                Shard::new(self, interactions, members, rows, seed)
-            })
-            .collect();
-        let per_shard = interactions.nnz().div_ceil(shards.len());
-        for epoch in 0..self.epochs {
-            shards
-                .par_iter_mut()
-                .for_each(|shard| shard.run(self, interactions, &items, per_shard));
-            report(&Event::new("BPR", epoch + 1, Some(self.epochs)));
-        }
-        drop(shards);
-        let values: Vec<f32> = items
-            .values
-            .iter()
-            .map(|v| f32::from_bits(v.load(Ordering::Relaxed)))
-            .collect();
+        let (users, values) = self.train(interactions, path);
         let all =
             Array2::from_shape_vec((n_items, f + 1), values).expect("n_items × (f + 1) values");
         let item_bias = all.column(f).to_vec();
@@ -649,6 +864,135 @@ mod tests {
             .unwrap();
         let top = ua_tensor::topk::top_k_masked(&scores, 5, |i| [11, 12, 13].contains(&i));
         assert!(top.iter().all(|&(i, _)| i >= 10), "{top:?}");
+    }
+
+    /// Every bit of every number of a trained model, folded into one value.
+    fn fingerprint(numbers: impl IntoIterator<Item = f32>) -> u64 {
+        numbers.into_iter().fold(0u64, |h, v| {
+            h.wrapping_mul(1_000_003)
+                .wrapping_add(u64::from(v.to_bits()))
+        })
+    }
+
+    #[test]
+    fn the_one_thread_paths_train_the_same_model_bit_for_bit() {
+        let x = planted_groups();
+        // 8 factors: shorter than the 16 lanes of `dot`; 20: a chunk and a tail.
+        for f in [8, 20] {
+            let p = Bpr::new().factors(f).epochs(30).learning_rate(0.05);
+            let (u0, v0) = p.train(
+                &x,
+                Path::Shared {
+                    shards: 1,
+                    wide: false,
+                },
+            );
+            let before = (fingerprint(u0.iter().copied()), fingerprint(v0));
+            for path in [
+                Path::Plain { wide: true },
+                Path::Plain { wide: false },
+                Path::Shared {
+                    shards: 1,
+                    wide: true,
+                },
+            ] {
+                let (u, v) = p.train(&x, path);
+                let got = (fingerprint(u.iter().copied()), fingerprint(v));
+                assert_eq!(got, before, "{f} factors, {path:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_deterministic_model_is_the_one_trained_before_the_plain_path() {
+        // Fingerprints of the user factors, item factors and biases (and
+        // three single values, as bits) that the atomics-only
+        // implementation this one replaced computed for the same fits
+        // (commit 8f182ba): the plain path changed the speed, not the model.
+        let x = planted_groups();
+        for (f, users, items, bias, singles) in [
+            (
+                8,
+                5823584569210457876,
+                7163100615529745215,
+                6233295158864145091,
+                [0x3f28ecfb, 0x3e90cf11, 0xbd2d0936],
+            ),
+            (
+                20,
+                3159436608574011478,
+                16449054194472688014,
+                9693109506620903092,
+                [0x3eca5cb7, 0x3e8b1b8b, 0xbd037c62],
+            ),
+        ] {
+            let m = Bpr::new()
+                .factors(f)
+                .epochs(30)
+                .learning_rate(0.05)
+                .fit(&x)
+                .unwrap();
+            assert_eq!(fingerprint(m.user_factors.iter().copied()), users, "{f}");
+            assert_eq!(fingerprint(m.item_factors.iter().copied()), items, "{f}");
+            assert_eq!(fingerprint(m.item_bias.iter().copied()), bias, "{f}");
+            let got = [
+                m.user_factors[[0, 0]].to_bits(),
+                m.item_factors[[3, 1]].to_bits(),
+                m.item_bias[7].to_bits(),
+            ];
+            assert_eq!(got, singles, "{f}");
+        }
+    }
+
+    #[test]
+    fn more_shards_than_users_are_one_shard_per_user() {
+        // On one thread the shards run one after the other, so the result
+        // is reproducible: asking for 100 shards of 40 users must be the
+        // same as asking for 40 (each draws nnz / 40 samples per epoch).
+        let x = planted_groups();
+        let p = Bpr::new().factors(4).epochs(5);
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let fit = |shards| {
+            let (u, v) = one.install(|| p.train(&x, Path::Shared { shards, wide: true }));
+            (fingerprint(u.iter().copied()), fingerprint(v))
+        };
+        assert_eq!(fit(100), fit(40));
+        assert_ne!(fit(40), fit(39));
+    }
+
+    #[test]
+    fn the_seen_bits_answer_like_the_binary_search() {
+        // 3 users × 130 items (three words per user), one user empty.
+        let pairs = [
+            (0, 0),
+            (0, 63),
+            (0, 64),
+            (0, 129),
+            (2, 5),
+            (2, 70),
+            (2, 127),
+        ];
+        let x = csr(3, 130, &pairs);
+        let bits = SeenBits::new(&x).unwrap();
+        for u in 0..3 {
+            let (seen, _) = x.row(u).unwrap();
+            for j in 0..130 {
+                let want = seen.binary_search(&(j as u32)).is_ok();
+                assert_eq!(bits.has(u, j), want, "user {u}, item {j}");
+            }
+        }
+        assert!(!bits.has(3, 0), "past the last user");
+        // Too large for the budget: no bits (the binary search is used).
+        let wide = CsrMatrix::<f32>::zeros(2, SEEN_BITS_BYTES * 4 + 64).unwrap();
+        assert!(SeenBits::new(&wide).is_none());
+        let fits = CsrMatrix::<f32>::zeros(1, SEEN_BITS_BYTES * 8).unwrap();
+        assert_eq!(
+            SeenBits::new(&fits).unwrap().words.len(),
+            SEEN_BITS_BYTES / 8
+        );
     }
 
     #[test]

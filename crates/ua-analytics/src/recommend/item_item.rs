@@ -257,11 +257,19 @@ pub(crate) fn check_history(history: &CsrMatrix<f32>) -> std::result::Result<(),
     }
 }
 
+/// Items per parallel task of [`neighbours`]: enough work per task to
+/// amortise its start, enough tasks to balance the threads.
+const ITEMS_PER_TASK: usize = 32;
+
 /// For every item `i`, the `k` largest `finish(i, j, c)` over the items
 /// `j ≠ i` that co-occur with `i`, where `c = Σᵤ left[u, i]·right[u, j]`
 /// over the users `u` (rows of both matrices, which share their pattern).
 /// Non-positive and non-finite results are dropped. Returns the items ×
 /// items CSR matrix of the kept weights.
+///
+/// In parallel over blocks of [`ITEMS_PER_TASK`] items; each thread reuses
+/// its scratch (accumulator, marks, candidate row) for all its items, and
+/// each block returns only the kept weights, one flat list per block.
 pub(crate) fn neighbours(
     left: &CsrMatrix<f32>,
     right: &CsrMatrix<f32>,
@@ -270,65 +278,122 @@ pub(crate) fn neighbours(
 ) -> Result<CsrMatrix<f32>> {
     let n_items = left.n_cols();
     let left_t = left.transpose();
-    let rows: Vec<Vec<(u32, f32)>> = (0..n_items)
+    let blocks: Vec<KeptRows> = (0..n_items.div_ceil(ITEMS_PER_TASK))
         .into_par_iter()
         .map_init(
-            || {
-                (
-                    vec![0.0f32; n_items],
-                    vec![false; n_items],
-                    Vec::<u32>::new(),
-                )
-            },
-            |(acc, marked, touched), i| {
-                let (users, a) = left_t.row(i).unwrap_or((&[], &[]));
-                for (&u, &a_ui) in users.iter().zip(a) {
-                    let (items, b) = right.row(u as usize).unwrap_or((&[], &[]));
-                    for (&j, &b_uj) in items.iter().zip(b) {
-                        if !std::mem::replace(&mut marked[j as usize], true) {
-                            touched.push(j);
-                        }
-                        acc[j as usize] += a_ui * b_uj;
-                    }
+            || CoOccurrence::new(n_items),
+            |scratch, b| {
+                let items = b * ITEMS_PER_TASK..((b + 1) * ITEMS_PER_TASK).min(n_items);
+                let mut kept = KeptRows::default();
+                for i in items {
+                    scratch.row(&left_t, right, i, k, &finish, &mut kept);
                 }
-                let mut row: Vec<(u32, f32)> = Vec::with_capacity(touched.len());
-                for &j in touched.iter() {
-                    let c = std::mem::take(&mut acc[j as usize]);
-                    marked[j as usize] = false;
-                    if j as usize != i {
-                        let v = finish(i, j as usize, c);
-                        if v > 0.0 && v.is_finite() {
-                            row.push((j, v));
-                        }
-                    }
-                }
-                touched.clear();
-                // Keep the k largest (ties to the lower item), then put the
-                // row in column order for the CSR layout.
-                let rank = |x: &(u32, f32), y: &(u32, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
-                if row.len() > k {
-                    row.select_nth_unstable_by(k - 1, rank);
-                    row.truncate(k);
-                }
-                row.sort_unstable_by_key(|&(j, _)| j);
-                row
+                kept
             },
         )
         .collect();
+    let nnz: usize = blocks.iter().map(|b| b.indices.len()).sum();
     let mut indptr = Vec::with_capacity(n_items + 1);
     indptr.push(0);
-    let nnz: usize = rows.iter().map(Vec::len).sum();
     let (mut indices, mut data) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
-    for row in rows {
-        for (j, v) in row {
-            indices.push(j);
-            data.push(v);
+    for block in blocks {
+        for len in block.lengths {
+            indptr.push(indptr[indptr.len() - 1] + len);
         }
-        indptr.push(indices.len());
+        indices.extend(block.indices);
+        data.extend(block.data);
     }
     Ok(CsrMatrix::from_parts(
         n_items, n_items, indptr, indices, data,
     )?)
+}
+
+/// The kept weights of consecutive rows: each row's length, then all their
+/// columns and values in row order.
+#[derive(Default)]
+struct KeptRows {
+    lengths: Vec<usize>,
+    indices: Vec<u32>,
+    data: Vec<f32>,
+}
+
+/// One thread's scratch for [`neighbours`], reused from item to item.
+struct CoOccurrence {
+    acc: Vec<f32>,
+    marked: Vec<bool>,
+    touched: Vec<u32>,
+    candidates: Vec<(u32, f32)>,
+}
+
+impl CoOccurrence {
+    fn new(n_items: usize) -> Self {
+        CoOccurrence {
+            acc: vec![0.0; n_items],
+            marked: vec![false; n_items],
+            touched: vec![0; n_items],
+            candidates: Vec::new(),
+        }
+    }
+
+    /// Appends item `i`'s kept weights to `out`; leaves the scratch clean.
+    fn row(
+        &mut self,
+        left_t: &CsrMatrix<f32>,
+        right: &CsrMatrix<f32>,
+        i: usize,
+        k: usize,
+        finish: &impl Fn(usize, usize, f32) -> f32,
+        out: &mut KeptRows,
+    ) {
+        let CoOccurrence {
+            acc,
+            marked,
+            touched,
+            candidates,
+        } = self;
+        // Plain slices and a count (each item is marked once, so `touched`,
+        // as long as the catalogue, never overflows): the inner loop calls
+        // nothing and keeps its pointers in registers.
+        let (acc, marked, touched) = (&mut acc[..], &mut marked[..], &mut touched[..]);
+        let mut n_touched = 0;
+        let (users, a) = left_t.row(i).unwrap_or((&[], &[]));
+        for (&u, &a_ui) in users.iter().zip(a) {
+            let (items, b) = right.row(u as usize).unwrap_or((&[], &[]));
+            for (&j, &b_uj) in items.iter().zip(b) {
+                let j = j as usize;
+                if !marked[j] {
+                    marked[j] = true;
+                    touched[n_touched] = j as u32;
+                    n_touched += 1;
+                }
+                acc[j] += a_ui * b_uj;
+            }
+        }
+        candidates.clear();
+        for &j in &touched[..n_touched] {
+            let c = std::mem::take(&mut acc[j as usize]);
+            marked[j as usize] = false;
+            if j as usize != i {
+                let v = finish(i, j as usize, c);
+                if v > 0.0 && v.is_finite() {
+                    candidates.push((j, v));
+                }
+            }
+        }
+        // Keep the k largest (ties to the lower item), then put the row in
+        // column order for the CSR layout.
+        let rank = |x: &(u32, f32), y: &(u32, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+        if candidates.len() > k {
+            candidates.select_nth_unstable_by(k - 1, rank);
+            candidates.truncate(k);
+        }
+        candidates.sort_unstable_by_key(|&(j, _)| j);
+        out.lengths.push(candidates.len());
+        for &(j, v) in candidates.iter() {
+            out.indices.push(j);
+            out.data.push(v);
+        }
+    }
 }
 
 #[cfg(test)]
