@@ -281,7 +281,8 @@ pub async fn run(a: &Args) -> AnyResult<Summary> {
     let written = scored
         .write_parquet(&scores_path, DataFrameWriteOptions::new(), None)
         .await?;
-    let n_scored: usize = written
+    // The engine answers a write with one row: the number of rows written.
+    let n_scored = written
         .first()
         .and_then(|b| {
             b.column(0)
@@ -289,7 +290,7 @@ pub async fn run(a: &Args) -> AnyResult<Summary> {
                 .downcast_ref::<datafusion::arrow::array::UInt64Array>()
         })
         .map(|c| c.value(0) as usize)
-        .unwrap_or(report.customers);
+        .ok_or("the engine did not say how many scores it wrote")?;
     stage("score every customer (ua_score)", n_scored, t);
 
     // Held-out quality: the group after the training one.
