@@ -211,6 +211,37 @@ mod tests {
     }
 
     #[test]
+    fn one_hot_write_refuses_an_output_of_the_wrong_rows_or_width() {
+        use onehot::Limits;
+        let t = table(vec![(
+            "city",
+            Column::categorical(&["Paris", "Lyon", "Paris"]),
+        )]);
+        let c = coded(&t, "city", "test").unwrap();
+        let col = OneHotColumn::fit(
+            "city",
+            &c,
+            HandleUnknown::Error,
+            DropCategory::None,
+            Limits::default(),
+            &t,
+        )
+        .unwrap();
+        let mut right = ndarray::Array2::<f32>::zeros((3, 2));
+        col.write("test", &c, &t, right.view_mut()).unwrap();
+        assert_eq!(right.sum(), 3.0);
+        // Wrong rows with the right width, and the right rows with a wrong width.
+        for dim in [(2, 2), (3, 3)] {
+            let mut out = ndarray::Array2::<f32>::zeros(dim);
+            let e = col
+                .write("test", &c, &t, out.view_mut())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("(3, 2)"), "{dim:?}: {e}");
+        }
+    }
+
+    #[test]
     fn one_hot_handles_unknown_missing_and_keeps_column_order() {
         let train = table(vec![
             ("id", Column::numeric(vec![1.0, 2.0, 3.0])),
