@@ -322,7 +322,7 @@ struct CoOccurrence {
     acc: Vec<f32>,
     marked: Vec<bool>,
     touched: Vec<u32>,
-    candidates: Vec<(u32, f32)>,
+    candidates: Vec<u64>,
 }
 
 impl CoOccurrence {
@@ -375,25 +375,48 @@ impl CoOccurrence {
             marked[j as usize] = false;
             if j as usize != i {
                 let v = finish(i, j as usize, c);
-                if v > 0.0 && v.is_finite() {
-                    candidates.push((j, v));
+                if is_positive_finite(v) {
+                    candidates.push(rank_key(j, v));
                 }
             }
         }
-        // Keep the k largest (ties to the lower item), then put the row in
-        // column order for the CSR layout.
-        let rank = |x: &(u32, f32), y: &(u32, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
-        if candidates.len() > k {
-            candidates.select_nth_unstable_by(k - 1, rank);
-            candidates.truncate(k);
-        }
-        candidates.sort_unstable_by_key(|&(j, _)| j);
-        out.lengths.push(candidates.len());
-        for &(j, v) in candidates.iter() {
-            out.indices.push(j);
-            out.data.push(v);
+        // Keep the k largest keys (larger weight, ties to the lower item),
+        // then put the row in column order for the CSR layout.
+        let kept = if candidates.len() > k {
+            let cut = candidates.len() - k;
+            candidates.select_nth_unstable(cut);
+            &mut candidates[cut..]
+        } else {
+            &mut candidates[..]
+        };
+        kept.sort_unstable_by_key(|&key| key_item(key));
+        out.lengths.push(kept.len());
+        for &key in kept.iter() {
+            out.indices.push(key_item(key));
+            out.data.push(key_weight(key));
         }
     }
+}
+
+/// `v > 0` and finite, in one comparison of its bits: the positive finite
+/// non-zero `f32` are exactly the bit patterns `1..=0x7f7f_ffff`.
+fn is_positive_finite(v: f32) -> bool {
+    v.to_bits().wrapping_sub(1) < 0x7f7f_ffff
+}
+
+/// A candidate neighbour as one integer that orders like its rank: the
+/// weight's bits above (a positive finite `f32` orders like its bits), the
+/// complement of the item below (ties to the lower item).
+fn rank_key(item: u32, weight: f32) -> u64 {
+    (u64::from(weight.to_bits()) << 32) | u64::from(!item)
+}
+
+fn key_item(key: u64) -> u32 {
+    !(key as u32)
+}
+
+fn key_weight(key: u64) -> f32 {
+    f32::from_bits((key >> 32) as u32)
 }
 
 #[cfg(test)]
@@ -425,6 +448,106 @@ mod tests {
         // finish sees (i, j) and drops non-positive results.
         let w = neighbours(&x(), &x(), 10, |i, j, c| if j > i { c } else { -c }).unwrap();
         assert_eq!(w.row(1), Some((&[2u32][..], &[1.0f32][..])));
+    }
+
+    /// The naive form of `neighbours`: every pair's finished weight, sorted
+    /// by rank (weight down, item up), cut at k, put in item order.
+    fn naive_neighbours(
+        x: &CsrMatrix<f32>,
+        k: usize,
+        finish: impl Fn(usize, usize, f32) -> f32,
+    ) -> Vec<Vec<(u32, f32)>> {
+        let d = x.to_dense();
+        (0..x.n_cols())
+            .map(|i| {
+                let mut row: Vec<(u32, f32)> = (0..x.n_cols())
+                    .filter(|&j| {
+                        j != i
+                            && d.column(i)
+                                .iter()
+                                .zip(d.column(j))
+                                .any(|(a, b)| a * b != 0.0)
+                    })
+                    .map(|j| {
+                        let c = (0..x.n_rows()).map(|u| d[[u, i]] * d[[u, j]]).sum();
+                        (j as u32, finish(i, j, c))
+                    })
+                    .filter(|&(_, v)| v > 0.0 && v.is_finite())
+                    .collect();
+                row.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                row.truncate(k);
+                row.sort_by_key(|&(j, _)| j);
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn neighbours_equal_the_naive_top_k_on_random_data() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let (users, items) = (30, 40);
+        let (mut u, mut i, mut w) = (vec![], vec![], vec![]);
+        for user in 0..users {
+            for item in 0..items {
+                if rng.random::<f32>() < 0.2 {
+                    u.push(user);
+                    i.push(item);
+                    // Small integers: many exact ties between weights.
+                    w.push(rng.random_range(1..4) as f32);
+                }
+            }
+        }
+        let x = CsrMatrix::from_triplets(users, items, &u, &i, &w).unwrap();
+        // Some finished weights are zero, negative, infinite or NaN: dropped.
+        let finish = |i: usize, j: usize, c: f32| match (i + j) % 7 {
+            0 => 0.0,
+            1 => -c,
+            2 => f32::INFINITY,
+            3 => f32::NAN,
+            _ => c / (1 + i % 3) as f32,
+        };
+        let all = naive_neighbours(&x, usize::MAX, finish);
+        for k in [1, 3, 8, 100] {
+            let w = neighbours(&x, &x, k, finish).unwrap();
+            let want = naive_neighbours(&x, k, finish);
+            for (item, want) in want.iter().enumerate() {
+                let (cols, vals) = w.row(item).unwrap();
+                let got: Vec<(u32, f32)> = cols.iter().copied().zip(vals.iter().copied()).collect();
+                assert_eq!(&got, want, "item {item}, k {k}");
+            }
+            // The cut is exercised: some row has more candidates than k,
+            // except with k = 100 (more than the catalogue).
+            let cut = all.iter().any(|row| row.len() > k);
+            assert_eq!(cut, k < 10, "k {k}");
+        }
+    }
+
+    #[test]
+    fn positive_finite_weights_and_rank_keys() {
+        for v in [f32::from_bits(1), 1e-30, 0.5, 1.0, f32::MAX] {
+            assert!(is_positive_finite(v), "{v}");
+        }
+        for v in [
+            0.0,
+            -0.0,
+            -f32::from_bits(1),
+            -1.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -f32::NAN,
+        ] {
+            assert!(!is_positive_finite(v), "{v}");
+        }
+        // A key orders by weight, then by the lower item, and gives both back.
+        assert!(rank_key(9, 2.0) > rank_key(0, 1.0));
+        assert!(rank_key(3, 1.0) > rank_key(4, 1.0));
+        assert!(rank_key(0, f32::MAX) > rank_key(0, f32::from_bits(0x7f7f_fffe)));
+        for (item, weight) in [(0u32, f32::from_bits(1)), (7, 0.25), (u32::MAX, f32::MAX)] {
+            let key = rank_key(item, weight);
+            assert_eq!((key_item(key), key_weight(key)), (item, weight));
+        }
     }
 
     #[test]
