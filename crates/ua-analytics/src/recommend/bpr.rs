@@ -5,25 +5,22 @@
 //!
 //! One epoch draws as many (user, item) pairs as there are interactions.
 //! With [`BprMode::Deterministic`] one thread runs the epochs and the model
-//! is the same for a seed; [`BprMode::Parallel`] deals the users (in a
-//! seeded random order) to one shard per rayon thread, each with its own
-//! seeded generator, and lets the shards update the shared item factors
-//! lock-free (Hogwild!, Recht et al. 2011) — faster, and not
-//! bit-reproducible, since the interleaving of item updates depends on
-//! scheduling. The shards move one epoch at a time: a shard that ran all its
-//! epochs ahead of the others would undo what they learned (measured: with
-//! two unsynchronised shards, every user of the slower one got the other
-//! taste's items). In the parallel mode the item factors are stored as
-//! atomics with relaxed ordering and updated by adding to the current
-//! value, so the sharing needs no `unsafe`; the deterministic mode updates
-//! plain rows in place, so its loops vectorise. Both run the same update
-//! (`sgd_step`), from copies compiled for AVX-512F or AVX2 when the CPU
-//! has them (the only `unsafe`: calling those copies after the check), and
-//! the deterministic model is bit-identical to the atomics-only code it
-//! replaced. A negative draw tests one bit of a users × items bitset when
-//! that fits in 32 MiB, else binary-searches the user's items.
+//! is the same for a seed. [`BprMode::Parallel`] is stratified SGD (as in
+//! Gemulla et al. 2011's DSGD): the users are dealt (in a seeded random
+//! order) to one shard per rayon thread, and each epoch deals the items, in
+//! a fresh seeded order, to as many blocks; in round `s` of an epoch shard
+//! `t` trains on its users' interactions with the items of block
+//! `(t + s) mod T` and draws their negatives from that block. The shards of
+//! a round touch disjoint user and item rows, so they run in parallel on
+//! plain memory, with no atomics and no locks, and the model depends on the
+//! seed and the number of threads only — not on scheduling. (It replaced a
+//! Hogwild! mode on shared atomics, which could not vectorise and on two
+//! threads was no faster than one.) Every path runs the same update
+//! (`sgd_step`), from copies compiled for AVX-512F or AVX2 when the CPU has
+//! them (the only `unsafe`: calling those copies after the check). A
+//! negative draw tests one bit of a users × items bitset when that fits in
+//! 32 MiB, else binary-searches the user's items.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use ua_tensor::progress::{Event, report};
 
 use ndarray::{Array1, Array2, ArrayViewMut2, Axis};
@@ -224,71 +221,27 @@ pub struct FittedBpr {
     item_bias: Vec<f32>,
 }
 
-/// Item factors (with the bias as the last column) shared by the shards.
-struct SharedItems {
-    values: Vec<AtomicU32>,
-    width: usize,
-}
-
-impl SharedItems {
-    fn load(&self, i: usize, buf: &mut [f32]) {
-        for (b, v) in buf
-            .iter_mut()
-            .zip(&self.values[i * self.width..(i + 1) * self.width])
-        {
-            *b = f32::from_bits(v.load(Ordering::Relaxed));
-        }
-    }
-
-    /// Adds `delta` to row `i` element by element, each to the value stored
-    /// now (not to the copy the delta was computed from), so that another
-    /// shard's update between the load and the add is kept.
-    fn add(&self, i: usize, delta: &[f32]) {
-        let row = &self.values[i * self.width..(i + 1) * self.width];
-        for (d, v) in delta.iter().zip(row) {
-            let now = f32::from_bits(v.load(Ordering::Relaxed));
-            v.store((now + d).to_bits(), Ordering::Relaxed);
-        }
-    }
-}
-
-/// Item factors (with the bias as the last column) in plain memory, for one
-/// thread: the steps update the two rows in place, in loops the compiler
-/// vectorises (atomics cannot be).
-struct PlainItems<'a> {
+/// Item rows (factors, then the bias) in plain memory: all the items in the
+/// one-thread mode, one block of them per shard in the parallel mode. The
+/// steps update the two rows in place, in loops the compiler vectorises.
+struct ItemRows<'a> {
     values: &'a mut [f32],
     width: usize,
 }
 
-/// Where the item rows live during training, and how one SGD step reaches
-/// them; the update maths is [`sgd_step`] in both cases.
-trait ItemRows {
-    /// One BPR step on user vector `xu` for positive `i`, negative `j`
-    /// (`i ≠ j`: the negative is an item the user has not seen).
-    fn step(&mut self, params: &Bpr, xu: &mut [f32], i: usize, j: usize, s: &mut Step);
-}
-
-impl ItemRows for PlainItems<'_> {
+impl ItemRows<'_> {
+    /// One BPR step on user vector `xu` for the positive in row `i` and the
+    /// negative in row `j` (`i ≠ j`: the negative is an item the user has
+    /// not seen).
     #[inline(always)]
-    fn step(&mut self, params: &Bpr, xu: &mut [f32], i: usize, j: usize, _: &mut Step) {
+    fn step(&mut self, params: &Bpr, xu: &mut [f32], i: usize, j: usize) {
         let w = self.width;
         if let Ok([yi, yj]) = self
             .values
             .get_disjoint_mut([i * w..(i + 1) * w, j * w..(j + 1) * w])
         {
-            sgd_step::<false>(params, xu, yi, yj);
+            sgd_step(params, xu, yi, yj);
         }
-    }
-}
-
-impl ItemRows for &SharedItems {
-    #[inline(always)]
-    fn step(&mut self, params: &Bpr, xu: &mut [f32], i: usize, j: usize, s: &mut Step) {
-        self.load(i, &mut s.yi);
-        self.load(j, &mut s.yj);
-        sgd_step::<true>(params, xu, &mut s.yi, &mut s.yj);
-        self.add(i, &s.yi);
-        self.add(j, &s.yj);
     }
 }
 
@@ -300,19 +253,10 @@ fn sigmoid(x: f32) -> f32 {
     }
 }
 
-/// Scratch for one SGD step through the shared atomics.
-struct Step {
-    yi: Vec<f32>,
-    yj: Vec<f32>,
-}
-
-/// The BPR update of user vector `xu` (`f` factors) and the rows `yi`, `yj`
-/// (`f` factors, then the bias) of a positive and a negative item. With
-/// `DELTA` the rows receive the changes, to be added to the stored values
-/// (the parallel mode adds them to what is stored by then); without it, the
-/// new values `old + change` in place — the same numbers, one pass fewer.
+/// The BPR update, in place, of user vector `xu` (`f` factors) and the rows
+/// `yi`, `yj` (`f` factors, then the bias) of a positive and a negative item.
 #[inline(always)]
-fn sgd_step<const DELTA: bool>(params: &Bpr, xu: &mut [f32], yi: &mut [f32], yj: &mut [f32]) {
+fn sgd_step(params: &Bpr, xu: &mut [f32], yi: &mut [f32], yj: &mut [f32]) {
     let f = xu.len();
     let (yi, bias_i) = yi.split_at_mut(f);
     let (yj, bias_j) = yj.split_at_mut(f);
@@ -325,15 +269,11 @@ fn sgd_step<const DELTA: bool>(params: &Bpr, xu: &mut [f32], yi: &mut [f32], yj:
     for ((u, a), b) in xu.iter_mut().zip(yi.iter_mut()).zip(yj.iter_mut()) {
         let (uv, av, bv) = (*u, *a, *b);
         *u += lr * (z * (av - bv) - reg * uv);
-        let (da, db) = (lr * (z * uv - reg * av), lr * (-z * uv - reg * bv));
-        (*a, *b) = if DELTA { (da, db) } else { (av + da, bv + db) };
+        *a = av + lr * (z * uv - reg * av);
+        *b = bv + lr * (-z * uv - reg * bv);
     }
     let (di, dj) = (lr * (z - reg * *bias_i), lr * (-z - reg * *bias_j));
-    (*bias_i, *bias_j) = if DELTA {
-        (di, dj)
-    } else {
-        (*bias_i + di, *bias_j + dj)
-    };
+    (*bias_i, *bias_j) = (*bias_i + di, *bias_j + dj);
 }
 
 /// A uniformly drawn item the user has not interacted with (`seen` sorted),
@@ -400,22 +340,107 @@ impl SeenBits {
     }
 }
 
+/// The parallel mode's item blocks: each epoch deals the items, in a fresh
+/// seeded random order, to as many blocks of consecutive rows as there are
+/// shards, and moves their rows to match; block `b` is rows
+/// `bounds[b]..bounds[b + 1]`.
+struct ItemBlocks {
+    /// The item in each row.
+    item_at: Vec<u32>,
+    /// The row of each item.
+    row_of: Vec<u32>,
+    bounds: Vec<usize>,
+}
+
+impl ItemBlocks {
+    /// Items in their own order, cut into `n_blocks` blocks of equal size
+    /// (± 1).
+    fn new(n_items: usize, n_blocks: usize) -> Self {
+        ItemBlocks {
+            item_at: (0..n_items as u32).collect(),
+            row_of: (0..n_items as u32).collect(),
+            bounds: (0..=n_blocks).map(|b| b * n_items / n_blocks).collect(),
+        }
+    }
+
+    fn n_blocks(&self) -> usize {
+        self.bounds.len() - 1
+    }
+
+    /// The items of block `b`, by row.
+    fn items(&self, b: usize) -> &[u32] {
+        &self.item_at[self.bounds[b]..self.bounds[b + 1]]
+    }
+
+    /// The block of an item and its row within the block.
+    fn place(&self, item: usize) -> (usize, usize) {
+        let row = self.row_of[item] as usize;
+        let b = self.bounds[1..].partition_point(|&end| end <= row);
+        (b, row - self.bounds[b])
+    }
+
+    /// Deals the items anew and moves their rows of `values` (`width`
+    /// numbers each) with them; `spare` is scratch of any length.
+    fn reshuffle(
+        &mut self,
+        rng: &mut SmallRng,
+        values: &mut Vec<f32>,
+        spare: &mut Vec<f32>,
+        width: usize,
+    ) {
+        self.item_at.shuffle(rng);
+        spare.resize(values.len(), 0.0);
+        for (to, &item) in spare.chunks_exact_mut(width).zip(&self.item_at) {
+            let from = self.row_of[item as usize] as usize;
+            to.copy_from_slice(&values[from * width..(from + 1) * width]);
+        }
+        for (row, &item) in self.item_at.iter().enumerate() {
+            self.row_of[item as usize] = row as u32;
+        }
+        std::mem::swap(values, spare);
+    }
+
+    /// `values` cut into the blocks' rows.
+    fn split<'v>(&self, mut values: &'v mut [f32], width: usize) -> Vec<ItemRows<'v>> {
+        self.bounds
+            .windows(2)
+            .map(|w| {
+                let (block, rest) = std::mem::take(&mut values).split_at_mut((w[1] - w[0]) * width);
+                values = rest;
+                ItemRows {
+                    values: block,
+                    width,
+                }
+            })
+            .collect()
+    }
+
+    /// `values` with the rows back in item order.
+    fn in_item_order(&self, values: &[f32], width: usize) -> Vec<f32> {
+        self.row_of
+            .iter()
+            .flat_map(|&row| &values[row as usize * width..(row as usize + 1) * width])
+            .copied()
+            .collect()
+    }
+}
+
 /// One thread's share of the users: their rows of the user factors, its
 /// generator, and its interactions in a row (user after user, each user's
 /// items in order) as (position of the user in the shard, item), so that a
-/// draw is one look-up.
+/// draw is one look-up. In the parallel mode `strata[b]` holds the
+/// interactions whose item is in block `b`, as (position, row in the block).
 struct Shard<'a> {
     users: Vec<usize>,
     rows: Vec<&'a mut [f32]>,
     draws: Vec<(u32, u32)>,
+    strata: Vec<Vec<(u32, u32)>>,
     seen_bits: Option<&'a SeenBits>,
     rng: SmallRng,
-    step: Step,
 }
 
 impl<'a> Shard<'a> {
     fn new(
-        params: &Bpr,
         x: &CsrMatrix<f32>,
         users: Vec<usize>,
         rows: Vec<&'a mut [f32]>,
@@ -434,43 +459,70 @@ impl<'a> Shard<'a> {
             users,
             rows,
             draws,
+            strata: Vec::new(),
             seen_bits,
             rng: SmallRng::seed_from_u64(seed),
-            step: Step {
-                yi: vec![0.0; params.factors + 1],
-                yj: vec![0.0; params.factors + 1],
-            },
+        }
+    }
+
+    /// Sorts the shard's interactions into the strata of `blocks`.
+    fn deal(&mut self, blocks: &ItemBlocks) {
+        self.strata.resize_with(blocks.n_blocks(), Vec::new);
+        self.strata.iter_mut().for_each(Vec::clear);
+        for &(slot, item) in &self.draws {
+            let (b, row) = blocks.place(item as usize);
+            self.strata[b].push((slot, row as u32));
         }
     }
 
     /// `samples` updates, each on an interaction drawn uniformly from the
-    /// shard's users and a negative item.
+    /// shard's users and a negative item: with `block = None` from all the
+    /// shard's interactions, the rows of `items` being all the items; with
+    /// `Some((b, items_of_block))` from stratum `b`, the rows of `items`
+    /// being those of the block, and the negative drawn from the block.
     #[inline(always)]
-    fn run<T: ItemRows>(
+    fn run(
         &mut self,
         params: &Bpr,
         x: &CsrMatrix<f32>,
-        items: &mut T,
+        items: &mut ItemRows<'_>,
+        block: Option<(usize, &[u32])>,
         samples: usize,
     ) {
-        let total = self.draws.len();
+        let Shard {
+            users,
+            rows,
+            draws,
+            strata,
+            seen_bits,
+            rng,
+        } = self;
+        let (pairs, item_of_row) = match block {
+            Some((b, items_of_block)) => (&strata[b][..], Some(items_of_block)),
+            None => (&draws[..], None),
+        };
+        let total = pairs.len();
         if total == 0 {
             return;
         }
+        let n_rows = item_of_row.map_or(x.n_cols(), <[u32]>::len);
+        let item = |row: usize| item_of_row.map_or(row, |items| items[row] as usize);
         for _ in 0..samples {
-            let draw = self.rng.random_range(0..total);
-            let (slot, i) = self.draws[draw];
+            let (slot, i) = pairs[rng.random_range(0..total)];
             let (slot, i) = (slot as usize, i as usize);
-            let user = self.users[slot];
+            let user = users[slot];
             let (seen, _) = x.row(user).unwrap_or((&[], &[]));
-            let j = match self.seen_bits {
-                Some(bits) => {
-                    negative_where(&mut self.rng, x.n_cols(), seen.len(), |j| bits.has(user, j))
-                }
-                None => negative(&mut self.rng, x.n_cols(), seen),
+            // How many of the rows the user has is known for the whole
+            // catalogue only; in a smaller block the draws just try.
+            let n_seen = if n_rows == x.n_cols() { seen.len() } else { 0 };
+            let j = match seen_bits {
+                Some(bits) => negative_where(rng, n_rows, n_seen, |r| bits.has(user, item(r))),
+                None => negative_where(rng, n_rows, n_seen, |r| {
+                    seen.binary_search(&(item(r) as u32)).is_ok()
+                }),
             };
             if let Some(j) = j {
-                items.step(params, self.rows[slot], i, j, &mut self.step);
+                items.step(params, rows[slot], i, j);
             }
         }
     }
@@ -478,62 +530,65 @@ impl<'a> Shard<'a> {
     /// [`Shard::run`], with `wide` compiled for the widest vector
     /// instructions the CPU has (AVX-512F, else AVX2; no fused multiply-add,
     /// so every variant gives bit-identical results).
-    fn run_on<T: ItemRows>(
+    fn run_on(
         &mut self,
         wide: bool,
         params: &Bpr,
         x: &CsrMatrix<f32>,
-        items: &mut T,
+        items: &mut ItemRows<'_>,
+        block: Option<(usize, &[u32])>,
         samples: usize,
     ) {
         #[cfg(target_arch = "x86_64")]
         if wide {
             if std::arch::is_x86_feature_detected!("avx512f") {
                 // SAFETY: the CPU supports AVX-512F (checked just above).
-                return unsafe { self.run_avx512(params, x, items, samples) };
+                return unsafe { self.run_avx512(params, x, items, block, samples) };
             }
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU supports AVX2 (checked just above).
-                return unsafe { self.run_avx2(params, x, items, samples) };
+                return unsafe { self.run_avx2(params, x, items, block, samples) };
             }
         }
         let _ = wide;
-        self.run(params, x, items, samples)
+        self.run(params, x, items, block, samples)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    fn run_avx512<T: ItemRows>(
+    fn run_avx512(
         &mut self,
         params: &Bpr,
         x: &CsrMatrix<f32>,
-        items: &mut T,
+        items: &mut ItemRows<'_>,
+        block: Option<(usize, &[u32])>,
         samples: usize,
     ) {
-        self.run(params, x, items, samples)
+        self.run(params, x, items, block, samples)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn run_avx2<T: ItemRows>(
+    fn run_avx2(
         &mut self,
         params: &Bpr,
         x: &CsrMatrix<f32>,
-        items: &mut T,
+        items: &mut ItemRows<'_>,
+        block: Option<(usize, &[u32])>,
         samples: usize,
     ) {
-        self.run(params, x, items, samples)
+        self.run(params, x, items, block, samples)
     }
 }
 
 /// How [`Bpr::train`] runs the epochs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Path {
-    /// One thread on plain item rows; `wide` compiles the loops for the
+    /// One thread on all the item rows; `wide` compiles the loops for the
     /// widest vector instructions the CPU has.
     Plain { wide: bool },
-    /// `shards` shards on the shared atomic item rows.
-    Shared { shards: usize, wide: bool },
+    /// `shards` user shards on as many item blocks, in parallel.
+    Blocks { shards: usize, wide: bool },
 }
 
 impl Bpr {
@@ -557,11 +612,10 @@ impl Bpr {
             .collect();
         let shards = match path {
             Path::Plain { .. } => 1,
-            Path::Shared { shards, .. } => shards.clamp(1, n_users.max(1)),
+            Path::Blocks { shards, .. } => shards.clamp(1, n_users.min(n_items).max(1)),
         };
         // Users are dealt to the shards in a seeded random order (so that no
-        // shard holds one kind of user), and the shards move in step, one
-        // epoch at a time, so none runs ahead of the others.
+        // shard holds one kind of user).
         let mut order: Vec<usize> = (0..n_users).collect();
         order.shuffle(&mut rng);
         let seen_bits = SeenBits::new(x);
@@ -577,39 +631,54 @@ impl Bpr {
                     .map(|&u| slots[u].take().expect("each user is in one shard"))
                     .collect();
                 let seed = self.seed ^ (s as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                Shard::new(self, x, members, rows, seen_bits.as_ref(), seed)
+                Shard::new(x, members, rows, seen_bits.as_ref(), seed)
             })
             .collect();
-        let per_shard = x.nnz().div_ceil(shards.len());
+        let width = f + 1;
         match path {
             Path::Plain { wide } => {
-                let mut items = PlainItems {
+                let mut items = ItemRows {
                     values: &mut values,
-                    width: f + 1,
+                    width,
                 };
                 for epoch in 0..self.epochs {
                     for shard in &mut shards {
-                        shard.run_on(wide, self, x, &mut items, per_shard);
+                        shard.run_on(wide, self, x, &mut items, None, x.nnz());
                     }
                     report(&Event::new("BPR", epoch + 1, Some(self.epochs)));
                 }
             }
-            Path::Shared { wide, .. } => {
-                let items = SharedItems {
-                    values: values.iter().map(|v| AtomicU32::new(v.to_bits())).collect(),
-                    width: f + 1,
-                };
+            Path::Blocks { wide, .. } => {
+                // Each epoch: a fresh deal of the items to blocks, then as
+                // many rounds as blocks; in round s shard t trains on its
+                // users' interactions with the items of block (t + s) mod T,
+                // drawing negatives from that block too. Within a round the
+                // shards touch disjoint user and item rows, so they run on
+                // plain memory in parallel, and the model depends on the
+                // seed and the number of shards only.
+                let t = shards.len();
+                let mut blocks = ItemBlocks::new(n_items, t);
+                let mut spare = Vec::new();
                 for epoch in 0..self.epochs {
-                    shards
-                        .par_iter_mut()
-                        .for_each(|shard| shard.run_on(wide, self, x, &mut &items, per_shard));
+                    if t > 1 {
+                        blocks.reshuffle(&mut rng, &mut values, &mut spare, width);
+                    }
+                    shards.par_iter_mut().for_each(|shard| shard.deal(&blocks));
+                    for round in 0..t {
+                        let mut rows = blocks.split(&mut values, width);
+                        rows.rotate_left(round);
+                        shards.par_iter_mut().zip(rows).enumerate().for_each(
+                            |(s, (shard, mut rows))| {
+                                let b = (s + round) % t;
+                                let samples = shard.strata[b].len();
+                                let block = Some((b, blocks.items(b)));
+                                shard.run_on(wide, self, x, &mut rows, block, samples);
+                            },
+                        );
+                    }
                     report(&Event::new("BPR", epoch + 1, Some(self.epochs)));
                 }
-                values = items
-                    .values
-                    .iter()
-                    .map(|v| f32::from_bits(v.load(Ordering::Relaxed)))
-                    .collect();
+                values = blocks.in_item_order(&values, width);
             }
         }
         drop(shards);
@@ -635,7 +704,7 @@ impl RecommenderModel for Bpr {
         )?;
         let path = match self.mode {
             BprMode::Deterministic => Path::Plain { wide: true },
-            BprMode::Parallel => Path::Shared {
+            BprMode::Parallel => Path::Blocks {
                 shards: rayon::current_num_threads(),
                 wide: true,
             },
@@ -882,7 +951,7 @@ mod tests {
             let p = Bpr::new().factors(f).epochs(30).learning_rate(0.05);
             let (u0, v0) = p.train(
                 &x,
-                Path::Shared {
+                Path::Blocks {
                     shards: 1,
                     wide: false,
                 },
@@ -891,7 +960,7 @@ mod tests {
             for path in [
                 Path::Plain { wide: true },
                 Path::Plain { wide: false },
-                Path::Shared {
+                Path::Blocks {
                     shards: 1,
                     wide: true,
                 },
@@ -945,22 +1014,108 @@ mod tests {
     }
 
     #[test]
-    fn more_shards_than_users_are_one_shard_per_user() {
-        // On one thread the shards run one after the other, so the result
-        // is reproducible: asking for 100 shards of 40 users must be the
-        // same as asking for 40 (each draws nnz / 40 samples per epoch).
+    fn the_parallel_model_depends_on_the_seed_and_the_shards_only() {
+        // Within a round the shards touch disjoint rows, so neither the
+        // thread count nor the scheduling changes the model: 5 shards on
+        // one thread, on two, and again on two are the same bits.
         let x = planted_groups();
         let p = Bpr::new().factors(4).epochs(5);
-        let one = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let fit = |shards| {
-            let (u, v) = one.install(|| p.train(&x, Path::Shared { shards, wide: true }));
+        let fit = |threads, shards| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let (u, v) = pool.install(|| p.train(&x, Path::Blocks { shards, wide: true }));
             (fingerprint(u.iter().copied()), fingerprint(v))
         };
-        assert_eq!(fit(100), fit(40));
-        assert_ne!(fit(40), fit(39));
+        let five = fit(1, 5);
+        assert_eq!(fit(2, 5), five);
+        assert_eq!(fit(2, 5), five);
+        assert_ne!(fit(2, 4), five);
+        assert_ne!(
+            p.seed(43)
+                .train(
+                    &x,
+                    Path::Blocks {
+                        shards: 5,
+                        wide: true
+                    }
+                )
+                .1,
+            p.train(
+                &x,
+                Path::Blocks {
+                    shards: 5,
+                    wide: true
+                }
+            )
+            .1
+        );
+        // More shards than items (20) or users (40): one block per item.
+        assert_eq!(fit(2, 100), fit(2, 20));
+        assert_ne!(fit(2, 20), fit(2, 19));
+    }
+
+    #[test]
+    fn item_blocks_move_the_rows_with_their_items() {
+        // 7 items in 3 blocks, rows of width 2 holding (item, item + 0.5).
+        let mut blocks = ItemBlocks::new(7, 3);
+        assert_eq!(blocks.bounds, vec![0, 2, 4, 7]);
+        let mut values: Vec<f32> = (0..7).flat_map(|i| [i as f32, i as f32 + 0.5]).collect();
+        let original = values.clone();
+        let (mut rng, mut spare) = (SmallRng::seed_from_u64(3), Vec::new());
+        for _ in 0..3 {
+            blocks.reshuffle(&mut rng, &mut values, &mut spare, 2);
+            for item in 0..7 {
+                let row = blocks.row_of[item] as usize;
+                assert_eq!(blocks.item_at[row] as usize, item);
+                assert_eq!(
+                    &values[row * 2..row * 2 + 2],
+                    &original[item * 2..item * 2 + 2]
+                );
+                let (b, within) = blocks.place(item);
+                assert_eq!(blocks.items(b)[within] as usize, item, "item {item}");
+            }
+        }
+        assert_ne!(
+            blocks.item_at,
+            (0..7).collect::<Vec<u32>>(),
+            "never shuffled"
+        );
+        assert_eq!(blocks.in_item_order(&values, 2), original);
+        let split = blocks.split(&mut values, 2);
+        let lengths: Vec<usize> = split.iter().map(|r| r.values.len()).collect();
+        assert_eq!(lengths, vec![4, 4, 6]);
+    }
+
+    #[test]
+    fn a_shard_deals_each_interaction_to_its_items_block() {
+        let x = planted_groups();
+        let users: Vec<usize> = (0..40).step_by(3).collect();
+        let mut factors = vec![0.0f32; users.len()];
+        let rows = factors.chunks_mut(1).collect();
+        let mut shard = Shard::new(&x, users.clone(), rows, None, 1);
+        let mut blocks = ItemBlocks::new(20, 4);
+        let mut values = vec![0.0; 20];
+        blocks.reshuffle(
+            &mut SmallRng::seed_from_u64(5),
+            &mut values,
+            &mut Vec::new(),
+            1,
+        );
+        shard.deal(&blocks);
+        let mut dealt: Vec<(usize, u32)> = vec![];
+        for (b, stratum) in shard.strata.iter().enumerate() {
+            for &(slot, row) in stratum {
+                dealt.push((users[slot as usize], blocks.items(b)[row as usize]));
+            }
+        }
+        dealt.sort_unstable();
+        let want: Vec<(usize, u32)> = users
+            .iter()
+            .flat_map(|&u| x.row(u).unwrap().0.iter().map(move |&i| (u, i)))
+            .collect();
+        assert_eq!(dealt, want);
     }
 
     #[test]

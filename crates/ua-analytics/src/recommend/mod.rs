@@ -10,7 +10,7 @@
 //! | [`ItemKnn`] | cosine / asymmetric cosine item neighbours, optional BM25 / TF-IDF | [`FittedItemKnn`] |
 //! | [`Rp3Beta`] | 3-step random walk with a popularity penalty | [`FittedRp3Beta`] |
 //! | [`Ease`] | closed-form item weights from a regularised Gram inverse | [`FittedEase`] |
-//! | [`Bpr`] | matrix factorisation trained on sampled (positive, negative) pairs; deterministic or Hogwild! parallel | [`FittedBpr`] |
+//! | [`Bpr`] | matrix factorisation trained on sampled (positive, negative) pairs; deterministic, or parallel by stratified SGD (reproducible per thread count) | [`FittedBpr`] |
 //! | [`ImplicitAls`] | implicit-feedback matrix factorisation (CG or Cholesky), fold-in of new users | [`FittedImplicitAls`] |
 //! | [`TwoTower`] | neural two-tower (ua-nn): item embeddings vs a user tower over the history's embeddings, in-batch softmax with logQ correction | [`FittedTwoTower`] |
 //!
