@@ -9,6 +9,7 @@
 //! | [`gemm`] | matrix products with transposes, into preallocated outputs; fused bias + activation (`gemm_bias_act_into`) |
 //! | [`activation`] | element-wise activations, fused with the bias add, and their derivatives |
 //! | [`stable`] | overflow-free sigmoid, softplus, log-sigmoid, log-sum-exp, softmax |
+//! | [`wide`] | [`wide_fn!`]: a plain loop compiled for AVX-512F / AVX2 / the baseline, chosen at run time (bit-identical results) |
 //! | [`vmath`] | vectorised `exp`, `ln`, sigmoid, softplus, `tanh`, log-sum-exp, softmax over slices (AVX-512 / AVX2+FMA chosen at run time, portable fallback; stated ulp bounds) |
 //! | [`init`] | seeded Glorot/He initialisers |
 //! | [`budget`] | size guards before work starts: overflowing element counts and allocations over the memory budget (`UA_MEMORY_BUDGET`) |
@@ -71,6 +72,7 @@ pub mod sparse;
 pub mod stable;
 pub mod topk;
 pub mod vmath;
+pub mod wide;
 
 pub use error::{Error, Result};
 pub use scalar::Scalar;

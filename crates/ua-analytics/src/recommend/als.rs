@@ -609,12 +609,12 @@ fn step_row(row: &CgRow<'_>, [xu, ru, pu, apu]: [&mut [f32]; 4], rs_old: &mut f3
     *rs_old = rs_new;
 }
 
-super::factors::wide_fn! {
+ua_tensor::wide_fn! {
     /// [`residual_row`] compiled for the widest vector instructions the CPU has.
     fn residual_wide => residual_row(row: &CgRow<'_>, ru: &mut [f32], xu: &[f32])
 }
 
-super::factors::wide_fn! {
+ua_tensor::wide_fn! {
     /// [`step_row`] compiled for the widest vector instructions the CPU has.
     fn step_wide => step_row(row: &CgRow<'_>, vectors: [&mut [f32]; 4], rs_old: &mut f32)
 }

@@ -17,7 +17,7 @@
 //! Hogwild! mode on shared atomics, which could not vectorise and on two
 //! threads was no faster than one.) Every path runs the same update
 //! (`sgd_step`), from copies compiled for AVX-512F or AVX2 when the CPU has
-//! them (the only `unsafe`: calling those copies after the check). A
+//! them (`ua_tensor::wide_fn!`). A
 //! negative draw tests one bit of a users × items bitset when that fits in
 //! 32 MiB, else binary-searches the user's items.
 
@@ -528,8 +528,7 @@ impl<'a> Shard<'a> {
     }
 
     /// [`Shard::run`], with `wide` compiled for the widest vector
-    /// instructions the CPU has (AVX-512F, else AVX2; no fused multiply-add,
-    /// so every variant gives bit-identical results).
+    /// instructions the CPU has ([`run_wide`]).
     fn run_on(
         &mut self,
         wide: bool,
@@ -539,46 +538,37 @@ impl<'a> Shard<'a> {
         block: Option<(usize, &[u32])>,
         samples: usize,
     ) {
-        #[cfg(target_arch = "x86_64")]
         if wide {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F (checked just above).
-                return unsafe { self.run_avx512(params, x, items, block, samples) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above).
-                return unsafe { self.run_avx2(params, x, items, block, samples) };
-            }
+            run_wide(self, params, x, items, block, samples)
+        } else {
+            self.run(params, x, items, block, samples)
         }
-        let _ = wide;
-        self.run(params, x, items, block, samples)
     }
+}
 
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn run_avx512(
-        &mut self,
+#[inline(always)]
+fn run_shard(
+    shard: &mut Shard<'_>,
+    params: &Bpr,
+    x: &CsrMatrix<f32>,
+    items: &mut ItemRows<'_>,
+    block: Option<(usize, &[u32])>,
+    samples: usize,
+) {
+    shard.run(params, x, items, block, samples)
+}
+
+ua_tensor::wide_fn! {
+    /// [`Shard::run`] compiled for AVX-512F, else AVX2 (no fused
+    /// multiply-add, so every copy gives bit-identical results).
+    fn run_wide => run_shard(
+        shard: &mut Shard<'_>,
         params: &Bpr,
         x: &CsrMatrix<f32>,
         items: &mut ItemRows<'_>,
         block: Option<(usize, &[u32])>,
         samples: usize,
-    ) {
-        self.run(params, x, items, block, samples)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn run_avx2(
-        &mut self,
-        params: &Bpr,
-        x: &CsrMatrix<f32>,
-        items: &mut ItemRows<'_>,
-        block: Option<(usize, &[u32])>,
-        samples: usize,
-    ) {
-        self.run(params, x, items, block, samples)
-    }
+    )
 }
 
 /// How [`Bpr::train`] runs the epochs.

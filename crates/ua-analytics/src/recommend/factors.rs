@@ -84,42 +84,6 @@ pub(crate) fn cosine_similar(
     Ok(top_k_masked(&scores, k, |j| j == item))
 }
 
-/// Defines `fn $name(args)` calling the `#[inline(always)]` function
-/// `$inner(args)` from a copy compiled for AVX-512F, else AVX2, else the
-/// baseline target, chosen at run time (`is_x86_feature_detected!`, cached
-/// by the standard library). The default x86-64 target compiles loops to
-/// 4-lane SSE; the copies let the same loops use 8 or 16 lanes. No fused
-/// multiply-add is enabled and Rust never fuses on its own, so every copy
-/// computes bit-identical results.
-macro_rules! wide_fn {
-    ($(#[$doc:meta])* fn $name:ident => $inner:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
-        $(#[$doc])*
-        fn $name($($arg: $ty),*) {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f")]
-                fn avx512($($arg: $ty),*) {
-                    $inner($($arg),*)
-                }
-                #[target_feature(enable = "avx2")]
-                fn avx2($($arg: $ty),*) {
-                    $inner($($arg),*)
-                }
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    // SAFETY: the CPU supports AVX-512F (checked just above).
-                    return unsafe { avx512($($arg),*) };
-                }
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU supports AVX2 (checked just above).
-                    return unsafe { avx2($($arg),*) };
-                }
-            }
-            $inner($($arg),*)
-        }
-    };
-}
-pub(crate) use wide_fn;
-
 #[cfg(test)]
 mod tests {
     use super::*;
