@@ -394,18 +394,18 @@ impl<S: Scalar> Optimizer<S> for Adam<S> {
         let len = p.value.len();
         let m = self.m.get(slot, len);
         let v = self.v.get(slot, len);
-        for (((w, &g), mi), vi) in p
-            .value
-            .iter_mut()
-            .zip(p.grad.iter())
-            .zip(m.iter_mut())
-            .zip(v.iter_mut())
-        {
-            let g = g + coupled_wd * *w;
-            *mi = b1 * *mi + c1 * g;
-            *vi = b2 * *vi + c2 * g * g;
-            *w = *w - decoupled_wd * *w - step * *mi / (vi.sqrt() * inv_bc2 + eps);
-        }
+        let rule = AdamRule {
+            b1,
+            b2,
+            c1,
+            c2,
+            step,
+            inv_bc2,
+            eps,
+            coupled_wd,
+            decoupled_wd,
+        };
+        adam_wide(p.value, p.grad, m, v, rule);
     }
     fn learning_rate(&self) -> f64 {
         self.lr
@@ -413,6 +413,38 @@ impl<S: Scalar> Optimizer<S> for Adam<S> {
     fn set_learning_rate(&mut self, lr: f64) {
         self.lr = lr;
     }
+}
+
+/// The constants of one Adam step (see [`Adam`]'s `update`).
+#[derive(Clone, Copy)]
+struct AdamRule<S> {
+    b1: S,
+    b2: S,
+    c1: S,
+    c2: S,
+    step: S,
+    inv_bc2: S,
+    eps: S,
+    coupled_wd: S,
+    decoupled_wd: S,
+}
+
+/// One Adam step over a parameter tensor: moments `m`, `v` and values `w`
+/// updated in place from the gradient `grad`.
+#[inline(always)]
+fn adam_plain<S: Scalar>(w: &mut [S], grad: &[S], m: &mut [S], v: &mut [S], r: AdamRule<S>) {
+    for (((w, &g), mi), vi) in w.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
+        let g = g + r.coupled_wd * *w;
+        *mi = r.b1 * *mi + r.c1 * g;
+        *vi = r.b2 * *vi + r.c2 * g * g;
+        *w = *w - r.decoupled_wd * *w - r.step * *mi / (vi.sqrt() * r.inv_bc2 + r.eps);
+    }
+}
+
+ua_tensor::wide_fn! {
+    /// [`adam_plain`] on the widest vectors the CPU has (the square root and
+    /// division are exact in every copy: the same numbers).
+    fn adam_wide<S: Scalar> => adam_plain(w: &mut [S], grad: &[S], m: &mut [S], v: &mut [S], r: AdamRule<S>)
 }
 
 /// AdamW (Loshchilov & Hutter): Adam with decoupled weight decay
@@ -529,5 +561,49 @@ impl LrSchedule {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wide_adam_step_is_the_plain_one_bit_for_bit() {
+        let rule = AdamRule {
+            b1: 0.9f32,
+            b2: 0.999,
+            c1: 0.1,
+            c2: 0.001,
+            step: 0.01,
+            inv_bc2: 31.6,
+            eps: 1e-7,
+            coupled_wd: 0.01,
+            decoupled_wd: 0.001,
+        };
+        // 37 values: two 16-lane blocks and a tail.
+        let val = |i: usize, s: f32| ((i * 37 + 11) % 19) as f32 / 7.0 - s;
+        let start: Vec<[Vec<f32>; 4]> = (0..2)
+            .map(|_| {
+                [
+                    (0..37).map(|i| val(i, 1.0)).collect(),
+                    (0..37).map(|i| val(i + 3, 1.3)).collect(),
+                    (0..37).map(|i| val(i + 5, 1.1) / 10.0).collect(),
+                    (0..37).map(|i| val(i + 7, 0.0) / 100.0).collect(),
+                ]
+            })
+            .collect();
+        let [mut w1, g1, mut m1, mut v1] = start[0].clone();
+        let [mut w2, g2, mut m2, mut v2] = start[1].clone();
+        adam_wide(&mut w1, &g1, &mut m1, &mut v1, rule);
+        adam_plain(&mut w2, &g2, &mut m2, &mut v2, rule);
+        assert_eq!((&w1, &m1, &v1), (&w2, &m2, &v2));
+        // And it is Adam: value 0 by hand.
+        let [w0, g0, m0, v0] = &start[0];
+        let g = g0[0] + 0.01 * w0[0];
+        let m = 0.9 * m0[0] + 0.1 * g;
+        let v = 0.999 * v0[0] + 0.001 * g * g;
+        let w = w0[0] - 0.001 * w0[0] - 0.01 * m / (v.sqrt() * 31.6 + 1e-7);
+        assert_eq!((w1[0], m1[0], v1[0]), (w, m, v));
     }
 }

@@ -47,9 +47,8 @@ pub(crate) fn load<S: Scalar>(saved: &SavedLayer) -> Result<Box<dyn Layer<S>>> {
 pub struct Dropout<S: Scalar> {
     rate: f64,
     seed: u64,
-    rng: SmallRng,
+    rng: LaneRng,
     mask: Array2<S>,
-    draws: Vec<u32>,
     out: Array2<S>,
     gin: Array2<S>,
     rows: usize,
@@ -76,9 +75,8 @@ impl<S: Scalar> Dropout<S> {
         Ok(Dropout {
             rate,
             seed,
-            rng: SmallRng::seed_from_u64(seed),
+            rng: LaneRng::new(seed),
             mask: Array2::zeros((0, 0)),
-            draws: Vec::new(),
             out: Array2::zeros((0, 0)),
             gin: Array2::zeros((0, 0)),
             rows: 0,
@@ -99,40 +97,110 @@ impl<S: Scalar> Dropout<S> {
 
     fn draw_mask(&mut self, n: usize, d: usize) {
         let keep = S::lit(1.0 / (1.0 - self.rate));
-        // P(drop) = threshold / 2^32.
-        let threshold = (self.rate * 4_294_967_296.0) as u64;
+        // P(drop) = threshold / 2^32 (rate < 1, so the threshold fits).
+        let threshold = (self.rate * 4_294_967_296.0) as u32;
         let mut mask = rows_of(&mut self.mask, n, d);
-        // Two passes so that both vectorise and neither branches: raw 32-bit
-        // draws (two per generator call) into a scratch buffer, then a
-        // compare-and-select into the mask. The generator lives in a local
-        // so that its state stays in registers.
-        let len = n * d;
-        if self.draws.len() < len {
-            self.draws.resize(len, 0);
-        }
-        let draws = &mut self.draws[..len];
-        let mut rng = self.rng.clone();
-        let mut pairs = draws.chunks_exact_mut(2);
-        for pair in &mut pairs {
-            let bits = rng.next_u64();
-            pair[0] = bits as u32;
-            pair[1] = (bits >> 32) as u32;
-        }
-        if let [last] = pairs.into_remainder() {
-            *last = rng.next_u64() as u32;
-        }
-        self.rng = rng;
         // The first `n` rows of a row-major buffer are contiguous.
         if let Some(m) = mask.as_slice_mut() {
-            for (mv, &r) in m.iter_mut().zip(draws.iter()) {
-                *mv = if u64::from(r) >= threshold {
-                    keep
-                } else {
-                    S::zero()
-                };
-            }
+            mask_wide(&mut self.rng.s, m, threshold, keep);
         }
     }
+}
+
+/// Eight xoshiro256++ generators side by side, one per vector lane (state
+/// word `w` of lane `l` is `s[w][l]`): a single generator's steps depend on
+/// each other, eight independent ones fill a vector register, so the mask's
+/// random bits come at vector speed.
+#[derive(Debug, Clone)]
+struct LaneRng {
+    s: [[u64; 8]; 4],
+}
+
+impl LaneRng {
+    /// Lanes seeded from one seed (through `SmallRng`, never all zero).
+    fn new(seed: u64) -> Self {
+        let mut seeder = SmallRng::seed_from_u64(seed);
+        let mut s = [[0u64; 8]; 4];
+        for lane in 0..8 {
+            for word in &mut s {
+                word[lane] = seeder.next_u64();
+            }
+            if s.iter().all(|word| word[lane] == 0) {
+                s[0][lane] = 1;
+            }
+        }
+        LaneRng { s }
+    }
+}
+
+/// One step of every lane: eight 64-bit outputs of xoshiro256++.
+#[inline(always)]
+fn next_lanes(s: &mut [[u64; 8]; 4]) -> [u64; 8] {
+    let mut out = [0u64; 8];
+    let mut t = [0u64; 8];
+    for l in 0..8 {
+        out[l] = s[0][l]
+            .wrapping_add(s[3][l])
+            .rotate_left(23)
+            .wrapping_add(s[0][l]);
+        t[l] = s[1][l] << 17;
+        s[2][l] ^= s[0][l];
+        s[3][l] ^= s[1][l];
+        s[1][l] ^= s[2][l];
+        s[0][l] ^= s[3][l];
+        s[2][l] ^= t[l];
+        s[3][l] = s[3][l].rotate_left(45);
+    }
+    out
+}
+
+/// Fills `mask` with `keep` where a random 32-bit draw is ≥ `threshold`,
+/// else 0 — sixteen values per step of the lanes: value `l` of a block of
+/// sixteen from the low half of lane `l`'s output, value `8 + l` from its
+/// high half (no shuffles, and nothing goes through memory).
+#[inline(always)]
+fn mask_plain<S: Scalar>(s: &mut [[u64; 8]; 4], mask: &mut [S], threshold: u32, keep: S) {
+    let threshold = u64::from(threshold);
+    let pick = |draw: u64| if draw >= threshold { keep } else { S::zero() };
+    let mut blocks = mask.chunks_exact_mut(16);
+    for block in &mut blocks {
+        let bits = next_lanes(s);
+        let (low, high) = block.split_at_mut(8);
+        for ((lo, hi), &word) in low.iter_mut().zip(high.iter_mut()).zip(&bits) {
+            *lo = pick(word & 0xffff_ffff);
+            *hi = pick(word >> 32);
+        }
+    }
+    let rest = blocks.into_remainder();
+    if !rest.is_empty() {
+        let bits = next_lanes(s);
+        for (k, m) in rest.iter_mut().enumerate() {
+            let word = bits[k % 8];
+            *m = pick(if k < 8 {
+                word & 0xffff_ffff
+            } else {
+                word >> 32
+            });
+        }
+    }
+}
+
+ua_tensor::wide_fn! {
+    /// [`mask_plain`] on the widest vectors the CPU has.
+    fn mask_wide<S: Scalar> => mask_plain(s: &mut [[u64; 8]; 4], mask: &mut [S], threshold: u32, keep: S)
+}
+
+/// `out = x · mask`, element by element.
+#[inline(always)]
+fn apply_plain<S: Scalar>(out: &mut [S], x: &[S], mask: &[S]) {
+    for ((o, &x), &m) in out.iter_mut().zip(x).zip(mask) {
+        *o = x * m;
+    }
+}
+
+ua_tensor::wide_fn! {
+    /// [`apply_plain`] on the widest vectors the CPU has.
+    fn apply_wide<S: Scalar> => apply_plain(out: &mut [S], x: &[S], mask: &[S])
 }
 
 impl<S: Scalar> Layer<S> for Dropout<S> {
@@ -152,13 +220,16 @@ impl<S: Scalar> Layer<S> for Dropout<S> {
         if train && !(self.frozen && self.mask.nrows() >= n && self.mask.ncols() == d) {
             self.draw_mask(n, d);
         }
-        let out = rows_of(&mut self.out, n, d);
+        let mut out = rows_of(&mut self.out, n, d);
         if train {
             let mask = self.mask.slice(s![..n, ..]);
-            Zip::from(out)
-                .and(input)
-                .and(mask)
-                .for_each(|o, &x, &m| *o = x * m);
+            match (out.as_slice_mut(), input.as_slice(), mask.as_slice()) {
+                (Some(o), Some(x), Some(m)) => apply_wide(o, x, m),
+                _ => Zip::from(out)
+                    .and(input)
+                    .and(mask)
+                    .for_each(|o, &x, &m| *o = x * m),
+            }
         } else {
             Zip::from(out).and(input).for_each(|o, &x| *o = x);
         }
@@ -219,5 +290,116 @@ impl<S: Scalar> Layer<S> for Dropout<S> {
                 seed: self.seed,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    /// Each lane is a xoshiro256++ generator: the same stream as `rand`'s
+    /// `SmallRng` (xoshiro256++ on 64-bit targets) started from that lane's
+    /// state.
+    #[test]
+    fn every_lane_is_a_xoshiro256_plus_plus_stream() {
+        let mut lanes = LaneRng::new(11);
+        let mut reference: Vec<SmallRng> = (0..8)
+            .map(|l| {
+                let mut seed = [0u8; 32];
+                for (w, bytes) in seed.chunks_exact_mut(8).enumerate() {
+                    bytes.copy_from_slice(&lanes.s[w][l].to_le_bytes());
+                }
+                SmallRng::from_seed(seed)
+            })
+            .collect();
+        for _ in 0..50 {
+            let got = next_lanes(&mut lanes.s);
+            for (l, r) in reference.iter_mut().enumerate() {
+                assert_eq!(got[l], r.next_u64(), "lane {l}");
+            }
+        }
+        // The lanes differ from each other, and seeds differ.
+        let first = next_lanes(&mut LaneRng::new(11).s);
+        assert!((1..8).all(|l| first[l] != first[0]));
+        assert_ne!(next_lanes(&mut LaneRng::new(12).s), first);
+    }
+
+    #[test]
+    fn the_mask_takes_its_values_from_the_lanes_in_the_stated_order() {
+        // 16 + 11 values: one full block, then a tail.
+        let (threshold, keep) = (1u32 << 31, 2.0f32);
+        let mut lanes = LaneRng::new(5);
+        let mut copy = lanes.clone();
+        let mut mask = vec![9.0f32; 27];
+        mask_plain(&mut lanes.s, &mut mask, threshold, keep);
+        let want = |word: u64| {
+            if word >= u64::from(threshold) {
+                keep
+            } else {
+                0.0
+            }
+        };
+        let block = next_lanes(&mut copy.s);
+        let tail = next_lanes(&mut copy.s);
+        for l in 0..8 {
+            assert_eq!(mask[l], want(block[l] & 0xffff_ffff), "value {l}");
+            assert_eq!(mask[8 + l], want(block[l] >> 32), "value {}", 8 + l);
+            assert_eq!(
+                mask[16 + l],
+                want(tail[l] & 0xffff_ffff),
+                "value {}",
+                16 + l
+            );
+        }
+        for l in 0..3 {
+            assert_eq!(mask[24 + l], want(tail[l] >> 32), "value {}", 24 + l);
+        }
+        assert_eq!(lanes.s, copy.s, "two steps of the lanes for 27 values");
+        // The wide copies give the same mask.
+        let (mut a, mut b) = (LaneRng::new(5), LaneRng::new(5));
+        let (mut wide, mut plain) = (vec![0.0f64; 1003], vec![0.0f64; 1003]);
+        mask_wide(&mut a.s, &mut wide, 123_456_789, 1.5);
+        mask_plain(&mut b.s, &mut plain, 123_456_789, 1.5);
+        assert_eq!(wide, plain);
+    }
+
+    #[test]
+    fn the_kept_fraction_is_one_minus_the_rate() {
+        for rate in [0.1, 0.5, 0.9] {
+            let mut d = Dropout::<f32>::new(rate, 3).unwrap();
+            let x = Array2::<f32>::ones((1000, 37));
+            let y = d.forward(x.view(), Mode::Train).unwrap();
+            let keep = (1.0 / (1.0 - rate)) as f32;
+            assert!(y.iter().all(|&v| v == 0.0 || v == keep), "rate {rate}");
+            let kept = y.iter().filter(|&&v| v == keep).count() as f64 / 37_000.0;
+            // 37,000 draws: the standard error is below 0.003.
+            assert!(
+                (kept - (1.0 - rate)).abs() < 0.015,
+                "rate {rate}: kept {kept}"
+            );
+        }
+        // Rate 0 keeps everything.
+        let mut d = Dropout::<f64>::new(0.0, 3).unwrap();
+        let x = Array2::<f64>::ones((10, 3));
+        assert_eq!(d.forward(x.view(), Mode::Train).unwrap(), x);
+    }
+
+    #[test]
+    fn the_output_is_the_input_times_the_mask_and_masks_change_per_call() {
+        let mut d = Dropout::<f32>::new(0.5, 9).unwrap();
+        let x = Array2::from_shape_fn((7, 5), |(i, j)| (i * 5 + j) as f32 + 1.0);
+        let y = d.forward(x.view(), Mode::Train).unwrap().to_owned();
+        let mask = d.mask.slice(s![..7, ..]).to_owned();
+        assert_eq!(y, &x * &mask);
+        let again = d.forward(x.view(), Mode::Train).unwrap().to_owned();
+        assert_ne!(again, y, "a fresh mask per training call");
+        // A transposed (non-contiguous) input takes the general path.
+        let xt = x.t().to_owned();
+        let yt = d.forward(xt.t(), Mode::Train).unwrap().to_owned();
+        assert_eq!(yt, &x * &d.mask.slice(s![..7, ..]));
+        // The same seed gives the same masks.
+        let mut e = Dropout::<f32>::new(0.5, 9).unwrap();
+        assert_eq!(e.forward(x.view(), Mode::Train).unwrap(), y);
     }
 }
