@@ -44,7 +44,10 @@ use crate::traits::{ItemIndex, Recommender, RecommenderModel, UserIndex};
 pub enum BprMode {
     /// One thread: the same model for the same seed.
     Deterministic,
-    /// One user shard per rayon thread, lock-free item updates.
+    /// One user shard and one item block per rayon thread, trained in
+    /// rounds on disjoint rows (stratified SGD, see the module
+    /// documentation): the same model for the same seed and number of
+    /// threads.
     Parallel,
 }
 
