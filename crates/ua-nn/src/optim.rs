@@ -274,6 +274,9 @@ pub struct Adam<S: Scalar = f32> {
     pub weight_decay: f64,
     decoupled: bool,
     t: u64,
+    /// `(t, β₁, β₂)` and the bias corrections `1 − β₁ᵗ`, `√(1 − β₂ᵗ)`
+    /// computed for them: the same for every tensor of a step.
+    corrections: Option<(CorrectionKey, (f64, f64))>,
     m: SlotState<S>,
     v: SlotState<S>,
 }
@@ -295,6 +298,7 @@ impl<S: Scalar> Adam<S> {
             weight_decay: 0.0,
             decoupled: false,
             t: 0,
+            corrections: None,
             m: SlotState::default(),
             v: SlotState::default(),
         }
@@ -375,8 +379,15 @@ impl<S: Scalar> Optimizer<S> for Adam<S> {
         let (c1, c2) = (S::one() - b1, S::one() - b2);
         // Bias corrections folded into the step size and ε (PyTorch's form):
         // w −= lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)
-        let bc1 = 1.0 - self.beta1.powi(t);
-        let bc2_sqrt = (1.0 - self.beta2.powi(t)).sqrt();
+        let key = (t, self.beta1, self.beta2);
+        let (bc1, bc2_sqrt) = match self.corrections {
+            Some((k, c)) if k == key => c,
+            _ => {
+                let c = (1.0 - self.beta1.powi(t), (1.0 - self.beta2.powi(t)).sqrt());
+                self.corrections = Some((key, c));
+                c
+            }
+        };
         let step = S::lit(self.lr / bc1);
         let inv_bc2 = S::lit(1.0 / bc2_sqrt);
         let eps = S::lit(self.epsilon);
@@ -414,6 +425,9 @@ impl<S: Scalar> Optimizer<S> for Adam<S> {
         self.lr = lr;
     }
 }
+
+/// What Adam's bias corrections depend on: the step and the betas.
+type CorrectionKey = (i32, f64, f64);
 
 /// The constants of one Adam step (see [`Adam`]'s `update`).
 #[derive(Clone, Copy)]
@@ -567,6 +581,41 @@ impl LrSchedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bias_corrections_follow_the_step_and_the_betas() {
+        // One tensor updated at steps 1 and 2, the betas changed between two
+        // tensors of step 2: each update equals a fresh optimizer's.
+        let update = |opt: &mut Adam<f64>, slot| {
+            let (mut w, mut g) = (vec![1.0], vec![0.5]);
+            opt.update(
+                slot,
+                Param {
+                    kind: ParamKind::Weight,
+                    value: &mut w,
+                    grad: &mut g,
+                },
+            );
+            w[0]
+        };
+        let fresh = |beta1, beta2, steps| {
+            let mut o = Adam::<f64>::new(0.1).betas(beta1, beta2);
+            for _ in 0..steps {
+                o.begin_step();
+            }
+            update(&mut o, 0)
+        };
+        let mut opt = Adam::<f64>::new(0.1);
+        opt.begin_step();
+        assert_eq!(update(&mut opt, 0), fresh(0.9, 0.999, 1));
+        opt.begin_step();
+        assert_eq!(update(&mut opt, 1), fresh(0.9, 0.999, 2));
+        opt.beta1 = 0.5;
+        assert_eq!(update(&mut opt, 2), fresh(0.5, 0.999, 2));
+        opt.beta2 = 0.9;
+        assert_eq!(update(&mut opt, 3), fresh(0.5, 0.9, 2));
+        assert_ne!(fresh(0.5, 0.9, 2), fresh(0.5, 0.999, 2));
+    }
 
     #[test]
     fn the_wide_adam_step_is_the_plain_one_bit_for_bit() {
