@@ -134,19 +134,10 @@ pub fn bias_add_activate<S: Scalar>(
             &owned
         }
     };
-    // A contiguous matrix under sigmoid/tanh: add the bias row by row, then
-    // one vectorised pass over everything (rows of one or a few elements,
-    // as in an output layer, would otherwise run the scalar tail per row).
     if matches!(act, Activation::Sigmoid | Activation::Tanh)
         && let Some(all) = z.as_slice_mut()
     {
-        if !bias.is_empty() {
-            for row in all.chunks_exact_mut(bias.len()) {
-                row.iter_mut().zip(bias).for_each(|(v, &b)| *v = *v + b);
-            }
-        }
-        activate_slice(all, act);
-        return Ok(());
+        return bias_add_activate_rows(all, bias, act);
     }
     let mut scratch = Vec::new();
     for mut row in z.rows_mut() {
@@ -199,6 +190,42 @@ pub fn bias_add_activate_slice<S: Scalar>(
             activate_slice(row, act);
         }
         a @ Activation::LeakyRelu { .. } => sweep!(|v: S| a.apply(v)),
+    }
+    Ok(())
+}
+
+/// In place over consecutive rows of `bias.len()` values each (a
+/// contiguous row-major block): `rows[i·n + j] ← f(rows[i·n + j] + bias[j])`.
+/// Under sigmoid and tanh the bias is added row by row and the function
+/// runs in one vectorised pass over the whole block — rows of one or a few
+/// values, as in an output layer, would otherwise each run the scalar tail
+/// of [`crate::vmath`] behind a call.
+///
+/// ```
+/// use ua_tensor::activation::{bias_add_activate_rows, Activation};
+/// let mut rows = [0.0f32, 1.0, -1.0];
+/// bias_add_activate_rows(&mut rows, &[1.0], Activation::Relu).unwrap();
+/// assert_eq!(rows, [1.0, 2.0, 0.0]);
+/// assert!(bias_add_activate_rows(&mut rows, &[1.0, 2.0], Activation::Relu).is_err());
+/// ```
+pub fn bias_add_activate_rows<S: Scalar>(
+    rows: &mut [S],
+    bias: &[S],
+    act: Activation,
+) -> Result<()> {
+    let n = bias.len();
+    if n == 0 || !rows.len().is_multiple_of(n) {
+        return Err(shape_mismatch("bias add over rows", n, rows.len()));
+    }
+    if matches!(act, Activation::Sigmoid | Activation::Tanh) {
+        for row in rows.chunks_exact_mut(n) {
+            row.iter_mut().zip(bias).for_each(|(v, &b)| *v = *v + b);
+        }
+        activate_slice(rows, act);
+        return Ok(());
+    }
+    for row in rows.chunks_exact_mut(n) {
+        bias_add_activate_slice(row, bias, act)?;
     }
     Ok(())
 }

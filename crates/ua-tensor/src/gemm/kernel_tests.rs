@@ -356,11 +356,16 @@ fn fused_bias_and_activation_match_product_then_activation_on_every_path() {
                     let want =
                         Array2::from_shape_fn((m, n), |(i, j)| act_ref(act, z[[i, j]] + bias[j]));
                     for path in paths() {
-                        for c_t in [false, true] {
+                        // The output plain, transposed, or the first n
+                        // columns of wider rows (rows not consecutive).
+                        for (c_t, c_wide) in [(false, false), (true, false), (false, true)] {
                             let mut store = Array2::from_elem((m, n), f64::NAN);
                             let mut store_t = Array2::from_elem((n, m), f64::NAN);
+                            let mut store_w = Array2::from_elem((m, n + 3), f64::NAN);
                             let c = if c_t {
                                 store_t.view_mut().reversed_axes()
+                            } else if c_wide {
+                                store_w.slice_mut(ndarray::s![.., ..n])
                             } else {
                                 store.view_mut()
                             };
@@ -375,11 +380,19 @@ fn fused_bias_and_activation_match_product_then_activation_on_every_path() {
                                 c,
                             )
                             .unwrap();
-                            let got = if c_t { store_t.t().to_owned() } else { store };
+                            let got = if c_t {
+                                store_t.t().to_owned()
+                            } else if c_wide {
+                                let spare = store_w.slice(ndarray::s![.., n..]);
+                                assert!(spare.iter().all(|v| v.is_nan()), "wrote past the columns");
+                                store_w.slice(ndarray::s![.., ..n]).to_owned()
+                            } else {
+                                store
+                            };
                             for ((i, j), w) in want.indexed_iter() {
                                 assert!(
                                     close(got[[i, j]], *w, 1e-12),
-                                    "{m}×{k}×{n} {ta:?}/{tb:?} {act:?} {path:?} c_t={c_t} \
+                                    "{m}×{k}×{n} {ta:?}/{tb:?} {act:?} {path:?} c_t={c_t} c_wide={c_wide} \
                                      at ({i}, {j}): {} vs {w}",
                                     got[[i, j]]
                                 );

@@ -10,7 +10,7 @@
 //! goes to a dot-product path instead.
 
 use crate::Scalar;
-use crate::activation::{Activation, bias_add_activate_slice};
+use crate::activation::{Activation, bias_add_activate_rows, bias_add_activate_slice};
 
 /// One SIMD register of `L` lanes of `E`, and the handful of operations the
 /// kernel uses. Every method is `unsafe` because the x86 implementations
@@ -155,6 +155,16 @@ pub(crate) unsafe fn run<V: Simd>(p: &Problem<'_, V::E>) -> crate::Result<()> {
 #[inline(always)]
 unsafe fn finish_rows<E: Scalar>(p: &Problem<'_, E>, i0: usize, rows: usize) -> crate::Result<()> {
     if let (Some((bias, act)), true) = (p.epilogue, p.csc == 1) {
+        if p.rsc == p.n as isize {
+            // The rows follow each other: one block (one vectorised pass
+            // for sigmoid/tanh even when a row is one value).
+            // SAFETY: rows `i0 .. i0 + rows` of `c` are `rows · n`
+            // contiguous elements of the exclusively borrowed output.
+            let block = unsafe {
+                std::slice::from_raw_parts_mut(p.c.offset(i0 as isize * p.rsc), rows * p.n)
+            };
+            return bias_add_activate_rows(block, bias, act);
+        }
         for i in i0..i0 + rows {
             // SAFETY: row `i` of `c` is `n` contiguous elements (csc == 1)
             // of the exclusively borrowed output.
