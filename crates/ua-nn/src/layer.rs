@@ -338,6 +338,11 @@ pub(crate) fn rows_of<S: Scalar>(
     if buf.nrows() < rows || buf.ncols() != cols {
         *buf = Array2::zeros((rows.max(buf.nrows()), cols));
     }
+    // A full batch is the whole buffer: its view skips `slice`'s per-axis
+    // work.
+    if rows == buf.nrows() {
+        return buf.view_mut();
+    }
     buf.slice_mut(s![..rows, ..])
 }
 
