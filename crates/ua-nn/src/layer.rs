@@ -346,6 +346,15 @@ pub(crate) fn rows_of<S: Scalar>(
     buf.slice_mut(s![..rows, ..])
 }
 
+/// The first `rows` rows of `buf`: the whole buffer's view when it has
+/// exactly that many (a full batch), else a slice.
+pub(crate) fn first_rows<S>(buf: &Array2<S>, rows: usize) -> ArrayView2<'_, S> {
+    if rows == buf.nrows() {
+        return buf.view();
+    }
+    buf.slice(s![..rows, ..])
+}
+
 /// Checks that `input` has `expected` columns (`op`: e.g. `"dense forward"`).
 pub(crate) fn check_input<S>(op: &str, input: &ArrayView2<'_, S>, expected: usize) -> Result<()> {
     if input.ncols() != expected {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use ua_tensor::activation::{Activation, activate_inplace, activation_backward_into};
 use ua_tensor::stable::softmax_rows_inplace;
 
+use crate::layer::first_rows;
 use crate::layer::{Layer, Mode, check_grad, check_out, rows_of};
 use crate::persist::SavedLayer;
 use crate::{Result, Scalar};
@@ -61,7 +62,7 @@ impl<S: Scalar> Default for Buffers<S> {
 
 impl<S: Scalar> Buffers<S> {
     fn output(&self) -> ArrayView2<'_, S> {
-        self.out.slice(s![..self.rows, ..])
+        first_rows(&self.out, self.rows)
     }
 
     fn forward(&mut self, input: ArrayView2<'_, S>, act: Activation) -> ArrayView2<'_, S> {
@@ -88,8 +89,8 @@ impl<S: Scalar> Buffers<S> {
             return Ok(None);
         }
         let gin = rows_of(&mut self.gin, n, d);
-        activation_backward_into(act, self.out.slice(s![..n, ..]), grad_output, gin)?;
-        Ok(Some(self.gin.slice(s![..n, ..])))
+        activation_backward_into(act, first_rows(&self.out, n), grad_output, gin)?;
+        Ok(Some(first_rows(&self.gin, n)))
     }
 }
 

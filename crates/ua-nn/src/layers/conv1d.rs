@@ -7,6 +7,7 @@ use ua_tensor::activation::{Activation, activation_backward_into, bias_add_activ
 use ua_tensor::gemm::{Trans, gemm_into};
 use ua_tensor::init::Initializer;
 
+use crate::layer::first_rows;
 use crate::layer::{Layer, MAX_PARAMS, Mode, Param, ParamKind, check_out, rows_of};
 use crate::persist::SavedLayer;
 use crate::{Result, Scalar};
@@ -688,7 +689,7 @@ impl<S: Scalar> Conv1D<S> {
         check_valid(valid, n)?;
         // ∂L/∂z = ∂L/∂y ⊙ f'(z), with f' taken from y.
         {
-            let y = self.out.slice(s![..n, ..]);
+            let y = first_rows(&self.out, n);
             let mut gz = rows_of(&mut self.gz, n, width);
             activation_backward_into(self.activation, y, grad_output, gz.view_mut())?;
             if let Some(valid) = valid {
@@ -735,7 +736,7 @@ impl<S: Scalar> Conv1D<S> {
         if !need_input_grad {
             return Ok(None);
         }
-        Ok(Some(self.gin.slice(s![..n, ..])))
+        Ok(Some(first_rows(&self.gin, n)))
     }
 
     /// The backward pass when the gradient w.r.t. the output is non-zero at
@@ -792,7 +793,7 @@ impl<S: Scalar> Conv1D<S> {
         if !need_input_grad {
             return Ok(None);
         }
-        Ok(Some(self.gin.slice(s![..n, ..])))
+        Ok(Some(first_rows(&self.gin, n)))
     }
 
     fn not_last_input(&self, found: (usize, usize)) -> crate::Error {
@@ -1168,7 +1169,7 @@ impl<S: Scalar> Layer<S> for Conv1D<S> {
     }
 
     fn output(&self) -> ArrayView2<'_, S> {
-        self.out.slice(s![..self.rows, ..])
+        first_rows(&self.out, self.rows)
     }
 
     fn backward(

@@ -1,12 +1,13 @@
 //! Fully connected layer with an optional fused activation.
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, s};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use ua_tensor::activation::{Activation, activation_backward_into};
 use ua_tensor::gemm::{Trans, gemm_bias_act_into, gemm_into};
 use ua_tensor::init::Initializer;
 
+use crate::layer::first_rows;
 use crate::layer::{
     Layer, MAX_PARAMS, Mode, Param, ParamKind, check_grad, check_input, check_out, rows_of,
 };
@@ -258,7 +259,7 @@ impl<S: Scalar> Layer<S> for Dense<S> {
     }
 
     fn output(&self) -> ArrayView2<'_, S> {
-        self.out.slice(s![..self.rows, ..])
+        first_rows(&self.out, self.rows)
     }
 
     fn infer_into(&self, input: ArrayView2<'_, S>, mut out: ArrayViewMut2<'_, S>) -> Result<()> {
@@ -291,10 +292,10 @@ impl<S: Scalar> Layer<S> for Dense<S> {
         let gz = if self.activation == Activation::Identity {
             grad_output
         } else {
-            let y = self.out.slice(s![..n, ..]);
+            let y = first_rows(&self.out, n);
             let mut gz = rows_of(&mut self.gz, n, o);
             activation_backward_into(self.activation, y, grad_output, gz.view_mut())?;
-            self.gz.slice(s![..n, ..])
+            first_rows(&self.gz, n)
         };
         // ∂L/∂W += xᵀ·gz ; ∂L/∂b += Σ_rows gz
         gemm_into(
@@ -331,7 +332,7 @@ impl<S: Scalar> Layer<S> for Dense<S> {
             S::zero(),
             gin,
         )?;
-        Ok(Some(self.gin.slice(s![..n, ..])))
+        Ok(Some(first_rows(&self.gin, n)))
     }
 
     fn visit_params(&mut self, visit: &mut dyn FnMut(Param<'_, S>)) {

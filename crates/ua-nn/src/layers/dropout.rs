@@ -1,10 +1,11 @@
 //! Inverted dropout.
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip, s};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip};
 use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::layer::first_rows;
 use crate::layer::{Layer, Mode, check_grad, check_out, rows_of};
 use crate::persist::SavedLayer;
 use crate::{Result, Scalar};
@@ -238,7 +239,7 @@ impl<S: Scalar> Layer<S> for Dropout<S> {
         }
         let out = rows_of(&mut self.out, n, d);
         if train {
-            times_mask(out, input, self.mask.slice(s![..n, ..]));
+            times_mask(out, input, first_rows(&self.mask, n));
         } else {
             Zip::from(out).and(input).for_each(|o, &x| *o = x);
         }
@@ -246,7 +247,7 @@ impl<S: Scalar> Layer<S> for Dropout<S> {
     }
 
     fn output(&self) -> ArrayView2<'_, S> {
-        self.out.slice(s![..self.rows, ..])
+        first_rows(&self.out, self.rows)
     }
 
     fn infer_into(&self, input: ArrayView2<'_, S>, mut out: ArrayViewMut2<'_, S>) -> Result<()> {
@@ -272,11 +273,11 @@ impl<S: Scalar> Layer<S> for Dropout<S> {
         }
         let gin = rows_of(&mut self.gin, n, d);
         if self.rate > 0.0 {
-            times_mask(gin, grad_output, self.mask.slice(s![..n, ..]));
+            times_mask(gin, grad_output, first_rows(&self.mask, n));
         } else {
             Zip::from(gin).and(grad_output).for_each(|o, &g| *o = g);
         }
-        Ok(Some(self.gin.slice(s![..n, ..])))
+        Ok(Some(first_rows(&self.gin, n)))
     }
 
     fn is_identity(&self, mode: Mode) -> bool {

@@ -6,6 +6,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 use ua_tensor::init::Initializer;
 
+use crate::layer::first_rows;
 use crate::layer::{Layer, MAX_PARAMS, Mode, Param, ParamKind, check_grad, check_out, rows_of};
 use crate::layers::conv1d::InputSteps;
 use crate::persist::SavedLayer;
@@ -551,7 +552,7 @@ impl<S: Scalar> Layer<S> for Embedding<S> {
             return Ok(None);
         }
         rows_of(&mut self.gin, n, t).fill(S::zero());
-        Ok(Some(self.gin.slice(s![..n, ..])))
+        Ok(Some(first_rows(&self.gin, n)))
     }
 
     fn infer_into(&self, input: ArrayView2<'_, S>, out: ArrayViewMut2<'_, S>) -> Result<()> {

@@ -3,6 +3,7 @@
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 use serde::{Deserialize, Serialize};
 
+use crate::layer::first_rows;
 use crate::layer::{Layer, Mode, check_grad, check_out, rows_of};
 use crate::persist::SavedLayer;
 use crate::{Result, Scalar};
@@ -194,7 +195,7 @@ impl<S: Scalar> PoolCore<S> {
     }
 
     pub(crate) fn output(&self) -> ArrayView2<'_, S> {
-        self.out.slice(s![..self.rows, ..])
+        first_rows(&self.out, self.rows)
     }
 
     pub(crate) fn backward(
@@ -237,7 +238,7 @@ impl<S: Scalar> PoolCore<S> {
                 }
             }
         }
-        Ok(Some(self.gin.slice(s![..n, ..])))
+        Ok(Some(first_rows(&self.gin, n)))
     }
 
     pub(crate) fn infer_into(

@@ -5,6 +5,7 @@
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 use serde::{Deserialize, Serialize};
 
+use crate::layer::first_rows;
 use crate::layer::{Layer, Mode, Param, check_grad, check_out, rows_of};
 use crate::layers::conv1d::{Conv1D, load_conv};
 use crate::layers::embedding::Embedding;
@@ -431,7 +432,7 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
             self.x0 = x0;
         }
         let x0 = if self.numeric > 0 {
-            self.x0.slice(s![..n, ..])
+            first_rows(&self.x0, n)
         } else {
             self.embedding.output()
         };
@@ -524,7 +525,7 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
                 return Ok(None);
             }
             rows_of(gin, n, steps).fill(S::zero());
-            return Ok(Some(self.gin.slice(s![..n, ..])));
+            return Ok(Some(first_rows(&self.gin, n)));
         }
         let x0 = if k > 0 {
             x0.slice(s![..n, ..])
@@ -573,7 +574,7 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
                 return Ok(None);
             }
             rows_of(gin, n, steps).fill(S::zero());
-            return Ok(Some(self.gin.slice(s![..n, ..])));
+            return Ok(Some(first_rows(&self.gin, n)));
         }
         let mut ge = rows_of(gemb, n, steps * e);
         for (dst, src) in ge.rows_mut().into_iter().zip(grad.rows()) {
@@ -592,7 +593,7 @@ impl<S: Scalar> Layer<S> for SequenceBranch<S> {
         if !need_input_grad {
             return Ok(None);
         }
-        Ok(Some(self.gin.slice(s![..n, ..])))
+        Ok(Some(first_rows(&self.gin, n)))
     }
 
     fn infer_into(&self, input: ArrayView2<'_, S>, mut out: ArrayViewMut2<'_, S>) -> Result<()> {
@@ -1019,7 +1020,7 @@ impl<S: Scalar> Layer<S> for Parallel<S> {
     }
 
     fn output(&self) -> ArrayView2<'_, S> {
-        self.out.slice(s![..self.rows, ..])
+        first_rows(&self.out, self.rows)
     }
 
     fn backward(
@@ -1087,7 +1088,7 @@ impl<S: Scalar> Layer<S> for Parallel<S> {
         if !need_input_grad {
             return Ok(None);
         }
-        Ok(Some(self.gin.slice(s![..n, ..])))
+        Ok(Some(first_rows(&self.gin, n)))
     }
 
     fn infer_into(&self, input: ArrayView2<'_, S>, mut out: ArrayViewMut2<'_, S>) -> Result<()> {
