@@ -302,6 +302,7 @@ impl<S: Scalar> Layer<S> for Dropout<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::s;
     use rand::SeedableRng;
 
     /// Each lane is a xoshiro256++ generator: the same stream as `rand`'s
