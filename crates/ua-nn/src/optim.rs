@@ -615,6 +615,29 @@ mod tests {
         opt.beta2 = 0.9;
         assert_eq!(update(&mut opt, 3), fresh(0.5, 0.9, 2));
         assert_ne!(fresh(0.5, 0.9, 2), fresh(0.5, 0.999, 2));
+        // And the value is textbook Adam: m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ),
+        // w −= lr·m̂/(√v̂ + ε), here after two steps with gradients 0.5, −0.25.
+        let mut opt = Adam::<f64>::new(0.1).betas(0.8, 0.9);
+        let mut w = vec![1.0];
+        for g in [0.5, -0.25] {
+            opt.begin_step();
+            opt.update(
+                0,
+                Param {
+                    kind: ParamKind::Weight,
+                    value: &mut w,
+                    grad: &mut vec![g],
+                },
+            );
+        }
+        let (mut want, mut m, mut v) = (1.0f64, 0.0f64, 0.0f64);
+        for (t, g) in [(1, 0.5f64), (2, -0.25)] {
+            m = 0.8 * m + 0.2 * g;
+            v = 0.9 * v + 0.1 * g * g;
+            let (m_hat, v_hat) = (m / (1.0 - 0.8f64.powi(t)), v / (1.0 - 0.9f64.powi(t)));
+            want -= 0.1 * m_hat / (v_hat.sqrt() + 1e-7);
+        }
+        assert!((w[0] - want).abs() < 1e-12, "{} vs {want}", w[0]);
     }
 
     #[test]
