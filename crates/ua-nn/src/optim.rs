@@ -626,7 +626,7 @@ mod tests {
                 Param {
                     kind: ParamKind::Weight,
                     value: &mut w,
-                    grad: &mut vec![g],
+                    grad: &mut [g],
                 },
             );
         }
