@@ -401,12 +401,62 @@ mod tests {
         assert_eq!(y, &x * &mask);
         let again = d.forward(x.view(), Mode::Train).unwrap().to_owned();
         assert_ne!(again, y, "a fresh mask per training call");
-        // A transposed (non-contiguous) input takes the general path.
-        let xt = x.t().to_owned();
-        let yt = d.forward(xt.t(), Mode::Train).unwrap().to_owned();
+        // A non-contiguous input (every other column of a wider array)
+        // takes the general path.
+        let wide = Array2::from_shape_fn(
+            (7, 10),
+            |(i, j)| if j % 2 == 0 { x[[i, j / 2]] } else { -9.0 },
+        );
+        let strided = wide.slice(s![.., ..;2]);
+        assert!(strided.as_slice().is_none());
+        let yt = d.forward(strided, Mode::Train).unwrap().to_owned();
         assert_eq!(yt, &x * &d.mask.slice(s![..7, ..]));
         // The same seed gives the same masks.
         let mut e = Dropout::<f32>::new(0.5, 9).unwrap();
         assert_eq!(e.forward(x.view(), Mode::Train).unwrap(), y);
+    }
+
+    #[test]
+    fn backward_multiplies_the_gradient_by_the_forward_mask() {
+        let mut d = Dropout::<f64>::new(0.4, 21).unwrap();
+        let x = Array2::from_shape_fn((6, 9), |(i, j)| (i + j) as f64);
+        d.forward(x.view(), Mode::Train).unwrap();
+        let mask = d.mask.slice(s![..6, ..]).to_owned();
+        assert!(mask.iter().any(|&m| m == 0.0) && mask.iter().any(|&m| m > 1.0));
+        let g = Array2::from_shape_fn((6, 9), |(i, j)| 1.0 + (i * 9 + j) as f64 / 10.0);
+        let gin = d
+            .backward(x.view(), g.view(), true)
+            .unwrap()
+            .unwrap()
+            .to_owned();
+        assert_eq!(gin, &g * &mask);
+        // A non-contiguous gradient: the same numbers by the general path.
+        let wide =
+            Array2::from_shape_fn(
+                (6, 18),
+                |(i, j)| if j % 2 == 0 { g[[i, j / 2]] } else { f64::NAN },
+            );
+        let gin = d
+            .backward(x.view(), wide.slice(s![.., ..;2]), true)
+            .unwrap()
+            .unwrap()
+            .to_owned();
+        assert_eq!(gin, &g * &mask);
+        // No input gradient asked: none computed.
+        assert!(d.backward(x.view(), g.view(), false).unwrap().is_none());
+        // Rate 0: the gradient passes through.
+        let mut keep_all = Dropout::<f64>::new(0.0, 21).unwrap();
+        keep_all.forward(x.view(), Mode::Train).unwrap();
+        let gin = keep_all
+            .backward(x.view(), g.view(), true)
+            .unwrap()
+            .unwrap()
+            .to_owned();
+        assert_eq!(gin, g);
+        // A gradient of the wrong shape is an error naming dropout.
+        let e = d
+            .backward(x.view(), g.slice(s![..5, ..]), true)
+            .unwrap_err();
+        assert!(e.to_string().contains("dropout"), "{e}");
     }
 }
