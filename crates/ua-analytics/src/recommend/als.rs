@@ -990,20 +990,19 @@ mod tests {
         }
         for (&i, &w) in items.iter().zip(&weights) {
             let (i, c) = (i as usize, 1.0 + f64::from(alpha) * f64::from(w));
-            for r in 0..f {
-                b[r] += c * yv(i, r);
-                for k in 0..f {
-                    a[r][k] += (c - 1.0) * yv(i, r) * yv(i, k);
+            for (r, (a_r, b_r)) in a.iter_mut().zip(&mut b).enumerate() {
+                *b_r += c * yv(i, r);
+                for (k, a_rk) in a_r.iter_mut().enumerate() {
+                    *a_rk += (c - 1.0) * yv(i, r) * yv(i, k);
                 }
             }
         }
         assert!(x.iter().any(|v| v.abs() > 0.1), "{x}");
-        for r in 0..f {
-            let ax: f64 = (0..f).map(|k| a[r][k] * f64::from(x[k])).sum();
+        for (r, (a_r, &b_r)) in a.iter().zip(&b).enumerate() {
+            let ax: f64 = a_r.iter().zip(&x).map(|(a, &x)| a * f64::from(x)).sum();
             assert!(
-                (ax - b[r]).abs() < 1e-4 * (1.0 + b[r].abs()),
-                "row {r}: A·x = {ax}, b = {}",
-                b[r]
+                (ax - b_r).abs() < 1e-4 * (1.0 + b_r.abs()),
+                "row {r}: A·x = {ax}, b = {b_r}"
             );
         }
     }
