@@ -1070,4 +1070,28 @@ mod tests {
         assert_eq!(m.validate(), Ok(()));
         assert_eq!(FittedImplicitAls::from_json(&json.to_string()).unwrap(), m);
     }
+
+    #[test]
+    fn a_row_below_the_residual_threshold_is_left_alone() {
+        // No items and λ = 0: A·p is the `ap` given, so the step is rs / (p·ap).
+        let y = Array2::<f32>::zeros((1, 2));
+        let row = CgRow {
+            y: &y,
+            items: &[],
+            weights: &[],
+            lambda: 0.0,
+            alpha: 1.0,
+        };
+        // Below 1e-20 the row has converged; at 1e-20 it still takes its step.
+        for (rs, moves) in [(1e-21f32, false), (1e-20, true)] {
+            let (mut x, mut r) = (vec![0.0f32; 2], vec![1.0f32, 0.0]);
+            let (mut p, mut ap) = (vec![1.0f32, 0.0], vec![1.0f32, 0.0]);
+            let mut rs_old = rs;
+            step_row(&row, [&mut x, &mut r, &mut p, &mut ap], &mut rs_old);
+            let want_x = if moves { vec![rs, 0.0] } else { vec![0.0, 0.0] };
+            assert_eq!(x, want_x, "rs {rs}");
+            // A step leaves the new residual's squared norm, r = 1 − 1e-20 ≈ 1.
+            assert_eq!(rs_old, if moves { 1.0 } else { rs }, "rs {rs}");
+        }
+    }
 }
