@@ -952,4 +952,146 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn the_exact_solve_satisfies_the_users_normal_equations() {
+        // 5 items × 3 factors; a user with items 0, 2, 3 at weights 1, 2.5, 4.
+        let y = Array2::from_shape_fn((5, 3), |(i, k)| ((i * 3 + k * 7) % 5) as f32 * 0.3 - 0.5);
+        let (items, weights) = ([0u32, 2, 3], [1.0f32, 2.5, 4.0]);
+        let (f, alpha, lambda) = (3, 2.0f32, 0.7f32);
+        let params = ImplicitAls::new()
+            .factors(f)
+            .alpha(alpha)
+            .regularization(lambda);
+        let mut s = Scratch::new(f);
+        let mut x = Array1::zeros(f);
+        solve_exact(
+            &gram(&y),
+            &y,
+            &items,
+            &weights,
+            &params,
+            &mut s,
+            x.view_mut(),
+        )
+        .unwrap();
+        // A = YᵀY + λI + Σ (cᵢ − 1)·yᵢyᵢᵀ and b = Σ cᵢ·yᵢ with cᵢ = 1 + α·wᵢ,
+        // built entry by entry in f64.
+        let yv = |i: usize, k: usize| f64::from(y[[i, k]]);
+        let mut a = vec![vec![0.0f64; f]; f];
+        let mut b = vec![0.0f64; f];
+        for (r, a_r) in a.iter_mut().enumerate() {
+            for (k, a_rk) in a_r.iter_mut().enumerate() {
+                *a_rk = (0..5).map(|i| yv(i, r) * yv(i, k)).sum::<f64>();
+                if r == k {
+                    *a_rk += f64::from(lambda);
+                }
+            }
+        }
+        for (&i, &w) in items.iter().zip(&weights) {
+            let (i, c) = (i as usize, 1.0 + f64::from(alpha) * f64::from(w));
+            for (r, (a_r, b_r)) in a.iter_mut().zip(&mut b).enumerate() {
+                *b_r += c * yv(i, r);
+                for (k, a_rk) in a_r.iter_mut().enumerate() {
+                    *a_rk += (c - 1.0) * yv(i, r) * yv(i, k);
+                }
+            }
+        }
+        assert!(x.iter().any(|v| v.abs() > 0.1), "{x}");
+        for (r, (a_r, &b_r)) in a.iter().zip(&b).enumerate() {
+            let ax: f64 = a_r.iter().zip(&x).map(|(a, &x)| a * f64::from(x)).sum();
+            assert!(
+                (ax - b_r).abs() < 1e-4 * (1.0 + b_r.abs()),
+                "row {r}: A·x = {ax}, b = {b_r}"
+            );
+        }
+    }
+
+    #[test]
+    fn parameter_bounds_are_inclusive_and_non_finite_values_are_refused() {
+        for ok in [
+            ImplicitAls::new().factors(1),
+            ImplicitAls::new().factors(MAX_FACTORS),
+            ImplicitAls::new().regularization(0.0),
+            ImplicitAls::new().alpha(1e-6),
+            ImplicitAls::new().iterations(1),
+            ImplicitAls::new().solver(AlsSolver::ConjugateGradient { steps: 1 }),
+            ImplicitAls::new().solver(AlsSolver::Cholesky),
+        ] {
+            assert!(ok.validate().is_ok(), "{ok:?}");
+        }
+        for (bad, name, value) in [
+            (
+                ImplicitAls::new().regularization(f32::INFINITY),
+                "regularization",
+                "inf",
+            ),
+            (
+                ImplicitAls::new().regularization(f32::NAN),
+                "regularization",
+                "NaN",
+            ),
+            (ImplicitAls::new().alpha(f32::INFINITY), "alpha", "inf"),
+            (ImplicitAls::new().alpha(-1.0), "alpha", "-1"),
+        ] {
+            let e = bad.validate().unwrap_err().to_string();
+            assert!(e.contains(name) && e.contains(value), "{e}");
+        }
+    }
+
+    #[test]
+    fn loading_refuses_broken_contents() {
+        use ua_tensor::persist::Persist;
+        // 2 users × 3 items, 2 factors.
+        let m = ImplicitAls::new()
+            .factors(2)
+            .iterations(2)
+            .fit(&csr(2, 3, &[(0, 0), (1, 2)]))
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&m.to_json().unwrap()).unwrap();
+        let broken = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut v = json.clone();
+            edit(&mut v);
+            FittedImplicitAls::from_json(&v.to_string())
+                .unwrap_err()
+                .to_string()
+        };
+        let e = broken(&|v| v["model"]["params"]["iterations"] = 0.into());
+        assert!(e.contains("iterations"), "{e}");
+        let e = broken(&|v| v["model"]["history"]["data"][0] = (-1.0).into());
+        assert!(e.contains("weight -1"), "{e}");
+        // Only the item factors have the wrong shape (2 × 3 instead of 3 × 2).
+        let e = broken(&|v| v["model"]["item_factors"]["dim"] = serde_json::json!([2, 3]));
+        assert!(e.contains("expected (2, 2) and (3, 2)"), "{e}");
+        // JSON cannot hold a non-finite factor; the check sees one in memory.
+        let mut bad = m.clone();
+        bad.user_factors[[1, 0]] = f32::NAN;
+        assert!(bad.validate().unwrap_err().contains("not finite"));
+        assert_eq!(m.validate(), Ok(()));
+        assert_eq!(FittedImplicitAls::from_json(&json.to_string()).unwrap(), m);
+    }
+
+    #[test]
+    fn a_row_below_the_residual_threshold_is_left_alone() {
+        // No items and λ = 0: A·p is the `ap` given, so the step is rs / (p·ap).
+        let y = Array2::<f32>::zeros((1, 2));
+        let row = CgRow {
+            y: &y,
+            items: &[],
+            weights: &[],
+            lambda: 0.0,
+            alpha: 1.0,
+        };
+        // Below 1e-20 the row has converged; at 1e-20 it still takes its step.
+        for (rs, moves) in [(1e-21f32, false), (1e-20, true)] {
+            let (mut x, mut r) = (vec![0.0f32; 2], vec![1.0f32, 0.0]);
+            let (mut p, mut ap) = (vec![1.0f32, 0.0], vec![1.0f32, 0.0]);
+            let mut rs_old = rs;
+            step_row(&row, [&mut x, &mut r, &mut p, &mut ap], &mut rs_old);
+            let want_x = if moves { vec![rs, 0.0] } else { vec![0.0, 0.0] };
+            assert_eq!(x, want_x, "rs {rs}");
+            // A step leaves the new residual's squared norm, r = 1 − 1e-20 ≈ 1.
+            assert_eq!(rs_old, if moves { 1.0 } else { rs }, "rs {rs}");
+        }
+    }
 }

@@ -144,4 +144,15 @@ mod tests {
             .to_string();
         assert!(e.contains("1 × 37") && e.contains("70 × 37"), "{e}");
     }
+
+    #[test]
+    fn the_cosine_divides_by_both_norms() {
+        // Norms 2, 5 and 1: cos(0, 1) = 6 / (2·5), cos(1, 2) = 4 / (5·1).
+        let y = array![[2.0f32, 0.0], [3.0, 4.0], [0.0, 1.0]];
+        assert_eq!(cosine_similar(&y, 0, 2).unwrap(), vec![(1, 0.6), (2, 0.0)]);
+        assert_eq!(cosine_similar(&y, 1, 2).unwrap(), vec![(2, 0.8), (0, 0.6)]);
+        let e = cosine_similar(&y, 3, 1).unwrap_err().to_string();
+        assert!(e.contains("unknown item 3") && e.contains("3 items"), "{e}");
+        assert!(cosine_similar(&y, 2, 1).is_ok());
+    }
 }

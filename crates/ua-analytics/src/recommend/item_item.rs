@@ -604,4 +604,11 @@ mod tests {
         assert!(sparse.check(4).is_ok());
         assert!(sparse.check(5).unwrap_err().contains("5 × 5"));
     }
+
+    #[test]
+    fn item_weights_count_their_rows() {
+        let sparse = ItemWeights::Sparse(neighbours(&x(), &x(), 10, |_, _, c| c).unwrap());
+        assert_eq!(sparse.n_items(), 4);
+        assert_eq!(ItemWeights::Dense(Array2::zeros((3, 3))).n_items(), 3);
+    }
 }

@@ -216,4 +216,46 @@ mod tests {
             assert!(e.contains(name), "{e}");
         }
     }
+
+    #[test]
+    fn setters_and_params_keep_the_values_given() {
+        let m = ItemKnn::new()
+            .neighbours(7)
+            .alpha(0.25)
+            .shrink(2.0)
+            .weighting(InteractionWeighting::Confidence { alpha: 3.0 });
+        assert_eq!(
+            m,
+            ItemKnn {
+                neighbours: 7,
+                alpha: 0.25,
+                shrink: 2.0,
+                weighting: InteractionWeighting::Confidence { alpha: 3.0 },
+            }
+        );
+        assert_eq!(RecommenderModel::params(&m), m);
+        let x = csr(2, 3, &[(0, 0), (0, 1), (1, 1), (1, 2)]);
+        let fitted = m.fit(&x).unwrap();
+        assert_eq!(ItemKnn::params_of(&fitted), m);
+        assert_eq!(*fitted.params(), m);
+    }
+
+    #[test]
+    fn the_norms_use_the_interaction_weights() {
+        // item 0: user 0 with weight 2, user 1 with weight 1; item 1: user 0
+        // with weight 3. x₀·x₁ = 6, ‖x₀‖² = 5, ‖x₁‖² = 9.
+        let x =
+            CsrMatrix::from_triplets(2, 2, &[0, 0, 1], &[0, 1, 0], &[2.0f32, 3.0, 1.0]).unwrap();
+        let m = ItemKnn::new().fit(&x).unwrap();
+        let cosine = 6.0 / (5f32.sqrt() * 3.0);
+        for (item, other) in [(0, 1), (1, 0)] {
+            let got = m.similar_items(item, 1).unwrap();
+            assert_eq!(got[0].0, other);
+            assert!((got[0].1 - cosine).abs() < 1e-6, "{item}: {got:?}");
+        }
+        // α = 1: x₀·x₁ / ‖xᵢ‖² — 6/5 from item 0, 6/9 from item 1.
+        let m = ItemKnn::new().alpha(1.0).fit(&x).unwrap();
+        assert!((m.similar_items(0, 1).unwrap()[0].1 - 1.2).abs() < 1e-6);
+        assert!((m.similar_items(1, 1).unwrap()[0].1 - 6.0 / 9.0).abs() < 1e-6);
+    }
 }
