@@ -1060,6 +1060,7 @@ mod tests {
         // 7 items in 3 blocks, rows of width 2 holding (item, item + 0.5).
         let mut blocks = ItemBlocks::new(7, 3);
         assert_eq!(blocks.bounds, vec![0, 2, 4, 7]);
+        assert_eq!(blocks.n_blocks(), 3);
         let mut values: Vec<f32> = (0..7).flat_map(|i| [i as f32, i as f32 + 0.5]).collect();
         let original = values.clone();
         let (mut rng, mut spare) = (SmallRng::seed_from_u64(3), Vec::new());
@@ -1103,6 +1104,7 @@ mod tests {
             1,
         );
         shard.deal(&blocks);
+        assert_eq!(shard.strata.len(), 4, "one stratum per block");
         let mut dealt: Vec<(usize, u32)> = vec![];
         for (b, stratum) in shard.strata.iter().enumerate() {
             for &(slot, row) in stratum {
@@ -1176,5 +1178,389 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("diverged"), "{e}");
+    }
+
+    #[test]
+    fn the_builders_set_their_field_and_keep_the_others() {
+        let p = Bpr::new()
+            .factors(7)
+            .learning_rate(0.2)
+            .regularization(0.3)
+            .epochs(9)
+            .mode(BprMode::Parallel)
+            .seed(5);
+        let want = Bpr {
+            factors: 7,
+            learning_rate: 0.2,
+            regularization: 0.3,
+            epochs: 9,
+            mode: BprMode::Parallel,
+            seed: 5,
+        };
+        assert_eq!(p, want);
+        assert_eq!(RecommenderModel::params(&p), want);
+        let one = Bpr {
+            mode: BprMode::Deterministic,
+            epochs: 1,
+            ..want
+        };
+        let m = one.fit(&csr(2, 3, &[(0, 0), (1, 2)])).unwrap();
+        assert_eq!(Bpr::params_of(&m), one);
+    }
+
+    #[test]
+    fn validate_accepts_the_bounds_and_rejects_just_past_them() {
+        let max = crate::recommend::MAX_FACTORS;
+        for p in [
+            Bpr::new().factors(1),
+            Bpr::new().factors(max),
+            Bpr::new().learning_rate(f32::MIN_POSITIVE),
+            Bpr::new().regularization(0.0),
+            Bpr::new().epochs(1),
+        ] {
+            assert_eq!(p.validate().map_err(|e| e.to_string()), Ok(()), "{p:?}");
+        }
+        for (p, name, got) in [
+            (
+                Bpr::new().factors(max + 1),
+                "factors",
+                format!("got {}", max + 1),
+            ),
+            (
+                Bpr::new().learning_rate(0.0),
+                "learning_rate",
+                "got 0".into(),
+            ),
+            (
+                Bpr::new().learning_rate(f32::INFINITY),
+                "learning_rate",
+                "got inf".into(),
+            ),
+            (
+                Bpr::new().regularization(-1.0),
+                "regularization",
+                "got -1".into(),
+            ),
+            (
+                Bpr::new().regularization(f32::INFINITY),
+                "regularization",
+                "got inf".into(),
+            ),
+        ] {
+            let e = p.validate().unwrap_err().to_string();
+            assert!(e.contains(name) && e.contains(&got), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_full_user_costs_no_draws_and_a_small_block_is_tried_anyway() {
+        // User 0 has all 4 items, user 1 items 0, 1 and 2.
+        let x = csr(
+            2,
+            4,
+            &[(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2)],
+        );
+        let p = Bpr::new().factors(2).learning_rate(0.5);
+        let start: Vec<f32> = (0..12).map(|k| (k % 5) as f32 * 0.1 - 0.2).collect();
+        // The whole catalogue: a user with every item gets no negative and
+        // no step, and the generator draws only the 5 interactions.
+        let mut xu = [0.3f32, -0.1];
+        let mut values = start.clone();
+        let mut shard = Shard::new(&x, vec![0], vec![&mut xu[..]], None, 11);
+        let mut items = ItemRows {
+            values: &mut values,
+            width: 3,
+        };
+        shard.run(&p, &x, &mut items, None, 5);
+        let mut rng = SmallRng::seed_from_u64(11);
+        for _ in 0..5 {
+            rng.random_range(0..4usize);
+        }
+        assert_eq!(shard.rng.random::<u64>(), rng.random::<u64>());
+        drop(shard);
+        assert_eq!((xu, values), ([0.3, -0.1], start.clone()));
+        // Block 1 holds items 2 and 3: user 1 has 3 items, more than the
+        // block's 2 rows, yet item 3 is a negative there, so the one
+        // interaction in the block (item 2) gets its step, with or without
+        // the bits.
+        let bits = SeenBits::new(&x).unwrap();
+        for seen_bits in [None, Some(&bits)] {
+            let blocks = ItemBlocks::new(4, 2);
+            let mut xu = [0.3f32, -0.1];
+            let mut block_rows = start[6..].to_vec();
+            let (mut want_u, mut want_rows) = (xu, block_rows.clone());
+            let (yi, yj) = want_rows.split_at_mut(3);
+            sgd_step(&p, &mut want_u, yi, yj);
+            let mut shard = Shard::new(&x, vec![1], vec![&mut xu[..]], seen_bits, 3);
+            shard.deal(&blocks);
+            assert_eq!(shard.strata[1], vec![(0, 0)]);
+            let mut items = ItemRows {
+                values: &mut block_rows,
+                width: 3,
+            };
+            shard.run(&p, &x, &mut items, Some((1, blocks.items(1))), 1);
+            drop(shard);
+            assert_ne!(want_rows, start[6..].to_vec(), "the step changes the rows");
+            assert_eq!((xu, block_rows), (want_u, want_rows));
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn each_compiled_copy_of_the_epoch_loop_trains_the_same_bits() {
+        let x = planted_groups();
+        let p = Bpr::new().factors(20).learning_rate(0.05);
+        let start: Vec<f32> = (0..20 * 21).map(|k| (k % 11) as f32 * 0.02 - 0.1).collect();
+        let run = |copy: &str| {
+            let mut users: Vec<f32> = (0..40 * 20)
+                .map(|k| (k % 13) as f32 * 0.01 - 0.06)
+                .collect();
+            let mut values = start.clone();
+            let rows = users.chunks_mut(20).collect();
+            let mut shard = Shard::new(&x, (0..40).collect(), rows, None, 9);
+            let mut items = ItemRows {
+                values: &mut values,
+                width: 21,
+            };
+            let n = x.nnz();
+            match copy {
+                "plain" => shard.run(&p, &x, &mut items, None, n),
+                // SAFETY: called only when the CPU has AVX2 (checked below).
+                "avx2" => unsafe { shard.run_avx2(&p, &x, &mut items, None, n) },
+                // SAFETY: called only when the CPU has AVX-512F (checked below).
+                _ => unsafe { shard.run_avx512(&p, &x, &mut items, None, n) },
+            }
+            drop(shard);
+            (fingerprint(users), fingerprint(values))
+        };
+        let plain = run("plain");
+        assert_ne!(plain.1, fingerprint(start.iter().copied()), "no step");
+        if std::arch::is_x86_feature_detected!("avx2") {
+            assert_eq!(run("avx2"), plain);
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            assert_eq!(run("avx512"), plain);
+        }
+    }
+
+    #[test]
+    fn fold_in_on_two_items_is_the_bpr_update_worked_by_hand() {
+        // Two items and a history of item 0: every draw is (0, 1), so two
+        // epochs are two known steps from x = 0.
+        let (lr, reg) = (0.5f32, 0.25f32);
+        let y = ndarray::array![[0.5f32, -1.0], [-0.25, 0.75]];
+        let bias = vec![0.3f32, -0.2];
+        let m = FittedBpr {
+            params: Bpr::new()
+                .factors(2)
+                .epochs(2)
+                .learning_rate(lr)
+                .regularization(reg),
+            history: csr(1, 2, &[(0, 0)]),
+            user_factors: Array2::zeros((1, 2)),
+            item_factors: y.clone(),
+            item_bias: bias.clone(),
+        };
+        let d = [y[[0, 0]] - y[[1, 0]], y[[0, 1]] - y[[1, 1]]];
+        let mut want = [0.0f32; 2];
+        for _ in 0..2 {
+            let x_uij = bias[0] - bias[1] + want[0] * d[0] + want[1] * d[1];
+            let z = 1.0 / (1.0 + x_uij.exp()); // σ(−x_uij)
+            for k in 0..2 {
+                want[k] += lr * (z * d[k] - reg * want[k]);
+            }
+        }
+        let got = m.fold_in(&[0]);
+        for k in 0..2 {
+            assert!((got[k] - want[k]).abs() < 1e-6, "{got} vs {want:?}");
+        }
+        // Scored through the history: item factors · x + bias.
+        let mut scores = [0.0f32; 2];
+        m.score_history(&[0], &[1.0], &mut scores).unwrap();
+        for j in 0..2 {
+            let s = y[[j, 0]] * want[0] + y[[j, 1]] * want[1] + bias[j];
+            assert!((scores[j] - s).abs() < 1e-6, "item {j}: {scores:?}");
+        }
+        assert_eq!(m.fold_in(&[]).to_vec(), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn the_accessors_and_the_scoring_paths_agree() {
+        let x = planted_groups();
+        let m = Bpr::new()
+            .factors(8)
+            .epochs(20)
+            .learning_rate(0.05)
+            .fit(&x)
+            .unwrap();
+        assert_eq!((m.n_users(), m.n_items()), (40, 20));
+        assert_eq!(m.item_bias(), &m.item_bias[..]);
+        assert_eq!(
+            (m.user_factors(), m.item_factors()),
+            (&m.user_factors, &m.item_factors)
+        );
+        for u in [0, 7, 39] {
+            assert_eq!(m.seen_items(u).unwrap(), x.row(u).unwrap().0, "user {u}");
+        }
+        // A block of users in one product: the users one by one.
+        let users = [3, 0, 38];
+        let mut block = Array2::zeros((3, 20));
+        m.score_users(&users, block.view_mut()).unwrap();
+        for (r, &u) in users.iter().enumerate() {
+            let mut one = vec![0.0f32; 20];
+            m.score_user(u, &mut one).unwrap();
+            for j in 0..20 {
+                let s = m.user_factors.row(u).dot(&m.item_factors.row(j)) + m.item_bias[j];
+                assert!((one[j] - s).abs() < 1e-5, "user {u}, item {j}");
+                assert!((block[[r, j]] - s).abs() < 1e-5, "user {u}, item {j}");
+            }
+        }
+        // Similar items: the cosines of the item factors, best first,
+        // the item itself left out.
+        let cos = |a: usize, b: usize| {
+            let (ya, yb) = (m.item_factors.row(a), m.item_factors.row(b));
+            ya.dot(&yb) / (ya.dot(&ya).sqrt() * yb.dot(&yb).sqrt())
+        };
+        let sim = m.similar_items(3, 4).unwrap();
+        assert_eq!(sim.len(), 4);
+        for &(j, s) in &sim {
+            assert_ne!(j, 3);
+            assert!((s - cos(3, j)).abs() < 1e-5, "item {j}: {s}");
+        }
+        let best = (0..20)
+            .filter(|&j| j != 3)
+            .map(|j| cos(3, j))
+            .fold(f32::MIN, f32::max);
+        assert!((sim[0].1 - best).abs() < 1e-5, "{sim:?}, best {best}");
+    }
+
+    #[test]
+    fn persist_validate_names_each_broken_part() {
+        let m = Bpr::new()
+            .factors(4)
+            .epochs(2)
+            .fit(&planted_groups())
+            .unwrap();
+        assert_eq!(Persist::validate(&m), Ok(()));
+        let broken = |edit: &dyn Fn(&mut FittedBpr)| {
+            let mut b = m.clone();
+            edit(&mut b);
+            Persist::validate(&b).unwrap_err()
+        };
+        let expected = "expected (40, 4), (20, 4) and 20";
+        for (e, part) in [
+            (
+                broken(&|b| b.user_factors = Array2::zeros((39, 4))),
+                "(39, 4)",
+            ),
+            (
+                broken(&|b| b.item_factors = Array2::zeros((20, 3))),
+                "(20, 3)",
+            ),
+            (
+                broken(&|b| {
+                    b.item_bias.pop();
+                }),
+                "with 19 biases",
+            ),
+        ] {
+            assert!(e.contains(part) && e.contains(expected), "{e}");
+        }
+        let e = broken(&|b| b.item_factors[[2, 1]] = f32::NAN);
+        assert!(e.contains("not finite"), "{e}");
+        let e = broken(&|b| b.params.learning_rate = 0.0);
+        assert!(e.contains("learning_rate"), "{e}");
+    }
+
+    #[test]
+    fn the_size_guard_counts_users_plus_items() {
+        // 50,000 users and 60,000 items with 1 factor: 110,000 × 2 numbers
+        // (860 KiB), well within the budget; their product would not be.
+        let x = CsrMatrix::from_triplets(50_000, 60_000, &[7], &[9], &[1.0f32]).unwrap();
+        let m = Bpr::new().factors(1).epochs(1).fit(&x).unwrap();
+        assert_eq!(
+            (
+                m.user_factors.dim(),
+                m.item_factors.dim(),
+                m.item_bias.len()
+            ),
+            ((50_000, 1), (60_000, 1), 60_000)
+        );
+    }
+
+    /// A model trained on `path`, put together as [`RecommenderModel::fit`] does.
+    fn fitted(p: Bpr, x: &CsrMatrix<f32>, path: Path) -> FittedBpr {
+        let (users, values) = p.train(x, path);
+        let f = p.factors;
+        let all = Array2::from_shape_vec((x.n_cols(), f + 1), values).unwrap();
+        FittedBpr {
+            params: p,
+            history: x.clone(),
+            user_factors: users,
+            item_factors: all.slice(ndarray::s![.., ..f]).to_owned(),
+            item_bias: all.column(f).to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_blocks_path_serves_each_users_group_for_two_and_three_shards() {
+        // With 2 shards the items' first deal puts group 0 (items 0–9) in
+        // one block and group 1 in the other: without a fresh deal each
+        // epoch, a user's negatives would all come from their own group.
+        let x = planted_groups();
+        let p = Bpr::new().factors(8).epochs(100).learning_rate(0.05);
+        for shards in [2, 3] {
+            let m = fitted(p, &x, Path::Blocks { shards, wide: true });
+            let served = users_served_their_group(&m);
+            assert!(served >= 38, "{shards} shards: {served} of 40 users");
+        }
+    }
+
+    #[test]
+    fn each_epoch_is_reported_once_counted_from_one() {
+        use std::sync::{Arc, Mutex};
+        use ua_tensor::progress::{Observer, observe};
+        struct Steps(Mutex<Vec<(String, usize, Option<usize>)>>);
+        impl Observer for Steps {
+            fn event(&self, e: &Event<'_>) {
+                self.0
+                    .lock()
+                    .unwrap()
+                    .push((e.task.to_string(), e.step, e.total));
+            }
+        }
+        let x = planted_groups();
+        let p = Bpr::new().factors(2).epochs(3);
+        let want: Vec<_> = (1..=3).map(|s| ("BPR".to_string(), s, Some(3))).collect();
+        for path in [
+            Path::Plain { wide: true },
+            Path::Blocks {
+                shards: 2,
+                wide: true,
+            },
+        ] {
+            let steps = Arc::new(Steps(Mutex::new(vec![])));
+            observe(steps.clone(), || p.train(&x, path));
+            assert_eq!(*steps.0.lock().unwrap(), want, "{path:?}");
+        }
+    }
+
+    #[test]
+    fn the_model_for_another_seed_is_pinned_too() {
+        // The seed-42 models are pinned above; for 42 the first shard's seed
+        // `42 ^ φ` happens to equal `42 | φ` (no common bits). These
+        // fingerprints were computed by this implementation (commit
+        // 48545a3) for seed 43, where the two differ.
+        let x = planted_groups();
+        let p = Bpr::new()
+            .factors(8)
+            .epochs(30)
+            .learning_rate(0.05)
+            .seed(43);
+        let (u, v) = p.train(&x, Path::Plain { wide: true });
+        assert_eq!(
+            (fingerprint(u.iter().copied()), fingerprint(v)),
+            (9_093_681_465_340_932_289, 17_176_764_233_665_024_673)
+        );
     }
 }
