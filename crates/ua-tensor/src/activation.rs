@@ -328,8 +328,29 @@ pub fn activate_inplace<S: Scalar>(mut z: ArrayViewMut2<'_, S>, act: Activation)
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use approx::assert_abs_diff_eq;
     use ndarray::{Array2, array};
+
+    #[test]
+    fn rows_of_a_block_get_their_bias_and_a_ragged_block_is_refused() {
+        // Three rows of two values under sigmoid: one pass over the block.
+        let mut rows = [0.0f64, 1.0, -1.0, 2.0, 0.5, -0.5];
+        bias_add_activate_rows(&mut rows, &[1.0, -1.0], Activation::Sigmoid).unwrap();
+        let want = [1.0f64, 0.0, 0.0, 1.0, 1.5, -1.5].map(|z| 1.0 / (1.0 + (-z).exp()));
+        for (g, w) in rows.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-15, "{g} vs {w}");
+        }
+        // Five values are not rows of two; an empty bias fits nothing.
+        let mut five = [0.0f32; 5];
+        let e = bias_add_activate_rows(&mut five, &[1.0, 2.0], Activation::Relu).unwrap_err();
+        assert!(e.to_string().contains("bias add over rows"), "{e}");
+        assert_eq!(five, [0.0; 5], "nothing written");
+        assert!(bias_add_activate_rows(&mut five, &[], Activation::Relu).is_err());
+        assert!(bias_add_activate_rows::<f32>(&mut [], &[], Activation::Relu).is_err());
+        // An empty block of rows of one is fine.
+        assert!(bias_add_activate_rows(&mut [0.0f32; 0], &[1.0], Activation::Relu).is_ok());
+    }
 
     const ALL: [Activation; 5] = [
         Activation::Identity,
