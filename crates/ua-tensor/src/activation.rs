@@ -328,7 +328,6 @@ pub fn activate_inplace<S: Scalar>(mut z: ArrayViewMut2<'_, S>, act: Activation)
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use approx::assert_abs_diff_eq;
     use ndarray::{Array2, array};
 
