@@ -1057,6 +1057,79 @@ mod tests {
     }
 
     #[test]
+    fn validate_accepts_the_bounds_and_rejects_just_past_them() {
+        let max = crate::recommend::MAX_FACTORS;
+        assert!(
+            TwoTower::new()
+                .dim(max)
+                .hidden(max)
+                .batch_size(2)
+                .validate()
+                .is_ok()
+        );
+        for (m, name) in [
+            (TwoTower::new().dim(max + 1), "dim"),
+            (TwoTower::new().hidden(max + 1), "hidden"),
+            (TwoTower::new().batch_size(1), "batch_size"),
+        ] {
+            let e = m.validate().unwrap_err().to_string();
+            assert!(e.contains(name), "{e}");
+        }
+    }
+
+    #[test]
+    fn l2_adds_lambda_times_the_value_to_the_touched_rows_only() {
+        use ua_nn::{Layer, Mode};
+        let table = Array2::from_shape_fn((5, 3), |(i, j)| (i * 3 + j) as f32 - 4.0);
+        let mut e = Embedding::from_weights(table.clone()).unwrap();
+        let x = ndarray::array![[3.0f32, 1.0]];
+        e.forward(x.view(), Mode::Train).unwrap();
+        e.backward(x.view(), Array2::from_elem((1, 6), 0.5).view(), false)
+            .unwrap();
+        l2_rows(&mut e, 0.25, 3);
+        let g = e.gradient();
+        for row in 0..5 {
+            for col in 0..3 {
+                let want = if row == 1 || row == 3 {
+                    0.5 + 0.25 * table[[row, col]]
+                } else {
+                    0.0
+                };
+                assert_eq!(g[[row, col]], want, "({row}, {col})");
+            }
+        }
+    }
+
+    #[test]
+    fn softmax_diagonal_by_hand_and_at_large_logits() {
+        // Rows [0, ln 3] and [ln 2, 0]: probabilities [1/4, 3/4], [2/3, 1/3].
+        let mut l = ndarray::array![[0.0f32, 3f32.ln()], [2f32.ln(), 0.0]];
+        let loss = softmax_diagonal(&mut l);
+        let want = -(0.25f64.ln()) - (1.0f64 / 3.0).ln();
+        assert!((loss - want).abs() < 1e-6, "{loss} vs {want}");
+        // (P − I) / rows.
+        let g = [
+            [(0.25 - 1.0) / 2.0, 0.75 / 2.0],
+            [(2.0 / 3.0) / 2.0, (1.0 / 3.0 - 1.0) / 2.0],
+        ];
+        for (r, row) in g.iter().enumerate() {
+            for (c, &w) in row.iter().enumerate() {
+                assert!(
+                    (l[[r, c]] - w).abs() < 1e-6,
+                    "({r}, {c}): {} vs {w}",
+                    l[[r, c]]
+                );
+            }
+        }
+        // Logits far beyond exp's range stay finite (the row maximum is
+        // subtracted first): the same numbers as the shifted logits.
+        let mut big = ndarray::array![[100.0f32, 100.0 + 3f32.ln()], [100.0 + 2f32.ln(), 100.0]];
+        let big_loss = softmax_diagonal(&mut big);
+        assert!((big_loss - want).abs() < 1e-5, "{big_loss}");
+        assert!(big.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
     fn recommends_each_users_own_group() {
         let x = planted_groups();
         let m = small().fit(&x).unwrap();
