@@ -1130,6 +1130,28 @@ mod tests {
     }
 
     #[test]
+    fn in_batch_logits_subtract_log_q_and_mask_other_positives() {
+        // Batch (user 0, item 0), (user 1, item 1), (user 0, item 2); user 0
+        // has items 0 and 2, so in row 0 column 2 (and in row 2 column 0)
+        // is another positive of the same user: masked.
+        let x = csr(2, 3, &[(0, 0), (0, 2), (1, 1)]);
+        let batch = [(0u32, 0u32), (1, 1), (0, 2)];
+        let logq = [0.5f32, 2f32.ln(), 0.0];
+        let user = ndarray::array![[1.0f32, 0.0], [0.0, 1.0], [1.0, 0.0]];
+        let item = ndarray::array![[0.5f32, 0.0], [0.0, 1.0], [1.0, 1.0]];
+        let (loss, _, _) = in_batch_softmax(&batch, &x, &logq, 2.0, &user, &item);
+        // Logits u·v·2 − ln q[item]: row 0 [1 − 0.5, 0 − ln 2, masked],
+        // row 1 [0 − 0.5, 2 − ln 2, 2 − 0], row 2 [masked, −ln 2, 2 − 0].
+        let nll = |row: &[f64], target: usize| {
+            let z: f64 = row.iter().map(|v| v.exp()).sum();
+            -(row[target].exp() / z).ln()
+        };
+        let l2 = 2f64.ln();
+        let want = nll(&[0.5, -l2], 0) + nll(&[-0.5, 2.0 - l2, 2.0], 1) + nll(&[-l2, 2.0], 1);
+        assert!((loss - want).abs() < 1e-5, "{loss} vs {want}");
+    }
+
+    #[test]
     fn recommends_each_users_own_group() {
         let x = planted_groups();
         let m = small().fit(&x).unwrap();
