@@ -1152,6 +1152,26 @@ mod tests {
     }
 
     #[test]
+    fn the_bpr_loss_is_stable_at_large_margins_and_right_at_zero() {
+        // One pair, z = u·(v⁺ − v⁻) = ±100: −ln σ(z) is ≈ 0 and ≈ 100, where
+        // the unstable form would take ln(1 + e^100) = ∞ in f32.
+        let user = ndarray::array![[1.0f32, 0.0]];
+        let ahead = ndarray::array![[100.0f32, 0.0], [0.0, 0.0]];
+        let behind = ndarray::array![[0.0f32, 0.0], [100.0, 0.0]];
+        let (l, _, _) = bpr_loss(1.0, &user, &ahead);
+        assert!(l.is_finite() && l < 1e-30, "{l}");
+        let (l, _, _) = bpr_loss(1.0, &user, &behind);
+        assert!((l - 100.0).abs() < 1e-4, "{l}");
+        // z = 0 with τ = 1/2: loss ln 2, ∂/∂U = −(1/τ)·σ(−z)·(v⁺ − v⁻) = −(v⁺ − v⁻).
+        // Here v⁺ − v⁻ = (2, 0) ⟂ u = (0, 5); ∂/∂V: ∓(1/τ)·σ(−z)·u.
+        let tie = ndarray::array![[3.0f32, 1.0], [1.0, 1.0]];
+        let (l, gu, gv) = bpr_loss(2.0, &ndarray::array![[0.0f32, 5.0]], &tie);
+        assert!((l - 2f64.ln()).abs() < 1e-6, "{l}");
+        assert_eq!(gu, ndarray::array![[-2.0f32, 0.0]]);
+        assert_eq!(gv, ndarray::array![[0.0f32, -5.0], [0.0, 5.0]]);
+    }
+
+    #[test]
     fn recommends_each_users_own_group() {
         let x = planted_groups();
         let m = small().fit(&x).unwrap();
