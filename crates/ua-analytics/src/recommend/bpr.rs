@@ -679,6 +679,13 @@ impl Bpr {
     }
 }
 
+/// Elements the guard of `fit` counts: `factors + 1` for every user and
+/// every item — an item row holds its factors and its bias; a user row has
+/// no bias, so the count runs `n_users` elements over, a small margin.
+fn model_elements(n_users: usize, n_items: usize, factors: usize) -> Result<u128> {
+    Ok(elements("BPR", &[n_users + n_items, factors + 1])?)
+}
+
 impl RecommenderModel for Bpr {
     type Params = Bpr;
     type Fitted = FittedBpr;
@@ -692,7 +699,7 @@ impl RecommenderModel for Bpr {
         check_allocation(
             OP,
             "the factor matrices",
-            elements(OP, &[n_users + n_items, f + 1])?,
+            model_elements(n_users, n_items, f)?,
             4,
         )?;
         let path = match self.mode {
@@ -889,6 +896,13 @@ impl Persist for FittedBpr {
 mod tests {
     use super::*;
     use crate::recommend::tests::{csr, planted_groups};
+
+    #[test]
+    fn the_size_guard_counts_a_bias_column_for_every_user_and_item_row() {
+        // 3 users + 5 items, 4 factors + 1 bias.
+        assert_eq!(model_elements(3, 5, 4).unwrap(), 40);
+        assert_eq!(model_elements(1, 1, 1).unwrap(), 4);
+    }
 
     /// Users whose top-2 unseen items are both of their own group.
     fn users_served_their_group(m: &FittedBpr) -> usize {
