@@ -1223,32 +1223,26 @@ mod tests {
         let yv = |i: usize, k: usize| f64::from(y0[[i, k]]);
         for u in 0..4 {
             let (items, weights) = x.row(u).unwrap();
-            let mut a = vec![vec![0.0f64; f]; f];
-            let mut b = vec![0.0f64; f];
-            for r in 0..f {
-                for k in 0..f {
-                    a[r][k] = (0..6).map(|i| yv(i, r) * yv(i, k)).sum::<f64>();
-                }
-                a[r][r] += f64::from(lambda);
-            }
+            let mut a = Array2::from_shape_fn((f, f), |(r, k)| {
+                let diagonal = if r == k { f64::from(lambda) } else { 0.0 };
+                (0..6).map(|i| yv(i, r) * yv(i, k)).sum::<f64>() + diagonal
+            });
+            let mut b = Array1::<f64>::zeros(f);
             for (&i, &w) in items.iter().zip(weights) {
                 let (i, c) = (i as usize, 1.0 + f64::from(alpha) * f64::from(w));
-                for r in 0..f {
-                    b[r] += c * yv(i, r);
-                    for k in 0..f {
-                        a[r][k] += (c - 1.0) * yv(i, r) * yv(i, k);
-                    }
+                b.zip_mut_with(&y0.row(i), |b, &y| *b += c * f64::from(y));
+                for ((r, k), a) in a.indexed_iter_mut() {
+                    *a += (c - 1.0) * yv(i, r) * yv(i, k);
                 }
             }
-            let xu = m.user_factors.row(u);
+            let xu = m.user_factors.row(u).mapv(f64::from);
             let scale = b.iter().fold(0.0f64, |s, v| s.max(v.abs()));
             assert!(scale > 0.0, "user {u}");
-            for r in 0..f {
-                let ax: f64 = (0..f).map(|k| a[r][k] * f64::from(xu[k])).sum();
+            let ax = a.dot(&xu);
+            for (r, (ax, b)) in ax.iter().zip(&b).enumerate() {
                 assert!(
-                    (ax - b[r]).abs() < 1e-4 * scale,
-                    "user {u} row {r}: A·x = {ax}, b = {}",
-                    b[r]
+                    (ax - b).abs() < 1e-4 * scale,
+                    "user {u} row {r}: A·x = {ax}, b = {b}"
                 );
             }
         }
