@@ -1094,4 +1094,204 @@ mod tests {
             assert_eq!(rs_old, if moves { 1.0 } else { rs }, "rs {rs}");
         }
     }
+
+    #[test]
+    fn setters_and_params_keep_the_values_given() {
+        // Every field away from its default, so that a setter returning the
+        // defaults (or the wrong field) shows.
+        let p = ImplicitAls::new()
+            .factors(3)
+            .regularization(0.25)
+            .alpha(2.5)
+            .iterations(2)
+            .solver(AlsSolver::Cholesky)
+            .seed(7);
+        assert_eq!(
+            (
+                p.factors,
+                p.regularization,
+                p.alpha,
+                p.iterations,
+                p.solver,
+                p.seed
+            ),
+            (3, 0.25, 2.5, 2, AlsSolver::Cholesky, 7)
+        );
+        assert_eq!(p.params(), p);
+        let m = p.fit(&csr(2, 3, &[(0, 0), (1, 2)])).unwrap();
+        assert_eq!(ImplicitAls::params_of(&m), p);
+    }
+
+    #[test]
+    fn the_fitted_model_answers_from_its_factors_and_history() {
+        // 3 users × 5 items: user 0 has items 1, 3; user 1 item 4; user 2
+        // items 0, 2, 4 (weights 1, 3, 2).
+        let x = CsrMatrix::from_triplets(
+            3,
+            5,
+            &[0, 0, 1, 2, 2, 2],
+            &[1, 3, 4, 0, 2, 4],
+            &[1.0f32, 2.0, 1.0, 1.0, 3.0, 2.0],
+        )
+        .unwrap();
+        let m = ImplicitAls::new()
+            .factors(3)
+            .iterations(3)
+            .solver(AlsSolver::Cholesky)
+            .fit(&x)
+            .unwrap();
+        assert_eq!((m.n_users(), m.n_items()), (3, 5));
+        assert_eq!(m.seen_items(0).unwrap(), &[1, 3]);
+        assert_eq!(m.seen_items(2).unwrap(), &[0, 2, 4]);
+        let e = m.seen_items(3).unwrap_err().to_string();
+        assert!(e.contains("unknown user 3"), "{e}");
+        let (xu, y) = (m.user_factors(), m.item_factors());
+        assert_eq!((xu.dim(), y.dim()), ((3, 3), (5, 3)));
+        assert_eq!((xu, y), (&m.user_factors, &m.item_factors));
+        // A block of users scores xᵤ·yᵢ, here summed in f64.
+        let dot64 = |a: ndarray::ArrayView1<'_, f32>, b: ndarray::ArrayView1<'_, f32>| {
+            a.iter()
+                .zip(b)
+                .map(|(&p, &q)| f64::from(p) * f64::from(q))
+                .sum::<f64>()
+        };
+        let mut block = Array2::from_elem((2, 5), f32::NAN);
+        m.score_users(&[2, 0], block.view_mut()).unwrap();
+        for (r, u) in [2usize, 0].into_iter().enumerate() {
+            for i in 0..5 {
+                let want = dot64(xu.row(u), y.row(i));
+                let got = f64::from(block[[r, i]]);
+                assert!(
+                    (got - want).abs() < 1e-5 * (1.0 + want.abs()),
+                    "user {u} item {i}: {got} vs {want}"
+                );
+            }
+        }
+        assert!(block.iter().any(|v| v.abs() > 0.1), "{block}");
+        // Similar items: the cosine of the item factors, best first, never
+        // the item itself.
+        let cos = |a: usize, b: usize| {
+            dot64(y.row(a), y.row(b))
+                / (dot64(y.row(a), y.row(a)) * dot64(y.row(b), y.row(b))).sqrt()
+        };
+        let mut want: Vec<(usize, f64)> =
+            (0..5).filter(|&j| j != 2).map(|j| (j, cos(2, j))).collect();
+        want.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // The order is not a near tie (else the check below would be luck).
+        assert!(
+            want[0].1 - want[1].1 > 1e-3 && want[1].1 - want[2].1 > 1e-3,
+            "{want:?}"
+        );
+        let got = m.similar_items(2, 2).unwrap();
+        assert_eq!(got.len(), 2, "{got:?}");
+        for ((gi, gs), (wi, ws)) in got.iter().zip(&want) {
+            assert_eq!(gi, wi, "{got:?} vs {want:?}");
+            assert!((f64::from(*gs) - ws).abs() < 1e-5, "{got:?} vs {want:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_sweep_starts_from_small_seeded_factors() {
+        // This pins the initialisation: factors uniform in [0, 0.01) from the
+        // seed's SmallRng, all user rows first, then the item rows. With one
+        // Cholesky iteration the user factors are then the exact solve of
+        // each user's normal equations against the initial item factors.
+        let x = CsrMatrix::from_triplets(
+            4,
+            6,
+            &[0, 0, 1, 2, 2, 3],
+            &[0, 3, 1, 2, 5, 4],
+            &[1.0f32, 2.0, 3.0, 1.0, 4.0, 2.0],
+        )
+        .unwrap();
+        let (f, seed, alpha, lambda) = (3, 7, 2.0f32, 1e-3f32);
+        let m = ImplicitAls::new()
+            .factors(f)
+            .iterations(1)
+            .solver(AlsSolver::Cholesky)
+            .seed(seed)
+            .alpha(alpha)
+            .regularization(lambda)
+            .fit(&x)
+            .unwrap();
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let mut draw = |n: usize| Array2::from_shape_fn((n, f), |_| rng.random::<f32>() * 0.01);
+        let _initial_users = draw(4);
+        let y0 = draw(6);
+        assert!(y0.iter().all(|&v| (0.0..0.01).contains(&v)));
+        // A = Y₀ᵀY₀ + λI + Σ (cᵢ − 1)·yᵢyᵢᵀ, b = Σ cᵢ·yᵢ, cᵢ = 1 + α·wᵢ, in f64.
+        let yv = |i: usize, k: usize| f64::from(y0[[i, k]]);
+        for u in 0..4 {
+            let (items, weights) = x.row(u).unwrap();
+            let mut a = Array2::from_shape_fn((f, f), |(r, k)| {
+                let diagonal = if r == k { f64::from(lambda) } else { 0.0 };
+                (0..6).map(|i| yv(i, r) * yv(i, k)).sum::<f64>() + diagonal
+            });
+            let mut b = Array1::<f64>::zeros(f);
+            for (&i, &w) in items.iter().zip(weights) {
+                let (i, c) = (i as usize, 1.0 + f64::from(alpha) * f64::from(w));
+                b.zip_mut_with(&y0.row(i), |b, &y| *b += c * f64::from(y));
+                for ((r, k), a) in a.indexed_iter_mut() {
+                    *a += (c - 1.0) * yv(i, r) * yv(i, k);
+                }
+            }
+            let xu = m.user_factors.row(u).mapv(f64::from);
+            let scale = b.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+            assert!(scale > 0.0, "user {u}");
+            let ax = a.dot(&xu);
+            for (r, (ax, b)) in ax.iter().zip(&b).enumerate() {
+                assert!(
+                    (ax - b).abs() < 1e-4 * scale,
+                    "user {u} row {r}: A·x = {ax}, b = {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_sweep_reports_its_number() {
+        use std::sync::{Arc, Mutex};
+        use ua_tensor::progress::{Observer, observe};
+        struct Log(Mutex<Vec<(String, usize, Option<usize>)>>);
+        impl Observer for Log {
+            fn event(&self, e: &Event<'_>) {
+                let mut log = self.0.lock().unwrap();
+                log.push((e.task.to_string(), e.step, e.total));
+            }
+        }
+        let log = Arc::new(Log(Mutex::new(vec![])));
+        let x = csr(2, 3, &[(0, 0), (1, 2)]);
+        observe(log.clone(), || {
+            ImplicitAls::new().factors(2).iterations(3).fit(&x).unwrap()
+        });
+        let got = log.0.lock().unwrap().clone();
+        let want: Vec<_> = (1..=3).map(|s| ("ALS".to_string(), s, Some(3))).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn the_size_guard_counts_the_user_and_item_factors() {
+        // n users and n items with n² · 4 bytes over the budget: users × items
+        // would not fit, but the factors are 2n · 4 bytes and are accepted.
+        let budget = ua_tensor::budget::memory_budget().unwrap();
+        let n = ((budget / 4) as f64).sqrt() as usize + 1;
+        assert!((n as u128) * (n as u128) * 4 > budget, "{n}");
+        let x = CsrMatrix::from_triplets(n, n, &[0, n - 1], &[n - 1, 0], &[1.0f32, 2.0]).unwrap();
+        let m = ImplicitAls::new().factors(1).iterations(1).fit(&x).unwrap();
+        assert_eq!(
+            (m.user_factors.dim(), m.item_factors.dim()),
+            ((n, 1), (n, 1))
+        );
+        // Factors of users + items beyond the budget are refused, naming it.
+        let huge = CsrMatrix::from_triplets(1, u32::MAX as usize, &[0], &[5], &[1.0f32]).unwrap();
+        let e = ImplicitAls::new()
+            .factors(MAX_FACTORS)
+            .fit(&huge)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("the factor matrices") && e.contains("UA_MEMORY_BUDGET"),
+            "{e}"
+        );
+    }
 }
