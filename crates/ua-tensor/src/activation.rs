@@ -295,6 +295,94 @@ pub fn activation_backward_into<S: Scalar>(
     Ok(())
 }
 
+/// [`activation_backward_into`] that also adds every row of the result to
+/// `col_sums` in the same pass — a dense layer's bias gradient
+/// `∂L/∂b += Σ_rows ∂L/∂z` — rows in order, so the sums are the same as a
+/// separate loop's; contiguous arrays run on the widest vectors.
+///
+/// ```
+/// use ndarray::array;
+/// use ua_tensor::activation::{activation_backward_sum_into, Activation};
+/// let y = array![[0.0f32, 2.0], [3.0, 0.0]];
+/// let g = array![[5.0f32, 5.0], [1.0, 7.0]];
+/// let mut dst = array![[9.0f32, 9.0], [9.0, 9.0]];
+/// let mut sums = [10.0f32, 20.0];
+/// activation_backward_sum_into(Activation::Relu, y.view(), g.view(), dst.view_mut(), &mut sums)
+///     .unwrap();
+/// assert_eq!(dst, array![[0.0, 5.0], [1.0, 0.0]]);
+/// assert_eq!(sums, [11.0, 25.0]);
+/// ```
+pub fn activation_backward_sum_into<S: Scalar>(
+    act: Activation,
+    y: ArrayView2<'_, S>,
+    grad_out: ArrayView2<'_, S>,
+    mut dst: ArrayViewMut2<'_, S>,
+    col_sums: &mut [S],
+) -> Result<()> {
+    if col_sums.len() != y.ncols() {
+        return Err(shape_mismatch(
+            "activation backward column sums",
+            (1, y.ncols()),
+            (1, col_sums.len()),
+        ));
+    }
+    if y.ncols() > 0 && y.dim() == grad_out.dim() && dst.dim() == y.dim() {
+        if let (Some(ys), Some(gs), Some(ds)) =
+            (y.as_slice(), grad_out.as_slice(), dst.as_slice_mut())
+        {
+            backward_sum_wide(act, ys, gs, ds, col_sums);
+            return Ok(());
+        }
+    }
+    activation_backward_into(act, y, grad_out, dst.view_mut())?;
+    for row in dst.rows() {
+        for (s, &v) in col_sums.iter_mut().zip(row.iter()) {
+            *s = *s + v;
+        }
+    }
+    Ok(())
+}
+
+/// Row by row: `d = g ⊙ f'(y)` and `sums += d` (rows of `sums.len()`).
+#[inline(always)]
+fn backward_sum_plain<S: Scalar>(act: Activation, y: &[S], g: &[S], d: &mut [S], sums: &mut [S]) {
+    #[inline(always)]
+    fn rows<S: Scalar>(y: &[S], g: &[S], d: &mut [S], sums: &mut [S], f: impl Fn(S, S) -> S) {
+        let n = sums.len();
+        for ((yr, gr), dr) in y
+            .chunks_exact(n)
+            .zip(g.chunks_exact(n))
+            .zip(d.chunks_exact_mut(n))
+        {
+            for (((s, dv), &yv), &gv) in sums.iter_mut().zip(dr.iter_mut()).zip(yr).zip(gr) {
+                let v = f(yv, gv);
+                *dv = v;
+                *s = *s + v;
+            }
+        }
+    }
+    match act {
+        Activation::Identity => rows(y, g, d, sums, |_, g| g),
+        Activation::Relu => rows(
+            y,
+            g,
+            d,
+            sums,
+            |y, g| if y > S::zero() { g } else { S::zero() },
+        ),
+        Activation::Sigmoid => rows(y, g, d, sums, |y, g| g * (y * (S::one() - y))),
+        Activation::Tanh => rows(y, g, d, sums, |y, g| g * (S::one() - y * y)),
+        a @ Activation::LeakyRelu { .. } => {
+            rows(y, g, d, sums, |y, g| g * a.derivative_from_output(y))
+        }
+    }
+}
+
+crate::wide_fn! {
+    /// [`backward_sum_plain`] on the widest vectors the CPU has.
+    fn backward_sum_wide<S: Scalar> => backward_sum_plain(act: Activation, y: &[S], g: &[S], d: &mut [S], sums: &mut [S])
+}
+
 /// Applies `f` to every element of `z` in place.
 ///
 /// ```
@@ -330,6 +418,97 @@ mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
     use ndarray::{Array2, array};
+
+    #[test]
+    fn the_fused_backward_equals_the_backward_then_column_sums_for_every_activation() {
+        let acts = [
+            Activation::Identity,
+            Activation::Relu,
+            Activation::Sigmoid,
+            Activation::Tanh,
+            Activation::LeakyRelu { alpha: 0.1 },
+        ];
+        for act in acts {
+            for (rows, cols) in [(1, 1), (5, 3), (7, 17), (33, 64)] {
+                let y = Array2::from_shape_fn((rows, cols), |(i, j)| {
+                    act.apply(((i * 7 + j * 3) % 11) as f64 / 3.0 - 1.5)
+                });
+                let g =
+                    Array2::from_shape_fn((rows, cols), |(i, j)| ((i * 5 + j) % 9) as f64 - 4.2);
+                let mut want = Array2::zeros((rows, cols));
+                activation_backward_into(act, y.view(), g.view(), want.view_mut()).unwrap();
+                let start: Vec<f64> = (0..cols).map(|j| j as f64 * 0.5).collect();
+                let mut want_sums = start.clone();
+                for row in want.rows() {
+                    for (s, &v) in want_sums.iter_mut().zip(row) {
+                        *s += v;
+                    }
+                }
+                // Contiguous (the wide path) and transposed-twice strided
+                // (the general path) give the same numbers, bit for bit.
+                let mut dst = Array2::from_elem((rows, cols), f64::NAN);
+                let mut sums = start.clone();
+                activation_backward_sum_into(act, y.view(), g.view(), dst.view_mut(), &mut sums)
+                    .unwrap();
+                assert_eq!(dst, want, "{act:?} {rows}×{cols}");
+                assert_eq!(sums, want_sums, "{act:?} {rows}×{cols}");
+                let mut wide = Array2::from_elem((rows, 2 * cols), f64::NAN);
+                let mut sums = start.clone();
+                let strided = wide.slice_mut(ndarray::s![.., ..;2]);
+                activation_backward_sum_into(act, y.view(), g.view(), strided, &mut sums).unwrap();
+                assert_eq!(wide.slice(ndarray::s![.., ..;2]), want);
+                assert_eq!(sums, want_sums);
+                // f32 on the wide path too.
+                let (y32, g32) = (y.mapv(|v| v as f32), g.mapv(|v| v as f32));
+                let mut want32 = Array2::zeros((rows, cols));
+                activation_backward_into(act, y32.view(), g32.view(), want32.view_mut()).unwrap();
+                let mut dst32 = Array2::zeros((rows, cols));
+                let mut sums32 = vec![0.0f32; cols];
+                activation_backward_sum_into(
+                    act,
+                    y32.view(),
+                    g32.view(),
+                    dst32.view_mut(),
+                    &mut sums32,
+                )
+                .unwrap();
+                assert_eq!(dst32, want32);
+                for j in 0..cols {
+                    let s: f32 = want32.column(j).iter().fold(0.0, |a, &v| a + v);
+                    assert_eq!(sums32[j], s);
+                }
+            }
+        }
+        // Shapes: the sums must match the columns; y, g and dst must agree.
+        let y = Array2::<f32>::zeros((2, 3));
+        let e = activation_backward_sum_into(
+            Activation::Relu,
+            y.view(),
+            y.view(),
+            Array2::zeros((2, 3)).view_mut(),
+            &mut [0.0; 2],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("column sums"), "{e}");
+        let e = activation_backward_sum_into(
+            Activation::Relu,
+            y.view(),
+            Array2::zeros((3, 3)).view(),
+            Array2::zeros((2, 3)).view_mut(),
+            &mut [0.0; 3],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("activation backward"), "{e}");
+        let e = activation_backward_sum_into(
+            Activation::Relu,
+            y.view(),
+            y.view(),
+            Array2::zeros((2, 4)).view_mut(),
+            &mut [0.0; 3],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("activation backward output"), "{e}");
+    }
 
     #[test]
     fn rows_of_a_block_get_their_bias_and_a_ragged_block_is_refused() {

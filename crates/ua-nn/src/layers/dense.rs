@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use ua_tensor::activation::{Activation, activation_backward_into};
+use ua_tensor::activation::{Activation, activation_backward_sum_into};
 use ua_tensor::gemm::{Trans, gemm_bias_act_into, gemm_into};
 use ua_tensor::init::Initializer;
 
@@ -288,13 +288,19 @@ impl<S: Scalar> Layer<S> for Dense<S> {
                 crate::error::dims(input.dim()),
             ));
         }
-        // ∂L/∂z = ∂L/∂y ⊙ f'(z), with f' taken from y.
-        let gz = if self.activation == Activation::Identity {
+        // ∂L/∂z = ∂L/∂y ⊙ f'(z), with f' taken from y; ∂L/∂b += Σ_rows ∂L/∂z
+        // in the same pass.
+        let identity = self.activation == Activation::Identity;
+        let gz = if identity {
             grad_output
         } else {
             let y = first_rows(&self.out, n);
-            let mut gz = rows_of(&mut self.gz, n, o);
-            activation_backward_into(self.activation, y, grad_output, gz.view_mut())?;
+            let gz = rows_of(&mut self.gz, n, o);
+            let gb = self
+                .gb
+                .as_slice_mut()
+                .expect("the bias gradient is one contiguous row");
+            activation_backward_sum_into(self.activation, y, grad_output, gz, gb)?;
             first_rows(&self.gz, n)
         };
         // ∂L/∂W += xᵀ·gz ; ∂L/∂b += Σ_rows gz
@@ -307,7 +313,7 @@ impl<S: Scalar> Layer<S> for Dense<S> {
             S::one(),
             self.gw.view_mut(),
         )?;
-        if let Some(gb) = self.gb.as_slice_mut() {
+        if let (true, Some(gb)) = (identity, self.gb.as_slice_mut()) {
             for row in gz.rows() {
                 match row.as_slice() {
                     Some(r) => gb.iter_mut().zip(r).for_each(|(a, &g)| *a = *a + g),
