@@ -326,13 +326,15 @@ pub fn activation_backward_sum_into<S: Scalar>(
             (1, col_sums.len()),
         ));
     }
-    if y.ncols() > 0 && y.dim() == grad_out.dim() && dst.dim() == y.dim() {
-        if let (Some(ys), Some(gs), Some(ds)) =
-            (y.as_slice(), grad_out.as_slice(), dst.as_slice_mut())
-        {
-            backward_sum_wide(act, ys, gs, ds, col_sums);
-            return Ok(());
-        }
+    let same = y.dim() == grad_out.dim() && dst.dim() == y.dim();
+    if let (true, Some(ys), Some(gs), Some(ds)) = (
+        same && y.ncols() > 0,
+        y.as_slice(),
+        grad_out.as_slice(),
+        dst.as_slice_mut(),
+    ) {
+        backward_sum_wide(act, ys, gs, ds, col_sums);
+        return Ok(());
     }
     activation_backward_into(act, y, grad_out, dst.view_mut())?;
     for row in dst.rows() {
@@ -473,9 +475,9 @@ mod tests {
                 )
                 .unwrap();
                 assert_eq!(dst32, want32);
-                for j in 0..cols {
+                for (j, got) in sums32.iter().enumerate() {
                     let s: f32 = want32.column(j).iter().fold(0.0, |a, &v| a + v);
-                    assert_eq!(sums32[j], s);
+                    assert_eq!(*got, s);
                 }
             }
         }
