@@ -382,6 +382,26 @@ fn batch_range(b: usize, len: usize, n_batches: usize) -> std::ops::Range<usize>
     b * len / n_batches..(b + 1) * len / n_batches
 }
 
+/// The item tower's input for a batch of (user, item) pairs: the items in
+/// rows `0..m` and, with `negatives` (BPR), a sampled item each user has not
+/// interacted with in rows `m..2m`, pair by pair.
+fn batch_items(
+    batch: &[(u32, u32)],
+    x: &CsrMatrix<f32>,
+    negatives: bool,
+    rng: &mut impl rand::Rng,
+    item_idx: &mut Array2<f32>,
+) {
+    let m = batch.len();
+    for (a, &(u, i)) in batch.iter().enumerate() {
+        item_idx[[a, 0]] = i as f32;
+        if negatives {
+            let seen = x.row(u as usize).map_or(&[][..], |r| r.0);
+            item_idx[[m + a, 0]] = negative(rng, x.n_cols(), seen, i) as f32;
+        }
+    }
+}
+
 /// Writes a user's history *without* `target` into one batch row — item
 /// indices (the padding index stays elsewhere) and weights rescaled to sum
 /// to 1 — so the target is predicted from the other items. Leaves the row
@@ -838,12 +858,8 @@ impl RecommenderModel for TwoTower {
                 let m = batch.len();
                 hist_idx.fill(pad);
                 hist_w.fill(0.0);
+                batch_items(batch, x, per_pair == 2, &mut rng, &mut item_idx);
                 for (a, &(u, i)) in batch.iter().enumerate() {
-                    item_idx[[a, 0]] = i as f32;
-                    if per_pair == 2 {
-                        let seen = x.row(u as usize).map_or(&[][..], |r| r.0);
-                        item_idx[[m + a, 0]] = negative(&mut rng, n_items, seen, i) as f32;
-                    }
                     let (items, weights) = &histories[u as usize];
                     history_without(items, weights, i, hist_idx.row_mut(a), hist_w.row_mut(a));
                 }
@@ -1700,5 +1716,36 @@ mod tests {
         };
         let (free, shrunk) = (norm(0.0), norm(0.5));
         assert!(shrunk < 0.5 * free, "{shrunk} vs {free}");
+    }
+
+    #[test]
+    fn a_batch_lists_its_items_then_each_pairs_negative() {
+        // Each user has seen all items but one: that one is their negative.
+        let x = csr(
+            3,
+            4,
+            &[
+                (0, 0),
+                (0, 1),
+                (0, 2),
+                (1, 1),
+                (1, 2),
+                (1, 3),
+                (2, 0),
+                (2, 2),
+                (2, 3),
+            ],
+        );
+        let batch = [(0u32, 1u32), (1, 3), (2, 0)];
+        let mut idx = Array2::from_elem((6, 1), -1.0f32);
+        batch_items(&batch, &x, true, &mut seeded_rng(4), &mut idx);
+        assert_eq!(idx.column(0).to_vec(), vec![1.0, 3.0, 0.0, 3.0, 0.0, 1.0]);
+        // Without negatives only the first rows are written.
+        let mut idx = Array2::from_elem((6, 1), -1.0f32);
+        batch_items(&batch, &x, false, &mut seeded_rng(4), &mut idx);
+        assert_eq!(
+            idx.column(0).to_vec(),
+            vec![1.0, 3.0, 0.0, -1.0, -1.0, -1.0]
+        );
     }
 }
