@@ -548,10 +548,13 @@ fn with_packed<E: Scalar>(
         Ok(g) => g,
         Err(_) => &mut local,
     };
-    packed.clear();
-    packed.resize(d.k * d.n, E::zero());
+    // Grown once per thread and then reused as it is: every element of the
+    // first k·n is written below, so there is nothing to clear.
+    if packed.len() < d.k * d.n {
+        packed.resize(d.k * d.n, E::zero());
+    }
     let (b, rs, cs) = d.b;
-    for (q, row) in packed.chunks_exact_mut(d.n).enumerate() {
+    for (q, row) in packed[..d.k * d.n].chunks_exact_mut(d.n).enumerate() {
         // SAFETY: row q of the k × n right operand.
         let src = unsafe { b.offset(q as isize * rs) };
         for (j, v) in row.iter_mut().enumerate() {
