@@ -383,6 +383,25 @@ pub struct ClvSettings {
     pub period: f64,
 }
 
+/// lifetimes' defaults for a log in days: 12 months of 30 days, 1 % per
+/// month.
+///
+/// ```
+/// use ua_analytics::clv::ClvSettings;
+/// let s = ClvSettings::default();
+/// assert_eq!((s.horizon, s.discount_rate, s.period), (360.0, 0.01, 30.0));
+/// assert!(s.check().is_ok());
+/// ```
+impl Default for ClvSettings {
+    fn default() -> Self {
+        ClvSettings {
+            horizon: 360.0,
+            discount_rate: 0.01,
+            period: 30.0,
+        }
+    }
+}
+
 impl ClvSettings {
     /// Checks the three values, naming the one that is wrong.
     pub fn check(&self) -> Result<()> {
