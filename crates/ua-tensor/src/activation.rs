@@ -481,6 +481,17 @@ mod tests {
                 }
             }
         }
+        // No columns: nothing to compute (and no zero-width rows to walk).
+        let empty = Array2::<f32>::zeros((3, 0));
+        let mut out = Array2::<f32>::zeros((3, 0));
+        activation_backward_sum_into(
+            Activation::Relu,
+            empty.view(),
+            empty.view(),
+            out.view_mut(),
+            &mut [],
+        )
+        .unwrap();
         // Shapes: the sums must match the columns; y, g and dst must agree.
         let y = Array2::<f32>::zeros((2, 3));
         let e = activation_backward_sum_into(

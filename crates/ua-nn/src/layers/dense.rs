@@ -402,6 +402,39 @@ fn affine_activate<S: Scalar>(
 mod tests {
     use super::*;
 
+    /// The gradients of a ReLU and an identity layer by hand: ∂L/∂z masks
+    /// the rows where the output is 0, ∂L/∂b sums ∂L/∂z over the rows,
+    /// ∂L/∂W = xᵀ·∂L/∂z, ∂L/∂x = ∂L/∂z·Wᵀ.
+    #[test]
+    fn backward_by_hand_for_relu_and_identity() {
+        let w = ndarray::array![[1.0f64, -1.0], [2.0, 0.5]];
+        let b = ndarray::array![0.0f64, 0.25];
+        let x = ndarray::array![[1.0f64, 1.0], [-1.0, 0.5]];
+        let g = ndarray::array![[0.5f64, 2.0], [3.0, -1.0]];
+        // z = x·W + b = [[3, -0.25], [0, 1.5]]; ReLU zeroes z ≤ 0.
+        let mut relu = Dense::from_weights(w.clone(), b.clone(), Activation::Relu).unwrap();
+        relu.forward(x.view(), Mode::Train).unwrap();
+        let gin = relu
+            .backward(x.view(), g.view(), true)
+            .unwrap()
+            .unwrap()
+            .to_owned();
+        let gz = ndarray::array![[0.5, 0.0], [0.0, -1.0]];
+        assert_eq!(gin, gz.dot(&w.t()));
+        assert_eq!(relu.gb, ndarray::array![0.5, -1.0]);
+        assert_eq!(relu.gw, x.t().dot(&gz));
+        let mut identity = Dense::from_weights(w.clone(), b, Activation::Identity).unwrap();
+        identity.forward(x.view(), Mode::Train).unwrap();
+        let gin = identity
+            .backward(x.view(), g.view(), true)
+            .unwrap()
+            .unwrap()
+            .to_owned();
+        assert_eq!(gin, g.dot(&w.t()));
+        assert_eq!(identity.gb, ndarray::array![3.5, 1.0]);
+        assert_eq!(identity.gw, x.t().dot(&g));
+    }
+
     #[test]
     fn the_size_limit_is_inclusive_and_overflow_is_caught() {
         // (2¹⁴ − 1)·2¹⁴ + 2¹⁴ = 2²⁸ parameters: exactly the limit.

@@ -582,6 +582,50 @@ mod tests {
     }
 
     #[test]
+    fn evaluation_is_the_identity_and_does_not_move_the_generator() {
+        let x = Array2::from_shape_fn((9, 7), |(i, j)| (i * 7 + j) as f32 - 20.0);
+        let (mut a, mut b) = (
+            Dropout::<f32>::new(0.5, 4).unwrap(),
+            Dropout::<f32>::new(0.5, 4).unwrap(),
+        );
+        assert_eq!(a.forward(x.view(), Mode::Eval).unwrap(), x);
+        // The next training masks are those of a layer that never evaluated.
+        let ya = a.forward(x.view(), Mode::Train).unwrap().to_owned();
+        let yb = b.forward(x.view(), Mode::Train).unwrap().to_owned();
+        assert_eq!(ya, yb);
+        assert_ne!(ya, x);
+    }
+
+    #[test]
+    fn frozen_masks_are_reused_while_they_cover_the_batch() {
+        let x = Array2::from_shape_fn((8, 5), |(i, j)| (i * 5 + j) as f64 + 1.0);
+        let mut d = Dropout::<f64>::new(0.5, 6).unwrap();
+        d.freeze_randomness(true);
+        let first = d.forward(x.view(), Mode::Train).unwrap().to_owned();
+        let mask = d.mask();
+        assert_eq!(d.forward(x.view(), Mode::Train).unwrap(), first);
+        // A smaller batch uses the first rows of the same mask.
+        let small = d
+            .forward(x.slice(s![..3, ..]), Mode::Train)
+            .unwrap()
+            .to_owned();
+        assert_eq!(small, first.slice(s![..3, ..]));
+        assert_eq!(d.mask(), mask);
+        // More rows or another width: a new mask of the new shape.
+        let tall = Array2::from_shape_fn((12, 5), |(i, j)| (i + j) as f64 + 1.0);
+        d.forward(tall.view(), Mode::Train).unwrap();
+        assert_eq!(d.mask().dim(), (12, 5));
+        let wide = Array2::from_shape_fn((8, 6), |(i, j)| (i + j) as f64 + 1.0);
+        let y = d.forward(wide.view(), Mode::Train).unwrap().to_owned();
+        assert_eq!(d.mask().dim(), (8, 6));
+        assert_eq!(y, &wide * &d.mask());
+        // Unfrozen, every call draws anew.
+        d.freeze_randomness(false);
+        let again = d.forward(wide.view(), Mode::Train).unwrap().to_owned();
+        assert_ne!(again, y);
+    }
+
+    #[test]
     fn the_kept_fraction_is_one_minus_the_rate() {
         for rate in [0.1, 0.5, 0.9] {
             let mut d = Dropout::<f32>::new(rate, 3).unwrap();
