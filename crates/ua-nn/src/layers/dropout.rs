@@ -566,6 +566,26 @@ mod tests {
         let mut wide = vec![f32::NAN; 37];
         apply_wide(&mut wide, &x, &kept, 2.5);
         assert_eq!(wide, want);
+        // Longer arrays: whole words on the vector path, the rest on the
+        // plain one, each element with its own bit (lengths not multiples
+        // of 16 or of 256).
+        let mut lanes = LaneRng::new(8);
+        for len in [300usize, 1000, 4099] {
+            let mut kept = vec![0u16; len.div_ceil(16)];
+            mask_plain(&mut lanes.s, &mut kept, 1 << 31);
+            let x: Vec<f32> = (0..len).map(|v| v as f32 - 100.0).collect();
+            let (mut plain, mut wide) = (vec![f32::NAN; len], vec![f32::NAN; len]);
+            apply_plain(&mut plain, &x, &kept, 2.0);
+            apply_wide(&mut wide, &x, &kept, 2.0);
+            assert_eq!(wide, plain, "{len} elements");
+            let e = len - 1;
+            let want = if kept[e / 16] >> (e % 16) & 1 == 1 {
+                x[e] * 2.0
+            } else {
+                0.0
+            };
+            assert_eq!(plain[e], want);
+        }
         // The AVX2 form (the dispatch takes AVX-512 where the CPU has it).
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
