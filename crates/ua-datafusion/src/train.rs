@@ -1,6 +1,7 @@
 //! Training over data that does not fit in memory: k-means as an aggregate
 //! UDF whose result is the next Lloyd step, and a driver running one query
-//! per iteration.
+//! per iteration; logistic regression by full-batch gradient descent in the
+//! same way ([`logreg`]: `ua_logreg_grad`, [`logreg::logreg_fit`]).
 //!
 //! A Lloyd step is a sum over rows: each row is assigned to its nearest
 //! centre and added to that centre's sums. `ua_kmeans_step` computes those
@@ -37,6 +38,8 @@ use datafusion::logical_expr::{
 use datafusion::physical_expr::expressions::Literal;
 use datafusion::prelude::{DataFrame, ident, lit};
 use serde::{Deserialize, Serialize};
+
+pub mod logreg;
 
 /// `ua_kmeans_step(centres, x1, …, xd)`: one Lloyd step over all rows of
 /// the query, as an aggregate.
@@ -353,44 +356,46 @@ impl KMeansStepAcc {
             inertia: 0.0,
         }
     }
+}
 
-    /// The column `j` of a batch as f64 values, refusing NULLs and
-    /// non-finite values (named by column and row within the batch).
-    fn floats(&self, j: usize, array: &ArrayRef) -> Result<Float64Array> {
-        let name = KMeansStepUdf::NAME;
-        let col = &self.columns[j];
-        let floats = cast(array, &DataType::Float64).map_err(|e| {
-            DataFusionError::Execution(format!(
-                "{name}: argument {} (`{col}`) of type {} is not numeric: {e}",
-                j + 2,
-                array.data_type()
-            ))
-        })?;
-        if floats.null_count() > 0 {
-            let row = (0..floats.len()).find(|&i| floats.is_null(i)).unwrap_or(0);
-            return Err(DataFusionError::Execution(format!(
-                "{name}: argument {} (`{col}`) is NULL at row {} of the batch; k-means needs \
-                 complete rows: filter them out or fill them (COALESCE) first",
-                j + 2,
-                row + 1
-            )));
-        }
-        let floats = floats.as_primitive::<Float64Type>().clone();
-        if let Some((row, v)) = floats
-            .values()
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !v.is_finite())
-        {
-            return Err(DataFusionError::Execution(format!(
-                "{name}: argument {} (`{col}`) is {v} at row {} of the batch; k-means needs \
-                 finite numbers",
-                j + 2,
-                row + 1
-            )));
-        }
-        Ok(floats)
+/// A numeric argument of a batch as f64 values, refusing NULLs and
+/// non-finite values; `pos` is the argument's 1-based position in the call,
+/// `col` its name, `model` what needs the numbers ("k-means").
+pub(crate) fn column_f64(
+    udf: &str,
+    model: &str,
+    pos: usize,
+    col: &str,
+    array: &ArrayRef,
+) -> Result<Float64Array> {
+    let floats = cast(array, &DataType::Float64).map_err(|e| {
+        DataFusionError::Execution(format!(
+            "{udf}: argument {pos} (`{col}`) of type {} is not numeric: {e}",
+            array.data_type()
+        ))
+    })?;
+    if floats.null_count() > 0 {
+        let row = (0..floats.len()).find(|&i| floats.is_null(i)).unwrap_or(0);
+        return Err(DataFusionError::Execution(format!(
+            "{udf}: argument {pos} (`{col}`) is NULL at row {} of the batch; {model} needs \
+             complete rows: filter them out or fill them (COALESCE) first",
+            row + 1
+        )));
     }
+    let floats = floats.as_primitive::<Float64Type>().clone();
+    if let Some((row, v)) = floats
+        .values()
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !v.is_finite())
+    {
+        return Err(DataFusionError::Execution(format!(
+            "{udf}: argument {pos} (`{col}`) is {v} at row {} of the batch; {model} needs \
+             finite numbers",
+            row + 1
+        )));
+    }
+    Ok(floats)
 }
 
 /// Index of the nearest centre (squared Euclidean distance, ties to the
@@ -421,7 +426,7 @@ impl Accumulator for KMeansStepAcc {
         let cols: Vec<Float64Array> = values[1..]
             .iter()
             .enumerate()
-            .map(|(j, a)| self.floats(j, a))
+            .map(|(j, a)| column_f64(KMeansStepUdf::NAME, "k-means", j + 2, &self.columns[j], a))
             .collect::<Result<_>>()?;
         let n = values[0].len();
         let mut row = vec![0.0f64; d];

@@ -13,6 +13,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::*;
 use ua_analytics::ndarray::{Array2, ArrayView2};
 use ua_analytics::segmentation::{KMeans, gaussian_blobs};
+use ua_datafusion::train::logreg::{LogRegFit, logreg_fit};
 use ua_datafusion::train::{KMeansStep, centres_json, kmeans_fit};
 use ua_datafusion::{KMeansFit, register};
 
@@ -401,4 +402,230 @@ async fn bad_driver_arguments_are_named() {
         (fit.centres, fit.counts, fit.inertia, fit.iterations),
         (vec![vec![2.0]], vec![3], 2.0, 2)
     );
+}
+
+/// Throughput of one Lloyd step (`ua_kmeans_step`, k = 8) over 1M generated
+/// rows × 8 features in a 2-partition MemTable (batches of 8192 rows),
+/// 2 target partitions. A measurement, not a check of speed: run it with
+/// `cargo test --release --manifest-path crates/ua-datafusion/Cargo.toml
+/// --test train -- --ignored --nocapture one_step_throughput` (see
+/// docs/benchmarks.md, "Training on DataFusion"). It asserts only that
+/// every row was counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement: run in release with --ignored --nocapture"]
+async fn one_step_throughput() {
+    let (n, d, k) = (1_000_000usize, 8usize, 8usize);
+    // A cheap deterministic generator: 8 blobs on a grid plus hashed noise.
+    let value = |i: usize, j: usize| {
+        let h = (i as u64 ^ ((j as u64) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((i % k) * 10) as f64 + ((h >> 11) as f64 / (1u64 << 53) as f64) - 0.5 + j as f64
+    };
+    let schema = Arc::new(Schema::new(
+        (0..d)
+            .map(|j| Field::new(format!("x{j}"), DataType::Float64, false))
+            .collect::<Vec<_>>(),
+    ));
+    let batch_rows = 8192;
+    let mut parts = vec![vec![], vec![]];
+    let mut start = 0;
+    while start < n {
+        let end = (start + batch_rows).min(n);
+        let cols: Vec<ArrayRef> = (0..d)
+            .map(|j| {
+                Arc::new(Float64Array::from_iter_values(
+                    (start..end).map(|i| value(i, j)),
+                )) as ArrayRef
+            })
+            .collect();
+        parts[(start / batch_rows) % 2].push(RecordBatch::try_new(schema.clone(), cols).unwrap());
+        start = end;
+    }
+    let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(2));
+    register(&ctx);
+    ctx.register_table("pts", Arc::new(MemTable::try_new(schema, parts).unwrap()))
+        .unwrap();
+    let centres: Vec<Vec<f64>> = (0..k)
+        .map(|c| (0..d).map(|j| value(c, j)).collect())
+        .collect();
+    let cols: Vec<String> = names(d);
+    let sql = format!(
+        "SELECT ua_kmeans_step('{}', {}) FROM pts",
+        centres_json(&centres),
+        cols.join(", ")
+    );
+    let mut secs = vec![];
+    for _ in 0..7 {
+        let t = std::time::Instant::now();
+        let b = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+        secs.push(t.elapsed().as_secs_f64());
+        let json = b[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap()
+            .value(0);
+        let step = KMeansStep::from_json(json).unwrap();
+        assert_eq!(step.counts.iter().sum::<u64>(), n as u64);
+    }
+    secs.sort_by(f64::total_cmp);
+    println!(
+        "one ua_kmeans_step, {n} rows x {d} features, k = {k}, 2 partitions: median {:.4} s \
+         ({:.2} M rows/s), best {:.4} s ({:.2} M rows/s), 7 runs",
+        secs[3],
+        n as f64 / secs[3] / 1e6,
+        secs[0],
+        n as f64 / secs[0] / 1e6
+    );
+}
+
+/// Labelled rows: y = 1 when a noisy linear score is positive.
+fn labelled(n: usize) -> (Vec<[f64; 3]>, Vec<f64>) {
+    let (x, _) = gaussian_blobs::<f64>(n, 3, 2, 1.5, 3.0, 11).unwrap();
+    let mut rows = Vec::with_capacity(n);
+    let mut y = Vec::with_capacity(n);
+    for (i, r) in x.rows().into_iter().enumerate() {
+        rows.push([r[0], r[1], r[2]]);
+        let noise = ((i * 37) % 11) as f64 / 5.0 - 1.0;
+        y.push(if 0.8 * r[0] - 0.5 * r[1] + 0.2 * r[2] + noise > 0.3 {
+            1.0
+        } else {
+            0.0
+        });
+    }
+    (rows, y)
+}
+
+fn labelled_table(rows: &[[f64; 3]], y: &[f64], parts: usize) -> MemTable {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("y", DataType::Int32, false),
+        Field::new("a", DataType::Float64, false),
+        Field::new("b", DataType::Float64, false),
+        Field::new("c", DataType::Float64, false),
+    ]));
+    let n = rows.len();
+    let batch = |s: usize, e: usize| {
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int32Array::from_iter_values(
+                    y[s..e].iter().map(|&v| v as i32),
+                )) as ArrayRef,
+                Arc::new(Float64Array::from_iter_values(
+                    rows[s..e].iter().map(|r| r[0]),
+                )),
+                Arc::new(Float64Array::from_iter_values(
+                    rows[s..e].iter().map(|r| r[1]),
+                )),
+                Arc::new(Float64Array::from_iter_values(
+                    rows[s..e].iter().map(|r| r[2]),
+                )),
+            ],
+        )
+        .unwrap()
+    };
+    let cuts: Vec<usize> = (0..=parts).map(|p| n * p * p / (parts * parts)).collect();
+    let partitions = cuts.windows(2).map(|w| vec![batch(w[0], w[1])]).collect();
+    MemTable::try_new(schema, partitions).unwrap()
+}
+
+#[tokio::test]
+async fn logreg_fit_equals_a_plain_gradient_descent_loop() {
+    let (rows, y) = labelled(900);
+    let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(2));
+    ctx.register_table("t", Arc::new(labelled_table(&rows, &y, 3)))
+        .unwrap();
+    let df = ctx.table("t").await.unwrap();
+    let (epochs, lr) = (40, 0.3);
+    let fit = logreg_fit(&df, "y", &["a", "b", "c"], epochs, lr)
+        .await
+        .unwrap();
+
+    // The plain f64 loop: σ, log-loss, mean gradient, step.
+    let n = rows.len() as f64;
+    let (mut w, mut b) = ([0.0f64; 3], 0.0f64);
+    let mut losses = vec![];
+    for _ in 0..epochs {
+        let (mut g, mut gb, mut loss) = ([0.0f64; 3], 0.0f64, 0.0f64);
+        for (r, &yi) in rows.iter().zip(&y) {
+            let z = b + w[0] * r[0] + w[1] * r[1] + w[2] * r[2];
+            let p = 1.0 / (1.0 + (-z).exp());
+            for t in 0..3 {
+                g[t] += (p - yi) * r[t];
+            }
+            gb += p - yi;
+            loss -= yi * p.ln() + (1.0 - yi) * (1.0 - p).ln();
+        }
+        losses.push(loss / n);
+        for t in 0..3 {
+            w[t] -= lr * g[t] / n;
+        }
+        b -= lr * gb / n;
+    }
+    assert_eq!(fit.rows, rows.len() as u64);
+    for (t, (got, want)) in fit.weights.iter().zip(&w).enumerate() {
+        assert!(close(*got, *want), "w{t}: {got} vs {want}");
+    }
+    assert!(close(fit.bias, b), "{} vs {b}", fit.bias);
+    assert_eq!(fit.losses.len(), epochs);
+    for (e, (a, want)) in fit.losses.iter().zip(&losses).enumerate() {
+        assert!(close(*a, *want), "epoch {e}: {a} vs {want}");
+    }
+    // It learns: the loss falls and the weights have the planted signs.
+    assert!(
+        fit.losses[epochs - 1] < 0.8 * fit.losses[0],
+        "{:?}",
+        fit.losses
+    );
+    assert!(
+        fit.weights[0] > 0.0 && fit.weights[1] < 0.0,
+        "{:?}",
+        fit.weights
+    );
+}
+
+#[tokio::test]
+async fn bad_logreg_input_is_named() {
+    let ctx = bad_ctx().await;
+    let e = sql_err(&ctx, "SELECT ua_logreg_grad('[0, 0]', n, city) FROM t").await;
+    assert!(
+        e.contains("argument 3 (`city`)") && e.contains("not numeric"),
+        "{e}"
+    );
+    let e = sql_err(&ctx, "SELECT ua_logreg_grad('[0, 0, 0]', n, n) FROM t").await;
+    assert!(
+        e.contains("holds 3 numbers") && e.contains("1 feature column(s)"),
+        "{e}"
+    );
+    let e = sql_err(&ctx, "SELECT ua_logreg_grad('[0, ', n, n) FROM t").await;
+    assert!(
+        e.contains("argument 1 (weights) is not a JSON list of numbers"),
+        "{e}"
+    );
+    let e = sql_err(&ctx, "SELECT ua_logreg_grad('[0]', n, n) FROM t").await;
+    assert!(e.contains("holds 1 number(s)"), "{e}");
+    let e = sql_err(&ctx, "SELECT ua_logreg_grad('[0, 0]', n) FROM t").await;
+    assert!(e.contains("2 argument(s)"), "{e}");
+    // n is 1, 2, 3: row 2 is not a label.
+    let e = sql_err(&ctx, "SELECT ua_logreg_grad('[0, 0]', n, n) FROM t").await;
+    assert!(
+        e.contains("label `n`") && e.contains("is 2 at row 2"),
+        "{e}"
+    );
+    let e = sql_err(&ctx, "SELECT ua_logreg_grad('[0, 0]', n - n, a) FROM t").await;
+    assert!(e.contains("`a`") && e.contains("NULL at row 2"), "{e}");
+    let df = ctx.table("t").await.unwrap();
+    let err = |r: datafusion::error::Result<LogRegFit>| r.unwrap_err().to_string();
+    let e = err(logreg_fit(&df, "n", &["city"], 3, 0.1).await);
+    assert!(e.contains("column `city` has type Utf8"), "{e}");
+    let e = err(logreg_fit(&df, "nope", &["n"], 3, 0.1).await);
+    assert!(e.contains("no column `nope`"), "{e}");
+    let e = err(logreg_fit(&df, "n", &["n"], 0, 0.1).await);
+    assert!(e.contains("epochs must be at least 1"), "{e}");
+    let e = err(logreg_fit(&df, "n", &["n"], 3, 0.0).await);
+    assert!(
+        e.contains("learning_rate must be finite and > 0, found 0"),
+        "{e}"
+    );
+    let e = err(logreg_fit(&df, "n", &[], 3, 0.1).await);
+    assert!(e.contains("columns is empty"), "{e}");
 }
