@@ -75,6 +75,7 @@ pub mod logreg;
 /// assert_eq!(step.counts, vec![2, 2]);
 /// // Squared distances to the old centres: 0 + 1 + 2 + 2.
 /// assert_eq!(step.inertia, 5.0);
+/// # });
 /// ```
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct KMeansStepUdf {

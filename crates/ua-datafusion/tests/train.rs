@@ -629,3 +629,28 @@ async fn bad_logreg_input_is_named() {
     let e = err(logreg_fit(&df, "n", &[], 3, 0.1).await);
     assert!(e.contains("columns is empty"), "{e}");
 }
+
+#[tokio::test]
+async fn ties_go_to_the_lowest_centre() {
+    let ctx = bad_ctx().await;
+    // n = 1, 2, 3. Row 2 is 1 from centres 1 and 3 (indices 0 and 1);
+    // row 1 is at centre 1, row 3 at centre 3; centre 3 duplicated as
+    // index 2 never wins.
+    let b = ctx
+        .sql("SELECT ua_kmeans_step('[[1], [3], [3]]', n) FROM t")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let json = b[0]
+        .column(0)
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap()
+        .value(0);
+    let s = KMeansStep::from_json(json).unwrap();
+    assert_eq!(s.counts, vec![2, 1, 0]);
+    assert_eq!(s.centres, vec![vec![1.5], vec![3.0], vec![3.0]]);
+    assert_eq!((s.inertia, s.shift, s.empty), (1.0, 0.25, 1));
+}
