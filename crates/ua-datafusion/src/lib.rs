@@ -26,6 +26,15 @@
 //!   are vectorised: each call converts the batch's Arrow arrays into a
 //!   `ua_data::Table` (nulls are missing values, which the pipeline's
 //!   imputer fills) and scores the whole batch at once.
+//! * [`register`] also adds the aggregate UDF `ua_kmeans_step(centres,
+//!   x1, …, xd)` → `STRING` (JSON): one k-means Lloyd step over all rows
+//!   of a query, with mergeable per-partition sums, so a k-means trains
+//!   over data that does not fit in memory; [`train::kmeans_fit`] runs one
+//!   such query per iteration until the centres stop moving (see [`train`]);
+//!   and `ua_logreg_grad(weights, y, x1, …, xd)` → `STRING` (JSON): the
+//!   summed log-loss gradient and loss of a logistic regression, with
+//!   [`train::logreg::logreg_fit`] doing full-batch gradient descent, one
+//!   query per epoch.
 //! * [`rfm`]: the RFM feature builder of `ua_data::features::rfm` as a
 //!   query over any registered table (a hive-partitioned Parquet log), the
 //!   same numbers as the in-memory builder.
@@ -64,6 +73,7 @@
 //! | --- | --- |
 //! | [`model`] | saved models as the UDFs read them: the kinds, [`LoadedModel`] |
 //! | [`udf`] | the scalar UDFs `ua_score` and `ua_kmeans_assign` |
+//! | [`train`] | training as aggregate queries: `ua_kmeans_step` and the driver [`train::kmeans_fit`]; `ua_logreg_grad` and [`train::logreg::logreg_fit`] |
 //! | [`rfm`] | RFM features as a DataFusion query, with the in-memory builder's checks and report |
 //!
 //! ## Versions
@@ -75,15 +85,17 @@
 
 pub mod model;
 pub mod rfm;
+pub mod train;
 pub mod udf;
 
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::{Expr, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF};
 use datafusion::prelude::{DataFrame, SessionContext, ident, lit};
 use ua_data::Table;
 use ua_data::arrow_io::from_record_batch;
 
 pub use model::LoadedModel;
+pub use train::{KMeansFit, KMeansStepUdf, kmeans_fit};
 pub use udf::{KMeansAssignUdf, ScoreUdf};
 
 /// The UDFs of this crate (`ua_score`, `ua_kmeans_assign`) — to register
@@ -101,7 +113,21 @@ pub fn udfs() -> Vec<ScalarUDF> {
     ]
 }
 
-/// Adds every UDF of this crate to `ctx` (see [`udfs`]).
+/// The aggregate UDFs of this crate (`ua_kmeans_step`, `ua_logreg_grad`,
+/// see [`train`]) — to register on a context, or on a Ballista executor.
+///
+/// ```
+/// let names: Vec<String> = ua_datafusion::udafs().iter().map(|f| f.name().to_string()).collect();
+/// assert_eq!(names, ["ua_kmeans_step", "ua_logreg_grad"]);
+/// ```
+pub fn udafs() -> Vec<AggregateUDF> {
+    vec![
+        AggregateUDF::from(train::KMeansStepUdf::new()),
+        AggregateUDF::from(train::logreg::LogRegGradUdf::new()),
+    ]
+}
+
+/// Adds every UDF of this crate to `ctx` (see [`udfs`] and [`udafs`]).
 ///
 /// ```
 /// use datafusion::execution::FunctionRegistry;
@@ -109,10 +135,15 @@ pub fn udfs() -> Vec<ScalarUDF> {
 /// ua_datafusion::register(&ctx);
 /// assert!(ctx.udf("ua_score").is_ok());
 /// assert!(ctx.udf("ua_kmeans_assign").is_ok());
+/// assert!(ctx.udaf("ua_kmeans_step").is_ok());
+/// assert!(ctx.udaf("ua_logreg_grad").is_ok());
 /// ```
 pub fn register(ctx: &SessionContext) {
     for f in udfs() {
         ctx.register_udf(f);
+    }
+    for f in udafs() {
+        ctx.register_udaf(f);
     }
 }
 
