@@ -8,12 +8,14 @@
 //! `acc[l] += (tile[t][l] − y[j][t])²`. The argmin over `j` is a per-lane
 //! select, so nothing is horizontal.
 //!
-//! The same source is compiled three times — for AVX-512F, for AVX2 and for
-//! the baseline target — and chosen at run time with
+//! The same source is compiled three times — for AVX-512F, for AVX2 + FMA
+//! and for the baseline target — and chosen at run time with
 //! `is_x86_feature_detected!`; LLVM vectorises the fixed-length lane loops
-//! for each. No fused multiply-add is used and every distance adds its
-//! terms in column order, so all three give bit-identical results (and the
-//! block sizes `L`, `KB` do not change any value either).
+//! for each. Every distance is `acc = fma(e, e, acc)` with `e = x_t − y_t`,
+//! the columns in order: one fused multiply-add per term (one rounding), in
+//! every variant — the baseline x86 one calls the library `fma`, slower but
+//! the same value — so all three give bit-identical results (and the block
+//! sizes `L`, `KB` do not change any value either).
 
 use ndarray::ArrayView2;
 
@@ -120,7 +122,7 @@ fn tile_dists<S: Scalar, const L: usize, const KB: usize>(
                 let v = yblk[b * d + t];
                 for l in 0..L {
                     let e = xr[l] - v;
-                    a[l] = a[l] + e * e;
+                    a[l] = e.mul_add(e, a[l]);
                 }
             }
         }
@@ -137,7 +139,7 @@ fn tile_dists<S: Scalar, const L: usize, const KB: usize>(
         for (xr, &v) in lanes.iter().zip(yr) {
             for l in 0..L {
                 let e = xr[l] - v;
-                a[l] = a[l] + e * e;
+                a[l] = e.mul_add(e, a[l]);
             }
         }
         o.copy_from_slice(&a);
@@ -223,8 +225,10 @@ macro_rules! dispatch {
                 // SAFETY: the CPU supports AVX-512F (checked just above).
                 return unsafe { avx512::$imp($($arg),*) };
             }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2 (checked just above).
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the CPU supports AVX2 and FMA (checked just above).
                 return unsafe { avx2::$imp($($arg),*) };
             }
         }
@@ -342,7 +346,7 @@ mod avx512 {
 mod avx2 {
     use super::*;
 
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     pub(super) fn nearest_impl<S: Scalar>(
         x: ArrayView2<'_, S>,
         ys: &[S],
@@ -352,7 +356,7 @@ mod avx2 {
         super::nearest_impl::<S, 8, 4, false>(x, ys, idx, dist)
     }
 
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     pub(super) fn sq_distances_impl<S: Scalar>(x: ArrayView2<'_, S>, ys: &[S], out: &mut [S]) {
         super::sq_distances_impl::<S, 8, 4, false>(x, ys, out)
     }
@@ -371,7 +375,7 @@ mod tests {
             for y in ys.chunks_exact(d) {
                 out.push(r.iter().zip(y).fold(S::zero(), |a, (&p, &q)| {
                     let e = p - q;
-                    a + e * e
+                    e.mul_add(e, a)
                 }));
             }
         }
@@ -403,7 +407,9 @@ mod tests {
         ];
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
                 v.push((
                     "avx2",
                     |x, y, i, d| unsafe { avx2::nearest_impl(x, y, i, d) },
