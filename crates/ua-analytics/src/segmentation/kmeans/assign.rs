@@ -14,27 +14,34 @@ use crate::segmentation::kernel::{Acc, CHUNK, block_rows, internal};
 /// Assigns rows `start..start + labels.len()` of `x` (standard layout) to
 /// their nearest centre, writing the labels and, when `acc` is given, adding
 /// each row to its centre's sums. Ties go to the lowest centre index.
+/// Returns how many labels differ from the ones `labels` held before (the
+/// chunk's old labels are kept in a small buffer while in cache, so the
+/// caller needs no copy of the whole label vector to detect convergence).
 pub(crate) fn assign_block<S: Scalar>(
     x: ArrayView2<'_, S>,
     centers: ArrayView2<'_, S>,
     start: usize,
     labels: &mut [usize],
     mut acc: Option<&mut Acc>,
-) -> Result<()> {
+) -> Result<usize> {
     let d = x.ncols();
     let xs = x
         .as_slice()
         .ok_or_else(|| internal("assign_block: x must be in standard layout"))?;
     let mut dist = vec![S::zero(); CHUNK.min(labels.len())];
+    let mut old = [0usize; CHUNK];
+    let mut changed = 0usize;
     for (c, lab) in labels.chunks_mut(CHUNK).enumerate() {
         let r0 = start + c * CHUNK;
         let m = lab.len();
+        old[..m].copy_from_slice(lab);
         nearest_rows_into(x.slice(s![r0..r0 + m, ..]), centers, lab, &mut dist[..m])?;
+        changed += lab.iter().zip(&old[..m]).filter(|(a, b)| a != b).count();
         if let Some(a) = acc.as_deref_mut() {
             add_rows(a, &xs[r0 * d..(r0 + m) * d], d, lab);
         }
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// Adds the rows of `rows` (row-major, `d` columns) to the sums of their
@@ -79,7 +86,8 @@ pub(crate) fn assign_all<S: Scalar>(
     let n = x.nrows();
     let mut labels = vec![0usize; n];
     let br = block_rows(n.max(1));
-    let run = |(b, lab): (usize, &mut [usize])| assign_block(x, centers, b * br, lab, None);
+    let run =
+        |(b, lab): (usize, &mut [usize])| assign_block(x, centers, b * br, lab, None).map(|_| ());
     if parallel {
         labels.par_chunks_mut(br).enumerate().try_for_each(run)?;
     } else {
@@ -134,7 +142,23 @@ mod tests {
         let c = array![[-5.0, 0.0, 1.0], [4.0, 4.0, -3.0], [0.0, -6.0, 6.0]];
         let mut labels = vec![usize::MAX; 600];
         let mut acc = Acc::new(3, 3);
-        assign_block(x.view(), c.view(), 100, &mut labels, Some(&mut acc)).unwrap();
+        let changed = assign_block(x.view(), c.view(), 100, &mut labels, Some(&mut acc)).unwrap();
+        assert_eq!(changed, 600, "every label was usize::MAX before");
+        // Again with the same centres: nothing changes; then three labels
+        // (in two chunks) set wrong are counted and put right.
+        let before = labels.clone();
+        assert_eq!(
+            assign_block(x.view(), c.view(), 100, &mut labels, None).unwrap(),
+            0
+        );
+        for i in [3, 300, 599] {
+            labels[i] = (labels[i] + 1) % 3;
+        }
+        assert_eq!(
+            assign_block(x.view(), c.view(), 100, &mut labels, None).unwrap(),
+            3
+        );
+        assert_eq!(labels, before);
         let mut want = Acc::new(3, 3);
         for (r, &label) in labels.iter().enumerate() {
             let xi = x.row(100 + r).to_vec();
