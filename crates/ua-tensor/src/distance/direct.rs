@@ -146,6 +146,70 @@ fn tile_dists<S: Scalar, const L: usize, const KB: usize>(
     }
 }
 
+/// The nearest row of `ys` to each of the `L` tile rows: the distances of
+/// each register block of `KB` rows of `y` are folded into the running
+/// minimum while still in registers (no tile of `k × L` distances written
+/// and read back). A NaN best distance marks "nothing accepted yet": the
+/// first non-NaN distance is taken whatever its value; then only a strictly
+/// smaller one, so ties keep the lowest index and NaN never wins.
+#[inline(always)]
+fn tile_nearest<S: Scalar, const L: usize, const KB: usize>(
+    xt: &[S],
+    ys: &[S],
+    d: usize,
+    best: &mut [S; L],
+    lab: &mut [usize; L],
+) {
+    let (lanes, _) = xt.as_chunks::<L>();
+    let lanes = &lanes[..d];
+    let mut bst = [S::nan(); L];
+    let mut lb = [0usize; L];
+    macro_rules! fold {
+        ($j:expr, $a:expr) => {
+            for l in 0..L {
+                let v = $a[l];
+                // `v < best`, or best still NaN: both are "not v ≥ best"
+                // (unordered when best is NaN), for a non-NaN `v`.
+                #[allow(clippy::neg_cmp_op_on_partial_ord)]
+                let take = !(v >= bst[l]) & !v.is_nan();
+                bst[l] = if take { v } else { bst[l] };
+                lb[l] = if take { $j } else { lb[l] };
+            }
+        };
+    }
+    let mut yb = ys.chunks_exact(d * KB);
+    let mut j0 = 0;
+    for yblk in &mut yb {
+        let mut acc = [[S::zero(); L]; KB];
+        for (t, xr) in lanes.iter().enumerate() {
+            for (b, a) in acc.iter_mut().enumerate() {
+                let v = yblk[b * d + t];
+                for l in 0..L {
+                    let e = xr[l] - v;
+                    a[l] = e.mul_add(e, a[l]);
+                }
+            }
+        }
+        for (b, a) in acc.iter().enumerate() {
+            fold!(j0 + b, a);
+        }
+        j0 += KB;
+    }
+    for yr in yb.remainder().chunks_exact(d) {
+        let mut a = [S::zero(); L];
+        for (xr, &v) in lanes.iter().zip(yr) {
+            for l in 0..L {
+                let e = xr[l] - v;
+                a[l] = e.mul_add(e, a[l]);
+            }
+        }
+        fold!(j0, a);
+        j0 += 1;
+    }
+    *best = bst;
+    *lab = lb;
+}
+
 /// [`nearest_into`] for one block size.
 #[inline(always)]
 fn nearest_impl<S: Scalar, const L: usize, const KB: usize, const T8: bool>(
@@ -155,28 +219,15 @@ fn nearest_impl<S: Scalar, const L: usize, const KB: usize, const T8: bool>(
     dist: &mut [S],
 ) {
     let (n, d) = x.dim();
-    let k = ys.len() / d;
     let xs = x.as_slice();
     let mut xt = vec![S::zero(); d * L];
-    let mut out = vec![S::zero(); k * L];
+    let mut best = [S::nan(); L];
+    let mut lab = [0usize; L];
     let mut r0 = 0;
     while r0 < n {
         let m = (n - r0).min(L);
         fill::<S, L, T8>(&x, xs, r0, m, &mut xt);
-        tile_dists::<S, L, KB>(&xt, ys, d, &mut out);
-        // A NaN best distance marks "nothing accepted yet": the first
-        // non-NaN distance is taken whatever its value; then only a strictly
-        // smaller one, so ties keep the lowest index and NaN never wins.
-        let mut best = [S::nan(); L];
-        let mut lab = [0usize; L];
-        for (j, o) in out.as_chunks::<L>().0.iter().enumerate() {
-            for l in 0..L {
-                let v = o[l];
-                let take = (v < best[l]) | (best[l].is_nan() & !v.is_nan());
-                best[l] = if take { v } else { best[l] };
-                lab[l] = if take { j } else { lab[l] };
-            }
-        }
+        tile_nearest::<S, L, KB>(&xt, ys, d, &mut best, &mut lab);
         if m == L {
             // Fixed length: inlined moves instead of two `memcpy` calls per tile.
             idx[r0..r0 + L].copy_from_slice(&lab);
