@@ -9,7 +9,7 @@ use ua_tensor::Scalar;
 use ua_tensor::distance::nearest_rows_into;
 
 use crate::Result;
-use crate::segmentation::kernel::{Acc, CHUNK, block_rows, internal};
+use crate::segmentation::kernel::{Acc, CHUNK, block_rows, internal, sq_dist_f64};
 
 /// Assigns rows `start..start + labels.len()` of `x` (standard layout) to
 /// their nearest centre, writing the labels and, when `acc` is given, adding
@@ -17,12 +17,17 @@ use crate::segmentation::kernel::{Acc, CHUNK, block_rows, internal};
 /// Returns how many labels differ from the ones `labels` held before (the
 /// chunk's old labels are kept in a small buffer while in cache, so the
 /// caller needs no copy of the whole label vector to detect convergence).
+///
+/// With `cost` given, adds `‖x_i − c_{label_i}‖²` (in `f64`, rows in order)
+/// to it while the chunk is in cache: the same sum, bit for bit, as
+/// [`inertia`](crate::segmentation::kernel::inertia) takes over the block.
 pub(crate) fn assign_block<S: Scalar>(
     x: ArrayView2<'_, S>,
     centers: ArrayView2<'_, S>,
     start: usize,
     labels: &mut [usize],
     mut acc: Option<&mut Acc>,
+    mut cost: Option<&mut f64>,
 ) -> Result<usize> {
     let d = x.ncols();
     let xs = x
@@ -39,6 +44,16 @@ pub(crate) fn assign_block<S: Scalar>(
         changed += lab.iter().zip(&old[..m]).filter(|(a, b)| a != b).count();
         if let Some(a) = acc.as_deref_mut() {
             add_rows(a, &xs[r0 * d..(r0 + m) * d], d, lab);
+        }
+        if let Some(total) = cost.as_deref_mut() {
+            let cs = centers
+                .as_slice()
+                .ok_or_else(|| internal("assign_block: centres must be in standard layout"))?;
+            let mut sum = *total;
+            for (row, &l) in xs[r0 * d..(r0 + m) * d].chunks_exact(d).zip(lab.iter()) {
+                sum += sq_dist_f64(row, &cs[l * d..(l + 1) * d]);
+            }
+            *total = sum;
         }
     }
     Ok(changed)
@@ -89,8 +104,9 @@ pub(crate) fn assign_all<S: Scalar>(
     let n = x.nrows();
     let mut labels = vec![0usize; n];
     let br = block_rows(n.max(1));
-    let run =
-        |(b, lab): (usize, &mut [usize])| assign_block(x, centers, b * br, lab, None).map(|_| ());
+    let run = |(b, lab): (usize, &mut [usize])| {
+        assign_block(x, centers, b * br, lab, None, None).map(|_| ())
+    };
     if parallel {
         labels.par_chunks_mut(br).enumerate().try_for_each(run)?;
     } else {
@@ -99,10 +115,43 @@ pub(crate) fn assign_all<S: Scalar>(
     Ok(labels)
 }
 
+/// [`assign_all`] and the inertia of the assignment in the same pass over
+/// `x`: per block the squared distances summed in row order, the blocks
+/// summed in order — the value of
+/// [`inertia`](crate::segmentation::kernel::inertia) on these labels, bit
+/// for bit, without a second pass over the data.
+pub(crate) fn assign_all_inertia<S: Scalar>(
+    x: ArrayView2<'_, S>,
+    centers: ArrayView2<'_, S>,
+    parallel: bool,
+) -> Result<(Vec<usize>, f64)> {
+    let n = x.nrows();
+    let mut labels = vec![0usize; n];
+    let br = block_rows(n.max(1));
+    let run = |(b, lab): (usize, &mut [usize])| -> Result<f64> {
+        let mut cost = 0.0f64;
+        assign_block(x, centers, b * br, lab, None, Some(&mut cost))?;
+        Ok(cost)
+    };
+    let parts: Vec<f64> = if parallel {
+        labels
+            .par_chunks_mut(br)
+            .enumerate()
+            .map(run)
+            .collect::<Result<_>>()?
+    } else {
+        labels
+            .chunks_mut(br)
+            .enumerate()
+            .map(run)
+            .collect::<Result<_>>()?
+    };
+    Ok((labels, parts.into_iter().sum()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::segmentation::kernel::sq_dist_f64;
     use ndarray::{Array2, array};
 
     #[test]
@@ -145,20 +194,21 @@ mod tests {
         let c = array![[-5.0, 0.0, 1.0], [4.0, 4.0, -3.0], [0.0, -6.0, 6.0]];
         let mut labels = vec![usize::MAX; 600];
         let mut acc = Acc::new(3, 3);
-        let changed = assign_block(x.view(), c.view(), 100, &mut labels, Some(&mut acc)).unwrap();
+        let changed =
+            assign_block(x.view(), c.view(), 100, &mut labels, Some(&mut acc), None).unwrap();
         assert_eq!(changed, 600, "every label was usize::MAX before");
         // Again with the same centres: nothing changes; then three labels
         // (in two chunks) set wrong are counted and put right.
         let before = labels.clone();
         assert_eq!(
-            assign_block(x.view(), c.view(), 100, &mut labels, None).unwrap(),
+            assign_block(x.view(), c.view(), 100, &mut labels, None, None).unwrap(),
             0
         );
         for i in [3, 300, 599] {
             labels[i] = (labels[i] + 1) % 3;
         }
         assert_eq!(
-            assign_block(x.view(), c.view(), 100, &mut labels, None).unwrap(),
+            assign_block(x.view(), c.view(), 100, &mut labels, None, None).unwrap(),
             3
         );
         assert_eq!(labels, before);
@@ -177,6 +227,25 @@ mod tests {
         assert_eq!(acc.sums, want.sums);
         let all = assign_all(x.view(), c.view(), true).unwrap();
         assert_eq!(&all[100..700], &labels[..]);
+        // Labels and inertia in one pass: the same bits as the two passes.
+        for parallel in [false, true] {
+            let (l2, cost) = assign_all_inertia(x.view(), c.view(), parallel).unwrap();
+            assert_eq!(l2, all);
+            let want = crate::segmentation::kernel::inertia(x.view(), c.view(), &all, parallel);
+            assert_eq!(cost.to_bits(), want.unwrap().to_bits());
+            let by_hand: f64 = (0..700)
+                .map(|i| {
+                    sq_dist_f64(
+                        x.row(i).as_slice().unwrap(),
+                        c.row(all[i]).as_slice().unwrap(),
+                    )
+                })
+                .sum();
+            assert!(
+                (cost - by_hand).abs() <= 1e-12 * by_hand,
+                "{cost} vs {by_hand}"
+            );
+        }
         assert_eq!(all, assign_all(x.view(), c.view(), false).unwrap());
         // A tie between centres 0 and 1 goes to 0, between 1 and 2 to 1.
         let t = array![[0.0, 0.0, 0.0], [2.0, 0.0, 0.0]];
@@ -185,7 +254,7 @@ mod tests {
         // Column-major x is refused (callers pass standard layout).
         let f = x.t().as_standard_layout().into_owned();
         let mut l = vec![0; 3];
-        let e = assign_block(f.t(), c.view(), 0, &mut l, None).unwrap_err();
+        let e = assign_block(f.t(), c.view(), 0, &mut l, None, None).unwrap_err();
         assert!(e.to_string().contains("standard layout"), "{e}");
     }
 }

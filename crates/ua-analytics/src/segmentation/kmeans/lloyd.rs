@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use ua_tensor::Scalar;
 use ua_tensor::progress::{Event, report};
 
-use super::assign::{assign_all, assign_block};
+use super::assign::{assign_all_inertia, assign_block};
 use super::fit::Run;
 use crate::Result;
 use crate::segmentation::kernel::{Acc, block_rows, inertia, internal, map_blocks, sq_dist_f64};
@@ -102,7 +102,7 @@ pub(crate) fn lloyd<S: Scalar>(
         let cv = centers.view();
         let run = |(b, lab): (usize, &mut [usize])| -> Result<(Acc, usize)> {
             let mut acc = Acc::new(k, d);
-            let changed = assign_block(x, cv, b * br, lab, Some(&mut acc))?;
+            let changed = assign_block(x, cv, b * br, lab, Some(&mut acc), None)?;
             Ok((acc, changed))
         };
         let parts: Vec<(Acc, usize)> = if parallel {
@@ -134,10 +134,15 @@ pub(crate) fn lloyd<S: Scalar>(
             break;
         }
     }
-    if !strict {
-        labels = assign_all(x, centers.view(), parallel)?;
-    }
-    let inertia = inertia(x, centers.view(), &labels, parallel)?;
+    // Not converged strictly: the labels of the final centres, and the
+    // inertia with them in the same pass.
+    let inertia = if strict {
+        inertia(x, centers.view(), &labels, parallel)?
+    } else {
+        let (final_labels, cost) = assign_all_inertia(x, centers.view(), parallel)?;
+        labels = final_labels;
+        cost
+    };
     Ok(Run {
         centers,
         labels,
