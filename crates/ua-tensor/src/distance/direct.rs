@@ -84,17 +84,20 @@ fn fill<S: Scalar, const L: usize, const T8: bool>(
     xt: &mut [S],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if T8 && L == 16 && m == 16 && x.ncols() == 8 {
-        if let (Some(src), Some(dst)) = (xs.and_then(S::as_f64_slice), S::as_f64_slice_mut(xt)) {
-            let ahead = (r0 + 16 * PREFETCH_TILES).min(x.nrows().saturating_sub(16));
-            // SAFETY: `T8` is only passed by the AVX-512 variants, which run
-            // after `is_x86_feature_detected!("avx512f")`.
-            unsafe {
-                avx512::transpose8x16(&src[r0 * 8..(r0 + 16) * 8], dst);
-                avx512::prefetch16(&src[ahead * 8..(ahead + 16) * 8]);
-            }
-            return;
+    if T8
+        && L == 16
+        && m == 16
+        && x.ncols() == 8
+        && let (Some(src), Some(dst)) = (xs.and_then(S::as_f64_slice), S::as_f64_slice_mut(xt))
+    {
+        let ahead = (r0 + 16 * PREFETCH_TILES).min(x.nrows().saturating_sub(16));
+        // SAFETY: `T8` is only passed by the AVX-512 variants, which run
+        // after `is_x86_feature_detected!("avx512f")`.
+        unsafe {
+            avx512::transpose8x16(&src[r0 * 8..(r0 + 16) * 8], dst);
+            avx512::prefetch16(&src[ahead * 8..(ahead + 16) * 8]);
         }
+        return;
     }
     fill_tile::<S, L>(x, xs, r0, m, xt)
 }
