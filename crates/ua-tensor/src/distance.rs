@@ -16,9 +16,9 @@
 //! `k`, `d` ≤ 64): the product is not worth its packing, so
 //! [`pairwise_sq_distances_into`], [`nearest_rows`] and [`nearest_rows_into`]
 //! evaluate `Σ (x_t − y_t)²` directly in a register-blocked kernel (no
-//! cancellation, never below zero) compiled for AVX-512F, AVX2 and the
-//! baseline target and chosen at run time; the three give bit-identical
-//! results. Larger shapes use the product form above.
+//! cancellation, never below zero; one fused multiply-add per term)
+//! compiled for AVX-512F, AVX2 + FMA and the baseline target and chosen at
+//! run time; the three give bit-identical results. Larger shapes use the product form above.
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, s};
 use rayon::prelude::*;
@@ -36,9 +36,10 @@ pub const CHUNK_ROWS: usize = 256;
 /// Largest number of columns for which [`pairwise_sq_distances_into`],
 /// [`nearest_rows`] and [`nearest_rows_into`] use the direct kernel (with at
 /// most [`DIRECT_MAX_ROWS`] rows of `y`). Its squared distances are, bit for
-/// bit, the sum `acc = acc + (x_t − y_t)²` over the columns in order, in the
-/// element type, starting from zero — callers may recompute single values
-/// that way and rely on equality.
+/// bit, the sum `acc = e.mul_add(e, acc)` with `e = x_t − y_t` over the
+/// columns in order (one fused multiply-add per term), in the element type,
+/// starting from zero — callers may recompute single values that way and
+/// rely on equality.
 ///
 /// ```
 /// use ndarray::array;
@@ -46,7 +47,7 @@ pub const CHUNK_ROWS: usize = 256;
 /// assert_eq!(DIRECT_MAX_COLS, 64);
 /// let x = array![[0.1f32, 0.7, -2.3]];
 /// let y = array![[1.3f32, -0.2, 0.4]];
-/// let by_hand = x.iter().zip(&y).fold(0.0f32, |a, (p, q)| a + (p - q) * (p - q));
+/// let by_hand = x.iter().zip(&y).fold(0.0f32, |a, (p, q)| (p - q).mul_add(p - q, a));
 /// assert_eq!(pairwise_sq_distances(x.view(), y.view()).unwrap()[[0, 0]], by_hand);
 /// ```
 pub const DIRECT_MAX_COLS: usize = direct::MAX_COLS;
@@ -499,11 +500,11 @@ mod tests {
 
     fn naive(x: &Array2<f64>, y: &Array2<f64>) -> Array2<f64> {
         Array2::from_shape_fn((x.nrows(), y.nrows()), |(i, j)| {
+            // The direct kernel's sum: one fused multiply-add per term.
             x.row(i)
                 .iter()
                 .zip(y.row(j))
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum()
+                .fold(0.0, |acc, (a, b)| (a - b).mul_add(a - b, acc))
         })
     }
 
@@ -567,7 +568,10 @@ mod tests {
             if raw < 0.0 {
                 negatives += 1;
             }
-            let naive_d: f32 = x.iter().zip(y.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+            let naive_d: f32 = x
+                .iter()
+                .zip(y.iter())
+                .fold(0.0, |acc, (a, b)| (a - b).mul_add(a - b, acc));
             let d = pairwise_sq_distances(x.view(), y_far.view()).unwrap()[[0, 0]];
             assert!(d >= 0.0, "k = {k}: {d}");
             assert!(d == raw.max(0.0), "k = {k}: {d} vs {raw}");

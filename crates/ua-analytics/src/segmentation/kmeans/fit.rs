@@ -279,6 +279,14 @@ pub(crate) fn mean_variance<S: Scalar>(x: ArrayView2<'_, S>) -> f64 {
     let Some(xs) = x.as_slice() else {
         return 0.0;
     };
+    if d == 8 {
+        return mean_variance_fixed::<S, 8>(xs, n);
+    }
+    mean_variance_any(xs, d, n)
+}
+
+/// [`mean_variance`] of the row-major `xs` with `d` columns and `n` rows.
+fn mean_variance_any<S: Scalar>(xs: &[S], d: usize, n: f64) -> f64 {
     let mut mean = vec![0.0f64; d];
     for row in xs.chunks_exact(d) {
         for (m, v) in mean.iter_mut().zip(row) {
@@ -296,6 +304,27 @@ pub(crate) fn mean_variance<S: Scalar>(x: ArrayView2<'_, S>) -> f64 {
     var.iter().sum::<f64>() / (n * d as f64)
 }
 
+/// [`mean_variance`] for `D` columns known at compile time: the same
+/// operations in the same order (so the same value), on whole rows.
+fn mean_variance_fixed<S: Scalar, const D: usize>(xs: &[S], n: f64) -> f64 {
+    let (rows, _) = xs.as_chunks::<D>();
+    let mut mean = [0.0f64; D];
+    for row in rows {
+        for t in 0..D {
+            mean[t] += row[t].as_f64();
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n);
+    let mut var = [0.0f64; D];
+    for row in rows {
+        for t in 0..D {
+            let e = row[t].as_f64() - mean[t];
+            var[t] += e * e;
+        }
+    }
+    var.iter().sum::<f64>() / (n * D as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +340,21 @@ mod tests {
         assert_eq!(mean_variance(f.t()), 0.5);
         // Three rows, one column {0, 3, 6}: mean 3, variance (9 + 0 + 9) / 3 = 6.
         assert_eq!(mean_variance(array![[0.0], [3.0], [6.0]].view()), 6.0);
+        // Eight columns (the whole-row path) give the bits of the generic loop.
+        let x8 = ndarray::Array2::from_shape_fn((101, 8), |(i, t)| {
+            ((i * 13 + t * 5) % 17) as f64 * 0.7 - 2.0 + t as f64
+        });
+        let generic = mean_variance_any(x8.as_slice().unwrap(), 8, 101.0);
+        assert_eq!(mean_variance(x8.view()).to_bits(), generic.to_bits());
+        let xf = x8.mapv(|v| v as f32);
+        let generic = mean_variance_any(xf.as_slice().unwrap(), 8, 101.0);
+        assert_eq!(mean_variance(xf.view()).to_bits(), generic.to_bits());
+        let mut by_hand = 0.0;
+        for t in 0..8 {
+            let m = x8.column(t).sum() / 101.0;
+            by_hand += x8.column(t).iter().map(|v| (v - m) * (v - m)).sum::<f64>() / 101.0;
+        }
+        assert!((mean_variance(x8.view()) - by_hand / 8.0).abs() < 1e-12);
     }
 
     #[test]

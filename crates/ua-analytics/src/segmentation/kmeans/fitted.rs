@@ -11,10 +11,10 @@ use ua_tensor::Scalar;
 use ua_tensor::check::ensure_squares_fit;
 use ua_tensor::check::max_abs_for_squares;
 
-use super::assign::assign_all;
+use super::assign::{assign_all, assign_all_inertia};
 use super::fit::{Run, standard, str_names};
 use super::params::{KMeans, sealed};
-use crate::segmentation::kernel::{dist_s, inertia, internal};
+use crate::segmentation::kernel::{dist_s, internal};
 use crate::{Error, Result, Segmenter};
 
 /// The parameter types whose fits are a [`FittedKMeans`]: [`KMeans`] and
@@ -312,8 +312,7 @@ impl<S: Scalar, P: KMeansParams> FittedKMeans<S, P> {
     pub fn inertia(&self, x: ArrayView2<'_, S>) -> Result<f64> {
         let x = self.check_input("FittedKMeans::inertia", x)?;
         let parallel = sealed::Sealed::parallel(&self.params);
-        let labels = assign_all(x.view(), self.centers.view(), parallel)?;
-        inertia(x.view(), self.centers.view(), &labels, parallel)
+        Ok(assign_all_inertia(x.view(), self.centers.view(), parallel)?.1)
     }
 
     /// The negative [`inertia`](Self::inertia) of `x`, so that higher is

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use ua_tensor::Scalar;
 use ua_tensor::progress::{Event, report};
 
-use super::assign::{assign_all, assign_block};
+use super::assign::{assign_all_inertia, assign_block};
 use super::fit::Run;
 use crate::Result;
 use crate::segmentation::kernel::{Acc, block_rows, inertia, internal, map_blocks, sq_dist_f64};
@@ -93,7 +93,6 @@ pub(crate) fn lloyd<S: Scalar>(
     let k = centers.nrows();
     let br = block_rows(n);
     let mut labels = vec![0usize; n];
-    let mut labels_old = vec![usize::MAX; n];
     let mut converged = false;
     let mut strict = false;
     let mut n_iter = 0;
@@ -101,12 +100,12 @@ pub(crate) fn lloyd<S: Scalar>(
         n_iter = it + 1;
         report(&Event::new("k-means", n_iter, Some(max_iter)));
         let cv = centers.view();
-        let run = |(b, lab): (usize, &mut [usize])| -> Result<Acc> {
+        let run = |(b, lab): (usize, &mut [usize])| -> Result<(Acc, usize)> {
             let mut acc = Acc::new(k, d);
-            assign_block(x, cv, b * br, lab, Some(&mut acc))?;
-            Ok(acc)
+            let changed = assign_block(x, cv, b * br, lab, Some(&mut acc), None)?;
+            Ok((acc, changed))
         };
-        let parts: Vec<Acc> = if parallel {
+        let parts: Vec<(Acc, usize)> = if parallel {
             labels
                 .par_chunks_mut(br)
                 .enumerate()
@@ -119,10 +118,13 @@ pub(crate) fn lloyd<S: Scalar>(
                 .map(run)
                 .collect::<Result<_>>()?
         };
-        let acc = Acc::merge(parts, k, d);
+        let changed: usize = parts.iter().map(|p| p.1).sum();
+        let acc = Acc::merge(parts.into_iter().map(|p| p.0).collect(), k, d);
         let (new, shift) = update_centers(x, centers.view(), &labels, acc, parallel)?;
         centers = new;
-        if labels == labels_old {
+        // No label changed since the previous iteration (the first has no
+        // previous labels to compare with).
+        if it > 0 && changed == 0 {
             strict = true;
             converged = true;
             break;
@@ -131,12 +133,16 @@ pub(crate) fn lloyd<S: Scalar>(
             converged = true;
             break;
         }
-        labels_old.copy_from_slice(&labels);
     }
-    if !strict {
-        labels = assign_all(x, centers.view(), parallel)?;
-    }
-    let inertia = inertia(x, centers.view(), &labels, parallel)?;
+    // Not converged strictly: the labels of the final centres, and the
+    // inertia with them in the same pass.
+    let inertia = if strict {
+        inertia(x, centers.view(), &labels, parallel)?
+    } else {
+        let (final_labels, cost) = assign_all_inertia(x, centers.view(), parallel)?;
+        labels = final_labels;
+        cost
+    };
     Ok(Run {
         centers,
         labels,
